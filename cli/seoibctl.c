@@ -1,0 +1,56 @@
+/* seoibctl: dispatch to one sub-command per file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "config.h"
+#include "seoib/cleanup.h"
+#include "seoib/exit_codes.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{"probe", cmd_probe, "probe this host's KVM and VMM; print the host record"},
+	{"policy", cmd_policy, "decide a guest's Directed EOI state from its domain XML"},
+	{"status", cmd_status, "show the record the daemon published and its age"},
+	{"reprobe", cmd_reprobe, "ask seoibd to probe again"},
+	{"check", cmd_check, "can this host's guests migrate to --dest HOST?"},
+	{"apply", cmd_apply, "record a domain's decided state in its libvirt metadata"},
+	{"hook", cmd_hook, "libvirt qemu hook entry point"},
+	{"fleet", cmd_fleet, "the fleet inventory"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: seoibctl COMMAND [OPTIONS]\n\n"
+		     "Host compatibility probe and policy for KVM Directed EOI.\n\nCommands:\n");
+	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nRun 'seoibctl COMMAND --help' for a command's options; see seoibctl(1).\n"
+		     "Exit status: 0 ok/safe, 1 unsafe or refused, 2 usage or internal error, 3 unknown.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return SEOIB_EXIT_ERROR;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return SEOIB_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("seoibctl %s\n", SEOIB_VERSION);
+		return SEOIB_EXIT_OK;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "seoibctl: unknown command '%s'; run 'seoibctl --help' for the list.\n", argv[1]);
+	return SEOIB_EXIT_ERROR;
+}

@@ -1,0 +1,65 @@
+/* The behavioural probe: run a tiny guest and watch whether EOIs are really
+ * suppressed (domain.md section 2), instead of trusting capability bits. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "seoib/kvm_probe.h"
+#include "seoib/states.h"
+
+enum behaviour_outcome {
+	OUTCOME_NOT_RUN, /* behaviour probe disabled or KVM unavailable */
+	OUTCOME_SKIPPED, /* the kernel refused this mode's flag: nothing to run */
+	OUTCOME_DONE,    /* the guest finished; observations are valid */
+	OUTCOME_TIMEOUT, /* the guest did not finish within the bound */
+	OUTCOME_ERROR,   /* an ioctl failed or an unexpected exit occurred */
+	OUTCOME_COUNT,
+};
+
+/* One run: a split-irqchip VM in `mode`, the guest asking (or not) for
+ * Suppress EOI Broadcast by setting SPIV bit 12, then EOIing one
+ * level-triggered interrupt. */
+struct behaviour_case {
+	enum x2apic_mode mode;  /* MODE_LEGACY, MODE_ENABLE or MODE_DISABLE */
+	bool guest_sets_bit12;
+	enum behaviour_outcome outcome;
+	int err;                /* errno for OUTCOME_ERROR, else 0 */
+	uint32_t exit_reason;   /* last unexpected KVM exit reason, for OUTCOME_ERROR */
+	char detail[SEOIB_MESSAGE_MAX]; /* sentence for TIMEOUT/ERROR/SKIPPED */
+	bool lvr_directed_eoi;  /* LVR bit 24 as the guest would see it */
+	uint32_t spiv;          /* SPIV as the guest read it back */
+	bool spiv_bit12_stuck;
+	bool eoi_exit;          /* KVM_EXIT_IOAPIC_EOI seen for the vector */
+	double duration_ms;
+};
+
+#define BEHAVIOUR_CASES 6
+
+struct behaviour {
+	bool ran;
+	double duration_ms;
+	struct behaviour_case cases[BEHAVIOUR_CASES];
+	/* Derived by behaviour_verdict_derive(): */
+	enum tristate respected_verified;      /* bit 2 + bit 12: no EOI exit; bit 2 alone: exit */
+	enum tristate legacy_quirk_observed;   /* legacy broadcast despite bit 12 */
+	enum tristate not_advertised_verified; /* bit 3 kept SPIV bit 12 from sticking */
+	int n_conflicts;                       /* claims vs behaviour, each a sentence */
+	char conflicts[SEOIB_PROBLEMS_MAX][SEOIB_MESSAGE_MAX];
+};
+
+struct behaviour_options {
+	const char *device;       /* default "/dev/kvm" */
+	unsigned case_timeout_ms; /* bound on one guest run; 0 = default */
+};
+
+/* Run every case the kernel accepts (m says which flags were accepted). */
+void behaviour_run(const struct behaviour_options *opts, const struct kvm_measurements *m,
+		   struct behaviour *b);
+
+/* Pure: fill the derived fields from the cases, and conflicts against the
+ * capability verdict v. */
+void behaviour_verdict_derive(struct behaviour *b, const struct kvm_verdict *v);
+
+const char *outcome_to_string(enum behaviour_outcome o);
+int outcome_from_string(const char *s);

@@ -1,0 +1,65 @@
+/* The host record: everything the probe measured and derived, as the
+ * versioned JSON document "seoib.host/1" (docs/host-record.md). It is what
+ * the daemon publishes and what peers read back. */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "seoib/behaviour.h"
+#include "seoib/kvm_probe.h"
+#include "seoib/vmm.h"
+
+#define HOST_RECORD_SCHEMA "seoib.host/1"
+
+struct host_identity {
+	char hostname[256];
+	char machine_id[64];
+	char boot_id[64];
+	char kernel_release[128];
+	char cpu_vendor[32];
+};
+
+struct host_record {
+	struct host_identity host;
+	char tool_version[32];
+	int64_t probe_time;        /* seconds since the epoch, UTC */
+	double probe_duration_ms;
+	enum probe_status status;
+	char message[SEOIB_MESSAGE_MAX]; /* sentence when status != PROBE_OK */
+	struct kvm_measurements kvm;
+	struct kvm_verdict verdict;
+	struct behaviour behaviour;
+	struct vmm_info vmm;
+	/* States a guest can be started in on this host: the kernel's states,
+	 * less those the VMM cannot set. Quirked needs only a working KVM. */
+	unsigned runnable_states;
+};
+
+struct host_probe_options {
+	struct kvm_probe_options kvm;
+	bool behaviour;            /* run the behavioural probe */
+	struct behaviour_options behaviour_opts;
+	struct vmm_options vmm;
+};
+
+/* Probe this host: identity, KVM, behaviour, VMM, derived verdicts. */
+void host_probe(const struct host_probe_options *opts, struct host_record *rec);
+
+/* Fill identity from uname, /etc/machine-id, boot_id, /proc/cpuinfo. */
+void host_identity_read(struct host_identity *id);
+
+/* Pure: derive verdict, behaviour verdicts and runnable_states. */
+void host_record_derive(struct host_record *rec);
+
+json_object *host_record_to_json(const struct host_record *rec);
+/* Validate schema and types. Returns 0, or -1 with a sentence in err. */
+int host_record_from_json(json_object *obj, struct host_record *rec, char err[SEOIB_MESSAGE_MAX]);
+int host_record_from_string(const char *text, size_t len, struct host_record *rec,
+			    char err[SEOIB_MESSAGE_MAX]);
+/* Read and validate a record file; "-" is standard input. */
+int host_record_load(const char *path, struct host_record *rec, char err[SEOIB_MESSAGE_MAX]);
+
+/* Age of a record in seconds relative to now. */
+int64_t host_record_age(const struct host_record *rec, int64_t now);

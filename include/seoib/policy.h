@@ -1,0 +1,45 @@
+/* The policy engine: a pure function from guest facts and host records to a
+ * decision (docs/policy.md has the rule table). */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "seoib/guest_facts.h"
+#include "seoib/host_record.h"
+#include "seoib/states.h"
+
+#define DECISION_REASONS_MAX 8
+
+struct target_verdict {
+	char hostname[256];
+	bool can_run;
+	char why[SEOIB_MESSAGE_MAX]; /* why not, or what it runs as */
+};
+
+enum verdict {
+	VERDICT_SAFE,    /* start / migrate: go */
+	VERDICT_UNSAFE,  /* a guest would storm or a state cannot be kept: refuse */
+	VERDICT_UNKNOWN, /* missing data (no usable host record): cannot tell */
+};
+
+struct decision {
+	enum seoib_state state;
+	enum risk risk;
+	enum verdict verdict;
+	bool sticky;                 /* state came from the guest's recorded state */
+	bool host_can_run;           /* this host can run `state` */
+	int n_reasons;
+	char reasons[DECISION_REASONS_MAX][SEOIB_MESSAGE_MAX];
+	char remediation[SEOIB_MESSAGE_MAX]; /* "" when nothing to do */
+	size_t n_targets;
+	struct target_verdict *targets; /* owned; free with decision_free() */
+};
+
+/* host may be NULL (unknown); targets may be empty. */
+void policy_decide(const struct guest_facts *guest, const struct host_record *host,
+		   const struct host_record *targets, size_t n_targets, struct decision *out);
+void decision_free(struct decision *d);
+json_object *decision_to_json(const struct guest_facts *guest, const struct decision *d);
+const char *verdict_to_string(enum verdict v);

@@ -1,0 +1,38 @@
+/* The VMM (QEMU) side: can this host's QEMU set a guest's Directed EOI state?
+ * Answered from QMP qom-list-properties without /dev/kvm and without a guest,
+ * and cached on the binary's identity as libvirt caches QEMU capabilities. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "seoib/kvm_probe.h"
+
+#define VMM_CONTROLS_MAX 8
+#define VMM_NAME_MAX 128
+
+struct vmm_info {
+	char path[4096];
+	bool found;              /* the binary exists and answered QMP */
+	char version[64];        /* "7.2.22" from query-version */
+	/* Where a control was found: "kvm-accel.seoib-policy" */
+	int n_controls;
+	char controls[VMM_CONTROLS_MAX][VMM_NAME_MAX];
+	bool can_set_state;      /* n_controls > 0 */
+	bool from_cache;
+	/* Identity the cache is keyed on */
+	long long size;
+	long long mtime_ns;
+	char error[SEOIB_MESSAGE_MAX]; /* sentence when !found, else "" */
+};
+
+struct vmm_options {
+	const char *path;              /* default /usr/bin/qemu-system-x86_64 */
+	const char *const *control_names; /* NULL-terminated; default {"seoib-policy", NULL} */
+	const char *cache_dir;         /* NULL = no cache */
+	unsigned timeout_ms;           /* bound on the QMP conversation; 0 = default */
+};
+
+/* Fill info; never fails hard: a missing or broken QEMU is a recorded fact. */
+void vmm_probe(const struct vmm_options *opts, struct vmm_info *info);

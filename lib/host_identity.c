@@ -1,0 +1,51 @@
+/* Who this host is: the identity a host record carries. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "seoib/cleanup.h"
+#include "seoib/host_record.h"
+
+/* Copy the first line of a small file, or leave dst empty. */
+static void read_first_line(const char *path, char *dst, size_t size)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+
+	dst[0] = '\0';
+	if (!f || !fgets(dst, (int)size, f))
+		return;
+	dst[strcspn(dst, "\n")] = '\0';
+}
+
+static void read_cpu_vendor(char *dst, size_t size)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[256];
+
+	dst[0] = '\0';
+	while (f && fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+
+		if (strncmp(line, "vendor_id", 9) != 0 || !colon)
+			continue;
+		colon += strspn(colon + 1, " \t") + 1;
+		snprintf(dst, size, "%s", colon);
+		dst[strcspn(dst, "\n")] = '\0';
+		return;
+	}
+}
+
+void host_identity_read(struct host_identity *id)
+{
+	struct utsname u;
+
+	memset(id, 0, sizeof(*id));
+	if (gethostname(id->hostname, sizeof(id->hostname) - 1) < 0)
+		id->hostname[0] = '\0';
+	if (uname(&u) == 0)
+		snprintf(id->kernel_release, sizeof(id->kernel_release), "%s", u.release);
+	read_first_line("/etc/machine-id", id->machine_id, sizeof(id->machine_id));
+	read_first_line("/proc/sys/kernel/random/boot_id", id->boot_id, sizeof(id->boot_id));
+	read_cpu_vendor(id->cpu_vendor, sizeof(id->cpu_vendor));
+}

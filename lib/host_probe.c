@@ -1,0 +1,50 @@
+/* Probe this host end to end and derive what the record says. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "seoib/host_record.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+void host_record_derive(struct host_record *rec)
+{
+	kvm_verdict_derive(&rec->kvm, &rec->verdict);
+	if (rec->behaviour.ran)
+		behaviour_verdict_derive(&rec->behaviour, &rec->verdict);
+
+	rec->runnable_states = 0;
+	if (rec->status != PROBE_OK)
+		return;
+	/* Quirked is what every working KVM does when no flag is set. The two
+	 * other states need the VMM to set a flag at power-on. */
+	rec->runnable_states = rec->verdict.kernel_states & STATE_BIT(STATE_QUIRKED);
+	if (rec->vmm.can_set_state)
+		rec->runnable_states = rec->verdict.kernel_states;
+}
+
+void host_probe(const struct host_probe_options *opts, struct host_record *rec)
+{
+	double start = now_ms();
+
+	memset(rec, 0, sizeof(*rec));
+	host_identity_read(&rec->host);
+	snprintf(rec->tool_version, sizeof(rec->tool_version), "%s", SEOIB_VERSION);
+	rec->probe_time = (int64_t)time(NULL);
+
+	rec->status = kvm_probe_run(&opts->kvm, &rec->kvm, rec->message);
+	kvm_verdict_derive(&rec->kvm, &rec->verdict);
+	if (opts->behaviour && rec->status == PROBE_OK)
+		behaviour_run(&opts->behaviour_opts, &rec->kvm, &rec->behaviour);
+	vmm_probe(&opts->vmm, &rec->vmm);
+
+	host_record_derive(rec);
+	rec->probe_duration_ms = now_ms() - start;
+}
