@@ -43,7 +43,10 @@ void host_probe(const struct host_probe_options *opts, struct host_record *rec)
 	kvm_verdict_derive(&rec->kvm, &rec->verdict);
 	if (opts->behaviour && rec->status == PROBE_OK)
 		behaviour_run(&opts->behaviour_opts, &rec->kvm, &rec->behaviour);
-	vmm_probe(&opts->vmm, &rec->vmm);
+	if (opts->no_vmm)
+		snprintf(rec->vmm.error, sizeof(rec->vmm.error), "VMM not probed (--no-vmm)");
+	else
+		vmm_probe(&opts->vmm, &rec->vmm);
 
 	host_record_derive(rec);
 	rec->probe_duration_ms = now_ms() - start;

@@ -40,6 +40,7 @@ struct host_record {
 struct host_probe_options {
 	struct kvm_probe_options kvm;
 	bool behaviour;            /* run the behavioural probe */
+	bool no_vmm;               /* do not ask the VMM (its section says so) */
 	struct behaviour_options behaviour_opts;
 	struct vmm_options vmm;
 };

@@ -1,0 +1,16 @@
+/* Whole-file reads with a size bound, and atomic writes: a reader never sees
+ * a torn or empty file, whatever kills the writer. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "seoib/kvm_probe.h"
+
+/* Read a whole file ("-" = stdin) of at most max bytes, NUL-terminated. */
+int read_file_bounded(const char *path, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX]);
+
+/* Write atomically: temp file in the same directory, fsync, rename, fsync
+ * the directory. Returns 0, or -1 with a sentence in err. */
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, char err[SEOIB_MESSAGE_MAX]);

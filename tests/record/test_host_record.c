@@ -1,0 +1,206 @@
+/* Host record round trips and hostile inputs (cmocka). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seoib/fileio.h"
+#include "seoib/host_record.h"
+#include "seoib/json_util.h"
+
+static const char *data_dir;
+
+static char *fixture_text(const char *name, size_t *len)
+{
+	char path[4096], err[SEOIB_MESSAGE_MAX];
+	char *text = NULL;
+
+	snprintf(path, sizeof(path), "%s/%s", data_dir, name);
+	if (read_file_bounded(path, 1 << 20, &text, len, err) < 0)
+		fail_msg("%s: %s", path, err);
+	return text;
+}
+
+static const char *to_string(json_object *o)
+{
+	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+}
+
+/* Fixture → struct → JSON must equal the fixture, and stay stable. */
+static void round_trip(void **state)
+{
+	const char *name = *state;
+	size_t len;
+	_cleanup_free_ char *text = fixture_text(name, &len);
+	_cleanup_json_ json_object *fixture = json_tokener_parse(text);
+	_cleanup_json_ json_object *again = NULL, *third = NULL;
+	struct host_record *rec = calloc(1, sizeof(*rec)), *rec2 = calloc(1, sizeof(*rec2));
+	char err[SEOIB_MESSAGE_MAX];
+
+	assert_non_null(fixture);
+	if (host_record_from_string(text, len, rec, err) < 0)
+		fail_msg("%s: %s", name, err);
+	again = host_record_to_json(rec);
+	if (!json_object_equal(fixture, again))
+		fail_msg("%s changed in a round trip:\n%s\n---\n%s", name, to_string(fixture), to_string(again));
+	assert_int_equal(host_record_from_json(again, rec2, err), 0);
+	third = host_record_to_json(rec2);
+	assert_string_equal(to_string(again), to_string(third));
+	free(rec);
+	free(rec2);
+}
+
+/* Parse the fixed fixture after applying a jq-like edit in C. */
+static int parse_edited(void (*edit)(json_object *root), char err[SEOIB_MESSAGE_MAX])
+{
+	size_t len;
+	_cleanup_free_ char *text = fixture_text("fixed-stock-qemu.json", &len);
+	_cleanup_json_ json_object *root = json_tokener_parse(text);
+	struct host_record *rec = calloc(1, sizeof(*rec));
+	int r;
+
+	edit(root);
+	r = host_record_from_json(root, rec, err);
+	free(rec);
+	return r;
+}
+
+static json_object *at(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	json_object_object_get_ex(o, key, &v);
+	assert_non_null(v);
+	return v;
+}
+
+static void edit_schema(json_object *r) { json_add(r, "schema", json_object_new_string("seoib.host/2")); }
+static void edit_no_status(json_object *r) { json_object_object_del(r, "status"); }
+static void edit_status_type(json_object *r) { json_add(r, "status", json_object_new_int(1)); }
+static void edit_status_value(json_object *r) { json_add(r, "status", json_object_new_string("great")); }
+static void edit_hostname_option(json_object *r)
+{
+	json_add(at(r, "host"), "hostname", json_object_new_string("-oProxyCommand=touch /tmp/x"));
+}
+static void edit_hostname_shell(json_object *r) { json_add(at(r, "host"), "hostname", json_object_new_string("a;b")); }
+static void edit_hostname_escape(json_object *r)
+{
+	json_add(at(r, "host"), "hostname", json_object_new_string("h\x1b[2Jx"));
+}
+static void edit_lvr_type(json_object *r)
+{
+	json_add(at(at(at(r, "kvm"), "lvr"), "split"), "legacy", json_object_new_string("0x1050014"));
+}
+static void edit_enable_value(json_object *r)
+{
+	json_add(at(at(at(r, "kvm"), "enable_cap"), "split"), "enable", json_object_new_string("maybe"));
+}
+static void edit_state_unknown(json_object *r)
+{
+	json_object_array_add(at(at(r, "verdict"), "states"), json_object_new_string("fast"));
+}
+static void edit_state_twice(json_object *r)
+{
+	json_object_array_add(at(at(r, "verdict"), "states"), json_object_new_string("quirked"));
+}
+static void edit_generation(json_object *r) { json_add(at(r, "verdict"), "generation", json_object_new_string("8.0")); }
+static void edit_no_vmm(json_object *r) { json_object_object_del(r, "vmm"); }
+static void edit_vmm_contradiction(json_object *r)
+{
+	json_add(at(r, "vmm"), "can_set_state", json_object_new_boolean(1));
+}
+static void edit_extra_field(json_object *r) { json_add(r, "future_section", json_object_new_object()); }
+static void edit_tristate_type(json_object *r)
+{
+	json_add(at(r, "behaviour"), "respected_verified", json_object_new_string("yes"));
+}
+
+struct bad_case {
+	void (*edit)(json_object *);
+	const char *expect; /* a piece of the sentence */
+};
+
+static void rejects(void **state)
+{
+	static const struct bad_case cases[] = {
+		{edit_schema, "seoib.host/2"},
+		{edit_no_status, "\"status\" is missing"},
+		{edit_status_type, "\"status\" is not a string"},
+		{edit_status_value, "\"status\" is not ok"},
+		{edit_hostname_option, "host.hostname\" is not a valid host name"},
+		{edit_hostname_shell, "not a valid host name"},
+		{edit_hostname_escape, "control characters"},
+		{edit_lvr_type, "kvm.lvr.split.legacy\" is not an object"},
+		{edit_enable_value, "kvm.enable_cap.split.enable\" is neither"},
+		{edit_state_unknown, "unknown state"},
+		{edit_state_twice, "a state twice"},
+		{edit_generation, "not a known kernel generation"},
+		{edit_no_vmm, "\"vmm\" is missing"},
+		{edit_vmm_contradiction, "contradicts"},
+		{edit_tristate_type, "behaviour.respected_verified\" is not true, false or null"},
+	};
+	char err[SEOIB_MESSAGE_MAX];
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		err[0] = '\0';
+		assert_int_equal(parse_edited(cases[i].edit, err), -1);
+		if (!strstr(err, cases[i].expect))
+			fail_msg("case %zu: expected \"%s\" in \"%s\"", i, cases[i].expect, err);
+	}
+	assert_int_equal(parse_edited(edit_extra_field, err), 0);
+}
+
+static void rejects_bad_text(void **state)
+{
+	size_t len;
+	_cleanup_free_ char *text = fixture_text("fixed-stock-qemu.json", &len);
+	struct host_record *rec = calloc(1, sizeof(*rec));
+	char err[SEOIB_MESSAGE_MAX];
+	_cleanup_free_ char *doubled = NULL;
+
+	/* Every truncation of a valid record is refused, never half-read. */
+	for (size_t cut = 0; cut < len - 2; cut += 7)
+		if (host_record_from_string(text, cut, rec, err) == 0)
+			fail_msg("a record cut at %zu of %zu bytes was accepted", cut, len);
+	assert_non_null(strstr(err, "truncated") ? err : strstr(err, "invalid JSON"));
+
+	assert_true(asprintf(&doubled, "%s%s", text, text) > 0);
+	assert_int_equal(host_record_from_string(doubled, strlen(doubled), rec, err), -1);
+	assert_non_null(strstr(err, "after the JSON document"));
+
+	assert_int_equal(host_record_from_string("[1,2]", 5, rec, err), -1);
+	assert_non_null(strstr(err, "not a JSON object"));
+	free(rec);
+}
+
+static void load_names_file(void **state)
+{
+	struct host_record *rec = calloc(1, sizeof(*rec));
+	char err[SEOIB_MESSAGE_MAX];
+
+	assert_int_equal(host_record_load("/nonexistent/host.json", rec, err), -1);
+	assert_non_null(strstr(err, "/nonexistent/host.json: cannot open"));
+	free(rec);
+}
+
+int main(int argc, char **argv)
+{
+	static const char *names[] = {"fixed-stock-qemu.json", "fixed-control.json", "legacy.json",
+				      "kvm-unavailable.json"};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_prestate(round_trip, (void *)names[0]),
+		cmocka_unit_test_prestate(round_trip, (void *)names[1]),
+		cmocka_unit_test_prestate(round_trip, (void *)names[2]),
+		cmocka_unit_test_prestate(round_trip, (void *)names[3]),
+		cmocka_unit_test(rejects),
+		cmocka_unit_test(rejects_bad_text),
+		cmocka_unit_test(load_names_file),
+	};
+
+	data_dir = argc > 1 ? argv[1] : "tests/record/data";
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
