@@ -132,11 +132,12 @@ static json_object *case_to_json(const struct behaviour_case *c)
 static json_object *behaviour_to_json(const struct behaviour *b)
 {
 	json_object *o = json_object_new_object();
-	json_object *cases = json_object_new_array();
+	json_object *cases;
 
 	json_add(o, "ran", json_object_new_boolean(b->ran));
 	if (!b->ran)
 		return o;
+	cases = json_object_new_array();
 	json_add(o, "duration_ms", json_new_ms(b->duration_ms));
 	for (int i = 0; i < BEHAVIOUR_CASES; i++)
 		if (b->cases[i].outcome != OUTCOME_NOT_RUN)

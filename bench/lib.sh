@@ -1,0 +1,46 @@
+# Shared by the bench/ scripts: median wall time and median peak RSS of a
+# whole command, with hyperfine where it exists and a plain loop elsewhere
+# (the real-KVM machine has no package manager).
+
+# median_ms RUNS CMD... : prints the median wall time in milliseconds.
+median_ms() {
+	local runs=$1
+	shift
+	if command -v hyperfine >/dev/null; then
+		local out
+		out=$(mktemp)
+		hyperfine -N --warmup 3 --runs "$runs" --export-json "$out" -- "$(printf '%q ' "$@")" >/dev/null 2>&1 ||
+			hyperfine --warmup 3 --runs "$runs" --export-json "$out" -i -- "$(printf '%q ' "$@")" >/dev/null
+		jq -r '.results[0].median * 1000 | . * 100 | round / 100' "$out"
+		rm -f "$out"
+		return
+	fi
+	local t=()
+	for ((i = 0; i < runs; i++)); do
+		local s e
+		s=$(date +%s%N)
+		"$@" >/dev/null 2>&1 || true
+		e=$(date +%s%N)
+		t+=($(((e - s) / 1000)))
+	done
+	printf '%s\n' "${t[@]}" | sort -n | awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.2f\n", m / 1000}'
+}
+
+# median_rss_kib RUNS CMD... : median peak resident set size in KiB.
+median_rss_kib() {
+	local runs=$1
+	shift
+	local r=() f
+	f=$(mktemp)
+	for ((i = 0; i < runs; i++)); do
+		/usr/bin/time -o "$f" -f '%M' "$@" >/dev/null 2>&1 || true
+		r+=($(tail -1 "$f"))
+	done
+	rm -f "$f"
+	printf '%s\n' "${r[@]}" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'
+}
+
+machine() {
+	printf '%s, %s cores, Linux %s' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
+		"$(nproc)" "$(uname -r)"
+}
