@@ -1,16 +1,466 @@
-/* STUB: replaced by the probe implementation. */
+/* The capability probe (issue 2, "The probe", items 1-4): a list of small
+ * questions, each asked of its own throwaway VM and answered with the raw
+ * value the kernel gave. A VM never returns to the quirked mode once an x2APIC
+ * API flag is set (domain.md section 2), so no VM is reused across questions.
+ * Needs only read/write access to the KVM device, no other privilege. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "seoib/cleanup.h"
 #include "seoib/kvm_probe.h"
+#include "seoib/kvm_vm.h"
+#include "seoib/kvm_x2apic.h"
+
+#define PROBE_DEFAULT_DEVICE "/dev/kvm"
+#define PROBE_DEFAULT_TIMEOUT_MS 5000
+
+struct probe {
+	const char *device;
+	unsigned timeout_ms;
+	struct timespec start;
+	int kvm_fd;
+	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID with x2APIC set */
+	struct kvm_measurements *m;
+	char *message;
+};
+
+/* ---- time bound ------------------------------------------------------------ */
+
+/* A per-thread timer that fires SIGALRM at the deadline. The handler is
+ * installed without SA_RESTART, so an ioctl blocked in the kernel returns
+ * EINTR instead of holding the caller past the bound; between steps the
+ * elapsed time is checked as well. The previous handler is restored. */
+struct probe_alarm {
+	bool armed;
+	timer_t timer;
+	struct sigaction previous;
+};
+
+static void probe_alarm_handler(int sig)
+{
+	(void)sig; /* its only job is to interrupt a blocking ioctl */
+}
+
+static void probe_alarm_arm(struct probe_alarm *alarm, unsigned ms)
+{
+	struct sigaction action = {.sa_handler = probe_alarm_handler};
+	struct sigevent event = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGALRM};
+	struct itimerspec when = {.it_value = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L}};
+
+	event._sigev_un._tid = gettid();
+	sigemptyset(&action.sa_mask);
+	if (sigaction(SIGALRM, &action, &alarm->previous) < 0)
+		return;
+	if (timer_create(CLOCK_MONOTONIC, &event, &alarm->timer) < 0) {
+		sigaction(SIGALRM, &alarm->previous, NULL);
+		return;
+	}
+	timer_settime(alarm->timer, 0, &when, NULL);
+	alarm->armed = true;
+}
+
+static void probe_alarm_disarm(struct probe_alarm *alarm)
+{
+	if (!alarm->armed)
+		return;
+	timer_delete(alarm->timer);
+	sigaction(SIGALRM, &alarm->previous, NULL);
+	alarm->armed = false;
+}
+
+static double elapsed_ms(const struct probe *p)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - p->start.tv_sec) * 1e3 + (double)(now.tv_nsec - p->start.tv_nsec) / 1e6;
+}
+
+/* ---- errors ---------------------------------------------------------------- */
+
+__attribute__((format(printf, 3, 4)))
+static enum probe_status fail(struct probe *p, enum probe_status status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->message, SEOIB_MESSAGE_MAX, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+static enum probe_status fail_timeout(struct probe *p, const char *step)
+{
+	return fail(p, PROBE_ERROR,
+		    "the KVM probe of %s did not finish within %u ms (stopped at %s); the kernel's KVM may be wedged: check the kernel log (dmesg), or raise the probe timeout",
+		    p->device, p->timeout_ms, step);
+}
+
+/* An ioctl that should not fail did: say which, on what, and where to look. */
+static enum probe_status fail_step(struct probe *p, const char *step, int err)
+{
+	if (err == EINTR)
+		return fail_timeout(p, step);
+	return fail(p, PROBE_ERROR, "%s failed on %s: %s; check the kernel log (dmesg) for KVM errors and report it if it persists",
+		    step, p->device, strerror(err));
+}
+
+static enum probe_status check_deadline(struct probe *p, const char *next_step)
+{
+	if (elapsed_ms(p) > p->timeout_ms)
+		return fail_timeout(p, next_step);
+	return PROBE_OK;
+}
+
+/* ---- step 1: the device ---------------------------------------------------- */
+
+static enum probe_status fail_open(struct probe *p, int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		return fail(p, PROBE_KVM_UNAVAILABLE,
+			    "cannot open %s: %s; the kvm module is not loaded or this CPU has no hardware virtualisation: run modprobe kvm_intel (or kvm_amd) and enable VT-x/AMD-V in the firmware settings",
+			    p->device, strerror(err));
+	case EACCES:
+	case EPERM:
+		return fail(p, PROBE_KVM_UNAVAILABLE,
+			    "cannot open %s: permission denied; add the user running seoib to group kvm (usermod -aG kvm USER) or run it as root",
+			    p->device);
+	case EBUSY:
+		return fail(p, PROBE_KVM_UNAVAILABLE,
+			    "cannot open %s: device or resource busy; another hypervisor (VirtualBox, VMware) may hold the virtualisation extensions: stop it and retry",
+			    p->device);
+	default:
+		return fail(p, PROBE_KVM_UNAVAILABLE,
+			    "cannot open %s: %s; check that it is the KVM device and that the kernel log (dmesg) shows no KVM error",
+			    p->device, strerror(err));
+	}
+}
+
+static enum probe_status open_device(struct probe *p)
+{
+	int version;
+
+	p->kvm_fd = kvm_open(p->device);
+	if (p->kvm_fd < 0)
+		return fail_open(p, -p->kvm_fd);
+
+	version = kvm_api_version(p->kvm_fd);
+	if (version < 0)
+		return fail(p, PROBE_KVM_UNAVAILABLE,
+			    "KVM_GET_API_VERSION failed on %s: %s; it is not a KVM device: point seoib at /dev/kvm",
+			    p->device, strerror(-version));
+	p->m->api_version = version;
+	if (version != SEOIB_KVM_API_VERSION)
+		return fail(p, PROBE_KVM_UNAVAILABLE,
+			    "%s reports KVM API version %d where every kernel since 2.6.22 reports %d; this KVM is not supported: use a mainline kernel's KVM",
+			    p->device, version, SEOIB_KVM_API_VERSION);
+	return PROBE_OK;
+}
+
+/* ---- throwaway VMs ----------------------------------------------------------- */
+
+static enum probe_status fail_create_vm(struct probe *p, int err)
+{
+	switch (err) {
+	case EINTR:
+		return fail_timeout(p, "KVM_CREATE_VM");
+	case EBUSY:
+		/* kvm_create_vm() returns EBUSY when enabling VMX/SVM fails,
+		 * typically because another hypervisor owns it. */
+		return fail(p, PROBE_KVM_UNAVAILABLE,
+			    "cannot create a VM on %s: device or resource busy; another hypervisor (VirtualBox, VMware) holds the virtualisation extensions: stop it and retry",
+			    p->device);
+	case EMFILE:
+	case ENFILE:
+		return fail(p, PROBE_ERROR,
+			    "cannot create a VM on %s: %s; raise the open-file limit (ulimit -n, or LimitNOFILE= in the service) and retry",
+			    p->device, strerror(err));
+	case ENOMEM:
+		return fail(p, PROBE_ERROR,
+			    "cannot create a VM on %s: out of memory; free memory on this host (or raise the memory cgroup limit) and retry",
+			    p->device);
+	default:
+		return fail(p, PROBE_ERROR,
+			    "cannot create a VM on %s: %s; check the kernel log (dmesg) for KVM errors",
+			    p->device, strerror(err));
+	}
+}
+
+/* A fresh VM; *vm_fd is owned by the caller. */
+static enum probe_status new_vm(struct probe *p, const char *question, int *vm_fd)
+{
+	enum probe_status status = check_deadline(p, question);
+
+	if (status != PROBE_OK)
+		return status;
+	*vm_fd = vm_create(p->kvm_fd);
+	return *vm_fd < 0 ? fail_create_vm(p, -*vm_fd) : PROBE_OK;
+}
+
+static bool irqchip_supported(const struct probe *p, enum irqchip_mode irqchip)
+{
+	long long cap = irqchip == IRQCHIP_SPLIT ? p->m->cap_split_irqchip : p->m->cap_irqchip;
+
+	return cap > 0;
+}
+
+static const char *irqchip_step(enum irqchip_mode irqchip)
+{
+	return irqchip == IRQCHIP_SPLIT ? "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP, 24)" : "KVM_CREATE_IRQCHIP";
+}
+
+/* A fresh VM with the irqchip a guest of that mode gets. */
+static enum probe_status new_vm_with_irqchip(struct probe *p, enum irqchip_mode irqchip, const char *question,
+					     int *vm_fd)
+{
+	enum probe_status status = new_vm(p, question, vm_fd);
+	int ret;
+
+	if (status != PROBE_OK)
+		return status;
+	ret = vm_setup_irqchip(*vm_fd, irqchip);
+	return ret < 0 ? fail_step(p, irqchip_step(irqchip), -ret) : PROBE_OK;
+}
+
+/* ---- step 2: what each fd reports ----------------------------------------- */
+
+static enum probe_status check_system(struct probe *p, unsigned long cap, const char *name, long long *answer)
+{
+	long long ret = kvm_check_extension(p->kvm_fd, cap);
+
+	if (ret < 0)
+		return fail_step(p, name, (int)-ret);
+	*answer = ret;
+	return PROBE_OK;
+}
+
+static enum probe_status check_system_caps(struct probe *p)
+{
+	struct kvm_measurements *m = p->m;
+	enum probe_status status;
+
+	status = check_system(p, KVM_CAP_X2APIC_API, "KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API) on the system fd",
+			      &m->x2apic_api_system);
+	if (status == PROBE_OK)
+		status = check_system(p, KVM_CAP_SPLIT_IRQCHIP, "KVM_CHECK_EXTENSION(KVM_CAP_SPLIT_IRQCHIP)",
+				      &m->cap_split_irqchip);
+	if (status == PROBE_OK)
+		status = check_system(p, KVM_CAP_IRQCHIP, "KVM_CHECK_EXTENSION(KVM_CAP_IRQCHIP)", &m->cap_irqchip);
+	return status;
+}
+
+/* KVM_CAP_X2APIC_API as a VM fd reports it: without a split irqchip a fixed
+ * kernel masks bit 2, so the /dev/kvm answer alone is not the guest's. */
+static enum probe_status check_vm_x2apic_api(struct probe *p, int irqchip, const char *question, long long *answer)
+{
+	_cleanup_close_ int vm_fd = -1;
+	enum probe_status status;
+	long long ret;
+
+	if (irqchip >= 0 && !irqchip_supported(p, irqchip))
+		return PROBE_OK; /* left PROBE_NOT_MEASURED: nothing to ask */
+	status = irqchip < 0 ? new_vm(p, question, &vm_fd) : new_vm_with_irqchip(p, irqchip, question, &vm_fd);
+	if (status != PROBE_OK)
+		return status;
+	ret = kvm_check_extension(vm_fd, KVM_CAP_X2APIC_API);
+	if (ret < 0)
+		return fail_step(p, question, (int)-ret);
+	*answer = ret;
+	return PROBE_OK;
+}
+
+static enum probe_status check_vm_caps(struct probe *p)
+{
+	struct kvm_measurements *m = p->m;
+	enum probe_status status;
+
+	status = check_vm_x2apic_api(p, -1, "KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API) on a fresh VM", &m->x2apic_api_vm);
+	if (status == PROBE_OK)
+		status = check_vm_x2apic_api(p, IRQCHIP_SPLIT,
+					     "KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API) on a split-irqchip VM",
+					     &m->x2apic_api_vm_split);
+	if (status == PROBE_OK)
+		status = check_vm_x2apic_api(p, IRQCHIP_IN_KERNEL,
+					     "KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API) on an in-kernel-irqchip VM",
+					     &m->x2apic_api_vm_irqchip);
+	return status;
+}
+
+/* ---- step 3: which flags a VM accepts ------------------------------------- */
+
+static enum probe_status check_enable(struct probe *p, enum irqchip_mode irqchip, enum x2apic_mode mode)
+{
+	_cleanup_close_ int vm_fd = -1;
+	enum probe_status status;
+	int ret;
+
+	if (!irqchip_supported(p, irqchip))
+		return PROBE_OK;
+	status = new_vm_with_irqchip(p, irqchip, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API)", &vm_fd);
+	if (status != PROBE_OK)
+		return status;
+	ret = vm_enable_x2apic_api(vm_fd, mode_flags(mode));
+	if (ret == -EINTR)
+		return fail_timeout(p, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API)");
+	/* Refusal (EINVAL) is an answer, not a failure: record the errno. */
+	p->m->enable[irqchip][mode].err = -ret;
+	return PROBE_OK;
+}
+
+static enum probe_status check_enables(struct probe *p)
+{
+	for (int irqchip = 0; irqchip < IRQCHIP_COUNT; irqchip++)
+		for (int mode = MODE_ENABLE; mode <= MODE_BOTH; mode++) {
+			enum probe_status status = check_enable(p, irqchip, mode);
+
+			if (status != PROBE_OK)
+				return status;
+		}
+	return PROBE_OK;
+}
+
+/* ---- step 4: the LVR a guest would see ------------------------------------ */
+
+static enum probe_status load_cpuid(struct probe *p)
+{
+	int err = 0;
+
+	p->cpuid = kvm_get_supported_cpuid(p->kvm_fd, &err);
+	if (!p->cpuid)
+		return fail_step(p, "KVM_GET_SUPPORTED_CPUID", err);
+	cpuid_set_x2apic(p->cpuid);
+	return PROBE_OK;
+}
+
+/* On a VM already set up: one vCPU with x2APIC in CPUID, then its LVR. */
+static enum probe_status read_vcpu_lvr(struct probe *p, int vm_fd, struct lvr_result *result)
+{
+	_cleanup_close_ int vcpu_fd = vcpu_create(vm_fd, 0);
+	struct kvm_lapic_state lapic;
+	int ret;
+
+	if (vcpu_fd < 0) {
+		result->err = -vcpu_fd;
+		return fail_step(p, "KVM_CREATE_VCPU", -vcpu_fd);
+	}
+	/* KVM recomputes the LVR only on KVM_SET_CPUID2 / KVM_SET_LAPIC, and sets
+	 * bit 24 only for a vCPU with x2APIC in its CPUID. */
+	ret = vcpu_set_cpuid(vcpu_fd, p->cpuid);
+	if (ret == 0)
+		ret = vcpu_get_lapic(vcpu_fd, &lapic);
+	if (ret < 0) {
+		result->err = -ret;
+		return fail_step(p, "KVM_SET_CPUID2 / KVM_GET_LAPIC", -ret);
+	}
+	result->lvr = lapic_reg(&lapic, SEOIB_APIC_LVR);
+	result->err = 0;
+	return PROBE_OK;
+}
+
+static enum probe_status check_lvr(struct probe *p, enum irqchip_mode irqchip, enum x2apic_mode mode)
+{
+	struct lvr_result *result = &p->m->lvr[irqchip][mode];
+	_cleanup_close_ int vm_fd = -1;
+	enum probe_status status;
+	int ret;
+
+	if (!irqchip_supported(p, irqchip))
+		return PROBE_OK;
+	if (mode != MODE_LEGACY && p->m->enable[irqchip][mode].err != 0) {
+		/* The kernel refused this mode's flag: there is no such guest. */
+		result->err = p->m->enable[irqchip][mode].err;
+		return PROBE_OK;
+	}
+	status = new_vm_with_irqchip(p, irqchip, "KVM_GET_LAPIC", &vm_fd);
+	if (status != PROBE_OK)
+		return status;
+	if (mode != MODE_LEGACY) {
+		ret = vm_enable_x2apic_api(vm_fd, mode_flags(mode));
+		if (ret < 0) {
+			/* Accepted a moment ago, refused now: record it, the
+			 * verdict reports the contradiction. */
+			result->err = -ret;
+			return ret == -EINTR ? fail_timeout(p, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API)") : PROBE_OK;
+		}
+	}
+	return read_vcpu_lvr(p, vm_fd, result);
+}
+
+static enum probe_status check_lvrs(struct probe *p)
+{
+	enum probe_status status = load_cpuid(p);
+
+	for (int irqchip = 0; irqchip < IRQCHIP_COUNT && status == PROBE_OK; irqchip++)
+		for (int mode = MODE_LEGACY; mode <= MODE_DISABLE && status == PROBE_OK; mode++)
+			status = check_lvr(p, irqchip, mode);
+	return status;
+}
+
+/* ---- the whole probe ------------------------------------------------------- */
 
 void kvm_measurements_init(struct kvm_measurements *m)
 {
 	memset(m, 0, sizeof(*m));
+	m->api_version = PROBE_NOT_MEASURED;
+	m->x2apic_api_system = PROBE_NOT_MEASURED;
+	m->x2apic_api_vm = PROBE_NOT_MEASURED;
+	m->x2apic_api_vm_split = PROBE_NOT_MEASURED;
+	m->x2apic_api_vm_irqchip = PROBE_NOT_MEASURED;
+	m->cap_split_irqchip = PROBE_NOT_MEASURED;
+	m->cap_irqchip = PROBE_NOT_MEASURED;
+	for (int irqchip = 0; irqchip < IRQCHIP_COUNT; irqchip++)
+		for (int mode = 0; mode < MODE_COUNT; mode++) {
+			m->enable[irqchip][mode].err = PROBE_NOT_MEASURED;
+			m->lvr[irqchip][mode].err = PROBE_NOT_MEASURED;
+		}
+}
+
+/* Everything a probe holds, released however it ends. */
+static void probe_release(struct probe *p)
+{
+	free(steal_ptr(p->cpuid));
+	cleanup_closep(&p->kvm_fd);
+}
+
+static enum probe_status probe_steps(struct probe *p)
+{
+	enum probe_status status = open_device(p);
+
+	if (status == PROBE_OK)
+		status = check_system_caps(p);
+	if (status == PROBE_OK)
+		status = check_vm_caps(p);
+	if (status == PROBE_OK)
+		status = check_enables(p);
+	if (status == PROBE_OK)
+		status = check_lvrs(p);
+	return status;
 }
 
 enum probe_status kvm_probe_run(const struct kvm_probe_options *opts, struct kvm_measurements *m,
 				char message[SEOIB_MESSAGE_MAX])
 {
+	_cleanup_(probe_alarm_disarm) struct probe_alarm alarm = {.armed = false};
+	_cleanup_(probe_release) struct probe p = {
+		.device = opts && opts->device ? opts->device : PROBE_DEFAULT_DEVICE,
+		.timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms : PROBE_DEFAULT_TIMEOUT_MS,
+		.kvm_fd = -1,
+		.m = m,
+		.message = message,
+	};
+
 	kvm_measurements_init(m);
-	strcpy(message, "not implemented");
-	return PROBE_ERROR;
+	message[0] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &p.start);
+	probe_alarm_arm(&alarm, p.timeout_ms);
+	return probe_steps(&p);
 }
