@@ -1,15 +1,704 @@
-/* STUB: replaced by the behavioural probe. */
+/* The behavioural probe: run a tiny guest in a throwaway split-irqchip VM
+ * per (x2APIC mode x guest asks for Suppress EOI Broadcast) and watch
+ * whether its EOI of a level-triggered interrupt still exits to userspace
+ * (KVM_EXIT_IOAPIC_EOI). Capability bits say what a kernel claims; this says
+ * what it does. The sequence is domain.md section 2; the guest is
+ * lib/guest/eoi_guest.S. docs/behaviour.md has the verdict rules. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "guest/eoi_guest.h"
 #include "seoib/behaviour.h"
+#include "seoib/cleanup.h"
+#include "seoib/kvm_vm.h"
+#include "seoib/kvm_x2apic.h"
+
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid /* glibc < 2.35 lacks the name */
+#endif
+
+#define DEFAULT_CASE_TIMEOUT_MS 1000
+/* Any GSI below the pins reserved for the VMM's I/O APIC: KVM computes the
+ * vectors whose EOI must exit (ioapic_handled_vectors) only from MSI routes
+ * on those GSIs (kvm_scan_ioapic_routes). */
+#define BEHAVIOUR_GSI 10
+#define MSI_ADDRESS 0xfee00000u /* destination APIC ID 0, physical */
+#define MSI_DATA_LEVEL (1u << 15)
+#define SPIV_ENABLED_VECTOR_FF 0x1ffu /* APIC software enable + spurious vector 0xff */
+/* Where VMX's real-mode emulation keeps its TSS when the CPU lacks
+ * unrestricted guest; outside guest memory, the address QEMU uses. A no-op
+ * on AMD. */
+#define VMX_TSS_ADDR 0xfffbd000ul
+/* The deadline interrupts KVM_RUN with this signal, aimed at this thread. */
+#define DEADLINE_SIGNAL SIGALRM
+
+/* The fixed order of b->cases: what each index asks. */
+static const struct {
+	enum x2apic_mode mode;
+	bool guest_sets_bit12;
+} case_plan[BEHAVIOUR_CASES] = {
+	{MODE_LEGACY, true},  {MODE_LEGACY, false},  {MODE_ENABLE, true},
+	{MODE_ENABLE, false}, {MODE_DISABLE, true}, {MODE_DISABLE, false},
+};
+
+/* Test-only faults (docs/behaviour.md): prove the timeout path on a real
+ * kernel. Never set in production. */
+enum behaviour_fault {
+	FAULT_NONE,
+	FAULT_NO_IRQ, /* never pulse the line: the guest halts for ever */
+	FAULT_NO_EOI, /* the guest's handler neither EOIs nor signals done */
+	FAULT_INVALID,
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static const char *case_name(const struct behaviour_case *c)
+{
+	static const char *const names[MODE_COUNT][2] = {
+		[MODE_LEGACY] = {"legacy mode, SPIV bit 12 clear", "legacy mode, SPIV bit 12 set"},
+		[MODE_ENABLE] = {"enable mode, SPIV bit 12 clear", "enable mode, SPIV bit 12 set"},
+		[MODE_DISABLE] = {"disable mode, SPIV bit 12 clear", "disable mode, SPIV bit 12 set"},
+		[MODE_BOTH] = {"both flags, SPIV bit 12 clear", "both flags, SPIV bit 12 set"},
+	};
+	return c->mode < MODE_COUNT ? names[c->mode][c->guest_sets_bit12] : "invalid case";
+}
+
+static void __attribute__((format(printf, 3, 4)))
+case_fail(struct behaviour_case *c, enum behaviour_outcome outcome, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->outcome = outcome;
+	va_start(ap, fmt);
+	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	va_end(ap);
+}
+
+/* An ioctl failed: ERROR with the call, the case and the errno. */
+static int ioctl_fail(struct behaviour_case *c, const char *call)
+{
+	c->err = errno;
+	case_fail(c, OUTCOME_ERROR,
+		  "%s failed in the behaviour VM (%s): %s; check the kernel log and report it with the kernel version",
+		  call, case_name(c), strerror(c->err));
+	return -1;
+}
+
+/* ---- The deadline: one timer per case, bounding every KVM_RUN ---- */
+
+/* The vCPU this thread is running, for the signal handler. The handler's
+ * disposition is process-wide, so behaviour_run() lets one thread at a time
+ * through (behaviour_lock). */
+static __thread struct kvm_run *volatile deadline_run;
+
+/* Setting immediate_exit (KVM_CAP_IMMEDIATE_EXIT, Linux 4.11) closes the
+ * race where the signal lands just before KVM_RUN is entered: that KVM_RUN,
+ * and every later one, returns EINTR at once. A signal during KVM_RUN makes
+ * it return EINTR anyway, because the handler has no SA_RESTART. */
+static void on_deadline(int sig)
+{
+	struct kvm_run *run = deadline_run;
+
+	if (run)
+		run->immediate_exit = 1;
+}
+
+struct deadline {
+	bool armed;
+	timer_t timer;
+	struct sigaction old_action;
+	sigset_t old_mask;
+};
+
+static void deadline_release(struct deadline *d)
+{
+	if (!d->armed)
+		return;
+	timer_delete(d->timer); /* no further signal after this */
+	deadline_run = NULL;
+	pthread_sigmask(SIG_SETMASK, &d->old_mask, NULL);
+	sigaction(DEADLINE_SIGNAL, &d->old_action, NULL);
+	d->armed = false;
+}
+
+/* Install the handler (restored by deadline_release), make sure the signal
+ * is not blocked in this thread (a daemon may block it for signalfd), and
+ * arm a one-shot timer that signals this thread after ms. */
+static int deadline_arm(struct deadline *d, struct kvm_run *run, unsigned ms)
+{
+	struct sigaction action = {.sa_handler = on_deadline}; /* no SA_RESTART */
+	struct sigevent event = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = DEADLINE_SIGNAL};
+	struct itimerspec when = {.it_value = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000}};
+	sigset_t unblock;
+
+	event.sigev_notify_thread_id = gettid();
+	sigemptyset(&action.sa_mask);
+	if (timer_create(CLOCK_MONOTONIC, &event, &d->timer) < 0)
+		return -1;
+	deadline_run = run;
+	sigaction(DEADLINE_SIGNAL, &action, &d->old_action);
+	sigemptyset(&unblock);
+	sigaddset(&unblock, DEADLINE_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &unblock, &d->old_mask);
+	d->armed = true;
+	return timer_settime(d->timer, 0, &when, NULL);
+}
+
+/* ---- One throwaway VM ---- */
+
+struct behaviour_vm {
+	int vm_fd;
+	int vcpu_fd;
+	void *memory;
+	struct kvm_run *run;
+	size_t run_size;
+};
+
+#define BEHAVIOUR_VM_INIT {.vm_fd = -1, .vcpu_fd = -1, .memory = MAP_FAILED, .run = MAP_FAILED}
+
+static void behaviour_vm_release(struct behaviour_vm *vm)
+{
+	if (vm->run != MAP_FAILED)
+		munmap(vm->run, vm->run_size);
+	if (vm->vcpu_fd >= 0)
+		close(vm->vcpu_fd);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd); /* the kernel frees the VM with its last fd */
+	if (vm->memory != MAP_FAILED)
+		munmap(vm->memory, EOI_GUEST_MEM_SIZE);
+}
+
+/* A kvm_vm.h helper's answer (-errno on failure) as this case's outcome. */
+static int check(struct behaviour_case *c, const char *call, long long ret)
+{
+	if (ret >= 0)
+		return 0;
+	errno = (int)-ret;
+	return ioctl_fail(c, call);
+}
+
+/* VM with a split irqchip (24 pins, as QEMU) and the mode's x2APIC flags,
+ * set before any vCPU exists (KVM refuses KVM_CAP_SPLIT_IRQCHIP after). */
+static int vm_create_split(int kvm_fd, struct behaviour_vm *vm, struct behaviour_case *c)
+{
+	unsigned long long flags = mode_flags(c->mode);
+
+	vm->vm_fd = vm_create(kvm_fd);
+	if (check(c, "KVM_CREATE_VM", vm->vm_fd) < 0 ||
+	    check(c, "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP)",
+		  vm_enable_split_irqchip(vm->vm_fd, SEOIB_SPLIT_IRQCHIP_PINS)) < 0 ||
+	    (flags && check(c, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API)", vm_enable_x2apic_api(vm->vm_fd, flags)) < 0))
+		return -1;
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, VMX_TSS_ADDR) < 0)
+		return ioctl_fail(c, "KVM_SET_TSS_ADDR");
+	return 0;
+}
+
+static int vm_map_guest(struct behaviour_vm *vm, struct behaviour_case *c)
+{
+	struct kvm_userspace_memory_region region = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = EOI_GUEST_MEM_SIZE,
+	};
+
+	vm->memory = mmap(NULL, EOI_GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->memory == MAP_FAILED)
+		return ioctl_fail(c, "mmap of guest memory");
+	memcpy((char *)vm->memory + EOI_GUEST_LOAD, eoi_guest_start,
+	       (size_t)(eoi_guest_end - eoi_guest_start));
+	region.userspace_addr = (uint64_t)(uintptr_t)vm->memory;
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		return ioctl_fail(c, "KVM_SET_USER_MEMORY_REGION");
+	return 0;
+}
+
+/* KVM's supported CPUID with x2APIC set in leaf 1. The LVR is recomputed on
+ * KVM_SET_CPUID2 (kvm_apic_set_version): Directed EOI is advertised only
+ * with x2APIC in CPUID, and only after the flags above are set. */
+static int vcpu_set_x2apic_cpuid(int kvm_fd, int vcpu_fd, struct behaviour_case *c)
+{
+	int err = 0;
+	_cleanup_free_ struct kvm_cpuid2 *cpuid = kvm_get_supported_cpuid(kvm_fd, &err);
+
+	if (!cpuid)
+		return check(c, "KVM_GET_SUPPORTED_CPUID", -err);
+	cpuid_set_x2apic(cpuid);
+	return check(c, "KVM_SET_CPUID2", vcpu_set_cpuid(vcpu_fd, cpuid));
+}
+
+/* LVR bit 24 as the guest will see it, read before it runs. */
+static int vcpu_read_lvr(int vcpu_fd, struct behaviour_case *c)
+{
+	struct kvm_lapic_state lapic;
+
+	if (check(c, "KVM_GET_LAPIC", vcpu_get_lapic(vcpu_fd, &lapic)) < 0)
+		return -1;
+	c->lvr_directed_eoi = (lapic_reg(&lapic, SEOIB_APIC_LVR) & SEOIB_LVR_DIRECTED_EOI) != 0;
+	return 0;
+}
+
+static void real_mode_segment(struct kvm_segment *s)
+{
+	s->base = 0;
+	s->selector = 0;
+	s->limit = 0xffff;
+}
+
+/* Real mode at EOI_GUEST_LOAD with flat zero segments; the guest's inputs
+ * in EBX and ESI (lib/guest/eoi_guest.h). */
+static int vcpu_set_entry(int vcpu_fd, uint32_t spiv, uint32_t guest_flags, struct behaviour_case *c)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = {
+		.rip = EOI_GUEST_LOAD,
+		.rflags = 0x2, /* bit 1 is reserved, always set */
+		.rbx = spiv,
+		.rsi = guest_flags,
+	};
+
+	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
+		return ioctl_fail(c, "KVM_GET_SREGS");
+	real_mode_segment(&sregs.cs);
+	real_mode_segment(&sregs.ds);
+	real_mode_segment(&sregs.es);
+	real_mode_segment(&sregs.ss);
+	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+		return ioctl_fail(c, "KVM_SET_SREGS");
+	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0)
+		return ioctl_fail(c, "KVM_SET_REGS");
+	return 0;
+}
+
+/* vCPU 0 (APIC ID 0, the MSI's destination) and its shared kvm_run page. */
+static int vcpu_create_mapped(int kvm_fd, struct behaviour_vm *vm, struct behaviour_case *c)
+{
+	int size;
+
+	vm->vcpu_fd = vcpu_create(vm->vm_fd, 0);
+	if (check(c, "KVM_CREATE_VCPU", vm->vcpu_fd) < 0)
+		return -1;
+	size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size < (int)sizeof(struct kvm_run))
+		return ioctl_fail(c, "KVM_GET_VCPU_MMAP_SIZE");
+	vm->run_size = (size_t)size;
+	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+	if (vm->run == MAP_FAILED)
+		return ioctl_fail(c, "mmap of kvm_run");
+	return 0;
+}
+
+/* The level-triggered MSI route on a reserved pin, then a pulse on it: the
+ * way QEMU's split I/O APIC delivers a level interrupt. */
+static int inject_level_interrupt(int vm_fd, struct behaviour_case *c)
+{
+	_cleanup_free_ struct kvm_irq_routing *routing =
+		calloc(1, sizeof(*routing) + sizeof(routing->entries[0]));
+	struct kvm_irq_level line = {.irq = BEHAVIOUR_GSI, .level = 1};
+
+	if (!routing)
+		return ioctl_fail(c, "allocating the GSI routing table");
+	routing->nr = 1;
+	routing->entries[0] = (struct kvm_irq_routing_entry){
+		.gsi = BEHAVIOUR_GSI,
+		.type = KVM_IRQ_ROUTING_MSI,
+		.u.msi = {.address_lo = MSI_ADDRESS, .data = EOI_GUEST_VECTOR | MSI_DATA_LEVEL},
+	};
+	if (ioctl(vm_fd, KVM_SET_GSI_ROUTING, routing) < 0)
+		return ioctl_fail(c, "KVM_SET_GSI_ROUTING");
+	if (ioctl(vm_fd, KVM_IRQ_LINE, &line) < 0)
+		return ioctl_fail(c, "KVM_IRQ_LINE (assert)");
+	line.level = 0;
+	if (ioctl(vm_fd, KVM_IRQ_LINE, &line) < 0)
+		return ioctl_fail(c, "KVM_IRQ_LINE (deassert)");
+	return 0;
+}
+
+/* ---- Running the guest ---- */
+
+enum guest_phase {
+	PHASE_STARTING, /* before READY: enabling x2APIC, writing SPIV */
+	PHASE_WAITING,  /* interrupt injected; waiting for the EOI and DONE */
+	PHASE_DONE,
+};
+
+static const char *exit_reason_name(uint32_t reason)
+{
+	switch (reason) {
+	case KVM_EXIT_HLT: return "hlt";
+	case KVM_EXIT_MMIO: return "mmio";
+	case KVM_EXIT_SHUTDOWN: return "shutdown (triple fault)";
+	case KVM_EXIT_FAIL_ENTRY: return "fail-entry";
+	case KVM_EXIT_INTERNAL_ERROR: return "internal-error";
+	default: return "unexpected";
+	}
+}
+
+/* One KVM_EXIT_IO from the guest. Returns 0 to keep running, -1 when the
+ * case is over with an error. */
+static int on_port_write(struct behaviour_vm *vm, struct behaviour_case *c, enum behaviour_fault fault,
+			 enum guest_phase *phase)
+{
+	const struct kvm_run *run = vm->run;
+	const char *data = (const char *)run + run->io.data_offset;
+
+	switch (run->io.port) {
+	case EOI_GUEST_PORT_SPIV:
+		if (run->io.size == sizeof(c->spiv))
+			memcpy(&c->spiv, data, sizeof(c->spiv));
+		c->spiv_bit12_stuck = (c->spiv & SEOIB_SPIV_SUPPRESS_EOI) != 0;
+		return 0;
+	case EOI_GUEST_PORT_READY:
+		*phase = PHASE_WAITING;
+		return fault == FAULT_NO_IRQ ? 0 : inject_level_interrupt(vm->vm_fd, c);
+	case EOI_GUEST_PORT_DONE:
+		*phase = PHASE_DONE;
+		return 0;
+	case EOI_GUEST_PORT_FAULT:
+		case_fail(c, OUTCOME_ERROR,
+			  "the behaviour guest (%s) took a CPU exception while it was %s; this is a seoib bug or a broken KVM: report it with the kernel version",
+			  case_name(c), *phase == PHASE_STARTING ? "enabling x2APIC and writing SPIV"
+								 : "handling the interrupt");
+		return -1;
+	default:
+		c->exit_reason = KVM_EXIT_IO;
+		case_fail(c, OUTCOME_ERROR,
+			  "the behaviour guest (%s) wrote to unexpected port 0x%x; this is a seoib bug: report it",
+			  case_name(c), run->io.port);
+		return -1;
+	}
+}
+
+static void case_timed_out(struct behaviour_case *c, unsigned ms, enum guest_phase phase)
+{
+	case_fail(c, OUTCOME_TIMEOUT,
+		  "the behaviour guest (%s) did not finish within %u ms (%s); raise the case timeout if this host is slow or nested, else check the kernel log",
+		  case_name(c), ms,
+		  phase == PHASE_STARTING ? "it never signalled readiness"
+					  : "it took no interrupt or never EOIed it");
+}
+
+/* One exit the guest caused. Returns 0 to keep running, -1 when the case is
+ * over with an error. */
+static int on_vcpu_exit(struct behaviour_vm *vm, struct behaviour_case *c, enum behaviour_fault fault,
+			enum guest_phase *phase)
+{
+	const struct kvm_run *run = vm->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		if (run->io.direction == KVM_EXIT_IO_OUT)
+			return on_port_write(vm, c, fault, phase);
+		c->exit_reason = KVM_EXIT_IO;
+		case_fail(c, OUTCOME_ERROR,
+			  "the behaviour guest (%s) read from port 0x%x; this is a seoib bug: report it",
+			  case_name(c), run->io.port);
+		return -1;
+	case KVM_EXIT_IOAPIC_EOI:
+		/* The EOI was broadcast to the (userspace) I/O APIC: what a guest
+		 * that set SPIV bit 12 in a respected VM must not cause. */
+		if (run->eoi.vector == EOI_GUEST_VECTOR)
+			c->eoi_exit = true;
+		return 0;
+	case KVM_EXIT_INTR:
+		return 0; /* a signal; the caller checks the deadline */
+	default:
+		c->exit_reason = run->exit_reason;
+		case_fail(c, OUTCOME_ERROR,
+			  "the behaviour guest (%s) stopped with KVM exit %u (%s); this is a seoib bug or a broken KVM: report it with the kernel version",
+			  case_name(c), c->exit_reason, exit_reason_name(c->exit_reason));
+		return -1;
+	}
+}
+
+/* KVM_RUN until the guest says DONE. The armed deadline sets
+ * immediate_exit, after which every KVM_RUN fails with EINTR at once. */
+static void run_guest(struct behaviour_vm *vm, struct behaviour_case *c, enum behaviour_fault fault,
+		      unsigned timeout_ms)
+{
+	enum guest_phase phase = PHASE_STARTING;
+
+	while (phase != PHASE_DONE) {
+		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0) {
+			if (on_vcpu_exit(vm, c, fault, &phase) < 0)
+				return;
+			continue;
+		}
+		if (errno != EINTR && errno != EAGAIN) {
+			ioctl_fail(c, "KVM_RUN");
+			return;
+		}
+		if (vm->run->immediate_exit) {
+			case_timed_out(c, timeout_ms, phase);
+			return;
+		}
+		/* Another signal interrupted KVM_RUN: run on, the deadline holds. */
+	}
+	c->outcome = OUTCOME_DONE;
+}
+
+static int vm_prepare(int kvm_fd, struct behaviour_vm *vm, struct behaviour_case *c,
+		      enum behaviour_fault fault)
+{
+	uint32_t spiv = SPIV_ENABLED_VECTOR_FF | (c->guest_sets_bit12 ? SEOIB_SPIV_SUPPRESS_EOI : 0);
+	uint32_t guest_flags = fault == FAULT_NO_EOI ? EOI_GUEST_FLAG_SKIP_EOI : 0;
+
+	if (vm_create_split(kvm_fd, vm, c) < 0 || vm_map_guest(vm, c) < 0 ||
+	    vcpu_create_mapped(kvm_fd, vm, c) < 0 || vcpu_set_x2apic_cpuid(kvm_fd, vm->vcpu_fd, c) < 0 ||
+	    vcpu_read_lvr(vm->vcpu_fd, c) < 0 || vcpu_set_entry(vm->vcpu_fd, spiv, guest_flags, c) < 0)
+		return -1;
+	return 0;
+}
+
+static void run_case(int kvm_fd, struct behaviour_case *c, enum behaviour_fault fault,
+		     unsigned timeout_ms)
+{
+	_cleanup_(behaviour_vm_release) struct behaviour_vm vm = BEHAVIOUR_VM_INIT;
+	_cleanup_(deadline_release) struct deadline deadline = {0};
+
+	if (vm_prepare(kvm_fd, &vm, c, fault) < 0)
+		return;
+	if (deadline_arm(&deadline, vm.run, timeout_ms) < 0) {
+		ioctl_fail(c, "arming the case deadline (timer_create)");
+		return;
+	}
+	run_guest(&vm, c, fault, timeout_ms);
+}
+
+/* ---- The matrix ---- */
+
+static enum behaviour_fault fault_from_env(const char **value)
+{
+	*value = getenv("SEOIB_BEHAVIOUR_FAULT");
+	if (!*value || !**value)
+		return FAULT_NONE;
+	if (strcmp(*value, "no-irq") == 0)
+		return FAULT_NO_IRQ;
+	if (strcmp(*value, "no-eoi") == 0)
+		return FAULT_NO_EOI;
+	return FAULT_INVALID;
+}
+
+/* A mode runs only where the capability probe saw the kernel accept its
+ * flag on a split VM; legacy (no flag) always runs. */
+static bool mode_accepted(const struct kvm_measurements *m, enum x2apic_mode mode, int *err)
+{
+	*err = 0;
+	if (mode == MODE_LEGACY)
+		return true;
+	*err = m->enable[IRQCHIP_SPLIT][mode].err;
+	return *err == 0;
+}
+
+static void case_skip(struct behaviour_case *c, int err)
+{
+	c->outcome = OUTCOME_SKIPPED;
+	if (err == PROBE_NOT_MEASURED)
+		snprintf(c->detail, sizeof(c->detail),
+			 "%s not run: the capability probe did not measure whether the kernel accepts the flag",
+			 case_name(c));
+	else
+		snprintf(c->detail, sizeof(c->detail),
+			 "%s not run: the kernel refused the flag on a split-irqchip VM (%s), so no guest can run in this mode",
+			 case_name(c), strerror(err));
+}
+
+static void run_all_cases(const struct behaviour_options *opts, const struct kvm_measurements *m,
+			  struct behaviour *b, int kvm_fd)
+{
+	unsigned timeout_ms = opts && opts->case_timeout_ms ? opts->case_timeout_ms : DEFAULT_CASE_TIMEOUT_MS;
+	const char *fault_value;
+	enum behaviour_fault fault = fault_from_env(&fault_value);
+
+	for (int i = 0; i < BEHAVIOUR_CASES; i++) {
+		struct behaviour_case *c = &b->cases[i];
+		double start = now_ms();
+		int err;
+
+		if (!mode_accepted(m, c->mode, &err)) {
+			case_skip(c, err);
+			continue;
+		}
+		if (fault == FAULT_INVALID)
+			case_fail(c, OUTCOME_ERROR,
+				  "SEOIB_BEHAVIOUR_FAULT=%s is not a known test fault (no-irq, no-eoi); unset it, it is for tests only",
+				  fault_value);
+		else
+			run_case(kvm_fd, c, fault, timeout_ms);
+		c->duration_ms = now_ms() - start;
+	}
+}
+
+static void fail_all_cases(struct behaviour *b, const char *device, int err)
+{
+	for (int i = 0; i < BEHAVIOUR_CASES; i++) {
+		b->cases[i].err = err;
+		case_fail(&b->cases[i], OUTCOME_ERROR,
+			  "cannot open %s for the behaviour probe: %s; run it as a user in group kvm on a host with KVM loaded",
+			  device, strerror(err));
+	}
+}
+
+/* Serialises behaviour_run(): two threads installing and restoring the
+ * deadline's signal disposition at once could leave one KVM_RUN interrupted
+ * by a signal with the default action, which terminates the process. */
+static pthread_mutex_t behaviour_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void mutex_unlockp(pthread_mutex_t **mutex)
+{
+	if (*mutex)
+		pthread_mutex_unlock(*mutex);
+}
 
 void behaviour_run(const struct behaviour_options *opts, const struct kvm_measurements *m,
 		   struct behaviour *b)
 {
+	_cleanup_(mutex_unlockp) pthread_mutex_t *locked = &behaviour_lock;
+	const char *device = opts && opts->device ? opts->device : "/dev/kvm";
+	double start = now_ms();
+	_cleanup_close_ int kvm_fd = -1;
+
+	pthread_mutex_lock(locked);
 	memset(b, 0, sizeof(*b));
+	b->ran = true;
+	for (int i = 0; i < BEHAVIOUR_CASES; i++) {
+		b->cases[i].mode = case_plan[i].mode;
+		b->cases[i].guest_sets_bit12 = case_plan[i].guest_sets_bit12;
+	}
+	kvm_fd = open(device, O_RDWR | O_CLOEXEC);
+	if (kvm_fd < 0)
+		fail_all_cases(b, device, errno);
+	else
+		run_all_cases(opts, m, b, kvm_fd);
+	b->duration_ms = now_ms() - start;
+}
+
+/* ---- Verdicts (pure) ---- */
+
+static const struct behaviour_case *find_case(const struct behaviour *b, enum x2apic_mode mode,
+					      bool bit12)
+{
+	for (int i = 0; i < BEHAVIOUR_CASES; i++)
+		if (b->cases[i].mode == mode && b->cases[i].guest_sets_bit12 == bit12)
+			return &b->cases[i];
+	return NULL;
+}
+
+static bool done(const struct behaviour_case *c)
+{
+	return c && c->outcome == OUTCOME_DONE;
+}
+
+static void __attribute__((format(printf, 2, 3))) conflict(struct behaviour *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (b->n_conflicts >= SEOIB_PROBLEMS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->conflicts[b->n_conflicts++], SEOIB_MESSAGE_MAX, fmt, ap);
+	va_end(ap);
+}
+
+/* Respected is verified only with its control: bit 2 + SPIV bit 12 gave no
+ * EOI exit AND bit 2 without bit 12 gave one (so the silence is suppression,
+ * not a broken route). */
+static enum tristate derive_respected(const struct behaviour *b)
+{
+	const struct behaviour_case *asked = find_case(b, MODE_ENABLE, true);
+	const struct behaviour_case *control = find_case(b, MODE_ENABLE, false);
+
+	if (!done(asked))
+		return TRI_UNKNOWN;
+	if (asked->eoi_exit || !asked->spiv_bit12_stuck)
+		return TRI_NO;
+	if (!done(control) || !control->eoi_exit)
+		return TRI_UNKNOWN;
+	return TRI_YES;
+}
+
+/* The bug itself: legacy mode let the guest set bit 12 and broadcast anyway. */
+static enum tristate derive_legacy_quirk(const struct behaviour *b)
+{
+	const struct behaviour_case *asked = find_case(b, MODE_LEGACY, true);
+	const struct behaviour_case *control = find_case(b, MODE_LEGACY, false);
+
+	if (!done(asked))
+		return TRI_UNKNOWN;
+	if (asked->spiv_bit12_stuck && asked->eoi_exit)
+		return TRI_YES;
+	if (!asked->eoi_exit && !(done(control) && control->eoi_exit))
+		return TRI_UNKNOWN; /* no EOI exit at all: cannot tell suppression from a lost route */
+	return TRI_NO;
+}
+
+static enum tristate derive_not_advertised(const struct behaviour *b)
+{
+	const struct behaviour_case *asked = find_case(b, MODE_DISABLE, true);
+
+	if (!done(asked))
+		return TRI_UNKNOWN;
+	return !asked->spiv_bit12_stuck && !asked->lvr_directed_eoi ? TRI_YES : TRI_NO;
+}
+
+/* Within one case: the LVR and SPIV must agree, and a guest that did not ask
+ * for suppression must see its EOI exit (else the probe itself is blind). */
+static void case_conflicts(struct behaviour *b, const struct behaviour_case *c)
+{
+	if (!done(c))
+		return;
+	if (c->spiv_bit12_stuck && !c->lvr_directed_eoi)
+		conflict(b, "CONFLICT (%s): SPIV bit 12 stuck although LVR bit 24 says Directed EOI is not supported; the kernel lets a guest ask for a feature it does not advertise",
+			 case_name(c));
+	if (c->guest_sets_bit12 && c->lvr_directed_eoi && !c->spiv_bit12_stuck)
+		conflict(b, "CONFLICT (%s): LVR bit 24 advertises Directed EOI but SPIV bit 12 did not stick; a guest that relies on it will misbehave",
+			 case_name(c));
+	if (!c->guest_sets_bit12 && !c->eoi_exit)
+		conflict(b, "CONFLICT (%s): no KVM_EXIT_IOAPIC_EOI although the guest did not ask for suppression; the I/O APIC would never see this EOI, so no result of this mode can be trusted",
+			 case_name(c));
+}
+
+/* What the capability verdict claims against what the guest saw. */
+static void claim_conflicts(struct behaviour *b, const struct kvm_verdict *v)
+{
+	const struct behaviour_case *legacy = find_case(b, MODE_LEGACY, true);
+	bool claims_respected = v && (v->kernel_states & STATE_BIT(STATE_RESPECTED));
+	bool claims_not_advertised = v && (v->kernel_states & STATE_BIT(STATE_NOT_ADVERTISED));
+
+	if (claims_respected && b->respected_verified == TRI_NO)
+		conflict(b, "CONFLICT: the kernel accepts KVM_X2APIC_ENABLE_SUPPRESS_EOI_BROADCAST but a guest that set SPIV bit 12 still had its EOI broadcast (or could not set the bit); do not run guests as respected on this host");
+	if (claims_not_advertised && b->not_advertised_verified == TRI_NO)
+		conflict(b, "CONFLICT: the kernel accepts KVM_X2APIC_DISABLE_SUPPRESS_EOI_BROADCAST but the guest still saw Directed EOI (LVR bit 24 or SPIV bit 12); do not run guests as not-advertised on this host");
+	if (v && v->generation == GEN_LEGACY && done(legacy) && legacy->spiv_bit12_stuck && !legacy->eoi_exit)
+		conflict(b, "CONFLICT: the capability probe says legacy kernel, yet the legacy-mode guest's EOI was suppressed; the capability bits understate this kernel, report it with the kernel version");
 }
 
 void behaviour_verdict_derive(struct behaviour *b, const struct kvm_verdict *v)
 {
+	b->n_conflicts = 0;
+	b->respected_verified = derive_respected(b);
+	b->legacy_quirk_observed = derive_legacy_quirk(b);
+	b->not_advertised_verified = derive_not_advertised(b);
+	for (int i = 0; i < BEHAVIOUR_CASES; i++)
+		case_conflicts(b, &b->cases[i]);
+	claim_conflicts(b, v);
 }
 
 const char *outcome_to_string(enum behaviour_outcome o)

@@ -53,7 +53,11 @@ struct behaviour_options {
 	unsigned case_timeout_ms; /* bound on one guest run; 0 = default */
 };
 
-/* Run every case the kernel accepts (m says which flags were accepted). */
+/* Run every case the kernel accepts (m says which flags were accepted).
+ * Each KVM_RUN is bounded by a per-case deadline (SIGALRM to the calling
+ * thread, previous disposition restored); calls are serialised process-wide.
+ * Test-only: SEOIB_BEHAVIOUR_FAULT=no-irq|no-eoi forces timeouts
+ * (docs/behaviour.md). */
 void behaviour_run(const struct behaviour_options *opts, const struct kvm_measurements *m,
 		   struct behaviour *b);
 
