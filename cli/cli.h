@@ -45,6 +45,7 @@ struct probe_args {
 	const char *controls[VMM_CONTROLS_MAX + 1];
 	const char *cache_dir;
 	bool no_cache;
+	char cache_buf[4096]; /* the default cache directory, when chosen */
 };
 
 void probe_args_init(struct probe_args *args);

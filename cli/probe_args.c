@@ -90,7 +90,12 @@ int probe_args_finish(struct probe_args *args)
 			args->controls[args->n_controls++] = cfg->vmm_controls[i];
 	args->controls[args->n_controls] = NULL;
 	args->opts.vmm.control_names = args->n_controls ? args->controls : NULL;
-	args->opts.vmm.cache_dir = args->no_cache ? NULL : args->cache_dir;
+	if (args->no_cache)
+		args->opts.vmm.cache_dir = NULL;
+	else if (args->cache_dir)
+		args->opts.vmm.cache_dir = args->cache_dir;
+	else
+		args->opts.vmm.cache_dir = vmm_default_cache_dir(args->cache_buf, sizeof(args->cache_buf));
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -36,3 +37,8 @@ struct vmm_options {
 
 /* Fill info; never fails hard: a missing or broken QEMU is a recorded fact. */
 void vmm_probe(const struct vmm_options *opts, struct vmm_info *info);
+
+/* Where seoibctl keeps the VMM cache: SEOIB_CACHEDIR when writable, else
+ * $XDG_CACHE_HOME/seoib, else ~/.cache/seoib. Returns buf, or NULL when
+ * none can be named (then run without a cache). */
+const char *vmm_default_cache_dir(char buf[], size_t size);
