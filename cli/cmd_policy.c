@@ -1,9 +1,293 @@
-/* STUB: being written. */
+/* seoibctl policy: decide a guest's Directed EOI state from its domain XML
+ * and the records of this host and its migration targets (docs/policy.md). */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
 #include "commands.h"
+#include "config.h"
+#include "libvirt_conn.h"
 #include "seoib/exit_codes.h"
+#include "seoib/guest_facts.h"
+#include "seoib/host_record.h"
+#include "seoib/json_util.h"
+#include "seoib/policy.h"
+
+#define DEFAULT_HOST_RECORD SEOIB_RUNDIR "/host.json"
+
+struct policy_args {
+	const char *xml_path;
+	const char *domain;
+	const char *connect_uri;
+	const char *host_path;       /* NULL: the default record, else a live probe */
+	const char **target_paths;   /* argc slots, n_targets used */
+	size_t n_targets;
+	bool json;
+	struct probe_args probe;
+};
+
+/* Everything one run owns, released in one place. */
+struct policy_run {
+	struct guest_facts facts;
+	struct host_record *host;
+	struct host_record *targets;
+	const char *host_source;     /* "record" or "live probe" */
+	char host_path[4096];
+	struct decision decision;
+};
+
+static void policy_usage(FILE *out)
+{
+	fprintf(out, "Usage: seoibctl policy --xml FILE|- [--host RECORD] [--target RECORD]... [--json]\n"
+		     "       seoibctl policy --domain NAME [--connect URI] [...]\n\n"
+		     "Decide a guest's Directed EOI state (quirked, respected, not-advertised), its risk\n"
+		     "of the Windows/Hyper-V interrupt storm, and whether this host and every migration\n"
+		     "target can run it. The rule table is in docs/policy.md.\n\n"
+		     "  --xml FILE|-         libvirt domain XML ('-' reads standard input)\n"
+		     "  --domain NAME        ask libvirt for the domain's XML instead\n"
+		     "  --connect URI        libvirt URI for --domain (default: libvirt's default)\n"
+		     "  --host RECORD        this host's record (default " DEFAULT_HOST_RECORD ",\n"
+		     "                       or a live probe when that file does not exist)\n"
+		     "  --target RECORD      a migration target's record (repeatable)\n"
+		     "  --json               print the decision (seoib.decision/1)\n"
+		     "  -h, --help           show this help\n"
+		     "Live probe options: --behaviour, --no-behaviour, --device, --timeout, --qemu,\n"
+		     "  --vmm-control, --vmm-cache, --no-vmm-cache, --no-vmm, --config (see seoibctl probe --help)\n\n"
+		     "Exit status: 0 safe, 1 unsafe, 2 usage or internal error, 3 unknown.\n");
+}
+
+static int parse_args(int argc, char **argv, struct policy_args *a)
+{
+	enum { OPT_XML = PROBE_ARG_LAST, OPT_DOMAIN, OPT_CONNECT, OPT_HOST, OPT_TARGET, OPT_JSON };
+	static const struct option options[] = {
+		PROBE_LONG_OPTIONS,
+		{"xml", required_argument, NULL, OPT_XML},
+		{"domain", required_argument, NULL, OPT_DOMAIN},
+		{"connect", required_argument, NULL, OPT_CONNECT},
+		{"host", required_argument, NULL, OPT_HOST},
+		{"target", required_argument, NULL, OPT_TARGET},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_XML:
+			a->xml_path = optarg;
+			break;
+		case OPT_DOMAIN:
+			a->domain = optarg;
+			break;
+		case OPT_CONNECT:
+			a->connect_uri = optarg;
+			break;
+		case OPT_HOST:
+			a->host_path = optarg;
+			break;
+		case OPT_TARGET:
+			a->target_paths[a->n_targets++] = optarg;
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case 'h':
+			policy_usage(stdout);
+			return 1;
+		case '?':
+			policy_usage(stderr);
+			return -1;
+		default:
+			if (probe_args_parse(&a->probe, c, optarg) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int check_args(int argc, char **argv, const struct policy_args *a)
+{
+	size_t stdin_users = 0;
+
+	if (optind < argc) {
+		fprintf(stderr, "seoibctl policy: unexpected argument '%s'; see 'seoibctl policy --help'.\n", argv[optind]);
+		return -1;
+	}
+	if (!a->xml_path == !a->domain) {
+		fprintf(stderr, "seoibctl policy: give exactly one of --xml FILE or --domain NAME; see 'seoibctl policy --help'.\n");
+		return -1;
+	}
+	stdin_users += a->xml_path && strcmp(a->xml_path, "-") == 0;
+	stdin_users += a->host_path && strcmp(a->host_path, "-") == 0;
+	for (size_t i = 0; i < a->n_targets; i++)
+		stdin_users += strcmp(a->target_paths[i], "-") == 0;
+	if (stdin_users > 1) {
+		fprintf(stderr, "seoibctl policy: only one of --xml, --host and --target can read standard input ('-').\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* --domain: the XML libvirt has now, with seoib's metadata in it. */
+static int domain_facts(const struct policy_args *a, struct guest_facts *facts, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ char *xml = NULL;
+
+	if (libvirt_domain_xml(a->connect_uri, a->domain, &xml, err) < 0)
+		return -1;
+	return guest_facts_from_xml(xml, strlen(xml), facts, err);
+}
+
+static int read_guest(const struct policy_args *a, struct guest_facts *facts)
+{
+	char err[SEOIB_MESSAGE_MAX];
+	int r = a->xml_path ? guest_facts_load(a->xml_path, facts, err) : domain_facts(a, facts, err);
+
+	if (r < 0)
+		fprintf(stderr, "seoibctl policy: %s\n", err);
+	return r;
+}
+
+/* --host, else the record seoibd publishes, else probe this host now. */
+static int read_host(struct policy_args *a, struct policy_run *run)
+{
+	char err[SEOIB_MESSAGE_MAX];
+	const char *path = a->host_path;
+
+	if (!path && access(DEFAULT_HOST_RECORD, F_OK) == 0)
+		path = DEFAULT_HOST_RECORD;
+	if (path) {
+		run->host_source = "record";
+		snprintf(run->host_path, sizeof(run->host_path), "%s", path);
+		if (host_record_load(path, run->host, err) == 0)
+			return 0;
+		fprintf(stderr, "seoibctl policy: cannot use host record %s; check the file or omit --host for a live probe.\n",
+			err);
+		return -1;
+	}
+	if (probe_args_finish(&a->probe) < 0)
+		return -1;
+	run->host_source = "live probe";
+	host_probe(&a->probe.opts, run->host);
+	return 0;
+}
+
+static int read_targets(const struct policy_args *a, struct policy_run *run)
+{
+	char err[SEOIB_MESSAGE_MAX];
+
+	for (size_t i = 0; i < a->n_targets; i++) {
+		if (host_record_load(a->target_paths[i], &run->targets[i], err) == 0)
+			continue;
+		fprintf(stderr, "seoibctl policy: cannot use target record %s; check the file.\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void print_host_line(const char *label, const struct target_verdict *tv)
+{
+	const char *can = !tv->known ? "unknown" : tv->can_run ? "can run" : "CANNOT run";
+
+	printf("%-12s %-24s %-10s %s\n", label, tv->hostname, can, tv->why);
+}
+
+static void print_guest(const struct guest_facts *g)
+{
+	printf("Guest        %s (%s, %s irqchip", g->name, g->machine[0] ? g->machine : "no machine type",
+	       irqchip_to_string(g->irqchip));
+	if (g->irqchip == IRQCHIP_SPLIT)
+		printf(", I/O APIC 0x%x", g->ioapic_version);
+	printf(")\n");
+	printf("At risk      %s%s%s%s%s%s\n", guest_facts_at_risk(g) ? "yes:" : "no", g->windows ? " Windows" : "",
+	       g->hyperv ? " Hyper-V" : "", g->nested_virt ? " nested-virt" : "", g->secure_boot ? " secure-boot" : "",
+	       g->tpm ? " TPM" : "");
+	if (g->has_recorded_state)
+		printf("Recorded     %s%s%s\n", state_to_string(g->recorded_state), g->recorded_host[0] ? " by " : "",
+		       g->recorded_host);
+}
+
+static void print_decision(const struct policy_run *run)
+{
+	const struct decision *d = &run->decision;
+
+	print_guest(&run->facts);
+	printf("State        %s%s\n", state_to_string(d->state), d->sticky ? " (sticky: recorded)" : "");
+	printf("Risk         %s\n", risk_to_string(d->risk));
+	printf("Verdict      %s (rule %u)\n", verdict_to_string(d->verdict), d->rule);
+	for (int i = 0; i < d->n_reasons; i++)
+		printf("%-12s %s\n", i == 0 ? "Reasons" : "", d->reasons[i]);
+	if (d->remediation[0])
+		printf("Remediation  %s\n", d->remediation);
+	print_host_line(strcmp(run->host_source, "live probe") == 0 ? "Host (live)" : "Host", &d->host);
+	for (size_t i = 0; i < d->n_targets; i++)
+		print_host_line("Target", &d->targets[i]);
+}
+
+static void print_json(const struct policy_run *run)
+{
+	_cleanup_json_ json_object *obj = decision_to_json(&run->facts, &run->decision);
+
+	json_add(obj, "host_source", json_object_new_string(run->host_source));
+	json_print(obj, true);
+}
+
+static int verdict_exit(enum verdict v)
+{
+	switch (v) {
+	case VERDICT_SAFE:
+		return SEOIB_EXIT_OK;
+	case VERDICT_UNSAFE:
+		return SEOIB_EXIT_UNSAFE;
+	default:
+		return SEOIB_EXIT_UNKNOWN;
+	}
+}
+
+static int decide(struct policy_args *a, struct policy_run *run)
+{
+	if (read_guest(a, &run->facts) < 0 || read_host(a, run) < 0 || read_targets(a, run) < 0)
+		return SEOIB_EXIT_ERROR;
+	policy_decide(&run->facts, run->host, run->targets, a->n_targets, &run->decision);
+	if (a->json)
+		print_json(run);
+	else
+		print_decision(run);
+	return verdict_exit(run->decision.verdict);
+}
 
 int cmd_policy(int argc, char **argv)
 {
-	return SEOIB_EXIT_ERROR;
+	_cleanup_free_ const char **target_paths = calloc((size_t)argc + 1, sizeof(*target_paths));
+	_cleanup_free_ struct policy_run *run = calloc(1, sizeof(*run));
+	_cleanup_free_ struct host_record *host = calloc(1, sizeof(*host));
+	struct policy_args a = {.target_paths = target_paths};
+	_cleanup_free_ struct host_record *targets = NULL;
+	int r;
+
+	if (!target_paths || !run || !host) {
+		fprintf(stderr, "seoibctl policy: out of memory.\n");
+		return SEOIB_EXIT_ERROR;
+	}
+	probe_args_init(&a.probe);
+	r = parse_args(argc, argv, &a);
+	if (r != 0)
+		return r > 0 ? SEOIB_EXIT_OK : SEOIB_EXIT_ERROR;
+	if (check_args(argc, argv, &a) < 0)
+		return SEOIB_EXIT_ERROR;
+	targets = a.n_targets ? calloc(a.n_targets, sizeof(*targets)) : NULL;
+	if (a.n_targets && !targets) {
+		fprintf(stderr, "seoibctl policy: out of memory for %zu target records.\n", a.n_targets);
+		return SEOIB_EXIT_ERROR;
+	}
+	run->host = host;
+	run->targets = targets;
+	r = decide(&a, run);
+	decision_free(&run->decision);
+	return r;
 }

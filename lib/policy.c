@@ -1,28 +1,540 @@
-/* STUB: replaced by the policy engine. */
+/* The policy engine: guest facts + host records -> decision.
+ * The rule table lives in docs/policy.md; the rule numbers below match it. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "seoib/cleanup.h"
 #include "seoib/policy.h"
+
+#define FIXED_KERNELS "Linux ≥ 6.18.17 / 7.0"
+
+/* Everything one decision looks at, so that helpers take one argument. */
+struct policy_input {
+	const struct guest_facts *guest;
+	const struct host_record *host;
+	const struct host_record *targets;
+	size_t n_targets;
+};
+
+static void add_reason(struct decision *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add_reason(struct decision *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->n_reasons >= DECISION_REASONS_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->reasons[d->n_reasons++], SEOIB_MESSAGE_MAX, fmt, ap);
+	va_end(ap);
+}
+
+/* Append "; piece" (or the first piece) to a fixed buffer, cut at its end. */
+static void append(char *buf, size_t size, const char *piece)
+{
+	size_t used = strlen(buf);
+
+	if (used + 1 >= size)
+		return;
+	snprintf(buf + used, size - used, "%s%s", used ? "; " : "", piece);
+}
+
+static bool usable(const struct host_record *rec)
+{
+	return rec && rec->status == PROBE_OK;
+}
+
+static bool runs(const struct host_record *rec, enum seoib_state s)
+{
+	return usable(rec) && (rec->runnable_states & STATE_BIT(s));
+}
+
+static const char *host_name(const struct host_record *rec)
+{
+	return rec && rec->host.hostname[0] ? rec->host.hostname : "this host";
+}
+
+static const char *kernel_name(const struct host_record *rec)
+{
+	return rec->host.kernel_release[0] ? rec->host.kernel_release : "(unknown release)";
+}
+
+/* The kernel lacks s: a legacy / pre-4.8 kernel, or one seoib could not
+ * make sense of (inconsistent measurements are reported, never guessed). */
+static bool kernel_lacks(const struct host_record *rec, enum seoib_state s)
+{
+	return !(rec->verdict.kernel_states & STATE_BIT(s));
+}
+
+/* Only respected and not-advertised need the VMM to set a flag at power-on. */
+static bool vmm_lacks(const struct host_record *rec, enum seoib_state s)
+{
+	return s != STATE_QUIRKED && !rec->vmm.can_set_state;
+}
+
+/* Why a usable record cannot run s: the kernel, the VMM, or both. */
+static void why_cannot(const struct host_record *rec, enum seoib_state s, char *buf, size_t size)
+{
+	char kernel[200] = "", vmm[300] = "";
+
+	if (kernel_lacks(rec, s))
+		snprintf(kernel, sizeof(kernel), "kernel %.100s is %s", kernel_name(rec),
+			 generation_to_string(rec->verdict.generation));
+	if (vmm_lacks(rec, s))
+		snprintf(vmm, sizeof(vmm), "QEMU %.40s at %.200s has no seoib-policy control",
+			 rec->vmm.version[0] ? rec->vmm.version : "(version unknown)",
+			 rec->vmm.path[0] ? rec->vmm.path : "(no path)");
+	if (!kernel[0] && !vmm[0])
+		snprintf(kernel, sizeof(kernel), "its record does not list %s as runnable", state_to_string(s));
+	snprintf(buf, size, "cannot run %s: %s%s%s", state_to_string(s), kernel,
+		 kernel[0] && vmm[0] ? " and " : "", vmm);
+}
+
+/* What to do on one host so that it can run s; "" when nothing helps. */
+static void upgrade_for(const struct host_record *rec, enum seoib_state s, char *buf, size_t size)
+{
+	enum kernel_generation g = rec->verdict.generation;
+	char piece[400] = "";
+
+	buf[0] = '\0';
+	if (kernel_lacks(rec, s) && (g == GEN_NONE || g == GEN_LEGACY))
+		snprintf(piece, sizeof(piece), "upgrade %.200s to %s", host_name(rec), FIXED_KERNELS);
+	else if (kernel_lacks(rec, s))
+		snprintf(piece, sizeof(piece), "investigate the %s KVM of %.200s (seoibctl probe there)",
+			 generation_to_string(g), host_name(rec));
+	if (piece[0] && vmm_lacks(rec, s))
+		snprintf(buf, size, "%s and install a QEMU with the seoib-policy control there", piece);
+	else if (vmm_lacks(rec, s))
+		snprintf(buf, size, "install a QEMU with the seoib-policy control on %.200s", host_name(rec));
+	else
+		snprintf(buf, size, "%s", piece);
+}
+
+/* Upgrades on every known host (this one and the targets) that cannot run s. */
+static void upgrades_for(const struct policy_input *in, enum seoib_state s, char *buf, size_t size)
+{
+	char piece[SEOIB_MESSAGE_MAX];
+
+	buf[0] = '\0';
+	if (usable(in->host) && !runs(in->host, s)) {
+		upgrade_for(in->host, s, piece, sizeof(piece));
+		append(buf, size, piece);
+	}
+	for (size_t i = 0; i < in->n_targets; i++) {
+		if (!usable(&in->targets[i]) || runs(&in->targets[i], s))
+			continue;
+		upgrade_for(&in->targets[i], s, piece, sizeof(piece));
+		append(buf, size, piece);
+	}
+}
+
+/* Known hosts are this host and every target with a usable record; unknown
+ * ones do not constrain a fresh choice but make the verdict unknown. */
+static bool all_known_run(const struct policy_input *in, enum seoib_state s)
+{
+	if (!runs(in->host, s))
+		return false;
+	for (size_t i = 0; i < in->n_targets; i++)
+		if (usable(&in->targets[i]) && !runs(&in->targets[i], s))
+			return false;
+	return true;
+}
+
+/* With the in-kernel irqchip KVM never advertises Directed EOI (commit
+ * 0bcc3fb95b97): no state can storm. With split, only quirked advertises
+ * it without honouring it; the known storm needs an I/O APIC with an EOI
+ * register (0x20) and a guest that uses it (Windows with Hyper-V / VBS). */
+static enum risk risk_of(const struct guest_facts *g, enum seoib_state s)
+{
+	if (g->irqchip == IRQCHIP_IN_KERNEL || s != STATE_QUIRKED)
+		return RISK_NONE;
+	if (g->ioapic_version == IOAPIC_VERSION_20 && guest_facts_at_risk(g))
+		return RISK_HIGH;
+	return RISK_LOW;
+}
+
+/* The state a split guest would prefer, given its I/O APIC. */
+static enum seoib_state preferred_state(const struct guest_facts *g)
+{
+	if (g->irqchip == IRQCHIP_IN_KERNEL)
+		return STATE_QUIRKED;
+	return g->ioapic_version == IOAPIC_VERSION_20 ? STATE_RESPECTED : STATE_NOT_ADVERTISED;
+}
+
+static void describe_guest(const struct guest_facts *g, struct decision *d)
+{
+	char signals[200] = "", vbs[120] = "";
+
+	add_reason(d, "%s irqchip: %s", irqchip_to_string(g->irqchip), g->irqchip_why);
+	if (g->irqchip == IRQCHIP_IN_KERNEL)
+		return;
+	add_reason(d, "I/O APIC 0x%x: %s", g->ioapic_version, g->ioapic_why);
+	if (g->windows)
+		append(signals, sizeof(signals), "Windows (libosinfo)");
+	if (g->hyperv)
+		append(signals, sizeof(signals), "Hyper-V enlightenments");
+	if (g->nested_virt)
+		append(vbs, sizeof(vbs), "nested virtualisation");
+	if (g->secure_boot)
+		append(vbs, sizeof(vbs), "Secure Boot");
+	if (g->tpm)
+		append(vbs, sizeof(vbs), "TPM");
+	if (signals[0])
+		add_reason(d, "at risk of the interrupt storm: %s%s%s", signals,
+			   vbs[0] ? "; VBS likely: " : "", vbs);
+	else
+		add_reason(d, "not a known victim: no Windows os id and no Hyper-V enlightenments");
+}
+
+/* Rules 1-2: a recorded respected state the guest's own configuration can
+ * no longer run (bit 2 needs split; the guest then EOIs the I/O APIC's EOI
+ * register, which 0x11 lacks). */
+static bool recorded_conflicts(const struct guest_facts *g, struct decision *d)
+{
+	if (!g->has_recorded_state || g->recorded_state != STATE_RESPECTED)
+		return false;
+	if (g->irqchip == IRQCHIP_IN_KERNEL) {
+		d->rule = 1;
+		add_reason(d, "recorded state respected needs the split irqchip, but the guest now uses the in-kernel irqchip (KVM refuses bit 2 without split)");
+	} else if (g->ioapic_version != IOAPIC_VERSION_20) {
+		d->rule = 2;
+		add_reason(d, "recorded state respected needs an I/O APIC with an EOI register (0x20), but the guest now has 0x%x",
+			   g->ioapic_version);
+	} else
+		return false;
+	d->state = STATE_RESPECTED;
+	d->sticky = true;
+	d->risk = RISK_HIGH;
+	d->verdict = VERDICT_UNSAFE;
+	snprintf(d->remediation, sizeof(d->remediation),
+		 "restore the split irqchip and I/O APIC 0x20 guest %.200s was started with, or power it off and clear its recorded state (virsh metadata %.200s --uri %s --remove --config)",
+		 g->name, g->name, SEOIB_METADATA_URI);
+	return true;
+}
+
+/* Rules 3-7: choose the state. */
+static void choose_state(const struct policy_input *in, struct decision *d)
+{
+	const struct guest_facts *g = in->guest;
+	enum seoib_state preferred = preferred_state(g);
+
+	if (g->irqchip == IRQCHIP_IN_KERNEL && (!g->has_recorded_state || g->recorded_state == STATE_QUIRKED)) {
+		d->rule = 3;
+		d->state = STATE_QUIRKED;
+		d->sticky = g->has_recorded_state;
+		add_reason(d, "quirked: KVM never advertises Directed EOI with the in-kernel irqchip, on any kernel");
+		return;
+	}
+	if (g->has_recorded_state) {
+		d->rule = usable(in->host) ? 5 : 4;
+		d->state = g->recorded_state;
+		d->sticky = true;
+		add_reason(d, "recorded state %s (by %s%s%s) is sticky: a guest's Directed EOI state never changes under it",
+			   state_to_string(g->recorded_state), g->recorded_host[0] ? g->recorded_host : "an unknown host",
+			   g->recorded_decided[0] ? " at " : "", g->recorded_decided);
+		return;
+	}
+	if (!usable(in->host)) {
+		/* Without this host's record nothing can be chosen; a VMM
+		 * without the kernel's flags falls back to quirked. */
+		d->rule = 4;
+		d->state = STATE_QUIRKED;
+		return;
+	}
+	d->rule = preferred == STATE_RESPECTED ? 6 : 7;
+	d->state = all_known_run(in, preferred) ? preferred : STATE_QUIRKED;
+	if (d->state == preferred)
+		add_reason(d, "%s: this host and every known target can run it", state_to_string(preferred));
+	else
+		add_reason(d, "quirked: not every host can run %s", state_to_string(preferred));
+}
+
+/* Per host: can it run the decided state; when it can but not the preferred
+ * one, say so, since that is what held the guest back. */
+static void judge_host(const struct host_record *rec, const char *fallback_name, enum seoib_state state,
+		       enum seoib_state preferred, struct target_verdict *tv)
+{
+	char why_not[SEOIB_MESSAGE_MAX];
+
+	snprintf(tv->hostname, sizeof(tv->hostname), "%s", rec && rec->host.hostname[0] ? rec->host.hostname : fallback_name);
+	tv->known = usable(rec);
+	if (!rec) {
+		snprintf(tv->why, sizeof(tv->why), "no host record");
+		return;
+	}
+	if (!tv->known) {
+		snprintf(tv->why, sizeof(tv->why), "record status %s: %.400s", probe_status_to_string(rec->status),
+			 rec->message[0] ? rec->message : "no message");
+		return;
+	}
+	tv->can_run = runs(rec, state);
+	if (!tv->can_run) {
+		why_cannot(rec, state, tv->why, sizeof(tv->why));
+		return;
+	}
+	if (state != preferred && !runs(rec, preferred)) {
+		why_cannot(rec, preferred, why_not, sizeof(why_not));
+		snprintf(tv->why, sizeof(tv->why), "runs %s; %.400s", state_to_string(state), why_not);
+		return;
+	}
+	snprintf(tv->why, sizeof(tv->why), "runs %s", state_to_string(state));
+}
+
+static int judge_hosts(const struct policy_input *in, struct decision *d)
+{
+	enum seoib_state preferred = preferred_state(in->guest);
+
+	judge_host(in->host, "this host", d->state, preferred, &d->host);
+	d->host_can_run = d->host.known && d->host.can_run;
+	d->n_targets = in->n_targets;
+	d->targets = in->n_targets ? calloc(in->n_targets, sizeof(*d->targets)) : NULL;
+	if (in->n_targets && !d->targets)
+		return -1;
+	for (size_t i = 0; i < in->n_targets; i++) {
+		char fallback[32];
+
+		snprintf(fallback, sizeof(fallback), "target %zu", i + 1);
+		judge_host(&in->targets[i], fallback, d->state, preferred, &d->targets[i]);
+	}
+	return 0;
+}
+
+/* Hosts that are known but cannot run the state, then hosts not known. */
+static void count_hosts(const struct decision *d, size_t *cannot, size_t *unknown)
+{
+	*cannot = d->host.known && !d->host.can_run;
+	*unknown = !d->host.known;
+	for (size_t i = 0; i < d->n_targets; i++) {
+		*cannot += d->targets[i].known && !d->targets[i].can_run;
+		*unknown += !d->targets[i].known;
+	}
+}
+
+static void explain_hosts(struct decision *d)
+{
+	if (d->host.known && !d->host.can_run)
+		add_reason(d, "this host %s %s", d->host.hostname, d->host.why);
+	else if (!d->host.known)
+		add_reason(d, "this host %s has no usable record (%s)", d->host.hostname, d->host.why);
+	for (size_t i = 0; i < d->n_targets; i++) {
+		const struct target_verdict *t = &d->targets[i];
+
+		if (t->known && !t->can_run)
+			add_reason(d, "target %s %s", t->hostname, t->why);
+		else if (!t->known)
+			add_reason(d, "target %s has no usable record (%s)", t->hostname, t->why);
+	}
+}
+
+/* Verdict rows V1-V4 of docs/policy.md, first match wins. */
+static void decide_verdict(struct decision *d)
+{
+	size_t cannot, unknown;
+
+	count_hosts(d, &cannot, &unknown);
+	if (d->rule == 3) {
+		/* Quirked in-kernel guests behave the same on every kernel:
+		 * missing records cannot change anything. */
+		unknown = 0;
+	}
+	if (cannot)
+		d->verdict = VERDICT_UNSAFE;
+	else if (d->rule == 4)
+		/* Without this host's record the state itself is a guess. */
+		d->verdict = VERDICT_UNKNOWN;
+	else if (d->risk == RISK_HIGH)
+		d->verdict = VERDICT_UNSAFE;
+	else if (unknown)
+		d->verdict = VERDICT_UNKNOWN;
+	else
+		d->verdict = VERDICT_SAFE;
+	if (d->rule != 3)
+		explain_hosts(d);
+}
+
+static void remediate_unsafe_hosts(const struct policy_input *in, struct decision *d)
+{
+	char upgrades[SEOIB_MESSAGE_MAX];
+
+	upgrades_for(in, d->state, upgrades, sizeof(upgrades));
+	snprintf(d->remediation, sizeof(d->remediation), "%s, or keep guest %.100s on hosts that can run %s",
+		 upgrades[0] ? upgrades : "fix the hosts above", in->guest->name, state_to_string(d->state));
+}
+
+/* High risk: the in-kernel irqchip if nothing needs split, else the upgrades
+ * that let every host run respected; a sticky quirked guest whose hosts
+ * could all run respected only needs its record cleared at a cold boot. */
+static void remediate_risk(const struct policy_input *in, struct decision *d)
+{
+	const struct guest_facts *g = in->guest;
+	char upgrades[SEOIB_MESSAGE_MAX];
+
+	upgrades_for(in, STATE_RESPECTED, upgrades, sizeof(upgrades));
+	if (!g->split_required)
+		snprintf(d->remediation, sizeof(d->remediation),
+			 "switch guest %.200s to the in-kernel irqchip with <ioapic driver='kvm'/> (Directed EOI is then never advertised)",
+			 g->name);
+	else if (upgrades[0])
+		snprintf(d->remediation, sizeof(d->remediation), "%s", upgrades);
+	else if (d->sticky)
+		snprintf(d->remediation, sizeof(d->remediation),
+			 "power guest %.150s off and clear its recorded quirked state (virsh metadata %.150s --uri %s --remove --config) so that it starts respected",
+			 g->name, g->name, SEOIB_METADATA_URI);
+}
+
+static void remediate_unknown(const struct policy_input *in, struct decision *d)
+{
+	if (!usable(in->host))
+		snprintf(d->remediation, sizeof(d->remediation),
+			 "publish a usable record for %s (start seoibd, or seoibctl probe --json > /run/seoib/host.json) and fix what its status says",
+			 host_name(in->host));
+	else
+		snprintf(d->remediation, sizeof(d->remediation),
+			 "refresh the records of the targets listed without one (seoibctl probe --json on each)");
+}
+
+static void remediate(const struct policy_input *in, struct decision *d)
+{
+	size_t cannot, unknown;
+	char upgrades[SEOIB_MESSAGE_MAX];
+
+	if (d->rule <= 3)
+		return;
+	count_hosts(d, &cannot, &unknown);
+	if (cannot)
+		remediate_unsafe_hosts(in, d);
+	else if (d->verdict == VERDICT_UNKNOWN)
+		remediate_unknown(in, d);
+	else if (d->risk == RISK_HIGH)
+		remediate_risk(in, d);
+	else if (d->state == STATE_QUIRKED && !d->sticky && d->risk == RISK_LOW) {
+		upgrades_for(in, preferred_state(in->guest), upgrades, sizeof(upgrades));
+		if (upgrades[0])
+			snprintf(d->remediation, sizeof(d->remediation), "optional, to run %s: %s",
+				 state_to_string(preferred_state(in->guest)), upgrades);
+	}
+}
 
 void policy_decide(const struct guest_facts *guest, const struct host_record *host,
 		   const struct host_record *targets, size_t n_targets, struct decision *out)
 {
+	const struct policy_input in = {guest, host, targets, n_targets};
+
 	memset(out, 0, sizeof(*out));
-	out->verdict = VERDICT_UNKNOWN;
+	describe_guest(guest, out);
+	if (!recorded_conflicts(guest, out)) {
+		choose_state(&in, out);
+		out->risk = risk_of(guest, out->state);
+	}
+	if (judge_hosts(&in, out) < 0) {
+		out->verdict = VERDICT_UNKNOWN;
+		add_reason(out, "out of memory while judging %zu targets", n_targets);
+		return;
+	}
+	if (out->rule <= 2)
+		return;
+	decide_verdict(out);
+	remediate(&in, out);
 }
 
 void decision_free(struct decision *d)
 {
 	free(d->targets);
 	d->targets = NULL;
+	d->n_targets = 0;
+}
+
+static void add_string(json_object *obj, const char *key, const char *value)
+{
+	json_object_object_add(obj, key, value && value[0] ? json_object_new_string(value) : NULL);
+}
+
+static void add_bool(json_object *obj, const char *key, bool value)
+{
+	json_object_object_add(obj, key, json_object_new_boolean(value));
+}
+
+static json_object *recorded_to_json(const struct guest_facts *g)
+{
+	json_object *obj;
+
+	if (!g->has_recorded_state)
+		return NULL;
+	obj = json_object_new_object();
+	add_string(obj, "state", state_to_string(g->recorded_state));
+	add_string(obj, "host", g->recorded_host);
+	add_string(obj, "decided", g->recorded_decided);
+	return obj;
+}
+
+static json_object *guest_to_json(const struct guest_facts *g)
+{
+	json_object *obj = json_object_new_object();
+	char version[8];
+
+	snprintf(version, sizeof(version), "0x%x", g->ioapic_version);
+	add_string(obj, "name", g->name);
+	add_string(obj, "uuid", g->uuid);
+	add_string(obj, "machine", g->machine);
+	add_string(obj, "irqchip", irqchip_to_string(g->irqchip));
+	add_string(obj, "irqchip_why", g->irqchip_why);
+	add_bool(obj, "split_required", g->split_required);
+	add_string(obj, "ioapic_version", version);
+	add_string(obj, "ioapic_why", g->ioapic_why);
+	add_string(obj, "os_id", g->os_id);
+	add_bool(obj, "windows", g->windows);
+	add_bool(obj, "hyperv", g->hyperv);
+	add_bool(obj, "nested_virt", g->nested_virt);
+	add_bool(obj, "secure_boot", g->secure_boot);
+	add_bool(obj, "tpm", g->tpm);
+	add_bool(obj, "at_risk", guest_facts_at_risk(g));
+	json_object_object_add(obj, "vbs_signals", json_object_new_int(guest_facts_vbs_signals(g)));
+	json_object_object_add(obj, "recorded", recorded_to_json(g));
+	return obj;
+}
+
+static json_object *host_verdict_to_json(const struct target_verdict *tv)
+{
+	json_object *obj = json_object_new_object();
+
+	add_string(obj, "hostname", tv->hostname);
+	json_object_object_add(obj, "can_run", tv->known ? json_object_new_boolean(tv->can_run) : NULL);
+	add_string(obj, "why", tv->why);
+	return obj;
 }
 
 json_object *decision_to_json(const struct guest_facts *guest, const struct decision *d)
 {
-	return json_object_new_object();
+	json_object *obj = json_object_new_object();
+	json_object *reasons = json_object_new_array();
+	json_object *targets = json_object_new_array();
+
+	add_string(obj, "schema", DECISION_SCHEMA);
+	json_object_object_add(obj, "guest", guest_to_json(guest));
+	add_string(obj, "state", state_to_string(d->state));
+	add_string(obj, "risk", risk_to_string(d->risk));
+	add_string(obj, "verdict", verdict_to_string(d->verdict));
+	json_object_object_add(obj, "rule", json_object_new_int((int)d->rule));
+	add_bool(obj, "sticky", d->sticky);
+	for (int i = 0; i < d->n_reasons; i++)
+		json_object_array_add(reasons, json_object_new_string(d->reasons[i]));
+	json_object_object_add(obj, "reasons", reasons);
+	add_string(obj, "remediation", d->remediation);
+	json_object_object_add(obj, "host", host_verdict_to_json(&d->host));
+	for (size_t i = 0; i < d->n_targets; i++)
+		json_object_array_add(targets, host_verdict_to_json(&d->targets[i]));
+	json_object_object_add(obj, "targets", targets);
+	return obj;
 }
 
 const char *verdict_to_string(enum verdict v)
 {
-	static const char *const names[] = {"safe", "unsafe", "unknown"};
-	return names[v];
+	static const char *const names[VERDICT_COUNT] = {
+		[VERDICT_SAFE] = "safe",
+		[VERDICT_UNSAFE] = "unsafe",
+		[VERDICT_UNKNOWN] = "unknown",
+	};
+	return v < VERDICT_COUNT ? names[v] : "invalid";
 }

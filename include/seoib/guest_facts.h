@@ -1,4 +1,5 @@
-/* What seoib needs to know about a guest, read from its libvirt domain XML. */
+/* What seoib needs to know about a guest, read from its libvirt domain XML
+ * (docs/policy.md, "Guest facts"). */
 #pragma once
 
 #include <stdbool.h>
@@ -14,28 +15,50 @@
 #define SEOIB_METADATA_PREFIX "seoib"
 #define SEOIB_METADATA_ELEMENT "guest"
 
+/* A libvirt domain XML is a few KiB (a large one with many disks and NICs
+ * 100 KiB); anything beyond this is not a domain and is refused unread. */
+#define GUEST_XML_MAX (16u << 20)
+
+/* I/O APIC versions QEMU implements (hw/intc/ioapic.c accepts only these). */
+#define IOAPIC_VERSION_11 0x11 /* no EOI register: pc-*-2.7 and older */
+#define IOAPIC_VERSION_20 0x20 /* EOI register: QEMU's default since 2.8 */
+
 struct guest_facts {
 	char name[256];
 	char uuid[64];
 	char machine[128];        /* <os><type machine=...> */
 	enum irqchip_mode irqchip;
 	char irqchip_why[256];    /* what made it split / in-kernel */
+	bool split_required;      /* split needed by intremap, TDX or microvm */
 	unsigned ioapic_version;  /* 0x11 or 0x20 */
 	char ioapic_why[256];
 	char os_id[256];          /* libosinfo os id, "" if none */
 	bool windows;
 	bool hyperv;              /* <hyperv> enlightenments present */
 	bool nested_virt;         /* vmx/svm exposed to the guest (VBS needs it) */
+	char nested_why[128];     /* which <cpu> setting exposes it, "" if none */
 	bool secure_boot;
 	bool tpm;
 	bool has_recorded_state;  /* seoib metadata element present */
 	enum seoib_state recorded_state;
 	char recorded_host[256];  /* host that recorded it, "" if unknown */
+	char recorded_decided[64]; /* its decided= timestamp, "" if none */
 };
 
-/* Parse domain XML (len bytes). Returns 0, or -1 with a sentence in err. */
+/* Parse domain XML (len bytes). External entities are never resolved and
+ * nothing is fetched from the network. Returns 0, or -1 with a sentence in
+ * err (malformed XML, not a <domain>, no name, unknown recorded state). */
 int guest_facts_from_xml(const char *xml, size_t len, struct guest_facts *facts,
 			 char err[SEOIB_MESSAGE_MAX]);
 
+/* Read a domain XML file ("-" is standard input, at most GUEST_XML_MAX
+ * bytes) and parse it with guest_facts_from_xml(). */
+int guest_facts_load(const char *path, struct guest_facts *facts, char err[SEOIB_MESSAGE_MAX]);
+
 /* A guest known to suffer the interrupt storm (Windows with Hyper-V / VBS). */
 bool guest_facts_at_risk(const struct guest_facts *facts);
+
+/* How many of the signals that make VBS / Credential Guard likely (nested
+ * virtualisation, Secure Boot, TPM) the guest shows: 0 to 3. They raise the
+ * confidence of an at-risk verdict but never make a guest at risk alone. */
+int guest_facts_vbs_signals(const struct guest_facts *facts);

@@ -1,5 +1,5 @@
 /* The policy engine: a pure function from guest facts and host records to a
- * decision (docs/policy.md has the rule table). */
+ * decision (docs/policy.md has the rule table and the decision JSON). */
 #pragma once
 
 #include <json-c/json.h>
@@ -11,10 +11,13 @@
 #include "seoib/states.h"
 
 #define DECISION_REASONS_MAX 8
+#define DECISION_SCHEMA "seoib.decision/1"
 
+/* Can one host (this host or a migration target) run the decided state? */
 struct target_verdict {
 	char hostname[256];
-	bool can_run;
+	bool known;                  /* false: no usable record (missing, status not ok) */
+	bool can_run;                /* meaningful only when known */
 	char why[SEOIB_MESSAGE_MAX]; /* why not, or what it runs as */
 };
 
@@ -22,14 +25,17 @@ enum verdict {
 	VERDICT_SAFE,    /* start / migrate: go */
 	VERDICT_UNSAFE,  /* a guest would storm or a state cannot be kept: refuse */
 	VERDICT_UNKNOWN, /* missing data (no usable host record): cannot tell */
+	VERDICT_COUNT,
 };
 
 struct decision {
 	enum seoib_state state;
 	enum risk risk;
 	enum verdict verdict;
+	unsigned rule;               /* the rule table row that decided (docs/policy.md) */
 	bool sticky;                 /* state came from the guest's recorded state */
 	bool host_can_run;           /* this host can run `state` */
+	struct target_verdict host;  /* this host, as for a target */
 	int n_reasons;
 	char reasons[DECISION_REASONS_MAX][SEOIB_MESSAGE_MAX];
 	char remediation[SEOIB_MESSAGE_MAX]; /* "" when nothing to do */
@@ -37,9 +43,11 @@ struct decision {
 	struct target_verdict *targets; /* owned; free with decision_free() */
 };
 
-/* host may be NULL (unknown); targets may be empty. */
+/* host may be NULL (unknown); targets may be empty. Pure apart from the
+ * allocation of out->targets. */
 void policy_decide(const struct guest_facts *guest, const struct host_record *host,
 		   const struct host_record *targets, size_t n_targets, struct decision *out);
 void decision_free(struct decision *d);
+/* The decision as the "seoib.decision/1" JSON document (docs/policy.md). */
 json_object *decision_to_json(const struct guest_facts *guest, const struct decision *d);
 const char *verdict_to_string(enum verdict v);

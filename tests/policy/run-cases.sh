@@ -1,0 +1,134 @@
+#!/bin/bash
+# Data-driven policy tests, in the style of libvirt's tests/qemuxmlconfdata:
+# every tests/policy/data/CASE.xml is run through the real
+#   $SEOIBCTL policy --xml CASE.xml ARGS --json
+# where ARGS come from CASE.args (default "--host @h1-fixed"; "@NAME" stands for
+# tests/policy/records/NAME.json), and compared with CASE.expect.json (jq -S),
+# or, for a guest seoibctl must reject (exit 2), with CASE.expect.stderr.
+# The exit code must match the verdict (0 safe, 1 unsafe, 3 unknown), and the
+# human output must agree with the JSON. SEOIB_REGENERATE=1 rewrites the
+# expectations from the current output (review the diff before committing).
+set -euo pipefail
+
+: "${SEOIBCTL:?SEOIBCTL must point at the built seoibctl}"
+: "${SEOIB_SOURCE_ROOT:?SEOIB_SOURCE_ROOT must point at the source tree}"
+here="$SEOIB_SOURCE_ROOT/tests/policy"
+data="$here/data"
+records="$here/records"
+regenerate="${SEOIB_REGENERATE:-0}"
+only="${1:-}"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+failures=0
+cases=0
+
+fail() {
+	echo "FAIL $1: $2" >&2
+	failures=$((failures + 1))
+}
+
+# Expand a case's .args file into an argument array.
+case_args() {
+	local file="$1" word
+	args=()
+	if [[ ! -e "$file" ]]; then
+		args=(--host "$records/h1-fixed.json")
+		return
+	fi
+	for word in $(<"$file"); do
+		if [[ "$word" == @* ]]; then
+			[[ -e "$records/${word#@}.json" ]] || { echo "no record fixture $records/${word#@}.json (in $file)" >&2; return 1; }
+			args+=("$records/${word#@}.json")
+		else
+			args+=("$word")
+		fi
+	done
+}
+
+verdict_exit() {
+	case "$1" in
+	safe) echo 0 ;;
+	unsafe) echo 1 ;;
+	unknown) echo 3 ;;
+	*) echo "invalid verdict '$1'" >&2; echo 99 ;;
+	esac
+}
+
+check_rejected() {
+	local name="$1" out="$2" err="$3" expect="$data/$name.expect.stderr"
+
+	if [[ "$regenerate" == 1 ]]; then
+		cp "$err" "$expect"
+		return
+	fi
+	[[ -s "$out" ]] && fail "$name" "exit 2 but something on stdout: $(head -c 200 "$out")"
+	[[ -e "$expect" ]] || { fail "$name" "exit 2 and no $expect (run with SEOIB_REGENERATE=1)"; return; }
+	diff -u "$expect" "$err" >&2 || fail "$name" "stderr differs from $name.expect.stderr"
+}
+
+check_decision() {
+	local name="$1" rc="$2" out="$3" expect="$data/$name.expect.json" verdict want_rc human_rc
+
+	if ! jq -S . "$out" >"$work/got.json"; then
+		fail "$name" "stdout is not JSON"
+		return
+	fi
+	verdict=$(jq -r .verdict "$work/got.json")
+	want_rc=$(verdict_exit "$verdict")
+	[[ "$rc" == "$want_rc" ]] || fail "$name" "exit $rc but verdict '$verdict' means exit $want_rc"
+	jq -e '.schema == "seoib.decision/1" and (.reasons | length > 0) and (.targets | type == "array")' \
+		"$work/got.json" >/dev/null || fail "$name" "decision lacks schema, reasons or targets"
+
+	# The human table must tell the same story, with the same exit code.
+	human_rc=0
+	"$SEOIBCTL" policy --xml "$data/$name.xml" "${args[@]}" >"$work/human.txt" 2>&1 || human_rc=$?
+	[[ "$human_rc" == "$rc" ]] || fail "$name" "human output exits $human_rc, --json exits $rc"
+	grep -q "^Verdict *$verdict " "$work/human.txt" || fail "$name" "human output lacks 'Verdict $verdict'"
+	grep -q "^State *$(jq -r .state "$work/got.json")" "$work/human.txt" || fail "$name" "human output lacks the state"
+
+	if [[ "$regenerate" == 1 ]]; then
+		cp "$work/got.json" "$expect"
+		return
+	fi
+	[[ -e "$expect" ]] || { fail "$name" "no $expect (run with SEOIB_REGENERATE=1)"; return; }
+	diff -u <(jq -S . "$expect") "$work/got.json" >&2 || fail "$name" "decision differs from $name.expect.json"
+}
+
+run_case() {
+	local xml="$1" name rc=0
+	name=$(basename "$xml" .xml)
+	case_args "$data/$name.args" || { fail "$name" "bad .args file"; return; }
+	timeout 20 "$SEOIBCTL" policy --xml "$xml" "${args[@]}" --json >"$work/out" 2>"$work/err" || rc=$?
+	cases=$((cases + 1))
+	case "$rc" in
+	2) check_rejected "$name" "$work/out" "$work/err" ;;
+	0 | 1 | 3)
+		[[ -e "$data/$name.expect.stderr" ]] && fail "$name" "expected a rejection (exit 2), got exit $rc"
+		check_decision "$name" "$rc" "$work/out"
+		;;
+	*) fail "$name" "exit $rc: $(head -c 300 "$work/err")" ;;
+	esac
+}
+
+for xml in "$data"/*.xml; do
+	[[ -z "$only" || "$(basename "$xml" .xml)" == "$only" ]] || continue
+	run_case "$xml"
+done
+
+# An expectation without its XML is a case that silently stopped running.
+for expect in "$data"/*.expect.json "$data"/*.expect.stderr "$data"/*.args; do
+	[[ -e "$expect" ]] || continue
+	base="${expect%.expect.json}"
+	base="${base%.expect.stderr}"
+	base="${base%.args}"
+	[[ -e "$base.xml" ]] || fail "$(basename "$base")" "$(basename "$expect") has no $(basename "$base").xml"
+done
+
+if [[ "$cases" == 0 ]]; then
+	echo "FAIL: no case ran (filter '$only'?)" >&2
+	exit 1
+fi
+echo "$cases cases, $failures failures"
+[[ "$failures" == 0 ]]

@@ -1,0 +1,276 @@
+/* Guest facts from domain XML: the edge cases (cmocka). Whole real-world
+ * domains live in data/ and run through seoibctl (run-cases.sh). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seoib/guest_facts.h"
+
+/* A domain with `features` inside <features>, `extra` after it, machine m. */
+static int facts_of(const char *machine, const char *features, const char *extra, struct guest_facts *facts,
+		    char err[SEOIB_MESSAGE_MAX])
+{
+	char xml[4096];
+
+	snprintf(xml, sizeof(xml),
+		 "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+		 "<name>g</name><uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid>"
+		 "<os><type arch='x86_64' machine='%s'>hvm</type></os>"
+		 "<features>%s</features>%s</domain>",
+		 machine, features, extra);
+	return guest_facts_from_xml(xml, strlen(xml), facts, err);
+}
+
+static struct guest_facts parse_ok(const char *machine, const char *features, const char *extra)
+{
+	struct guest_facts facts;
+	char err[SEOIB_MESSAGE_MAX] = "";
+
+	if (facts_of(machine, features, extra, &facts, err) < 0)
+		fail_msg("unexpected error: %s", err);
+	return facts;
+}
+
+static void parse_fails(const char *xml, const char *needle)
+{
+	struct guest_facts facts;
+	char err[SEOIB_MESSAGE_MAX] = "";
+
+	assert_int_equal(guest_facts_from_xml(xml, strlen(xml), &facts, err), -1);
+	if (!strstr(err, needle))
+		fail_msg("error '%s' lacks '%s'", err, needle);
+}
+
+static void irqchip_modes(void **state)
+{
+	struct guest_facts f = parse_ok("pc-q35-8.2", "", "");
+
+	assert_int_equal(f.irqchip, IRQCHIP_IN_KERNEL);
+	assert_string_equal(f.name, "g");
+	assert_string_equal(f.uuid, "1b4e28ba-2fa1-11d2-883f-0016d3cca427");
+	f = parse_ok("pc-q35-8.2", "<ioapic driver='kvm'/>", "");
+	assert_int_equal(f.irqchip, IRQCHIP_IN_KERNEL);
+	f = parse_ok("pc-q35-8.2", "<ioapic driver='qemu'/>", "");
+	assert_int_equal(f.irqchip, IRQCHIP_SPLIT);
+	assert_false(f.split_required);
+	/* The one machine type whose default was split. */
+	f = parse_ok("pc-q35-4.0", "", "");
+	assert_int_equal(f.irqchip, IRQCHIP_SPLIT);
+	assert_false(f.split_required);
+	f = parse_ok("pc-q35-4.0.1", "", "");
+	assert_int_equal(f.irqchip, IRQCHIP_IN_KERNEL);
+	/* Paravirtual EOI is unrelated to Directed EOI. */
+	f = parse_ok("q35", "<apic eoi='on'/>", "");
+	assert_int_equal(f.irqchip, IRQCHIP_IN_KERNEL);
+	assert_false(f.hyperv);
+}
+
+static void split_required(void **state)
+{
+	struct guest_facts f = parse_ok("q35", "<ioapic driver='qemu'/>",
+					"<devices><iommu model='intel'><driver intremap='on'/></iommu></devices>");
+
+	assert_int_equal(f.irqchip, IRQCHIP_SPLIT);
+	assert_true(f.split_required);
+	/* An IOMMU without interrupt remapping does not need split. */
+	f = parse_ok("q35", "", "<devices><iommu model='intel'><driver intremap='off'/></iommu></devices>");
+	assert_int_equal(f.irqchip, IRQCHIP_IN_KERNEL);
+	f = parse_ok("q35", "", "<devices><iommu model='virtio'/></devices>");
+	assert_int_equal(f.irqchip, IRQCHIP_IN_KERNEL);
+	f = parse_ok("q35", "", "<launchSecurity type='tdx'/>");
+	assert_true(f.split_required);
+	f = parse_ok("q35", "", "<launchSecurity type='sev'/>");
+	assert_int_equal(f.irqchip, IRQCHIP_IN_KERNEL);
+	f = parse_ok("microvm", "", "");
+	assert_true(f.split_required);
+	assert_int_equal(f.ioapic_version, IOAPIC_VERSION_20);
+}
+
+static void ioapic_version_by_machine(void **state)
+{
+	static const struct {
+		const char *machine;
+		unsigned version;
+	} table[] = {
+		{"pc-i440fx-2.7", 0x11}, {"pc-i440fx-2.8", 0x20}, {"pc-q35-2.6", 0x11}, {"pc-q35-2.10", 0x20},
+		{"pc-1.0", 0x11},        {"pc-0.15", 0x11},       {"pc", 0x20},         {"q35", 0x20},
+		{"pc-q35-8.2", 0x20},    {"pc-i440fx-10.1", 0x20}, {"pc-q35-rhel9.4.0", 0x20}, {"", 0x20},
+	};
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		struct guest_facts f = parse_ok(table[i].machine, "<ioapic driver='qemu'/>", "");
+
+		if (f.ioapic_version != table[i].version)
+			fail_msg("%s: 0x%x, expected 0x%x", table[i].machine, f.ioapic_version, table[i].version);
+	}
+}
+
+static unsigned version_with_args(const char *machine, const char *args)
+{
+	char extra[1024];
+
+	snprintf(extra, sizeof(extra), "<qemu:commandline>%s</qemu:commandline>", args);
+	return parse_ok(machine, "<ioapic driver='qemu'/>", extra).ioapic_version;
+}
+
+static void ioapic_version_override(void **state)
+{
+	assert_int_equal(version_with_args("q35", "<qemu:arg value='-global'/><qemu:arg value='ioapic.version=0x11'/>"),
+			 0x11);
+	assert_int_equal(version_with_args("q35", "<qemu:arg value='-global'/><qemu:arg value='ioapic.version=17'/>"),
+			 0x11);
+	assert_int_equal(version_with_args("pc-i440fx-2.7", "<qemu:arg value='--global=ioapic.version=0x20'/>"), 0x20);
+	assert_int_equal(version_with_args("pc-1.0", "<qemu:arg value='-global=ioapic.version=32'/>"), 0x20);
+	assert_int_equal(version_with_args("q35", "<qemu:arg value='-global'/>"
+						  "<qemu:arg value='driver=ioapic,property=version,value=0x11'/>"),
+			 0x11);
+	/* The last global wins, as in QEMU; other drivers do not count. */
+	assert_int_equal(version_with_args("q35", "<qemu:arg value='-global'/><qemu:arg value='ioapic.version=0x11'/>"
+						  "<qemu:arg value='-global'/><qemu:arg value='ioapic.version=0x20'/>"),
+			 0x20);
+	assert_int_equal(version_with_args("q35", "<qemu:arg value='-global'/><qemu:arg value='kvm-ioapic.version=0x11'/>"),
+			 0x20);
+	/* "ioapic.version=0x11" as a plain argument is not a global. */
+	assert_int_equal(version_with_args("q35", "<qemu:arg value='ioapic.version=0x11'/>"), 0x20);
+}
+
+static void ioapic_version_bad_override(void **state)
+{
+	struct guest_facts f;
+	char err[SEOIB_MESSAGE_MAX] = "";
+
+	assert_int_equal(facts_of("q35", "<ioapic driver='qemu'/>",
+				  "<qemu:commandline><qemu:arg value='-global'/><qemu:arg value='ioapic.version=0x15'/>"
+				  "</qemu:commandline>",
+				  &f, err),
+			 -1);
+	assert_non_null(strstr(err, "unsupported I/O APIC version '0x15'"));
+}
+
+static void risk_signals(void **state)
+{
+	struct guest_facts f = parse_ok("q35", "<hyperv mode='custom'><relaxed state='off'/></hyperv>", "");
+
+	assert_false(f.hyperv);
+	f = parse_ok("q35", "<hyperv mode='custom'><relaxed state='on'/></hyperv>", "");
+	assert_true(f.hyperv);
+	f = parse_ok("q35", "<hyperv mode='passthrough'/>", "");
+	assert_true(f.hyperv);
+	assert_true(guest_facts_at_risk(&f));
+	f = parse_ok("q35", "", "<cpu mode='host-passthrough'/>");
+	assert_true(f.nested_virt);
+	f = parse_ok("q35", "", "<cpu mode='host-passthrough'><feature policy='disable' name='vmx'/></cpu>");
+	assert_false(f.nested_virt);
+	f = parse_ok("q35", "", "<cpu mode='custom'><model>EPYC</model><feature policy='require' name='svm'/></cpu>");
+	assert_true(f.nested_virt);
+	f = parse_ok("q35", "", "<cpu mode='custom'><model>EPYC</model></cpu>");
+	assert_false(f.nested_virt);
+	f = parse_ok("q35", "", "<devices><tpm model='tpm-crb'><backend type='emulator'/></tpm></devices>");
+	assert_true(f.tpm);
+	assert_false(guest_facts_at_risk(&f)); /* a TPM alone does not make a victim */
+	assert_int_equal(guest_facts_vbs_signals(&f), 1);
+}
+
+static void windows_and_secure_boot(void **state)
+{
+	static const char xml[] =
+		"<domain type='kvm'><name>w</name><metadata>"
+		"<l:libosinfo xmlns:l='http://libosinfo.org/xmlns/libvirt/domain/1.0'><l:os id='http://microsoft.com/win/11'/></l:libosinfo>"
+		"</metadata><os firmware='efi'><type machine='q35'>hvm</type><firmware>"
+		"<feature enabled='yes' name='secure-boot'/></firmware></os></domain>";
+	static const char linux_xml[] =
+		"<domain type='kvm'><name>l</name><metadata>"
+		"<libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'><libosinfo:os id='http://debian.org/debian/12'/></libosinfo:libosinfo>"
+		"</metadata><os><type machine='q35'>hvm</type><loader secure='no'/></os></domain>";
+	struct guest_facts f;
+	char err[SEOIB_MESSAGE_MAX];
+
+	assert_int_equal(guest_facts_from_xml(xml, strlen(xml), &f, err), 0);
+	assert_true(f.windows);
+	assert_true(f.secure_boot);
+	assert_true(guest_facts_at_risk(&f));
+	assert_int_equal(guest_facts_from_xml(linux_xml, strlen(linux_xml), &f, err), 0);
+	assert_false(f.windows);
+	assert_false(f.secure_boot);
+	assert_string_equal(f.os_id, "http://debian.org/debian/12");
+}
+
+static void recorded_state(void **state)
+{
+	static const char xml[] =
+		"<domain><name>r</name><metadata><s:guest xmlns:s='https://seoib.org/xmlns/libvirt/guest/1' "
+		"state='not-advertised' host='h2' decided='2026-11-23T09:40:00Z'/></metadata></domain>";
+	static const char other_ns[] =
+		"<domain><name>r</name><metadata><s:guest xmlns:s='https://example.org/other' state='bogus'/></metadata></domain>";
+	struct guest_facts f;
+	char err[SEOIB_MESSAGE_MAX];
+
+	assert_int_equal(guest_facts_from_xml(xml, strlen(xml), &f, err), 0);
+	assert_true(f.has_recorded_state);
+	assert_int_equal(f.recorded_state, STATE_NOT_ADVERTISED);
+	assert_string_equal(f.recorded_host, "h2");
+	assert_string_equal(f.recorded_decided, "2026-11-23T09:40:00Z");
+	/* Matched by namespace URI, not by prefix. */
+	assert_int_equal(guest_facts_from_xml(other_ns, strlen(other_ns), &f, err), 0);
+	assert_false(f.has_recorded_state);
+	parse_fails("<domain><name>r</name><metadata><seoib:guest xmlns:seoib='https://seoib.org/xmlns/libvirt/guest/1'/>"
+		    "</metadata></domain>",
+		    "unknown recorded state ''");
+	parse_fails("<domain><name>r</name><metadata><seoib:guest xmlns:seoib='https://seoib.org/xmlns/libvirt/guest/1' "
+		    "state='Respected'/></metadata></domain>",
+		    "unknown recorded state 'Respected'");
+}
+
+static void malformed(void **state)
+{
+	struct guest_facts f;
+	char err[SEOIB_MESSAGE_MAX];
+
+	parse_fails("<domain><name>x</name>", "malformed domain XML at line 1");
+	parse_fails("<domain><name>x</nam></domain>", "Opening and ending tag mismatch");
+	parse_fails("<network><name>x</name></network>", "root is <network>");
+	parse_fails("<d:domain xmlns:d='urn:x'><name>x</name></d:domain>", "not <domain>");
+	parse_fails("<domain><uuid>u</uuid></domain>", "no <name>");
+	parse_fails("<domain><name>  </name></domain>", "no <name>");
+	parse_fails("<domain><name>x</name><features><ioapic driver='xen'/></features></domain>",
+		    "unknown <ioapic driver='xen'/>");
+	parse_fails("<?xml version='1.0'?><!DOCTYPE domain [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>"
+		    "<domain><name>&e;</name></domain>",
+		    "<!DOCTYPE>");
+	assert_int_equal(guest_facts_from_xml("", 0, &f, err), -1);
+	assert_non_null(strstr(err, "empty"));
+	assert_int_equal(guest_facts_from_xml("<domain/>", (size_t)GUEST_XML_MAX + 1, &f, err), -1);
+	assert_non_null(strstr(err, "larger than 16 MiB"));
+}
+
+static void load_missing_file(void **state)
+{
+	struct guest_facts f;
+	char err[SEOIB_MESSAGE_MAX];
+
+	assert_int_equal(guest_facts_load("/nonexistent/seoib/guest.xml", &f, err), -1);
+	assert_non_null(strstr(err, "/nonexistent/seoib/guest.xml"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(irqchip_modes),
+		cmocka_unit_test(split_required),
+		cmocka_unit_test(ioapic_version_by_machine),
+		cmocka_unit_test(ioapic_version_override),
+		cmocka_unit_test(ioapic_version_bad_override),
+		cmocka_unit_test(risk_signals),
+		cmocka_unit_test(windows_and_secure_boot),
+		cmocka_unit_test(recorded_state),
+		cmocka_unit_test(malformed),
+		cmocka_unit_test(load_missing_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,263 @@
+/* The policy engine's rule table, row by row, with records built in code
+ * (cmocka). docs/policy.md has the table these tests follow. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seoib/json_util.h"
+#include "seoib/policy.h"
+
+static struct host_record host_of(const char *name, enum kernel_generation gen, bool vmm_control)
+{
+	struct host_record rec;
+
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.host.hostname, sizeof(rec.host.hostname), "%s", name);
+	snprintf(rec.host.kernel_release, sizeof(rec.host.kernel_release), "%s",
+		 gen == GEN_FIXED ? "6.18.44-amd64" : "6.1.0-40-amd64");
+	snprintf(rec.vmm.path, sizeof(rec.vmm.path), "/usr/bin/qemu-system-x86_64");
+	snprintf(rec.vmm.version, sizeof(rec.vmm.version), "7.2.22");
+	rec.status = PROBE_OK;
+	rec.verdict.generation = gen;
+	rec.verdict.kernel_states = gen == GEN_FIXED ? STATE_ALL : STATE_BIT(STATE_QUIRKED);
+	rec.vmm.can_set_state = vmm_control;
+	rec.runnable_states = vmm_control ? rec.verdict.kernel_states : STATE_BIT(STATE_QUIRKED);
+	return rec;
+}
+
+static struct guest_facts guest_of(enum irqchip_mode irqchip, unsigned ioapic, bool at_risk)
+{
+	struct guest_facts g;
+
+	memset(&g, 0, sizeof(g));
+	snprintf(g.name, sizeof(g.name), "g");
+	g.irqchip = irqchip;
+	g.ioapic_version = ioapic;
+	g.windows = at_risk;
+	return g;
+}
+
+static void decide(const struct guest_facts *g, const struct host_record *host, const struct host_record *targets,
+		   size_t n, struct decision *d)
+{
+	policy_decide(g, host, targets, n, d);
+	assert_true(d->n_reasons > 0);
+}
+
+static void in_kernel_is_quirked_everywhere(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_IN_KERNEL, 0x20, true);
+	struct host_record t = host_of("t", GEN_LEGACY, false);
+	struct decision d;
+
+	t.status = PROBE_KVM_UNAVAILABLE;
+	decide(&g, NULL, &t, 1, &d);
+	assert_int_equal(d.rule, 3);
+	assert_int_equal(d.state, STATE_QUIRKED);
+	assert_int_equal(d.risk, RISK_NONE);
+	assert_int_equal(d.verdict, VERDICT_SAFE);
+	assert_false(d.host.known);
+	assert_false(d.targets[0].known);
+	decision_free(&d);
+}
+
+static void split_respected_needs_every_host(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, false);
+	struct host_record h = host_of("h1", GEN_FIXED, true);
+	struct host_record t[2] = {host_of("h2", GEN_FIXED, true), host_of("h3", GEN_LEGACY, false)};
+	struct decision d;
+
+	decide(&g, &h, t, 1, &d);
+	assert_int_equal(d.state, STATE_RESPECTED);
+	assert_int_equal(d.verdict, VERDICT_SAFE);
+	assert_true(d.host_can_run);
+	decision_free(&d);
+
+	decide(&g, &h, t, 2, &d);
+	assert_int_equal(d.state, STATE_QUIRKED);
+	assert_int_equal(d.risk, RISK_LOW);
+	assert_int_equal(d.verdict, VERDICT_SAFE);
+	assert_true(d.targets[1].can_run);
+	assert_non_null(strstr(d.targets[1].why, "cannot run respected"));
+	assert_non_null(strstr(d.remediation, "upgrade h3 to Linux"));
+	decision_free(&d);
+}
+
+static void at_risk_remediation(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, true);
+	struct host_record h = host_of("h1", GEN_LEGACY, false);
+	struct decision d;
+
+	decide(&g, &h, NULL, 0, &d);
+	assert_int_equal(d.risk, RISK_HIGH);
+	assert_int_equal(d.verdict, VERDICT_UNSAFE);
+	assert_non_null(strstr(d.remediation, "in-kernel irqchip"));
+	decision_free(&d);
+
+	g.split_required = true;
+	h = host_of("h1", GEN_FIXED, false);
+	decide(&g, &h, NULL, 0, &d);
+	assert_int_equal(d.verdict, VERDICT_UNSAFE);
+	assert_string_equal(d.remediation, "install a QEMU with the seoib-policy control on h1");
+	decision_free(&d);
+}
+
+static void ioapic_11(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x11, true);
+	struct host_record h = host_of("h1", GEN_FIXED, true), legacy = host_of("h3", GEN_LEGACY, false);
+	struct decision d;
+
+	decide(&g, &h, NULL, 0, &d);
+	assert_int_equal(d.state, STATE_NOT_ADVERTISED);
+	assert_int_equal(d.risk, RISK_NONE);
+	decision_free(&d);
+	decide(&g, &legacy, NULL, 0, &d);
+	assert_int_equal(d.state, STATE_QUIRKED);
+	assert_int_equal(d.risk, RISK_LOW); /* no EOI register: not the known storm */
+	assert_int_equal(d.verdict, VERDICT_SAFE);
+	decision_free(&d);
+}
+
+static void sticky_state(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, false);
+	struct host_record fixed = host_of("h1", GEN_FIXED, true), legacy = host_of("h3", GEN_LEGACY, false);
+	struct decision d;
+
+	g.has_recorded_state = true;
+	g.recorded_state = STATE_QUIRKED;
+	decide(&g, &fixed, NULL, 0, &d); /* a fresh choice would be respected */
+	assert_int_equal(d.state, STATE_QUIRKED);
+	assert_true(d.sticky);
+	assert_int_equal(d.verdict, VERDICT_SAFE);
+	decision_free(&d);
+
+	g.recorded_state = STATE_RESPECTED;
+	decide(&g, &fixed, &legacy, 1, &d);
+	assert_int_equal(d.rule, 5);
+	assert_int_equal(d.verdict, VERDICT_UNSAFE);
+	assert_true(d.host_can_run);
+	assert_false(d.targets[0].can_run);
+	decision_free(&d);
+}
+
+static void sticky_quirked_at_risk(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, true);
+	struct host_record fixed = host_of("h1", GEN_FIXED, true);
+	struct decision d;
+
+	g.has_recorded_state = true;
+	g.recorded_state = STATE_QUIRKED;
+	g.split_required = true;
+	decide(&g, &fixed, NULL, 0, &d);
+	assert_int_equal(d.risk, RISK_HIGH);
+	assert_int_equal(d.verdict, VERDICT_UNSAFE);
+	assert_non_null(strstr(d.remediation, "--remove"));
+	decision_free(&d);
+}
+
+static void recorded_conflicts_with_config(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_IN_KERNEL, 0x20, false);
+	struct host_record fixed = host_of("h1", GEN_FIXED, true);
+	struct decision d;
+
+	g.has_recorded_state = true;
+	g.recorded_state = STATE_RESPECTED;
+	decide(&g, &fixed, NULL, 0, &d);
+	assert_int_equal(d.rule, 1);
+	assert_int_equal(d.verdict, VERDICT_UNSAFE);
+	decision_free(&d);
+
+	g = guest_of(IRQCHIP_SPLIT, 0x11, false);
+	g.has_recorded_state = true;
+	g.recorded_state = STATE_RESPECTED;
+	decide(&g, &fixed, NULL, 0, &d);
+	assert_int_equal(d.rule, 2);
+	assert_int_equal(d.verdict, VERDICT_UNSAFE);
+	decision_free(&d);
+
+	/* Recorded not-advertised on an in-kernel guest is fine (bit 3 works in both). */
+	g = guest_of(IRQCHIP_IN_KERNEL, 0x20, false);
+	g.has_recorded_state = true;
+	g.recorded_state = STATE_NOT_ADVERTISED;
+	decide(&g, &fixed, NULL, 0, &d);
+	assert_int_equal(d.state, STATE_NOT_ADVERTISED);
+	assert_int_equal(d.verdict, VERDICT_SAFE);
+	decision_free(&d);
+}
+
+static void unknown_records(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, true);
+	struct host_record h = host_of("h1", GEN_FIXED, true), bad = host_of("h5", GEN_UNKNOWN, false);
+	struct decision d;
+
+	decide(&g, NULL, NULL, 0, &d);
+	assert_int_equal(d.rule, 4);
+	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
+	assert_string_equal(d.host.hostname, "this host");
+	decision_free(&d);
+
+	bad.status = PROBE_ERROR;
+	decide(&g, &bad, NULL, 0, &d);
+	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
+	decision_free(&d);
+
+	/* A target without a record: this host's choice stands, verdict unknown. */
+	decide(&g, &h, &bad, 1, &d);
+	assert_int_equal(d.state, STATE_RESPECTED);
+	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
+	decision_free(&d);
+}
+
+static void decision_json(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, true);
+	struct host_record h = host_of("h1", GEN_FIXED, true), bad = host_of("h5", GEN_UNKNOWN, false);
+	struct decision d;
+	_cleanup_json_ json_object *obj = NULL;
+	json_object *targets, *v;
+
+	bad.status = PROBE_KVM_UNAVAILABLE;
+	decide(&g, &h, &bad, 1, &d);
+	obj = decision_to_json(&g, &d);
+	assert_true(json_object_object_get_ex(obj, "schema", &v));
+	assert_string_equal(json_object_get_string(v), "seoib.decision/1");
+	assert_true(json_object_object_get_ex(obj, "targets", &targets));
+	assert_int_equal(json_object_array_length(targets), 1);
+	/* An unknown target's can_run is null, not false. */
+	assert_true(json_object_object_get_ex(json_object_array_get_idx(targets, 0), "can_run", &v));
+	assert_null(v);
+	assert_true(json_object_object_get_ex(obj, "guest", &v));
+	assert_true(json_object_object_get_ex(v, "at_risk", &v));
+	assert_true(json_object_get_boolean(v));
+	decision_free(&d);
+	assert_null(d.targets);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(in_kernel_is_quirked_everywhere),
+		cmocka_unit_test(split_respected_needs_every_host),
+		cmocka_unit_test(at_risk_remediation),
+		cmocka_unit_test(ioapic_11),
+		cmocka_unit_test(sticky_state),
+		cmocka_unit_test(sticky_quirked_at_risk),
+		cmocka_unit_test(recorded_conflicts_with_config),
+		cmocka_unit_test(unknown_records),
+		cmocka_unit_test(decision_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
