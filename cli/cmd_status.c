@@ -1,10 +1,197 @@
-/* STUB: seoibctl status (a later issue). */
-#include <stdio.h>
+/* seoibctl status: what the daemon last published, how old it is, and
+ * whether the daemon is running. Reads the record file: no daemon needed. */
+#include <getopt.h>
+#include <unistd.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+#include <time.h>
+
 #include "commands.h"
+#include "seoib/cleanup.h"
+#include "seoib/config.h"
 #include "seoib/exit_codes.h"
+#include "seoib/fileio.h"
+#include "seoib/host_record.h"
+#include "seoib/json_util.h"
+
+#define RECORD_FILE_MAX (1024 * 1024)
+#define BUS_QUERY_TIMEOUT_USEC (1000 * 1000)
+
+struct status_report {
+	const char *path;
+	const char *daemon; /* running, not-running, unknown */
+	struct host_record *record;
+	json_object *last_probe; /* borrowed from the file's JSON, may be NULL */
+	int64_t age_s;
+	bool have_record;
+	bool stale;
+	unsigned max_age_s;
+	char error[SEOIB_MESSAGE_MAX];
+	int exit;
+};
+
+/* Ask the bus who owns org.seoib1, bounded: a bus that is not there or does
+ * not answer within a second leaves the answer "unknown". */
+static const char *daemon_state(void)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int has_owner = 0;
+
+	if (sd_bus_open_system(&bus) < 0 || sd_bus_set_method_call_timeout(bus, BUS_QUERY_TIMEOUT_USEC) < 0)
+		return "unknown";
+	if (sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+			       "NameHasOwner", NULL, &reply, "s", "org.seoib1") < 0 ||
+	    sd_bus_message_read(reply, "b", &has_owner) < 0)
+		return "unknown";
+	return has_owner ? "running" : "not-running";
+}
+
+static int malformed(struct status_report *s, const char *why)
+{
+	snprintf(s->error, sizeof(s->error), "%s is malformed: %s; run 'seoibctl reprobe' to rewrite it", s->path, why);
+	return SEOIB_EXIT_ERROR;
+}
+
+/* The daemon's file is the host record plus "last_probe" (docs/seoibd.md). */
+static int load_record(struct status_report *s, json_object **file_json)
+{
+	_cleanup_free_ char *text = NULL;
+	char why[SEOIB_MESSAGE_MAX];
+	size_t len = 0;
+
+	if (access(s->path, F_OK) < 0) {
+		snprintf(s->error, sizeof(s->error),
+			 "no host record at %s: seoibd has not published one; start it with 'systemctl start seoibd'", s->path);
+		return SEOIB_EXIT_UNKNOWN;
+	}
+	if (read_file_bounded(s->path, RECORD_FILE_MAX, &text, &len, why) < 0 ||
+	    json_parse_text(text, len, file_json, why) < 0)
+		return malformed(s, why);
+	if (!json_object_is_type(*file_json, json_type_object))
+		return malformed(s, "it is not a JSON object");
+	json_object_object_get_ex(*file_json, "last_probe", &s->last_probe);
+	if (host_record_from_json(*file_json, s->record, why) < 0)
+		return malformed(s, why);
+	s->have_record = true;
+	return SEOIB_EXIT_OK;
+}
+
+static void judge_record(struct status_report *s)
+{
+	s->age_s = host_record_age(s->record, (int64_t)time(NULL));
+	s->stale = s->max_age_s > 0 && s->age_s > (int64_t)s->max_age_s;
+	if (s->stale)
+		snprintf(s->error, sizeof(s->error),
+			 "the host record %s is %lld s old, older than max-record-age (%u s); run 'seoibctl reprobe'",
+			 s->path, (long long)s->age_s, s->max_age_s);
+	else if (s->record->status != PROBE_OK)
+		snprintf(s->error, sizeof(s->error), "the host record says %s: %s",
+			 probe_status_to_string(s->record->status), s->record->message);
+	s->exit = s->stale || s->record->status != PROBE_OK ? SEOIB_EXIT_UNKNOWN : SEOIB_EXIT_OK;
+}
+
+static const char *last_probe_field(const struct status_report *s, const char *key)
+{
+	json_object *v = NULL;
+
+	if (!s->last_probe || !json_object_object_get_ex(s->last_probe, key, &v) || !v)
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static void print_human(const struct status_report *s)
+{
+	const struct host_record *rec = s->record;
+	char when[32];
+	const char *last = last_probe_field(s, "status");
+
+	printf("record:     %s\n", s->path);
+	if (s->have_record) {
+		format_utc(rec->probe_time, when, sizeof(when));
+		printf("probed:     %s (%lld s ago)%s\n", when, (long long)s->age_s, s->stale ? ", stale" : "");
+		printf("status:     %s\n", probe_status_to_string(rec->status));
+		printf("kernel:     %s\n", generation_to_string(rec->verdict.generation));
+		printf("states:    ");
+		for (int st = 0; st < STATE_COUNT; st++)
+			if (rec->runnable_states & STATE_BIT(st))
+				printf(" %s", state_to_string(st));
+		printf("%s\n", rec->runnable_states ? "" : " none");
+		if (last)
+			printf("last probe: %s%s%s\n", last, last_probe_field(s, "message") ? ": " : "",
+			       last_probe_field(s, "message") ? last_probe_field(s, "message") : "");
+	}
+	printf("daemon:     %s\n", s->daemon);
+	if (s->error[0])
+		fprintf(stderr, "seoibctl status: %s\n", s->error);
+}
+
+static void print_json(const struct status_report *s)
+{
+	_cleanup_json_ json_object *o = json_object_new_object();
+
+	json_add(o, "record_path", json_object_new_string(s->path));
+	json_add(o, "daemon", json_object_new_string(s->daemon));
+	json_add(o, "exit", json_object_new_int(s->exit));
+	json_add(o, "error", s->error[0] ? json_object_new_string(s->error) : NULL);
+	if (s->have_record) {
+		json_add(o, "age_s", json_object_new_int64(s->age_s));
+		json_add(o, "max_record_age_s", json_object_new_int64(s->max_age_s));
+		json_add(o, "stale", json_object_new_boolean(s->stale));
+		json_add(o, "status", json_object_new_string(probe_status_to_string(s->record->status)));
+		json_add(o, "generation", json_object_new_string(generation_to_string(s->record->verdict.generation)));
+		json_add(o, "runnable_states", states_to_json(s->record->runnable_states));
+		json_add(o, "last_probe", s->last_probe ? json_object_get(s->last_probe) : NULL);
+		/* The whole record, for peers: seoibctl check --dest reads it over ssh. */
+		json_add(o, "record", host_record_to_json(s->record));
+	}
+	json_print(o, true);
+}
+
+static void status_usage(FILE *out)
+{
+	fprintf(out, "Usage: seoibctl status [--json] [--record PATH] [--config PATH]\n\n"
+		     "Show the host record seoibd published, its age, and whether seoibd runs.\n"
+		     "Exit status: 0 ok, 2 malformed record, 3 missing, stale or not ok.\n");
+}
 
 int cmd_status(int argc, char **argv)
 {
-	fprintf(stderr, "seoibctl status: not implemented yet in this build\n");
-	return SEOIB_EXIT_ERROR;
+	static const struct option longopts[] = {
+		{"json", no_argument, NULL, 'j'}, {"record", required_argument, NULL, 'r'},
+		{"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
+	};
+	_cleanup_free_ struct host_record *record = calloc(1, sizeof(*record));
+	_cleanup_json_ json_object *file_json = NULL;
+	struct seoib_config cfg;
+	struct status_report s = {.record = record};
+	const char *record_path = NULL, *config_path = NULL;
+	char err[SEOIB_MESSAGE_MAX];
+	bool json = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'r': record_path = optarg; break;
+		case 'c': config_path = optarg; break;
+		case 'h': status_usage(stdout); return SEOIB_EXIT_OK;
+		default: status_usage(stderr); return SEOIB_EXIT_ERROR;
+		}
+	}
+	if (!record || seoib_config_load(config_path, &cfg, err) < 0) {
+		fprintf(stderr, "seoibctl status: %s\n", record ? err : "out of memory");
+		return SEOIB_EXIT_ERROR;
+	}
+	s.path = record_path ? record_path : cfg.record_path;
+	s.max_age_s = cfg.max_record_age_s;
+	s.daemon = daemon_state();
+	s.exit = load_record(&s, &file_json);
+	if (s.exit == SEOIB_EXIT_OK)
+		judge_record(&s);
+	if (json)
+		print_json(&s);
+	else
+		print_human(&s);
+	return s.exit;
 }

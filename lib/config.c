@@ -159,6 +159,81 @@ static int set_on_error(struct seoib_config *cfg, const char *value, const struc
 	return 0;
 }
 
+/* Fleet inventory keys (docs/fleet.md). */
+static int copy_text(char *dst, size_t size, const char *value, const char *key, const struct config_line *at)
+{
+	if (strlen(value) >= size)
+		return line_error(at, "value too long", key, value);
+	memcpy(dst, value, strlen(value) + 1);
+	return 0;
+}
+
+static int set_etcd_endpoints(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	return copy_text(cfg->etcd_endpoints, sizeof(cfg->etcd_endpoints), value, "etcd-endpoints", at);
+}
+
+static int set_etcd_prefix(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	if (value[0] != '/' || value[strlen(value) - 1] != '/')
+		return line_error(at, "expected a key prefix starting and ending with '/', not", "etcd-prefix", value);
+	return copy_text(cfg->etcd_prefix, sizeof(cfg->etcd_prefix), value, "etcd-prefix", at);
+}
+
+static int set_etcd_lease_ttl(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	/* etcd's minimum TTL is its election timeout rounded up (a few s). */
+	if (parse_unsigned(value, 86400, &cfg->etcd_lease_ttl_s) < 0 || cfg->etcd_lease_ttl_s < 2)
+		return line_error(at, "expected seconds from 2 to 86400, not", "etcd-lease-ttl", value);
+	return 0;
+}
+
+static int set_etcd_ca(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	return copy_path(cfg->etcd_ca, sizeof(cfg->etcd_ca), value, "etcd-ca", at);
+}
+
+static int set_etcd_cert(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	return copy_path(cfg->etcd_cert, sizeof(cfg->etcd_cert), value, "etcd-cert", at);
+}
+
+static int set_etcd_key(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	return copy_path(cfg->etcd_key, sizeof(cfg->etcd_key), value, "etcd-key", at);
+}
+
+static int set_etcd_user(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	return copy_text(cfg->etcd_user, sizeof(cfg->etcd_user), value, "etcd-user", at);
+}
+
+static int set_etcd_password_file(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	return copy_path(cfg->etcd_password_file, sizeof(cfg->etcd_password_file), value, "etcd-password-file", at);
+}
+
+/* Empty = export off. */
+static int set_optional_path(char *dst, size_t size, const char *value, const char *key, const struct config_line *at)
+{
+	if (value[0] == '\0') {
+		dst[0] = '\0';
+		return 0;
+	}
+	return copy_path(dst, size, value, key, at);
+}
+
+static int set_nfd_features_file(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	return set_optional_path(cfg->nfd_features_file, sizeof(cfg->nfd_features_file), value, "nfd-features-file", at);
+}
+
+static int set_prometheus_textfile(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	return set_optional_path(cfg->prometheus_textfile, sizeof(cfg->prometheus_textfile), value,
+				 "prometheus-textfile", at);
+}
+
 static const struct config_key config_keys[] = {
 	{"qemu", set_qemu},
 	{"vmm-control", set_vmm_control},
@@ -170,6 +245,16 @@ static const struct config_key config_keys[] = {
 	{"max-record-age", set_max_record_age},
 	{"record-path", set_record_path},
 	{"ssh-connect-timeout", set_ssh_connect_timeout},
+	{"etcd-endpoints", set_etcd_endpoints},
+	{"etcd-prefix", set_etcd_prefix},
+	{"etcd-lease-ttl", set_etcd_lease_ttl},
+	{"etcd-ca", set_etcd_ca},
+	{"etcd-cert", set_etcd_cert},
+	{"etcd-key", set_etcd_key},
+	{"etcd-user", set_etcd_user},
+	{"etcd-password-file", set_etcd_password_file},
+	{"nfd-features-file", set_nfd_features_file},
+	{"prometheus-textfile", set_prometheus_textfile},
 };
 
 void seoib_config_defaults(struct seoib_config *cfg)
@@ -186,6 +271,8 @@ void seoib_config_defaults(struct seoib_config *cfg)
 	cfg->max_record_age_s = 0;
 	snprintf(cfg->record_path, sizeof(cfg->record_path), "%s/host.json", SEOIB_RUNDIR);
 	cfg->ssh_connect_timeout_s = 5;
+	snprintf(cfg->etcd_prefix, sizeof(cfg->etcd_prefix), "/seoib/v1/");
+	cfg->etcd_lease_ttl_s = 60;
 }
 
 static char *trim(char *s)
@@ -245,6 +332,11 @@ int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB
 		at.number++;
 		if (apply_line(cfg, line, &at) < 0)
 			return -1;
+	}
+	if (ferror(f)) { /* e.g. EISDIR: a directory opens but does not read */
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot read %s: %s; point to a configuration file", at.path,
+			 strerror(errno));
+		return -1;
 	}
 	return 0;
 }

@@ -34,6 +34,17 @@ struct seoib_config {
 	unsigned max_record_age_s;                          /* max-record-age = */
 	char record_path[4096];                             /* record-path = /run/seoib/host.json */
 	unsigned ssh_connect_timeout_s;                     /* ssh-connect-timeout = */
+	/* Fleet inventory (docs/fleet.md); etcd_endpoints "" = off. */
+	char etcd_endpoints[1024];                          /* etcd-endpoints = URL,URL */
+	char etcd_prefix[256];                              /* etcd-prefix = /seoib/v1/ */
+	unsigned etcd_lease_ttl_s;                          /* etcd-lease-ttl = 60 */
+	char etcd_ca[4096];                                 /* etcd-ca = PEM file */
+	char etcd_cert[4096];                               /* etcd-cert = */
+	char etcd_key[4096];                                /* etcd-key = */
+	char etcd_user[256];                                /* etcd-user = */
+	char etcd_password_file[4096];                      /* etcd-password-file = */
+	char nfd_features_file[4096];                       /* nfd-features-file = "" (off) */
+	char prometheus_textfile[4096];                     /* prometheus-textfile = "" (off) */
 };
 
 /* Defaults only. */

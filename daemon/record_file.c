@@ -1,0 +1,101 @@
+/* Atomic publication of the host record (the write itself is lib/fileio.c). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "record_file.h"
+#include "seoib/fileio.h"
+#include "seoib/json_util.h"
+
+#define RECORD_FILE_MAX (1024 * 1024)
+
+static json_object *last_probe_to_json(const struct last_probe *last)
+{
+	json_object *o = json_object_new_object();
+	char when[64] = "";
+
+	format_utc((int64_t)(last->time_usec / 1000000), when, sizeof(when));
+	json_add(o, "status", json_object_new_string(probe_run_status_to_string(last->status)));
+	json_add(o, "message", last->message[0] ? json_object_new_string(last->message) : NULL);
+	json_add(o, "time", json_object_new_string(when));
+	json_add(o, "time_usec", json_object_new_int64((int64_t)last->time_usec));
+	json_add(o, "current", json_object_new_boolean(last->current));
+	return o;
+}
+
+char *record_file_publish(const char *path, json_object *record_json, const struct last_probe *last,
+			  char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ char *text = NULL;
+
+	json_object_object_add(record_json, "last_probe", last_probe_to_json(last));
+	text = strdup(json_object_to_json_string_ext(record_json, JSON_C_TO_STRING_PRETTY |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
+	if (!text) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory formatting the record for %s", path);
+		return NULL;
+	}
+	if (write_file_atomic(path, text, strlen(text), 0644, err) < 0)
+		return NULL;
+	return steal_ptr(text);
+}
+
+int record_file_load(const char *path, json_object **json, struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_json_ json_object *obj = NULL;
+	char why[SEOIB_MESSAGE_MAX];
+	size_t len = 0;
+
+	if (read_file_bounded(path, RECORD_FILE_MAX, &text, &len, why) < 0 ||
+	    json_parse_text(text, len, &obj, why) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "%s: %s", path, why);
+		return -1;
+	}
+	if (!json_object_is_type(obj, json_type_object)) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "%s is not a JSON object", path);
+		return -1;
+	}
+	json_object_object_del(obj, "last_probe");
+	if (host_record_from_json(obj, rec, why) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "%s: %s", path, why);
+		return -1;
+	}
+	*json = steal_ptr(obj);
+	return 0;
+}
+
+static bool is_leftover_temp(const char *name, const char *base)
+{
+	size_t n = strlen(base);
+
+	return strncmp(name, base, n) == 0 && strncmp(name + n, ".tmp.", 5) == 0;
+}
+
+void record_file_prepare_dir(const char *path)
+{
+	_cleanup_free_ char *dir_copy = strdup(path);
+	_cleanup_free_ char *base_copy = strdup(path);
+	const char *dir, *base;
+	DIR *d;
+	struct dirent *e;
+
+	if (!dir_copy || !base_copy)
+		return;
+	dir = dirname(dir_copy);
+	base = basename(base_copy);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		log_warning("cannot create %s: %s; the record cannot be published there", dir, strerror(errno));
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((e = readdir(d)))
+		if (is_leftover_temp(e->d_name, base) && unlinkat(dirfd(d), e->d_name, 0) == 0)
+			log_info("removed %s/%s, left by a writer that was killed mid-write", dir, e->d_name);
+	closedir(d);
+}

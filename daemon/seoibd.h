@@ -1,0 +1,62 @@
+/* seoibd's one context: the loop, the bus, the published record and what
+ * the next probe waits for. Each concern lives in its own file. */
+#pragma once
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-device.h>
+#include <systemd/sd-event.h>
+
+#include "prober.h"
+#include "record_file.h"
+#include "seoib/config.h"
+#include "seoib/host_record.h"
+
+struct publisher; /* publisher.h: the fleet inventory */
+
+struct seoibd {
+	sd_event *event;
+	sd_bus *bus; /* NULL with --no-bus */
+	struct seoib_config cfg;
+	char cache_dir[4096];
+	const char *vmm_control_names[VMM_CONTROLS_MAX + 1];
+
+	struct prober *prober;  /* the probe running now, or NULL */
+	bool reprobe_pending;   /* asked for while one was running */
+	bool ready_sent;
+
+	json_object *record_json; /* last good record, without last_probe */
+	struct host_record *record;
+	char *published;          /* the file's text: the HostRecord property */
+	struct last_probe last;
+
+	sd_bus_message **waiting; /* Reprobe() calls answered when the probe ends */
+	size_t n_waiting;
+
+	sd_device_monitor *kvm_monitor;
+	sd_event_source *vmm_watch;
+	sd_event_source *vmm_settle;
+	sd_event_source *periodic;
+	struct stat vmm_identity;
+	bool vmm_identity_known;
+	struct publisher *publisher; /* NULL unless etcd-endpoints is set */
+};
+
+/* seoibd.c */
+void daemon_request_probe(struct seoibd *d, const char *why);
+
+/* bus.c */
+int bus_start(struct seoibd *d);
+void bus_emit_changed(struct seoibd *d);
+int bus_wait_for_probe(struct seoibd *d, sd_bus_message *m);
+void bus_answer_waiting(struct seoibd *d);
+void bus_stop(struct seoibd *d);
+
+/* watch.c: what makes a record stale */
+void watch_kvm_device(struct seoibd *d);
+void watch_vmm_binary(struct seoibd *d);
+void watch_periodic(struct seoibd *d);
+void watch_rearm_periodic(struct seoibd *d);
+void watch_stop(struct seoibd *d);

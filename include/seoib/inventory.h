@@ -1,0 +1,103 @@
+/* The fleet inventory: host records in etcd (docs/fleet.md), read and
+ * written through etcd's v3 JSON gateway (/v3/kv/..., /v3/lease/...) with
+ * libcurl and json-c. Keys and values are base64 in that JSON.
+ *
+ * Layout: <prefix>hosts/<hostname> = the host record JSON, attached to a
+ * lease the publishing daemon keeps alive: a host that stops publishing
+ * disappears after the lease TTL, so a missing key means "unknown". */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "seoib/config.h"
+#include "seoib/host_record.h"
+#include "seoib/kvm_probe.h"
+
+#define INVENTORY_DEFAULT_PREFIX "/seoib/v1/"
+#define INVENTORY_HOSTS_DIR "hosts/"
+/* Keys per range request. etcd 3.4's gateway costs a fixed ~50 ms per
+ * request on top of its JSON marshalling (measured: 10,000 records of 2.3 KiB
+ * take 2.8 s in pages of 500, 1.4 s in pages of 2000 or more), so pages are
+ * large: 2,500 records are ~8 MiB of JSON, far below its message limit. */
+#define INVENTORY_PAGE_SIZE 2500
+
+struct etcd_options {
+	char endpoints[1024];      /* "http://a:2379,https://b:2379": tried in order */
+	char ca[4096];             /* PEM CA bundle, "" = system default */
+	char cert[4096];           /* client certificate, "" = none */
+	char key[4096];            /* its private key */
+	char user[256];            /* "" = no authentication */
+	char password[256];
+	long timeout_ms;           /* whole request, CURLOPT_TIMEOUT_MS */
+	long connect_timeout_ms;   /* CURLOPT_CONNECTTIMEOUT_MS */
+};
+
+struct etcd_client;
+
+/* Returned (instead of -1) when no endpoint could be reached at all, so a
+ * caller can fall back to another source; -1 is any other failure. */
+#define ETCD_UNREACHABLE (-2)
+
+/* Options from seoib.conf (the password read from etcd-password-file).
+ * Returns 0, or -1 with a sentence in err. */
+int etcd_options_from_config(const struct seoib_config *cfg, struct etcd_options *opts,
+			     char err[SEOIB_MESSAGE_MAX]);
+
+/* Creates the client; connects lazily (first request). */
+int etcd_client_new(const struct etcd_options *opts, struct etcd_client **out, char err[SEOIB_MESSAGE_MAX]);
+void etcd_client_free(struct etcd_client *c);
+/* The endpoint the last request went to. */
+const char *etcd_client_endpoint(const struct etcd_client *c);
+
+int etcd_lease_grant(struct etcd_client *c, int64_t ttl_s, int64_t *lease_id, char err[SEOIB_MESSAGE_MAX]);
+/* *ttl_left = 0 when the lease no longer exists (expired or revoked). */
+int etcd_lease_keepalive(struct etcd_client *c, int64_t lease_id, int64_t *ttl_left,
+			 char err[SEOIB_MESSAGE_MAX]);
+int etcd_lease_revoke(struct etcd_client *c, int64_t lease_id, char err[SEOIB_MESSAGE_MAX]);
+/* lease_id 0 = no lease. */
+int etcd_put(struct etcd_client *c, const char *key, const char *value, size_t len, int64_t lease_id,
+	     char err[SEOIB_MESSAGE_MAX]);
+/* Returns 1 and a malloc'ed NUL-terminated *value when found, 0 when absent,
+ * -1 or ETCD_UNREACHABLE with a sentence in err. */
+int etcd_get(struct etcd_client *c, const char *key, char **value, size_t *len, char err[SEOIB_MESSAGE_MAX]);
+
+/* Called for every key under a prefix, in key order; a non-zero return stops. */
+typedef int (*etcd_kv_fn)(const char *key, const char *value, size_t len, void *userdata);
+/* Range over every key starting with prefix, page_size keys per request. */
+int etcd_range_prefix(struct etcd_client *c, const char *prefix, long page_size, etcd_kv_fn fn,
+		      void *userdata, char err[SEOIB_MESSAGE_MAX]);
+
+/* Base64 (RFC 4648, padded), as etcd's gateway encodes bytes. Return a
+ * malloc'ed NUL-terminated string, or NULL (decode: invalid input). */
+char *base64_encode(const void *data, size_t len);
+char *base64_decode(const char *text, size_t *len);
+
+/* <prefix>hosts/<hostname>. Returns 0, or -1 if it does not fit. */
+int inventory_host_key(const char *prefix, const char *hostname, char *key, size_t size);
+
+/* A record's key that did not hold a valid host record, and why. */
+struct inventory_invalid {
+	char key[512];
+	char why[SEOIB_MESSAGE_MAX];
+};
+
+/* Every valid record under <prefix>hosts/: fn gets each validated record;
+ * invalid entries (malformed, foreign JSON, hostname not matching the key)
+ * are collected in *invalid (malloc'ed, *n_invalid entries), never fatal. */
+typedef int (*inventory_record_fn)(const char *key, const struct host_record *rec, void *userdata);
+int inventory_walk(struct etcd_client *c, const char *prefix, inventory_record_fn fn, void *userdata,
+		   struct inventory_invalid **invalid, size_t *n_invalid, char err[SEOIB_MESSAGE_MAX]);
+
+/* One host's record. Returns 1 found and valid, 0 absent (never published,
+ * or its lease expired), -1 with a sentence in err (etcd unreachable, or
+ * the value is not a valid record). */
+int inventory_lookup(struct etcd_client *c, const char *prefix, const char *hostname, struct host_record *rec,
+		     char err[SEOIB_MESSAGE_MAX]);
+
+/* inventory_lookup() with the etcd settings of seoib.conf, for peers'
+ * records (seoibctl check --dest): 1 found, 0 absent, ETCD_UNREACHABLE when
+ * no endpoint answered, -1 for any other error. */
+int inventory_lookup_configured(const struct seoib_config *cfg, const char *hostname, struct host_record *rec,
+				char err[SEOIB_MESSAGE_MAX]);

@@ -1,0 +1,669 @@
+/* etcd v3 JSON gateway client and the host inventory on top of it
+ * (inventory.h, docs/fleet.md). etcd 3.4's gateway maps each gRPC call to a
+ * POST of its JSON request under /v3/; bytes fields (key, value, range_end)
+ * are base64, int64 fields come back as JSON strings. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seoib/cleanup.h"
+#include "seoib/fileio.h"
+#include "seoib/inventory.h"
+#include "seoib/json_util.h"
+
+#define ETCD_RESPONSE_MAX (256u << 20) /* a page of 500 records is ~4 MiB */
+#define ETCD_DEFAULT_TIMEOUT_MS 3000
+#define ETCD_DEFAULT_CONNECT_TIMEOUT_MS 1000
+#define ETCD_ENDPOINTS_MAX 16
+
+struct etcd_client {
+	struct etcd_options opts;
+	char endpoints[ETCD_ENDPOINTS_MAX][256];
+	int n_endpoints;
+	int current;              /* endpoint that answered last */
+	CURL *curl;               /* reused: keeps the connection alive */
+	char token[512];          /* auth token, "" = none yet */
+};
+
+struct response_buffer {
+	char *data;
+	size_t len;
+};
+
+DEFINE_TRIVIAL_CLEANUP(struct curl_slist *, curl_slist_free_all)
+
+/* ---- base64 (RFC 4648) ---- */
+
+static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *base64_encode(const void *data, size_t len)
+{
+	const unsigned char *in = data;
+	char *out = malloc((len + 2) / 3 * 4 + 1);
+	size_t o = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		if (i + 1 < len)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < len)
+			v |= in[i + 2];
+		out[o++] = b64_alphabet[(v >> 18) & 63];
+		out[o++] = b64_alphabet[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < len ? b64_alphabet[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* Reverse alphabet, 0 = not a base64 character (values stored plus one). */
+static int b64_value(char c)
+{
+	static unsigned char reverse[256];
+
+	if (!reverse['A'])
+		for (int i = 0; i < 64; i++)
+			reverse[(unsigned char)b64_alphabet[i]] = (unsigned char)(i + 1);
+	return reverse[(unsigned char)c] - 1;
+}
+
+char *base64_decode(const char *text, size_t *len)
+{
+	size_t n = strlen(text), o = 0;
+	_cleanup_free_ char *out = NULL;
+
+	while (n > 0 && text[n - 1] == '=')
+		n--;
+	if (n % 4 == 1)
+		return NULL;
+	out = malloc(n / 4 * 3 + 3);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i += 4) {
+		int v[4] = {0, 0, 0, 0};
+		size_t group = n - i < 4 ? n - i : 4;
+		for (size_t k = 0; k < group; k++)
+			if ((v[k] = b64_value(text[i + k])) < 0)
+				return NULL;
+		uint32_t bits = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		out[o++] = (char)(bits >> 16);
+		if (group > 2)
+			out[o++] = (char)(bits >> 8);
+		if (group > 3)
+			out[o++] = (char)bits;
+	}
+	out[o] = '\0';
+	*len = o;
+	return steal_ptr(out);
+}
+
+/* ---- options ---- */
+
+static int read_password_file(const char *path, char *dst, size_t size, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	if (read_file_bounded(path, 4096, &text, &len, err) < 0)
+		return -1;
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		text[--len] = '\0';
+	if (len == 0 || len >= size) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "etcd password file %s is empty or longer than %zu bytes; "
+			 "put the password alone on its first line", path, size - 1);
+		return -1;
+	}
+	memcpy(dst, text, len + 1);
+	return 0;
+}
+
+int etcd_options_from_config(const struct seoib_config *cfg, struct etcd_options *opts,
+			     char err[SEOIB_MESSAGE_MAX])
+{
+	memset(opts, 0, sizeof(*opts));
+	snprintf(opts->endpoints, sizeof(opts->endpoints), "%s", cfg->etcd_endpoints);
+	snprintf(opts->ca, sizeof(opts->ca), "%s", cfg->etcd_ca);
+	snprintf(opts->cert, sizeof(opts->cert), "%s", cfg->etcd_cert);
+	snprintf(opts->key, sizeof(opts->key), "%s", cfg->etcd_key);
+	snprintf(opts->user, sizeof(opts->user), "%s", cfg->etcd_user);
+	opts->timeout_ms = ETCD_DEFAULT_TIMEOUT_MS;
+	opts->connect_timeout_ms = ETCD_DEFAULT_CONNECT_TIMEOUT_MS;
+	if (cfg->etcd_user[0] && !cfg->etcd_password_file[0]) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "etcd-user is set but etcd-password-file is not; "
+			 "set both or neither in seoib.conf");
+		return -1;
+	}
+	if (cfg->etcd_password_file[0])
+		return read_password_file(cfg->etcd_password_file, opts->password, sizeof(opts->password), err);
+	return 0;
+}
+
+/* ---- client ---- */
+
+static int split_endpoints(struct etcd_client *c, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ char *copy = strdup(c->opts.endpoints);
+	char *save = NULL;
+
+	if (!copy)
+		return -1;
+	for (char *url = strtok_r(copy, ", \t", &save); url; url = strtok_r(NULL, ", \t", &save)) {
+		size_t len = strlen(url);
+		if (c->n_endpoints == ETCD_ENDPOINTS_MAX || len >= sizeof(c->endpoints[0]) ||
+		    (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
+			snprintf(err, SEOIB_MESSAGE_MAX, "bad etcd endpoint '%s'; expected up to %d "
+				 "comma-separated http:// or https:// URLs", url, ETCD_ENDPOINTS_MAX);
+			return -1;
+		}
+		while (len > 0 && url[len - 1] == '/')
+			url[--len] = '\0';
+		memcpy(c->endpoints[c->n_endpoints++], url, len + 1);
+	}
+	if (c->n_endpoints == 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "no etcd endpoint configured; set etcd-endpoints in seoib.conf "
+			 "or pass --endpoints");
+		return -1;
+	}
+	return 0;
+}
+
+int etcd_client_new(const struct etcd_options *opts, struct etcd_client **out, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ struct etcd_client *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory creating the etcd client");
+		return -1;
+	}
+	c->opts = *opts;
+	if (c->opts.timeout_ms <= 0)
+		c->opts.timeout_ms = ETCD_DEFAULT_TIMEOUT_MS;
+	if (c->opts.connect_timeout_ms <= 0)
+		c->opts.connect_timeout_ms = ETCD_DEFAULT_CONNECT_TIMEOUT_MS;
+	if (split_endpoints(c, err) < 0)
+		return -1;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	c->curl = curl_easy_init();
+	if (!c->curl) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot initialise libcurl for etcd; check the libcurl installation");
+		return -1;
+	}
+	*out = steal_ptr(c);
+	return 0;
+}
+
+void etcd_client_free(struct etcd_client *c)
+{
+	if (!c)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	explicit_bzero(c->opts.password, sizeof(c->opts.password));
+	free(c);
+}
+
+const char *etcd_client_endpoint(const struct etcd_client *c)
+{
+	return c->endpoints[c->current];
+}
+
+static size_t collect_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct response_buffer *buf = userdata;
+	size_t n = size * nmemb;
+	char *grown;
+
+	if (buf->len + n > ETCD_RESPONSE_MAX)
+		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
+	grown = realloc(buf->data, buf->len + n + 1);
+	if (!grown)
+		return 0;
+	buf->data = grown;
+	memcpy(buf->data + buf->len, ptr, n);
+	buf->len += n;
+	buf->data[buf->len] = '\0';
+	return n;
+}
+
+static void set_tls(struct etcd_client *c)
+{
+	if (c->opts.ca[0])
+		curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->opts.ca);
+	if (c->opts.cert[0])
+		curl_easy_setopt(c->curl, CURLOPT_SSLCERT, c->opts.cert);
+	if (c->opts.key[0])
+		curl_easy_setopt(c->curl, CURLOPT_SSLKEY, c->opts.key);
+}
+
+/* One POST to one endpoint. Returns the HTTP status, or -1 (transport). */
+static long post_once(struct etcd_client *c, int endpoint, const char *path, const char *body,
+		      struct response_buffer *resp, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_(curl_slist_free_allp) struct curl_slist *headers = NULL;
+	char url[512], auth[600];
+	long status = 0;
+	CURLcode rc;
+
+	snprintf(url, sizeof(url), "%s%s", c->endpoints[endpoint], path);
+	headers = curl_slist_append(NULL, "Content-Type: application/json");
+	if (c->token[0] && strcmp(path, "/v3/auth/authenticate") != 0) {
+		/* etcd's gateway passes the Authorization header on as the gRPC token. */
+		snprintf(auth, sizeof(auth), "Authorization: %s", c->token);
+		headers = curl_slist_append(headers, auth);
+	}
+	curl_easy_reset(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, collect_body);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	set_tls(c);
+	rc = curl_easy_perform(c->curl);
+	if (rc != CURLE_OK) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot reach etcd at %s: %s; check etcd-endpoints and that etcd "
+			 "is running", c->endpoints[endpoint], curl_easy_strerror(rc));
+		return -1;
+	}
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	return status;
+}
+
+/* etcd answers errors as {"error": "...", "code": N, "message": "..."}. */
+static void gateway_error(const struct etcd_client *c, const char *path, long status,
+			  const struct response_buffer *resp, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_json_ json_object *obj = resp->data ? json_tokener_parse(resp->data) : NULL;
+	json_object *msg = NULL;
+	const char *text = resp->data && resp->data[0] ? resp->data : "empty answer";
+
+	if (obj && json_object_object_get_ex(obj, "message", &msg) && json_object_get_string_len(msg) > 0)
+		text = json_object_get_string(msg);
+	else if (obj && json_object_object_get_ex(obj, "error", &msg) && json_object_get_string_len(msg) > 0)
+		text = json_object_get_string(msg);
+	snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s refused %s (HTTP %ld): %s; check the etcd credentials and "
+		 "its log", c->endpoints[c->current], path, status, text);
+}
+
+static int authenticate(struct etcd_client *c, char err[SEOIB_MESSAGE_MAX]);
+
+/* POST body to path on the first endpoint that answers; parse the reply. */
+static int etcd_call(struct etcd_client *c, const char *path, json_object *request, json_object **reply,
+		     char err[SEOIB_MESSAGE_MAX])
+{
+	const char *body = json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN);
+
+	if (c->opts.user[0] && !c->token[0] && strcmp(path, "/v3/auth/authenticate") != 0) {
+		int r = authenticate(c, err);
+		if (r < 0)
+			return r;
+	}
+	for (int tries = 0; tries < c->n_endpoints; tries++) {
+		int endpoint = (c->current + tries) % c->n_endpoints;
+		struct response_buffer resp = {0};
+		_cleanup_free_ char *owned = NULL;
+		long status = post_once(c, endpoint, path, body, &resp, err);
+
+		owned = resp.data;
+		if (status < 0)
+			continue; /* transport error: try the next endpoint */
+		c->current = endpoint;
+		if (status != 200) {
+			gateway_error(c, path, status, &resp, err);
+			if (status == 401 && c->token[0])
+				c->token[0] = '\0'; /* expired token: the next call authenticates again */
+			return -1;
+		}
+		*reply = owned ? json_tokener_parse(owned) : NULL;
+		if (!*reply || !json_object_is_type(*reply, json_type_object)) {
+			json_object_put(*reply);
+			snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s answered %s with something that is not a JSON "
+				 "object; is %s an etcd v3 endpoint?", c->endpoints[endpoint], path, c->endpoints[endpoint]);
+			return -1;
+		}
+		return 0;
+	}
+	return ETCD_UNREACHABLE; /* no endpoint answered: err names the last */
+}
+
+static int authenticate(struct etcd_client *c, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_json_ json_object *req = json_object_new_object();
+	_cleanup_json_ json_object *reply = NULL;
+	json_object *token;
+	int r;
+
+	json_add(req, "name", json_object_new_string(c->opts.user));
+	json_add(req, "password", json_object_new_string(c->opts.password));
+	r = etcd_call(c, "/v3/auth/authenticate", req, &reply, err);
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(reply, "token", &token) || !json_object_is_type(token, json_type_string) ||
+	    json_object_get_string_len(token) >= (int)sizeof(c->token)) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s did not return an auth token for user %s; "
+			 "check that authentication is enabled there", etcd_client_endpoint(c), c->opts.user);
+		return -1;
+	}
+	snprintf(c->token, sizeof(c->token), "%s", json_object_get_string(token));
+	return 0;
+}
+
+/* int64 fields come as JSON strings ("12345") from the gateway; absent = 0. */
+static int64_t reply_int64(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	if (!obj || !json_object_object_get_ex(obj, key, &v))
+		return 0;
+	return json_object_get_int64(v);
+}
+
+static json_object *new_b64(const char *data, size_t len)
+{
+	_cleanup_free_ char *enc = base64_encode(data, len);
+	return enc ? json_object_new_string(enc) : NULL;
+}
+
+int etcd_lease_grant(struct etcd_client *c, int64_t ttl_s, int64_t *lease_id, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_json_ json_object *req = json_object_new_object();
+	_cleanup_json_ json_object *reply = NULL;
+
+	json_add(req, "TTL", json_object_new_int64(ttl_s));
+	if (etcd_call(c, "/v3/lease/grant", req, &reply, err) < 0)
+		return -1;
+	*lease_id = reply_int64(reply, "ID");
+	if (*lease_id == 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s granted no lease; see its log", etcd_client_endpoint(c));
+		return -1;
+	}
+	return 0;
+}
+
+int etcd_lease_keepalive(struct etcd_client *c, int64_t lease_id, int64_t *ttl_left, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_json_ json_object *req = json_object_new_object();
+	_cleanup_json_ json_object *reply = NULL;
+	json_object *result = NULL;
+
+	json_add(req, "ID", json_object_new_int64(lease_id));
+	if (etcd_call(c, "/v3/lease/keepalive", req, &reply, err) < 0)
+		return -1;
+	/* The gateway streams: one {"result": {...}} object per request. */
+	if (!json_object_object_get_ex(reply, "result", &result))
+		result = reply;
+	*ttl_left = reply_int64(result, "TTL");
+	return 0;
+}
+
+int etcd_lease_revoke(struct etcd_client *c, int64_t lease_id, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_json_ json_object *req = json_object_new_object();
+	_cleanup_json_ json_object *reply = NULL;
+
+	json_add(req, "ID", json_object_new_int64(lease_id));
+	return etcd_call(c, "/v3/lease/revoke", req, &reply, err);
+}
+
+int etcd_put(struct etcd_client *c, const char *key, const char *value, size_t len, int64_t lease_id,
+	     char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_json_ json_object *req = json_object_new_object();
+	_cleanup_json_ json_object *reply = NULL;
+
+	json_add(req, "key", new_b64(key, strlen(key)));
+	json_add(req, "value", new_b64(value, len));
+	if (lease_id)
+		json_add(req, "lease", json_object_new_int64(lease_id));
+	return etcd_call(c, "/v3/kv/put", req, &reply, err);
+}
+
+/* Decode one kvs[] entry's key and value. */
+static int decode_kv(json_object *kv, char **key, char **value, size_t *value_len)
+{
+	json_object *k, *v;
+	size_t key_len;
+
+	if (!json_object_object_get_ex(kv, "key", &k) || !(*key = base64_decode(json_object_get_string(k), &key_len)))
+		return -1;
+	/* An empty value is omitted by the gateway. */
+	if (!json_object_object_get_ex(kv, "value", &v)) {
+		*value = strdup("");
+		*value_len = 0;
+		return *value ? 0 : -1;
+	}
+	*value = base64_decode(json_object_get_string(v), value_len);
+	return *value ? 0 : -1;
+}
+
+int etcd_get(struct etcd_client *c, const char *key, char **value, size_t *len, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_json_ json_object *req = json_object_new_object();
+	_cleanup_json_ json_object *reply = NULL;
+	_cleanup_free_ char *found_key = NULL;
+	json_object *kvs;
+	int r;
+
+	json_add(req, "key", new_b64(key, strlen(key)));
+	r = etcd_call(c, "/v3/kv/range", req, &reply, err);
+	if (r < 0)
+		return r;
+	if (!json_object_object_get_ex(reply, "kvs", &kvs) || json_object_array_length(kvs) == 0)
+		return 0;
+	if (decode_kv(json_object_array_get_idx(kvs, 0), &found_key, value, len) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s returned undecodable base64 for %s; is it an etcd v3 "
+			 "gateway?", etcd_client_endpoint(c), key);
+		return -1;
+	}
+	return 1;
+}
+
+/* The smallest key greater than every key starting with prefix. */
+static char *prefix_range_end(const char *prefix, size_t *len)
+{
+	char *end = strdup(prefix);
+	size_t n = strlen(prefix);
+
+	if (!end)
+		return NULL;
+	while (n > 0 && (unsigned char)end[n - 1] == 0xff)
+		n--;
+	if (n == 0) { /* every key: etcd reads range_end "\0" as "to the end" */
+		end[0] = '\0';
+		*len = 1;
+		return end;
+	}
+	end[n - 1]++;
+	*len = n;
+	return end;
+}
+
+/* One page; *next gets the key to continue from (malloc'ed) when more. */
+static int range_page(struct etcd_client *c, const char *start, size_t start_len, const char *end, size_t end_len,
+		      long page_size, etcd_kv_fn fn, void *userdata, char **next, size_t *next_len,
+		      char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_json_ json_object *req = json_object_new_object();
+	_cleanup_json_ json_object *reply = NULL;
+	json_object *kvs = NULL, *more = NULL;
+	size_t n;
+
+	json_add(req, "key", new_b64(start, start_len));
+	json_add(req, "range_end", new_b64(end, end_len));
+	json_add(req, "limit", json_object_new_int64(page_size));
+	if (etcd_call(c, "/v3/kv/range", req, &reply, err) < 0)
+		return -1;
+	*next = NULL;
+	json_object_object_get_ex(reply, "kvs", &kvs);
+	n = kvs ? json_object_array_length(kvs) : 0;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *key = NULL, *value = NULL;
+		size_t value_len;
+		if (decode_kv(json_object_array_get_idx(kvs, i), &key, &value, &value_len) < 0) {
+			snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s returned undecodable base64 in a range; is it an "
+				 "etcd v3 gateway?", etcd_client_endpoint(c));
+			return -1;
+		}
+		if (fn(key, value, value_len, userdata) != 0)
+			return 0;
+		if (i + 1 == n && json_object_object_get_ex(reply, "more", &more) && json_object_get_boolean(more)) {
+			/* Continue just after the last key: key + "\0". */
+			*next_len = strlen(key) + 1;
+			*next = calloc(1, *next_len + 1);
+			if (!*next)
+				return -1;
+			memcpy(*next, key, *next_len - 1);
+		}
+	}
+	return 0;
+}
+
+int etcd_range_prefix(struct etcd_client *c, const char *prefix, long page_size, etcd_kv_fn fn, void *userdata,
+		      char err[SEOIB_MESSAGE_MAX])
+{
+	size_t end_len, start_len = strlen(prefix);
+	_cleanup_free_ char *end = prefix_range_end(prefix, &end_len);
+	_cleanup_free_ char *start = strdup(prefix);
+
+	if (!end || !start) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory reading %s from etcd", prefix);
+		return -1;
+	}
+	while (start) {
+		char *next = NULL;
+		size_t next_len = 0;
+		if (range_page(c, start, start_len, end, end_len, page_size, fn, userdata, &next, &next_len, err) < 0)
+			return -1;
+		free(start);
+		start = next;
+		start_len = next_len;
+	}
+	return 0;
+}
+
+/* ---- the inventory ---- */
+
+int inventory_host_key(const char *prefix, const char *hostname, char *key, size_t size)
+{
+	int n = snprintf(key, size, "%s%s%s", prefix, INVENTORY_HOSTS_DIR, hostname);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+struct walk_state {
+	size_t hosts_prefix_len;
+	inventory_record_fn fn;
+	void *userdata;
+	struct inventory_invalid *invalid;
+	size_t n_invalid;
+	bool oom;
+};
+
+static void note_invalid(struct walk_state *w, const char *key, const char *why)
+{
+	struct inventory_invalid *grown = realloc(w->invalid, (w->n_invalid + 1) * sizeof(*grown));
+
+	if (!grown) {
+		w->oom = true;
+		return;
+	}
+	w->invalid = grown;
+	snprintf(grown[w->n_invalid].key, sizeof(grown->key), "%s", key);
+	snprintf(grown[w->n_invalid].why, sizeof(grown->why), "%s", why);
+	w->n_invalid++;
+}
+
+/* Parse and check one value: a foreign or malformed entry is noted, skipped. */
+static int walk_one(const char *key, const char *value, size_t len, void *userdata)
+{
+	struct walk_state *w = userdata;
+	_cleanup_free_ struct host_record *rec = malloc(sizeof(*rec));
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (!rec) {
+		w->oom = true;
+		return 1;
+	}
+	if (host_record_from_string(value, len, rec, err) < 0) {
+		note_invalid(w, key, err);
+		return w->oom;
+	}
+	if (strcmp(key + w->hosts_prefix_len, rec->host.hostname) != 0) {
+		/* A record copied under another host's key would lie about that host. */
+		snprintf(err, sizeof(err), "record of host %s stored under another host's key", rec->host.hostname);
+		note_invalid(w, key, err);
+		return w->oom;
+	}
+	return w->fn(key, rec, w->userdata);
+}
+
+int inventory_walk(struct etcd_client *c, const char *prefix, inventory_record_fn fn, void *userdata,
+		   struct inventory_invalid **invalid, size_t *n_invalid, char err[SEOIB_MESSAGE_MAX])
+{
+	char hosts_prefix[512];
+	struct walk_state w = {.fn = fn, .userdata = userdata};
+	int r;
+
+	if (inventory_host_key(prefix, "", hosts_prefix, sizeof(hosts_prefix)) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "etcd prefix %s is too long; use a shorter etcd-prefix", prefix);
+		return -1;
+	}
+	w.hosts_prefix_len = strlen(hosts_prefix);
+	r = etcd_range_prefix(c, hosts_prefix, INVENTORY_PAGE_SIZE, walk_one, &w, err);
+	if (r == 0 && w.oom) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory reading the inventory under %s", hosts_prefix);
+		r = -1;
+	}
+	*invalid = w.invalid;
+	*n_invalid = w.n_invalid;
+	return r;
+}
+
+int inventory_lookup(struct etcd_client *c, const char *prefix, const char *hostname, struct host_record *rec,
+		     char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ char *value = NULL;
+	char key[512], why[SEOIB_MESSAGE_MAX];
+	size_t len;
+	int found;
+
+	if (inventory_host_key(prefix, hostname, key, sizeof(key)) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "host name %s is too long for an inventory key", hostname);
+		return -1;
+	}
+	found = etcd_get(c, key, &value, &len, err);
+	if (found <= 0)
+		return found;
+	if (host_record_from_string(value, len, rec, why) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "the inventory entry %s is not a valid host record: %s", key, why);
+		return -1;
+	}
+	if (strcmp(rec->host.hostname, hostname) != 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "the inventory entry %s holds the record of host %s; "
+			 "remove it with etcdctl del", key, rec->host.hostname);
+		return -1;
+	}
+	return 1;
+}
+
+int inventory_lookup_configured(const struct seoib_config *cfg, const char *hostname, struct host_record *rec,
+				char err[SEOIB_MESSAGE_MAX])
+{
+	struct etcd_options opts;
+	struct etcd_client *client = NULL;
+	int found;
+
+	if (etcd_options_from_config(cfg, &opts, err) < 0 || etcd_client_new(&opts, &client, err) < 0)
+		return -1;
+	found = inventory_lookup(client, cfg->etcd_prefix, hostname, rec, err);
+	etcd_client_free(client);
+	return found;
+}

@@ -1,0 +1,28 @@
+#!/bin/bash
+# The shipped default seoib.conf is accepted by the real seoibd, and a bad
+# one stops seoibd (exit 2) with a sentence naming file and line.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+"$SEOIBD" --check-config --config "$SEOIB_SOURCE_ROOT/systemd/seoib.conf" >/dev/null ||
+	fail "seoibd rejects the shipped default seoib.conf"
+# Every key the shipped file documents, uncommented, is accepted as written.
+sed -n 's/^#\([a-z-]* = .*\)$/\1/p' "$SEOIB_SOURCE_ROOT/systemd/seoib.conf" >"$WORK/uncommented.conf"
+[ "$(wc -l <"$WORK/uncommented.conf")" -ge 10 ] || fail "the shipped seoib.conf documents fewer than 10 keys"
+"$SEOIBD" --check-config --config "$WORK/uncommented.conf" >/dev/null ||
+	fail "the shipped defaults, uncommented, are rejected"
+# ...and every one of them is documented in seoib.conf(5).
+for key in $(sed 's/ = .*//' "$WORK/uncommented.conf"); do
+	grep -q "^\\.B $key\$\|^\\.TP.*$key\|$key" "$SEOIB_SOURCE_ROOT/docs/seoib.conf.5" ||
+		fail "seoib.conf(5) does not document $key"
+done
+
+printf 'behaviour-probe = yes\nprobe-timeout = 5\n' >"$WORK/bad.conf"
+status=0
+"$SEOIBD" --check-config --config "$WORK/bad.conf" 2>"$WORK/err" || status=$?
+[ "$status" -eq 2 ] || fail "seoibd exited $status on an unknown key, not 2"
+grep -q "$WORK/bad.conf:2: unknown key 'probe-timeout'" "$WORK/err" || fail "the error says: $(cat "$WORK/err")"
+
+# A missing file is the defaults.
+"$SEOIBD" --check-config --config "$WORK/absent.conf" >/dev/null || fail "a missing configuration file is an error"
+echo "PASS"

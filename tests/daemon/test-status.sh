@@ -1,0 +1,57 @@
+#!/bin/bash
+# seoibctl status without a daemon: a missing record (3), a malformed one (2,
+# naming the file), a good one (0), a stale one (3), a record saying KVM is
+# unavailable (3). No bus here: the daemon's state is "unknown".
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/no-bus-here
+write_config
+
+expect_exit() { # CODE ARGS...: seoibctl status ARGS must exit CODE
+	local want=$1 got=0
+	shift
+	"$SEOIBCTL" status --config "$CONFIG" "$@" >"$WORK/out" 2>"$WORK/err" || got=$?
+	[ "$got" -eq "$want" ] || fail "seoibctl status $* exited $got, not $want: $(cat "$WORK/out" "$WORK/err")"
+}
+
+expect_exit 3
+grep -q "no host record at $RECORD" "$WORK/err" || fail "missing record: $(cat "$WORK/err")"
+expect_exit 3 --json
+jq -e '.exit == 3 and (.error | contains("no host record"))' "$WORK/out" >/dev/null || fail "--json: $(cat "$WORK/out")"
+
+printf '{"schema": "seoib.host/1", "tool": ' >"$RECORD"
+expect_exit 2
+grep -q "$RECORD is malformed" "$WORK/err" || fail "torn record: $(cat "$WORK/err")"
+echo '[1, 2]' >"$RECORD"
+expect_exit 2
+grep -q "$RECORD is malformed" "$WORK/err" || fail "non-object record: $(cat "$WORK/err")"
+
+# A real record, published by the real seoibd (no bus) under the shim.
+start_daemon fixed --no-bus
+stop_daemon
+expect_exit 0
+grep -q '^kernel: *fixed' "$WORK/out" || fail "status output: $(cat "$WORK/out")"
+grep -q '^daemon: *unknown' "$WORK/out" || fail "without a bus the daemon state must be unknown: $(cat "$WORK/out")"
+expect_exit 0 --json
+jq -e '.exit == 0 and .daemon == "unknown" and .age_s >= 0 and .stale == false
+       and (.runnable_states | index("quirked"))' "$WORK/out" >/dev/null || fail "--json: $(cat "$WORK/out")"
+
+# Stale: the same record, probed an hour ago, against max-record-age = 60.
+write_config max-record-age=60
+jq '.probe.time_unix -= 3600' "$RECORD" >"$WORK/old.json" && mv "$WORK/old.json" "$RECORD"
+expect_exit 3
+grep -q 'older than max-record-age (60 s)' "$WORK/err" || fail "stale record: $(cat "$WORK/err")"
+expect_exit 3 --json
+jq -e '.stale == true' "$WORK/out" >/dev/null || fail "--json stale: $(cat "$WORK/out")"
+
+# A record saying KVM is unavailable is a valid record, but not "ok".
+write_config
+rm -f "$RECORD"
+start_daemon none --no-bus
+stop_daemon
+jq -e '.status == "kvm-unavailable" and .last_probe.status == "ok"' "$RECORD" >/dev/null ||
+	fail "scenario none did not publish kvm-unavailable: $(head -c 300 "$RECORD")"
+expect_exit 3
+grep -q 'kvm-unavailable' "$WORK/err" || fail "kvm-unavailable record: $(cat "$WORK/err")"
+echo "PASS"
