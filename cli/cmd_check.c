@@ -1,10 +1,319 @@
-/* STUB: seoibctl check (a later issue). */
+/* seoibctl check --dest HOST: can this host's running guests migrate to HOST?
+ *
+ * For each running domain it asks the very question HOST's qemu hook will
+ * ask at "migrate begin" (gate_arrival() in lib/gate.c), against HOST's
+ * record, so the answer matches what a real migration would do. It is also
+ * the evacuation planner: "can I drain this host onto HOST?". */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "commands.h"
+#include "libvirt_conn.h"
+#include "peer_record.h"
+#include "seoib/cleanup.h"
+#include "seoib/config.h"
 #include "seoib/exit_codes.h"
+#include "seoib/gate.h"
+#include "seoib/guest_facts.h"
+#include "seoib/hostname.h"
+#include "seoib/json_util.h"
+
+enum check_verdict { CHECK_OK, CHECK_REFUSE, CHECK_UNKNOWN };
+
+struct check_args {
+	const char *dest;
+	const char *uri;
+	const char *domain;
+	const char *record_file;
+	const char *config_path;
+	bool json;
+};
+
+struct check_result {
+	char name[256];
+	char uuid[64];
+	const char *state; /* "" when unknown */
+	enum check_verdict verdict;
+	char reason[SEOIB_MESSAGE_MAX];
+	char remediation[SEOIB_MESSAGE_MAX];
+};
+
+struct check_run {
+	struct check_args args;
+	struct seoib_config cfg;
+	struct host_record dest_record;
+	bool have_record;
+	char record_problem[SEOIB_MESSAGE_MAX]; /* why every guest is unknown */
+	int64_t record_age_s;
+	size_t n_results;
+	struct check_result *results;
+};
+
+static const char *check_verdict_to_string(enum check_verdict v)
+{
+	static const char *const names[] = {"ok", "refuse", "unknown"};
+	return names[v];
+}
+
+static void check_usage(FILE *out)
+{
+	fprintf(out, "Usage: seoibctl check --dest HOST [-c URI] [--domain NAME] [--json]\n\n"
+		     "Can the running guests of this host migrate to HOST? HOST's record comes from\n"
+		     "'ssh -o BatchMode=yes HOST seoibctl status --json'; each guest gets the verdict\n"
+		     "HOST's qemu hook would give at migrate begin: ok, refuse (why) or unknown (why).\n\n"
+		     "  --dest HOST              destination: an RFC 1123 host name or an IP address\n"
+		     "  -c, --connect URI        libvirt URI (default: libvirt's default)\n"
+		     "  --domain NAME            check one domain (default: every running one)\n"
+		     "  --record-from-file FILE  read HOST's record from FILE instead of ssh\n"
+		     "  --config PATH            configuration file (default " SEOIB_CONFIG_PATH ")\n"
+		     "  --json                   print the verdicts as JSON\n"
+		     "  -h, --help               show this help\n\n"
+		     "Exit status: 0 all ok, 1 any refused, 3 any unknown (and none refused), 2 error.\n");
+}
+
+static int parse_args(int argc, char **argv, struct check_args *a)
+{
+	enum { OPT_DEST = 0x100, OPT_DOMAIN, OPT_RECORD_FILE, OPT_CONFIG, OPT_JSON };
+	static const struct option options[] = {
+		{"dest", required_argument, NULL, OPT_DEST},
+		{"connect", required_argument, NULL, 'c'},
+		{"domain", required_argument, NULL, OPT_DOMAIN},
+		{"record-from-file", required_argument, NULL, OPT_RECORD_FILE},
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_DEST: a->dest = optarg; break;
+		case 'c': a->uri = optarg; break;
+		case OPT_DOMAIN: a->domain = optarg; break;
+		case OPT_RECORD_FILE: a->record_file = optarg; break;
+		case OPT_CONFIG: a->config_path = optarg; break;
+		case OPT_JSON: a->json = true; break;
+		case 'h': check_usage(stdout); return 1;
+		default: check_usage(stderr); return -1;
+		}
+	}
+	if (optind != argc || !a->dest) {
+		fprintf(stderr, "seoibctl check: %s; see 'seoibctl check --help'.\n",
+			a->dest ? "unexpected argument" : "--dest HOST is required");
+		return -1;
+	}
+	return 0;
+}
+
+/* HOST's record, or the reason every guest will be "unknown". */
+static void load_dest_record(struct check_run *run)
+{
+	char err[SEOIB_MESSAGE_MAX];
+
+	run->have_record = peer_record_fetch(&run->cfg, run->args.dest, run->args.record_file, &run->dest_record,
+					     err) == 0;
+	if (!run->have_record) {
+		snprintf(run->record_problem, sizeof(run->record_problem), "no record of %s: %s", run->args.dest, err);
+		return;
+	}
+	run->record_age_s = host_record_age(&run->dest_record, time(NULL));
+	if (run->cfg.max_record_age_s && run->record_age_s > (int64_t)run->cfg.max_record_age_s) {
+		run->have_record = false;
+		snprintf(run->record_problem, sizeof(run->record_problem),
+			 "the record of %s is %lld s old, older than max-record-age = %u s; run 'seoibctl reprobe' on %s",
+			 run->args.dest, (long long)run->record_age_s, run->cfg.max_record_age_s, run->args.dest);
+	}
+}
+
+static void check_one(const struct check_run *run, const char *xml, struct check_result *res)
+{
+	struct seoib_config enforce = run->cfg;
+	struct guest_facts facts;
+	struct gate_outcome out;
+	char err[SEOIB_MESSAGE_MAX];
+
+	res->state = "";
+	if (guest_facts_from_xml(xml, strlen(xml), &facts, err) < 0) {
+		res->verdict = CHECK_UNKNOWN;
+		snprintf(res->reason, sizeof(res->reason), "cannot read its domain XML: %s", err);
+		return;
+	}
+	snprintf(res->uuid, sizeof(res->uuid), "%s", facts.uuid);
+	res->state = state_to_string(gate_state_in_flight(&facts, NULL));
+	if (!run->have_record) {
+		res->verdict = CHECK_UNKNOWN;
+		snprintf(res->reason, sizeof(res->reason), "%s", run->record_problem);
+		return;
+	}
+	/* The planner reports what enforcement means, whatever HOST's hook-mode. */
+	enforce.hook_mode = HOOK_ENFORCE;
+	gate_arrival(GATE_MIGRATE, &facts, &run->dest_record, &enforce, &out);
+	res->verdict = out.verdict == GATE_ALLOW ? CHECK_OK : CHECK_REFUSE;
+	snprintf(res->reason, sizeof(res->reason), "%s", out.reason);
+	snprintf(res->remediation, sizeof(res->remediation), "%s", out.remediation);
+}
+
+static void check_domain(struct check_run *run, virDomainPtr dom, struct check_result *res)
+{
+	_cleanup_free_ char *xml = NULL;
+
+	snprintf(res->name, sizeof(res->name), "%s", virDomainGetName(dom));
+	libvirt_deadline_arm("libvirt (reading a domain's XML)");
+	xml = virDomainGetXMLDesc(dom, 0);
+	libvirt_deadline_disarm();
+	if (!xml) {
+		res->state = "";
+		res->verdict = CHECK_UNKNOWN;
+		snprintf(res->reason, sizeof(res->reason), "cannot read its domain XML: %s", libvirt_last_error());
+		return;
+	}
+	check_one(run, xml, res);
+}
+
+static int compare_by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct check_result *)a)->name, ((const struct check_result *)b)->name);
+}
+
+static void free_domains(virDomainPtr *doms, int n)
+{
+	for (int i = 0; i < n; i++)
+		virDomainFree(doms[i]);
+	free(doms);
+}
+
+/* The running domains (or --domain), each checked. -1 with a sentence. */
+static int check_domains(struct check_run *run, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_virconnect_ virConnectPtr conn = libvirt_open(run->args.uri, err);
+	virDomainPtr *doms = NULL;
+	int n;
+
+	if (!conn)
+		return -1;
+	libvirt_deadline_arm("libvirt (listing domains)");
+	if (run->args.domain) {
+		doms = calloc(1, sizeof(*doms));
+		n = doms && (doms[0] = virDomainLookupByName(conn, run->args.domain)) ? 1 : -1;
+	} else {
+		n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	}
+	libvirt_deadline_disarm();
+	if (n < 0) {
+		free(doms);
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot %s at %.200s: %s", run->args.domain ? "find the domain" : "list domains",
+			 run->args.uri ? run->args.uri : "the default URI", libvirt_last_error());
+		return -1;
+	}
+	run->results = calloc((size_t)n + 1, sizeof(*run->results));
+	if (!run->results) {
+		free_domains(doms, n);
+		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory");
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		check_domain(run, doms[i], &run->results[i]);
+	run->n_results = (size_t)n;
+	free_domains(doms, n);
+	qsort(run->results, run->n_results, sizeof(*run->results), compare_by_name);
+	return 0;
+}
+
+static enum check_verdict overall(const struct check_run *run)
+{
+	bool unknown = false;
+
+	for (size_t i = 0; i < run->n_results; i++) {
+		if (run->results[i].verdict == CHECK_REFUSE)
+			return CHECK_REFUSE; /* a definite "no" answers "can I drain onto HOST" */
+		unknown |= run->results[i].verdict == CHECK_UNKNOWN;
+	}
+	return unknown ? CHECK_UNKNOWN : CHECK_OK;
+}
+
+static void print_json(const struct check_run *run)
+{
+	_cleanup_json_ json_object *o = json_object_new_object();
+	json_object *domains = json_object_new_array();
+	json_object *rec = json_object_new_object();
+
+	json_add(o, "dest", json_object_new_string(run->args.dest));
+	json_add(o, "verdict", json_object_new_string(check_verdict_to_string(overall(run))));
+	json_add(rec, "usable", json_object_new_boolean(run->have_record));
+	json_add(rec, "problem", run->have_record ? NULL : json_object_new_string(run->record_problem));
+	if (run->have_record) {
+		json_add(rec, "hostname", json_object_new_string(run->dest_record.host.hostname));
+		json_add(rec, "age_s", json_object_new_int64(run->record_age_s));
+		json_add(rec, "states", states_to_json(run->dest_record.runnable_states));
+	}
+	json_add(o, "record", rec);
+	for (size_t i = 0; i < run->n_results; i++) {
+		const struct check_result *r = &run->results[i];
+		json_object *d = json_object_new_object();
+
+		json_add(d, "name", json_object_new_string(r->name));
+		json_add(d, "uuid", json_object_new_string(r->uuid));
+		json_add(d, "state", r->state[0] ? json_object_new_string(r->state) : NULL);
+		json_add(d, "verdict", json_object_new_string(check_verdict_to_string(r->verdict)));
+		json_add(d, "reason", json_object_new_string(r->reason));
+		json_add(d, "remediation", r->remediation[0] ? json_object_new_string(r->remediation) : NULL);
+		json_object_array_add(domains, d);
+	}
+	json_add(o, "domains", domains);
+	json_print(o, true);
+}
+
+static void print_table(const struct check_run *run)
+{
+	if (run->n_results == 0) {
+		printf("No running domains to check against %s.\n", run->args.dest);
+		return;
+	}
+	printf("%-24s %-15s %-8s %s\n", "DOMAIN", "STATE", "VERDICT", "REASON");
+	for (size_t i = 0; i < run->n_results; i++) {
+		const struct check_result *r = &run->results[i];
+
+		printf("%-24s %-15s %-8s %s\n", r->name, r->state[0] ? r->state : "-",
+		       check_verdict_to_string(r->verdict), r->verdict == CHECK_OK ? "" : r->reason);
+	}
+}
 
 int cmd_check(int argc, char **argv)
 {
-	fprintf(stderr, "seoibctl check: not implemented yet in this build\n");
-	return SEOIB_EXIT_ERROR;
+	_cleanup_free_ struct check_run *run = calloc(1, sizeof(*run));
+	char err[SEOIB_MESSAGE_MAX];
+	int r;
+
+	if (!run)
+		return SEOIB_EXIT_ERROR;
+	r = parse_args(argc, argv, &run->args);
+	if (r != 0)
+		return r > 0 ? SEOIB_EXIT_OK : SEOIB_EXIT_ERROR;
+	if (!hostname_is_valid(run->args.dest, err)) {
+		fprintf(stderr, "seoibctl check: %s\n", err);
+		return SEOIB_EXIT_ERROR;
+	}
+	if (seoib_config_load(run->args.config_path, &run->cfg, err) < 0) {
+		fprintf(stderr, "seoibctl check: %s\n", err);
+		return SEOIB_EXIT_ERROR;
+	}
+	load_dest_record(run);
+	if (!run->have_record)
+		fprintf(stderr, "seoibctl check: %s\n", run->record_problem);
+	if (check_domains(run, err) < 0) {
+		fprintf(stderr, "seoibctl check: %s\n", err);
+		free(run->results);
+		return SEOIB_EXIT_ERROR;
+	}
+	if (run->args.json)
+		print_json(run);
+	else
+		print_table(run);
+	r = overall(run);
+	free(run->results);
+	return r == CHECK_OK ? SEOIB_EXIT_OK : r == CHECK_REFUSE ? SEOIB_EXIT_UNSAFE : SEOIB_EXIT_UNKNOWN;
 }

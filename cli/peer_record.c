@@ -1,0 +1,236 @@
+/* Peer records over SSH (see peer_record.h). ssh is spawned with an argv,
+ * never through a shell, and the host name is validated first: ssh itself
+ * would take "-oProxyCommand=..." as an option. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "peer_record.h"
+#include "seoib/cleanup.h"
+#include "seoib/hostname.h"
+#include "seoib/inventory.h"
+#include "seoib/json_util.h"
+
+extern char **environ;
+
+/* A record is a few KiB; the status output around it a little more. */
+#define PEER_OUTPUT_MAX (1024 * 1024)
+#define PEER_STDERR_KEEP 1024
+/* On top of ssh's ConnectTimeout: the remote seoibctl's own run time. */
+#define PEER_COMMAND_SLACK_S 20
+
+struct ssh_run {
+	pid_t pid;
+	int out_fd, err_fd;
+	char *out;
+	size_t out_len;
+	char err_tail[PEER_STDERR_KEEP];
+	size_t err_len;
+	int status;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int spawn_ssh(const char *host, unsigned connect_timeout_s, struct ssh_run *run, char err[SEOIB_MESSAGE_MAX])
+{
+	char timeout_opt[64];
+	char *const argv[] = {"ssh", "-o", "BatchMode=yes", "-o", timeout_opt, "--", (char *)host,
+			      "seoibctl", "status", "--json", NULL};
+	int out_pipe[2], err_pipe[2];
+	posix_spawn_file_actions_t fa;
+	int r;
+
+	snprintf(timeout_opt, sizeof(timeout_opt), "ConnectTimeout=%u", connect_timeout_s);
+	if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot create a pipe for ssh: %s", strerror(errno));
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out_pipe[1], STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, err_pipe[1], STDERR_FILENO);
+	r = posix_spawnp(&run->pid, "ssh", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(out_pipe[1]);
+	close(err_pipe[1]);
+	run->out_fd = out_pipe[0];
+	run->err_fd = err_pipe[0];
+	if (r != 0) {
+		close(run->out_fd);
+		close(run->err_fd);
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot run ssh: %s; install openssh-client", strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
+/* One read from fd into the run's buffers; 0 at EOF, 1 more to come. */
+static int collect(struct ssh_run *run, int fd)
+{
+	char buf[16384];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (n <= 0)
+		return 0;
+	if (fd == run->err_fd) {
+		/* Keep the tail: ssh's last line says why it failed. */
+		for (ssize_t i = 0; i < n; i++) {
+			if (run->err_len == sizeof(run->err_tail) - 1) {
+				memmove(run->err_tail, run->err_tail + 1, run->err_len - 1);
+				run->err_len--;
+			}
+			run->err_tail[run->err_len++] = buf[i];
+		}
+		run->err_tail[run->err_len] = '\0';
+		return 1;
+	}
+	if (run->out_len + (size_t)n > PEER_OUTPUT_MAX)
+		return 0; /* more than a record can be: stop reading, reported below */
+	memcpy(run->out + run->out_len, buf, (size_t)n);
+	run->out_len += (size_t)n;
+	return 1;
+}
+
+/* Read both pipes until EOF or the deadline; false on timeout. */
+static bool collect_until(struct ssh_run *run, int64_t deadline)
+{
+	struct pollfd fds[2] = {{.fd = run->out_fd, .events = POLLIN}, {.fd = run->err_fd, .events = POLLIN}};
+	int open_fds = 2;
+
+	while (open_fds > 0) {
+		int64_t left = deadline - now_ms();
+
+		if (left <= 0)
+			return false;
+		if (poll(fds, 2, (int)left) < 0 && errno != EINTR)
+			return false;
+		for (int i = 0; i < 2; i++) {
+			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (collect(run, fds[i].fd) == 0) {
+				fds[i].fd = -1;
+				open_fds--;
+			}
+		}
+	}
+	return true;
+}
+
+/* The last non-empty line of ssh's stderr, for the sentence. */
+static const char *last_line(char *text)
+{
+	char *end = text + strlen(text);
+
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	for (char *p = end; p > text; p--)
+		if (p[-1] == '\n')
+			return p;
+	return text[0] ? text : "no message";
+}
+
+static int run_ssh(const struct seoib_config *cfg, const char *host, struct ssh_run *run, char err[SEOIB_MESSAGE_MAX])
+{
+	unsigned connect_timeout = cfg->ssh_connect_timeout_s ? cfg->ssh_connect_timeout_s : 10;
+	int64_t deadline = now_ms() + (int64_t)(connect_timeout + PEER_COMMAND_SLACK_S) * 1000;
+	bool finished;
+
+	if (spawn_ssh(host, connect_timeout, run, err) < 0)
+		return -1;
+	finished = collect_until(run, deadline);
+	close(run->out_fd);
+	close(run->err_fd);
+	if (!finished)
+		kill(run->pid, SIGKILL);
+	while (waitpid(run->pid, &run->status, 0) < 0 && errno == EINTR)
+		;
+	if (!finished) {
+		snprintf(err, SEOIB_MESSAGE_MAX,
+			 "ssh %s seoibctl status --json did not finish within %u s; check that %s is reachable and answers",
+			 host, connect_timeout + PEER_COMMAND_SLACK_S, host);
+		return -1;
+	}
+	return 0;
+}
+
+int peer_record_parse(const char *text, size_t len, struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_json_ json_object *o = NULL;
+	json_object *inner;
+
+	if (json_parse_text(text, len, &o, err) < 0)
+		return -1;
+	if (json_object_is_type(o, json_type_object) && !json_object_object_get_ex(o, "schema", NULL) &&
+	    json_object_object_get_ex(o, "record", &inner))
+		return host_record_from_json(inner, rec, err);
+	return host_record_from_json(o, rec, err);
+}
+
+static int fetch_over_ssh(const struct seoib_config *cfg, const char *host, struct host_record *rec,
+			  char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ char *out = malloc(PEER_OUTPUT_MAX + 1);
+	struct ssh_run run = {.out = out};
+	char inner[SEOIB_MESSAGE_MAX];
+
+	if (!out) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory");
+		return -1;
+	}
+	if (run_ssh(cfg, host, &run, err) < 0)
+		return -1;
+	if (WIFEXITED(run.status) && WEXITSTATUS(run.status) == 255) {
+		snprintf(err, SEOIB_MESSAGE_MAX,
+			 "ssh to %s failed: %s; check that %s is reachable and accepts this host's key (BatchMode: no password prompts)",
+			 host, last_line(run.err_tail), host);
+		return -1;
+	}
+	if (run.out_len == 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "seoibctl status --json on %s printed nothing (%s); check that seoib is installed and seoibd runs there",
+			 host, last_line(run.err_tail));
+		return -1;
+	}
+	if (peer_record_parse(out, run.out_len, rec, inner) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "the record from %s is not usable: %s", host, inner);
+		return -1;
+	}
+	return 0;
+}
+
+int peer_record_fetch(const struct seoib_config *cfg, const char *host, const char *record_file,
+		      struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
+{
+	if (record_file)
+		return host_record_load(record_file, rec, err);
+	if (!hostname_is_valid(host, err))
+		return -1;
+	if (cfg->etcd_endpoints[0]) {
+		/* The fleet inventory (docs/fleet.md): a host without a key lost its
+		 * lease, so it is unknown, never ok; SSH only when etcd is down. */
+		int found = inventory_lookup_configured(cfg, host, rec, err);
+		if (found == 1)
+			return 0;
+		if (found == 0)
+			snprintf(err, SEOIB_MESSAGE_MAX, "%s has no record in the fleet inventory (its seoibd stopped "
+				 "publishing and its lease expired, or it never published); start seoibd on %s", host, host);
+		if (found != ETCD_UNREACHABLE)
+			return -1;
+	}
+	return fetch_over_ssh(cfg, host, rec, err);
+}

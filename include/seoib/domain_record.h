@@ -1,0 +1,34 @@
+/* What the qemu hook remembers about a guest on this host: the state it was
+ * started in (prepare begin) or arrived in (migrate / restore begin), under
+ * /run/seoib/domains/<uuid>.json ("seoib.domain/1"). /run is cleared at
+ * boot, like the guests themselves. Later checks (seoibctl apply) read it. */
+#pragma once
+
+#include <stdint.h>
+
+#include <config.h> /* SEOIB_RUNDIR */
+#include "seoib/kvm_probe.h"
+#include "seoib/states.h"
+
+#define DOMAIN_RECORD_SCHEMA "seoib.domain/1"
+#define DOMAIN_RECORD_DIR SEOIB_RUNDIR "/domains"
+
+struct domain_record {
+	char name[256];
+	char uuid[64];
+	enum seoib_state state;
+	char operation[16]; /* the gate that recorded it: prepare, migrate, restore */
+	char verdict[16];   /* allow or warn */
+	int64_t time;       /* seconds since the epoch */
+};
+
+/* Write atomically as DIR/<uuid>.json, creating DIR (and its parent) if
+ * needed. Returns 0, or -1 with a sentence in err. */
+int domain_record_write(const char *dir, const struct domain_record *rec, char err[SEOIB_MESSAGE_MAX]);
+
+/* Returns 0, 1 when there is none, or -1 with a sentence in err. */
+int domain_record_read(const char *dir, const char *uuid, struct domain_record *rec,
+		       char err[SEOIB_MESSAGE_MAX]);
+
+/* Remove it; none is not an error. Returns 0, or -1 with a sentence. */
+int domain_record_forget(const char *dir, const char *uuid, char err[SEOIB_MESSAGE_MAX]);

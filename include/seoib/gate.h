@@ -1,0 +1,71 @@
+/* The libvirt gate: may a guest start on this host, or arrive here by
+ * migration or restore? Pure functions over guest facts, a policy decision
+ * and this host's record, shared by the qemu hook (seoibctl hook) and the
+ * migration planner (seoibctl check --dest), so that both give the same
+ * verdict for the same guest and host. docs/libvirt.md explains the rules. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "seoib/config.h"
+#include "seoib/guest_facts.h"
+#include "seoib/host_record.h"
+#include "seoib/policy.h"
+
+/* What a libvirt qemu hook call asks of seoib (domain.md section 4). */
+enum gate_op {
+	GATE_IGNORE,  /* every call seoib has no business with: exit 0 */
+	GATE_PREPARE, /* prepare begin: the guest is about to start here */
+	GATE_MIGRATE, /* migrate begin: on the destination, before any memory moves */
+	GATE_RESTORE, /* restore begin: a saved guest carries its state */
+	GATE_FORGET,  /* stopped end / release end: the guest is gone */
+};
+
+enum gate_verdict {
+	GATE_ALLOW,       /* safe */
+	GATE_WARN,        /* unsafe, allowed because hook-mode = warn */
+	GATE_REFUSE,      /* unsafe, refused (hook-mode = enforce) */
+	GATE_ERROR_ALLOW, /* could not decide, allowed (on-error = allow) */
+	GATE_ERROR_DENY,  /* could not decide, refused (on-error = deny) */
+};
+
+struct gate_outcome {
+	enum gate_verdict verdict;
+	bool state_known;
+	enum seoib_state state;             /* the state the guest runs in here */
+	char reason[SEOIB_MESSAGE_MAX];      /* one sentence: what and why */
+	char remediation[SEOIB_MESSAGE_MAX]; /* what to do, "" if nothing */
+};
+
+enum gate_op gate_op_from_hook(const char *operation, const char *sub_operation);
+const char *gate_op_to_string(enum gate_op op);
+const char *gate_verdict_to_string(enum gate_verdict v);
+bool gate_verdict_allows(enum gate_verdict v);
+
+/* The state a guest that already runs is in, as it arrives by migration or
+ * restore: its seoib metadata element when present; otherwise quirked,
+ * because a VMM that seoib did not configure sets no x2APIC flag (stock QEMU
+ * never does; the RFC's default is quirked, domain.md section 3). */
+enum seoib_state gate_state_in_flight(const struct guest_facts *facts, bool *from_metadata);
+
+/* Can this host start or receive a guest in `state`? If not, `why` says
+ * which part (kernel flag, VMM control, KVM itself) is missing. */
+bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
+		       char why[SEOIB_MESSAGE_MAX]);
+
+/* prepare begin: turn the policy decision for this host into a verdict.
+ * A decision that cannot be made (VERDICT_UNKNOWN) is an internal error. */
+void gate_prepare(const struct guest_facts *facts, const struct decision *d,
+		  const struct seoib_config *cfg, struct gate_outcome *out);
+
+/* migrate begin / restore begin: refuse unless this host can run the state
+ * the guest already runs in (it must never change under a running guest). */
+void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_record *host,
+		  const struct seoib_config *cfg, struct gate_outcome *out);
+
+/* No decision possible (no record, malformed XML...): follow on-error. */
+void gate_internal_error(const char *what, const struct seoib_config *cfg, struct gate_outcome *out);
+
+/* A libvirt UUID in its canonical 36-character form, safe as a file name
+ * (the XML comes from whoever defined the domain: no '/', no "..") */
+bool gate_uuid_is_valid(const char *uuid);

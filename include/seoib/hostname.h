@@ -1,0 +1,16 @@
+/* Strict validation of a peer host name before it reaches ssh's argv.
+ * seoibctl never builds a shell command line, but ssh itself reads an argument
+ * starting with '-' as an option (-oProxyCommand=... runs a command), so a
+ * destination must be a plain RFC 1123 host name or an IP literal. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "seoib/kvm_probe.h" /* SEOIB_MESSAGE_MAX */
+
+#define HOSTNAME_MAX 253 /* RFC 1123 / RFC 1035: 253 characters in text form */
+
+/* True for an RFC 1123 host name (letters, digits and '-' in dot-separated
+ * labels of 1-63 characters, no label starting or ending with '-'), an IPv4
+ * dotted quad or an IPv6 literal. Otherwise false with a sentence in err. */
+bool hostname_is_valid(const char *host, char err[SEOIB_MESSAGE_MAX]);

@@ -1,0 +1,123 @@
+/* Per-domain records of the qemu hook (see seoib/domain_record.h). */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "seoib/cleanup.h"
+#include "seoib/domain_record.h"
+#include "seoib/fileio.h"
+#include "seoib/gate.h"
+#include "seoib/json_util.h"
+
+#define DOMAIN_RECORD_MAX_BYTES (64 * 1024)
+
+static int record_path(const char *dir, const char *uuid, char *path, size_t size, char err[SEOIB_MESSAGE_MAX])
+{
+	/* The UUID comes from the domain XML: never let it name another file. */
+	if (!gate_uuid_is_valid(uuid)) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "domain UUID '%.64s' is not a canonical UUID; not using it as a file name",
+			 uuid);
+		return -1;
+	}
+	snprintf(path, size, "%s/%s.json", dir, uuid);
+	return 0;
+}
+
+static int make_dir(const char *dir, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ char *parent = strdup(dir);
+
+	if (!parent) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory");
+		return -1;
+	}
+	/* Both levels: /run/seoib may not exist yet when seoibd has never run. */
+	if ((mkdir(dirname(parent), 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0755) < 0 && errno != EEXIST)) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot create %s: %s; check that /run is writable by root", dir,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int domain_record_write(const char *dir, const struct domain_record *rec, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_json_ json_object *o = json_object_new_object();
+	char path[4096], when[32];
+	const char *text;
+
+	if (record_path(dir, rec->uuid, path, sizeof(path), err) < 0 || make_dir(dir, err) < 0)
+		return -1;
+	format_utc(rec->time, when, sizeof(when));
+	json_add(o, "schema", json_object_new_string(DOMAIN_RECORD_SCHEMA));
+	json_add(o, "name", json_object_new_string(rec->name));
+	json_add(o, "uuid", json_object_new_string(rec->uuid));
+	json_add(o, "state", json_object_new_string(state_to_string(rec->state)));
+	json_add(o, "operation", json_object_new_string(rec->operation));
+	json_add(o, "verdict", json_object_new_string(rec->verdict));
+	json_add(o, "time", json_object_new_string(when));
+	json_add(o, "time_unix", json_object_new_int64(rec->time));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return write_file_atomic(path, text, strlen(text), 0644, err);
+}
+
+static int domain_record_from_json(json_object *o, struct domain_record *rec, char err[SEOIB_MESSAGE_MAX])
+{
+	struct json_reader r = {.err = err};
+	char schema[32], state[32];
+	int s;
+
+	if (json_read_string(&r, o, "schema", schema, sizeof(schema)) < 0)
+		return -1;
+	if (strcmp(schema, DOMAIN_RECORD_SCHEMA) != 0)
+		return json_reader_fail(&r, "schema", "is not " DOMAIN_RECORD_SCHEMA);
+	if (json_read_string(&r, o, "name", rec->name, sizeof(rec->name)) < 0 ||
+	    json_read_string(&r, o, "uuid", rec->uuid, sizeof(rec->uuid)) < 0 ||
+	    json_read_string(&r, o, "state", state, sizeof(state)) < 0 ||
+	    json_read_string(&r, o, "operation", rec->operation, sizeof(rec->operation)) < 0 ||
+	    json_read_string(&r, o, "verdict", rec->verdict, sizeof(rec->verdict)) < 0 ||
+	    json_read_int64(&r, o, "time_unix", &rec->time) < 0)
+		return -1;
+	s = state_from_string(state);
+	if (s < 0)
+		return json_reader_fail(&r, "state", "is not a known state");
+	rec->state = s;
+	return 0;
+}
+
+int domain_record_read(const char *dir, const char *uuid, struct domain_record *rec,
+		       char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_json_ json_object *o = NULL;
+	char path[4096], inner[SEOIB_MESSAGE_MAX];
+	size_t len;
+
+	memset(rec, 0, sizeof(*rec));
+	if (record_path(dir, uuid, path, sizeof(path), err) < 0)
+		return -1;
+	if (access(path, F_OK) < 0 && errno == ENOENT)
+		return 1;
+	if (read_file_bounded(path, DOMAIN_RECORD_MAX_BYTES, &text, &len, inner) < 0 ||
+	    json_parse_text(text, len, &o, inner) < 0 || domain_record_from_json(o, rec, inner) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "%s: %s", path, inner);
+		return -1;
+	}
+	return 0;
+}
+
+int domain_record_forget(const char *dir, const char *uuid, char err[SEOIB_MESSAGE_MAX])
+{
+	char path[4096];
+
+	if (record_path(dir, uuid, path, sizeof(path), err) < 0)
+		return -1;
+	if (unlink(path) < 0 && errno != ENOENT) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot remove %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

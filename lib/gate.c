@@ -1,0 +1,175 @@
+/* The libvirt gate (see seoib/gate.h). Pure: no I/O, no clock. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "seoib/gate.h"
+
+enum gate_op gate_op_from_hook(const char *operation, const char *sub_operation)
+{
+	static const struct {
+		const char *operation, *sub_operation;
+		enum gate_op op;
+	} table[] = {
+		{"prepare", "begin", GATE_PREPARE},
+		{"migrate", "begin", GATE_MIGRATE},
+		{"restore", "begin", GATE_RESTORE},
+		{"stopped", "end", GATE_FORGET},
+		{"release", "end", GATE_FORGET},
+	};
+
+	if (!operation || !sub_operation)
+		return GATE_IGNORE;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (strcmp(operation, table[i].operation) == 0 &&
+		    strcmp(sub_operation, table[i].sub_operation) == 0)
+			return table[i].op;
+	return GATE_IGNORE;
+}
+
+const char *gate_op_to_string(enum gate_op op)
+{
+	static const char *const names[] = {"ignore", "prepare", "migrate", "restore", "forget"};
+	return op <= GATE_FORGET ? names[op] : "?";
+}
+
+const char *gate_verdict_to_string(enum gate_verdict v)
+{
+	static const char *const names[] = {"allow", "warn", "refuse", "error-allow", "error-deny"};
+	return v <= GATE_ERROR_DENY ? names[v] : "?";
+}
+
+bool gate_verdict_allows(enum gate_verdict v)
+{
+	return v == GATE_ALLOW || v == GATE_WARN || v == GATE_ERROR_ALLOW;
+}
+
+enum seoib_state gate_state_in_flight(const struct guest_facts *facts, bool *from_metadata)
+{
+	bool recorded = facts->has_recorded_state && facts->recorded_state < STATE_COUNT;
+
+	if (from_metadata)
+		*from_metadata = recorded;
+	return recorded ? facts->recorded_state : STATE_QUIRKED;
+}
+
+/* The x2APIC API flag a state needs from the kernel, for the sentence. */
+static const char *state_flag_name(enum seoib_state state)
+{
+	return state == STATE_RESPECTED ? "KVM_X2APIC_ENABLE_SUPPRESS_EOI_BROADCAST (KVM_CAP_X2APIC_API bit 2)"
+					: "KVM_X2APIC_DISABLE_SUPPRESS_EOI_BROADCAST (KVM_CAP_X2APIC_API bit 3)";
+}
+
+bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
+		       char why[SEOIB_MESSAGE_MAX])
+{
+	why[0] = '\0';
+	if (host->runnable_states & STATE_BIT(state))
+		return true;
+	if (host->status != PROBE_OK)
+		snprintf(why, SEOIB_MESSAGE_MAX, "KVM on %s is not usable (%s: %s)", host->host.hostname,
+			 probe_status_to_string(host->status), host->message);
+	else if (state == STATE_QUIRKED)
+		snprintf(why, SEOIB_MESSAGE_MAX, "the record of %s lists no runnable state", host->host.hostname);
+	else if (!(host->verdict.kernel_states & STATE_BIT(state)))
+		snprintf(why, SEOIB_MESSAGE_MAX, "kernel %s on %s (generation %s) lacks %s",
+			 host->host.kernel_release, host->host.hostname,
+			 generation_to_string(host->verdict.generation), state_flag_name(state));
+	else if (!host->vmm.can_set_state)
+		snprintf(why, SEOIB_MESSAGE_MAX, "QEMU %s %s on %s has no control to set the state",
+			 host->vmm.path, host->vmm.version, host->host.hostname);
+	else
+		snprintf(why, SEOIB_MESSAGE_MAX, "the record of %s does not list %s as runnable",
+			 host->host.hostname, state_to_string(state));
+	return false;
+}
+
+/* One line from the decision's reasons, joined with "; ". */
+static void join_reasons(const struct decision *d, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < d->n_reasons && i < DECISION_REASONS_MAX; i++) {
+		size_t used = strlen(buf);
+		snprintf(buf + used, size - used, "%s%s", i ? "; " : "", d->reasons[i]);
+	}
+	/* Keep it one line: libvirt shows the hook's stderr inside its error. */
+	for (char *p = buf; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+}
+
+void gate_internal_error(const char *what, const struct seoib_config *cfg, struct gate_outcome *out)
+{
+	bool deny = cfg->on_error == ON_ERROR_DENY;
+
+	memset(out, 0, sizeof(*out));
+	out->verdict = deny ? GATE_ERROR_DENY : GATE_ERROR_ALLOW;
+	snprintf(out->reason, sizeof(out->reason), "seoib could not decide: %s; %s (on-error = %s)", what,
+		 deny ? "refusing" : "allowing without a check", deny ? "deny" : "allow");
+	snprintf(out->remediation, sizeof(out->remediation), "%s",
+		 "make sure seoibd has published this host's record (seoibctl status), or set on-error in seoib.conf");
+}
+
+void gate_prepare(const struct guest_facts *facts, const struct decision *d,
+		  const struct seoib_config *cfg, struct gate_outcome *out)
+{
+	char reasons[SEOIB_MESSAGE_MAX];
+
+	join_reasons(d, reasons, sizeof(reasons));
+	if (d->verdict == VERDICT_UNKNOWN) {
+		gate_internal_error(reasons[0] ? reasons : "the policy engine had no usable host record", cfg, out);
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	out->state_known = true;
+	out->state = d->state;
+	if (d->verdict == VERDICT_SAFE) {
+		out->verdict = GATE_ALLOW;
+		snprintf(out->reason, sizeof(out->reason), "'%s' starts %s (risk %s)", facts->name,
+			 state_to_string(d->state), risk_to_string(d->risk));
+		return;
+	}
+	out->verdict = cfg->hook_mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
+	snprintf(out->reason, sizeof(out->reason), "'%s' would start %s with risk %s on this host: %s",
+		 facts->name, state_to_string(d->state), risk_to_string(d->risk),
+		 reasons[0] ? reasons : "the policy engine judged it unsafe");
+	snprintf(out->remediation, sizeof(out->remediation), "%s",
+		 d->remediation[0] ? d->remediation : "see 'seoibctl policy --domain NAME' for the details");
+}
+
+void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_record *host,
+		  const struct seoib_config *cfg, struct gate_outcome *out)
+{
+	bool from_metadata;
+	char why[SEOIB_MESSAGE_MAX];
+
+	memset(out, 0, sizeof(*out));
+	out->state_known = true;
+	out->state = gate_state_in_flight(facts, &from_metadata);
+	if (gate_host_can_run(host, out->state, why)) {
+		out->verdict = GATE_ALLOW;
+		snprintf(out->reason, sizeof(out->reason), "'%s' runs %s (%s) and this host can run it", facts->name,
+			 state_to_string(out->state), from_metadata ? "seoib metadata" : "no seoib metadata: quirked");
+		return;
+	}
+	out->verdict = cfg->hook_mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
+	snprintf(out->reason, sizeof(out->reason), "'%s' runs %s (%s), which cannot change under a running guest, and %s",
+		 facts->name, state_to_string(out->state), from_metadata ? "from its seoib metadata" : "assumed",
+		 why);
+	snprintf(out->remediation, sizeof(out->remediation),
+		 "%s it to a host whose kernel and QEMU support %s (seoibctl check --dest HOST), or shut it down and start it afresh",
+		 op == GATE_RESTORE ? "restore" : "migrate", state_to_string(out->state));
+}
+
+bool gate_uuid_is_valid(const char *uuid)
+{
+	/* 8-4-4-4-12 hexadecimal digits, as libvirt prints <uuid>. */
+	static const char pattern[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	if (!uuid || strlen(uuid) != sizeof(pattern) - 1)
+		return false;
+	for (size_t i = 0; pattern[i]; i++)
+		if (pattern[i] == '-' ? uuid[i] != '-' : !isxdigit((unsigned char)uuid[i]))
+			return false;
+	return true;
+}

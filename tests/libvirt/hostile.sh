@@ -1,0 +1,142 @@
+#!/bin/bash
+# The hook under hostile and odd input, invoked directly as libvirt would:
+# malformed and huge XML, unknown operations, a missing record, a UUID that
+# tries to escape /run/seoib, stdin that never ends, 20 concurrent calls.
+# And check --dest with host names that try option or shell injection.
+set -euo pipefail
+. "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
+lv_skip_unless_possible
+# A private /run so the hook's /run/seoib is this test's alone.
+if [ -z "${LV_IN_NS:-}" ]; then
+	exec env LV_IN_NS=1 unshare --mount --propagation private "$0" "$@"
+fi
+mount --make-rprivate /
+mount -t tmpfs -o mode=755 tmpfs /run
+mkdir -p /run/seoib
+T=$(mktemp -d /tmp/seoib-hostile.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+UUID=6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+lv_config "$T" enforce allow
+lv_record legacy hv-legacy /run/seoib/host.json
+
+hook() { # STDIN-FILE ARGS... ; sets rc, out, err
+	rc=0
+	timeout 30 "$SEOIBCTL" hook --config "$T/seoib.conf" "${@:2}" <"$1" >"$T/out" 2>"$T/err" || rc=$?
+	out=$(cat "$T/out"); err=$(cat "$T/err")
+}
+expect() { # RC WHAT
+	[ "$rc" = "$1" ] || lv_fail "$2: exit $rc, expected $1; stderr: $err"
+	[ -z "$out" ] || lv_fail "$2: printed on stdout (it replaces the XML for migrate/restore): $out"
+}
+
+lv_domain vm1 $UUID linux >"$T/linux.xml"
+lv_domain win11 $UUID windows >"$T/win11.xml"
+lv_domain vm1 $UUID linux respected >"$T/respected.xml"
+
+# Baseline: a Windows guest on a legacy host is refused, a Linux one allowed.
+hook "$T/win11.xml" win11 prepare begin -; expect 1 "at-risk guest, enforce"
+lv_expect_contains "$err" "seoib: refused:" "refusal"
+hook "$T/linux.xml" vm1 prepare begin -; expect 0 "plain guest"
+jq -e '.state == "quirked" and .operation == "prepare"' /run/seoib/domains/$UUID.json >/dev/null ||
+	lv_fail "domain record after prepare: $(cat /run/seoib/domains/$UUID.json)"
+hook "$T/linux.xml" vm1 release end -; expect 0 "release end"
+[ ! -e /run/seoib/domains/$UUID.json ] || lv_fail "release end did not forget the domain"
+
+# migrate begin: respected guest, legacy host -> refused; stdout stays empty.
+hook "$T/respected.xml" vm1 migrate begin -; expect 1 "respected guest arriving on a legacy host"
+lv_expect_contains "$err" "runs respected" "migrate refusal"
+hook "$T/respected.xml" vm1 restore begin -; expect 1 "respected guest restored on a legacy host"
+hook "$T/linux.xml" vm1 migrate begin -; expect 0 "quirked guest arriving"
+
+# Malformed XML: on-error = allow (default) allows with a warning; deny refuses.
+printf '<domain><name>x</nam' >"$T/bad.xml"
+hook "$T/bad.xml" x prepare begin -; expect 0 "malformed XML, on-error allow"
+lv_expect_contains "$err" "on-error = allow" "malformed XML warning"
+hook "$T/bad.xml" x migrate begin -; expect 0 "malformed XML at migrate, on-error allow"
+lv_config "$T" enforce deny
+hook "$T/bad.xml" x prepare begin -; expect 1 "malformed XML, on-error deny"
+lv_expect_contains "$err" "on-error = deny" "malformed XML refusal"
+lv_config "$T" enforce allow
+
+# Not XML at all, and binary junk.
+head -c 4096 /dev/urandom >"$T/junk"
+hook "$T/junk" x prepare begin -; expect 0 "binary junk"
+
+# 10 MB domain XML: read whole (below the 16 MiB bound), answered in time.
+{ sed -n '1,3p' "$T/linux.xml"; printf '  <description>'; head -c 10000000 /dev/zero | tr '\0' 'x';
+  printf '</description>\n'; sed -n '4,$p' "$T/linux.xml"; } >"$T/big.xml"
+start=$(date +%s%N)
+hook "$T/big.xml" vm1 prepare begin -; expect 0 "10 MB XML"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$ms" -lt 5000 ] || lv_fail "10 MB XML took $ms ms"
+# 20 MB: over the bound, an internal error, allowed with a warning.
+cat "$T/big.xml" "$T/big.xml" >"$T/huge.xml"
+hook "$T/huge.xml" vm1 prepare begin -; expect 0 "20 MB XML"
+lv_expect_contains "$err" "larger than" "20 MB XML warning"
+
+# Unknown operations: exit 0, nothing on stdout, whatever stdin holds.
+hook "$T/junk" x frobnicate sideways -; expect 0 "unknown operation"
+hook "$T/win11.xml" win11 started begin -; expect 0 "started begin (not ours)"
+hook "$T/junk" x; expect 2 "too few arguments"
+
+# Missing record: allowed (on-error = allow) with a sentence, refused with deny.
+mv /run/seoib/host.json "$T/host.json"
+hook "$T/win11.xml" win11 prepare begin -; expect 0 "missing record, on-error allow"
+lv_expect_contains "$err" "no usable host record" "missing record warning"
+lv_config "$T" enforce deny
+hook "$T/respected.xml" vm1 migrate begin -; expect 1 "missing record, on-error deny"
+lv_config "$T" enforce allow
+mv "$T/host.json" /run/seoib/host.json
+
+# A UUID that tries to escape /run/seoib/domains is never used as a path.
+sed "s|<uuid>.*</uuid>|<uuid>../../../$(basename "$T")/escape</uuid>|" "$T/linux.xml" >"$T/escape.xml"
+hook "$T/escape.xml" vm1 prepare begin - || true
+[ "$rc" = 0 ] || [ "$rc" = 1 ] || lv_fail "escaping UUID: exit $rc"
+[ ! -e "$T/escape.json" ] || lv_fail "an escaping UUID wrote a file"
+
+# stdin that never ends: the hook gives up on its own, within its bound.
+start=$(date +%s)
+mkfifo "$T/fifo"
+sleep 60 >"$T/fifo" &
+holder=$!
+rc=0; "$SEOIBCTL" hook --config "$T/seoib.conf" vm1 prepare begin - <"$T/fifo" >"$T/out" 2>"$T/err" || rc=$?
+kill "$holder"
+[ $(( $(date +%s) - start )) -le 15 ] || lv_fail "the hook hung on an endless stdin"
+[ "$rc" = 0 ] || lv_fail "endless stdin: exit $rc (on-error = allow)"
+lv_expect_contains "$(cat "$T/err")" "gave up" "timeout message"
+
+# 20 concurrent calls: the same answers, and an intact domain record.
+pids=()
+for i in $(seq 1 10); do
+	( r=0; "$SEOIBCTL" hook --config "$T/seoib.conf" vm1 prepare begin - <"$T/linux.xml" >"$T/c-linux-$i.out" 2>&1 || r=$?; echo $r >"$T/c-linux-$i.rc" ) &
+	pids+=($!)
+	( r=0; "$SEOIBCTL" hook --config "$T/seoib.conf" win11 prepare begin - <"$T/win11.xml" >"$T/c-win-$i.out" 2>&1 || r=$?; echo $r >"$T/c-win-$i.rc" ) &
+	pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+for i in $(seq 1 10); do
+	[ "$(cat "$T/c-linux-$i.rc")" = 0 ] || lv_fail "concurrent Linux call $i: $(cat "$T/c-linux-$i.out")"
+	[ "$(cat "$T/c-win-$i.rc")" = 1 ] || lv_fail "concurrent Windows call $i: $(cat "$T/c-win-$i.out")"
+	cmp -s "$T/c-win-1.out" "$T/c-win-$i.out" || lv_fail "concurrent Windows call $i said something else"
+done
+jq -e '.state == "quirked"' /run/seoib/domains/$UUID.json >/dev/null || lv_fail "domain record torn by concurrent writers"
+[ -z "$(ls /run/seoib/domains | grep -v "^$UUID.json$")" ] || lv_fail "temporary files left: $(ls /run/seoib/domains)"
+
+# check --dest: host names that try option or shell injection never reach ssh.
+for bad in "-oProxyCommand=touch $T/pwned" "a;b" 'a b' '$(touch x)' 'a/b' '' 'x..y'; do
+	rc=0; "$SEOIBCTL" check --dest "$bad" -c test:///default >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" = 2 ] || lv_fail "check --dest '$bad': exit $rc, expected 2"
+	lv_expect_contains "$(cat "$T/err")" "host name" "check --dest '$bad'"
+done
+[ ! -e "$T/pwned" ] || lv_fail "ProxyCommand ran"
+
+# check --dest and the record's age (libvirt's test driver runs one domain).
+printf 'max-record-age = 60\n' >"$T/age.conf"
+lv_record legacy hv-legacy "$T/fresh.json"
+jq '.probe.time_unix -= 3600' "$T/fresh.json" >"$T/old.json"
+rc=0; "$SEOIBCTL" check --dest hv-legacy -c test:///default --config "$T/age.conf" --record-from-file "$T/fresh.json" --json >"$T/out" || rc=$?
+[ "$rc" = 0 ] && jq -e '.verdict == "ok" and (.domains | length) == 1' "$T/out" >/dev/null || lv_fail "check, fresh record: exit $rc: $(cat "$T/out")"
+rc=0; "$SEOIBCTL" check --dest hv-legacy -c test:///default --config "$T/age.conf" --record-from-file "$T/old.json" --json >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" = 3 ] && jq -e '.domains[0].verdict == "unknown"' "$T/out" >/dev/null || lv_fail "check, stale record: exit $rc: $(cat "$T/out")"
+lv_expect_contains "$(cat "$T/err")" "older than max-record-age = 60 s" "stale record"
+echo "PASS: hostile inputs"

@@ -1,0 +1,184 @@
+# Shared helpers of the 'libvirt' suite: real libvirtd instances, each in
+# its own mount and UTS namespace with per-instance /etc/libvirt, /run,
+# /var/lib/libvirt, /var/log/libvirt and /var/cache/libvirt (testing.md
+# section 3), the real seoib hook installed, and a per-instance host record
+# at the default /run/seoib/host.json. Every daemon is stopped by PID.
+# Source it from a `set -euo pipefail` script; call lv_cleanup from a trap.
+
+: "${SEOIBCTL:?SEOIBCTL must point to the built seoibctl}"
+: "${SEOIB_SOURCE_ROOT:?}"
+LV_DATA="$SEOIB_SOURCE_ROOT/tests/libvirt/data"
+LV_RECORDS="$SEOIB_SOURCE_ROOT/tests/record/data"
+LV_INSTANCES=()
+# What libvirtd runs: the installed form, seoib-hook (seoibctl hook without libvirt).
+: "${SEOIB_BUILD_ROOT:?}"
+LV_HOOK="$SEOIB_BUILD_ROOT/cli/seoib-hook"
+# Sanitizer builds: the hook runs under libvirtd, which clears the
+# environment; the wrapper passes this through.
+LV_ASAN_OPTIONS="${ASAN_OPTIONS:-}"
+
+lv_skip_unless_possible() {
+	local tool
+	if [ "$(id -u)" != 0 ]; then
+		echo "SKIP: needs root (private mount namespaces, libvirtd as root)"; exit 77
+	fi
+	for tool in libvirtd virtlogd virsh unshare qemu-system-x86_64 jq; do
+		command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
+	done
+	if ! unshare --mount --propagation private true 2>/dev/null; then
+		echo "SKIP: cannot create a mount namespace here (unshare --mount failed)"; exit 77
+	fi
+}
+
+lv_uri() { echo "qemu:///system?socket=$1/run/libvirt/libvirt-sock"; }
+lv_virsh() { local d=$1; shift; timeout 60 virsh -q -c "$(lv_uri "$d")" "$@"; }
+
+# A host record from a fixture, with a fresh probe time and a hostname.
+lv_record() { # FIXTURE HOSTNAME OUT
+	jq --arg h "$2" --argjson now "$(date +%s)" \
+		'.host.hostname = $h | .probe.time_unix = $now | .probe.time = (now | todate)' \
+		"$LV_RECORDS/$1.json" >"$3.tmp"
+	mv "$3.tmp" "$3"
+}
+
+lv_config() { # DIR hook-mode on-error
+	printf 'hook-mode = %s\non-error = %s\nmax-record-age = 3600\n' "$2" "$3" >"$1/seoib.conf"
+}
+
+# Create an instance directory: DIR NAME HOSTNAME UUID TCP_PORT(0 = none)
+lv_prepare() {
+	local d=$1 host=$3 uuid=$4 port=$5
+	mkdir -p "$d"/{run/libvirt,run/seoib,lib,log,cache}
+	cp -a /etc/libvirt "$d/etc"
+	cp -a /var/lib/libvirt/. "$d/lib/"
+	cp -a /var/cache/libvirt/. "$d/cache/"
+	rm -rf "$d/etc/hooks" "$d/etc/qemu/"*.xml "$d/etc/qemu/autostart"
+	mkdir -p "$d/etc/hooks/qemu.d"
+	echo 'security_driver = "none"' >>"$d/etc/qemu.conf"
+	{
+		echo "log_outputs = \"2:file:$d/log/libvirtd.log\""
+		echo "host_uuid = \"$uuid\""
+		if [ "$port" != 0 ]; then
+			echo 'listen_tcp = 1'; echo 'listen_tls = 0'; echo 'listen_addr = "127.0.0.1"'
+			echo "tcp_port = \"$port\""; echo 'auth_tcp = "none"'
+		fi
+	} >>"$d/etc/libvirtd.conf"
+	# The real hook, pointed at the build's seoibctl and this instance's
+	# configuration (libvirt finds hooks only when it starts).
+	cat >"$d/etc/hooks/qemu.d/50-seoib" <<HOOK
+#!/bin/sh
+ASAN_OPTIONS='$LV_ASAN_OPTIONS' exec '$LV_HOOK' --config '$d/seoib.conf' "\$@"
+HOOK
+	chmod 755 "$d/etc/hooks/qemu.d/50-seoib"
+	# seoibctl on the PATH inside the instance (ssh HOST seoibctl status --json).
+	mkdir -p "$d/bin"
+	printf '#!/bin/sh\nASAN_OPTIONS=%s exec %s "$@"\n' "'$LV_ASAN_OPTIONS'" "'$SEOIBCTL'" >"$d/bin/seoibctl"
+	chmod 755 "$d/bin/seoibctl"
+	echo "$host" >"$d/hostname"
+	echo "$port" >"$d/port"
+	lv_config "$d" enforce allow
+}
+
+# Start virtlogd and libvirtd in a private mount + UTS namespace.
+lv_start() { # DIR
+	local d=$1 listen="" i
+	[ "$(cat "$d/port")" != 0 ] && listen=--listen
+	unshare --mount --uts --propagation private bash -euo pipefail -c '
+		d=$1 listen=$2
+		mount --make-rprivate /
+		hostname "$(cat "$d/hostname")"
+		# A private /run: nothing of this instance shows on the real host.
+		mount -t tmpfs -o mode=755 tmpfs /run
+		mkdir -p /run/libvirt /run/seoib
+		mount --bind "$d/run/libvirt" /run/libvirt
+		mount --bind "$d/run/seoib" /run/seoib
+		mount --bind "$d/etc" /etc/libvirt
+		mount --bind "$d/lib" /var/lib/libvirt
+		mount --bind "$d/log" /var/log/libvirt
+		mount --bind "$d/cache" /var/cache/libvirt
+		mount --bind "$d/bin" /usr/local/bin
+		virtlogd --daemon --pid-file "$d/virtlogd.pid"
+		libvirtd --daemon --pid-file "$d/libvirtd.pid" -f /etc/libvirt/libvirtd.conf $listen
+	' lv-start "$d" "$listen"
+	LV_INSTANCES+=("$d")
+	for i in $(seq 1 120); do
+		if [ -s "$d/libvirtd.pid" ] && virsh -q -c "$(lv_uri "$d")" list >/dev/null 2>&1; then
+			return 0
+		fi
+		sleep 0.25
+	done
+	echo "FAIL: libvirtd in $d did not answer within 30 s; its log:" >&2
+	tail -20 "$d/log/libvirtd.log" >&2 || true
+	return 1
+}
+
+# Run a command on an instance's "host": in its mount and UTS namespaces.
+lv_exec() { # DIR CMD...
+	local d=$1; shift
+	nsenter --mount=/proc/"$(cat "$d/libvirtd.pid")"/ns/mnt --uts=/proc/"$(cat "$d/libvirtd.pid")"/ns/uts "$@"
+}
+
+lv_kill_pidfile() { # FILE: stop that process, bounded
+	local pid i
+	[ -s "$1" ] || return 0
+	pid=$(cat "$1")
+	kill "$pid" 2>/dev/null || return 0
+	for i in $(seq 1 40); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.25
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+lv_stop() { # DIR
+	local d=$1 dom f
+	for dom in $(virsh -q -c "$(lv_uri "$d")" list --name 2>/dev/null); do
+		timeout 20 virsh -q -c "$(lv_uri "$d")" destroy "$dom" >/dev/null 2>&1 || true
+	done
+	# Guests left behind (libvirtd gone): by their pid files.
+	for f in "$d"/run/libvirt/qemu/*.pid; do
+		[ -e "$f" ] && lv_kill_pidfile "$f"
+	done
+	lv_kill_pidfile "$d/libvirtd.pid"
+	lv_kill_pidfile "$d/virtlogd.pid"
+}
+
+lv_cleanup() {
+	local d
+	for d in "${LV_INSTANCES[@]}"; do lv_stop "$d"; done
+	LV_INSTANCES=()
+}
+
+# Domain XML: TCG, q35, split irqchip (testing.md section 3).
+# lv_domain NAME UUID windows|linux [METADATA-STATE]
+lv_domain() {
+	local name=$1 uuid=$2 kind=$3 state=${4:-} os="" hyperv="" meta=""
+	if [ "$kind" = windows ]; then
+		os="<libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'><libosinfo:os id='http://microsoft.com/win/11'/></libosinfo:libosinfo>"
+		hyperv="<hyperv mode='custom'><relaxed state='on'/></hyperv>"
+	fi
+	[ -n "$state" ] && meta="<seoib:guest xmlns:seoib='https://seoib.org/xmlns/libvirt/guest/1' state='$state'/>"
+	cat <<XML
+<domain type='qemu'>
+  <name>$name</name>
+  <uuid>$uuid</uuid>
+  <metadata>$os$meta</metadata>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <features><acpi/>$hyperv<ioapic driver='qemu'/></features>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <serial type='pty'/>
+    <video><model type='none'/></video>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+XML
+}
+
+# Assertions that say what they expected.
+lv_fail() { echo "FAIL: $*" >&2; exit 1; }
+lv_expect_contains() { # TEXT NEEDLE WHAT
+	case "$1" in *"$2"*) ;; *) lv_fail "$3: expected '$2' in: $1" ;; esac
+}

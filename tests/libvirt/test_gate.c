@@ -1,0 +1,259 @@
+/* The libvirt gate (lib/gate.c) and the hook's per-domain records
+ * (lib/domain_record.c): pure decisions, no libvirt. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "seoib/domain_record.h"
+#include "seoib/gate.h"
+
+#define UUID "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+static void assert_contains(const char *text, const char *needle)
+{
+	if (!strstr(text, needle))
+		fail_msg("'%s' lacks '%s'", text, needle);
+}
+
+static struct seoib_config config(enum hook_mode mode, enum on_error on_error)
+{
+	struct seoib_config cfg;
+
+	seoib_config_defaults(&cfg);
+	cfg.hook_mode = mode;
+	cfg.on_error = on_error;
+	return cfg;
+}
+
+static struct guest_facts guest(bool has_state, enum seoib_state state)
+{
+	struct guest_facts g = {.irqchip = IRQCHIP_SPLIT, .ioapic_version = 0x20};
+
+	snprintf(g.name, sizeof(g.name), "vm1");
+	snprintf(g.uuid, sizeof(g.uuid), UUID);
+	g.has_recorded_state = has_state;
+	g.recorded_state = state;
+	return g;
+}
+
+/* A fixed kernel; with a VMM control every state runs, without only quirked. */
+static struct host_record fixed_host(bool vmm_control)
+{
+	struct host_record h = {.status = PROBE_OK};
+
+	snprintf(h.host.hostname, sizeof(h.host.hostname), "hv-fixed");
+	snprintf(h.host.kernel_release, sizeof(h.host.kernel_release), "7.3.0-1-amd64");
+	snprintf(h.vmm.path, sizeof(h.vmm.path), "/usr/bin/qemu-system-x86_64");
+	snprintf(h.vmm.version, sizeof(h.vmm.version), "7.2.22");
+	h.verdict.generation = GEN_FIXED;
+	h.verdict.kernel_states = STATE_ALL;
+	h.vmm.can_set_state = vmm_control;
+	h.runnable_states = vmm_control ? STATE_ALL : STATE_BIT(STATE_QUIRKED);
+	return h;
+}
+
+static struct host_record legacy_host(void)
+{
+	struct host_record h = fixed_host(false);
+
+	snprintf(h.host.hostname, sizeof(h.host.hostname), "hv-legacy");
+	snprintf(h.host.kernel_release, sizeof(h.host.kernel_release), "6.1.0-40-amd64");
+	h.verdict.generation = GEN_LEGACY;
+	h.verdict.kernel_states = STATE_BIT(STATE_QUIRKED);
+	return h;
+}
+
+static void hook_operations(void **state)
+{
+	assert_int_equal(gate_op_from_hook("prepare", "begin"), GATE_PREPARE);
+	assert_int_equal(gate_op_from_hook("migrate", "begin"), GATE_MIGRATE);
+	assert_int_equal(gate_op_from_hook("restore", "begin"), GATE_RESTORE);
+	assert_int_equal(gate_op_from_hook("stopped", "end"), GATE_FORGET);
+	assert_int_equal(gate_op_from_hook("release", "end"), GATE_FORGET);
+	assert_int_equal(gate_op_from_hook("prepare", "end"), GATE_IGNORE);
+	assert_int_equal(gate_op_from_hook("started", "begin"), GATE_IGNORE);
+	assert_int_equal(gate_op_from_hook("reconnect", "begin"), GATE_IGNORE);
+	assert_int_equal(gate_op_from_hook("frobnicate", "sideways"), GATE_IGNORE);
+	assert_int_equal(gate_op_from_hook(NULL, NULL), GATE_IGNORE);
+	assert_string_equal(gate_op_to_string(GATE_MIGRATE), "migrate");
+}
+
+static void verdicts(void **state)
+{
+	assert_true(gate_verdict_allows(GATE_ALLOW));
+	assert_true(gate_verdict_allows(GATE_WARN));
+	assert_true(gate_verdict_allows(GATE_ERROR_ALLOW));
+	assert_false(gate_verdict_allows(GATE_REFUSE));
+	assert_false(gate_verdict_allows(GATE_ERROR_DENY));
+	assert_string_equal(gate_verdict_to_string(GATE_ERROR_DENY), "error-deny");
+}
+
+static void state_in_flight(void **state)
+{
+	struct guest_facts plain = guest(false, STATE_RESPECTED), tagged = guest(true, STATE_NOT_ADVERTISED);
+	bool from_metadata = true;
+
+	assert_int_equal(gate_state_in_flight(&plain, &from_metadata), STATE_QUIRKED);
+	assert_false(from_metadata);
+	assert_int_equal(gate_state_in_flight(&tagged, &from_metadata), STATE_NOT_ADVERTISED);
+	assert_true(from_metadata);
+}
+
+static void host_can_run(void **state)
+{
+	struct host_record fixed = fixed_host(true), stock = fixed_host(false), legacy = legacy_host();
+	struct host_record broken = fixed_host(true);
+	char why[SEOIB_MESSAGE_MAX];
+
+	broken.status = PROBE_KVM_UNAVAILABLE;
+	broken.runnable_states = 0;
+	snprintf(broken.message, sizeof(broken.message), "cannot open /dev/kvm");
+
+	for (int s = 0; s < STATE_COUNT; s++)
+		assert_true(gate_host_can_run(&fixed, s, why));
+	assert_true(gate_host_can_run(&legacy, STATE_QUIRKED, why));
+	assert_false(gate_host_can_run(&legacy, STATE_RESPECTED, why));
+	assert_contains(why, "bit 2");
+	assert_contains(why, "6.1.0-40-amd64");
+	assert_false(gate_host_can_run(&legacy, STATE_NOT_ADVERTISED, why));
+	assert_contains(why, "bit 3");
+	assert_false(gate_host_can_run(&stock, STATE_RESPECTED, why));
+	assert_contains(why, "no control");
+	assert_false(gate_host_can_run(&broken, STATE_QUIRKED, why));
+	assert_contains(why, "kvm-unavailable");
+}
+
+static void arrival(void **state)
+{
+	struct seoib_config enforce = config(HOOK_ENFORCE, ON_ERROR_ALLOW), warn = config(HOOK_WARN, ON_ERROR_ALLOW);
+	struct guest_facts respected = guest(true, STATE_RESPECTED), plain = guest(false, STATE_QUIRKED);
+	struct host_record fixed = fixed_host(true), legacy = legacy_host();
+	struct gate_outcome out;
+
+	gate_arrival(GATE_MIGRATE, &respected, &fixed, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.state, STATE_RESPECTED);
+
+	gate_arrival(GATE_MIGRATE, &respected, &legacy, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_true(out.state_known);
+	assert_contains(out.reason, "'vm1' runs respected");
+	assert_contains(out.reason, "bit 2");
+	assert_contains(out.remediation, "migrate it to a host");
+
+	gate_arrival(GATE_RESTORE, &respected, &legacy, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_contains(out.remediation, "restore it");
+
+	gate_arrival(GATE_MIGRATE, &respected, &legacy, &warn, &out);
+	assert_int_equal(out.verdict, GATE_WARN);
+
+	/* No metadata: quirked, which every working host runs. */
+	gate_arrival(GATE_MIGRATE, &plain, &legacy, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.state, STATE_QUIRKED);
+}
+
+static struct decision decision(enum verdict v, enum seoib_state s, enum risk r)
+{
+	struct decision d = {.verdict = v, .state = s, .risk = r, .n_reasons = 2};
+
+	snprintf(d.reasons[0], sizeof(d.reasons[0]), "Windows with Hyper-V on a split irqchip");
+	snprintf(d.reasons[1], sizeof(d.reasons[1]), "this host can only run it\nquirked");
+	snprintf(d.remediation, sizeof(d.remediation), "use <ioapic driver='kvm'/>");
+	return d;
+}
+
+static void prepare(void **state)
+{
+	struct seoib_config enforce = config(HOOK_ENFORCE, ON_ERROR_ALLOW), warn = config(HOOK_WARN, ON_ERROR_DENY);
+	struct guest_facts g = guest(false, STATE_QUIRKED);
+	struct decision safe = decision(VERDICT_SAFE, STATE_RESPECTED, RISK_NONE);
+	struct decision unsafe = decision(VERDICT_UNSAFE, STATE_QUIRKED, RISK_HIGH);
+	struct decision unknown = decision(VERDICT_UNKNOWN, STATE_QUIRKED, RISK_NONE);
+	struct gate_outcome out;
+
+	gate_prepare(&g, &safe, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.state, STATE_RESPECTED);
+
+	gate_prepare(&g, &unsafe, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_contains(out.reason, "'vm1' would start quirked with risk high");
+	assert_contains(out.reason, "Hyper-V on a split irqchip; this host");
+	assert_null(strchr(out.reason, '\n')); /* one line in libvirt's error */
+	assert_string_equal(out.remediation, "use <ioapic driver='kvm'/>");
+
+	gate_prepare(&g, &unsafe, &warn, &out);
+	assert_int_equal(out.verdict, GATE_WARN);
+
+	gate_prepare(&g, &unknown, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
+	assert_false(out.state_known);
+	assert_contains(out.reason, "on-error = allow");
+	gate_prepare(&g, &unknown, &warn, &out);
+	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	assert_contains(out.reason, "on-error = deny");
+}
+
+static void uuids(void **state)
+{
+	assert_true(gate_uuid_is_valid(UUID));
+	assert_true(gate_uuid_is_valid("6F1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D"));
+	assert_false(gate_uuid_is_valid(NULL));
+	assert_false(gate_uuid_is_valid(""));
+	assert_false(gate_uuid_is_valid("../../../../etc/passwd"));
+	assert_false(gate_uuid_is_valid("6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4"));
+	assert_false(gate_uuid_is_valid("6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4dd"));
+	assert_false(gate_uuid_is_valid("6f1b2c3d/4e5f-4a6b-8c7d-9e0f1a2b3c4d"));
+	assert_false(gate_uuid_is_valid("6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4g"));
+}
+
+static void domain_records(void **state)
+{
+	char dir[] = "/tmp/seoib-test-gate-XXXXXX", sub[64], err[SEOIB_MESSAGE_MAX];
+	struct domain_record rec = {.state = STATE_RESPECTED, .time = 1795424400}, back;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/domains", dir);
+	snprintf(rec.name, sizeof(rec.name), "vm1");
+	snprintf(rec.uuid, sizeof(rec.uuid), UUID);
+	snprintf(rec.operation, sizeof(rec.operation), "migrate");
+	snprintf(rec.verdict, sizeof(rec.verdict), "allow");
+
+	assert_int_equal(domain_record_read(sub, UUID, &back, err), 1);
+	assert_int_equal(domain_record_write(sub, &rec, err), 0);
+	assert_int_equal(domain_record_read(sub, UUID, &back, err), 0);
+	assert_string_equal(back.name, "vm1");
+	assert_int_equal(back.state, STATE_RESPECTED);
+	assert_string_equal(back.operation, "migrate");
+	assert_int_equal(back.time, 1795424400);
+	assert_int_equal(domain_record_forget(sub, UUID, err), 0);
+	assert_int_equal(domain_record_read(sub, UUID, &back, err), 1);
+	assert_int_equal(domain_record_forget(sub, UUID, err), 0); /* none: not an error */
+
+	snprintf(rec.uuid, sizeof(rec.uuid), "../escape");
+	assert_int_equal(domain_record_write(sub, &rec, err), -1);
+	assert_contains(err, "not a canonical UUID");
+	assert_int_equal(domain_record_forget(sub, "../escape", err), -1);
+
+	assert_int_equal(rmdir(sub), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(hook_operations), cmocka_unit_test(verdicts), cmocka_unit_test(state_in_flight),
+		cmocka_unit_test(host_can_run),    cmocka_unit_test(arrival),  cmocka_unit_test(prepare),
+		cmocka_unit_test(uuids),           cmocka_unit_test(domain_records),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
