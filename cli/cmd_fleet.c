@@ -1,10 +1,532 @@
-/* STUB: seoibctl fleet (a later issue). */
+/* seoibctl fleet: the host records of the fleet inventory in etcd
+ * (docs/fleet.md), one line per host and a summary; with --domain / --xml,
+ * a guest's migration domain and the state it would get if it must stay
+ * mobile across a set of hosts. A thin layer over lib/inventory.c and
+ * lib/policy.c. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
 #include "commands.h"
+#include "libvirt_conn.h"
+#include "seoib/cleanup.h"
+#include "seoib/config.h"
 #include "seoib/exit_codes.h"
+#include "seoib/guest_facts.h"
+#include "seoib/inventory.h"
+#include "seoib/json_util.h"
+#include "seoib/policy.h"
+
+struct fleet_args {
+	bool json;
+	const char *endpoints;
+	const char *prefix;
+	const char *config_path;
+	const char *domain;
+	const char *xml_path;
+	const char *connect_uri;
+	const char *targets;     /* "h1,h2" */
+	bool all;
+	const char *home;        /* the guest's current host; default this host */
+};
+
+/* What one line shows: kept small, so 10,000 hosts cost little memory. */
+struct fleet_row {
+	char hostname[256];
+	char kernel[128];
+	enum kernel_generation generation;
+	enum probe_status status;
+	unsigned states;
+	bool behaviour_ran;
+	bool behaviour_verified;
+	bool vmm_control;
+	int64_t age_s;
+	bool stale;
+};
+
+struct fleet {
+	struct fleet_args args;
+	struct seoib_config cfg;
+	int64_t now;
+	size_t n_rows;
+	struct fleet_row *rows;
+	bool keep_records;          /* domain mode needs whole records */
+	struct host_record *records;
+	struct inventory_invalid *invalid;
+	size_t n_invalid;
+	bool oom;
+};
+
+static void fleet_usage(FILE *out)
+{
+	fprintf(out, "Usage: seoibctl fleet [--json] [--endpoints URLS] [--prefix PREFIX]\n"
+		     "       seoibctl fleet --domain NAME | --xml FILE [--targets H1,H2,... | --all] [--host H]\n\n"
+		     "The fleet inventory in etcd: every published host record, one line per host, and a\n"
+		     "summary. With --domain or --xml: which hosts can run the guest's state, and the state\n"
+		     "the policy engine would choose for the guest to stay mobile across --targets / --all.\n\n"
+		     "  --json              print JSON (hosts, summary, invalid entries)\n"
+		     "  --endpoints URLS    etcd endpoints, comma-separated (default: etcd-endpoints)\n"
+		     "  --prefix PREFIX     key prefix (default: etcd-prefix, " INVENTORY_DEFAULT_PREFIX ")\n"
+		     "  --config PATH       configuration file (default " SEOIB_CONFIG_PATH ")\n"
+		     "  --domain NAME       the guest, from libvirt (-c URI)\n"
+		     "  --xml FILE          the guest, from a domain XML file ('-' = stdin)\n"
+		     "  -c, --connect URI   libvirt URI for --domain\n"
+		     "  --targets LIST      hosts the guest must be able to move between\n"
+		     "  --all               every host in the inventory is a target\n"
+		     "  --host NAME         the guest's current host (default: this host)\n"
+		     "  -h, --help          show this help\n\n"
+		     "Exit status: 0 ok, 1 the guest cannot stay mobile safely, 2 error (etcd unreachable),\n"
+		     "3 unknown (a target has no record).\n");
+}
+
+static int parse_args(int argc, char **argv, struct fleet_args *a)
+{
+	enum { OPT_JSON = 0x100, OPT_ENDPOINTS, OPT_PREFIX, OPT_CONFIG, OPT_DOMAIN, OPT_XML, OPT_TARGETS, OPT_ALL,
+	       OPT_HOST };
+	static const struct option options[] = {
+		{"json", no_argument, NULL, OPT_JSON},
+		{"endpoints", required_argument, NULL, OPT_ENDPOINTS},
+		{"prefix", required_argument, NULL, OPT_PREFIX},
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{"domain", required_argument, NULL, OPT_DOMAIN},
+		{"xml", required_argument, NULL, OPT_XML},
+		{"connect", required_argument, NULL, 'c'},
+		{"targets", required_argument, NULL, OPT_TARGETS},
+		{"all", no_argument, NULL, OPT_ALL},
+		{"host", required_argument, NULL, OPT_HOST},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_JSON: a->json = true; break;
+		case OPT_ENDPOINTS: a->endpoints = optarg; break;
+		case OPT_PREFIX: a->prefix = optarg; break;
+		case OPT_CONFIG: a->config_path = optarg; break;
+		case OPT_DOMAIN: a->domain = optarg; break;
+		case OPT_XML: a->xml_path = optarg; break;
+		case 'c': a->connect_uri = optarg; break;
+		case OPT_TARGETS: a->targets = optarg; break;
+		case OPT_ALL: a->all = true; break;
+		case OPT_HOST: a->home = optarg; break;
+		case 'h': fleet_usage(stdout); exit(SEOIB_EXIT_OK);
+		default: fleet_usage(stderr); return -1;
+		}
+	}
+	if (optind < argc || (a->domain && a->xml_path) || ((a->targets || a->all || a->home) && !a->domain && !a->xml_path) ||
+	    (a->targets && a->all)) {
+		fprintf(stderr, "seoibctl fleet: --targets, --all and --host need --domain or --xml, --domain and --xml "
+				"exclude each other, and so do --targets and --all; see seoibctl fleet --help\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int load_config(struct fleet *f)
+{
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (seoib_config_load(f->args.config_path, &f->cfg, err) < 0) {
+		fprintf(stderr, "seoibctl fleet: %s\n", err);
+		return -1;
+	}
+	if (f->args.endpoints)
+		snprintf(f->cfg.etcd_endpoints, sizeof(f->cfg.etcd_endpoints), "%s", f->args.endpoints);
+	if (f->args.prefix)
+		snprintf(f->cfg.etcd_prefix, sizeof(f->cfg.etcd_prefix), "%s", f->args.prefix);
+	if (!f->cfg.etcd_endpoints[0]) {
+		fprintf(stderr, "seoibctl fleet: no etcd endpoint configured; set etcd-endpoints in %s or pass "
+				"--endpoints\n", f->args.config_path ? f->args.config_path : SEOIB_CONFIG_PATH);
+		return -1;
+	}
+	return 0;
+}
+
+static void fill_row(const struct fleet *f, const struct host_record *rec, struct fleet_row *row)
+{
+	memset(row, 0, sizeof(*row));
+	snprintf(row->hostname, sizeof(row->hostname), "%s", rec->host.hostname);
+	snprintf(row->kernel, sizeof(row->kernel), "%s", rec->host.kernel_release);
+	row->generation = rec->verdict.generation;
+	row->status = rec->status;
+	row->states = rec->status == PROBE_OK ? rec->runnable_states : 0;
+	row->behaviour_ran = rec->behaviour.ran;
+	row->behaviour_verified = rec->behaviour.ran && rec->behaviour.n_conflicts == 0;
+	row->vmm_control = rec->vmm.can_set_state;
+	row->age_s = host_record_age(rec, f->now);
+	/* A live lease says the daemon runs; an old probe says it stopped probing. */
+	row->stale = f->cfg.max_record_age_s > 0 && row->age_s > (int64_t)f->cfg.max_record_age_s;
+}
+
+static int collect_record(const char *key, const struct host_record *rec, void *userdata)
+{
+	struct fleet *f = userdata;
+	struct fleet_row *rows = realloc(f->rows, (f->n_rows + 1) * sizeof(*rows));
+
+	if (!rows) {
+		f->oom = true;
+		return 1;
+	}
+	f->rows = rows;
+	fill_row(f, rec, &rows[f->n_rows]);
+	if (f->keep_records) {
+		struct host_record *records = realloc(f->records, (f->n_rows + 1) * sizeof(*records));
+		if (!records) {
+			f->oom = true;
+			return 1;
+		}
+		f->records = records;
+		records[f->n_rows] = *rec;
+	}
+	f->n_rows++;
+	return 0;
+}
+
+DEFINE_TRIVIAL_CLEANUP(struct etcd_client *, etcd_client_free)
+
+static int read_inventory(struct fleet *f)
+{
+	_cleanup_(etcd_client_freep) struct etcd_client *client = NULL;
+	struct etcd_options opts;
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (etcd_options_from_config(&f->cfg, &opts, err) < 0 || etcd_client_new(&opts, &client, err) < 0 ||
+	    inventory_walk(client, f->cfg.etcd_prefix, collect_record, f, &f->invalid, &f->n_invalid, err) < 0) {
+		fprintf(stderr, "seoibctl fleet: %s\n", err);
+		return -1;
+	}
+	if (f->oom) {
+		fprintf(stderr, "seoibctl fleet: out of memory reading %zu host records\n", f->n_rows);
+		return -1;
+	}
+	for (size_t i = 0; i < f->n_invalid; i++)
+		fprintf(stderr, "seoibctl fleet: skipped %s: %s\n", f->invalid[i].key, f->invalid[i].why);
+	return 0;
+}
+
+/* ---- the listing ---- */
+
+static const char *behaviour_text(const struct fleet_row *row)
+{
+	if (!row->behaviour_ran)
+		return "not-run";
+	return row->behaviour_verified ? "verified" : "conflict";
+}
+
+static void print_summary_text(const struct fleet *f)
+{
+	size_t per_gen[GEN_COUNT] = {0}, per_state[STATE_COUNT] = {0};
+
+	for (size_t i = 0; i < f->n_rows; i++) {
+		per_gen[f->rows[i].generation]++;
+		for (int s = 0; s < STATE_COUNT; s++)
+			per_state[s] += (f->rows[i].states & STATE_BIT(s)) != 0;
+	}
+	printf("\n%zu hosts; by kernel generation:", f->n_rows);
+	for (int g = 0; g < GEN_COUNT; g++)
+		if (per_gen[g])
+			printf(" %s %zu", generation_to_string((enum kernel_generation)g), per_gen[g]);
+	printf("\nhosts able to run each state:");
+	for (int s = 0; s < STATE_COUNT; s++)
+		printf(" %s %zu", state_to_string((enum seoib_state)s), per_state[s]);
+	printf("\n");
+	if (f->n_invalid)
+		printf("%zu invalid entries skipped (see stderr)\n", f->n_invalid);
+}
+
+static void print_rows_text(const struct fleet *f)
+{
+	char states[96];
+
+	printf("%-24s %-22s %-12s %-34s %-9s %-4s %8s\n", "HOST", "KERNEL", "GENERATION", "STATES", "BEHAVIOUR",
+	       "VMM", "AGE");
+	for (size_t i = 0; i < f->n_rows; i++) {
+		const struct fleet_row *r = &f->rows[i];
+		printf("%-24s %-22s %-12s %-34s %-9s %-4s %7llds%s%s\n", r->hostname, r->kernel,
+		       generation_to_string(r->generation),
+		       r->status == PROBE_OK ? states_text(r->states, states, sizeof(states))
+					     : probe_status_to_string(r->status),
+		       behaviour_text(r), r->vmm_control ? "yes" : "no", (long long)r->age_s,
+		       r->stale ? " STALE" : "", "");
+	}
+	print_summary_text(f);
+}
+
+static json_object *row_to_json(const struct fleet_row *r)
+{
+	json_object *o = json_object_new_object();
+
+	json_add(o, "hostname", json_object_new_string(r->hostname));
+	json_add(o, "kernel_release", json_object_new_string(r->kernel));
+	json_add(o, "status", json_object_new_string(probe_status_to_string(r->status)));
+	json_add(o, "generation", json_object_new_string(generation_to_string(r->generation)));
+	json_add(o, "states", states_to_json(r->states));
+	json_add(o, "behaviour", json_object_new_string(behaviour_text(r)));
+	json_add(o, "vmm_control", json_object_new_boolean(r->vmm_control));
+	json_add(o, "age_s", json_object_new_int64(r->age_s));
+	json_add(o, "stale", json_object_new_boolean(r->stale));
+	return o;
+}
+
+static json_object *summary_to_json(const struct fleet *f)
+{
+	json_object *summary = json_object_new_object(), *gens = json_object_new_object();
+	json_object *states = json_object_new_object();
+	size_t per_gen[GEN_COUNT] = {0}, per_state[STATE_COUNT] = {0};
+
+	for (size_t i = 0; i < f->n_rows; i++) {
+		per_gen[f->rows[i].generation]++;
+		for (int s = 0; s < STATE_COUNT; s++)
+			per_state[s] += (f->rows[i].states & STATE_BIT(s)) != 0;
+	}
+	for (int g = 0; g < GEN_COUNT; g++)
+		json_add(gens, generation_to_string((enum kernel_generation)g), json_object_new_int64((int64_t)per_gen[g]));
+	for (int s = 0; s < STATE_COUNT; s++)
+		json_add(states, state_to_string((enum seoib_state)s), json_object_new_int64((int64_t)per_state[s]));
+	json_add(summary, "hosts", json_object_new_int64((int64_t)f->n_rows));
+	json_add(summary, "generations", gens);
+	json_add(summary, "states", states);
+	return summary;
+}
+
+static json_object *invalid_to_json(const struct fleet *f)
+{
+	json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < f->n_invalid; i++) {
+		json_object *o = json_object_new_object();
+		json_add(o, "key", json_object_new_string(f->invalid[i].key));
+		json_add(o, "why", json_object_new_string(f->invalid[i].why));
+		json_object_array_add(list, o);
+	}
+	return list;
+}
+
+static json_object *fleet_to_json(const struct fleet *f)
+{
+	json_object *doc = json_object_new_object(), *hosts = json_object_new_array_ext((int)f->n_rows);
+
+	for (size_t i = 0; i < f->n_rows; i++)
+		json_object_array_add(hosts, row_to_json(&f->rows[i]));
+	json_add(doc, "schema", json_object_new_string("seoib.fleet/1"));
+	json_add(doc, "prefix", json_object_new_string(f->cfg.etcd_prefix));
+	json_add(doc, "hosts", hosts);
+	json_add(doc, "summary", summary_to_json(f));
+	json_add(doc, "invalid", invalid_to_json(f));
+	return doc;
+}
+
+/* ---- the migration domain of one guest ---- */
+
+static int read_guest(const struct fleet_args *a, struct guest_facts *facts)
+{
+	_cleanup_free_ char *xml = NULL;
+	char err[SEOIB_MESSAGE_MAX];
+	int r;
+
+	if (a->xml_path)
+		r = guest_facts_load(a->xml_path, facts, err);
+	else if ((r = libvirt_domain_xml(a->connect_uri, a->domain, &xml, err)) == 0)
+		r = guest_facts_from_xml(xml, strlen(xml), facts, err);
+	if (r < 0)
+		fprintf(stderr, "seoibctl fleet: %s\n", err);
+	return r;
+}
+
+static const struct host_record *find_record(const struct fleet *f, const char *hostname)
+{
+	for (size_t i = 0; i < f->n_rows; i++)
+		if (strcmp(f->records[i].host.hostname, hostname) == 0)
+			return &f->records[i];
+	return NULL;
+}
+
+/* The requested targets that have a record; the others are absent (their
+ * lease expired, or they never published): unknown, never "can run". */
+static int select_targets(const struct fleet *f, struct host_record **out, size_t *n, json_object *absent)
+{
+	_cleanup_free_ char *list = strdup(f->args.targets ? f->args.targets : "");
+	_cleanup_free_ struct host_record *picked = calloc(f->n_rows + 1, sizeof(*picked));
+	char *save = NULL;
+
+	if (!list || !picked)
+		return -1;
+	*n = 0;
+	if (f->args.all) {
+		memcpy(picked, f->records, f->n_rows * sizeof(*picked));
+		*n = f->n_rows;
+	}
+	for (char *h = strtok_r(list, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
+		const struct host_record *rec = find_record(f, h);
+		if (!rec) {
+			json_object_array_add(absent, json_object_new_string(h));
+			continue;
+		}
+		if (*n == f->n_rows) /* a name listed twice: the array is full */
+			continue;
+		picked[(*n)++] = *rec;
+	}
+	*out = steal_ptr(picked);
+	return 0;
+}
+
+/* Which hosts can run the state the guest has (or gets) on its home host:
+ * the decision for the guest pinned to that state, against every host. */
+static void migration_domain(const struct fleet *f, const struct guest_facts *guest, const struct host_record *home,
+			     struct decision *domain)
+{
+	struct decision alone;
+	struct guest_facts pinned = *guest;
+
+	policy_decide(guest, home, NULL, 0, &alone);
+	pinned.has_recorded_state = true;
+	pinned.recorded_state = alone.state;
+	decision_free(&alone);
+	policy_decide(&pinned, home, f->records, f->n_rows, domain);
+}
+
+static json_object *domain_to_json(const struct decision *d)
+{
+	json_object *o = json_object_new_object(), *can = json_object_new_array(), *cannot = json_object_new_array();
+
+	for (size_t i = 0; i < d->n_targets; i++) {
+		const struct target_verdict *t = &d->targets[i];
+		if (t->known && t->can_run) {
+			json_object_array_add(can, json_object_new_string(t->hostname));
+			continue;
+		}
+		json_object *entry = json_object_new_object();
+		json_add(entry, "hostname", json_object_new_string(t->hostname));
+		json_add(entry, "why", json_object_new_string(t->why));
+		json_object_array_add(cannot, entry);
+	}
+	json_add(o, "state", json_object_new_string(state_to_string(d->state)));
+	json_add(o, "can_run", can);
+	json_add(o, "cannot_run", cannot);
+	return o;
+}
+
+static void print_domain_text(const struct guest_facts *guest, const struct decision *d)
+{
+	size_t can = 0;
+
+	printf("guest %s: state %s\n", guest->name, state_to_string(d->state));
+	for (size_t i = 0; i < d->n_targets; i++)
+		can += d->targets[i].known && d->targets[i].can_run;
+	printf("can run it (%zu):", can);
+	for (size_t i = 0; i < d->n_targets; i++)
+		if (d->targets[i].known && d->targets[i].can_run)
+			printf(" %s", d->targets[i].hostname);
+	printf("\ncannot run it (%zu):\n", d->n_targets - can);
+	for (size_t i = 0; i < d->n_targets; i++)
+		if (!(d->targets[i].known && d->targets[i].can_run))
+			printf("  %s: %s\n", d->targets[i].hostname, d->targets[i].why);
+}
+
+static void print_mobility_text(const struct decision *m, json_object *absent)
+{
+	printf("\nto stay mobile across the targets: state %s, verdict %s, risk %s\n", state_to_string(m->state),
+	       verdict_to_string(m->verdict), risk_to_string(m->risk));
+	for (int i = 0; i < m->n_reasons; i++)
+		printf("  - %s\n", m->reasons[i]);
+	for (size_t i = 0; i < json_object_array_length(absent); i++)
+		printf("  - %s: no record in the inventory (lease expired or never published): unknown\n",
+		       json_object_get_string(json_object_array_get_idx(absent, i)));
+	if (m->remediation[0])
+		printf("remediation: %s\n", m->remediation);
+}
+
+static int mobility_exit(const struct decision *m, json_object *absent)
+{
+	if (m->verdict == VERDICT_UNSAFE)
+		return SEOIB_EXIT_UNSAFE;
+	if (m->verdict == VERDICT_UNKNOWN || json_object_array_length(absent) > 0)
+		return SEOIB_EXIT_UNKNOWN;
+	return SEOIB_EXIT_OK;
+}
+
+static int run_domain(struct fleet *f)
+{
+	struct guest_facts guest;
+	struct decision domain, mobility = {0};
+	_cleanup_free_ struct host_record *targets = NULL;
+	_cleanup_json_ json_object *absent = json_object_new_array();
+	char hostname[256] = "";
+	const struct host_record *home;
+	bool want_mobility = f->args.targets || f->args.all;
+	size_t n_targets = 0;
+	int rc = SEOIB_EXIT_OK;
+
+	if (read_guest(&f->args, &guest) < 0)
+		return SEOIB_EXIT_ERROR;
+	if (f->args.home)
+		snprintf(hostname, sizeof(hostname), "%s", f->args.home);
+	else
+		gethostname(hostname, sizeof(hostname) - 1);
+	home = find_record(f, hostname);
+	if (!home)
+		fprintf(stderr, "seoibctl fleet: no record of the guest's host %s in the inventory; its state is "
+				"judged without it (pass --host NAME)\n", hostname);
+	migration_domain(f, &guest, home, &domain);
+	if (want_mobility) {
+		if (select_targets(f, &targets, &n_targets, absent) < 0) {
+			decision_free(&domain);
+			fprintf(stderr, "seoibctl fleet: out of memory selecting the targets\n");
+			return SEOIB_EXIT_ERROR;
+		}
+		policy_decide(&guest, home, targets, n_targets, &mobility);
+		rc = mobility_exit(&mobility, absent);
+	}
+	if (f->args.json) {
+		_cleanup_json_ json_object *doc = json_object_new_object();
+		json_add(doc, "schema", json_object_new_string("seoib.fleet-domain/1"));
+		json_add(doc, "guest", json_object_new_string(guest.name));
+		json_add(doc, "home", json_object_new_string(hostname));
+		json_add(doc, "domain", domain_to_json(&domain));
+		json_add(doc, "mobility", want_mobility ? decision_to_json(&guest, &mobility) : NULL);
+		json_add(doc, "absent_targets", json_object_get(absent));
+		json_add(doc, "invalid", invalid_to_json(f));
+		json_print(doc, true);
+	} else {
+		print_domain_text(&guest, &domain);
+		if (want_mobility)
+			print_mobility_text(&mobility, absent);
+	}
+	decision_free(&domain);
+	if (want_mobility)
+		decision_free(&mobility);
+	return rc;
+}
 
 int cmd_fleet(int argc, char **argv)
 {
-	fprintf(stderr, "seoibctl fleet: not implemented yet in this build\n");
-	return SEOIB_EXIT_ERROR;
+	struct fleet f = {0};
+	int rc;
+
+	if (parse_args(argc, argv, &f.args) < 0 || load_config(&f) < 0)
+		return SEOIB_EXIT_ERROR;
+	f.now = time(NULL);
+	f.keep_records = f.args.domain || f.args.xml_path;
+	if (read_inventory(&f) < 0) {
+		rc = SEOIB_EXIT_ERROR;
+	} else if (f.keep_records) {
+		rc = run_domain(&f);
+	} else if (f.args.json) {
+		_cleanup_json_ json_object *doc = fleet_to_json(&f);
+		json_print(doc, false);
+		rc = SEOIB_EXIT_OK;
+	} else {
+		print_rows_text(&f);
+		rc = SEOIB_EXIT_OK;
+	}
+	free(f.rows);
+	free(f.records);
+	free(f.invalid);
+	return rc;
 }

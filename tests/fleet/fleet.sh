@@ -1,0 +1,156 @@
+#!/bin/bash
+# The fleet inventory against a real etcd: three publishers, fleet listing
+# and summary, lease expiry, clean stop, etcd restart, lost leases,
+# malformed and foreign entries, the migration domain, the exports.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+require etcd "Debian package etcd-server"
+require etcdctl "Debian package etcd-client"
+require jq "Debian package jq"
+
+RECORDS="$SEOIB_SOURCE_ROOT/tests/record/data"
+POLICY_XML="$SEOIB_SOURCE_ROOT/tests/policy/data/split-respected-fixed.xml"
+LEASE_TTL=2
+
+start_etcd http
+ctl() { ETCDCTL_API=3 etcdctl --endpoints "$ETCD_URL" --dial-timeout=2s --command-timeout=3s "$@"; }
+wait_until 10 ctl endpoint health >/dev/null 2>&1 || fail "etcd did not become healthy in 10 s"
+
+write_config "$WORK/seoib.conf"
+fleet() { "$SEOIBCTL" fleet --config "$WORK/seoib.conf" "$@"; }
+fleet_hosts() { fleet --json 2>/dev/null | jq -r '[.hosts[].hostname] | join(",")'; }
+
+# Three hosts: legacy 6.1, fixed 6.18 with stock QEMU, fixed with the control.
+declare -A PUB
+start_publisher() { # start_publisher NAME RECORD [config lines]
+	local name=$1 record=$2
+	shift 2
+	cp "$record" "$WORK/$name.json"
+	write_config "$WORK/$name.conf" "$@"
+	"$PUBLISH_DRIVER" "$WORK/$name.conf" "$WORK/$name.json" >>"$WORK/$name.log" 2>&1 &
+	PUB[$name]=$!
+	PIDS+=("$!")
+}
+start_publisher hv-legacy-1 "$RECORDS/legacy.json" \
+	"nfd-features-file = $WORK/nfd-seoib" "prometheus-textfile = $WORK/seoib.prom"
+start_publisher hv-fixed-1 "$RECORDS/fixed-stock-qemu.json"
+start_publisher hv-fixed-2 "$RECORDS/fixed-control.json"
+
+three_hosts() { [ "$(fleet_hosts)" = "hv-fixed-1,hv-fixed-2,hv-legacy-1" ]; }
+wait_until 10 three_hosts || fail "fleet does not list the three publishers: '$(fleet_hosts)'"
+
+echo "== fleet lists three hosts and the right summary"
+json=$(fleet --json)
+jq -e '.schema == "seoib.fleet/1" and .summary.hosts == 3
+	and .summary.generations.legacy == 1 and .summary.generations.fixed == 2
+	and .summary.states.quirked == 3 and .summary.states.respected == 1
+	and .summary.states["not-advertised"] == 1 and .invalid == []' <<<"$json" >/dev/null ||
+	fail "wrong fleet summary: $json"
+jq -e '.hosts[] | select(.hostname == "hv-legacy-1") | .kernel_release == "6.1.0-40-amd64"
+	and .generation == "legacy" and .states == ["quirked"] and .vmm_control == false' <<<"$json" >/dev/null ||
+	fail "wrong row for hv-legacy-1: $json"
+jq -e '.hosts[] | select(.hostname == "hv-fixed-2") | .vmm_control and (.states | length == 3)' <<<"$json" >/dev/null ||
+	fail "wrong row for hv-fixed-2: $json"
+text=$(fleet)
+grep -q '^hv-legacy-1 .*6.1.0-40-amd64 .*legacy' <<<"$text" || fail "text listing lacks hv-legacy-1: $text"
+grep -q 'hosts able to run each state: quirked 3 respected 1 not-advertised 1' <<<"$text" ||
+	fail "text summary wrong: $text"
+
+echo "== the exports of hv-legacy-1"
+grep -qx 'seoib.org/generation=legacy' "$WORK/nfd-seoib" || fail "NFD file: $(cat "$WORK/nfd-seoib")"
+grep -qx 'seoib.org/state.respected=false' "$WORK/nfd-seoib" || fail "NFD file: $(cat "$WORK/nfd-seoib")"
+grep -qx 'seoib_host_supports{state="quirked"} 1' "$WORK/seoib.prom" || fail "textfile: $(cat "$WORK/seoib.prom")"
+grep -qx 'seoib_host_supports{state="respected"} 0' "$WORK/seoib.prom" || fail "textfile: $(cat "$WORK/seoib.prom")"
+grep -qx 'seoib_probe_status{status="ok"} 1' "$WORK/seoib.prom" || fail "textfile: $(cat "$WORK/seoib.prom")"
+grep -q '^seoib_probe_duration_seconds 0.01425' "$WORK/seoib.prom" || fail "textfile: $(cat "$WORK/seoib.prom")"
+grep -q '^seoib_record_age_seconds [0-9]' "$WORK/seoib.prom" || fail "textfile: $(cat "$WORK/seoib.prom")"
+
+echo "== malformed and foreign entries are reported and skipped"
+ctl put /seoib/v1/hosts/garbage 'not json {' >/dev/null
+ctl put /seoib/v1/hosts/foreign '{"kind": "something else"}' >/dev/null
+ctl put /seoib/v1/hosts/impostor "$(cat "$RECORDS/fixed-control.json")" >/dev/null
+ctl put /seoib/v1/other/key 'outside hosts/: not read' >/dev/null
+json=$(fleet --json 2>"$WORK/stderr") || fail "fleet failed on invalid entries"
+jq -e '.summary.hosts == 3 and (.invalid | map(.key) | sort) ==
+	["/seoib/v1/hosts/foreign", "/seoib/v1/hosts/garbage", "/seoib/v1/hosts/impostor"]' <<<"$json" >/dev/null ||
+	fail "invalid entries not reported as such: $json"
+jq -e '.invalid[] | select(.key == "/seoib/v1/hosts/impostor") | .why | test("hv-fixed-2")' <<<"$json" >/dev/null ||
+	fail "impostor not explained: $json"
+[ "$(grep -c 'skipped /seoib/v1/hosts/' "$WORK/stderr")" = 3 ] || fail "stderr: $(cat "$WORK/stderr")"
+ctl del /seoib/v1/hosts/garbage >/dev/null
+ctl del /seoib/v1/hosts/foreign >/dev/null
+ctl del /seoib/v1/hosts/impostor >/dev/null
+
+echo "== the migration domain of a split guest"
+json=$(fleet --xml "$POLICY_XML" --host hv-fixed-2 --all --json 2>/dev/null) || fail "fleet --xml --all failed: $json"
+jq -e '.domain.state == "respected" and .domain.can_run == ["hv-fixed-2"]
+	and (.domain.cannot_run | map(.hostname) | sort) == ["hv-fixed-1", "hv-legacy-1"]
+	and .mobility.state == "quirked" and .absent_targets == []' <<<"$json" >/dev/null ||
+	fail "wrong migration domain: $json"
+json=$(fleet --xml "$POLICY_XML" --host hv-fixed-2 --targets hv-fixed-2 --json 2>/dev/null) ||
+	fail "guest should stay respected across hv-fixed-2 alone"
+jq -e '.mobility.state == "respected"' <<<"$json" >/dev/null || fail "mobility across hv-fixed-2: $json"
+
+echo "== a changed record is republished"
+jq '.host.kernel_release = "6.1.0-41-amd64"' "$RECORDS/legacy.json" >"$WORK/hv-legacy-1.json"
+kill -HUP "${PUB[hv-legacy-1]}"
+new_kernel() { fleet --json 2>/dev/null | jq -e '.hosts[] | select(.hostname == "hv-legacy-1") | .kernel_release == "6.1.0-41-amd64"' >/dev/null; }
+wait_until 5 new_kernel || fail "the changed record of hv-legacy-1 was not republished"
+
+echo "== a crashed publisher disappears after the lease TTL, and is then unknown"
+stop_pid "${PUB[hv-fixed-1]}" KILL
+fleet --json | jq -e '.summary.hosts == 3' >/dev/null || fail "hv-fixed-1 vanished before its lease expired"
+gone_fixed_1() { [ "$(fleet_hosts)" = "hv-fixed-2,hv-legacy-1" ]; }
+wait_until $((LEASE_TTL + 8)) gone_fixed_1 || fail "hv-fixed-1 still listed after its lease TTL: $(fleet_hosts)"
+rc=0
+fleet --xml "$POLICY_XML" --host hv-fixed-2 --targets hv-fixed-2,hv-fixed-1 --json >"$WORK/out.json" 2>/dev/null || rc=$?
+[ "$rc" = 3 ] || fail "a target whose lease expired gave exit $rc, not 3 (unknown)"
+jq -e '.absent_targets == ["hv-fixed-1"]' "$WORK/out.json" >/dev/null || fail "absent target not named: $(cat "$WORK/out.json")"
+
+echo "== check --dest reads the inventory: a live host is ok, a vanished one unknown"
+check() { "$SEOIBCTL" check --config "$WORK/seoib.conf" -c test:///default --json --dest "$1"; }
+check hv-fixed-2 >"$WORK/check.json" 2>"$WORK/stderr" || fail "check --dest hv-fixed-2 failed: $(cat "$WORK/stderr")"
+jq -e '.verdict == "ok" and .record.usable and .record.hostname == "hv-fixed-2"' "$WORK/check.json" >/dev/null ||
+	fail "check --dest hv-fixed-2 through the inventory: $(cat "$WORK/check.json")"
+rc=0
+check hv-fixed-1 >"$WORK/check.json" 2>/dev/null || rc=$?
+[ "$rc" = 3 ] || fail "check --dest of a host whose lease expired gave exit $rc, not 3 (unknown)"
+jq -e '.verdict == "unknown" and (.record.usable | not)
+	and (.record.problem | test("no record in the fleet inventory"))' "$WORK/check.json" >/dev/null ||
+	fail "check --dest hv-fixed-1 not unknown: $(cat "$WORK/check.json")"
+
+echo "== the live publishers outlast several TTLs"
+sleep $((LEASE_TTL * 2))
+[ "$(fleet_hosts)" = "hv-fixed-2,hv-legacy-1" ] || fail "keepalive failed: $(fleet_hosts)"
+
+echo "== etcd killed and restarted: publishers keep running and republish"
+stop_pid "$ETCD_PID" KILL
+sleep $((LEASE_TTL + 1))
+for name in hv-legacy-1 hv-fixed-2; do
+	kill -0 "${PUB[$name]}" 2>/dev/null || fail "publisher $name died while etcd was down"
+done
+rc=0
+fleet --json >/dev/null 2>"$WORK/stderr" || rc=$?
+[ "$rc" = 2 ] || fail "fleet with etcd down gave exit $rc, not 2"
+grep -q "cannot reach etcd at $ETCD_URL" "$WORK/stderr" || fail "unclear error with etcd down: $(cat "$WORK/stderr")"
+start_etcd http
+wait_until 10 ctl endpoint health >/dev/null 2>&1 || fail "etcd did not come back in 10 s"
+two_hosts() { [ "$(fleet_hosts)" = "hv-fixed-2,hv-legacy-1" ]; }
+wait_until 40 two_hosts || fail "records not back after the etcd restart: $(fleet_hosts)"
+sleep $((LEASE_TTL * 2))
+two_hosts || fail "records lost after the etcd restart: $(fleet_hosts)"
+
+echo "== leases lost behind the publishers' backs are replaced"
+for lease in $(ctl lease list | awk 'NR > 1 {print $1}'); do
+	ctl lease revoke "$lease" >/dev/null
+done
+wait_until $((LEASE_TTL + 8)) two_hosts || fail "records not republished on new leases: $(fleet_hosts)"
+
+echo "== a cleanly stopped publisher revokes its lease at once"
+stop_publisher "${PUB[hv-fixed-2]}" hv-fixed-2
+[ "$(fleet_hosts)" = "hv-legacy-1" ] || fail "hv-fixed-2 still listed after a clean stop: $(fleet_hosts)"
+
+stop_publisher "${PUB[hv-legacy-1]}" hv-legacy-1
+stop_pid "$ETCD_PID" TERM
+echo "PASS"
