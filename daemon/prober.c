@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "prober.h"
+#include "seoib/fileio.h"
 #include "seoib/cleanup.h"
 
 /* A host record is a few KiB; anything this large is not one. */
@@ -34,21 +35,6 @@ const char *probe_run_status_to_string(enum probe_run_status s)
 	static const char *const names[] = {"none", "ok", "timeout", "failed"};
 
 	return names[s];
-}
-
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* In the child: own process group (so the watchdog kills QEMU too), default

@@ -52,7 +52,7 @@ int read_file_bounded(const char *path, size_t max, char **out, size_t *len, cha
 	return 0;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+int write_all(int fd, const char *data, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, data, len);

@@ -11,6 +11,9 @@
 /* Read a whole file ("-" = stdin) of at most max bytes, NUL-terminated. */
 int read_file_bounded(const char *path, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX]);
 
+/* Write all of data to fd, retrying short writes and EINTR; -1 with errno. */
+int write_all(int fd, const char *data, size_t len);
+
 /* Write atomically: temp file in the same directory, fsync, rename, fsync
  * the directory. Returns 0, or -1 with a sentence in err. */
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, char err[SEOIB_MESSAGE_MAX]);
