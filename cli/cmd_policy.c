@@ -43,13 +43,13 @@ struct policy_run {
 static void policy_usage(FILE *out)
 {
 	fprintf(out, "Usage: seoibctl policy --xml FILE|- [--host RECORD] [--target RECORD]... [--json]\n"
-		     "       seoibctl policy --domain NAME [--connect URI] [...]\n\n"
+		     "       seoibctl policy --domain NAME [-c URI] [...]\n\n"
 		     "Decide a guest's Directed EOI state (quirked, respected, not-advertised), its risk\n"
 		     "of the Windows/Hyper-V interrupt storm, and whether this host and every migration\n"
 		     "target can run it. The rule table is in docs/policy.md.\n\n"
 		     "  --xml FILE|-         libvirt domain XML ('-' reads standard input)\n"
 		     "  --domain NAME        ask libvirt for the domain's XML instead\n"
-		     "  --connect URI        libvirt URI for --domain (default: libvirt's default)\n"
+		     "  -c, --connect URI    libvirt URI for --domain (default: libvirt's default)\n"
 		     "  --host RECORD        this host's record (default " DEFAULT_HOST_RECORD ",\n"
 		     "                       or a live probe when that file does not exist)\n"
 		     "  --target RECORD      a migration target's record (repeatable)\n"
@@ -62,12 +62,12 @@ static void policy_usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct policy_args *a)
 {
-	enum { OPT_XML = PROBE_ARG_LAST, OPT_DOMAIN, OPT_CONNECT, OPT_HOST, OPT_TARGET, OPT_JSON };
+	enum { OPT_XML = PROBE_ARG_LAST, OPT_DOMAIN, OPT_HOST, OPT_TARGET, OPT_JSON };
 	static const struct option options[] = {
 		PROBE_LONG_OPTIONS,
 		{"xml", required_argument, NULL, OPT_XML},
 		{"domain", required_argument, NULL, OPT_DOMAIN},
-		{"connect", required_argument, NULL, OPT_CONNECT},
+		{"connect", required_argument, NULL, 'c'},
 		{"host", required_argument, NULL, OPT_HOST},
 		{"target", required_argument, NULL, OPT_TARGET},
 		{"json", no_argument, NULL, OPT_JSON},
@@ -76,7 +76,7 @@ static int parse_args(int argc, char **argv, struct policy_args *a)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
 		switch (c) {
 		case OPT_XML:
 			a->xml_path = optarg;
@@ -84,7 +84,7 @@ static int parse_args(int argc, char **argv, struct policy_args *a)
 		case OPT_DOMAIN:
 			a->domain = optarg;
 			break;
-		case OPT_CONNECT:
+		case 'c':
 			a->connect_uri = optarg;
 			break;
 		case OPT_HOST:

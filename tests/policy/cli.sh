@@ -47,6 +47,13 @@ for label in Guest 'At risk' State Risk Verdict Reasons Remediation Host Target;
 done
 grep -q '^Target *h3 *can run *runs quirked; cannot run respected' "$work/out"
 
+# --domain reads the XML through libvirt: the test driver's built-in domain
+# "test" (in-kernel irqchip) is quirked and safe; an unknown name is an error.
+expect 0 "$SEOIBCTL" policy -c test:///default --domain test --host "$records/h1-fixed.json" --json
+jq -e '.guest.name == "test" and .state == "quirked" and .verdict == "safe"' "$work/out" >/dev/null
+expect 2 "$SEOIBCTL" policy --connect test:///default --domain no-such-guest --host "$records/h1-fixed.json"
+grep -q "no domain 'no-such-guest' at test:///default" "$work/err"
+
 # Without --host and without the published record: a live probe. Here it
 # cannot reach KVM (a missing device), so a split guest is unknown (3) and
 # an in-kernel guest is still safe (0).
