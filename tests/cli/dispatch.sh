@@ -8,10 +8,14 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # The point of the split: no libvirt, no libcurl at start-up.
-if ldd "$SEOIBCTL" | grep -E 'libvirt|libcurl'; then
+# (ldd's output is taken whole first: grep -q closing the pipe early would
+# fail the pipeline under pipefail.)
+lean_libs=$(ldd "$SEOIBCTL")
+full_libs=$(ldd "$(dirname "$SEOIBCTL")/seoibctl-full")
+if grep -E 'libvirt|libcurl' <<<"$lean_libs"; then
 	fail "seoibctl links libvirt or libcurl; those belong in seoibctl-full"
 fi
-ldd "$(dirname "$SEOIBCTL")/seoibctl-full" | grep -q libvirt || fail "seoibctl-full does not link libvirt"
+grep -q libvirt <<<"$full_libs" || fail "seoibctl-full does not link libvirt"
 
 # Delegated commands work through the lean binary, with its name in usage.
 "$SEOIBCTL" fleet --help >"$work/out" || fail "seoibctl fleet --help failed"
