@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "seoib/hostname.h"
 #include "seoib/json_util.h"
 
 void json_add(json_object *o, const char *key, json_object *v)
@@ -211,20 +212,15 @@ int json_read_string(struct json_reader *r, json_object *parent, const char *key
 	return json_value_string(r, key, v, dst, size);
 }
 
-static bool hostname_label_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-}
-
 int json_read_hostname(struct json_reader *r, json_object *parent, const char *key, char *dst, size_t size)
 {
+	char why[SEOIB_MESSAGE_MAX];
+
 	if (json_read_string(r, parent, key, dst, size) < 0)
 		return -1;
-	if (!dst[0] || strlen(dst) > 253 || dst[0] == '-' || dst[0] == '.')
+	/* The same rule as a --dest argument: peers' names reach ssh's argv. */
+	if (!hostname_is_valid(dst, why))
 		return json_reader_fail(r, key, "is not a valid host name");
-	for (const char *p = dst; *p; p++)
-		if (!hostname_label_char(*p))
-			return json_reader_fail(r, key, "is not a valid host name");
 	return 0;
 }
 
