@@ -22,6 +22,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/kvm_vm.h"
 #include "seoib/kvm_x2apic.h"
+#include "seoib/messages.h"
 
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid /* glibc < 2.35 lacks the name */
@@ -606,16 +607,7 @@ static bool done(const struct behaviour_case *c)
 	return c && c->outcome == OUTCOME_DONE;
 }
 
-static void __attribute__((format(printf, 2, 3))) conflict(struct behaviour *b, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (b->n_conflicts >= SEOIB_PROBLEMS_MAX)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(b->conflicts[b->n_conflicts++], SEOIB_MESSAGE_MAX, fmt, ap);
-	va_end(ap);
-}
+#define conflict(b, ...) messages_add((b)->conflicts, &(b)->n_conflicts, SEOIB_PROBLEMS_MAX, __VA_ARGS__)
 
 /* Respected is verified only with its control: bit 2 + SPIV bit 12 gave no
  * EOI exit AND bit 2 without bit 12 gave one (so the silence is suppression,

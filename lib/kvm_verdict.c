@@ -9,23 +9,15 @@
 
 #include "seoib/kvm_probe.h"
 #include "seoib/kvm_x2apic.h"
+#include "seoib/messages.h"
 
 #define BIT_ENABLE KVM_X2APIC_ENABLE_SUPPRESS_EOI_BROADCAST
 #define BIT_DISABLE KVM_X2APIC_DISABLE_SUPPRESS_EOI_BROADCAST
 #define BITS_SEOIB (BIT_ENABLE | BIT_DISABLE)
 #define BITS_4_8 (KVM_X2APIC_API_USE_32BIT_IDS | KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK)
 
-__attribute__((format(printf, 2, 3)))
-static void add_problem(struct kvm_verdict *v, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (v->n_problems >= SEOIB_PROBLEMS_MAX)
-		return; /* the first ones already say the kernel cannot be trusted */
-	va_start(ap, fmt);
-	vsnprintf(v->problems[v->n_problems++], SEOIB_MESSAGE_MAX, fmt, ap);
-	va_end(ap);
-}
+/* The first problems already say the kernel cannot be trusted. */
+#define add_problem(v, ...) messages_add((v)->problems, &(v)->n_problems, SEOIB_PROBLEMS_MAX, __VA_ARGS__)
 
 static bool measured(long long cap)
 {

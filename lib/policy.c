@@ -7,6 +7,7 @@
 
 #include "seoib/cleanup.h"
 #include "seoib/policy.h"
+#include "seoib/messages.h"
 
 #define FIXED_KERNELS "Linux ≥ 6.18.17 / 7.0"
 
@@ -18,18 +19,7 @@ struct policy_input {
 	size_t n_targets;
 };
 
-static void add_reason(struct decision *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void add_reason(struct decision *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d->n_reasons >= DECISION_REASONS_MAX)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(d->reasons[d->n_reasons++], SEOIB_MESSAGE_MAX, fmt, ap);
-	va_end(ap);
-}
+#define add_reason(d, ...) messages_add((d)->reasons, &(d)->n_reasons, DECISION_REASONS_MAX, __VA_ARGS__)
 
 /* Append "; piece" (or the first piece) to a fixed buffer, cut at its end. */
 static void append(char *buf, size_t size, const char *piece)
