@@ -15,11 +15,7 @@ unshare --uts true 2>/dev/null || { echo "SKIP: no UTS namespaces here (needs ro
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 LEASE_TTL=2
 
-start_etcd http
-ctl() { ETCDCTL_API=3 etcdctl --endpoints "$ETCD_URL" --dial-timeout=2s --command-timeout=3s "$@"; }
-wait_until 10 ctl endpoint health >/dev/null 2>&1 || fail "etcd did not become healthy in 10 s"
-write_config "$WORK/seoib.conf"
-fleet() { "$SEOIBCTL" fleet --config "$WORK/seoib.conf" "$@"; }
+start_fleet_etcd
 
 declare -A DAEMON
 start_seoibd() { # start_seoibd HOSTNAME SCENARIO

@@ -13,12 +13,7 @@ RECORDS="$SEOIB_SOURCE_ROOT/tests/record/data"
 POLICY_XML="$SEOIB_SOURCE_ROOT/tests/policy/data/split-respected-fixed.xml"
 LEASE_TTL=2
 
-start_etcd http
-ctl() { ETCDCTL_API=3 etcdctl --endpoints "$ETCD_URL" --dial-timeout=2s --command-timeout=3s "$@"; }
-wait_until 10 ctl endpoint health >/dev/null 2>&1 || fail "etcd did not become healthy in 10 s"
-
-write_config "$WORK/seoib.conf"
-fleet() { "$SEOIBCTL" fleet --config "$WORK/seoib.conf" "$@"; }
+start_fleet_etcd
 fleet_hosts() { fleet --json 2>/dev/null | jq -r '[.hosts[].hostname] | join(",")'; }
 
 # Three hosts: legacy 6.1, fixed 6.18 with stock QEMU, fixed with the control.

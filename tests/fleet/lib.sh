@@ -81,3 +81,13 @@ write_config() { # write_config FILE [extra lines...]
 		printf '%s\n' "$@"
 	} >"$file"
 }
+
+# An etcd over plain HTTP, healthy, with ctl (etcdctl on it), a seoibctl
+# configuration in $WORK/seoib.conf and fleet (seoibctl fleet with it).
+start_fleet_etcd() {
+	start_etcd http
+	ctl() { ETCDCTL_API=3 etcdctl --endpoints "$ETCD_URL" --dial-timeout=2s --command-timeout=3s "$@"; }
+	wait_until 10 ctl endpoint health >/dev/null 2>&1 || fail "etcd did not become healthy in 10 s"
+	write_config "$WORK/seoib.conf"
+	fleet() { "$SEOIBCTL" fleet --config "$WORK/seoib.conf" "$@"; }
+}
