@@ -223,7 +223,7 @@ void daemon_request_probe(struct seoibd *d, const char *why)
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-	daemon_request_probe(userdata, "SIGHUP");
+	daemon_reload(userdata);
 	return 0;
 }
 
@@ -310,6 +310,8 @@ static int configure(struct seoibd *d, const struct options *o)
 		log_error("%s", err);
 		return -1;
 	}
+	d->config_path = o->config_path;
+	d->record_override = o->record_path;
 	if (o->record_path)
 		snprintf(d->cfg.record_path, sizeof(d->cfg.record_path), "%s", o->record_path);
 	snprintf(d->cache_dir, sizeof(d->cache_dir), "%s", cache ? cache : SEOIB_CACHEDIR);
