@@ -236,6 +236,12 @@ static int set_prometheus_textfile(struct seoib_config *cfg, const char *value, 
 				 "prometheus-textfile", at);
 }
 
+static int set_nova_provider_file(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	return set_optional_path(cfg->nova_provider_file, sizeof(cfg->nova_provider_file), value,
+				 "nova-provider-file", at);
+}
+
 static const struct config_key config_keys[] = {
 	{"qemu", set_qemu},
 	{"vmm-control", set_vmm_control},
@@ -257,6 +263,7 @@ static const struct config_key config_keys[] = {
 	{"etcd-password-file", set_etcd_password_file},
 	{"nfd-features-file", set_nfd_features_file},
 	{"prometheus-textfile", set_prometheus_textfile},
+	{"nova-provider-file", set_nova_provider_file},
 };
 
 void seoib_config_defaults(struct seoib_config *cfg)

@@ -45,6 +45,7 @@ struct seoib_config {
 	char etcd_password_file[4096];                      /* etcd-password-file = */
 	char nfd_features_file[4096];                       /* nfd-features-file = "" (off) */
 	char prometheus_textfile[4096];                     /* prometheus-textfile = "" (off) */
+	char nova_provider_file[4096];                      /* nova-provider-file = "" (off) */
 };
 
 /* Defaults only. */
