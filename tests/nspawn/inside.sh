@@ -37,17 +37,21 @@ CONF=/etc/seoib/seoib.conf
 
 step "the package made user seoib and enabled the service"
 id seoib || fail "there is no user seoib after installing the package"
-id -nG seoib | grep -qw kvm || fail "user seoib is not in group kvm: $(id seoib)"
+kvm_gid=$(getent group kvm | cut -d: -f3)
+[ -n "$kvm_gid" ] || fail "there is no group kvm after installing the package"
 systemctl is-enabled seoibd.service || fail "the package did not enable seoibd.service"
 
 step "seoibd reaches active (Type=notify: READY=1 after its first probe)"
 wait_until 60 systemctl is-active seoibd.service || fail "seoibd is $(systemctl is-active seoibd.service)"
+grep -q "^Groups:.*\b$kvm_gid\b" "/proc/$(main_pid)/status" ||
+	fail "seoibd does not run with group kvm (SupplementaryGroups=): $(grep -E '^(Uid|Groups)' "/proc/$(main_pid)/status")"
+grep -q "^Uid:[[:space:]]*$(id -u seoib)[[:space:]]" "/proc/$(main_pid)/status" || fail "seoibd does not run as user seoib"
 test -s /run/seoib/host.json || fail "no record at /run/seoib/host.json"
-grep -q '"schema": "seoib.host/1"' /run/seoib/host.json || fail "the record: $(head -c 300 /run/seoib/host.json)"
+grep -q '"schema": *"seoib.host/1"' /run/seoib/host.json || fail "the record: $(head -c 300 /run/seoib/host.json)"
 if [ -e /dev/kvm ]; then
 	echo "real /dev/kvm bound in: $(grep -m1 '"status"' /run/seoib/host.json)"
 else
-	grep -q '"status": "kvm-unavailable"' /run/seoib/host.json ||
+	grep -q '"status": *"kvm-unavailable"' /run/seoib/host.json ||
 		fail "without /dev/kvm the record does not say so: $(grep -m1 '"status"' /run/seoib/host.json)"
 fi
 stat -c '%U %a' /run/seoib/host.json | grep -q '^seoib 644$' || fail "record owner/mode: $(stat -c '%U %a' /run/seoib/host.json)"
