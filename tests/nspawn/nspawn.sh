@@ -40,11 +40,13 @@ deb=$(find "$WORK/debs" -name 'seoib_*.deb' | head -n 1)
 
 # A copy: the cached root stays pristine for the next run.
 cp -a "$root" "$WORK/root"
-nspawn=(systemd-nspawn -q -D "$WORK/root" --register=no --keep-unit --private-network)
+nspawn=(systemd-nspawn -q -D "$WORK/root" --register=no --keep-unit)
 
+# The host's network for apt (a Depends the cached root lacks comes from the
+# archive); the booted container gets a private one.
 echo "installing $(basename "$deb") with apt"
 "${nspawn[@]}" --bind-ro="$WORK/debs:/debs" --setenv=DEBIAN_FRONTEND=noninteractive \
-	apt-get install -y -q --no-install-recommends -o Dpkg::Options::=--force-confdef \
+	sh -c 'apt-get update -qq >/dev/null 2>&1; apt-get install -y -q --no-install-recommends "$@"' apt -o Dpkg::Options::=--force-confdef \
 	"/debs/$(basename "$deb")" >"$WORK/apt.log" 2>&1 ||
 	{ tail -n 30 "$WORK/apt.log" >&2; fail "apt-get install of the .deb failed in the bookworm root"; }
 grep -q "restart libvirtd\|Setting up seoib" "$WORK/apt.log" || fail "apt did not set up seoib: $(tail -n 5 "$WORK/apt.log")"
@@ -72,7 +74,7 @@ else
 	echo "no /dev/kvm on this machine: the record will say KVM is unavailable"
 fi
 echo "booting the container"
-timeout 420 "${nspawn[@]}" -b "${binds[@]}" >"$WORK/console.log" 2>&1 </dev/null &
+timeout 420 "${nspawn[@]}" --private-network -b "${binds[@]}" >"$WORK/console.log" 2>&1 </dev/null &
 NSPAWN_PID=$!
 status=0
 wait "$NSPAWN_PID" || status=$?
