@@ -12,6 +12,9 @@ packages=(
 	qemu-system-x86 busybox-static xz-utils cpio jq ca-certificates debian-archive-keyring
 	dbus systemd libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
 	openssh-server openssh-client iproute2 util-linux procps etcd-server etcd-client python3
+	python3-prometheus-client python3-yaml
+	# the Debian package and its test under a real systemd (tests/nspawn)
+	dpkg-dev debhelper fakeroot bash-completion debootstrap systemd-container
 )
 
 missing=()

@@ -224,6 +224,32 @@ static int hook_run(struct hook_call *call)
 	return hook_finish(call, &out);
 }
 
+/* seoib.conf does not load. A bad line that decides enforcement (hook-mode,
+ * on-error, record-path) refuses the guest whatever on-error says: a typo
+ * must never turn enforcement off. Any other bad line leaves the file's own
+ * on-error in charge. */
+static int hook_bad_config(struct hook_call *call, const char *config_path)
+{
+	char err[SEOIB_MESSAGE_MAX];
+	struct gate_outcome out;
+	int closed = seoib_config_salvage(config_path, &call->cfg, err);
+
+	timeout_denies = closed || call->cfg.on_error == ON_ERROR_DENY;
+	drain_stdin();
+	if (!closed) {
+		gate_internal_error(err, &call->cfg, &out);
+		return hook_finish(call, &out);
+	}
+	memset(&out, 0, sizeof(out));
+	out.verdict = GATE_ERROR_DENY;
+	snprintf(out.reason, sizeof(out.reason),
+		 "seoib could not read its configuration: %s; refusing whatever on-error says, because that line decides what the hook enforces",
+		 err);
+	snprintf(out.remediation, sizeof(out.remediation), "%s",
+		 "correct that line, then check the file with 'seoibd --check-config'");
+	return hook_finish(call, &out);
+}
+
 int cmd_hook(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -258,15 +284,8 @@ int cmd_hook(int argc, char **argv)
 		drain_stdin();
 		return SEOIB_EXIT_OK;
 	}
-	if (seoib_config_load(config_path, &call.cfg, err) < 0) {
-		struct gate_outcome out;
-
-		drain_stdin();
-		/* Defaults still hold on-error = allow: the message says so. */
-		seoib_config_defaults(&call.cfg);
-		gate_internal_error(err, &call.cfg, &out);
-		return hook_finish(&call, &out);
-	}
+	if (seoib_config_load(config_path, &call.cfg, err) < 0)
+		return hook_bad_config(&call, config_path);
 	timeout_denies = call.cfg.on_error == ON_ERROR_DENY;
 	return hook_run(&call);
 }

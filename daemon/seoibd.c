@@ -144,6 +144,10 @@ static void adopt_probe_result(struct seoibd *d, const struct prober_result *res
  * failure is logged and the local record stays the source of truth. */
 static void export_record(struct seoibd *d)
 {
+	const struct exports_probe_run run = {
+		.status = probe_run_status_to_string(d->last.status),
+		.time = (int64_t)(d->last.time_usec / 1000000),
+	};
 	char err[SEOIB_MESSAGE_MAX];
 
 	if (d->cfg.etcd_endpoints[0] && !d->publisher &&
@@ -153,8 +157,9 @@ static void export_record(struct seoibd *d)
 		publisher_update(d->publisher, json_object_to_json_string_ext(d->record_json, JSON_C_TO_STRING_PLAIN));
 	if (d->cfg.nfd_features_file[0] && exports_write_nfd(d->cfg.nfd_features_file, d->record, err) < 0)
 		log_warning("%s", err);
-	if (d->cfg.prometheus_textfile[0] &&
-	    exports_write_prometheus(d->cfg.prometheus_textfile, d->record, (int64_t)time(NULL), err) < 0)
+	if (d->cfg.prometheus_textfile[0] && exports_write_prometheus(d->cfg.prometheus_textfile, d->record, &run, err) < 0)
+		log_warning("%s", err);
+	if (d->cfg.nova_provider_file[0] && exports_write_nova(d->cfg.nova_provider_file, d->record, err) < 0)
 		log_warning("%s", err);
 }
 
@@ -223,7 +228,7 @@ void daemon_request_probe(struct seoibd *d, const char *why)
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
-	daemon_request_probe(userdata, "SIGHUP");
+	daemon_reload(userdata);
 	return 0;
 }
 
@@ -310,6 +315,8 @@ static int configure(struct seoibd *d, const struct options *o)
 		log_error("%s", err);
 		return -1;
 	}
+	d->config_path = o->config_path;
+	d->record_override = o->record_path;
 	if (o->record_path)
 		snprintf(d->cfg.record_path, sizeof(d->cfg.record_path), "%s", o->record_path);
 	snprintf(d->cache_dir, sizeof(d->cache_dir), "%s", cache ? cache : SEOIB_CACHEDIR);

@@ -20,6 +20,8 @@ struct seoibd {
 	sd_event *event;
 	sd_bus *bus; /* NULL with --no-bus */
 	struct seoib_config cfg;
+	const char *config_path;     /* --config, or NULL: SEOIB_CONFIG_PATH */
+	const char *record_override; /* --record: wins over record-path on reload */
 	char cache_dir[4096];
 	const char *vmm_control_names[VMM_CONTROLS_MAX + 1];
 
@@ -46,6 +48,9 @@ struct seoibd {
 
 /* seoibd.c */
 void daemon_request_probe(struct seoibd *d, const char *why);
+
+/* reload.c: SIGHUP re-reads seoib.conf */
+void daemon_reload(struct seoibd *d);
 
 /* bus.c */
 int bus_start(struct seoibd *d);

@@ -4,12 +4,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "seoib/cleanup.h"
 #include "seoib/config.h"
+#include "seoib/fileio.h"
 
 /* Where a line's error is reported: "FILE:LINE: ". */
 struct config_line {
@@ -234,6 +236,12 @@ static int set_prometheus_textfile(struct seoib_config *cfg, const char *value, 
 				 "prometheus-textfile", at);
 }
 
+static int set_nova_provider_file(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	return set_optional_path(cfg->nova_provider_file, sizeof(cfg->nova_provider_file), value,
+				 "nova-provider-file", at);
+}
+
 static const struct config_key config_keys[] = {
 	{"qemu", set_qemu},
 	{"vmm-control", set_vmm_control},
@@ -255,6 +263,7 @@ static const struct config_key config_keys[] = {
 	{"etcd-password-file", set_etcd_password_file},
 	{"nfd-features-file", set_nfd_features_file},
 	{"prometheus-textfile", set_prometheus_textfile},
+	{"nova-provider-file", set_nova_provider_file},
 };
 
 void seoib_config_defaults(struct seoib_config *cfg)
@@ -339,4 +348,87 @@ int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB
 		return -1;
 	}
 	return 0;
+}
+
+/* The keys whose value decides what the libvirt hook enforces: a typo in
+ * one of them must never fall back to a default that allows more. */
+static const char *const enforcement_keys[] = {"hook-mode", "on-error", "record-path"};
+
+/* Levenshtein distance of two short key names, capped at 8 characters of
+ * difference: enough to tell "hook-mdoe" from "ssh-connect-timeout". */
+static size_t key_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[64];
+
+	if (la >= ELEMENTSOF(row) || lb >= ELEMENTSOF(row))
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+/* A bad line may have meant an enforcement key: it names one, names an
+ * unknown key within two edits of one, or is not "key = value" at all. */
+static bool line_may_decide_enforcement(const char *line)
+{
+	_cleanup_free_ char *copy = strdup(line);
+	char *eq, *key;
+
+	if (!copy)
+		return true;
+	eq = strchr(copy, '=');
+	if (!eq)
+		return true;
+	*eq = '\0';
+	key = trim(copy);
+	for (size_t i = 0; i < ELEMENTSOF(enforcement_keys); i++)
+		if (key_distance(key, enforcement_keys[i]) <= 2)
+			return true;
+	return false;
+}
+
+int seoib_config_salvage(const char *path, struct seoib_config *cfg, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ char *text = NULL;
+	char line_err[SEOIB_MESSAGE_MAX];
+	struct config_line at = {.path = path ? path : SEOIB_CONFIG_PATH, .err = line_err};
+	size_t len;
+	int closed = 0;
+
+	seoib_config_defaults(cfg);
+	err[0] = '\0';
+	if (read_file_bounded(at.path, SEOIB_CONFIG_SIZE_MAX, &text, &len, line_err) < 0) {
+		/* Nothing of it can be trusted, on-error included. */
+		snprintf(err, SEOIB_MESSAGE_MAX, "%s; the hook refuses guests until it reads", line_err);
+		return 1;
+	}
+	/* strsep, not strtok: empty lines still count for the line numbers. */
+	for (char *p = text, *line; (line = strsep(&p, "\n"));) {
+		_cleanup_free_ char *original = strdup(line);
+
+		at.number++;
+		if (apply_line(cfg, line, &at) == 0)
+			continue;
+		if (!closed && (!original || line_may_decide_enforcement(original))) {
+			snprintf(err, SEOIB_MESSAGE_MAX, "%s", line_err);
+			closed = 1;
+		} else if (!closed && !err[0])
+			snprintf(err, SEOIB_MESSAGE_MAX, "%s", line_err);
+	}
+	return closed;
 }

@@ -1,6 +1,8 @@
-/* NFD features file and Prometheus textfile (exports.h). Plain line formats,
- * not JSON: NFD reads "key=value" lines from features.d, node_exporter's
- * textfile collector reads the Prometheus text exposition format. */
+/* NFD features file, Prometheus textfile and Nova provider configuration
+ * (exports.h). Each in its consumer's own format, not JSON: NFD reads
+ * "key=value" lines from features.d, node_exporter's textfile collector the
+ * Prometheus text exposition format, nova-compute a YAML document. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +46,42 @@ static void prometheus_gauge(FILE *f, const char *name, const char *help)
 	fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
-char *exports_prometheus_text(const struct host_record *rec, int64_t now)
+/* The behaviour probe's word on one state, in the vocabulary of the host
+ * record's behaviour verdicts: verified, unverified, contradicted, not-run.
+ * Quirked is "verified" when the legacy broadcast was observed. */
+static const char *behaviour_verdict_of(const struct behaviour *b, enum seoib_state s)
 {
+	enum tristate t = s == STATE_RESPECTED ? b->respected_verified
+			  : s == STATE_NOT_ADVERTISED ? b->not_advertised_verified
+						      : b->legacy_quirk_observed;
+
+	if (!b->ran)
+		return "not-run";
+	return t == TRI_YES ? "verified" : t == TRI_NO ? "contradicted" : "unverified";
+}
+
+static const char *const behaviour_verdicts[] = {"verified", "unverified", "contradicted", "not-run"};
+
+static void prometheus_behaviour(FILE *f, const struct behaviour *b)
+{
+	prometheus_gauge(f, "seoib_behaviour_verdict",
+			 "1 for the behaviour probe's verdict on a state (verified, unverified, contradicted, not-run), 0 for the others.");
+	for (int s = 0; s < STATE_COUNT; s++) {
+		const char *v = behaviour_verdict_of(b, (enum seoib_state)s);
+
+		for (size_t i = 0; i < ELEMENTSOF(behaviour_verdicts); i++)
+			fprintf(f, "seoib_behaviour_verdict{state=\"%s\",verdict=\"%s\"} %d\n",
+				state_to_string((enum seoib_state)s), behaviour_verdicts[i],
+				strcmp(v, behaviour_verdicts[i]) == 0);
+	}
+	prometheus_gauge(f, "seoib_behaviour_contradictions",
+			 "Number of capability claims the behaviour probe contradicted (0 when it did not run).");
+	fprintf(f, "seoib_behaviour_contradictions %d\n", b->ran ? b->n_conflicts : 0);
+}
+
+char *exports_prometheus_text(const struct host_record *rec, const struct exports_probe_run *run)
+{
+	static const char *const run_statuses[] = {"ok", "timeout", "failed"};
 	char *text = NULL;
 	size_t size = 0;
 	_cleanup_fclose_ FILE *f = open_memstream(&text, &size);
@@ -56,18 +92,69 @@ char *exports_prometheus_text(const struct host_record *rec, int64_t now)
 	for (int s = 0; s < STATE_COUNT; s++)
 		fprintf(f, "seoib_host_supports{state=\"%s\"} %d\n", state_to_string((enum seoib_state)s),
 			rec->runnable_states & STATE_BIT(s) ? 1 : 0);
-	prometheus_gauge(f, "seoib_probe_status", "1 for the status of the last probe, 0 for the others.");
+	prometheus_gauge(f, "seoib_kernel_generation",
+			 "1 for this host's KVM_CAP_X2APIC_API generation, 0 for the others.");
+	for (int g = 0; g < GEN_COUNT; g++)
+		fprintf(f, "seoib_kernel_generation{generation=\"%s\"} %d\n",
+			generation_to_string((enum kernel_generation)g), rec->verdict.generation == (enum kernel_generation)g);
+	prometheus_behaviour(f, &rec->behaviour);
+	prometheus_gauge(f, "seoib_probe_status", "1 for the status of the published record's probe, 0 for the others.");
 	for (int st = 0; st < PROBE_STATUS_COUNT; st++)
 		fprintf(f, "seoib_probe_status{status=\"%s\"} %d\n", probe_status_to_string((enum probe_status)st),
 			rec->status == (enum probe_status)st);
-	prometheus_gauge(f, "seoib_probe_duration_seconds", "Wall time of the last probe.");
+	prometheus_gauge(f, "seoib_probe_duration_seconds", "Wall time of the published record's probe.");
 	fprintf(f, "seoib_probe_duration_seconds %.6f\n", rec->probe_duration_ms / 1000.0);
-	prometheus_gauge(f, "seoib_probe_timestamp_seconds", "When the last probe ran (Unix time).");
+	/* A timestamp, not an age: an age frozen in a file is wrong a second
+	 * later; alert on time() - seoib_probe_timestamp_seconds instead. */
+	prometheus_gauge(f, "seoib_probe_timestamp_seconds", "When the published record's probe ran (Unix time).");
 	fprintf(f, "seoib_probe_timestamp_seconds %lld\n", (long long)rec->probe_time);
-	/* The age at write time; alert on time() - seoib_probe_timestamp_seconds
-	 * for the live age, since the file is rewritten only on a new record. */
-	prometheus_gauge(f, "seoib_record_age_seconds", "Age of the record when this file was written.");
-	fprintf(f, "seoib_record_age_seconds %lld\n", (long long)host_record_age(rec, now));
+	if (!run)
+		goto done;
+	/* The daemon's last attempt: a failed one keeps the last good record. */
+	prometheus_gauge(f, "seoib_last_probe_status",
+			 "1 for the outcome of seoibd's last probe attempt (ok, timeout, failed), 0 for the others.");
+	for (size_t i = 0; i < ELEMENTSOF(run_statuses); i++)
+		fprintf(f, "seoib_last_probe_status{status=\"%s\"} %d\n", run_statuses[i],
+			strcmp(run->status, run_statuses[i]) == 0);
+	prometheus_gauge(f, "seoib_last_probe_timestamp_seconds", "When seoibd's last probe attempt ended (Unix time).");
+	fprintf(f, "seoib_last_probe_timestamp_seconds %lld\n", (long long)run->time);
+done:
+	if (fclose(steal_ptr(f)) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* Nova's provider configuration file, schema 1.0 (nova/compute/provider_config.py):
+ * the compute node's own resource provider ($COMPUTE_NODE) gets one custom
+ * trait per runnable state. Flow-style lists keep it one line per trait. */
+char *exports_nova_text(const struct host_record *rec)
+{
+	char *text = NULL;
+	size_t size = 0;
+	_cleanup_fclose_ FILE *f = open_memstream(&text, &size);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "# Written by seoibd from this host's record; do not edit (docs/fleet.md).\n"
+		   "# nova-compute reads it at start: restart it after the traits change.\n"
+		   "meta:\n  schema_version: '1.0'\n"
+		   "providers:\n  - identification:\n      uuid: '$COMPUTE_NODE'\n"
+		   "    traits:\n      additional:\n");
+	fprintf(f, "        - %sPROBED_%s\n", EXPORTS_NOVA_TRAIT_PREFIX, rec->status == PROBE_OK ? "OK" : "FAILED");
+	for (int s = 0; s < STATE_COUNT; s++) {
+		char trait[64];
+
+		if (!(rec->runnable_states & STATE_BIT(s)))
+			continue;
+		snprintf(trait, sizeof(trait), "%s%s", EXPORTS_NOVA_TRAIT_PREFIX, state_to_string((enum seoib_state)s));
+		for (char *c = trait; *c; c++)
+			*c = *c == '-' ? '_' : (char)toupper((unsigned char)*c);
+		fprintf(f, "        - %s\n", trait);
+		if (strcmp(behaviour_verdict_of(&rec->behaviour, (enum seoib_state)s), "verified") == 0)
+			fprintf(f, "        - %s_VERIFIED\n", trait);
+	}
 	if (fclose(steal_ptr(f)) != 0) {
 		free(text);
 		return NULL;
@@ -91,8 +178,13 @@ int exports_write_nfd(const char *path, const struct host_record *rec, char err[
 	return write_text(path, exports_nfd_text(rec), "NFD features file", err);
 }
 
-int exports_write_prometheus(const char *path, const struct host_record *rec, int64_t now,
+int exports_write_prometheus(const char *path, const struct host_record *rec, const struct exports_probe_run *run,
 			     char err[SEOIB_MESSAGE_MAX])
 {
-	return write_text(path, exports_prometheus_text(rec, now), "Prometheus textfile", err);
+	return write_text(path, exports_prometheus_text(rec, run), "Prometheus textfile", err);
+}
+
+int exports_write_nova(const char *path, const struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
+{
+	return write_text(path, exports_nova_text(rec), "Nova provider configuration file", err);
 }

@@ -45,6 +45,7 @@ struct seoib_config {
 	char etcd_password_file[4096];                      /* etcd-password-file = */
 	char nfd_features_file[4096];                       /* nfd-features-file = "" (off) */
 	char prometheus_textfile[4096];                     /* prometheus-textfile = "" (off) */
+	char nova_provider_file[4096];                      /* nova-provider-file = "" (off) */
 };
 
 /* Defaults only. */
@@ -52,3 +53,17 @@ void seoib_config_defaults(struct seoib_config *cfg);
 /* Defaults, then the file at path (NULL = SEOIB_CONFIG_PATH; a missing file
  * is not an error). Returns 0, or -1 with a sentence naming file and line. */
 int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB_MESSAGE_MAX]);
+
+/* A configuration file is a few kilobytes; more is not one. */
+#define SEOIB_CONFIG_SIZE_MAX (1024 * 1024)
+
+/* For the libvirt hook, after seoib_config_load() failed on path (NULL =
+ * SEOIB_CONFIG_PATH): defaults, then every line of the file that parses,
+ * skipping the bad ones. Returns 1 when a bad line names, or may have meant
+ * (a malformed line, an unknown key within two edits of one), a key that
+ * decides enforcement (hook-mode, on-error, record-path), or when the file
+ * cannot be read: the caller must then refuse whatever on-error says; err
+ * is that line's sentence, naming file and line. Returns 0 when only other
+ * keys are bad: cfg then holds the file's enforcement keys, and err the
+ * first bad line's sentence. */
+int seoib_config_salvage(const char *path, struct seoib_config *cfg, char err[SEOIB_MESSAGE_MAX]);

@@ -1,7 +1,8 @@
-/* Exports of this host's record to the inventory systems operators already
- * run (docs/fleet.md): a Kubernetes node-feature-discovery local features
- * file and a Prometheus node_exporter textfile. Both are written atomically:
- * NFD and node_exporter re-read the files at any moment. */
+/* Exports of this host's record to the inventory systems and schedulers
+ * operators already run (docs/fleet.md): a Kubernetes node-feature-discovery
+ * local features file, a Prometheus node_exporter textfile and an OpenStack
+ * Nova provider configuration file. All are written atomically: their
+ * consumers re-read the files at any moment. */
 #pragma once
 
 #include <stdint.h>
@@ -11,13 +12,27 @@
 /* NFD label namespace: features.d lines "seoib.org/<name>=<value>". */
 #define EXPORTS_NFD_NAMESPACE "seoib.org/"
 #define EXPORTS_NFD_DEFAULT_PATH "/etc/kubernetes/node-feature-discovery/features.d/seoib"
+/* Nova/Placement traits: CUSTOM_SEOIB_<STATE>[_VERIFIED], CUSTOM_SEOIB_PROBED_OK|FAILED. */
+#define EXPORTS_NOVA_TRAIT_PREFIX "CUSTOM_SEOIB_"
+#define EXPORTS_NOVA_DEFAULT_PATH "/etc/nova/provider_config/seoib.yaml"
+
+/* seoibd's last probe attempt, which may have failed while the record
+ * (rec) is the last good one. status: "ok", "timeout" or "failed";
+ * time: when it ended, seconds since the epoch. */
+struct exports_probe_run {
+	const char *status;
+	int64_t time;
+};
 
 /* The texts (malloc'ed), for tests and for the writers below. */
 char *exports_nfd_text(const struct host_record *rec);
-/* now: seconds since the epoch, for seoib_record_age_seconds. */
-char *exports_prometheus_text(const struct host_record *rec, int64_t now);
+/* run: seoibd's last attempt, or NULL (its series are then left out). */
+char *exports_prometheus_text(const struct host_record *rec, const struct exports_probe_run *run);
+/* Nova provider config schema 1.0: traits on the $COMPUTE_NODE provider. */
+char *exports_nova_text(const struct host_record *rec);
 
 /* Write atomically (mode 0644). Return 0, or -1 with a sentence in err. */
 int exports_write_nfd(const char *path, const struct host_record *rec, char err[SEOIB_MESSAGE_MAX]);
-int exports_write_prometheus(const char *path, const struct host_record *rec, int64_t now,
+int exports_write_prometheus(const char *path, const struct host_record *rec, const struct exports_probe_run *run,
 			     char err[SEOIB_MESSAGE_MAX]);
+int exports_write_nova(const char *path, const struct host_record *rec, char err[SEOIB_MESSAGE_MAX]);

@@ -59,7 +59,7 @@ grep -qx 'seoib_host_supports{state="quirked"} 1' "$WORK/seoib.prom" || fail "te
 grep -qx 'seoib_host_supports{state="respected"} 0' "$WORK/seoib.prom" || fail "textfile: $(cat "$WORK/seoib.prom")"
 grep -qx 'seoib_probe_status{status="ok"} 1' "$WORK/seoib.prom" || fail "textfile: $(cat "$WORK/seoib.prom")"
 grep -q '^seoib_probe_duration_seconds 0.01425' "$WORK/seoib.prom" || fail "textfile: $(cat "$WORK/seoib.prom")"
-grep -q '^seoib_record_age_seconds [0-9]' "$WORK/seoib.prom" || fail "textfile: $(cat "$WORK/seoib.prom")"
+grep -q '^seoib_probe_timestamp_seconds [0-9]' "$WORK/seoib.prom" || fail "textfile: $(cat "$WORK/seoib.prom")"
 
 echo "== malformed and foreign entries are reported and skipped"
 ctl put /seoib/v1/hosts/garbage 'not json {' >/dev/null

@@ -37,7 +37,7 @@ static int publish_file(struct driver *d)
 	if (d->cfg.nfd_features_file[0] && exports_write_nfd(d->cfg.nfd_features_file, rec, err) < 0)
 		fprintf(stderr, "publish-driver: %s\n", err);
 	if (d->cfg.prometheus_textfile[0] &&
-	    exports_write_prometheus(d->cfg.prometheus_textfile, rec, time(NULL), err) < 0)
+	    exports_write_prometheus(d->cfg.prometheus_textfile, rec, NULL, err) < 0)
 		fprintf(stderr, "publish-driver: %s\n", err);
 	return publisher_update(d->publisher, text);
 }

@@ -84,7 +84,7 @@ static void test_exports_legacy(void **state)
 
 	load("legacy.json", rec);
 	nfd = exports_nfd_text(rec);
-	prom = exports_prometheus_text(rec, rec->probe_time + 42);
+	prom = exports_prometheus_text(rec, &(struct exports_probe_run){.status = "timeout", .time = rec->probe_time + 42});
 	assert_non_null(strstr(nfd, "seoib.org/generation=legacy\n"));
 	assert_non_null(strstr(nfd, "seoib.org/state.quirked=true\n"));
 	assert_non_null(strstr(nfd, "seoib.org/state.respected=false\n"));
@@ -92,7 +92,10 @@ static void test_exports_legacy(void **state)
 	assert_non_null(strstr(prom, "seoib_host_supports{state=\"respected\"} 0\n"));
 	assert_non_null(strstr(prom, "seoib_probe_status{status=\"ok\"} 1\n"));
 	assert_non_null(strstr(prom, "seoib_probe_status{status=\"kvm-unavailable\"} 0\n"));
-	assert_non_null(strstr(prom, "seoib_record_age_seconds 42\n"));
+	assert_non_null(strstr(prom, "seoib_kernel_generation{generation=\"legacy\"} 1\n"));
+	assert_non_null(strstr(prom, "seoib_last_probe_status{status=\"timeout\"} 1\n"));
+	assert_non_null(strstr(prom, "seoib_last_probe_status{status=\"ok\"} 0\n"));
+	assert_null(strstr(prom, "seoib_record_age_seconds"));
 	free(nfd);
 	free(prom);
 	free(rec);
@@ -105,11 +108,13 @@ static void test_exports_unavailable(void **state)
 
 	load("kvm-unavailable.json", rec);
 	nfd = exports_nfd_text(rec);
-	prom = exports_prometheus_text(rec, rec->probe_time);
+	prom = exports_prometheus_text(rec, NULL);
 	assert_non_null(strstr(nfd, "seoib.org/status=kvm-unavailable\n"));
 	assert_non_null(strstr(nfd, "seoib.org/state.quirked=false\n"));
 	assert_non_null(strstr(prom, "seoib_host_supports{state=\"quirked\"} 0\n"));
 	assert_non_null(strstr(prom, "seoib_probe_status{status=\"ok\"} 0\n"));
+	assert_non_null(strstr(prom, "seoib_behaviour_verdict{state=\"respected\",verdict=\"not-run\"} 1\n"));
+	assert_null(strstr(prom, "seoib_last_probe_status"));
 	free(nfd);
 	free(prom);
 	free(rec);

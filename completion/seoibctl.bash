@@ -1,0 +1,47 @@
+# bash completion for seoibctl(1).
+# Commands and options come from seoibctl's own --help, so that this file
+# never drifts from the program (bash-completion's _parse_help).
+_comp_seoibctl()
+{
+	local cur prev words cword
+	_init_completion || return
+
+	local cmd i
+	for ((i = 1; i < cword; i++)); do
+		if [[ ${words[i]} != -* ]]; then
+			cmd=${words[i]}
+			break
+		fi
+	done
+
+	if [[ -z $cmd ]]; then
+		local commands
+		commands=$("$1" --help 2>/dev/null | awk '/^Commands:/ {on = 1; next} on && /^  [a-z]/ {print $1} on && /^$/ {on = 0}')
+		COMPREPLY=($(compgen -W "$commands --help --version" -- "$cur"))
+		return
+	fi
+
+	case $prev in
+	--config | --host | --target | --targets | --record | --record-from-file | --xml | --cafile | --vmm-cache)
+		_filedir
+		return
+		;;
+	--domain)
+		local domains
+		domains=$(virsh -q list --all --name 2>/dev/null)
+		COMPREPLY=($(compgen -W "$domains" -- "$cur"))
+		return
+		;;
+	--dest | -c | --connect | --endpoints | --prefix | --vmm-control)
+		return
+		;;
+	esac
+
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W '$(_parse_help "$1" "$cmd --help")' -- "$cur"))
+		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
+	elif [[ $cmd == policy ]]; then
+		_filedir xml
+	fi
+} &&
+	complete -F _comp_seoibctl seoibctl

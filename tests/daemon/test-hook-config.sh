@@ -1,0 +1,47 @@
+#!/bin/bash
+# The real seoib-hook with a seoib.conf that does not load: a bad line that
+# decides enforcement (hook-mode, on-error, record-path, or what may have
+# meant one of them) refuses the guest whatever on-error says, with a
+# sentence naming file and line; any other bad line leaves the file's own
+# on-error in charge. One case a line: CONF (\n-separated) | EXIT | TEXT.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+HOOK=$SEOIB_BUILD_ROOT/cli/seoib-hook
+XML=$SEOIB_SOURCE_ROOT/tests/policy/data/virt-install-win11.xml
+[ -x "$HOOK" ] || fail "seoib-hook is not built; run ninja first"
+[ -f "$XML" ] || fail "$XML is missing"
+
+# No record: a config that loads would then be an internal error, decided
+# by on-error; the bad line must win over that.
+norecord="record-path = $WORK/run/absent.json"
+cases=(
+	"hook-mode = enforse|1|bad.conf:1: expected enforce or warn, not 'enforse' for hook-mode"
+	"on-error = allow\nhook-mode = enforse|1|refusing whatever on-error says"
+	"hook-mode = enforse\non-error = allow|1|bad.conf:1:"
+	"on-error = alow|1|bad.conf:1: expected allow or deny, not 'alow'"
+	"record-path = run/host.json|1|bad.conf:1: not an absolute path"
+	"hook-mdoe = warn|1|bad.conf:1: unknown key 'hook-mdoe'"
+	"on_error = allow|1|bad.conf:1: unknown key 'on_error'"
+	"hook-mode warn|1|bad.conf:1: expected 'key = value'"
+	# Not an enforcement key: the file's own on-error decides.
+	"$norecord\nssh-connect-timeout = soon\non-error = deny|1|(on-error = deny)"
+	"$norecord\nssh-connect-timeout = soon\non-error = allow|0|bad.conf:2: expected seconds between 1 and 3600"
+	"$norecord\nqemu-binary = /usr/bin/qemu|0|(on-error = allow)"
+)
+for c in "${cases[@]}"; do
+	IFS='|' read -r conf want text <<<"$c"
+	printf '%b\n' "$conf" >"$WORK/bad.conf"
+	status=0
+	"$HOOK" --config "$WORK/bad.conf" guest prepare begin - <"$XML" >"$WORK/out" 2>"$WORK/err" || status=$?
+	[ "$status" -eq "$want" ] || fail "with '$conf' the hook exited $status, not $want: $(cat "$WORK/err")"
+	grep -qF -- "$text" "$WORK/err" || fail "with '$conf' the hook says: $(cat "$WORK/err") (no '$text')"
+	[ ! -s "$WORK/out" ] || fail "with '$conf' the hook wrote to stdout: $(cat "$WORK/out")"
+done
+
+# An unreadable file (a directory) trusts nothing, on-error included.
+mkdir "$WORK/dir.conf"
+status=0
+"$HOOK" --config "$WORK/dir.conf" guest prepare begin - <"$XML" 2>"$WORK/err" || status=$?
+[ "$status" -eq 1 ] || fail "with a directory for seoib.conf the hook exited $status, not 1: $(cat "$WORK/err")"
+echo "PASS"

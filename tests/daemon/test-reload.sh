@@ -1,0 +1,41 @@
+#!/bin/bash
+# SIGHUP (systemctl reload) re-reads seoib.conf: a new key takes effect with
+# the probe that follows; a file that does not load keeps the running
+# configuration, says so at error priority naming file and line, and the
+# daemon goes on; a later good file is adopted again.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+write_config
+start_daemon fixed --no-bus
+[ ! -e "$WORK/nfd" ] || fail "the NFD file exists before it is configured"
+
+# last_probe.time_usec moves when a probe ends.
+probe_usec() { jq -r .last_probe.time_usec "$RECORD"; }
+reprobed_after() { [ "$(probe_usec)" -gt "$1" ]; }
+
+# 1. A good new file: the NFD export it turns on appears.
+write_config "nfd-features-file=$WORK/nfd"
+kill -HUP "$DAEMON_PID"
+wait_until 15 test -s "$WORK/nfd" || fail "SIGHUP did not adopt nfd-features-file: $(tail -n 5 "$WORK/seoibd.log")"
+grep -q "reloaded the configuration from $CONFIG" "$WORK/seoibd.log" || fail "no reload line in the log"
+
+# 2. A bad file: old configuration kept (the NFD file is still rewritten,
+# the Prometheus file of the bad file is not), loudly.
+before=$(probe_usec)
+rm -f "$WORK/nfd"
+write_config "nfd-features-file=$WORK/nfd" "prometheus-textfile=$WORK/prom" "hook-mode=enforse"
+kill -HUP "$DAEMON_PID"
+wait_until 15 test -s "$WORK/nfd" || fail "the re-probe after a bad reload did not export with the old configuration"
+kill -0 "$DAEMON_PID" || fail "seoibd exited on a bad configuration file at reload"
+grep -q "reload failed, keeping the running configuration: $CONFIG:[0-9]*: expected enforce or warn, not 'enforse'" \
+	"$WORK/seoibd.log" || fail "the bad reload was not logged with file and line: $(tail -n 5 "$WORK/seoibd.log")"
+wait_until 10 reprobed_after "$before" || fail "SIGHUP with a bad file did not re-probe"
+[ ! -e "$WORK/prom" ] || fail "a key of the rejected file took effect"
+
+# 3. Corrected: adopted.
+write_config "nfd-features-file=$WORK/nfd" "prometheus-textfile=$WORK/prom"
+kill -HUP "$DAEMON_PID"
+wait_until 15 test -s "$WORK/prom" || fail "a corrected file was not adopted"
+stop_daemon
+echo "PASS"
