@@ -151,15 +151,21 @@ lv_cleanup() {
 
 # Domain XML: TCG, q35, split irqchip (testing.md section 3).
 # lv_domain NAME UUID windows|linux [METADATA-STATE]
+# The domain type: 'kvm' where this machine has KVM, else 'qemu' (TCG), the
+# only kind a real libvirtd can start here. TCG guests are never exposed
+# (QEMU's own local APIC): the hook allows them, whatever the host. Tests
+# that feed the hook XML directly pass LV_DOMAIN_TYPE=kvm.
+lv_have_kvm() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 lv_domain() {
-	local name=$1 uuid=$2 kind=$3 state=${4:-} os="" hyperv="" meta=""
+	local name=$1 uuid=$2 kind=$3 state=${4:-} os="" hyperv="" meta="" type
+	type=${LV_DOMAIN_TYPE:-$(lv_have_kvm && echo kvm || echo qemu)}
 	if [ "$kind" = windows ]; then
 		os="<libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'><libosinfo:os id='http://microsoft.com/win/11'/></libosinfo:libosinfo>"
 		hyperv="<hyperv mode='custom'><relaxed state='on'/></hyperv>"
 	fi
 	[ -n "$state" ] && meta="<seoib:guest xmlns:seoib='https://seoib.org/xmlns/libvirt/guest/1' state='$state'/>"
 	cat <<XML
-<domain type='qemu'>
+<domain type='$type'>
   <name>$name</name>
   <uuid>$uuid</uuid>
   <metadata>$os$meta</metadata>
