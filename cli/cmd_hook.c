@@ -25,6 +25,7 @@
 #include "seoib/guest_facts.h"
 #include "seoib/host_record.h"
 #include "seoib/policy.h"
+#include "seoib/record_current.h"
 
 /* Bound on one hook call. libvirt itself waits for ever, holding the
  * domain's job: a stuck hook would hang `virsh start` with it. */
@@ -189,6 +190,20 @@ static int forget(const struct hook_call *call)
 	return SEOIB_EXIT_OK; /* "stopped end" / "release end" cannot abort anything */
 }
 
+/* The record at record-path is this host's own: one from another boot or
+ * kernel, or older than max-record-age, no longer describes this host's
+ * KVM (docs/host-record.md, "When a record is current"). */
+static bool record_is_current(const struct hook_call *call, const struct host_record *host,
+			      char why[SEOIB_MESSAGE_MAX])
+{
+	struct host_identity here;
+
+	host_identity_read(&here);
+	return host_record_this_boot(host, &here, call->cfg.record_path, why) &&
+	       host_record_young_enough(host, (int64_t)time(NULL), call->cfg.max_record_age_s,
+					call->cfg.record_path, why);
+}
+
 /* Everything from the XML on stdin to the verdict. */
 static int hook_run(struct hook_call *call)
 {
@@ -214,6 +229,11 @@ static int hook_run(struct hook_call *call)
 		return forget(call);
 	if (!host || host_record_load(call->cfg.record_path, host, err) < 0) {
 		snprintf(what, sizeof(what), "no usable host record (%s)", host ? err : "out of memory");
+		gate_internal_error(what, &call->cfg, &out);
+		return hook_finish(call, &out);
+	}
+	if (!record_is_current(call, host, err)) {
+		snprintf(what, sizeof(what), "no usable host record (%s)", err);
 		gate_internal_error(what, &call->cfg, &out);
 		return hook_finish(call, &out);
 	}

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "seoib/record_current.h"
 #include "commands.h"
 #include "config.h"
 #include "libvirt_conn.h"
@@ -153,6 +154,24 @@ static int read_guest(const struct policy_args *a, struct guest_facts *facts)
 	return r;
 }
 
+/* This host's own record from another boot or kernel no longer describes
+ * it: the decision treats it as unusable, and its message says why. The
+ * published record is always this host's; a --host file is when its
+ * machine id and host name are this host's. */
+static void judge_own_record(const char *path, bool published, struct host_record *rec)
+{
+	struct host_identity here;
+	char why[SEOIB_MESSAGE_MAX];
+
+	host_identity_read(&here);
+	if (!published && !host_record_is_own(rec, &here))
+		return;
+	if (host_record_this_boot(rec, &here, path, why))
+		return;
+	rec->status = PROBE_ERROR;
+	snprintf(rec->message, sizeof(rec->message), "%s", why);
+}
+
 /* --host, else the record seoibd publishes, else probe this host now. */
 static int read_host(struct policy_args *a, struct policy_run *run)
 {
@@ -164,8 +183,10 @@ static int read_host(struct policy_args *a, struct policy_run *run)
 	if (path) {
 		run->host_source = "record";
 		snprintf(run->host_path, sizeof(run->host_path), "%s", path);
-		if (host_record_load(path, run->host, err) == 0)
+		if (host_record_load(path, run->host, err) == 0) {
+			judge_own_record(path, !a->host_path, run->host);
 			return 0;
+		}
 		fprintf(stderr, "seoibctl policy: cannot use host record %s; check the file or omit --host for a live probe.\n",
 			err);
 		return -1;

@@ -119,6 +119,24 @@ hook "$T/tcg.xml" win11 prepare begin -; expect 0 "TCG Windows guest on a legacy
 hook "$T/tcg.xml" win11 migrate begin -; expect 0 "TCG guest with a recorded respected state arriving"
 hook "$T/tcg.xml" win11 release end -; expect 0 "TCG guest released"
 
+# This host's record from another boot (or kernel) no longer describes it:
+# on-error decides, and the sentence says why.
+cp /run/seoib/host.json "$T/host.json"
+jq '.host.boot_id = "00000000-0000-4000-8000-000000000000"' "$T/host.json" >/run/seoib/host.json
+hook "$T/win11.xml" win11 prepare begin -; expect 0 "record of another boot, on-error allow"
+lv_expect_contains "$err" "from another boot of this host" "another boot's record"
+lv_config "$T" enforce deny
+hook "$T/linux.xml" vm1 prepare begin -; expect 1 "record of another boot, on-error deny"
+jq '.host.kernel_release = "5.10.0-0-amd64"' "$T/host.json" >/run/seoib/host.json
+hook "$T/linux.xml" vm1 prepare begin -; expect 1 "record of another kernel, on-error deny"
+lv_expect_contains "$err" "describes kernel 5.10.0-0-amd64" "another kernel's record"
+# And one older than max-record-age (3600 s here).
+jq '.probe.time_unix -= 7200' "$T/host.json" >/run/seoib/host.json
+hook "$T/linux.xml" vm1 prepare begin -; expect 1 "record older than max-record-age, on-error deny"
+lv_expect_contains "$err" "older than max-record-age" "old record"
+lv_config "$T" enforce allow
+cp "$T/host.json" /run/seoib/host.json
+
 # Missing record: allowed (on-error = allow) with a sentence, refused with deny.
 mv /run/seoib/host.json "$T/host.json"
 hook "$T/win11.xml" win11 prepare begin -; expect 0 "missing record, on-error allow"

@@ -33,10 +33,13 @@ lv_skip_unless_possible() {
 lv_uri() { echo "qemu:///system?socket=$1/run/libvirt/libvirt-sock"; }
 lv_virsh() { local d=$1; shift; timeout 60 virsh -q -c "$(lv_uri "$d")" "$@"; }
 
-# A host record from a fixture, with a fresh probe time and a hostname.
+# A host record from a fixture, with a fresh probe time and a hostname, of
+# this boot and kernel (the hook takes another boot's record as stale).
 lv_record() { # FIXTURE HOSTNAME OUT
-	jq --arg h "$2" --argjson now "$(date +%s)" \
-		'.host.hostname = $h | .probe.time_unix = $now | .probe.time = (now | todate)' \
+	jq --arg h "$2" --argjson now "$(date +%s)" --arg boot "$(cat /proc/sys/kernel/random/boot_id)" \
+		--arg kernel "$(uname -r)" \
+		'.host.hostname = $h | .probe.time_unix = $now | .probe.time = (now | todate)
+		 | .host.boot_id = $boot | .host.kernel_release = $kernel' \
 		"$LV_RECORDS/$1.json" >"$3.tmp"
 	mv "$3.tmp" "$3"
 }
