@@ -465,6 +465,22 @@ static int mobility_exit(const struct decision *m, json_object *absent)
 	return SEOIB_EXIT_OK;
 }
 
+/* Without targets the question is "which hosts can run this guest's
+ * state?": 0 when at least one can, 1 when every known host cannot, 3 when
+ * none is known to (the same rule as with targets: 0 yes, 1 no, 3 unknown). */
+static int domain_exit(const struct decision *d)
+{
+	size_t can = 0, unknown = 0;
+
+	for (size_t i = 0; i < d->n_targets; i++) {
+		can += d->targets[i].known && d->targets[i].can_run;
+		unknown += !d->targets[i].known;
+	}
+	if (can)
+		return SEOIB_EXIT_OK;
+	return unknown || d->n_targets == 0 ? SEOIB_EXIT_UNKNOWN : SEOIB_EXIT_UNSAFE;
+}
+
 static int run_domain(struct fleet *f)
 {
 	struct guest_facts guest;
@@ -488,6 +504,7 @@ static int run_domain(struct fleet *f)
 		fprintf(stderr, "seoibctl fleet: no record of the guest's host %s in the inventory; its state is "
 				"judged without it (pass --host NAME)\n", hostname);
 	migration_domain(f, &guest, home, &domain);
+	rc = domain_exit(&domain);
 	if (want_mobility) {
 		if (select_targets(f, &targets, &n_targets, absent) < 0) {
 			decision_free(&domain);

@@ -459,6 +459,13 @@ int guest_facts_load(const char *path, struct guest_facts *facts, char err[SEOIB
 	return guest_facts_from_xml(xml, len, facts, err);
 }
 
+const char *guest_facts_irqchip_string(const struct guest_facts *facts)
+{
+	if (facts->qemu_lapic)
+		return "userspace";
+	return facts->irqchip_unknown ? "unknown" : irqchip_to_string(facts->irqchip);
+}
+
 bool guest_facts_at_risk(const struct guest_facts *facts)
 {
 	return facts->windows || facts->hyperv;

@@ -132,14 +132,6 @@ static bool all_known_run(const struct policy_input *in, enum seoib_state s)
 	return true;
 }
 
-/* "split", "in-kernel", "unknown", or "userspace" for QEMU's own APIC. */
-static const char *guest_irqchip_string(const struct guest_facts *g)
-{
-	if (g->qemu_lapic)
-		return "userspace";
-	return g->irqchip_unknown ? "unknown" : irqchip_to_string(g->irqchip);
-}
-
 /* A fact the state depends on is unknown: the irqchip, or the I/O APIC of a
  * split guest (with the in-kernel irqchip QEMU's I/O APIC is not used). */
 static bool facts_unknown(const struct guest_facts *g)
@@ -176,7 +168,7 @@ static void describe_guest(const struct guest_facts *g, struct decision *d)
 		add_reason(d, "not exposed: %s", g->lapic_why);
 		return;
 	}
-	add_reason(d, "%s irqchip: %s", guest_irqchip_string(g), g->irqchip_why);
+	add_reason(d, "%s irqchip: %s", guest_facts_irqchip_string(g), g->irqchip_why);
 	if (g->irqchip == IRQCHIP_IN_KERNEL && !g->irqchip_unknown)
 		return;
 	if (g->ioapic_unknown)
@@ -291,8 +283,11 @@ static void choose_state(const struct policy_input *in, struct decision *d)
 	d->state = all_known_run(in, preferred) ? preferred : STATE_QUIRKED;
 	if (d->state == preferred)
 		add_reason(d, "%s: this host and every known target can run it", state_to_string(preferred));
+	else if (in->n_targets == 0)
+		add_reason(d, "quirked: this host cannot run %s", state_to_string(preferred));
 	else
-		add_reason(d, "quirked: not every host can run %s", state_to_string(preferred));
+		add_reason(d, "quirked: not every host (this one and %zu target%s) can run %s", in->n_targets,
+			   in->n_targets == 1 ? "" : "s", state_to_string(preferred));
 }
 
 /* Per host: can it run the decided state; when it can but not the preferred
@@ -558,7 +553,7 @@ static json_object *guest_to_json(const struct guest_facts *g)
 	add_string(obj, "name", g->name);
 	add_string(obj, "uuid", g->uuid);
 	add_string(obj, "machine", g->machine);
-	add_string(obj, "irqchip", guest_irqchip_string(g));
+	add_string(obj, "irqchip", guest_facts_irqchip_string(g));
 	add_string(obj, "irqchip_why", g->irqchip_why);
 	add_bool(obj, "split_required", g->split_required);
 	add_string(obj, "ioapic_version", version);

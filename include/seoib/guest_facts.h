@@ -60,6 +60,10 @@ int guest_facts_from_xml(const char *xml, size_t len, struct guest_facts *facts,
  * bytes) and parse it with guest_facts_from_xml(). */
 int guest_facts_load(const char *path, struct guest_facts *facts, char err[SEOIB_MESSAGE_MAX]);
 
+/* The irqchip as decisions print it: "split", "in-kernel", "unknown"
+ * (irqchip_unknown), or "userspace" (qemu_lapic: QEMU's own local APIC). */
+const char *guest_facts_irqchip_string(const struct guest_facts *facts);
+
 /* A guest known to suffer the interrupt storm (Windows with Hyper-V / VBS). */
 bool guest_facts_at_risk(const struct guest_facts *facts);
 
