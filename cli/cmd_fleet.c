@@ -20,6 +20,7 @@
 #include "seoib/inventory.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
+#include "seoib/record_current.h"
 
 struct fleet_args {
 	bool json;
@@ -183,6 +184,13 @@ static int collect_record(const char *key, const struct host_record *rec, void *
 		}
 		f->records = records;
 		records[f->n_rows] = *rec;
+		if (rows[f->n_rows].stale) {
+			/* An old record no longer says what that host runs:
+			 * every decision takes it as unknown, and says why. */
+			records[f->n_rows].status = PROBE_ERROR;
+			host_record_young_enough(rec, f->now, f->cfg.max_record_age_s, "in the inventory",
+						 records[f->n_rows].message);
+		}
 	}
 	f->n_rows++;
 	return 0;
@@ -256,6 +264,11 @@ static void print_rows_text(const struct fleet *f)
 		       r->stale ? " STALE" : "", "");
 	}
 	print_summary_text(f);
+	if (f->cfg.max_record_age_s)
+		printf("max-record-age %u s: older records are STALE and count as unknown in decisions\n",
+		       f->cfg.max_record_age_s);
+	else
+		printf("max-record-age 0: no record is ever stale (seoib.conf)\n");
 }
 
 static json_object *row_to_json(const struct fleet_row *r)
@@ -316,6 +329,7 @@ static json_object *fleet_to_json(const struct fleet *f)
 		json_object_array_add(hosts, row_to_json(&f->rows[i]));
 	json_add(doc, "schema", json_object_new_string("seoib.fleet/1"));
 	json_add(doc, "prefix", json_object_new_string(f->cfg.etcd_prefix));
+	json_add(doc, "max_record_age_s", json_object_new_int64(f->cfg.max_record_age_s));
 	json_add(doc, "hosts", hosts);
 	json_add(doc, "summary", summary_to_json(f));
 	json_add(doc, "invalid", invalid_to_json(f));
@@ -451,6 +465,22 @@ static int mobility_exit(const struct decision *m, json_object *absent)
 	return SEOIB_EXIT_OK;
 }
 
+/* Without targets the question is "which hosts can run this guest's
+ * state?": 0 when at least one can, 1 when every known host cannot, 3 when
+ * none is known to (the same rule as with targets: 0 yes, 1 no, 3 unknown). */
+static int domain_exit(const struct decision *d)
+{
+	size_t can = 0, unknown = 0;
+
+	for (size_t i = 0; i < d->n_targets; i++) {
+		can += d->targets[i].known && d->targets[i].can_run;
+		unknown += !d->targets[i].known;
+	}
+	if (can)
+		return SEOIB_EXIT_OK;
+	return unknown || d->n_targets == 0 ? SEOIB_EXIT_UNKNOWN : SEOIB_EXIT_UNSAFE;
+}
+
 static int run_domain(struct fleet *f)
 {
 	struct guest_facts guest;
@@ -474,6 +504,7 @@ static int run_domain(struct fleet *f)
 		fprintf(stderr, "seoibctl fleet: no record of the guest's host %s in the inventory; its state is "
 				"judged without it (pass --host NAME)\n", hostname);
 	migration_domain(f, &guest, home, &domain);
+	rc = domain_exit(&domain);
 	if (want_mobility) {
 		if (select_targets(f, &targets, &n_targets, absent) < 0) {
 			decision_free(&domain);

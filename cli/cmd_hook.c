@@ -6,7 +6,6 @@
  * the run time bounded, and print nothing on stdout, because for
  * "migrate begin" and "restore begin" stdout replaces the domain XML.
  * The decisions themselves are in lib/gate.c, shared with check --dest. */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@
 #include "seoib/guest_facts.h"
 #include "seoib/host_record.h"
 #include "seoib/policy.h"
+#include "seoib/record_current.h"
 
 /* Bound on one hook call. libvirt itself waits for ever, holding the
  * domain's job: a stuck hook would hang `virsh start` with it. */
@@ -82,10 +82,12 @@ static void drain_stdin(void)
 
 static void hook_usage(FILE *out)
 {
-	fprintf(out, "Usage: seoibctl hook [--config PATH] GUEST OPERATION SUB-OPERATION [EXTRA]\n\n"
+	fprintf(out, "Usage: seoibctl hook [--config PATH] GUEST OPERATION SUB-OPERATION EXTRA\n\n"
 		     "The libvirt qemu hook, installed as /etc/libvirt/hooks/qemu.d/50-seoib; the\n"
-		     "domain XML comes on standard input. Handles prepare begin, migrate begin,\n"
-		     "restore begin, stopped end and release end; exits 0 for anything else.\n"
+		     "domain XML comes on standard input. The last four words are always libvirt's,\n"
+		     "whatever they look like (a guest may be named -h); EXTRA is '-' when empty.\n"
+		     "Handles prepare begin, migrate begin, restore begin, stopped end and release\n"
+		     "end; exits 0 for anything else. Prints nothing on standard output, ever.\n"
 		     "Exit status: 0 allowed, 1 refused, 2 usage error.\n");
 }
 
@@ -188,6 +190,20 @@ static int forget(const struct hook_call *call)
 	return SEOIB_EXIT_OK; /* "stopped end" / "release end" cannot abort anything */
 }
 
+/* The record at record-path is this host's own: one from another boot or
+ * kernel, or older than max-record-age, no longer describes this host's
+ * KVM (docs/host-record.md, "When a record is current"). */
+static bool record_is_current(const struct hook_call *call, const struct host_record *host,
+			      char why[SEOIB_MESSAGE_MAX])
+{
+	struct host_identity here;
+
+	host_identity_read(&here);
+	return host_record_this_boot(host, &here, call->cfg.record_path, why) &&
+	       host_record_young_enough(host, (int64_t)time(NULL), call->cfg.max_record_age_s,
+					call->cfg.record_path, why);
+}
+
 /* Everything from the XML on stdin to the verdict. */
 static int hook_run(struct hook_call *call)
 {
@@ -213,6 +229,11 @@ static int hook_run(struct hook_call *call)
 		return forget(call);
 	if (!host || host_record_load(call->cfg.record_path, host, err) < 0) {
 		snprintf(what, sizeof(what), "no usable host record (%s)", host ? err : "out of memory");
+		gate_internal_error(what, &call->cfg, &out);
+		return hook_finish(call, &out);
+	}
+	if (!record_is_current(call, host, err)) {
+		snprintf(what, sizeof(what), "no usable host record (%s)", err);
 		gate_internal_error(what, &call->cfg, &out);
 		return hook_finish(call, &out);
 	}
@@ -250,34 +271,57 @@ static int hook_bad_config(struct hook_call *call, const char *config_path)
 	return hook_finish(call, &out);
 }
 
+/* libvirt always passes exactly four words, GUEST OPERATION SUB-OPERATION
+ * EXTRA (EXTRA is "-" when it has nothing to say), and a guest name may be
+ * anything but a newline: "-h", "--config", "-". So the last four words are
+ * libvirt's, always, and are never read as options; only what comes before
+ * them is, and only --config PATH / --config=PATH. Nothing is ever printed
+ * on stdout: on "migrate begin" libvirt would take it for the domain XML.
+ * Returns 0, 1 for --help alone (no libvirt call), or -1 after the usage. */
+static int hook_args(int argc, char **argv, struct hook_call *call, const char **config_path)
+{
+	int n_options = argc - 1 - 4;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		hook_usage(stderr);
+		return 1;
+	}
+	if (n_options < 0) {
+		hook_usage(stderr);
+		return -1;
+	}
+	for (int i = 1; i <= n_options; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 <= n_options)
+			*config_path = argv[++i];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			*config_path = argv[i] + 9;
+		else {
+			fprintf(stderr, "seoib: hook option '%s' is not --config PATH; libvirt's four words GUEST OPERATION SUB-OPERATION EXTRA come last\n",
+				argv[i]);
+			hook_usage(stderr);
+			return -1;
+		}
+	}
+	call->guest = argv[argc - 4];
+	call->operation = argv[argc - 3];
+	call->sub_operation = argv[argc - 2];
+	return 0;
+}
+
 int cmd_hook(int argc, char **argv)
 {
-	static const struct option options[] = {
-		{"config", required_argument, NULL, 'C'},
-		{"help", no_argument, NULL, 'h'},
-		{},
-	};
 	struct hook_call call = {0};
 	const char *config_path = NULL;
 	char err[SEOIB_MESSAGE_MAX];
-	int opt;
+	int r;
 
-	/* "+": stop at the first operand; a guest name may start with '-'. */
-	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
-		if (opt == 'C')
-			config_path = optarg;
-		else {
-			hook_usage(opt == 'h' ? stdout : stderr);
-			return opt == 'h' ? SEOIB_EXIT_OK : SEOIB_EXIT_ERROR;
-		}
-	}
-	if (argc - optind < 3 || argc - optind > 4) {
-		hook_usage(stderr);
-		return SEOIB_EXIT_ERROR;
-	}
-	call.guest = argv[optind];
-	call.operation = argv[optind + 1];
-	call.sub_operation = argv[optind + 2];
+	/* Whatever a library might print goes nowhere: libvirt reads this
+	 * hook's stdout as a replacement domain XML on migrate/restore. */
+	if (!freopen("/dev/null", "w", stdout))
+		fclose(stdout);
+	r = hook_args(argc, argv, &call, &config_path);
+	if (r != 0)
+		return r > 0 ? SEOIB_EXIT_OK : SEOIB_EXIT_ERROR;
 	call.op = gate_op_from_hook(call.operation, call.sub_operation);
 	arm_timeout();
 	if (call.op == GATE_IGNORE) {

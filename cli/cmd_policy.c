@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "seoib/record_current.h"
 #include "commands.h"
 #include "config.h"
 #include "libvirt_conn.h"
@@ -153,6 +154,24 @@ static int read_guest(const struct policy_args *a, struct guest_facts *facts)
 	return r;
 }
 
+/* This host's own record from another boot or kernel no longer describes
+ * it: the decision treats it as unusable, and its message says why. The
+ * published record is always this host's; a --host file is when its
+ * machine id and host name are this host's. */
+static void judge_own_record(const char *path, bool published, struct host_record *rec)
+{
+	struct host_identity here;
+	char why[SEOIB_MESSAGE_MAX];
+
+	host_identity_read(&here);
+	if (!published && !host_record_is_own(rec, &here))
+		return;
+	if (host_record_this_boot(rec, &here, path, why))
+		return;
+	rec->status = PROBE_ERROR;
+	snprintf(rec->message, sizeof(rec->message), "%s", why);
+}
+
 /* --host, else the record seoibd publishes, else probe this host now. */
 static int read_host(struct policy_args *a, struct policy_run *run)
 {
@@ -164,8 +183,10 @@ static int read_host(struct policy_args *a, struct policy_run *run)
 	if (path) {
 		run->host_source = "record";
 		snprintf(run->host_path, sizeof(run->host_path), "%s", path);
-		if (host_record_load(path, run->host, err) == 0)
+		if (host_record_load(path, run->host, err) == 0) {
+			judge_own_record(path, !a->host_path, run->host);
 			return 0;
+		}
 		fprintf(stderr, "seoibctl policy: cannot use host record %s; check the file or omit --host for a live probe.\n",
 			err);
 		return -1;
@@ -190,23 +211,40 @@ static int read_targets(const struct policy_args *a, struct policy_run *run)
 	return 0;
 }
 
+/* One host: what it runs ("runs respected"), "CANNOT run S: why", or
+ * "unknown: why"; the word that matters first, said once. */
 static void print_host_line(const char *label, const struct target_verdict *tv)
 {
-	const char *can = !tv->known ? "unknown" : tv->can_run ? "can run" : "CANNOT run";
+	static const char cannot[] = "cannot ";
 
-	printf("%-12s %-24s %-10s %s\n", label, tv->hostname, can, tv->why);
+	if (!tv->known)
+		printf("%-12s %-24s unknown: %s\n", label, tv->hostname, tv->why);
+	else if (tv->can_run)
+		printf("%-12s %-24s %s\n", label, tv->hostname, tv->why);
+	else if (strncmp(tv->why, cannot, sizeof(cannot) - 1) == 0)
+		printf("%-12s %-24s CANNOT %s\n", label, tv->hostname, tv->why + sizeof(cannot) - 1);
+	else
+		printf("%-12s %-24s CANNOT run it: %s\n", label, tv->hostname, tv->why);
 }
 
 static void print_guest(const struct guest_facts *g)
 {
 	printf("Guest        %s (%s, %s irqchip", g->name, g->machine[0] ? g->machine : "no machine type",
-	       irqchip_to_string(g->irqchip));
-	if (g->irqchip == IRQCHIP_SPLIT)
+	       guest_facts_irqchip_string(g));
+	if (g->ioapic_unknown && !g->qemu_lapic && g->irqchip != IRQCHIP_IN_KERNEL)
+		printf(", I/O APIC unknown");
+	else if (!g->qemu_lapic && (g->irqchip == IRQCHIP_SPLIT || g->irqchip_unknown))
 		printf(", I/O APIC 0x%x", g->ioapic_version);
 	printf(")\n");
-	printf("At risk      %s%s%s%s%s%s\n", guest_facts_at_risk(g) ? "yes:" : "no", g->windows ? " Windows" : "",
-	       g->hyperv ? " Hyper-V" : "", g->nested_virt ? " nested-virt" : "", g->secure_boot ? " secure-boot" : "",
-	       g->tpm ? " TPM" : "");
+	/* The victims (Windows, Hyper-V) first; VBS signals only raise
+	 * confidence and must not read as a list of what is absent. */
+	if (guest_facts_at_risk(g))
+		printf("At risk      yes:%s%s\n", g->windows ? " Windows" : "", g->hyperv ? " Hyper-V" : "");
+	else
+		printf("At risk      no: no Windows os id, no Hyper-V enlightenments\n");
+	if (guest_facts_vbs_signals(g))
+		printf("VBS signals  %s%s%s\n", g->nested_virt ? " nested-virt" : "", g->secure_boot ? " secure-boot" : "",
+		       g->tpm ? " TPM" : "");
 	if (g->has_recorded_state)
 		printf("Recorded     %s%s%s\n", state_to_string(g->recorded_state), g->recorded_host[0] ? " by " : "",
 		       g->recorded_host);
@@ -218,7 +256,13 @@ static void print_decision(const struct policy_run *run)
 
 	print_guest(&run->facts);
 	printf("State        %s%s\n", state_to_string(d->state), d->sticky ? " (sticky: recorded)" : "");
-	printf("Risk         %s\n", risk_to_string(d->risk));
+	/* Risk is the storm's in the decided state; an unsafe verdict with
+	 * no risk comes from a host that cannot run that state. */
+	if (d->verdict == VERDICT_UNSAFE && d->risk == RISK_NONE)
+		printf("Risk         none in %s, on a host that can run it (the verdict: a host cannot)\n",
+		       state_to_string(d->state));
+	else
+		printf("Risk         %s\n", risk_to_string(d->risk));
 	printf("Verdict      %s (rule %u)\n", verdict_to_string(d->verdict), d->rule);
 	for (int i = 0; i < d->n_reasons; i++)
 		printf("%-12s %s\n", i == 0 ? "Reasons" : "", d->reasons[i]);

@@ -76,6 +76,17 @@ static void print_kvm(const struct host_record *rec)
 		       lvr_text(&m->lvr[chip][MODE_DISABLE], a[2], sizeof(a[2])));
 }
 
+/* The conflict sentences start with "CONFLICT" (the record's words); the
+ * label already says it. */
+static const char *conflict_text(const char *c)
+{
+	if (strncmp(c, "CONFLICT: ", 10) == 0)
+		return c + 10;
+	if (strncmp(c, "CONFLICT ", 9) == 0)
+		return c + 9;
+	return c;
+}
+
 static void print_behaviour(const struct behaviour *b)
 {
 	if (!b->ran) {
@@ -134,7 +145,7 @@ static void print_record(const struct host_record *rec)
 	for (int i = 0; i < rec->verdict.n_problems; i++)
 		printf("PROBLEM       %s\n", rec->verdict.problems[i]);
 	for (int i = 0; i < rec->behaviour.n_conflicts; i++)
-		printf("CONFLICT      %s\n", rec->behaviour.conflicts[i]);
+		printf("CONFLICT      %s\n", conflict_text(rec->behaviour.conflicts[i]));
 	printf("Probed in     %.1f ms\n", rec->probe_duration_ms);
 }
 

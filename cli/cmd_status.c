@@ -12,6 +12,7 @@
 #include "seoib/exit_codes.h"
 #include "seoib/fileio.h"
 #include "seoib/host_record.h"
+#include "seoib/record_current.h"
 #include "seoib/json_util.h"
 
 #define RECORD_FILE_MAX (1024 * 1024)
@@ -79,9 +80,17 @@ static int load_record(struct status_report *s, json_object **file_json)
 
 static void judge_record(struct status_report *s)
 {
+	struct host_identity here;
+	char why[SEOIB_MESSAGE_MAX];
+
+	host_identity_read(&here);
 	s->age_s = host_record_age(s->record, (int64_t)time(NULL));
 	s->stale = s->max_age_s > 0 && s->age_s > (int64_t)s->max_age_s;
-	if (s->stale)
+	/* The record seoibd publishes is this host's: another boot's is stale. */
+	if (!host_record_this_boot(s->record, &here, s->path, why)) {
+		s->stale = true;
+		snprintf(s->error, sizeof(s->error), "%s", why);
+	} else if (s->stale)
 		snprintf(s->error, sizeof(s->error),
 			 "the host record %s is %lld s old, older than max-record-age (%u s); run 'seoibctl reprobe'",
 			 s->path, (long long)s->age_s, s->max_age_s);

@@ -38,6 +38,10 @@ int probe_args_parse(struct probe_args *args, int opt, const char *arg)
 		args->behaviour = 0;
 		return 0;
 	case PROBE_ARG_DEVICE:
+		if (!arg[0]) {
+			fprintf(stderr, "seoibctl: --device needs the path of the KVM device node (usually /dev/kvm), not an empty string.\n");
+			return -1;
+		}
 		args->opts.kvm.device = arg;
 		args->opts.behaviour_opts.device = arg;
 		return 0;

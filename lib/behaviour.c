@@ -390,7 +390,7 @@ static int on_port_write(struct behaviour_vm *vm, struct behaviour_case *c, enum
 static void case_timed_out(struct behaviour_case *c, unsigned ms, enum guest_phase phase)
 {
 	case_fail(c, OUTCOME_TIMEOUT,
-		  "the behaviour guest (%s) did not finish within %u ms (%s); raise the case timeout if this host is slow or nested, else check the kernel log",
+		  "the behaviour guest (%s) did not finish within %u ms (%s); a slow or nested host can cause this: run seoibctl probe --behaviour again, and if it times out again, check the kernel log (dmesg)",
 		  case_name(c), ms,
 		  phase == PHASE_STARTING ? "it never signalled readiness"
 					  : "it took no interrupt or never EOIed it");

@@ -274,10 +274,10 @@ void seoib_config_defaults(struct seoib_config *cfg)
 	snprintf(cfg->vmm_controls[0], sizeof(cfg->vmm_controls[0]), "seoib-policy");
 	cfg->behaviour_probe = true;
 	cfg->probe_timeout_ms = 10000;
-	cfg->reprobe_interval_s = 0;
+	cfg->reprobe_interval_s = 6 * 3600; /* keeps a running seoibd's record younger than max-record-age */
 	cfg->hook_mode = HOOK_ENFORCE;
 	cfg->on_error = ON_ERROR_ALLOW;
-	cfg->max_record_age_s = 0;
+	cfg->max_record_age_s = 24 * 3600;
 	snprintf(cfg->record_path, sizeof(cfg->record_path), "%s/host.json", SEOIB_RUNDIR);
 	cfg->ssh_connect_timeout_s = 5;
 	snprintf(cfg->etcd_prefix, sizeof(cfg->etcd_prefix), "/seoib/v1/");

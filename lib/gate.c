@@ -123,6 +123,11 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 	memset(out, 0, sizeof(*out));
 	out->state_known = true;
 	out->state = d->state;
+	if (d->verdict == VERDICT_SAFE && facts->qemu_lapic) {
+		out->verdict = GATE_ALLOW;
+		snprintf(out->reason, sizeof(out->reason), "'%s' is not exposed: %s", facts->name, facts->lapic_why);
+		return;
+	}
 	if (d->verdict == VERDICT_SAFE) {
 		out->verdict = GATE_ALLOW;
 		snprintf(out->reason, sizeof(out->reason), "'%s' starts %s (risk %s)", facts->name,
@@ -146,6 +151,12 @@ void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct
 	memset(out, 0, sizeof(*out));
 	out->state_known = true;
 	out->state = gate_state_in_flight(facts, &from_metadata);
+	if (facts->qemu_lapic) {
+		/* No KVM flag reaches QEMU's own local APIC: nothing to keep. */
+		out->verdict = GATE_ALLOW;
+		snprintf(out->reason, sizeof(out->reason), "'%s' is not exposed: %s", facts->name, facts->lapic_why);
+		return;
+	}
 	if (gate_host_can_run(host, out->state, why)) {
 		out->verdict = GATE_ALLOW;
 		snprintf(out->reason, sizeof(out->reason), "'%s' runs %s (%s) and this host can run it", facts->name,

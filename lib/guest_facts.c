@@ -13,6 +13,8 @@
 #include "seoib/cleanup.h"
 #include "seoib/fileio.h"
 #include "seoib/guest_facts.h"
+#include "seoib/machine_types.h"
+#include "seoib/qemu_cmdline.h"
 
 DEFINE_TRIVIAL_CLEANUP(xmlDocPtr, xmlFreeDoc)
 DEFINE_TRIVIAL_CLEANUP(xmlParserCtxtPtr, xmlFreeParserCtxt)
@@ -128,151 +130,89 @@ static xmlDocPtr parse_domain(const char *xml, size_t len, char err[SEOIB_MESSAG
 	return doc;
 }
 
-/* QEMU's I/O APIC version per machine type: hw_compat_2_7 sets 0x11 for every
- * pc-* type of 2.7 and older; later and unversioned aliases (pc, q35) get
- * 0x20, QEMU's default since 2.8. */
-static void machine_ioapic_version(struct guest_facts *facts)
-{
-	static const char *const prefixes[] = {"pc-i440fx-", "pc-q35-", "pc-"};
-	const char *m = facts->machine;
-	unsigned major, minor;
-
-	facts->ioapic_version = IOAPIC_VERSION_20;
-	if (!m[0]) {
-		snprintf(facts->ioapic_why, sizeof(facts->ioapic_why),
-			 "no machine type: QEMU's default machine has I/O APIC 0x20");
-		return;
-	}
-	for (size_t i = 0; i < ELEMENTSOF(prefixes); i++) {
-		size_t len = strlen(prefixes[i]);
-
-		if (strncmp(m, prefixes[i], len) != 0)
-			continue;
-		if (sscanf(m + len, "%u.%u", &major, &minor) != 2)
-			break;
-		if (major < 2 || (major == 2 && minor <= 7)) {
-			facts->ioapic_version = IOAPIC_VERSION_11;
-			snprintf(facts->ioapic_why, sizeof(facts->ioapic_why),
-				 "machine type %.100s is 2.7 or older (QEMU hw_compat_2_7: I/O APIC 0x11)", m);
-			return;
-		}
-		snprintf(facts->ioapic_why, sizeof(facts->ioapic_why),
-			 "machine type %.100s is 2.8 or newer (I/O APIC 0x20)", m);
-		return;
-	}
-	snprintf(facts->ioapic_why, sizeof(facts->ioapic_why),
-		 "machine type %.100s is not a versioned pc type: QEMU's default I/O APIC 0x20", m);
-}
-
-/* One QEMU global, "ioapic.version=0x11" or "driver=ioapic,property=version,value=0x11".
- * Returns true and copies the value when it sets the I/O APIC version. */
-static bool global_ioapic_version(const char *spec, char *value, size_t size)
-{
-	static const char short_form[] = "ioapic.version=";
-	char copy[256];
-	bool driver = false, property = false;
-
-	value[0] = '\0';
-	if (strncmp(spec, short_form, sizeof(short_form) - 1) == 0) {
-		copy_field(value, size, spec + sizeof(short_form) - 1);
-		return true;
-	}
-	copy_field(copy, sizeof(copy), spec);
-	for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-		if (strcmp(kv, "driver=ioapic") == 0)
-			driver = true;
-		else if (strcmp(kv, "property=version") == 0)
-			property = true;
-		else if (strncmp(kv, "value=", 6) == 0)
-			copy_field(value, size, kv + 6);
-	}
-	return driver && property;
-}
-
-/* QEMU's ioapic realize() accepts only 0x11 and 0x20; anything else would
- * not start, so it is an error here too. */
-static int parse_ioapic_version(const char *value, unsigned *version)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(value, &end, 0);
-	if (errno || end == value || *end || (v != IOAPIC_VERSION_11 && v != IOAPIC_VERSION_20))
-		return -1;
-	*version = (unsigned)v;
-	return 0;
-}
-
-/* The global's argument: "-global X", "--global X", "-global=X", "--global=X". */
-static const char *attr_value(xmlNodePtr attr)
-{
-	return attr->children ? (const char *)attr->children->content : NULL;
-}
-
-static const char *global_spec(xmlNodeSetPtr args, int *i)
-{
-	const char *arg = attr_value(args->nodeTab[*i]);
-
-	if (!arg)
-		return NULL;
-	if (strcmp(arg, "-global") == 0 || strcmp(arg, "--global") == 0) {
-		if (*i + 1 >= args->nodeNr)
-			return NULL;
-		*i += 1;
-		return attr_value(args->nodeTab[*i]);
-	}
-	if (strncmp(arg, "-global=", 8) == 0)
-		return arg + 8;
-	if (strncmp(arg, "--global=", 9) == 0)
-		return arg + 9;
-	return NULL;
-}
-
-/* <qemu:commandline> may force the version; QEMU applies globals in order, so
- * the last one wins. */
-static int commandline_ioapic_version(xmlXPathContextPtr ctx, struct guest_facts *facts,
-				      char err[SEOIB_MESSAGE_MAX])
+/* The <qemu:commandline> arguments, in document order, read as QEMU would
+ * (lib/qemu_cmdline.c); <qemu:override> may set an IOMMU's intremap too,
+ * and is not followed: it makes the facts unknown. */
+static int read_commandline(xmlXPathContextPtr ctx, struct qemu_cmdline *cmd, char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_(xmlXPathFreeObjectp) xmlXPathObjectPtr obj =
 		xmlXPathEvalExpression((const xmlChar *)"/domain/qemu:commandline/qemu:arg/@value", ctx);
 	xmlNodeSetPtr args = obj ? obj->nodesetval : NULL;
+	_cleanup_free_ const char **argv = NULL;
+	int argc = args ? args->nodeNr : 0;
+	char inner[SEOIB_MESSAGE_MAX];
 
-	for (int i = 0; args && i < args->nodeNr; i++) {
-		const char *spec = global_spec(args, &i);
-		char value[64];
+	argv = calloc((size_t)argc + 1, sizeof(*argv));
+	if (!argv) {
+		set_err(err, "cannot read <qemu:commandline>: out of memory");
+		return -1;
+	}
+	for (int i = 0; i < argc; i++) {
+		xmlNodePtr attr = args->nodeTab[i];
 
-		if (!spec || !global_ioapic_version(spec, value, sizeof(value)))
-			continue;
-		if (parse_ioapic_version(value, &facts->ioapic_version) < 0) {
-			set_err(err, "unsupported I/O APIC version '%.64s' in <qemu:commandline> of guest %.200s; QEMU accepts only 0x11 or 0x20",
-				value, facts->name);
-			return -1;
-		}
-		snprintf(facts->ioapic_why, sizeof(facts->ioapic_why),
-			 "<qemu:commandline> sets -global %.100s", spec);
+		argv[i] = attr->children ? (const char *)attr->children->content : "";
+	}
+	if (qemu_cmdline_read(argv, argc, cmd, inner) < 0) {
+		set_err(err, "%s", inner);
+		return -1;
+	}
+	if (!cmd->unknown && xpath_count(ctx, "/domain/qemu:override//qemu:property[@name='intremap']") > 0) {
+		cmd->unknown = true;
+		snprintf(cmd->unknown_why, sizeof(cmd->unknown_why), "%s",
+			 "<qemu:override> sets an intremap property, which seoib does not follow to its device");
 	}
 	return 0;
 }
 
-/* Split is required by an Intel IOMMU with interrupt remapping (libvirt
- * refuses it without <ioapic driver='qemu'/>), by TDX (QEMU demands
+/* Split is required by any IOMMU that remaps interrupts (libvirt refuses
+ * intremap='on' without <ioapic driver='qemu'/>, QEMU refuses it with
+ * kernel-irqchip=on, measured for amd-iommu too), by TDX (QEMU demands
  * kernel-irqchip=split) and by microvm (its default). */
-static const char *split_requirement(xmlXPathContextPtr ctx, const struct guest_facts *facts)
+static const char *split_requirement(xmlXPathContextPtr ctx, const struct qemu_cmdline *cmd,
+				     const struct machine_type_facts *mt)
 {
 	if (xpath_count(ctx, "/domain/launchSecurity[@type='tdx']") > 0)
 		return "TDX (<launchSecurity type='tdx'>) requires the split irqchip";
-	if (xpath_equals(ctx, "/domain/devices/iommu[@model='intel']/driver/@intremap", "on"))
-		return "an Intel IOMMU with intremap='on' requires the split irqchip";
-	if (strncmp(facts->machine, "microvm", 7) == 0)
+	if (xpath_count(ctx, "/domain/devices/iommu[driver/@intremap='on']") > 0)
+		return "an IOMMU with intremap='on' (interrupt remapping) requires the split irqchip";
+	if (cmd->split_required)
+		return cmd->split_why;
+	if (mt->known && mt->split_default && strcmp(mt->family, "upstream microvm") == 0)
 		return "the microvm machine type uses the split irqchip";
 	return NULL;
 }
 
-static int read_irqchip(xmlXPathContextPtr ctx, struct guest_facts *facts, char err[SEOIB_MESSAGE_MAX])
+/* The irqchip without a <qemu:commandline> kernel-irqchip: <ioapic>, else
+ * the machine type's default, which an unknown machine type leaves unknown. */
+static void irqchip_from_domain(const char *driver, const struct machine_type_facts *mt,
+				struct guest_facts *facts)
+{
+	facts->irqchip = IRQCHIP_IN_KERNEL;
+	if (strcmp(driver, "qemu") == 0) {
+		facts->irqchip = IRQCHIP_SPLIT;
+		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why), "<ioapic driver='qemu'/> chooses it");
+	} else if (strcmp(driver, "kvm") == 0)
+		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why), "<ioapic driver='kvm'/> chooses it");
+	else if (!mt->known) {
+		facts->irqchip_unknown = true;
+		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why),
+			 "no <ioapic> element, and the default irqchip of machine type %s is unknown: %s",
+			 facts->machine, mt->source);
+	} else if (mt->split_default) {
+		/* pc-q35-4.0 (QEMU 4.0; 4.0.1 reverted it); libvirt passes
+		 * no kernel_irqchip without an <ioapic> element. */
+		facts->irqchip = IRQCHIP_SPLIT;
+		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why), "no <ioapic> element: %s defaults to the split irqchip",
+			 facts->machine);
+	} else
+		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why), "no <ioapic> element: QEMU's default for pc and q35");
+}
+
+static int read_irqchip(xmlXPathContextPtr ctx, const struct qemu_cmdline *cmd, const struct machine_type_facts *mt,
+			struct guest_facts *facts, char err[SEOIB_MESSAGE_MAX])
 {
 	char driver[32];
-	const char *required = split_requirement(ctx, facts);
+	const char *required = split_requirement(ctx, cmd, mt);
 
 	xpath_string(ctx, "/domain/features/ioapic/@driver", driver, sizeof(driver));
 	if (driver[0] && strcmp(driver, "qemu") != 0 && strcmp(driver, "kvm") != 0) {
@@ -280,28 +220,69 @@ static int read_irqchip(xmlXPathContextPtr ctx, struct guest_facts *facts, char 
 			driver, facts->name);
 		return -1;
 	}
-	facts->irqchip = IRQCHIP_SPLIT;
+	irqchip_from_domain(driver, mt, facts);
+	if (cmd->kernel_irqchip[0]) {
+		facts->irqchip_unknown = false;
+		facts->irqchip = strcmp(cmd->kernel_irqchip, "split") == 0 ? IRQCHIP_SPLIT : IRQCHIP_IN_KERNEL;
+		facts->irqchip_cmdline = true;
+		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why), "%s", cmd->irqchip_why);
+	}
 	facts->split_required = required != NULL;
-	if (required)
+	if (required) {
+		bool refused = cmd->kernel_irqchip[0] ? strcmp(cmd->kernel_irqchip, "split") != 0 : strcmp(driver, "kvm") == 0;
+
+		facts->irqchip_unknown = false;
+		facts->irqchip = IRQCHIP_SPLIT;
 		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why), "%s%s", required,
-			 strcmp(driver, "kvm") == 0 ? " (the <ioapic driver='kvm'/> cannot apply)" : "");
-	else if (strcmp(driver, "qemu") == 0)
-		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why), "<ioapic driver='qemu'/> chooses it");
-	else if (strcmp(driver, "kvm") == 0) {
-		facts->irqchip = IRQCHIP_IN_KERNEL;
-		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why), "<ioapic driver='kvm'/> chooses it");
-	} else if (strcmp(facts->machine, "pc-q35-4.0") == 0)
-		/* The one machine type whose default was kernel-irqchip=split
-		 * (QEMU 4.0; 4.0.1 reverted it); libvirt passes no
-		 * kernel_irqchip without an <ioapic> element. */
-		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why),
-			 "no <ioapic> element: pc-q35-4.0 defaults to the split irqchip");
-	else {
-		facts->irqchip = IRQCHIP_IN_KERNEL;
-		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why),
-			 "no <ioapic> element: QEMU's default for pc and q35");
+			 refused ? " (QEMU refuses the in-kernel irqchip also chosen: the guest runs split or not at all)" : "");
+	}
+	if (cmd->unknown) {
+		facts->irqchip_unknown = true;
+		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why), "%s", cmd->unknown_why);
 	}
 	return 0;
+}
+
+/* The I/O APIC version: a -global in <qemu:commandline> (the last wins, as
+ * in QEMU), else the machine-type table; an unknown machine type leaves it
+ * unknown. */
+static void read_ioapic(const struct qemu_cmdline *cmd, const struct machine_type_facts *mt,
+			struct guest_facts *facts)
+{
+	if (cmd->unknown) {
+		facts->ioapic_unknown = true;
+		snprintf(facts->ioapic_why, sizeof(facts->ioapic_why), "%s", cmd->unknown_why);
+	} else if (cmd->ioapic_version) {
+		facts->ioapic_version = cmd->ioapic_version;
+		snprintf(facts->ioapic_why, sizeof(facts->ioapic_why), "%s", cmd->ioapic_why);
+	} else if (!mt->known) {
+		facts->ioapic_unknown = true;
+		snprintf(facts->ioapic_why, sizeof(facts->ioapic_why),
+			 "the I/O APIC version of machine type %s is unknown: %s", facts->machine, mt->source);
+	} else {
+		facts->ioapic_version = mt->ioapic_version;
+		snprintf(facts->ioapic_why, sizeof(facts->ioapic_why), "machine type %s (%s): %s",
+			 facts->machine[0] ? facts->machine : "none", mt->family, mt->source);
+	}
+}
+
+/* KVM's x2APIC flags reach only KVM's local APIC. A TCG guest, or one with
+ * kernel-irqchip=off, has QEMU's own (hw/intc/apic.c), whose version
+ * register never sets bit 24: Directed EOI is never advertised there. */
+static void read_lapic(xmlXPathContextPtr ctx, const struct qemu_cmdline *cmd, struct guest_facts *facts)
+{
+	char type[32];
+
+	xpath_string(ctx, "/domain/@type", type, sizeof(type));
+	if (strcmp(type, "qemu") == 0) {
+		facts->qemu_lapic = true;
+		snprintf(facts->lapic_why, sizeof(facts->lapic_why),
+			 "a TCG guest (<domain type='qemu'>): KVM's flags do not apply and QEMU's own local APIC never advertises Directed EOI");
+	} else if (strcmp(cmd->kernel_irqchip, "off") == 0 && !facts->split_required && !cmd->unknown) {
+		facts->qemu_lapic = true;
+		snprintf(facts->lapic_why, sizeof(facts->lapic_why),
+			 "<qemu:commandline> sets kernel-irqchip=off: QEMU's own local APIC never advertises Directed EOI");
+	}
 }
 
 /* <hyperv mode='passthrough'> exposes every enlightenment the host has;
@@ -398,11 +379,18 @@ static int read_identity(xmlXPathContextPtr ctx, struct guest_facts *facts, char
 
 static int read_facts(xmlXPathContextPtr ctx, struct guest_facts *facts, char err[SEOIB_MESSAGE_MAX])
 {
-	if (read_identity(ctx, facts, err) < 0 || read_irqchip(ctx, facts, err) < 0)
+	struct qemu_cmdline cmd;
+	struct machine_type_facts mt;
+
+	if (read_identity(ctx, facts, err) < 0 || read_commandline(ctx, &cmd, err) < 0)
 		return -1;
-	machine_ioapic_version(facts);
-	if (commandline_ioapic_version(ctx, facts, err) < 0)
+	if (cmd.machine_type[0])
+		copy_field(facts->machine, sizeof(facts->machine), cmd.machine_type);
+	machine_type_lookup(facts->machine, &mt);
+	if (read_irqchip(ctx, &cmd, &mt, facts, err) < 0)
 		return -1;
+	read_lapic(ctx, &cmd, facts);
+	read_ioapic(&cmd, &mt, facts);
 	read_risk_signals(ctx, facts);
 	return read_recorded_state(ctx, facts, err);
 }
@@ -469,6 +457,13 @@ int guest_facts_load(const char *path, struct guest_facts *facts, char err[SEOIB
 		return -1;
 	}
 	return guest_facts_from_xml(xml, len, facts, err);
+}
+
+const char *guest_facts_irqchip_string(const struct guest_facts *facts)
+{
+	if (facts->qemu_lapic)
+		return "userspace";
+	return facts->irqchip_unknown ? "unknown" : irqchip_to_string(facts->irqchip);
 }
 
 bool guest_facts_at_risk(const struct guest_facts *facts)

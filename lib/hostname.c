@@ -90,3 +90,22 @@ bool hostname_is_valid(const char *host, char err[SEOIB_MESSAGE_MAX])
 		return true;
 	return check_labels(host, err);
 }
+
+bool hostname_is_nodename(const char *name, char err[SEOIB_MESSAGE_MAX])
+{
+	size_t len = name ? strlen(name) : 0;
+
+	if (len == 0 || len > NODENAME_MAX) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "the host name is %s; Linux host names are 1 to %d bytes (hostname(1))",
+			 len ? "longer than 64 bytes" : "empty", NODENAME_MAX);
+		return false;
+	}
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
+			snprintf(err, SEOIB_MESSAGE_MAX,
+				 "the host name contains control characters, which no record carries; rename the host (hostname NEWNAME)");
+			return false;
+		}
+	}
+	return true;
+}

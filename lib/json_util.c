@@ -218,9 +218,11 @@ int json_read_hostname(struct json_reader *r, json_object *parent, const char *k
 
 	if (json_read_string(r, parent, key, dst, size) < 0)
 		return -1;
-	/* The same rule as a --dest argument: peers' names reach ssh's argv. */
-	if (!hostname_is_valid(dst, why))
-		return json_reader_fail(r, key, "is not a valid host name");
+	/* What Linux accepts as a host name, as the record's writer read it
+	 * from gethostname(); the RFC 1123 rule applies where a name reaches
+	 * ssh (check --dest, peer_record_fetch), not here. */
+	if (!hostname_is_nodename(dst, why))
+		return json_reader_fail(r, key, "is not a host name Linux accepts (1 to 64 bytes)");
 	return 0;
 }
 

@@ -124,6 +124,11 @@ static enum probe_status fail_open(struct probe *p, int err)
 {
 	switch (err) {
 	case ENOENT:
+		if (strcmp(p->device, PROBE_DEFAULT_DEVICE) != 0)
+			return fail(p, PROBE_KVM_UNAVAILABLE,
+				    "cannot open %s: no such file; it is not this host's KVM device: give its path (%s where the kvm module is loaded)",
+				    p->device, PROBE_DEFAULT_DEVICE);
+		/* fall through */
 	case ENODEV:
 	case ENXIO:
 		return fail(p, PROBE_KVM_UNAVAILABLE,

@@ -132,6 +132,13 @@ static bool all_known_run(const struct policy_input *in, enum seoib_state s)
 	return true;
 }
 
+/* A fact the state depends on is unknown: the irqchip, or the I/O APIC of a
+ * split guest (with the in-kernel irqchip QEMU's I/O APIC is not used). */
+static bool facts_unknown(const struct guest_facts *g)
+{
+	return g->irqchip_unknown || (g->irqchip == IRQCHIP_SPLIT && g->ioapic_unknown);
+}
+
 /* With the in-kernel irqchip KVM never advertises Directed EOI (commit
  * 0bcc3fb95b97): no state can storm. With split, only quirked advertises
  * it without honouring it; the known storm needs an I/O APIC with an EOI
@@ -157,10 +164,17 @@ static void describe_guest(const struct guest_facts *g, struct decision *d)
 {
 	char signals[200] = "", vbs[120] = "";
 
-	add_reason(d, "%s irqchip: %s", irqchip_to_string(g->irqchip), g->irqchip_why);
-	if (g->irqchip == IRQCHIP_IN_KERNEL)
+	if (g->qemu_lapic) {
+		add_reason(d, "not exposed: %s", g->lapic_why);
 		return;
-	add_reason(d, "I/O APIC 0x%x: %s", g->ioapic_version, g->ioapic_why);
+	}
+	add_reason(d, "%s irqchip: %s", guest_facts_irqchip_string(g), g->irqchip_why);
+	if (g->irqchip == IRQCHIP_IN_KERNEL && !g->irqchip_unknown)
+		return;
+	if (g->ioapic_unknown)
+		add_reason(d, "I/O APIC version unknown: %s", g->ioapic_why);
+	else
+		add_reason(d, "I/O APIC 0x%x: %s", g->ioapic_version, g->ioapic_why);
 	if (g->windows)
 		append(signals, sizeof(signals), "Windows (libosinfo)");
 	if (g->hyperv)
@@ -185,10 +199,10 @@ static bool recorded_conflicts(const struct guest_facts *g, struct decision *d)
 {
 	if (!g->has_recorded_state || g->recorded_state != STATE_RESPECTED)
 		return false;
-	if (g->irqchip == IRQCHIP_IN_KERNEL) {
+	if (g->irqchip == IRQCHIP_IN_KERNEL && !g->irqchip_unknown) {
 		d->rule = 1;
 		add_reason(d, "recorded state respected needs the split irqchip, but the guest now uses the in-kernel irqchip (KVM refuses bit 2 without split)");
-	} else if (g->ioapic_version != IOAPIC_VERSION_20) {
+	} else if (!g->ioapic_unknown && g->ioapic_version != IOAPIC_VERSION_20) {
 		d->rule = 2;
 		add_reason(d, "recorded state respected needs an I/O APIC with an EOI register (0x20), but the guest now has 0x%x",
 			   g->ioapic_version);
@@ -201,6 +215,38 @@ static bool recorded_conflicts(const struct guest_facts *g, struct decision *d)
 	snprintf(d->remediation, sizeof(d->remediation),
 		 "restore the split irqchip and I/O APIC 0x20 guest %.200s was started with, or power it off and clear its recorded state (virsh metadata %.200s --uri %s --remove --config)",
 		 g->name, g->name, SEOIB_METADATA_URI);
+	return true;
+}
+
+/* Rule 0: KVM's x2APIC flags reach only KVM's local APIC; a guest with
+ * QEMU's own (TCG, kernel-irqchip=off) never sees Directed EOI advertised,
+ * on any host. Nothing to decide, nothing to refuse. */
+static bool not_exposed(const struct guest_facts *g, struct decision *d)
+{
+	if (!g->qemu_lapic)
+		return false;
+	d->rule = 0;
+	d->state = STATE_QUIRKED;
+	d->risk = RISK_NONE;
+	d->verdict = VERDICT_SAFE;
+	add_reason(d, "quirked: no KVM flag applies to QEMU's own local APIC, on any host");
+	return true;
+}
+
+/* Rule 8: the irqchip, or a split guest's I/O APIC, is unknown (a machine
+ * type seoib's table lacks, a <qemu:commandline> it cannot read). The state
+ * is the recorded one, else quirked (what a VMM without the flags runs);
+ * the risk and the verdict are unknown, never guessed from a default. */
+static bool facts_unknown_rule(const struct guest_facts *g, struct decision *d)
+{
+	if (!facts_unknown(g))
+		return false;
+	d->rule = 8;
+	d->state = g->has_recorded_state ? g->recorded_state : STATE_QUIRKED;
+	d->sticky = g->has_recorded_state;
+	d->risk = RISK_UNKNOWN;
+	add_reason(d, "seoib cannot tell whether guest %s is exposed: the %s is unknown", g->name,
+		   g->irqchip_unknown ? "irqchip" : "I/O APIC version");
 	return true;
 }
 
@@ -237,8 +283,11 @@ static void choose_state(const struct policy_input *in, struct decision *d)
 	d->state = all_known_run(in, preferred) ? preferred : STATE_QUIRKED;
 	if (d->state == preferred)
 		add_reason(d, "%s: this host and every known target can run it", state_to_string(preferred));
+	else if (in->n_targets == 0)
+		add_reason(d, "quirked: this host cannot run %s", state_to_string(preferred));
 	else
-		add_reason(d, "quirked: not every host can run %s", state_to_string(preferred));
+		add_reason(d, "quirked: not every host (this one and %zu target%s) can run %s", in->n_targets,
+			   in->n_targets == 1 ? "" : "s", state_to_string(preferred));
 }
 
 /* Per host: can it run the decided state; when it can but not the preferred
@@ -291,6 +340,29 @@ static int judge_hosts(const struct policy_input *in, struct decision *d)
 	return 0;
 }
 
+/* Rule 0: every host runs such a guest alike; say so instead of judging
+ * KVM records that do not apply to it. */
+static void judge_not_exposed(const struct policy_input *in, struct decision *d)
+{
+	static const char why[] = "runs it: KVM's flags do not apply to this guest";
+
+	snprintf(d->host.hostname, sizeof(d->host.hostname), "%s", host_name(in->host));
+	d->host.known = d->host.can_run = d->host_can_run = true;
+	snprintf(d->host.why, sizeof(d->host.why), "%s", why);
+	d->targets = in->n_targets ? calloc(in->n_targets, sizeof(*d->targets)) : NULL;
+	d->n_targets = d->targets ? in->n_targets : 0;
+	for (size_t i = 0; i < d->n_targets; i++) {
+		struct target_verdict *t = &d->targets[i];
+
+		if (in->targets[i].host.hostname[0])
+			snprintf(t->hostname, sizeof(t->hostname), "%s", in->targets[i].host.hostname);
+		else
+			snprintf(t->hostname, sizeof(t->hostname), "target %zu", i + 1);
+		t->known = t->can_run = true;
+		snprintf(t->why, sizeof(t->why), "%s", why);
+	}
+}
+
 /* Hosts that are known but cannot run the state, then hosts not known. */
 static void count_hosts(const struct decision *d, size_t *cannot, size_t *unknown)
 {
@@ -331,7 +403,7 @@ static void decide_verdict(struct decision *d)
 	}
 	if (cannot)
 		d->verdict = VERDICT_UNSAFE;
-	else if (d->rule == 4)
+	else if (d->rule == 4 || d->rule == 8)
 		/* Without this host's record the state itself is a guess. */
 		d->verdict = VERDICT_UNKNOWN;
 	else if (d->risk == RISK_HIGH)
@@ -362,7 +434,12 @@ static void remediate_risk(const struct policy_input *in, struct decision *d)
 	char upgrades[SEOIB_MESSAGE_MAX];
 
 	upgrades_for(in, STATE_RESPECTED, upgrades, sizeof(upgrades));
-	if (!g->split_required)
+	if (!g->split_required && g->irqchip_cmdline)
+		/* <ioapic driver='kvm'/> alone would be overridden by it. */
+		snprintf(d->remediation, sizeof(d->remediation),
+			 "remove kernel-irqchip=split from the <qemu:commandline> of guest %s and use <ioapic driver='kvm'/> (Directed EOI is then never advertised)",
+			 g->name);
+	else if (!g->split_required)
 		snprintf(d->remediation, sizeof(d->remediation),
 			 "switch guest %.200s to the in-kernel irqchip with <ioapic driver='kvm'/> (Directed EOI is then never advertised)",
 			 g->name);
@@ -376,7 +453,11 @@ static void remediate_risk(const struct policy_input *in, struct decision *d)
 
 static void remediate_unknown(const struct policy_input *in, struct decision *d)
 {
-	if (!usable(in->host))
+	if (d->rule == 8)
+		snprintf(d->remediation, sizeof(d->remediation),
+			 "state the irqchip and I/O APIC of guest %s in elements seoib reads (<ioapic driver='qemu'|'kvm'/>, a machine type of docs/policy.md's table, <iommu> instead of a <qemu:commandline> device); docs/policy.md lists what seoib reads",
+			 in->guest->name);
+	else if (!usable(in->host))
 		snprintf(d->remediation, sizeof(d->remediation),
 			 "publish a usable record for %s (start seoibd, or seoibctl probe --json > /run/seoib/host.json) and fix what its status says",
 			 host_name(in->host));
@@ -414,7 +495,11 @@ void policy_decide(const struct guest_facts *guest, const struct host_record *ho
 
 	memset(out, 0, sizeof(*out));
 	describe_guest(guest, out);
-	if (!recorded_conflicts(guest, out)) {
+	if (not_exposed(guest, out)) {
+		judge_not_exposed(&in, out);
+		return;
+	}
+	if (!recorded_conflicts(guest, out) && !facts_unknown_rule(guest, out)) {
 		choose_state(&in, out);
 		out->risk = risk_of(guest, out->state);
 	}
@@ -464,15 +549,16 @@ static json_object *guest_to_json(const struct guest_facts *g)
 	json_object *obj = json_object_new_object();
 	char version[8];
 
-	snprintf(version, sizeof(version), "0x%x", g->ioapic_version);
+	snprintf(version, sizeof(version), g->ioapic_unknown ? "unknown" : "0x%x", g->ioapic_version);
 	add_string(obj, "name", g->name);
 	add_string(obj, "uuid", g->uuid);
 	add_string(obj, "machine", g->machine);
-	add_string(obj, "irqchip", irqchip_to_string(g->irqchip));
+	add_string(obj, "irqchip", guest_facts_irqchip_string(g));
 	add_string(obj, "irqchip_why", g->irqchip_why);
 	add_bool(obj, "split_required", g->split_required);
 	add_string(obj, "ioapic_version", version);
 	add_string(obj, "ioapic_why", g->ioapic_why);
+	add_string(obj, "lapic_why", g->lapic_why);
 	add_string(obj, "os_id", g->os_id);
 	add_bool(obj, "windows", g->windows);
 	add_bool(obj, "hyperv", g->hyperv);

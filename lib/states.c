@@ -30,6 +30,7 @@ static const char *const risk_names[RISK_COUNT] = {
 	[RISK_NONE] = "none",
 	[RISK_LOW] = "low",
 	[RISK_HIGH] = "high",
+	[RISK_UNKNOWN] = "unknown",
 };
 
 static int lookup(const char *const *names, int n, const char *s)

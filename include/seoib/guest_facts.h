@@ -26,11 +26,16 @@
 struct guest_facts {
 	char name[256];
 	char uuid[64];
-	char machine[128];        /* <os><type machine=...> */
+	char machine[128];        /* <os><type machine=...>, or <qemu:commandline>'s -machine type */
+	bool qemu_lapic;          /* QEMU's own local APIC: TCG, or kernel-irqchip=off */
+	char lapic_why[256];      /* why, "" when KVM's local APIC */
 	enum irqchip_mode irqchip;
+	bool irqchip_unknown;     /* seoib cannot tell: irqchip_why says why */
 	char irqchip_why[256];    /* what made it split / in-kernel */
-	bool split_required;      /* split needed by intremap, TDX or microvm */
-	unsigned ioapic_version;  /* 0x11 or 0x20 */
+	bool irqchip_cmdline;     /* <qemu:commandline> chose it, over <ioapic> */
+	bool split_required;      /* split needed by intremap (any IOMMU), TDX or microvm */
+	unsigned ioapic_version;  /* 0x11 or 0x20; 0 when unknown */
+	bool ioapic_unknown;      /* seoib cannot tell: ioapic_why says why */
 	char ioapic_why[256];
 	char os_id[256];          /* libosinfo os id, "" if none */
 	bool windows;
@@ -54,6 +59,10 @@ int guest_facts_from_xml(const char *xml, size_t len, struct guest_facts *facts,
 /* Read a domain XML file ("-" is standard input, at most GUEST_XML_MAX
  * bytes) and parse it with guest_facts_from_xml(). */
 int guest_facts_load(const char *path, struct guest_facts *facts, char err[SEOIB_MESSAGE_MAX]);
+
+/* The irqchip as decisions print it: "split", "in-kernel", "unknown"
+ * (irqchip_unknown), or "userspace" (qemu_lapic: QEMU's own local APIC). */
+const char *guest_facts_irqchip_string(const struct guest_facts *facts);
 
 /* A guest known to suffer the interrupt storm (Windows with Hyper-V / VBS). */
 bool guest_facts_at_risk(const struct guest_facts *facts);

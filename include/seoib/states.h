@@ -42,6 +42,7 @@ enum risk {
 	RISK_NONE,
 	RISK_LOW,
 	RISK_HIGH,
+	RISK_UNKNOWN, /* a guest fact the risk depends on is unknown */
 	RISK_COUNT,
 };
 

@@ -45,6 +45,15 @@ grep -q 'older than max-record-age (60 s)' "$WORK/err" || fail "stale record: $(
 expect_exit 3 --json
 jq -e '.stale == true' "$WORK/out" >/dev/null || fail "--json stale: $(cat "$WORK/out")"
 
+# This host's record from another boot is stale whatever its age.
+write_config
+jq '.host.boot_id = "00000000-0000-4000-8000-000000000000" | .probe.time_unix += 3600' "$RECORD" >"$WORK/boot.json" &&
+	mv "$WORK/boot.json" "$RECORD"
+expect_exit 3
+grep -q 'from another boot of this host' "$WORK/err" || fail "another boot's record: $(cat "$WORK/err")"
+expect_exit 3 --json
+jq -e '.stale == true' "$WORK/out" >/dev/null || fail "--json, another boot: $(cat "$WORK/out")"
+
 # A record saying KVM is unavailable is a valid record, but not "ok".
 write_config
 rm -f "$RECORD"

@@ -45,10 +45,10 @@ static void test_missing_file_is_defaults(void **state)
 	assert_string_equal(cfg.vmm_controls[0], "seoib-policy");
 	assert_true(cfg.behaviour_probe);
 	assert_int_equal(cfg.probe_timeout_ms, 10000);
-	assert_int_equal(cfg.reprobe_interval_s, 0);
+	assert_int_equal(cfg.reprobe_interval_s, 21600);
 	assert_int_equal(cfg.hook_mode, HOOK_ENFORCE);
 	assert_int_equal(cfg.on_error, ON_ERROR_ALLOW);
-	assert_int_equal(cfg.max_record_age_s, 0);
+	assert_int_equal(cfg.max_record_age_s, 86400);
 	assert_string_equal(cfg.record_path, "/run/seoib/host.json");
 	assert_int_equal(cfg.ssh_connect_timeout_s, 5);
 }

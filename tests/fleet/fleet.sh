@@ -21,7 +21,8 @@ declare -A PUB
 start_publisher() { # start_publisher NAME RECORD [config lines]
 	local name=$1 record=$2
 	shift 2
-	cp "$record" "$WORK/$name.json"
+	# Probed now: fixtures are older than max-record-age (default one day).
+	jq --argjson now "$(date +%s)" '.probe.time_unix = $now' "$record" >"$WORK/$name.json"
 	write_config "$WORK/$name.conf" "$@"
 	"$PUBLISH_DRIVER" "$WORK/$name.conf" "$WORK/$name.json" >>"$WORK/$name.log" 2>&1 &
 	PUB[$name]=$!
@@ -88,7 +89,8 @@ json=$(fleet --xml "$POLICY_XML" --host hv-fixed-2 --targets hv-fixed-2 --json 2
 jq -e '.mobility.state == "respected"' <<<"$json" >/dev/null || fail "mobility across hv-fixed-2: $json"
 
 echo "== a changed record is republished"
-jq '.host.kernel_release = "6.1.0-41-amd64"' "$RECORDS/legacy.json" >"$WORK/hv-legacy-1.json"
+jq --argjson now "$(date +%s)" '.host.kernel_release = "6.1.0-41-amd64" | .probe.time_unix = $now' \
+	"$RECORDS/legacy.json" >"$WORK/hv-legacy-1.json"
 kill -HUP "${PUB[hv-legacy-1]}"
 new_kernel() { fleet --json 2>/dev/null | jq -e '.hosts[] | select(.hostname == "hv-legacy-1") | .kernel_release == "6.1.0-41-amd64"' >/dev/null; }
 wait_until 5 new_kernel || fail "the changed record of hv-legacy-1 was not republished"
@@ -145,6 +147,18 @@ wait_until $((LEASE_TTL + 8)) two_hosts || fail "records not republished on new 
 echo "== a cleanly stopped publisher revokes its lease at once"
 stop_publisher "${PUB[hv-fixed-2]}" hv-fixed-2
 [ "$(fleet_hosts)" = "hv-legacy-1" ] || fail "hv-fixed-2 still listed after a clean stop: $(fleet_hosts)"
+
+echo "== one exit-status rule: a guest no host can run exits 1, with or without targets"
+STICKY_XML="$SEOIB_SOURCE_ROOT/tests/policy/data/sticky-respected-fixed.xml"
+for extra in "" --all "--targets hv-legacy-1"; do
+	rc=0
+	fleet --xml "$STICKY_XML" --host hv-legacy-1 $extra >"$WORK/out" 2>&1 || rc=$?
+	[ "$rc" = 1 ] || fail "fleet --xml (recorded respected, only a legacy host) $extra: exit $rc, not 1: $(cat "$WORK/out")"
+done
+rc=0
+fleet --xml "$POLICY_XML" --host hv-legacy-1 >"$WORK/out" 2>&1 || rc=$?
+[ "$rc" = 0 ] || fail "fleet --xml of a guest hv-legacy-1 can run: exit $rc: $(cat "$WORK/out")"
+grep -q '^max-record-age 86400 s' <<<"$(fleet)" || fail "fleet does not show max-record-age: $(fleet)"
 
 stop_publisher "${PUB[hv-legacy-1]}" hv-legacy-1
 stop_pid "$ETCD_PID" TERM

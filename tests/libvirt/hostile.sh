@@ -6,6 +6,8 @@
 set -euo pipefail
 . "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
 lv_skip_unless_possible
+# The XML goes to the hook directly: a KVM guest, whatever this machine has.
+export LV_DOMAIN_TYPE=kvm
 # A private /run so the hook's /run/seoib is this test's alone.
 if [ -z "${LV_IN_NS:-}" ]; then
 	exec env LV_IN_NS=1 unshare --mount --propagation private "$0" "$@"
@@ -78,6 +80,62 @@ lv_expect_contains "$err" "larger than" "20 MB XML warning"
 hook "$T/junk" x frobnicate sideways -; expect 0 "unknown operation"
 hook "$T/win11.xml" win11 started begin -; expect 0 "started begin (not ours)"
 hook "$T/junk" x; expect 2 "too few arguments"
+
+# libvirt's four words are positional, always: guest names that look like
+# options are names, through seoibctl hook and the installed seoib-hook,
+# and nothing ever reaches stdout (libvirt would take it for the XML).
+for bin in "$SEOIBCTL hook" "$LV_HOOK"; do
+	for name in -h --help --version --json - --config --config=x -- '-c x'; do
+		sed "s|<name>win11</name>|<name>${name}</name>|" "$T/win11.xml" >"$T/named.xml"
+		rc=0; $bin --config "$T/seoib.conf" "$name" prepare begin - <"$T/named.xml" >"$T/out" 2>"$T/err" || rc=$?
+		out=$(cat "$T/out"); err=$(cat "$T/err")
+		expect 1 "$bin: at-risk guest named '$name'"
+		lv_expect_contains "$err" "seoib: refused: '$name' would start" "$bin: guest named '$name'"
+		rc=0; $bin --config "$T/seoib.conf" "$name" migrate begin - <"$T/named.xml" >"$T/out" 2>"$T/err" || rc=$?
+		out=$(cat "$T/out"); err=$(cat "$T/err")
+		expect 0 "$bin: migrate begin of a guest named '$name'"
+		rc=0; $bin --config "$T/seoib.conf" "$name" release end - <"$T/named.xml" >"$T/out" 2>"$T/err" || rc=$?
+		[ "$rc" = 0 ] && [ ! -s "$T/out" ] && [ ! -e /run/seoib/domains/$UUID.json ] ||
+			lv_fail "$bin: release end of a guest named '$name': exit $rc"
+	done
+	# As libvirtd calls the installed hook: no options at all.
+	sed "s|<name>win11</name>|<name>-h</name>|" "$T/win11.xml" >"$T/named.xml"
+	rc=0; $bin -h prepare begin - <"$T/named.xml" >"$T/out" 2>"$T/err" || rc=$?
+	out=$(cat "$T/out"); err=$(cat "$T/err")
+	[ "$rc" = 0 ] || [ "$rc" = 1 ] || lv_fail "$bin -h prepare begin -: exit $rc: $err"
+	[ -z "$out" ] || lv_fail "$bin -h prepare begin -: printed on stdout: $out"
+	lv_expect_contains "$err" "'-h'" "$bin -h prepare begin - judged the guest"
+	# --help alone is no libvirt call: usage on stderr, still nothing on stdout.
+	rc=0; $bin --help </dev/null >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" = 0 ] && [ ! -s "$T/out" ] && grep -q "four words" "$T/err" || lv_fail "$bin --help: exit $rc, stdout $(cat "$T/out")"
+	rc=0; $bin --bogus x prepare begin - <"$T/win11.xml" >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" = 2 ] && [ ! -s "$T/out" ] || lv_fail "$bin --bogus before the four words: exit $rc"
+done
+
+# A TCG guest (<domain type='qemu'>) is not exposed: allowed on a legacy host,
+# and its arrival too, with the reason in the journal's words.
+LV_DOMAIN_TYPE=qemu lv_domain win11 $UUID windows respected >"$T/tcg.xml"
+hook "$T/tcg.xml" win11 prepare begin -; expect 0 "TCG Windows guest on a legacy host"
+hook "$T/tcg.xml" win11 migrate begin -; expect 0 "TCG guest with a recorded respected state arriving"
+hook "$T/tcg.xml" win11 release end -; expect 0 "TCG guest released"
+
+# This host's record from another boot (or kernel) no longer describes it:
+# on-error decides, and the sentence says why.
+cp /run/seoib/host.json "$T/host.json"
+jq '.host.boot_id = "00000000-0000-4000-8000-000000000000"' "$T/host.json" >/run/seoib/host.json
+hook "$T/win11.xml" win11 prepare begin -; expect 0 "record of another boot, on-error allow"
+lv_expect_contains "$err" "from another boot of this host" "another boot's record"
+lv_config "$T" enforce deny
+hook "$T/linux.xml" vm1 prepare begin -; expect 1 "record of another boot, on-error deny"
+jq '.host.kernel_release = "5.10.0-0-amd64"' "$T/host.json" >/run/seoib/host.json
+hook "$T/linux.xml" vm1 prepare begin -; expect 1 "record of another kernel, on-error deny"
+lv_expect_contains "$err" "describes kernel 5.10.0-0-amd64" "another kernel's record"
+# And one older than max-record-age (3600 s here).
+jq '.probe.time_unix -= 7200' "$T/host.json" >/run/seoib/host.json
+hook "$T/linux.xml" vm1 prepare begin -; expect 1 "record older than max-record-age, on-error deny"
+lv_expect_contains "$err" "older than max-record-age" "old record"
+lv_config "$T" enforce allow
+cp "$T/host.json" /run/seoib/host.json
 
 # Missing record: allowed (on-error = allow) with a sentence, refused with deny.
 mv /run/seoib/host.json "$T/host.json"

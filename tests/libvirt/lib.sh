@@ -33,10 +33,13 @@ lv_skip_unless_possible() {
 lv_uri() { echo "qemu:///system?socket=$1/run/libvirt/libvirt-sock"; }
 lv_virsh() { local d=$1; shift; timeout 60 virsh -q -c "$(lv_uri "$d")" "$@"; }
 
-# A host record from a fixture, with a fresh probe time and a hostname.
+# A host record from a fixture, with a fresh probe time and a hostname, of
+# this boot and kernel (the hook takes another boot's record as stale).
 lv_record() { # FIXTURE HOSTNAME OUT
-	jq --arg h "$2" --argjson now "$(date +%s)" \
-		'.host.hostname = $h | .probe.time_unix = $now | .probe.time = (now | todate)' \
+	jq --arg h "$2" --argjson now "$(date +%s)" --arg boot "$(cat /proc/sys/kernel/random/boot_id)" \
+		--arg kernel "$(uname -r)" \
+		'.host.hostname = $h | .probe.time_unix = $now | .probe.time = (now | todate)
+		 | .host.boot_id = $boot | .host.kernel_release = $kernel' \
 		"$LV_RECORDS/$1.json" >"$3.tmp"
 	mv "$3.tmp" "$3"
 }
@@ -151,15 +154,21 @@ lv_cleanup() {
 
 # Domain XML: TCG, q35, split irqchip (testing.md section 3).
 # lv_domain NAME UUID windows|linux [METADATA-STATE]
+# The domain type: 'kvm' where this machine has KVM, else 'qemu' (TCG), the
+# only kind a real libvirtd can start here. TCG guests are never exposed
+# (QEMU's own local APIC): the hook allows them, whatever the host. Tests
+# that feed the hook XML directly pass LV_DOMAIN_TYPE=kvm.
+lv_have_kvm() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 lv_domain() {
-	local name=$1 uuid=$2 kind=$3 state=${4:-} os="" hyperv="" meta=""
+	local name=$1 uuid=$2 kind=$3 state=${4:-} os="" hyperv="" meta="" type
+	type=${LV_DOMAIN_TYPE:-$(lv_have_kvm && echo kvm || echo qemu)}
 	if [ "$kind" = windows ]; then
 		os="<libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'><libosinfo:os id='http://microsoft.com/win/11'/></libosinfo:libosinfo>"
 		hyperv="<hyperv mode='custom'><relaxed state='on'/></hyperv>"
 	fi
 	[ -n "$state" ] && meta="<seoib:guest xmlns:seoib='https://seoib.org/xmlns/libvirt/guest/1' state='$state'/>"
 	cat <<XML
-<domain type='qemu'>
+<domain type='$type'>
   <name>$name</name>
   <uuid>$uuid</uuid>
   <metadata>$os$meta</metadata>

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Real live migration between two libvirtd instances with the real hook:
-# a guest whose state `respected` was recorded by `seoibctl apply` is refused
-# by a destination whose record lacks it (the guest keeps running on the
-# source) and migrates to one whose record has it. `seoibctl check --dest`
+# with KVM, a guest whose state `respected` was recorded by `seoibctl apply`
+# is refused by a destination whose record lacks it (the guest keeps running
+# on the source) and migrates to one whose record has it; without KVM the
+# guest is TCG (not exposed, quirked), a refusal comes from on-error = deny. `seoibctl check --dest`
 # gives the same verdicts, from a record file and over real SSH (sshd on
 # loopback, key authentication, BatchMode) in this test's network namespace.
 set -euo pipefail
@@ -66,15 +67,18 @@ URI_A=$(lv_uri "$A") URI_B=$(lv_uri "$B")
 lv_domain vm1 $UUID linux >"$T/vm1.xml"
 lv_virsh "$A" define "$T/vm1.xml" >/dev/null
 lv_virsh "$A" start vm1 >/dev/null
-jq -e '.state == "respected"' "$A/run/seoib/domains/$UUID.json" >/dev/null ||
-	lv_fail "vm1 did not start respected on hv-src: $(cat "$A/run/seoib/domains/$UUID.json")"
+# With KVM vm1 starts respected; without, it is TCG: not exposed, quirked.
+want=respected
+lv_have_kvm || want=quirked
+jq -e --arg s $want '.state == $s' "$A/run/seoib/domains/$UUID.json" >/dev/null ||
+	lv_fail "vm1 did not start $want on hv-src: $(cat "$A/run/seoib/domains/$UUID.json")"
 
 # Record the state in the domain's metadata, on hv-src itself.
 lv_exec "$A" "$SEOIBCTL" apply --domain vm1 -c "$URI_A" --config "$A/seoib.conf" >"$T/apply.out"
 lv_expect_contains "$(cat "$T/apply.out")" "persistent and live" "seoibctl apply"
 for flag in --live --config; do
 	meta=$(lv_virsh "$A" metadata vm1 --uri https://seoib.org/xmlns/libvirt/guest/1 $flag)
-	lv_expect_contains "$meta" 'state="respected"' "metadata ($flag)"
+	lv_expect_contains "$meta" "state=\"$want\"" "metadata ($flag)"
 done
 
 check() { # MODE(file|ssh) -> rc, json
@@ -85,18 +89,38 @@ check() { # MODE(file|ssh) -> rc, json
 }
 verdicts() { jq -c '[.domains[] | {name, state, verdict}]' <<<"$json"; }
 
-# 1. hv-dst lacks bit 2: check says refuse, by file and over ssh; migration refused.
-check file; [ "$rc" = 1 ] || lv_fail "check (file) vs legacy hv-dst: exit $rc: $json $(cat "$T/check.err")"
-jq -e '.domains[0].verdict == "refuse" and .domains[0].state == "respected"' <<<"$json" >/dev/null ||
-	lv_fail "check (file): $json"
-by_file=$(verdicts)
-check ssh; [ "$rc" = 1 ] || lv_fail "check (ssh) vs legacy hv-dst: exit $rc: $json $(cat "$T/check.err")"
-[ "$(verdicts)" = "$by_file" ] || lv_fail "ssh and file disagree: $(verdicts) vs $by_file"
-rc=0; err=$(lv_virsh "$A" migrate --live vm1 "$URI_B" --migrateuri tcp://127.0.0.1:49152 2>&1) || rc=$?
-[ "$rc" != 0 ] || lv_fail "migration to a host that lacks respected succeeded"
-lv_expect_contains "$err" "seoib: refused: 'vm1' runs respected" "refused migration error"
-[ "$(lv_virsh "$A" domstate vm1)" = running ] || lv_fail "vm1 is not running on the source after a refused migration"
-[ -z "$(lv_virsh "$B" list --name)" ] || lv_fail "vm1 appeared on the refusing destination"
+if lv_have_kvm; then
+	# 1. hv-dst lacks bit 2: check says refuse, by file and over ssh; migration refused.
+	check file; [ "$rc" = 1 ] || lv_fail "check (file) vs legacy hv-dst: exit $rc: $json $(cat "$T/check.err")"
+	jq -e '.domains[0].verdict == "refuse" and .domains[0].state == "respected"' <<<"$json" >/dev/null ||
+		lv_fail "check (file): $json"
+	by_file=$(verdicts)
+	check ssh; [ "$rc" = 1 ] || lv_fail "check (ssh) vs legacy hv-dst: exit $rc: $json $(cat "$T/check.err")"
+	[ "$(verdicts)" = "$by_file" ] || lv_fail "ssh and file disagree: $(verdicts) vs $by_file"
+	rc=0; err=$(lv_virsh "$A" migrate --live vm1 "$URI_B" --migrateuri tcp://127.0.0.1:49152 2>&1) || rc=$?
+	[ "$rc" != 0 ] || lv_fail "migration to a host that lacks respected succeeded"
+	lv_expect_contains "$err" "seoib: refused: 'vm1' runs respected" "refused migration error"
+	[ "$(lv_virsh "$A" domstate vm1)" = running ] || lv_fail "vm1 is not running on the source after a refused migration"
+	[ -z "$(lv_virsh "$B" list --name)" ] || lv_fail "vm1 appeared on the refusing destination"
+else
+	# 1. TCG: not exposed, so even the legacy hv-dst can take vm1, by file
+	# and over ssh. A refusal still cancels the migration: on-error = deny
+	# with no record on hv-dst, and vm1 keeps running on the source.
+	check file; [ "$rc" = 0 ] || lv_fail "check (file), TCG vm1 vs legacy hv-dst: exit $rc: $json $(cat "$T/check.err")"
+	by_file=$(verdicts)
+	check ssh; [ "$rc" = 0 ] || lv_fail "check (ssh), TCG vm1 vs legacy hv-dst: exit $rc: $json $(cat "$T/check.err")"
+	[ "$(verdicts)" = "$by_file" ] || lv_fail "ssh and file disagree: $(verdicts) vs $by_file"
+	mv "$B/run/seoib/host.json" "$T/dst-host.json"
+	lv_config "$B" enforce deny
+	rc=0; err=$(lv_virsh "$A" migrate --live vm1 "$URI_B" --migrateuri tcp://127.0.0.1:49152 2>&1) || rc=$?
+	[ "$rc" != 0 ] || lv_fail "migration to a host without a record succeeded with on-error = deny"
+	lv_expect_contains "$err" "seoib: refused:" "refused migration error"
+	lv_expect_contains "$err" "on-error = deny" "refused migration error"
+	[ "$(lv_virsh "$A" domstate vm1)" = running ] || lv_fail "vm1 is not running on the source after a refused migration"
+	[ -z "$(lv_virsh "$B" list --name)" ] || lv_fail "vm1 appeared on the refusing destination"
+	mv "$T/dst-host.json" "$B/run/seoib/host.json"
+	lv_config "$B" enforce allow
+fi
 
 # 2. hv-dst upgraded: check says ok, both ways; the migration succeeds.
 lv_record fixed-control hv-dst "$B/run/seoib/host.json"
@@ -107,9 +131,9 @@ check ssh; [ "$rc" = 0 ] || lv_fail "check (ssh) vs fixed hv-dst: exit $rc: $jso
 lv_virsh "$A" migrate --live vm1 "$URI_B" --migrateuri tcp://127.0.0.1:49153 >/dev/null ||
 	lv_fail "migration to a host that supports respected failed"
 [ "$(lv_virsh "$B" domstate vm1)" = running ] || lv_fail "vm1 is not running on hv-dst"
-jq -e '.state == "respected"' "$B/run/seoib/domains/$UUID.json" >/dev/null || lv_fail "hv-dst did not record vm1 respected"
+jq -e --arg s $want '.state == $s' "$B/run/seoib/domains/$UUID.json" >/dev/null || lv_fail "hv-dst did not record vm1 $want"
 [ ! -e "$A/run/seoib/domains/$UUID.json" ] || lv_fail "hv-src did not forget vm1 after it left"
-lv_expect_contains "$(lv_virsh "$B" metadata vm1 --uri https://seoib.org/xmlns/libvirt/guest/1)" 'state="respected"' \
+lv_expect_contains "$(lv_virsh "$B" metadata vm1 --uri https://seoib.org/xmlns/libvirt/guest/1)" "state=\"$want\"" \
 	"metadata travelled"
 
 # 3. An unreachable destination is "unknown" (exit 3), not a hang.

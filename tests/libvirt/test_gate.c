@@ -158,6 +158,19 @@ static void arrival(void **state)
 	gate_arrival(GATE_MIGRATE, &plain, &legacy, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 	assert_int_equal(out.state, STATE_QUIRKED);
+
+	/* QEMU's own local APIC (TCG): no state to keep, even on a host
+	 * whose KVM is unusable. */
+	struct guest_facts tcg = guest(true, STATE_RESPECTED);
+	struct host_record no_kvm = legacy_host();
+
+	tcg.qemu_lapic = true;
+	snprintf(tcg.lapic_why, sizeof(tcg.lapic_why), "a TCG guest");
+	no_kvm.status = PROBE_KVM_UNAVAILABLE;
+	no_kvm.runnable_states = 0;
+	gate_arrival(GATE_MIGRATE, &tcg, &no_kvm, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_contains(out.reason, "not exposed");
 }
 
 static struct decision decision(enum verdict v, enum seoib_state s, enum risk r)

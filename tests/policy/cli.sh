@@ -45,7 +45,34 @@ expect 1 "$SEOIBCTL" policy --xml "$data/targets-mixed.xml" --host "$records/h1-
 for label in Guest 'At risk' State Risk Verdict Reasons Remediation Host Target; do
 	grep -q "^$label " "$work/out" || { echo "FAIL: human output lacks '$label'" >&2; cat "$work/out" >&2; exit 1; }
 done
-grep -q '^Target *h3 *can run *runs quirked; cannot run respected' "$work/out"
+grep -q '^Target *h3 *runs quirked; cannot run respected' "$work/out"
+
+# This host's own record (its machine id and host name) from another boot or
+# kernel no longer describes it: unknown (3), and the reason says why. The
+# same record of this boot decides as usual.
+if [[ -s /etc/machine-id && -r /proc/sys/kernel/random/boot_id ]]; then
+	jq --arg m "$(cat /etc/machine-id)" --arg h "$(cat /proc/sys/kernel/hostname)" \
+		--arg b "$(cat /proc/sys/kernel/random/boot_id)" --arg k "$(uname -r)" \
+		'.host.machine_id = $m | .host.hostname = $h | .host.boot_id = $b | .host.kernel_release = $k' \
+		"$records/h1-fixed.json" >"$work/own.json"
+	expect 0 "$SEOIBCTL" policy --xml "$data/tdx.xml" --host "$work/own.json" --json
+	jq '.host.boot_id = "00000000-0000-4000-8000-000000000000"' "$work/own.json" >"$work/other-boot.json"
+	expect 3 "$SEOIBCTL" policy --xml "$data/tdx.xml" --host "$work/other-boot.json" --json
+	jq -e '.verdict == "unknown" and (.reasons | any(contains("from another boot of this host")))' "$work/out" >/dev/null ||
+		{ echo "FAIL: another boot's record: $(cat "$work/out")" >&2; exit 1; }
+	jq '.host.kernel_release = "5.10.0-0-amd64"' "$work/own.json" >"$work/other-kernel.json"
+	expect 3 "$SEOIBCTL" policy --xml "$data/tdx.xml" --host "$work/other-kernel.json"
+	grep -q "describes kernel 5.10.0-0-amd64" "$work/out" ||
+		{ echo "FAIL: another kernel's record: $(cat "$work/out")" >&2; exit 1; }
+fi
+
+# --device: an empty path is a usage error; a path that does not exist is
+# said to be a wrong path, not "enable VT-x".
+expect 2 "$SEOIBCTL" probe --device '' --no-vmm --no-behaviour
+grep -q -- '--device needs the path' "$work/err"
+expect 3 "$SEOIBCTL" probe --device /nonexistent --no-vmm --no-behaviour --json
+jq -e '.message | test("/nonexistent: no such file") and (test("VT-x") | not)' "$work/out" >/dev/null ||
+	{ echo "FAIL: probe --device /nonexistent: $(cat "$work/out")" >&2; exit 1; }
 
 # --domain reads the XML through libvirt: the test driver's built-in domain
 # "test" (in-kernel irqchip) is quirked and safe; an unknown name is an error.

@@ -68,6 +68,24 @@ check_rejected() {
 	diff -u "$expect" "$err" >&2 || fail "$name" "stderr differs from $name.expect.stderr"
 }
 
+# Sentences that misled readers, checked on every case's human output: a
+# bare "Risk none" beside "Verdict unsafe", a word said twice ("CANNOT run
+# cannot run"), VBS signals listed after "At risk no" (reads as "none of
+# these"), and "not every host" when this host is the only one.
+human_reads_right() {
+	local name="$1" verdict="$2" h="$work/human.txt"
+
+	if [[ "$verdict" == unsafe ]] && grep -q '^Risk *none$' "$h"; then
+		fail "$name" "'Risk none' beside 'Verdict unsafe' without saying why"
+	fi
+	grep -qi 'cannot run cannot run\|CONFLICT *CONFLICT' "$h" && fail "$name" "a word said twice: $(grep -i 'cannot run cannot' "$h")"
+	grep '^At risk *no' "$h" | grep -q 'nested-virt\|secure-boot\|TPM' && fail "$name" "VBS signals after 'At risk no'"
+	if [[ "$(jq '.targets | length' "$work/got.json")" == 0 ]] && grep -q 'not every host' "$h"; then
+		fail "$name" "'not every host' with this host alone"
+	fi
+	return 0
+}
+
 check_decision() {
 	local name="$1" rc="$2" out="$3" expect="$data/$name.expect.json" verdict want_rc human_rc
 
@@ -87,6 +105,7 @@ check_decision() {
 	[[ "$human_rc" == "$rc" ]] || fail "$name" "human output exits $human_rc, --json exits $rc"
 	grep -q "^Verdict *$verdict " "$work/human.txt" || fail "$name" "human output lacks 'Verdict $verdict'"
 	grep -q "^State *$(jq -r .state "$work/got.json")" "$work/human.txt" || fail "$name" "human output lacks the state"
+	human_reads_right "$name" "$verdict"
 
 	if [[ "$regenerate" == 1 ]]; then
 		cp "$work/got.json" "$expect"

@@ -152,6 +152,135 @@ static void ioapic_version_bad_override(void **state)
 	assert_non_null(strstr(err, "unsupported I/O APIC version '0x15'"));
 }
 
+/* Vendor machine types: the table's rows, and names no row matches. */
+static void machine_type_table(void **state)
+{
+	static const struct {
+		const char *machine;
+		unsigned version; /* 0: unknown */
+	} table[] = {
+		{"pc-i440fx-rhel7.2.0", 0x11}, {"pc-q35-rhel7.3.0", 0x11}, {"pc-i440fx-rhel7.4.0", 0x20},
+		{"pc-q35-rhel8.6.0", 0x20},    {"pc-i440fx-rhel6.6.0", 0x11},
+		{"pc-q35-jammy", 0},           {"pc-i440fx-focal-hpb", 0}, {"pc-q35-7.2-custom", 0},
+		{"pc-q35-rhel9", 0},           {"virt-6.2", 0},            {"pc-q35-", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		struct guest_facts f = parse_ok(table[i].machine, "<ioapic driver='qemu'/>", "");
+
+		if (table[i].version == 0 ? !f.ioapic_unknown : (f.ioapic_unknown || f.ioapic_version != table[i].version))
+			fail_msg("%s: 0x%x%s, expected %s0x%x", table[i].machine, f.ioapic_version,
+				 f.ioapic_unknown ? " (unknown)" : "", table[i].version ? "" : "unknown ", table[i].version);
+		if (table[i].version == 0 && !strstr(f.ioapic_why, "machine-type table"))
+			fail_msg("%s: the reason does not say the machine type is unknown: %s", table[i].machine, f.ioapic_why);
+		assert_false(f.irqchip_unknown); /* <ioapic> says it */
+	}
+	/* Without <ioapic>, an unknown type's default irqchip is unknown too. */
+	assert_true(parse_ok("pc-q35-jammy", "", "").irqchip_unknown);
+	assert_false(parse_ok("pc-q35-rhel9.4.0", "", "").irqchip_unknown);
+}
+
+static struct guest_facts with_args(const char *features, const char *args)
+{
+	char extra[2048];
+
+	snprintf(extra, sizeof(extra), "<qemu:commandline>%s</qemu:commandline>", args);
+	return parse_ok("pc-q35-7.2", features, extra);
+}
+
+#define ARG(v) "<qemu:arg value='" v "'/>"
+
+/* <qemu:commandline> as QEMU applies it. */
+static void commandline_machine(void **state)
+{
+	struct guest_facts f = with_args("", ARG("-machine") ARG("kernel-irqchip=split"));
+
+	assert_int_equal(f.irqchip, IRQCHIP_SPLIT);
+	assert_true(f.irqchip_cmdline);
+	f = with_args("", ARG("-M") ARG("pc-q35-7.2,kernel_irqchip=split"));
+	assert_int_equal(f.irqchip, IRQCHIP_SPLIT);
+	/* Merged in order: the later key wins, over <ioapic> too. */
+	f = with_args("<ioapic driver='qemu'/>", ARG("--machine") ARG("kernel-irqchip=split,usb=off")
+						   ARG("-machine") ARG("kernel_irqchip=on"));
+	assert_int_equal(f.irqchip, IRQCHIP_IN_KERNEL);
+	/* type= changes the machine type, and so the I/O APIC. */
+	f = with_args("<ioapic driver='qemu'/>", ARG("-machine") ARG("type=pc-i440fx-2.7"));
+	assert_string_equal(f.machine, "pc-i440fx-2.7");
+	assert_int_equal(f.ioapic_version, 0x11);
+	/* ",," is an escaped comma, not a new key. */
+	f = with_args("", ARG("-machine") ARG("pc-q35-7.2,x=a,,kernel-irqchip=split"));
+	assert_int_equal(f.irqchip, IRQCHIP_IN_KERNEL);
+	/* kernel-irqchip=off: QEMU's own local APIC. */
+	f = with_args("", ARG("-machine") ARG("kernel-irqchip=off"));
+	assert_true(f.qemu_lapic);
+	/* A second -accel is only a fallback: ignored. */
+	f = with_args("", ARG("-accel") ARG("tcg"));
+	assert_false(f.qemu_lapic);
+	assert_false(f.irqchip_unknown);
+}
+
+static void commandline_devices(void **state)
+{
+	struct guest_facts f = with_args("", ARG("-device") ARG("intel-iommu,intremap=on"));
+
+	assert_true(f.split_required);
+	assert_int_equal(f.irqchip, IRQCHIP_SPLIT);
+	f = with_args("", ARG("-device") ARG("{\"driver\":\"amd-iommu\",\"intremap\":\"on\"}"));
+	assert_true(f.split_required);
+	f = with_args("", ARG("-device") ARG("driver=amd-iommu,intremap=on"));
+	assert_true(f.split_required);
+	f = with_args("", ARG("-device") ARG("intel-iommu,intremap=auto"));
+	assert_false(f.split_required);
+	f = with_args("", ARG("-device") ARG("virtio-net-pci,intremap=on"));
+	assert_false(f.split_required);
+	/* <iommu model='amd'> with intremap: any model that remaps needs split. */
+	f = parse_ok("q35", "<ioapic driver='kvm'/>",
+		     "<devices><iommu model='amd'><driver intremap='on'/></iommu></devices>");
+	assert_true(f.split_required);
+	assert_int_equal(f.irqchip, IRQCHIP_SPLIT);
+}
+
+/* What cannot be read is unknown, with the argument named; never a default. */
+static void commandline_unknown(void **state)
+{
+	static const char *const args[] = {
+		ARG("-set") ARG("device.iommu0.intremap=on"),
+		ARG("-readconfig") ARG("/etc/qemu/extra.cfg"),
+		ARG("-machine") ARG("accel=kvm"),
+		ARG("-machine") ARG("kernel-irqchip=maybe"),
+		ARG("-machine") ARG("{\"kernel-irqchip\":\"split\"}"),
+		ARG("-device") ARG("{not json"),
+		ARG("-device") ARG("intel-iommu,intremap=yes"),
+		ARG("-global") ARG("intel-iommu.intremap=on"),
+		ARG("-machine"),
+	};
+
+	for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+		struct guest_facts f = with_args("<ioapic driver='qemu'/>", args[i]);
+
+		if (!f.irqchip_unknown || !f.ioapic_unknown || !strstr(f.irqchip_why, "commandline"))
+			fail_msg("%s: not unknown (%s)", args[i], f.irqchip_why);
+	}
+	struct guest_facts f = parse_ok("q35", "",
+					"<qemu:override xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+					"<qemu:device alias='iommu0'><qemu:frontend>"
+					"<qemu:property name='intremap' type='string' value='on'/>"
+					"</qemu:frontend></qemu:device></qemu:override>");
+	assert_true(f.irqchip_unknown);
+}
+
+static void tcg(void **state)
+{
+	const char xml[] = "<domain type='qemu'><name>t</name><os><type machine='q35'>hvm</type></os>"
+			   "<features><ioapic driver='qemu'/></features></domain>";
+	struct guest_facts f;
+	char err[SEOIB_MESSAGE_MAX];
+
+	assert_int_equal(guest_facts_from_xml(xml, strlen(xml), &f, err), 0);
+	assert_true(f.qemu_lapic);
+	assert_string_equal(guest_facts_irqchip_string(&f), "userspace");
+}
+
 static void risk_signals(void **state)
 {
 	struct guest_facts f = parse_ok("q35", "<hyperv mode='custom'><relaxed state='off'/></hyperv>", "");
@@ -265,6 +394,11 @@ int main(void)
 		cmocka_unit_test(ioapic_version_by_machine),
 		cmocka_unit_test(ioapic_version_override),
 		cmocka_unit_test(ioapic_version_bad_override),
+		cmocka_unit_test(machine_type_table),
+		cmocka_unit_test(commandline_machine),
+		cmocka_unit_test(commandline_devices),
+		cmocka_unit_test(commandline_unknown),
+		cmocka_unit_test(tcg),
 		cmocka_unit_test(risk_signals),
 		cmocka_unit_test(windows_and_secure_boot),
 		cmocka_unit_test(recorded_state),

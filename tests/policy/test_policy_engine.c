@@ -245,6 +245,72 @@ static void decision_json(void **state)
 	assert_null(d.targets);
 }
 
+/* Rule 0: QEMU's own local APIC is never exposed, whatever the hosts. */
+static void qemu_lapic_not_exposed(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, true);
+	struct host_record t = host_of("t", GEN_LEGACY, false);
+	struct decision d;
+
+	g.qemu_lapic = true;
+	g.has_recorded_state = true;
+	g.recorded_state = STATE_RESPECTED;
+	t.status = PROBE_KVM_UNAVAILABLE;
+	decide(&g, NULL, &t, 1, &d);
+	assert_int_equal(d.rule, 0);
+	assert_int_equal(d.risk, RISK_NONE);
+	assert_int_equal(d.verdict, VERDICT_SAFE);
+	assert_true(d.host.can_run && d.targets[0].can_run);
+	assert_non_null(strstr(d.reasons[0], "not exposed"));
+	decision_free(&d);
+}
+
+/* Rule 8: unknown facts are never decided from a default. */
+static void unknown_facts(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0, true);
+	struct host_record h = host_of("h", GEN_FIXED, true);
+	struct decision d;
+
+	g.ioapic_unknown = true;
+	snprintf(g.ioapic_why, sizeof(g.ioapic_why), "machine type pc-q35-jammy is unknown");
+	decide(&g, &h, NULL, 0, &d);
+	assert_int_equal(d.rule, 8);
+	assert_int_equal(d.risk, RISK_UNKNOWN);
+	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
+	decision_free(&d);
+	/* In-kernel: the I/O APIC does not matter. */
+	g.irqchip = IRQCHIP_IN_KERNEL;
+	decide(&g, &h, NULL, 0, &d);
+	assert_int_equal(d.rule, 3);
+	decision_free(&d);
+	/* The irqchip unknown: not rule 1 even with a recorded respected. */
+	g.irqchip_unknown = true;
+	g.has_recorded_state = true;
+	g.recorded_state = STATE_RESPECTED;
+	decide(&g, &h, NULL, 0, &d);
+	assert_int_equal(d.rule, 8);
+	assert_int_equal(d.state, STATE_RESPECTED);
+	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
+	decision_free(&d);
+}
+
+/* A guest that needs split is never told to use the in-kernel irqchip. */
+static void split_required_remediation(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, true);
+	struct host_record h = host_of("h", GEN_LEGACY, false);
+	struct decision d;
+
+	g.split_required = true;
+	decide(&g, &h, NULL, 0, &d);
+	assert_int_equal(d.verdict, VERDICT_UNSAFE);
+	assert_null(strstr(d.remediation, "in-kernel"));
+	assert_null(strstr(d.remediation, "driver='kvm'"));
+	assert_non_null(strstr(d.remediation, "upgrade h"));
+	decision_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +323,9 @@ int main(void)
 		cmocka_unit_test(recorded_conflicts_with_config),
 		cmocka_unit_test(unknown_records),
 		cmocka_unit_test(decision_json),
+		cmocka_unit_test(qemu_lapic_not_exposed),
+		cmocka_unit_test(unknown_facts),
+		cmocka_unit_test(split_required_remediation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

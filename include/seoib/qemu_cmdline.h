@@ -1,0 +1,34 @@
+/* What the extra QEMU arguments of a libvirt <qemu:commandline> change about
+ * a guest's irqchip and I/O APIC (docs/policy.md, "<qemu:commandline>").
+ * libvirt appends them after its own arguments, so QEMU applies them last. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "seoib/kvm_probe.h" /* SEOIB_MESSAGE_MAX */
+
+struct qemu_cmdline {
+	char machine_type[128];  /* -machine type=X or -M X; "" when not set */
+	char kernel_irqchip[16]; /* "on", "off" or "split" (last wins); "" when not set */
+	char irqchip_why[256];
+	unsigned ioapic_version; /* from -global ioapic.version; 0 when not set */
+	char ioapic_why[256];
+	bool split_required;     /* a -device that needs kernel-irqchip=split */
+	char split_why[256];
+	bool unknown;            /* an argument that may change them but is not read */
+	char unknown_why[256];
+};
+
+/* Read argv[0..argc) as QEMU would: -machine / -M options merged with
+ * libvirt's (a later key wins; QEMU's old underscore spellings, e.g.
+ * kernel_irqchip, are the same key), -global ioapic.version (both of QEMU's
+ * spellings), -device intel-iommu / amd-iommu with intremap=on (keyval or
+ * JSON). Arguments that may change the irqchip or the I/O APIC but that this
+ * reader does not understand (-set, -readconfig, -machine accel=, an unknown
+ * kernel-irqchip value, -global of an IOMMU's intremap, ...) set out->unknown
+ * with a sentence. Returns 0, or -1 with a sentence in err for a setting QEMU
+ * itself refuses (an I/O APIC version other than 0x11 or 0x20).
+ * Sources: QEMU softmmu/vl.c (-machine merges its options, "--opt" = "-opt"),
+ * hw/intc/ioapic.c (versions), hw/i386/x86-iommu.c (intremap). */
+int qemu_cmdline_read(const char *const *argv, int argc, struct qemu_cmdline *out,
+		      char err[SEOIB_MESSAGE_MAX]);

@@ -1,0 +1,295 @@
+/* <qemu:commandline> as QEMU applies it (see seoib/qemu_cmdline.h).
+ * Only what can change the irqchip or the I/O APIC is read; an argument that
+ * could and is not understood makes the facts unknown, never defaulted. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "seoib/cleanup.h"
+#include "seoib/json_util.h"
+#include "seoib/qemu_cmdline.h"
+
+/* One key=value pair of a QemuOpts string ("," is escaped as ",,"). */
+struct opt_pair {
+	char key[64];
+	char value[256];
+	bool bare; /* no '=': the option's implied key (-machine TYPE, -device DRIVER) */
+};
+
+static void copy_str(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* The next pair of s from *pos; false at the end. Keys are spelled with '-':
+ * QEMU's old '_' spellings (kernel_irqchip) name the same property. */
+static bool next_pair(const char *s, size_t *pos, struct opt_pair *p)
+{
+	char item[512];
+	size_t n = 0, i = *pos;
+	char *eq;
+
+	if (!s[i])
+		return false;
+	for (; s[i]; i++) {
+		if (s[i] == ',' && s[i + 1] == ',')
+			i++;
+		else if (s[i] == ',')
+			break;
+		if (n + 1 < sizeof(item))
+			item[n++] = s[i];
+	}
+	item[n] = '\0';
+	*pos = s[i] ? i + 1 : i;
+	eq = strchr(item, '=');
+	p->bare = !eq;
+	if (eq)
+		*eq = '\0';
+	copy_str(p->key, sizeof(p->key), item);
+	copy_str(p->value, sizeof(p->value), eq ? eq + 1 : "");
+	for (char *k = p->key; *k; k++)
+		if (*k == '_')
+			*k = '-';
+	return true;
+}
+
+static void set_unknown(struct qemu_cmdline *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_unknown(struct qemu_cmdline *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (out->unknown)
+		return; /* the first one is the one to fix first */
+	out->unknown = true;
+	va_start(ap, fmt);
+	vsnprintf(out->unknown_why, sizeof(out->unknown_why), fmt, ap);
+	va_end(ap);
+}
+
+/* -machine / -M: QEMU merges every -machine into one set of options, in
+ * order, so a later key wins over libvirt's own. */
+static void read_machine(const char *spec, struct qemu_cmdline *out)
+{
+	struct opt_pair p;
+	size_t pos = 0;
+
+	if (spec[0] == '{') {
+		set_unknown(out, "<qemu:commandline> passes -machine as JSON, which seoib does not read");
+		return;
+	}
+	for (bool first = true; next_pair(spec, &pos, &p); first = false) {
+		if ((p.bare && first) || strcmp(p.key, "type") == 0)
+			copy_str(out->machine_type, sizeof(out->machine_type), p.bare ? p.key : p.value);
+		else if (strcmp(p.key, "kernel-irqchip") == 0) {
+			if (strcmp(p.value, "on") && strcmp(p.value, "off") && strcmp(p.value, "split")) {
+				set_unknown(out, "<qemu:commandline> sets -machine kernel-irqchip=%s, which seoib does not know",
+					    p.value);
+				continue;
+			}
+			copy_str(out->kernel_irqchip, sizeof(out->kernel_irqchip), p.value);
+			snprintf(out->irqchip_why, sizeof(out->irqchip_why),
+				 "<qemu:commandline> sets -machine kernel-irqchip=%s (it overrides libvirt's own)", p.value);
+		} else if (strcmp(p.key, "accel") == 0)
+			set_unknown(out, "<qemu:commandline> sets -machine accel=%s, which may change the accelerator",
+				    p.value);
+	}
+}
+
+/* QEMU's ioapic realize() accepts only 0x11 and 0x20. */
+static int parse_ioapic_version(const char *value, unsigned *version)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(value, &end, 0);
+	if (errno || end == value || *end || (v != 0x11 && v != 0x20))
+		return -1;
+	*version = (unsigned)v;
+	return 0;
+}
+
+/* -global DRIVER.PROP=VALUE or -global driver=D,property=P,value=V. */
+static void split_global(const char *spec, char *driver, char *property, char *value)
+{
+	struct opt_pair p;
+	size_t pos = 0;
+	const char *dot = strchr(spec, '.'), *eq = strchr(spec, '=');
+
+	driver[0] = property[0] = value[0] = '\0';
+	if (dot && eq && dot < eq && strncmp(spec, "driver=", 7) != 0) {
+		copy_str(driver, 64, spec);
+		driver[dot - spec < 63 ? dot - spec : 63] = '\0';
+		copy_str(property, 64, dot + 1);
+		property[eq - dot - 1 < 63 ? eq - dot - 1 : 63] = '\0';
+		copy_str(value, 64, eq + 1);
+		return;
+	}
+	while (next_pair(spec, &pos, &p)) {
+		if (strcmp(p.key, "driver") == 0)
+			copy_str(driver, 64, p.value);
+		else if (strcmp(p.key, "property") == 0)
+			copy_str(property, 64, p.value);
+		else if (strcmp(p.key, "value") == 0)
+			copy_str(value, 64, p.value);
+	}
+}
+
+static bool is_iommu(const char *driver)
+{
+	return strcmp(driver, "intel-iommu") == 0 || strcmp(driver, "amd-iommu") == 0 ||
+	       strcmp(driver, "x86-iommu") == 0 || strcmp(driver, "AMDVI-PCI") == 0;
+}
+
+static int read_global(const char *spec, struct qemu_cmdline *out, char err[SEOIB_MESSAGE_MAX])
+{
+	char driver[64], property[64], value[64];
+
+	split_global(spec, driver, property, value);
+	for (char *k = property; *k; k++)
+		if (*k == '_')
+			*k = '-';
+	if (strcmp(driver, "ioapic") == 0 && strcmp(property, "version") == 0) {
+		if (parse_ioapic_version(value, &out->ioapic_version) < 0) {
+			snprintf(err, SEOIB_MESSAGE_MAX,
+				 "unsupported I/O APIC version '%s' in <qemu:commandline>; QEMU accepts only 0x11 or 0x20",
+				 value);
+			return -1;
+		}
+		snprintf(out->ioapic_why, sizeof(out->ioapic_why), "<qemu:commandline> sets -global %s", spec);
+	} else if (is_iommu(driver) && strcmp(property, "intremap") == 0 && strcmp(value, "off") != 0)
+		set_unknown(out, "<qemu:commandline> sets -global %s, which seoib does not follow to the IOMMU it changes",
+			    spec);
+	return 0;
+}
+
+/* An IOMMU that remaps interrupts needs the split irqchip (QEMU refuses
+ * intremap=on with kernel-irqchip=on); intremap=auto and off do not. */
+static void judge_iommu(const char *driver, const char *intremap, struct qemu_cmdline *out)
+{
+	if (!is_iommu(driver) || !intremap[0] || strcmp(intremap, "off") == 0 || strcmp(intremap, "auto") == 0)
+		return;
+	if (strcmp(intremap, "on") != 0) {
+		set_unknown(out, "<qemu:commandline> passes -device %s with intremap=%s, which seoib does not know",
+			    driver, intremap);
+		return;
+	}
+	out->split_required = true;
+	snprintf(out->split_why, sizeof(out->split_why),
+		 "<qemu:commandline> adds -device %s with intremap=on, which requires the split irqchip", driver);
+}
+
+static void read_device_json(const char *spec, struct qemu_cmdline *out)
+{
+	_cleanup_json_ json_object *obj = NULL;
+	json_object *driver, *intremap;
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (json_parse_text(spec, strlen(spec), &obj, err) < 0 || !json_object_is_type(obj, json_type_object) ||
+	    !json_object_object_get_ex(obj, "driver", &driver) || !json_object_is_type(driver, json_type_string)) {
+		set_unknown(out, "<qemu:commandline> passes a -device in JSON that seoib cannot read");
+		return;
+	}
+	if (!json_object_object_get_ex(obj, "intremap", &intremap))
+		return;
+	if (json_object_is_type(intremap, json_type_boolean))
+		judge_iommu(json_object_get_string(driver), json_object_get_boolean(intremap) ? "on" : "off", out);
+	else
+		judge_iommu(json_object_get_string(driver), json_object_get_string(intremap), out);
+}
+
+static void read_device(const char *spec, struct qemu_cmdline *out)
+{
+	char driver[64] = "", intremap[64] = "";
+	struct opt_pair p;
+	size_t pos = 0;
+
+	if (spec[0] == '{') {
+		read_device_json(spec, out);
+		return;
+	}
+	for (bool first = true; next_pair(spec, &pos, &p); first = false) {
+		if ((p.bare && first) || strcmp(p.key, "driver") == 0)
+			copy_str(driver, sizeof(driver), p.bare ? p.key : p.value);
+		else if (strcmp(p.key, "intremap") == 0)
+			copy_str(intremap, sizeof(intremap), p.value);
+	}
+	judge_iommu(driver, intremap, out);
+}
+
+/* "-name", "--name" and "-name=value" (QEMU takes "--" for "-"; the "="
+ * form it refuses, so reading it as applied can only make seoib stricter). */
+static const char *option_name(const char *arg, char *name, size_t size, const char **inline_value)
+{
+	const char *eq;
+
+	*inline_value = NULL;
+	if (arg[0] != '-' || !arg[1])
+		return NULL;
+	arg += arg[1] == '-' ? 2 : 1;
+	eq = strchr(arg, '=');
+	copy_str(name, size, arg);
+	if (eq && (size_t)(eq - arg) < size) {
+		name[eq - arg] = '\0';
+		*inline_value = eq + 1;
+	}
+	return name;
+}
+
+/* Options whose argument this reader needs; -accel is not among them: a
+ * second -accel after libvirt's own is only a fallback QEMU never uses. */
+static int read_option(const char *name, const char *value, struct qemu_cmdline *out,
+		       char err[SEOIB_MESSAGE_MAX])
+{
+	if (strcmp(name, "machine") == 0 || strcmp(name, "M") == 0)
+		read_machine(value, out);
+	else if (strcmp(name, "global") == 0)
+		return read_global(value, out, err);
+	else if (strcmp(name, "device") == 0)
+		read_device(value, out);
+	else if (strcmp(name, "set") == 0 || strcmp(name, "readconfig") == 0)
+		set_unknown(out, "<qemu:commandline> passes -%s, whose effect on the irqchip and I/O APIC seoib does not read",
+			    name);
+	return 0;
+}
+
+static bool takes_value(const char *name)
+{
+	static const char *const names[] = {"machine", "M", "global", "device", "set", "readconfig"};
+
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
+}
+
+int qemu_cmdline_read(const char *const *argv, int argc, struct qemu_cmdline *out, char err[SEOIB_MESSAGE_MAX])
+{
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < argc; i++) {
+		const char *inline_value, *value;
+		char name[64];
+
+		if (!argv[i] || !option_name(argv[i], name, sizeof(name), &inline_value) || !takes_value(name))
+			continue;
+		value = inline_value;
+		if (!value) {
+			if (i + 1 >= argc || !argv[i + 1]) {
+				set_unknown(out, "<qemu:commandline> ends with -%s and no argument", name);
+				continue;
+			}
+			value = argv[++i];
+		}
+		if (read_option(name, value, out, err) < 0)
+			return -1;
+	}
+	return 0;
+}
