@@ -11,19 +11,11 @@
 #include "seoib/cleanup.h"
 #include "seoib/fileio.h"
 
-int read_file_bounded(const char *path, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX])
+int read_fd_bounded(int fd, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ char *buf = malloc(max + 1);
 	size_t used = 0;
-	bool is_stdin = strcmp(path, "-") == 0;
 
-	fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot open: %s", strerror(errno));
-		return -1;
-	}
-	buf = malloc(max + 1);
 	if (!buf) {
 		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory reading at most %zu bytes", max);
 		return -1;
@@ -49,6 +41,88 @@ int read_file_bounded(const char *path, size_t max, char **out, size_t *len, cha
 	buf[used] = '\0';
 	*len = used;
 	*out = steal_ptr(buf);
+	return 0;
+}
+
+int read_file_bounded(const char *path, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_close_ int fd = -1;
+
+	fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (read_fd_bounded(fd, max, out, len, err) < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int open_regular_file(int dirfd, const char *path, int flags, struct stat *st, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_close_ int fd = -1;
+	struct stat ignored;
+
+	if (!st)
+		st = &ignored;
+	/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	 * writer; the file type is known only once it is open. */
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
+	if (fd < 0) {
+		int saved = errno; /* callers tell ENOENT apart */
+
+		if (errno == ELOOP && (flags & O_NOFOLLOW))
+			snprintf(err, SEOIB_MESSAGE_MAX, "is a symbolic link, which is not followed here; "
+				 "replace it with a regular file");
+		else
+			snprintf(err, SEOIB_MESSAGE_MAX, "cannot be opened: %s", strerror(errno));
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, st) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot be inspected: %s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "is not a regular file (%s); point to a regular file",
+			 S_ISDIR(st->st_mode) ? "a directory" : S_ISFIFO(st->st_mode) ? "a FIFO"
+				: S_ISCHR(st->st_mode) ? "a character device" : S_ISSOCK(st->st_mode) ? "a socket"
+				: "a special file");
+		errno = EINVAL; /* never a stale ENOENT: callers read "no file" from it */
+		return -1;
+	}
+	/* Regular files never block; reads then follow the usual rules. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot be set up for reading: %s", strerror(errno));
+		return -1;
+	}
+	return steal_fd(fd);
+}
+
+int read_regular_file_bounded(int dirfd, const char *path, int flags, size_t max, char **out, size_t *len,
+			      char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (dirfd == AT_FDCWD && strcmp(path, "-") == 0)
+		return read_file_bounded(path, max, out, len, err);
+	fd = open_regular_file(dirfd, path, flags, &st, err);
+	if (fd < 0)
+		return -1;
+	/* Refuse before allocating: the size bound is the point. */
+	if ((unsigned long long)st.st_size > max) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "is %lld bytes, larger than the %zu it may be", (long long)st.st_size,
+			 max);
+		errno = EFBIG;
+		return -1;
+	}
+	if (read_fd_bounded(fd, max, out, len, err) < 0) {
+		errno = EIO;
+		return -1;
+	}
 	return 0;
 }
 

@@ -4,12 +4,31 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "seoib/kvm_probe.h"
 
 /* Read a whole file ("-" = stdin) of at most max bytes, NUL-terminated. */
 int read_file_bounded(const char *path, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX]);
+
+/* Read what fd has, at most max bytes, NUL-terminated into *out (caller
+ * frees), length in *len. Returns 0, or -1 with a sentence fragment in err
+ * ("is larger than ...", "cannot read: ..."), to follow the file's name. */
+int read_fd_bounded(int fd, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX]);
+
+/* Open path (relative to dirfd, or AT_FDCWD) read-only if, and only if, it
+ * is a regular file: a FIFO, device, socket or directory is refused without
+ * ever blocking (opened O_NONBLOCK, then fstat). flags may add O_NOFOLLOW
+ * (a symbolic link is then refused). Fills *st when st is not NULL.
+ * Returns the fd, or -1 with a sentence fragment in err and errno set
+ * (ENOENT: there is no such file). */
+int open_regular_file(int dirfd, const char *path, int flags, struct stat *st, char err[SEOIB_MESSAGE_MAX]);
+
+/* open_regular_file() then read_fd_bounded(); a file larger than max is
+ * refused by its size before any read. "-" with AT_FDCWD is stdin. */
+int read_regular_file_bounded(int dirfd, const char *path, int flags, size_t max, char **out, size_t *len,
+			      char err[SEOIB_MESSAGE_MAX]);
 
 /* Write all of data to fd, retrying short writes and EINTR; -1 with errno. */
 int write_all(int fd, const char *data, size_t len);
