@@ -79,12 +79,11 @@ static int load_record(struct status_report *s, json_object **file_json)
 
 static void judge_record(struct status_report *s)
 {
-	s->age_s = host_record_age(s->record, (int64_t)time(NULL));
-	s->stale = s->max_age_s > 0 && s->age_s > (int64_t)s->max_age_s;
+	char why[SEOIB_MESSAGE_MAX];
+
+	s->stale = !host_record_age_check(s->record, (int64_t)time(NULL), s->max_age_s, &s->age_s, why);
 	if (s->stale)
-		snprintf(s->error, sizeof(s->error),
-			 "the host record %s is %lld s old, older than max-record-age (%u s); run 'seoibctl reprobe'",
-			 s->path, (long long)s->age_s, s->max_age_s);
+		snprintf(s->error, sizeof(s->error), "the host record %s %s; run 'seoibctl reprobe'", s->path, why);
 	else if (s->record->status != PROBE_OK)
 		snprintf(s->error, sizeof(s->error), "the host record says %s: %s",
 			 probe_status_to_string(s->record->status), s->record->message);

@@ -41,9 +41,18 @@ jq -e '.exit == 0 and .daemon == "unknown" and .age_s >= 0 and .stale == false
 write_config max-record-age=60
 jq '.probe.time_unix -= 3600' "$RECORD" >"$WORK/old.json" && mv "$WORK/old.json" "$RECORD"
 expect_exit 3
-grep -q 'older than max-record-age (60 s)' "$WORK/err" || fail "stale record: $(cat "$WORK/err")"
+grep -q 'is 36[0-9][0-9] s old, older than max-record-age = 60 s' "$WORK/err" || fail "stale record: $(cat "$WORK/err")"
 expect_exit 3 --json
 jq -e '.stale == true' "$WORK/out" >/dev/null || fail "--json stale: $(cat "$WORK/out")"
+
+# Dated ten years ahead: a negative age is not a fresh one (it bypassed
+# max-record-age); ahead by less than the clock skew allowed (300 s) is fine.
+jq '.probe.time_unix += 3600 + 315359987' "$RECORD" >"$WORK/future.json" && mv "$WORK/future.json" "$RECORD"
+expect_exit 3
+grep -q 'is dated 3153599[0-9][0-9] s in the future, more than the 300 s of clock skew allowed' "$WORK/err" ||
+	fail "future record: $(cat "$WORK/err")"
+jq ".probe.time_unix = $(date +%s) + 200" "$RECORD" >"$WORK/ahead.json" && mv "$WORK/ahead.json" "$RECORD"
+expect_exit 0
 
 # A record saying KVM is unavailable is a valid record, but not "ok".
 write_config
