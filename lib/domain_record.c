@@ -1,6 +1,6 @@
 /* Per-domain records of the qemu hook (see seoib/domain_record.h). */
 #include <errno.h>
-#include <libgen.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,7 +14,7 @@
 
 #define DOMAIN_RECORD_MAX_BYTES (64 * 1024)
 
-static int record_path(const char *dir, const char *uuid, char *path, size_t size, char err[SEOIB_MESSAGE_MAX])
+static int record_name(const char *uuid, char *name, size_t size, char err[SEOIB_MESSAGE_MAX])
 {
 	/* The UUID comes from the domain XML: never let it name another file. */
 	if (!gate_uuid_is_valid(uuid)) {
@@ -22,34 +22,103 @@ static int record_path(const char *dir, const char *uuid, char *path, size_t siz
 			 uuid);
 		return -1;
 	}
-	snprintf(path, size, "%s/%s.json", dir, uuid);
+	snprintf(name, size, "%s.json", uuid);
 	return 0;
 }
 
-static int make_dir(const char *dir, char err[SEOIB_MESSAGE_MAX])
+/* One step of the walk: open name under parent as a directory, never
+ * through a symbolic link; create it (0755) when asked and missing. */
+static int open_dir_step(int parent, const char *name, const char *path, bool create, char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_free_ char *parent = strdup(dir);
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
 
-	if (!parent) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory");
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
+			snprintf(err, SEOIB_MESSAGE_MAX, "cannot create %s: %s; check that /run is writable by root",
+				 path, strerror(errno));
+			return -1;
+		}
+		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "%s does not exist", path);
+		errno = ENOENT;
 		return -1;
 	}
-	/* Both levels: /run/seoib may not exist yet when seoibd has never run. */
-	if ((mkdir(dirname(parent), 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0755) < 0 && errno != EEXIST)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot create %s: %s; check that /run is writable by root", dir,
-			 strerror(errno));
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "refusing to use %s: it is %s owned by uid %u, not a directory; "
+			 "another user may have planted it, remove it and check who can write to its parent",
+			 path, S_ISLNK(st.st_mode) ? "a symbolic link" : "a file", (unsigned)st.st_uid);
+		errno = ENOTDIR;
 		return -1;
 	}
-	return 0;
+	snprintf(err, SEOIB_MESSAGE_MAX, "cannot open %s: %s", path, strerror(errno));
+	return -1;
+}
+
+/* Open dir (absolute) for the hook's records, one component at a time from
+ * "/" with O_NOFOLLOW, so that no symbolic link on the path is followed and
+ * nothing can be swapped in between the check and the use: every later
+ * access is relative to the returned fd. /run/seoib belongs to the daemon's
+ * less privileged user, who could otherwise point "domains" anywhere, and
+ * the hook runs as root. The last directory must be ours (the effective
+ * user: root under libvirt) and writable by no one else, because what it
+ * holds decides starts (arrival_accepted in cli/cmd_hook.c); the ones above
+ * need only be directories, their ownership changes nothing once the fd is
+ * held. Returns the fd, or -1 with a sentence in err (errno ENOENT when a
+ * directory is missing and create is false). */
+static int open_domain_dir(const char *dir, bool create, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ char *copy = strdup(dir);
+	_cleanup_close_ int fd = -1;
+	char path[4096] = "";
+	char *save = NULL;
+	struct stat st;
+
+	if (!copy || dir[0] != '/') {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot use %s for domain records: %s", dir,
+			 copy ? "not an absolute path" : "out of memory");
+		return -1;
+	}
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (char *name = strtok_r(copy, "/", &save); fd >= 0 && name; name = strtok_r(NULL, "/", &save)) {
+		int next;
+
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", name);
+		next = open_dir_step(fd, name, path, create, err);
+		if (next < 0)
+			return -1;
+		close(fd);
+		fd = next;
+	}
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot open %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "refusing to use %s: it belongs to uid %u with mode %04o, but must "
+			 "belong to uid %u and be writable by no one else; remove it, seoib recreates it",
+			 dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (unsigned)geteuid());
+		errno = EPERM;
+		return -1;
+	}
+	return steal_fd(fd);
 }
 
 int domain_record_write(const char *dir, const struct domain_record *rec, char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_json_ json_object *o = json_object_new_object();
-	char path[4096], when[32];
+	_cleanup_close_ int dfd = -1;
+	char name[80], when[32], inner[SEOIB_MESSAGE_MAX];
 	const char *text;
 
-	if (record_path(dir, rec->uuid, path, sizeof(path), err) < 0 || make_dir(dir, err) < 0)
+	if (record_name(rec->uuid, name, sizeof(name), err) < 0)
+		return -1;
+	dfd = open_domain_dir(dir, true, err);
+	if (dfd < 0)
 		return -1;
 	format_utc(rec->time, when, sizeof(when));
 	json_add(o, "schema", json_object_new_string(DOMAIN_RECORD_SCHEMA));
@@ -61,7 +130,11 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 	json_add(o, "time", json_object_new_string(when));
 	json_add(o, "time_unix", json_object_new_int64(rec->time));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	return write_file_atomic(path, text, strlen(text), 0644, err);
+	if (write_file_atomic_at(dfd, name, text, strlen(text), 0644, inner) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "in %s: %s", dir, inner);
+		return -1;
+	}
+	return 0;
 }
 
 static int domain_record_from_json(json_object *o, struct domain_record *rec, char err[SEOIB_MESSAGE_MAX])
@@ -93,17 +166,24 @@ int domain_record_read(const char *dir, const char *uuid, struct domain_record *
 {
 	_cleanup_free_ char *text = NULL;
 	_cleanup_json_ json_object *o = NULL;
-	char path[4096], inner[SEOIB_MESSAGE_MAX];
+	_cleanup_close_ int dfd = -1;
+	char name[80], inner[SEOIB_MESSAGE_MAX];
 	size_t len;
 
 	memset(rec, 0, sizeof(*rec));
-	if (record_path(dir, uuid, path, sizeof(path), err) < 0)
+	if (record_name(uuid, name, sizeof(name), err) < 0)
 		return -1;
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		return 1;
-	if (read_file_bounded(path, DOMAIN_RECORD_MAX_BYTES, &text, &len, inner) < 0 ||
-	    json_parse_text(text, len, &o, inner) < 0 || domain_record_from_json(o, rec, inner) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "%s: %s", path, inner);
+	dfd = open_domain_dir(dir, false, err);
+	if (dfd < 0)
+		return errno == ENOENT ? 1 : -1;
+	if (read_regular_file_bounded(dfd, name, O_NOFOLLOW, DOMAIN_RECORD_MAX_BYTES, &text, &len, inner) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(err, SEOIB_MESSAGE_MAX, "%s/%s %s", dir, name, inner);
+		return -1;
+	}
+	if (json_parse_text(text, len, &o, inner) < 0 || domain_record_from_json(o, rec, inner) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "%s/%s: %s", dir, name, inner);
 		return -1;
 	}
 	return 0;
@@ -111,12 +191,16 @@ int domain_record_read(const char *dir, const char *uuid, struct domain_record *
 
 int domain_record_forget(const char *dir, const char *uuid, char err[SEOIB_MESSAGE_MAX])
 {
-	char path[4096];
+	_cleanup_close_ int dfd = -1;
+	char name[80];
 
-	if (record_path(dir, uuid, path, sizeof(path), err) < 0)
+	if (record_name(uuid, name, sizeof(name), err) < 0)
 		return -1;
-	if (unlink(path) < 0 && errno != ENOENT) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot remove %s: %s", path, strerror(errno));
+	dfd = open_domain_dir(dir, false, err);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot remove %s/%s: %s", dir, name, strerror(errno));
 		return -1;
 	}
 	return 0;

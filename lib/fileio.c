@@ -1,10 +1,12 @@
 /* Bounded whole-file reads and atomic writes. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -179,6 +181,54 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 	}
 	if (fsync_parent(path) < 0) {
 		snprintf(err, SEOIB_MESSAGE_MAX, "wrote %s but cannot sync its directory: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+			 char err[SEOIB_MESSAGE_MAX])
+{
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	_cleanup_close_ int fd = -1;
+	char tmp[NAME_MAX + 1];
+
+	/* mkostemp() has no *at() form: the same, by hand, relative to dirfd.
+	 * O_EXCL|O_NOFOLLOW: never opens something already there. */
+	for (int attempt = 0; fd < 0 && attempt < 100; attempt++) {
+		unsigned char r[8];
+
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+			snprintf(err, SEOIB_MESSAGE_MAX, "cannot name a temporary file beside %s: %s", name,
+				 strerror(errno));
+			return -1;
+		}
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%c%c%c%c%c%c%c%c", name, letters[r[0] % 36],
+				     letters[r[1] % 36], letters[r[2] % 36], letters[r[3] % 36], letters[r[4] % 36],
+				     letters[r[5] % 36], letters[r[6] % 36], letters[r[7] % 36]) >= sizeof(tmp)) {
+			snprintf(err, SEOIB_MESSAGE_MAX, "cannot write %s: the name is too long", name);
+			return -1;
+		}
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST) {
+			snprintf(err, SEOIB_MESSAGE_MAX, "cannot create a temporary file beside %s: %s", name,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	if (fd < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot create a temporary file beside %s: every name tried exists",
+			 name);
+		return -1;
+	}
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0 ||
+	    renameat(dirfd, tmp, dirfd, name) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot write %s: %s", name, strerror(errno));
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	if (fsync(dirfd) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "wrote %s but cannot sync its directory: %s", name, strerror(errno));
 		return -1;
 	}
 	return 0;

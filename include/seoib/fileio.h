@@ -36,3 +36,9 @@ int write_all(int fd, const char *data, size_t len);
 /* Write atomically: temp file in the same directory, fsync, rename, fsync
  * the directory. Returns 0, or -1 with a sentence in err. */
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, char err[SEOIB_MESSAGE_MAX]);
+
+/* write_file_atomic() relative to an open directory: name is one path
+ * component, and neither the temporary file nor anything else is reached
+ * through a symbolic link. Returns 0, or -1 with a sentence in err. */
+int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+			 char err[SEOIB_MESSAGE_MAX]);
