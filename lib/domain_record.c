@@ -26,88 +26,6 @@ static int record_name(const char *uuid, char *name, size_t size, char err[SEOIB
 	return 0;
 }
 
-/* One step of the walk: open name under parent as a directory, never
- * through a symbolic link; create it (0755) when asked and missing. */
-static int open_dir_step(int parent, const char *name, const char *path, bool create, char err[SEOIB_MESSAGE_MAX])
-{
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-
-	if (fd < 0 && errno == ENOENT && create) {
-		if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "cannot create %s: %s; check that /run is writable by root",
-				 path, strerror(errno));
-			return -1;
-		}
-		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	}
-	if (fd >= 0)
-		return fd;
-	if (errno == ENOENT) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "%s does not exist", path);
-		errno = ENOENT;
-		return -1;
-	}
-	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "refusing to use %s: it is %s owned by uid %u, not a directory; "
-			 "another user may have planted it, remove it and check who can write to its parent",
-			 path, S_ISLNK(st.st_mode) ? "a symbolic link" : "a file", (unsigned)st.st_uid);
-		errno = ENOTDIR;
-		return -1;
-	}
-	snprintf(err, SEOIB_MESSAGE_MAX, "cannot open %s: %s", path, strerror(errno));
-	return -1;
-}
-
-/* Open dir (absolute) for the hook's records, one component at a time from
- * "/" with O_NOFOLLOW, so that no symbolic link on the path is followed and
- * nothing can be swapped in between the check and the use: every later
- * access is relative to the returned fd. /run/seoib belongs to the daemon's
- * less privileged user, who could otherwise point "domains" anywhere, and
- * the hook runs as root. The last directory must be ours (the effective
- * user: root under libvirt) and writable by no one else, because what it
- * holds decides starts (arrival_accepted in cli/cmd_hook.c); the ones above
- * need only be directories, their ownership changes nothing once the fd is
- * held. Returns the fd, or -1 with a sentence in err (errno ENOENT when a
- * directory is missing and create is false). */
-static int open_domain_dir(const char *dir, bool create, char err[SEOIB_MESSAGE_MAX])
-{
-	_cleanup_free_ char *copy = strdup(dir);
-	_cleanup_close_ int fd = -1;
-	char path[4096] = "";
-	char *save = NULL;
-	struct stat st;
-
-	if (!copy || dir[0] != '/') {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot use %s for domain records: %s", dir,
-			 copy ? "not an absolute path" : "out of memory");
-		return -1;
-	}
-	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	for (char *name = strtok_r(copy, "/", &save); fd >= 0 && name; name = strtok_r(NULL, "/", &save)) {
-		int next;
-
-		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", name);
-		next = open_dir_step(fd, name, path, create, err);
-		if (next < 0)
-			return -1;
-		close(fd);
-		fd = next;
-	}
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot open %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "refusing to use %s: it belongs to uid %u with mode %04o, but must "
-			 "belong to uid %u and be writable by no one else; remove it, seoib recreates it",
-			 dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (unsigned)geteuid());
-		errno = EPERM;
-		return -1;
-	}
-	return steal_fd(fd);
-}
-
 int domain_record_write(const char *dir, const struct domain_record *rec, char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_json_ json_object *o = json_object_new_object();
@@ -117,7 +35,7 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 
 	if (record_name(rec->uuid, name, sizeof(name), err) < 0)
 		return -1;
-	dfd = open_domain_dir(dir, true, err);
+	dfd = open_dir_nofollow(dir, DIR_CREATE, err);
 	if (dfd < 0)
 		return -1;
 	format_utc(rec->time, when, sizeof(when));
@@ -173,7 +91,7 @@ int domain_record_read(const char *dir, const char *uuid, struct domain_record *
 	memset(rec, 0, sizeof(*rec));
 	if (record_name(uuid, name, sizeof(name), err) < 0)
 		return -1;
-	dfd = open_domain_dir(dir, false, err);
+	dfd = open_dir_nofollow(dir, 0, err);
 	if (dfd < 0)
 		return errno == ENOENT ? 1 : -1;
 	if (read_regular_file_bounded(dfd, name, O_NOFOLLOW, DOMAIN_RECORD_MAX_BYTES, &text, &len, inner) < 0) {
@@ -196,7 +114,7 @@ int domain_record_forget(const char *dir, const char *uuid, char err[SEOIB_MESSA
 
 	if (record_name(uuid, name, sizeof(name), err) < 0)
 		return -1;
-	dfd = open_domain_dir(dir, false, err);
+	dfd = open_dir_nofollow(dir, 0, err);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {

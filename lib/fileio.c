@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,4 +233,95 @@ int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t l
 		return -1;
 	}
 	return 0;
+}
+
+/* One step of the walk: open name under parent as a directory, never
+ * through a symbolic link; create it (0755) when asked and missing. */
+static int open_dir_step(int parent, const char *name, const char *path, bool create, char err[SEOIB_MESSAGE_MAX])
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
+			snprintf(err, SEOIB_MESSAGE_MAX, "cannot create %s: %s; check that /run is writable by root",
+				 path, strerror(errno));
+			return -1;
+		}
+		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "%s does not exist", path);
+		errno = ENOENT;
+		return -1;
+	}
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "refusing to use %s: it is %s owned by uid %u, not a directory; "
+			 "another user may have planted it, remove it and check who can write to its parent",
+			 path, S_ISLNK(st.st_mode) ? "a symbolic link" : "a file", (unsigned)st.st_uid);
+		errno = ENOTDIR;
+		return -1;
+	}
+	snprintf(err, SEOIB_MESSAGE_MAX, "cannot open %s: %s", path, strerror(errno));
+	return -1;
+}
+
+/* A directory that only the effective user (or root) can change: owned by
+ * one of them, and not writable by group or others unless sticky (/tmp). */
+static bool dir_is_trusted(const struct stat *st)
+{
+	return (st->st_uid == geteuid() || st->st_uid == 0) &&
+	       (!(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX));
+}
+
+static int refuse_dir(const char *path, const struct stat *st, const char *rule, char err[SEOIB_MESSAGE_MAX])
+{
+	snprintf(err, SEOIB_MESSAGE_MAX, "refusing to use %s: it belongs to uid %u with mode %04o, but %s; "
+		 "another user could change what is in it: fix its owner and mode, or remove it",
+		 path, (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777), rule);
+	errno = EPERM;
+	return -1;
+}
+
+int open_dir_nofollow(const char *dir, int flags, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ char *copy = strdup(dir);
+	_cleanup_close_ int fd = -1;
+	char path[PATH_MAX] = "", rule[128];
+	char *save = NULL;
+	struct stat st;
+
+	if (!copy || dir[0] != '/' || strlen(dir) >= sizeof(path)) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot use %s as a directory: %s", dir,
+			 copy ? "not an absolute path shorter than PATH_MAX" : "out of memory");
+		errno = EINVAL;
+		return -1;
+	}
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (char *name = strtok_r(copy, "/", &save); fd >= 0 && name; name = strtok_r(NULL, "/", &save)) {
+		int next;
+
+		if ((flags & DIR_TRUSTED_PATH) && fstat(fd, &st) == 0 && !dir_is_trusted(&st))
+			return refuse_dir(path[0] ? path : "/", &st,
+					  "every directory above must belong to root or to this user "
+					  "and be writable by no one else", err);
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", name);
+		next = open_dir_step(fd, name, path, flags & DIR_CREATE, err);
+		if (next < 0)
+			return -1;
+		close(fd);
+		fd = next;
+	}
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot open %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		snprintf(rule, sizeof(rule), "must belong to uid %u and be writable by no one else",
+			 (unsigned)geteuid());
+		return refuse_dir(dir, &st, rule, err);
+	}
+	return steal_fd(fd);
 }
