@@ -20,6 +20,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/config.h"
 #include "seoib/domain_record.h"
+#include "seoib/escape.h"
 #include "seoib/exit_codes.h"
 #include "seoib/fileio.h"
 #include "seoib/gate.h"
@@ -96,13 +97,20 @@ static void hook_log(const struct hook_call *call, const struct gate_outcome *ou
 	const char *uuid = call->have_facts ? call->facts.uuid : "";
 	int priority = out->verdict == GATE_ALLOW ? LOG_INFO
 		     : gate_verdict_allows(out->verdict) ? LOG_WARNING : LOG_ERR;
+	/* The journal gets the same escaping as stderr (seoib/escape.h). */
+	char e_op[64], e_sub[64], e_reason[TEXT_ESCAPE_ROOM(sizeof(out->reason))],
+		e_name[TEXT_ESCAPE_ROOM(sizeof(call->facts.name))],
+		e_fix[TEXT_ESCAPE_ROOM(sizeof(out->remediation))];
 
 	/* Silently does nothing without a journal socket (containers, CI). */
-	sd_journal_send("MESSAGE=seoib %s %s: %s: %s", call->operation, call->sub_operation,
-			gate_verdict_to_string(out->verdict), out->reason, "PRIORITY=%i", priority,
-			"SYSLOG_IDENTIFIER=seoib-hook", "DOMAIN=%s", name, "UUID=%s", uuid, "OPERATION=%s",
+	sd_journal_send("MESSAGE=seoib %s %s: %s: %s", text_escape_str(call->operation, e_op, sizeof(e_op)),
+			text_escape_str(call->sub_operation, e_sub, sizeof(e_sub)),
+			gate_verdict_to_string(out->verdict), text_escape_str(out->reason, e_reason, sizeof(e_reason)),
+			"PRIORITY=%i", priority, "SYSLOG_IDENTIFIER=seoib-hook", "DOMAIN=%s",
+			text_escape_str(name, e_name, sizeof(e_name)), "UUID=%s", uuid, "OPERATION=%s",
 			gate_op_to_string(call->op), "STATE=%s", state, "VERDICT=%s",
-			gate_verdict_to_string(out->verdict), "REMEDIATION=%s", out->remediation, NULL);
+			gate_verdict_to_string(out->verdict), "REMEDIATION=%s",
+			text_escape_str(out->remediation, e_fix, sizeof(e_fix)), NULL);
 
 	/* stderr is what libvirt puts into the user's error: one line. */
 	switch (out->verdict) {
