@@ -1,5 +1,6 @@
 /* seoibctl status: what the daemon last published, how old it is, and
  * whether the daemon is running. Reads the record file: no daemon needed. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <unistd.h>
 #include <string.h>
@@ -65,7 +66,8 @@ static int load_record(struct status_report *s, json_object **file_json)
 			 "no host record at %s: seoibd has not published one; start it with 'systemctl start seoibd'", s->path);
 		return SEOIB_EXIT_UNKNOWN;
 	}
-	if (read_file_bounded(s->path, RECORD_FILE_MAX, &text, &len, why) < 0 ||
+	/* Regular files only: a FIFO put there must not hang status. */
+	if (read_regular_file_bounded(AT_FDCWD, s->path, 0, RECORD_FILE_MAX, &text, &len, why) < 0 ||
 	    json_parse_text(text, len, file_json, why) < 0)
 		return malformed(s, why);
 	if (!json_object_is_type(*file_json, json_type_object))

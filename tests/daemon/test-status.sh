@@ -54,6 +54,15 @@ grep -q 'is dated 3153599[0-9][0-9] s in the future, more than the 300 s of cloc
 jq ".probe.time_unix = $(date +%s) + 200" "$RECORD" >"$WORK/ahead.json" && mv "$WORK/ahead.json" "$RECORD"
 expect_exit 0
 
+# A FIFO where the record should be: malformed at once, never waited on.
+rm -f "$RECORD"
+mkfifo "$RECORD"
+status=0
+timeout 10 "$SEOIBCTL" status --config "$CONFIG" >"$WORK/out" 2>"$WORK/err" || status=$?
+[ "$status" = 2 ] || fail "status on a FIFO record exited $status, not 2: $(cat "$WORK/err")"
+grep -q "is not a regular file (a FIFO)" "$WORK/err" || fail "FIFO record: $(cat "$WORK/err")"
+rm -f "$RECORD"
+
 # A record saying KVM is unavailable is a valid record, but not "ok".
 write_config
 rm -f "$RECORD"
