@@ -87,4 +87,14 @@ hook "$T/linux.xml" vm1 prepare begin -
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$ms" -lt 5000 ] || lv_fail "the hook waited $ms ms on a FIFO host record"
 lv_expect_contains "$err" "/run/seoib/host.json: is not a regular file (a FIFO)" "FIFO host record"
+
+# 6. The configuration as a FIFO: the hook answers at once (on-error's
+# default, allow, with the sentence), not after its 10 s alarm.
+mkfifo "$T/fifo.conf"
+start=$(date +%s%N)
+rc=0
+timeout 30 "$SEOIBCTL" hook --config "$T/fifo.conf" vm1 prepare begin - <"$T/linux.xml" >"$T/out" 2>"$T/err" || rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$ms" -lt 5000 ] || lv_fail "the hook waited $ms ms on a FIFO configuration"
+lv_expect_contains "$(cat "$T/err")" "configuration file $T/fifo.conf is not a regular file (a FIFO)" "FIFO configuration"
 echo "PASS"
