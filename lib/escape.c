@@ -113,32 +113,30 @@ static ssize_t escape_stream_write(void *cookie, const char *buf, size_t size)
 	return (ssize_t)size;
 }
 
-static FILE *escape_stream_open(int fd, int mode)
+/* st lives as long as the process: the stream is never closed, only
+ * flushed at exit. */
+static FILE *escape_stream_open(struct escape_stream *st, int fd, int mode)
 {
 	static const cookie_io_functions_t io = {.write = escape_stream_write};
-	struct escape_stream *st = calloc(1, sizeof(*st));
 	FILE *f;
 
-	if (!st)
-		return NULL;
-	st->fd = fd;
+	*st = (struct escape_stream){.fd = fd};
 	f = fopencookie(st, "w", io);
-	if (!f) {
-		free(st);
+	if (!f)
 		return NULL;
-	}
 	setvbuf(f, NULL, mode, mode == _IONBF ? 0 : BUFSIZ);
 	return f;
 }
 
 int text_escape_std_streams(void)
 {
+	static struct escape_stream out_state, err_state;
 	FILE *out, *err;
 
 	fflush(stdout);
 	fflush(stderr);
-	out = escape_stream_open(STDOUT_FILENO, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF);
-	err = escape_stream_open(STDERR_FILENO, _IONBF);
+	out = escape_stream_open(&out_state, STDOUT_FILENO, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF);
+	err = escape_stream_open(&err_state, STDERR_FILENO, _IONBF);
 	if (!out || !err) {
 		int saved = errno;
 

@@ -182,7 +182,7 @@ static void test_pairs_checked(void **state)
 static void test_special_files_refused(void **state)
 {
 	struct seoib_config cfg;
-	char err[SEOIB_MESSAGE_MAX], fifo[] = "/tmp/seoib-config-fifo.XXXXXX";
+	char err[SEOIB_MESSAGE_MAX], fifo[64] = "/tmp/seoib-config-fifo.XXXXXX";
 
 	assert_int_equal(seoib_config_load("/dev/zero", &cfg, err), -1);
 	assert_string_equal(err, "configuration file /dev/zero is not a regular file (a character device); "
