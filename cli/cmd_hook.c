@@ -165,7 +165,9 @@ static bool arrival_accepted(const struct hook_call *call, struct gate_outcome *
 		return false;
 	if (strcmp(rec.operation, "migrate") != 0 && strcmp(rec.operation, "restore") != 0)
 		return false;
-	if (time(NULL) - rec.time > HOOK_ARRIVAL_VALID_S)
+	/* time_unix >= 0 (domain_record_read): no overflow. A record dated in
+	 * the future (the clock went back) proves nothing either. */
+	if (time(NULL) - rec.time > HOOK_ARRIVAL_VALID_S || time(NULL) < rec.time)
 		return false;
 	memset(out, 0, sizeof(*out));
 	out->verdict = GATE_ALLOW;

@@ -72,6 +72,8 @@ static int domain_record_from_json(json_object *o, struct domain_record *rec, ch
 	    json_read_string(&r, o, "verdict", rec->verdict, sizeof(rec->verdict)) < 0 ||
 	    json_read_int64(&r, o, "time_unix", &rec->time) < 0)
 		return -1;
+	if (rec->time < 0) /* also keeps now - time from overflowing */
+		return json_reader_fail(&r, "time_unix", "is before 1970");
 	s = state_from_string(state);
 	if (s < 0)
 		return json_reader_fail(&r, "state", "is not a known state");

@@ -77,6 +77,15 @@ hook "$T/linux.xml" vm1 prepare begin -
 jq -e '.operation == "prepare"' /run/seoib/domains/$UUID.json >/dev/null || lv_fail "no domain record written"
 hook "$T/linux.xml" vm1 stopped end -
 [ ! -e /run/seoib/domains/$UUID.json ] || lv_fail "stopped end did not forget the domain"
+# An arrival record that lies about time (dated ahead, or INT64_MIN, whose
+# age overflowed) never skips the start decision.
+for when in $(( $(date +%s) + 3600 )) -9223372036854775808; do
+	printf '{"schema":"seoib.domain/1","name":"win11","uuid":"%s","state":"quirked","operation":"migrate","verdict":"allow","time":"x","time_unix":%s}' \
+		"$UUID" "$when" >/run/seoib/domains/$UUID.json
+	hook "$T/win11.xml" win11 prepare begin -
+	[ "$rc" = 1 ] || lv_fail "an arrival record dated $when let an at-risk guest start: exit $rc ($err)"
+done
+rm -f /run/seoib/domains/$UUID.json
 
 # 5. The host record as a FIFO nobody holds open: the hook must not wait
 # for its 10 s alarm, and says what is wrong.
