@@ -120,12 +120,11 @@ static void load_dest_record(struct check_run *run)
 		snprintf(run->record_problem, sizeof(run->record_problem), "no record of %s: %s", run->args.dest, err);
 		return;
 	}
-	run->record_age_s = host_record_age(&run->dest_record, time(NULL));
-	if (run->cfg.max_record_age_s && run->record_age_s > (int64_t)run->cfg.max_record_age_s) {
+	if (!host_record_age_check(&run->dest_record, time(NULL), run->cfg.max_record_age_s, &run->record_age_s,
+				   err)) {
 		run->have_record = false;
 		snprintf(run->record_problem, sizeof(run->record_problem),
-			 "the record of %s is %lld s old, older than max-record-age = %u s; run 'seoibctl reprobe' on %s",
-			 run->args.dest, (long long)run->record_age_s, run->cfg.max_record_age_s, run->args.dest);
+			 "the record of %s %s; run 'seoibctl reprobe' on %s", run->args.dest, err, run->args.dest);
 	}
 }
 

@@ -151,6 +151,8 @@ static int load_config(struct fleet *f)
 
 static void fill_row(const struct fleet *f, const struct host_record *rec, struct fleet_row *row)
 {
+	char why[SEOIB_MESSAGE_MAX];
+
 	memset(row, 0, sizeof(*row));
 	snprintf(row->hostname, sizeof(row->hostname), "%s", rec->host.hostname);
 	snprintf(row->kernel, sizeof(row->kernel), "%s", rec->host.kernel_release);
@@ -160,9 +162,9 @@ static void fill_row(const struct fleet *f, const struct host_record *rec, struc
 	row->behaviour_ran = rec->behaviour.ran;
 	row->behaviour_verified = rec->behaviour.ran && rec->behaviour.n_conflicts == 0;
 	row->vmm_control = rec->vmm.can_set_state;
-	row->age_s = host_record_age(rec, f->now);
-	/* A live lease says the daemon runs; an old probe says it stopped probing. */
-	row->stale = f->cfg.max_record_age_s > 0 && row->age_s > (int64_t)f->cfg.max_record_age_s;
+	/* A live lease says the daemon runs; an old probe says it stopped
+	 * probing; a probe dated in the future says its clock cannot be trusted. */
+	row->stale = !host_record_age_check(rec, f->now, f->cfg.max_record_age_s, &row->age_s, why);
 }
 
 static int collect_record(const char *key, const struct host_record *rec, void *userdata)

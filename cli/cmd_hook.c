@@ -6,6 +6,7 @@
  * the run time bounded, and print nothing on stdout, because for
  * "migrate begin" and "restore begin" stdout replaces the domain XML.
  * The decisions themselves are in lib/gate.c, shared with check --dest. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/config.h"
 #include "seoib/domain_record.h"
+#include "seoib/escape.h"
 #include "seoib/exit_codes.h"
 #include "seoib/fileio.h"
 #include "seoib/gate.h"
@@ -98,13 +100,20 @@ static void hook_log(const struct hook_call *call, const struct gate_outcome *ou
 	const char *uuid = call->have_facts ? call->facts.uuid : "";
 	int priority = out->verdict == GATE_ALLOW ? LOG_INFO
 		     : gate_verdict_allows(out->verdict) ? LOG_WARNING : LOG_ERR;
+	/* The journal gets the same escaping as stderr (seoib/escape.h). */
+	char e_op[64], e_sub[64], e_reason[TEXT_ESCAPE_ROOM(sizeof(out->reason))],
+		e_name[TEXT_ESCAPE_ROOM(sizeof(call->facts.name))],
+		e_fix[TEXT_ESCAPE_ROOM(sizeof(out->remediation))];
 
 	/* Silently does nothing without a journal socket (containers, CI). */
-	sd_journal_send("MESSAGE=seoib %s %s: %s: %s", call->operation, call->sub_operation,
-			gate_verdict_to_string(out->verdict), out->reason, "PRIORITY=%i", priority,
-			"SYSLOG_IDENTIFIER=seoib-hook", "DOMAIN=%s", name, "UUID=%s", uuid, "OPERATION=%s",
+	sd_journal_send("MESSAGE=seoib %s %s: %s: %s", text_escape_str(call->operation, e_op, sizeof(e_op)),
+			text_escape_str(call->sub_operation, e_sub, sizeof(e_sub)),
+			gate_verdict_to_string(out->verdict), text_escape_str(out->reason, e_reason, sizeof(e_reason)),
+			"PRIORITY=%i", priority, "SYSLOG_IDENTIFIER=seoib-hook", "DOMAIN=%s",
+			text_escape_str(name, e_name, sizeof(e_name)), "UUID=%s", uuid, "OPERATION=%s",
 			gate_op_to_string(call->op), "STATE=%s", state, "VERDICT=%s",
-			gate_verdict_to_string(out->verdict), "REMEDIATION=%s", out->remediation, NULL);
+			gate_verdict_to_string(out->verdict), "REMEDIATION=%s",
+			text_escape_str(out->remediation, e_fix, sizeof(e_fix)), NULL);
 
 	/* stderr is what libvirt puts into the user's error: one line. */
 	switch (out->verdict) {
@@ -159,7 +168,9 @@ static bool arrival_accepted(const struct hook_call *call, struct gate_outcome *
 		return false;
 	if (strcmp(rec.operation, "migrate") != 0 && strcmp(rec.operation, "restore") != 0)
 		return false;
-	if (time(NULL) - rec.time > HOOK_ARRIVAL_VALID_S)
+	/* time_unix >= 0 (domain_record_read): no overflow. A record dated in
+	 * the future (the clock went back) proves nothing either. */
+	if (time(NULL) - rec.time > HOOK_ARRIVAL_VALID_S || time(NULL) < rec.time)
 		return false;
 	memset(out, 0, sizeof(*out));
 	out->verdict = GATE_ALLOW;
@@ -308,6 +319,21 @@ static int hook_args(int argc, char **argv, struct hook_call *call, const char *
 	return 0;
 }
 
+/* Whatever a library might print goes nowhere: libvirt reads this hook's
+ * stdout as a replacement domain XML on migrate/restore. The descriptor is
+ * redirected, not the FILE: stdout may be seoib's escaping stream, which
+ * freopen() cannot reopen. */
+static void silence_stdout(void)
+{
+	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	fflush(stdout);
+	if (devnull < 0 || dup2(devnull, STDOUT_FILENO) < 0)
+		close(STDOUT_FILENO); /* then every write fails: still nothing on it */
+	if (devnull > STDOUT_FILENO)
+		close(devnull);
+}
+
 int cmd_hook(int argc, char **argv)
 {
 	struct hook_call call = {0};
@@ -315,10 +341,7 @@ int cmd_hook(int argc, char **argv)
 	char err[SEOIB_MESSAGE_MAX];
 	int r;
 
-	/* Whatever a library might print goes nowhere: libvirt reads this
-	 * hook's stdout as a replacement domain XML on migrate/restore. */
-	if (!freopen("/dev/null", "w", stdout))
-		fclose(stdout);
+	silence_stdout();
 	r = hook_args(argc, argv, &call, &config_path);
 	if (r != 0)
 		return r > 0 ? SEOIB_EXIT_OK : SEOIB_EXIT_ERROR;

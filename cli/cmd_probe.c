@@ -115,6 +115,8 @@ static void print_behaviour(const struct behaviour *b)
 
 static void print_vmm(const struct vmm_info *v)
 {
+	if (v->cache_note[0])
+		fprintf(stderr, "seoibctl: warning: %s\n", v->cache_note);
 	if (!v->found) {
 		printf("VMM           %s\n", v->error[0] ? v->error : "not probed");
 		return;

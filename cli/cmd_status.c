@@ -1,5 +1,6 @@
 /* seoibctl status: what the daemon last published, how old it is, and
  * whether the daemon is running. Reads the record file: no daemon needed. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <unistd.h>
 #include <string.h>
@@ -66,7 +67,8 @@ static int load_record(struct status_report *s, json_object **file_json)
 			 "no host record at %s: seoibd has not published one; start it with 'systemctl start seoibd'", s->path);
 		return SEOIB_EXIT_UNKNOWN;
 	}
-	if (read_file_bounded(s->path, RECORD_FILE_MAX, &text, &len, why) < 0 ||
+	/* Regular files only: a FIFO put there must not hang status. */
+	if (read_regular_file_bounded(AT_FDCWD, s->path, 0, RECORD_FILE_MAX, &text, &len, why) < 0 ||
 	    json_parse_text(text, len, file_json, why) < 0)
 		return malformed(s, why);
 	if (!json_object_is_type(*file_json, json_type_object))
@@ -84,16 +86,14 @@ static void judge_record(struct status_report *s)
 	char why[SEOIB_MESSAGE_MAX];
 
 	host_identity_read(&here);
-	s->age_s = host_record_age(s->record, (int64_t)time(NULL));
-	s->stale = s->max_age_s > 0 && s->age_s > (int64_t)s->max_age_s;
+	s->stale = !host_record_age_check(s->record, (int64_t)time(NULL), s->max_age_s, &s->age_s, why);
+	if (s->stale)
+		snprintf(s->error, sizeof(s->error), "the host record %s %s; run 'seoibctl reprobe'", s->path, why);
 	/* The record seoibd publishes is this host's: another boot's is stale. */
-	if (!host_record_this_boot(s->record, &here, s->path, why)) {
+	else if (!host_record_this_boot(s->record, &here, s->path, why)) {
 		s->stale = true;
 		snprintf(s->error, sizeof(s->error), "%s", why);
-	} else if (s->stale)
-		snprintf(s->error, sizeof(s->error),
-			 "the host record %s is %lld s old, older than max-record-age (%u s); run 'seoibctl reprobe'",
-			 s->path, (long long)s->age_s, s->max_age_s);
+	}
 	else if (s->record->status != PROBE_OK)
 		snprintf(s->error, sizeof(s->error), "the host record says %s: %s",
 			 probe_status_to_string(s->record->status), s->record->message);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -213,11 +214,41 @@ static int fetch_over_ssh(const struct seoib_config *cfg, const char *host, stru
 	return 0;
 }
 
+/* Host names compare like DNS names (RFC 4343: without regard to case), and
+ * a short name matches a fully qualified one with that first label: hosts
+ * often know themselves as "hv2" and are reached as "hv2.example.net". */
+static bool same_host(const char *a, const char *b)
+{
+	size_t la = strcspn(a, "."), lb = strcspn(b, ".");
+
+	if (strcasecmp(a, b) == 0)
+		return true;
+	if ((a[la] == '\0') == (b[lb] == '\0')) /* both short, or both qualified */
+		return false;
+	return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+/* A file says nothing of whose record it holds but the record itself: one
+ * of another host would judge the migration against the wrong machine. */
+static int load_record_file(const char *host, const char *record_file, struct host_record *rec,
+			    char err[SEOIB_MESSAGE_MAX])
+{
+	if (host_record_load(record_file, rec, err) < 0)
+		return -1;
+	if (!same_host(rec->host.hostname, host)) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "the record in %s is of host '%s', not of %s; pass the record %s "
+			 "publishes (its /run/seoib/host.json), or --dest %s", record_file, rec->host.hostname, host,
+			 host, rec->host.hostname);
+		return -1;
+	}
+	return 0;
+}
+
 int peer_record_fetch(const struct seoib_config *cfg, const char *host, const char *record_file,
 		      struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
 {
 	if (record_file)
-		return host_record_load(record_file, rec, err);
+		return load_record_file(host, record_file, rec, err);
 	if (!hostname_is_valid(host, err))
 		return -1;
 	if (cfg->etcd_endpoints[0]) {

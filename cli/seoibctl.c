@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "config.h"
 #include "seoib/cleanup.h"
+#include "seoib/escape.h"
 #include "seoib/exit_codes.h"
 
 struct command {
@@ -83,6 +84,12 @@ static bool needs_libvirt(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* Guest names and record strings reach the terminal in many messages:
+	 * they are escaped once, here, on their way out. */
+	if (text_escape_std_streams() < 0) {
+		fprintf(stderr, "seoibctl: cannot set up output escaping: %s\n", strerror(errno));
+		return SEOIB_EXIT_ERROR;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return SEOIB_EXIT_ERROR;

@@ -53,6 +53,9 @@ static _Noreturn void run_child(int fd, const struct host_probe_options *opts)
 	if (!rec)
 		_exit(1);
 	host_probe(opts, rec);
+	/* Not part of the record: why the VMM cache was skipped (lib/vmm.c). */
+	if (rec->vmm.cache_note[0])
+		log_warning("%s", rec->vmm.cache_note);
 	json = host_record_to_json(rec);
 	text = json ? json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN) : NULL;
 	if (!text || write_all(fd, text, strlen(text)) < 0)

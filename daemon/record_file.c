@@ -52,7 +52,8 @@ int record_file_load(const char *path, json_object **json, struct host_record *r
 	char why[SEOIB_MESSAGE_MAX];
 	size_t len = 0;
 
-	if (read_file_bounded(path, RECORD_FILE_MAX, &text, &len, why) < 0 ||
+	/* Regular files only: a FIFO there must not hang the daemon's start. */
+	if (read_regular_file_bounded(AT_FDCWD, path, 0, RECORD_FILE_MAX, &text, &len, why) < 0 ||
 	    json_parse_text(text, len, &obj, why) < 0) {
 		snprintf(err, SEOIB_MESSAGE_MAX, "%s: %s", path, why);
 		return -1;

@@ -13,6 +13,7 @@
 #include "publisher.h"
 #include "seoib/exports.h"
 #include "seoib/cleanup.h"
+#include "seoib/escape.h"
 #include "seoib/json_util.h"
 #include "seoibd.h"
 
@@ -366,6 +367,12 @@ int main(int argc, char **argv)
 	struct seoibd d = {0};
 	int status;
 
+	/* Everything logged goes to the journal through stderr: record strings
+	 * and peer names in it are escaped once, here (seoib/escape.h). */
+	if (text_escape_std_streams() < 0) {
+		log_error("cannot set up output escaping: %s", strerror(errno));
+		return 2;
+	}
 	if (parse_options(argc, argv, &o) < 0)
 		return 2;
 	d.record = calloc(1, sizeof(*d.record));

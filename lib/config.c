@@ -3,7 +3,9 @@
  * line, because a typo silently ignored would change what the hook enforces. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,8 +172,40 @@ static int copy_text(char *dst, size_t size, const char *value, const char *key,
 	return 0;
 }
 
+/* Each URL must be one etcd's client API can be (http or https with a
+ * host): anything else, such as file:///etc/passwd, would hand libcurl a
+ * scheme that reads local files. Checked here, at load, so that
+ * --check-config catches it; lib/inventory.c splits the list the same way. */
+static int check_endpoint(const char *url)
+{
+	const char *rest = strncmp(url, "http://", 7) == 0 ? url + 7 : strncmp(url, "https://", 8) == 0 ? url + 8 : NULL;
+
+	if (!rest || !*rest || *rest == '/' || *rest == ':' || strlen(url) >= SEOIB_ETCD_URL_MAX)
+		return -1;
+	for (const char *p = url; *p; p++)
+		if (!isgraph((unsigned char)*p))
+			return -1;
+	return 0;
+}
+
 static int set_etcd_endpoints(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL;
+	int n = 0;
+
+	if (!copy)
+		return line_error(at, "out of memory reading", "etcd-endpoints", value);
+	for (char *url = strtok_r(copy, ", \t", &save); url; url = strtok_r(NULL, ", \t", &save)) {
+		if (check_endpoint(url) < 0) {
+			snprintf(at->err, SEOIB_MESSAGE_MAX, "%s:%u: etcd endpoint '%s' is not an http:// or https:// "
+				 "URL with a host; see seoib.conf(5)", at->path, at->number, url);
+			return -1;
+		}
+		if (++n > SEOIB_ETCD_ENDPOINTS_MAX)
+			return line_error(at, "more than " SEOIB_STRINGIFY(SEOIB_ETCD_ENDPOINTS_MAX) " URLs in",
+					  "etcd-endpoints", value);
+	}
 	return copy_text(cfg->etcd_endpoints, sizeof(cfg->etcd_endpoints), value, "etcd-endpoints", at);
 }
 
@@ -320,34 +354,68 @@ static int apply_line(struct seoib_config *cfg, char *line, const struct config_
 	return -1;
 }
 
+/* Keys that only mean something together: caught at load, not at first use
+ * (an etcd user without its password file would fail only when the daemon
+ * first publishes, long after --check-config said ok). */
+static int check_pairs(const struct seoib_config *cfg, const char *path, char err[SEOIB_MESSAGE_MAX])
+{
+	static const struct {
+		const char *a, *b;
+		size_t a_off, b_off;
+	} pairs[] = {
+		{"etcd-user", "etcd-password-file", offsetof(struct seoib_config, etcd_user),
+		 offsetof(struct seoib_config, etcd_password_file)},
+		{"etcd-cert", "etcd-key", offsetof(struct seoib_config, etcd_cert),
+		 offsetof(struct seoib_config, etcd_key)},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(pairs); i++) {
+		bool a = ((const char *)cfg + pairs[i].a_off)[0] != '\0';
+		bool b = ((const char *)cfg + pairs[i].b_off)[0] != '\0';
+
+		if (a != b) {
+			snprintf(err, SEOIB_MESSAGE_MAX, "%s: %s is set but %s is not; set both or neither, see seoib.conf(5)",
+				 path, a ? pairs[i].a : pairs[i].b, a ? pairs[i].b : pairs[i].a);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The whole file is read first: bounded, a regular file only (a FIFO or
+ * /dev/zero must fail at once, not hold the hook for its alarm), and with
+ * no NUL byte (which would silently cut a value short). */
 int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_fclose_ FILE *f = NULL;
-	_cleanup_free_ char *line = NULL;
-	size_t size = 0;
+	_cleanup_free_ char *text = NULL;
+	char inner[SEOIB_MESSAGE_MAX], *line, *next;
+	size_t len;
 	struct config_line at = {.path = path ? path : SEOIB_CONFIG_PATH, .err = err};
 
 	seoib_config_defaults(cfg);
 	err[0] = '\0';
-	f = fopen(at.path, "re");
-	if (!f) {
+	if (read_regular_file_bounded(AT_FDCWD, at.path, 0, SEOIB_CONFIG_MAX_BYTES, &text, &len, inner) < 0) {
 		if (errno == ENOENT) /* no file: the defaults are the configuration */
 			return 0;
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot read %s: %s; check its permissions", at.path,
-			 strerror(errno));
+		snprintf(err, SEOIB_MESSAGE_MAX, "configuration file %s %s", at.path, inner);
 		return -1;
 	}
-	while (getline(&line, &size, f) >= 0) {
+	for (line = text; line < text + len; line = next) {
+		char *nl = memchr(line, '\n', (size_t)(text + len - line));
+		size_t line_len = nl ? (size_t)(nl - line) : (size_t)(text + len - line);
+
+		next = line + line_len + 1;
 		at.number++;
+		if (memchr(line, '\0', line_len)) {
+			snprintf(err, SEOIB_MESSAGE_MAX, "%s:%u: contains a NUL byte; a configuration file is text, "
+				 "see seoib.conf(5)", at.path, at.number);
+			return -1;
+		}
+		line[line_len] = '\0';
 		if (apply_line(cfg, line, &at) < 0)
 			return -1;
 	}
-	if (ferror(f)) { /* e.g. EISDIR: a directory opens but does not read */
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot read %s: %s; point to a configuration file", at.path,
-			 strerror(errno));
-		return -1;
-	}
-	return 0;
+	return check_pairs(cfg, at.path, err);
 }
 
 /* The keys whose value decides what the libvirt hook enforces: a typo in
@@ -405,24 +473,34 @@ static bool line_may_decide_enforcement(const char *line)
 int seoib_config_salvage(const char *path, struct seoib_config *cfg, char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_free_ char *text = NULL;
-	char line_err[SEOIB_MESSAGE_MAX];
+	char line_err[SEOIB_MESSAGE_MAX], inner[SEOIB_MESSAGE_MAX];
 	struct config_line at = {.path = path ? path : SEOIB_CONFIG_PATH, .err = line_err};
 	size_t len;
 	int closed = 0;
 
 	seoib_config_defaults(cfg);
 	err[0] = '\0';
-	if (read_file_bounded(at.path, SEOIB_CONFIG_SIZE_MAX, &text, &len, line_err) < 0) {
+	/* The same bounded, regular-file-only read as seoib_config_load(). */
+	if (read_regular_file_bounded(AT_FDCWD, at.path, 0, SEOIB_CONFIG_MAX_BYTES, &text, &len, inner) < 0) {
 		/* Nothing of it can be trusted, on-error included. */
-		snprintf(err, SEOIB_MESSAGE_MAX, "%s; the hook refuses guests until it reads", line_err);
+		snprintf(err, SEOIB_MESSAGE_MAX, "configuration file %s %s; the hook refuses guests until it reads",
+			 at.path, inner);
 		return 1;
 	}
-	/* strsep, not strtok: empty lines still count for the line numbers. */
-	for (char *p = text, *line; (line = strsep(&p, "\n"));) {
-		_cleanup_free_ char *original = strdup(line);
+	for (char *line = text, *next; line < text + len; line = next) {
+		char *nl = memchr(line, '\n', (size_t)(text + len - line));
+		size_t line_len = nl ? (size_t)(nl - line) : (size_t)(text + len - line);
+		bool has_nul = memchr(line, '\0', line_len) != NULL;
+		_cleanup_free_ char *original = NULL;
 
+		next = line + line_len + 1;
 		at.number++;
-		if (apply_line(cfg, line, &at) == 0)
+		line[line_len] = '\0';
+		original = strdup(line); /* up to a NUL byte: what the key looked like */
+		if (has_nul)
+			snprintf(line_err, sizeof(line_err), "%s:%u: contains a NUL byte; a configuration file is text, see seoib.conf(5)",
+				 at.path, at.number);
+		else if (apply_line(cfg, line, &at) == 0)
 			continue;
 		if (!closed && (!original || line_may_decide_enforcement(original))) {
 			snprintf(err, SEOIB_MESSAGE_MAX, "%s", line_err);
@@ -430,5 +508,10 @@ int seoib_config_salvage(const char *path, struct seoib_config *cfg, char err[SE
 		} else if (!closed && !err[0])
 			snprintf(err, SEOIB_MESSAGE_MAX, "%s", line_err);
 	}
+	/* Every line read: what failed was a pair of keys (etcd's), which
+	 * never decides enforcement. */
+	if (!err[0] && check_pairs(cfg, at.path, err) == 0)
+		snprintf(err, SEOIB_MESSAGE_MAX, "configuration file %s did not load, and no line of it says why; check it with 'seoibd --check-config'",
+			 at.path);
 	return closed;
 }

@@ -1,6 +1,6 @@
 /* Per-domain records of the qemu hook (see seoib/domain_record.h). */
 #include <errno.h>
-#include <libgen.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,7 +14,7 @@
 
 #define DOMAIN_RECORD_MAX_BYTES (64 * 1024)
 
-static int record_path(const char *dir, const char *uuid, char *path, size_t size, char err[SEOIB_MESSAGE_MAX])
+static int record_name(const char *uuid, char *name, size_t size, char err[SEOIB_MESSAGE_MAX])
 {
 	/* The UUID comes from the domain XML: never let it name another file. */
 	if (!gate_uuid_is_valid(uuid)) {
@@ -22,34 +22,21 @@ static int record_path(const char *dir, const char *uuid, char *path, size_t siz
 			 uuid);
 		return -1;
 	}
-	snprintf(path, size, "%s/%s.json", dir, uuid);
-	return 0;
-}
-
-static int make_dir(const char *dir, char err[SEOIB_MESSAGE_MAX])
-{
-	_cleanup_free_ char *parent = strdup(dir);
-
-	if (!parent) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory");
-		return -1;
-	}
-	/* Both levels: /run/seoib may not exist yet when seoibd has never run. */
-	if ((mkdir(dirname(parent), 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0755) < 0 && errno != EEXIST)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot create %s: %s; check that /run is writable by root", dir,
-			 strerror(errno));
-		return -1;
-	}
+	snprintf(name, size, "%s.json", uuid);
 	return 0;
 }
 
 int domain_record_write(const char *dir, const struct domain_record *rec, char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_json_ json_object *o = json_object_new_object();
-	char path[4096], when[32];
+	_cleanup_close_ int dfd = -1;
+	char name[80], when[32], inner[SEOIB_MESSAGE_MAX];
 	const char *text;
 
-	if (record_path(dir, rec->uuid, path, sizeof(path), err) < 0 || make_dir(dir, err) < 0)
+	if (record_name(rec->uuid, name, sizeof(name), err) < 0)
+		return -1;
+	dfd = open_dir_nofollow(dir, DIR_CREATE, err);
+	if (dfd < 0)
 		return -1;
 	format_utc(rec->time, when, sizeof(when));
 	json_add(o, "schema", json_object_new_string(DOMAIN_RECORD_SCHEMA));
@@ -61,7 +48,11 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 	json_add(o, "time", json_object_new_string(when));
 	json_add(o, "time_unix", json_object_new_int64(rec->time));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	return write_file_atomic(path, text, strlen(text), 0644, err);
+	if (write_file_atomic_at(dfd, name, text, strlen(text), 0644, inner) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "in %s: %s", dir, inner);
+		return -1;
+	}
+	return 0;
 }
 
 static int domain_record_from_json(json_object *o, struct domain_record *rec, char err[SEOIB_MESSAGE_MAX])
@@ -81,6 +72,8 @@ static int domain_record_from_json(json_object *o, struct domain_record *rec, ch
 	    json_read_string(&r, o, "verdict", rec->verdict, sizeof(rec->verdict)) < 0 ||
 	    json_read_int64(&r, o, "time_unix", &rec->time) < 0)
 		return -1;
+	if (rec->time < 0) /* also keeps now - time from overflowing */
+		return json_reader_fail(&r, "time_unix", "is before 1970");
 	s = state_from_string(state);
 	if (s < 0)
 		return json_reader_fail(&r, "state", "is not a known state");
@@ -93,17 +86,24 @@ int domain_record_read(const char *dir, const char *uuid, struct domain_record *
 {
 	_cleanup_free_ char *text = NULL;
 	_cleanup_json_ json_object *o = NULL;
-	char path[4096], inner[SEOIB_MESSAGE_MAX];
+	_cleanup_close_ int dfd = -1;
+	char name[80], inner[SEOIB_MESSAGE_MAX];
 	size_t len;
 
 	memset(rec, 0, sizeof(*rec));
-	if (record_path(dir, uuid, path, sizeof(path), err) < 0)
+	if (record_name(uuid, name, sizeof(name), err) < 0)
 		return -1;
-	if (access(path, F_OK) < 0 && errno == ENOENT)
-		return 1;
-	if (read_file_bounded(path, DOMAIN_RECORD_MAX_BYTES, &text, &len, inner) < 0 ||
-	    json_parse_text(text, len, &o, inner) < 0 || domain_record_from_json(o, rec, inner) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "%s: %s", path, inner);
+	dfd = open_dir_nofollow(dir, 0, err);
+	if (dfd < 0)
+		return errno == ENOENT ? 1 : -1;
+	if (read_regular_file_bounded(dfd, name, O_NOFOLLOW, DOMAIN_RECORD_MAX_BYTES, &text, &len, inner) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		snprintf(err, SEOIB_MESSAGE_MAX, "%s/%s %s", dir, name, inner);
+		return -1;
+	}
+	if (json_parse_text(text, len, &o, inner) < 0 || domain_record_from_json(o, rec, inner) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "%s/%s: %s", dir, name, inner);
 		return -1;
 	}
 	return 0;
@@ -111,12 +111,16 @@ int domain_record_read(const char *dir, const char *uuid, struct domain_record *
 
 int domain_record_forget(const char *dir, const char *uuid, char err[SEOIB_MESSAGE_MAX])
 {
-	char path[4096];
+	_cleanup_close_ int dfd = -1;
+	char name[80];
 
-	if (record_path(dir, uuid, path, sizeof(path), err) < 0)
+	if (record_name(uuid, name, sizeof(name), err) < 0)
 		return -1;
-	if (unlink(path) < 0 && errno != ENOENT) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot remove %s: %s", path, strerror(errno));
+	dfd = open_dir_nofollow(dir, 0, err);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot remove %s/%s: %s", dir, name, strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -1,29 +1,24 @@
 /* Bounded whole-file reads and atomic writes. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "seoib/cleanup.h"
 #include "seoib/fileio.h"
 
-int read_file_bounded(const char *path, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX])
+int read_fd_bounded(int fd, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ char *buf = malloc(max + 1);
 	size_t used = 0;
-	bool is_stdin = strcmp(path, "-") == 0;
 
-	fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot open: %s", strerror(errno));
-		return -1;
-	}
-	buf = malloc(max + 1);
 	if (!buf) {
 		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory reading at most %zu bytes", max);
 		return -1;
@@ -49,6 +44,88 @@ int read_file_bounded(const char *path, size_t max, char **out, size_t *len, cha
 	buf[used] = '\0';
 	*len = used;
 	*out = steal_ptr(buf);
+	return 0;
+}
+
+int read_file_bounded(const char *path, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_close_ int fd = -1;
+
+	fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	if (read_fd_bounded(fd, max, out, len, err) < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int open_regular_file(int dirfd, const char *path, int flags, struct stat *st, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_close_ int fd = -1;
+	struct stat ignored;
+
+	if (!st)
+		st = &ignored;
+	/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	 * writer; the file type is known only once it is open. */
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
+	if (fd < 0) {
+		int saved = errno; /* callers tell ENOENT apart */
+
+		if (errno == ELOOP && (flags & O_NOFOLLOW))
+			snprintf(err, SEOIB_MESSAGE_MAX, "is a symbolic link, which is not followed here; "
+				 "replace it with a regular file");
+		else
+			snprintf(err, SEOIB_MESSAGE_MAX, "cannot be opened: %s", strerror(errno));
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, st) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot be inspected: %s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "is not a regular file (%s); point to a regular file",
+			 S_ISDIR(st->st_mode) ? "a directory" : S_ISFIFO(st->st_mode) ? "a FIFO"
+				: S_ISCHR(st->st_mode) ? "a character device" : S_ISSOCK(st->st_mode) ? "a socket"
+				: "a special file");
+		errno = EINVAL; /* never a stale ENOENT: callers read "no file" from it */
+		return -1;
+	}
+	/* Regular files never block; reads then follow the usual rules. */
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot be set up for reading: %s", strerror(errno));
+		return -1;
+	}
+	return steal_fd(fd);
+}
+
+int read_regular_file_bounded(int dirfd, const char *path, int flags, size_t max, char **out, size_t *len,
+			      char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (dirfd == AT_FDCWD && strcmp(path, "-") == 0)
+		return read_file_bounded(path, max, out, len, err);
+	fd = open_regular_file(dirfd, path, flags, &st, err);
+	if (fd < 0)
+		return -1;
+	/* Refuse before allocating: the size bound is the point. */
+	if ((unsigned long long)st.st_size > max) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "is %lld bytes, larger than the %zu it may be", (long long)st.st_size,
+			 max);
+		errno = EFBIG;
+		return -1;
+	}
+	if (read_fd_bounded(fd, max, out, len, err) < 0) {
+		errno = EIO;
+		return -1;
+	}
 	return 0;
 }
 
@@ -108,4 +185,143 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 		return -1;
 	}
 	return 0;
+}
+
+int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+			 char err[SEOIB_MESSAGE_MAX])
+{
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	_cleanup_close_ int fd = -1;
+	char tmp[NAME_MAX + 1];
+
+	/* mkostemp() has no *at() form: the same, by hand, relative to dirfd.
+	 * O_EXCL|O_NOFOLLOW: never opens something already there. */
+	for (int attempt = 0; fd < 0 && attempt < 100; attempt++) {
+		unsigned char r[8];
+
+		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+			snprintf(err, SEOIB_MESSAGE_MAX, "cannot name a temporary file beside %s: %s", name,
+				 strerror(errno));
+			return -1;
+		}
+		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%c%c%c%c%c%c%c%c", name, letters[r[0] % 36],
+				     letters[r[1] % 36], letters[r[2] % 36], letters[r[3] % 36], letters[r[4] % 36],
+				     letters[r[5] % 36], letters[r[6] % 36], letters[r[7] % 36]) >= sizeof(tmp)) {
+			snprintf(err, SEOIB_MESSAGE_MAX, "cannot write %s: the name is too long", name);
+			return -1;
+		}
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST) {
+			snprintf(err, SEOIB_MESSAGE_MAX, "cannot create a temporary file beside %s: %s", name,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	if (fd < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot create a temporary file beside %s: every name tried exists",
+			 name);
+		return -1;
+	}
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0 ||
+	    renameat(dirfd, tmp, dirfd, name) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot write %s: %s", name, strerror(errno));
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	if (fsync(dirfd) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "wrote %s but cannot sync its directory: %s", name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* One step of the walk: open name under parent as a directory, never
+ * through a symbolic link; create it (0755) when asked and missing. */
+static int open_dir_step(int parent, const char *name, const char *path, bool create, char err[SEOIB_MESSAGE_MAX])
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
+			snprintf(err, SEOIB_MESSAGE_MAX, "cannot create %s: %s; check that /run is writable by root",
+				 path, strerror(errno));
+			return -1;
+		}
+		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "%s does not exist", path);
+		errno = ENOENT;
+		return -1;
+	}
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "refusing to use %s: it is %s owned by uid %u, not a directory; "
+			 "another user may have planted it, remove it and check who can write to its parent",
+			 path, S_ISLNK(st.st_mode) ? "a symbolic link" : "a file", (unsigned)st.st_uid);
+		errno = ENOTDIR;
+		return -1;
+	}
+	snprintf(err, SEOIB_MESSAGE_MAX, "cannot open %s: %s", path, strerror(errno));
+	return -1;
+}
+
+/* A directory that only the effective user (or root) can change: owned by
+ * one of them, and not writable by group or others unless sticky (/tmp). */
+static bool dir_is_trusted(const struct stat *st)
+{
+	return (st->st_uid == geteuid() || st->st_uid == 0) &&
+	       (!(st->st_mode & (S_IWGRP | S_IWOTH)) || (st->st_mode & S_ISVTX));
+}
+
+static int refuse_dir(const char *path, const struct stat *st, const char *rule, char err[SEOIB_MESSAGE_MAX])
+{
+	snprintf(err, SEOIB_MESSAGE_MAX, "refusing to use %s: it belongs to uid %u with mode %04o, but %s; "
+		 "another user could change what is in it: fix its owner and mode, or remove it",
+		 path, (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777), rule);
+	errno = EPERM;
+	return -1;
+}
+
+int open_dir_nofollow(const char *dir, int flags, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ char *copy = strdup(dir);
+	_cleanup_close_ int fd = -1;
+	char path[PATH_MAX] = "", rule[128];
+	char *save = NULL;
+	struct stat st;
+
+	if (!copy || dir[0] != '/' || strlen(dir) >= sizeof(path)) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot use %s as a directory: %s", dir,
+			 copy ? "not an absolute path shorter than PATH_MAX" : "out of memory");
+		errno = EINVAL;
+		return -1;
+	}
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (char *name = strtok_r(copy, "/", &save); fd >= 0 && name; name = strtok_r(NULL, "/", &save)) {
+		int next;
+
+		if ((flags & DIR_TRUSTED_PATH) && fstat(fd, &st) == 0 && !dir_is_trusted(&st))
+			return refuse_dir(path[0] ? path : "/", &st,
+					  "every directory above must belong to root or to this user "
+					  "and be writable by no one else", err);
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s", name);
+		next = open_dir_step(fd, name, path, flags & DIR_CREATE, err);
+		if (next < 0)
+			return -1;
+		close(fd);
+		fd = next;
+	}
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "cannot open %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		snprintf(rule, sizeof(rule), "must belong to uid %u and be writable by no one else",
+			 (unsigned)geteuid());
+		return refuse_dir(dir, &st, rule, err);
+	}
+	return steal_fd(fd);
 }

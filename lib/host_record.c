@@ -547,6 +547,8 @@ static int read_probe(struct json_reader *r, json_object *rec, struct host_recor
 	if (json_read_int64(r, probe, "time_unix", &out->probe_time) < 0 ||
 	    json_read_ms(r, probe, "duration_ms", &out->probe_duration_ms) < 0)
 		return -1;
+	if (out->probe_time < 0) /* seoib did not probe before 1970 */
+		return json_reader_fail(r, "time_unix", "is before 1970");
 	json_reader_pop(r);
 	if (json_read_string(r, rec, "status", status, sizeof(status)) < 0)
 		return -1;
@@ -555,6 +557,33 @@ static int read_probe(struct json_reader *r, json_object *rec, struct host_recor
 		return json_reader_fail(r, "status", "is not ok, kvm-unavailable or error");
 	out->status = s;
 	return read_optional_string(r, rec, "message", out->message, sizeof(out->message));
+}
+
+/* The runnable states are derived (host_record_derive): never more than
+ * the kernel's states, only quirked without a VMM control, none unless the
+ * probe worked. A record claiming more contradicts itself; believing it
+ * would let a guest start in a state nothing on the host backs. */
+static int check_runnable_states(const struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
+{
+	unsigned backed = rec->status != PROBE_OK ? 0
+			: rec->vmm.can_set_state ? rec->verdict.kernel_states
+			: rec->verdict.kernel_states & STATE_BIT(STATE_QUIRKED);
+	unsigned extra = rec->runnable_states & ~backed;
+
+	if (!extra)
+		return 0;
+	for (int s = 0; s < STATE_COUNT; s++)
+		if (extra & STATE_BIT(s)) {
+			snprintf(err, SEOIB_MESSAGE_MAX,
+				 "host record lists %s in verdict.states, but %s; the record contradicts itself, "
+				 "re-probe the host that wrote it",
+				 state_to_string(s),
+				 !(rec->verdict.kernel_states & STATE_BIT(s)) ? "its verdict.kernel_states lack it"
+				 : rec->status != PROBE_OK ? "its probe did not succeed"
+				 : "its VMM cannot set that state");
+			break;
+		}
+	return -1;
 }
 
 int host_record_from_json(json_object *obj, struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
@@ -580,7 +609,7 @@ int host_record_from_json(json_object *obj, struct host_record *rec, char err[SE
 	    read_verdict(&r, obj, rec) < 0 || read_behaviour(&r, obj, &rec->behaviour) < 0 ||
 	    read_vmm(&r, obj, &rec->vmm) < 0)
 		return -1;
-	return 0;
+	return check_runnable_states(rec, err);
 }
 
 int host_record_from_string(const char *text, size_t len, struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
@@ -606,7 +635,9 @@ int host_record_load(const char *path, struct host_record *rec, char err[SEOIB_M
 	char inner[SEOIB_MESSAGE_MAX];
 	size_t len;
 
-	if (read_file_bounded(path, HOST_RECORD_MAX_BYTES, &text, &len, inner) < 0 ||
+	/* Regular files only: the hook (root) reads the record the daemon's
+	 * user writes, and a FIFO there must not hold it until its alarm. */
+	if (read_regular_file_bounded(AT_FDCWD, path, 0, HOST_RECORD_MAX_BYTES, &text, &len, inner) < 0 ||
 	    host_record_from_string(text, len, rec, inner) < 0) {
 		snprintf(err, SEOIB_MESSAGE_MAX, "%s: %s", path, inner);
 		return -1;
@@ -616,5 +647,33 @@ int host_record_load(const char *path, struct host_record *rec, char err[SEOIB_M
 
 int64_t host_record_age(const struct host_record *rec, int64_t now)
 {
-	return now - rec->probe_time;
+	int64_t age;
+
+	/* Saturate: an age that does not fit is as old (or as far in the
+	 * future) as an age can be, never a wrapped-around fresh one. */
+	if (__builtin_sub_overflow(now, rec->probe_time, &age))
+		return rec->probe_time < 0 ? INT64_MAX : INT64_MIN;
+	return age;
+}
+
+bool host_record_age_check(const struct host_record *rec, int64_t now, unsigned max_age_s, int64_t *age_s,
+			   char why[SEOIB_MESSAGE_MAX])
+{
+	int64_t age = host_record_age(rec, now);
+
+	*age_s = age;
+	why[0] = '\0';
+	if (age < -(int64_t)HOST_RECORD_CLOCK_SKEW_S) {
+		snprintf(why, SEOIB_MESSAGE_MAX,
+			 "is dated %llu s in the future, more than the %d s of clock skew allowed; "
+			 "check the clocks (NTP) of both hosts",
+			 0ULL - (unsigned long long)age, HOST_RECORD_CLOCK_SKEW_S);
+		return false;
+	}
+	if (max_age_s > 0 && age > (int64_t)max_age_s) {
+		snprintf(why, SEOIB_MESSAGE_MAX, "is %lld s old, older than max-record-age = %u s", (long long)age,
+			 max_age_s);
+		return false;
+	}
+	return true;
 }

@@ -28,12 +28,15 @@ bool host_record_this_boot(const struct host_record *rec, const struct host_iden
 bool host_record_young_enough(const struct host_record *rec, int64_t now, unsigned max_age_s, const char *path,
 			      char why[SEOIB_MESSAGE_MAX])
 {
-	int64_t age = host_record_age(rec, now);
+	char fragment[SEOIB_MESSAGE_MAX];
+	int64_t age;
 
 	why[0] = '\0';
-	if (max_age_s && age > (int64_t)max_age_s)
-		snprintf(why, SEOIB_MESSAGE_MAX,
-			 "the host record %s is %lld s old, older than max-record-age (%u s); run 'seoibctl reprobe' on %s",
-			 path, (long long)age, max_age_s, rec->host.hostname[0] ? rec->host.hostname : "its host");
-	return why[0] == '\0';
+	/* One staleness rule (future dates, overflow, max-record-age) for
+	 * every reader: host_record_age_check()'s. */
+	if (host_record_age_check(rec, now, max_age_s, &age, fragment))
+		return true;
+	snprintf(why, SEOIB_MESSAGE_MAX, "the host record %s %s; run 'seoibctl reprobe' on %s", path, fragment,
+		 rec->host.hostname[0] ? rec->host.hostname : "its host");
+	return false;
 }

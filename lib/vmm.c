@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -27,13 +28,18 @@
 
 #include "seoib/cleanup.h"
 #include "seoib/config.h"
+#include "seoib/fileio.h"
+#include "seoib/json_util.h"
 #include "seoib/vmm.h"
 
 #define VMM_DEFAULT_TIMEOUT_MS 3000
 #define VMM_QUIT_GRACE_MS 500
-#define VMM_CACHE_SCHEMA "seoib.vmm-cache/1"
+#define VMM_CACHE_SCHEMA "seoib.vmm-cache/2"
+/* A cache entry is a few hundred bytes; anything bigger is not one. */
+#define VMM_CACHE_MAX_BYTES (16 * 1024)
+/* Bound on the binary scanned to back a cached control (QEMU is ~20 MB). */
+#define VMM_BINARY_SCAN_MAX (512LL * 1024 * 1024)
 
-DEFINE_TRIVIAL_CLEANUP(json_object *, json_object_put)
 
 static const char *const default_control_names[] = { "seoib-policy", NULL };
 
@@ -508,9 +514,9 @@ static unsigned long long path_hash(const char *path)
 	return h;
 }
 
-static void cache_file(const char *dir, const char *path, char out[], size_t size)
+static void cache_name(const char *path, char out[], size_t size)
 {
-	snprintf(out, size, "%s/vmm-%016llx.json", dir, path_hash(path));
+	snprintf(out, size, "vmm-%016llx.json", path_hash(path));
 }
 
 static json_object *names_to_json(const char *const *names)
@@ -561,30 +567,99 @@ static bool cache_controls(json_object *controls, struct vmm_info *info)
 	return true;
 }
 
-/* A cache entry counts only when every key matches and every field has its
- * type; anything else is re-probed (a corrupt cache is never trusted). */
-static bool cache_load(const char *file, const char *const *names, struct vmm_info *info)
+/* Does the binary itself contain every cached control's property name? A
+ * QOM property is registered under a string literal of the binary, so an
+ * entry claiming a control the binary never names is forged or stale: the
+ * cache may save a QEMU start, never vouch for what the binary lacks. */
+static bool binary_backs_controls(const struct vmm_info *info)
 {
-	_cleanup_(json_object_putp) json_object *entry = json_object_from_file(file);
-	json_object *schema, *path, *size, *mtime, *version, *controls;
+	_cleanup_close_ int fd = open(info->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	void *map;
+	bool ok = true;
 
-	if (!entry || !json_object_is_type(entry, json_type_object))
+	if (info->n_controls == 0)
+		return true;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    st.st_size > VMM_BINARY_SCAN_MAX || (unsigned long long)st.st_ino != info->ino ||
+	    (unsigned long long)st.st_dev != info->dev)
+		return false;
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return false;
+	for (int i = 0; ok && i < info->n_controls; i++) {
+		const char *property = strrchr(info->controls[i], '.');
+
+		property = property ? property + 1 : info->controls[i];
+		ok = *property && memmem(map, (size_t)st.st_size, property, strlen(property)) != NULL;
+	}
+	munmap(map, (size_t)st.st_size);
+	return ok;
+}
+
+static bool cache_entry_matches(json_object *entry, const char *const *names, struct vmm_info *info)
+{
+	json_object *schema, *path, *size, *mtime, *ctime, *dev, *ino, *version, *controls;
+
+	if (!json_object_is_type(entry, json_type_object))
 		return false;
 	schema = get_typed(entry, "schema", json_type_string);
 	path = get_typed(entry, "path", json_type_string);
 	size = get_typed(entry, "size", json_type_int);
 	mtime = get_typed(entry, "mtime_ns", json_type_int);
+	ctime = get_typed(entry, "ctime_ns", json_type_int);
+	dev = get_typed(entry, "dev", json_type_int);
+	ino = get_typed(entry, "ino", json_type_int);
 	version = get_typed(entry, "version", json_type_string);
 	controls = get_typed(entry, "controls", json_type_array);
-	if (!schema || !path || !size || !mtime || !version || !controls ||
-	    strcmp(json_object_get_string(schema), VMM_CACHE_SCHEMA) || strcmp(json_object_get_string(path), info->path) ||
-	    json_object_get_int64(size) != info->size || json_object_get_int64(mtime) != info->mtime_ns ||
-	    !same_names(json_object_object_get(entry, "control_names"), names) ||
-	    strlen(json_object_get_string(version)) >= sizeof(info->version) || !cache_controls(controls, info)) {
-		info->n_controls = 0;
+	return schema && path && size && mtime && ctime && dev && ino && version && controls &&
+	       !strcmp(json_object_get_string(schema), VMM_CACHE_SCHEMA) &&
+	       !strcmp(json_object_get_string(path), info->path) && json_object_get_int64(size) == info->size &&
+	       json_object_get_int64(mtime) == info->mtime_ns && json_object_get_int64(ctime) == info->ctime_ns &&
+	       (unsigned long long)json_object_get_uint64(dev) == info->dev &&
+	       (unsigned long long)json_object_get_uint64(ino) == info->ino &&
+	       same_names(json_object_object_get(entry, "control_names"), names) &&
+	       strlen(json_object_get_string(version)) < sizeof(info->version) && cache_controls(controls, info) &&
+	       (snprintf(info->version, sizeof(info->version), "%s", json_object_get_string(version)), true);
+}
+
+/* The cache is a hint, read only from a regular file of our own in a
+ * directory of our own (see vmm_probe), bounded, and counted only when
+ * every key matches the binary's identity (path, device, inode, size,
+ * mtime and ctime; ctime cannot be set back by anyone) and the binary backs
+ * each control it lists. Anything else is re-probed: a corrupt or forged
+ * cache is never trusted. */
+static bool cache_load(int dfd, const char *name, const char *const *names, struct vmm_info *info)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *text = NULL;
+	_cleanup_(json_object_putp) json_object *entry = NULL;
+	char err[SEOIB_MESSAGE_MAX];
+	struct stat st;
+	size_t len;
+
+	fd = open_regular_file(dfd, name, O_NOFOLLOW, &st, err);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			snprintf(info->cache_note, sizeof(info->cache_note), "the VMM cache entry %s %s; asked QEMU instead",
+				 name, err);
 		return false;
 	}
-	snprintf(info->version, sizeof(info->version), "%s", json_object_get_string(version));
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) || st.st_size > VMM_CACHE_MAX_BYTES) {
+		snprintf(info->cache_note, sizeof(info->cache_note),
+			 "the VMM cache entry %s belongs to uid %u with mode %04o and %lld bytes, not to uid %u, "
+			 "writable by it alone and at most %d bytes; asked QEMU instead and replaced it",
+			 name, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (long long)st.st_size,
+			 (unsigned)geteuid(), VMM_CACHE_MAX_BYTES);
+		return false;
+	}
+	if (read_fd_bounded(fd, VMM_CACHE_MAX_BYTES, &text, &len, err) < 0 || json_parse_text(text, len, &entry, err) < 0)
+		return false;
+	if (!cache_entry_matches(entry, names, info) || !binary_backs_controls(info)) {
+		info->n_controls = 0;
+		info->version[0] = '\0';
+		return false;
+	}
 	info->found = true;
 	info->from_cache = true;
 	info->can_set_state = info->n_controls > 0;
@@ -600,6 +675,9 @@ static json_object *cache_entry(const char *const *names, const struct vmm_info 
 	json_object_object_add(entry, "path", json_object_new_string(info->path));
 	json_object_object_add(entry, "size", json_object_new_int64(info->size));
 	json_object_object_add(entry, "mtime_ns", json_object_new_int64(info->mtime_ns));
+	json_object_object_add(entry, "ctime_ns", json_object_new_int64(info->ctime_ns));
+	json_object_object_add(entry, "dev", json_object_new_uint64(info->dev));
+	json_object_object_add(entry, "ino", json_object_new_uint64(info->ino));
 	json_object_object_add(entry, "control_names", names_to_json(names));
 	json_object_object_add(entry, "version", json_object_new_string(info->version));
 	for (int i = 0; i < info->n_controls; i++)
@@ -608,55 +686,17 @@ static json_object *cache_entry(const char *const *names, const struct vmm_info 
 	return entry;
 }
 
-/* mkdir -p: ~/.cache may not exist yet on a fresh account. */
-static void make_dirs(const char *dir)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s", dir);
-	for (char *slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		mkdir(path, 0755);
-		*slash = '/';
-	}
-	mkdir(path, 0755);
-}
-
-static int write_all(int fd, const char *text, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, text, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		text += n, len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Temp file in the same directory, fsync, rename: a reader sees the old
- * entry or the new one, never half of one, even across a crash. A cache that
- * cannot be written only costs the next probe a QEMU start, so failures are
- * dropped silently. */
-static void cache_store(const char *dir, const char *file, const char *const *names, const struct vmm_info *info)
+/* Atomic (write_file_atomic_at): a reader sees the old entry or the new
+ * one, never half of one. A cache that cannot be written only costs the
+ * next probe a QEMU start; the reason is kept in cache_note. */
+static void cache_store(int dfd, const char *name, const char *const *names, struct vmm_info *info)
 {
 	_cleanup_(json_object_putp) json_object *entry = cache_entry(names, info);
 	const char *text = json_object_to_json_string_ext(entry, JSON_C_TO_STRING_PRETTY);
-	char tmp[PATH_MAX];
-	_cleanup_close_ int fd = -1;
-	bool ok;
+	char err[SEOIB_MESSAGE_MAX];
 
-	make_dirs(dir);
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", file) >= sizeof(tmp))
-		return;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ok = fchmod(fd, 0644) == 0 && write_all(fd, text, strlen(text)) == 0 && write_all(fd, "\n", 1) == 0 &&
-	     fsync(fd) == 0;
-	if (!ok || rename(tmp, file) < 0)
-		unlink(tmp);
+	if (write_file_atomic_at(dfd, name, text, strlen(text), 0644, err) < 0 && !info->cache_note[0])
+		snprintf(info->cache_note, sizeof(info->cache_note), "cannot update the VMM cache: %s", err);
 }
 
 /* ---- entry points ---- */
@@ -684,26 +724,36 @@ static int read_identity(struct vmm_info *info)
 	}
 	info->size = (long long)st.st_size;
 	info->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	info->ctime_ns = (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+	info->dev = (unsigned long long)st.st_dev;
+	info->ino = (unsigned long long)st.st_ino;
 	return 0;
 }
 
 void vmm_probe(const struct vmm_options *opts, struct vmm_info *info)
 {
 	const char *const *names = opts->control_names ? opts->control_names : default_control_names;
-	char file[PATH_MAX] = "";
+	_cleanup_close_ int dfd = -1;
+	char name[64], err[SEOIB_MESSAGE_MAX];
 
 	memset(info, 0, sizeof(*info));
 	snprintf(info->path, sizeof(info->path), "%s", opts->path ? opts->path : SEOIB_DEFAULT_QEMU);
 	if (read_identity(info) < 0)
 		return;
+	cache_name(info->path, name, sizeof(name));
 	if (opts->cache_dir) {
-		cache_file(opts->cache_dir, info->path, file, sizeof(file));
-		if (cache_load(file, names, info))
+		/* Only a directory of our own, reached through directories only
+		 * root or we can change: root with another user's $HOME must not
+		 * read that user's entries, nor write into their ~/.cache. */
+		dfd = open_dir_nofollow(opts->cache_dir, DIR_CREATE | DIR_TRUSTED_PATH, err);
+		if (dfd < 0)
+			snprintf(info->cache_note, sizeof(info->cache_note), "not using the VMM cache: %s", err);
+		else if (cache_load(dfd, name, names, info))
 			return;
 	}
 	probe_qemu(opts, names, info);
-	if (info->found && file[0])
-		cache_store(opts->cache_dir, file, names, info);
+	if (info->found && dfd >= 0)
+		cache_store(dfd, name, names, info);
 }
 
 static const char *writable_dir(const char *dir)

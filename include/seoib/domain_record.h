@@ -22,8 +22,14 @@ struct domain_record {
 	int64_t time;       /* seconds since the epoch */
 };
 
-/* Write atomically as DIR/<uuid>.json, creating DIR (and its parent) if
- * needed. Returns 0, or -1 with a sentence in err. */
+/* Every function reaches DIR one component at a time from "/" without
+ * following a symbolic link, and uses it only when it belongs to the
+ * effective user and no one else may write to it: /run/seoib belongs to the
+ * daemon's less privileged user and the hook runs as root. Otherwise they
+ * refuse with a sentence naming DIR, its owner and mode.
+ *
+ * Write atomically as DIR/<uuid>.json, creating DIR (and its parents, 0755)
+ * if needed. Returns 0, or -1 with a sentence in err. */
 int domain_record_write(const char *dir, const struct domain_record *rec, char err[SEOIB_MESSAGE_MAX]);
 
 /* Returns 0, 1 when there is none, or -1 with a sentence in err. */

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "seoib/kvm_probe.h"
@@ -11,9 +12,52 @@
 /* Read a whole file ("-" = stdin) of at most max bytes, NUL-terminated. */
 int read_file_bounded(const char *path, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX]);
 
+/* Read what fd has, at most max bytes, NUL-terminated into *out (caller
+ * frees), length in *len. Returns 0, or -1 with a sentence fragment in err
+ * ("is larger than ...", "cannot read: ..."), to follow the file's name. */
+int read_fd_bounded(int fd, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX]);
+
+/* Open path (relative to dirfd, or AT_FDCWD) read-only if, and only if, it
+ * is a regular file: a FIFO, device, socket or directory is refused without
+ * ever blocking (opened O_NONBLOCK, then fstat). flags may add O_NOFOLLOW
+ * (a symbolic link is then refused). Fills *st when st is not NULL.
+ * Returns the fd, or -1 with a sentence fragment in err and errno set
+ * (ENOENT: there is no such file). */
+int open_regular_file(int dirfd, const char *path, int flags, struct stat *st, char err[SEOIB_MESSAGE_MAX]);
+
+/* open_regular_file() then read_fd_bounded(); a file larger than max is
+ * refused by its size before any read. "-" with AT_FDCWD is stdin. */
+int read_regular_file_bounded(int dirfd, const char *path, int flags, size_t max, char **out, size_t *len,
+			      char err[SEOIB_MESSAGE_MAX]);
+
 /* Write all of data to fd, retrying short writes and EINTR; -1 with errno. */
 int write_all(int fd, const char *data, size_t len);
 
 /* Write atomically: temp file in the same directory, fsync, rename, fsync
  * the directory. Returns 0, or -1 with a sentence in err. */
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, char err[SEOIB_MESSAGE_MAX]);
+
+/* write_file_atomic() relative to an open directory: name is one path
+ * component, and neither the temporary file nor anything else is reached
+ * through a symbolic link. Returns 0, or -1 with a sentence in err. */
+int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
+			 char err[SEOIB_MESSAGE_MAX]);
+
+enum {
+	DIR_CREATE = 1 << 0,       /* create missing directories, 0755 */
+	DIR_TRUSTED_PATH = 1 << 1, /* every directory above must be trusted too */
+};
+
+/* Open the absolute directory dir, one component at a time from "/" with
+ * O_NOFOLLOW|O_DIRECTORY: no symbolic link on the path is followed, and
+ * since every later access is relative to the returned fd, nothing can be
+ * swapped in between the check and the use. dir itself must belong to the
+ * effective user and be writable by no one else. With DIR_TRUSTED_PATH,
+ * every directory above it must belong to root or the effective user and be
+ * writable by no one else unless sticky (/tmp): for a directory root may be
+ * pointed at by someone else's $HOME. Without it, the ones above need only
+ * be directories (/run/seoib belongs to the daemon's user by design).
+ * Returns the fd, or -1 with a sentence in err that names the directory,
+ * its owner and mode; errno ENOENT when a directory is missing and
+ * DIR_CREATE is not given. */
+int open_dir_nofollow(const char *dir, int flags, char err[SEOIB_MESSAGE_MAX]);

@@ -62,5 +62,20 @@ int host_record_from_string(const char *text, size_t len, struct host_record *re
 /* Read and validate a record file; "-" is standard input. */
 int host_record_load(const char *path, struct host_record *rec, char err[SEOIB_MESSAGE_MAX]);
 
-/* Age of a record in seconds relative to now. */
+/* Age of a record in seconds relative to now (both seconds since the
+ * epoch): negative for a record dated in the future; saturates at
+ * INT64_MIN/INT64_MAX instead of overflowing. */
 int64_t host_record_age(const struct host_record *rec, int64_t now);
+
+/* How far a record's probe time may lie ahead of the reader's clock: hosts
+ * kept by NTP agree within well under a second; 5 minutes is the tolerance
+ * Kerberos uses by default (krb5.conf clockskew). */
+#define HOST_RECORD_CLOCK_SKEW_S 300
+
+/* Is the record fresh enough to trust at now? False when it is dated more
+ * than HOST_RECORD_CLOCK_SKEW_S in the future (whatever max_age_s), or is
+ * older than max_age_s seconds (0 = no age limit). Sets *age_s to
+ * host_record_age(); on false, why is a fragment to follow "the record of
+ * HOST ": "is 700 s old, older than max-record-age = 600 s". */
+bool host_record_age_check(const struct host_record *rec, int64_t now, unsigned max_age_s, int64_t *age_s,
+			   char why[SEOIB_MESSAGE_MAX]);

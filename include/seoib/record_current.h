@@ -22,7 +22,9 @@ bool host_record_is_own(const struct host_record *rec, const struct host_identit
 bool host_record_this_boot(const struct host_record *rec, const struct host_identity *here, const char *path,
 			   char why[SEOIB_MESSAGE_MAX]);
 
-/* True when rec is at most max_age_s seconds older than now (seconds since
- * the epoch; max_age_s 0 = no limit), else false with a sentence in why. */
+/* True when rec is fresh by host_record_age_check()'s one rule (at most
+ * max_age_s seconds old, max_age_s 0 = no limit, and not dated beyond the
+ * clock skew ahead of now, seconds since the epoch), else false with a
+ * sentence naming path in why. */
 bool host_record_young_enough(const struct host_record *rec, int64_t now, unsigned max_age_s, const char *path,
 			      char why[SEOIB_MESSAGE_MAX]);

@@ -25,7 +25,12 @@ struct vmm_info {
 	/* Identity the cache is keyed on */
 	long long size;
 	long long mtime_ns;
+	long long ctime_ns;            /* set by the kernel on any change; cannot be set back */
+	unsigned long long dev, ino;
 	char error[SEOIB_MESSAGE_MAX]; /* sentence when !found, else "" */
+	/* Why the cache was not used or updated ("" when it was, or when there
+	 * was simply no entry yet): the probe still answers, by asking QEMU. */
+	char cache_note[SEOIB_MESSAGE_MAX];
 };
 
 struct vmm_options {
@@ -35,7 +40,13 @@ struct vmm_options {
 	unsigned timeout_ms;           /* bound on the QMP conversation; 0 = default */
 };
 
-/* Fill info; never fails hard: a missing or broken QEMU is a recorded fact. */
+/* Fill info; never fails hard: a missing or broken QEMU is a recorded fact.
+ * opts->cache_dir is used only when it and every directory above it pass
+ * open_dir_nofollow(DIR_TRUSTED_PATH) (created 0755 if missing), and an
+ * entry only when it is a regular file of the effective user, writable by
+ * it alone, at most 16 KiB, matching the binary's identity (path, st_dev,
+ * st_ino, size, mtime, ctime) and naming no control whose property name the
+ * binary lacks. Otherwise QEMU is asked and info->cache_note says why. */
 void vmm_probe(const struct vmm_options *opts, struct vmm_info *info);
 
 /* Where seoibctl keeps the VMM cache: SEOIB_CACHEDIR when writable, else

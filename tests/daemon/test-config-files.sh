@@ -23,6 +23,25 @@ status=0
 [ "$status" -eq 2 ] || fail "seoibd exited $status on an unknown key, not 2"
 grep -q "$WORK/bad.conf:2: unknown key 'probe-timeout'" "$WORK/err" || fail "the error says: $(cat "$WORK/err")"
 
+# Hostile files fail at once with a sentence (exit 2): /dev/zero never ends,
+# a FIFO never opens without a writer, a NUL byte would cut a value short.
+# `timeout` turns a hang into a failure instead of a stuck suite.
+check_refused() { # FILE WORDS
+	local status=0
+	timeout 5 "$SEOIBD" --check-config --config "$1" 2>"$WORK/err" >/dev/null || status=$?
+	[ "$status" -eq 2 ] || fail "seoibd --check-config exited $status on $1, not 2"
+	grep -qF -- "$2" "$WORK/err" || fail "the error for $1 says: $(cat "$WORK/err")"
+}
+check_refused /dev/zero "configuration file /dev/zero is not a regular file (a character device)"
+mkfifo "$WORK/fifo.conf"
+check_refused "$WORK/fifo.conf" "is not a regular file (a FIFO)"
+printf 'hook-mode = warn\0garbage\n' >"$WORK/nul.conf"
+check_refused "$WORK/nul.conf" "$WORK/nul.conf:1: contains a NUL byte"
+printf 'etcd-endpoints = file:///etc/passwd\n' >"$WORK/scheme.conf"
+check_refused "$WORK/scheme.conf" "etcd endpoint 'file:///etc/passwd' is not an http:// or https:// URL"
+printf 'etcd-endpoints = https://etcd:2379\netcd-user = seoib\n' >"$WORK/user.conf"
+check_refused "$WORK/user.conf" "etcd-user is set but etcd-password-file is not"
+
 # A missing file is the defaults.
 "$SEOIBD" --check-config --config "$WORK/absent.conf" >/dev/null || fail "a missing configuration file is an error"
 echo "PASS"

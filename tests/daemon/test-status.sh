@@ -30,6 +30,7 @@ grep -q "$RECORD is malformed" "$WORK/err" || fail "non-object record: $(cat "$W
 # A real record, published by the real seoibd (no bus) under the shim.
 start_daemon fixed --no-bus
 stop_daemon
+cp "$RECORD" "$WORK/good.json"
 expect_exit 0
 grep -q '^kernel: *fixed' "$WORK/out" || fail "status output: $(cat "$WORK/out")"
 grep -q '^daemon: *unknown' "$WORK/out" || fail "without a bus the daemon state must be unknown: $(cat "$WORK/out")"
@@ -41,18 +42,36 @@ jq -e '.exit == 0 and .daemon == "unknown" and .age_s >= 0 and .stale == false
 write_config max-record-age=60
 jq '.probe.time_unix -= 3600' "$RECORD" >"$WORK/old.json" && mv "$WORK/old.json" "$RECORD"
 expect_exit 3
-grep -q 'older than max-record-age (60 s)' "$WORK/err" || fail "stale record: $(cat "$WORK/err")"
+grep -q 'is 36[0-9][0-9] s old, older than max-record-age = 60 s' "$WORK/err" || fail "stale record: $(cat "$WORK/err")"
 expect_exit 3 --json
 jq -e '.stale == true' "$WORK/out" >/dev/null || fail "--json stale: $(cat "$WORK/out")"
 
 # This host's record from another boot is stale whatever its age.
 write_config
-jq '.host.boot_id = "00000000-0000-4000-8000-000000000000" | .probe.time_unix += 3600' "$RECORD" >"$WORK/boot.json" &&
+jq '.host.boot_id = "00000000-0000-4000-8000-000000000000"' "$WORK/good.json" >"$WORK/boot.json" &&
 	mv "$WORK/boot.json" "$RECORD"
 expect_exit 3
 grep -q 'from another boot of this host' "$WORK/err" || fail "another boot's record: $(cat "$WORK/err")"
 expect_exit 3 --json
 jq -e '.stale == true' "$WORK/out" >/dev/null || fail "--json, another boot: $(cat "$WORK/out")"
+
+# Dated ten years ahead: a negative age is not a fresh one (it bypassed
+# max-record-age); ahead by less than the clock skew allowed (300 s) is fine.
+jq '.probe.time_unix += 315359987' "$WORK/good.json" >"$WORK/future.json" && mv "$WORK/future.json" "$RECORD"
+expect_exit 3
+grep -q 'is dated 3153599[0-9][0-9] s in the future, more than the 300 s of clock skew allowed' "$WORK/err" ||
+	fail "future record: $(cat "$WORK/err")"
+jq ".probe.time_unix = $(date +%s) + 200" "$WORK/good.json" >"$WORK/ahead.json" && mv "$WORK/ahead.json" "$RECORD"
+expect_exit 0
+
+# A FIFO where the record should be: malformed at once, never waited on.
+rm -f "$RECORD"
+mkfifo "$RECORD"
+status=0
+timeout 10 "$SEOIBCTL" status --config "$CONFIG" >"$WORK/out" 2>"$WORK/err" || status=$?
+[ "$status" = 2 ] || fail "status on a FIFO record exited $status, not 2: $(cat "$WORK/err")"
+grep -q "is not a regular file (a FIFO)" "$WORK/err" || fail "FIFO record: $(cat "$WORK/err")"
+rm -f "$RECORD"
 
 # A record saying KVM is unavailable is a valid record, but not "ok".
 write_config

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -14,14 +16,19 @@
 
 static char config_path[64];
 
-static void write_config(const char *text)
+static void write_config_bytes(const char *text, size_t len)
 {
 	_cleanup_close_ int fd = -1;
 
 	snprintf(config_path, sizeof(config_path), "/tmp/seoib-config-test.XXXXXX");
 	fd = mkstemp(config_path);
 	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+}
+
+static void write_config(const char *text)
+{
+	write_config_bytes(text, strlen(text));
 }
 
 static int load(const char *text, struct seoib_config *cfg, char err[SEOIB_MESSAGE_MAX])
@@ -122,6 +129,87 @@ static void test_unreadable_path(void **state)
 	assert_non_null(strstr(err, "/"));
 }
 
+/* A NUL byte used to end the line early: "warn\0garbage" read as "warn". */
+static void test_nul_byte_refused(void **state)
+{
+	static const char text[] = "on-error = deny\nhook-mode = warn\0garbage\n";
+	struct seoib_config cfg;
+	char err[SEOIB_MESSAGE_MAX];
+	char where[128];
+
+	write_config_bytes(text, sizeof(text) - 1);
+	assert_int_equal(seoib_config_load(config_path, &cfg, err), -1);
+	unlink(config_path);
+	snprintf(where, sizeof(where), "%s:2: contains a NUL byte", config_path);
+	if (strncmp(err, where, strlen(where)) != 0)
+		fail_msg("error \"%s\" should start with \"%s\"", err, where);
+}
+
+/* Only http and https reach libcurl; the count is bounded like the client's. */
+static void test_etcd_endpoints_checked(void **state)
+{
+	struct seoib_config cfg;
+	char err[SEOIB_MESSAGE_MAX];
+
+	assert_error("etcd-endpoints = file:///etc/passwd\n", "1", "'file:///etc/passwd' is not an http:// or https://");
+	assert_error("etcd-endpoints = https://a:2379, gopher://b\n", "1", "'gopher://b'");
+	assert_error("etcd-endpoints = http://\n", "1", "with a host");
+	assert_error("etcd-endpoints = http:///x\n", "1", "with a host");
+	assert_error("etcd-endpoints = a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q\n", "1", "'a'");
+	assert_error("etcd-endpoints = http://a,http://a,http://a,http://a,http://a,http://a,http://a,http://a,"
+		     "http://a,http://a,http://a,http://a,http://a,http://a,http://a,http://a,http://a\n",
+		     "1", "more than 16");
+	assert_int_equal(load("etcd-endpoints = https://etcd1:2379, http://[::1]:2379\n", &cfg, err), 0);
+	assert_string_equal(cfg.etcd_endpoints, "https://etcd1:2379, http://[::1]:2379");
+}
+
+/* Keys that only work together fail at load, not at the first publish. */
+static void test_pairs_checked(void **state)
+{
+	struct seoib_config cfg;
+	char err[SEOIB_MESSAGE_MAX];
+
+	assert_int_equal(load("etcd-user = seoib\n", &cfg, err), -1);
+	assert_non_null(strstr(err, "etcd-user is set but etcd-password-file is not"));
+	assert_int_equal(load("etcd-password-file = /etc/seoib/pw\n", &cfg, err), -1);
+	assert_non_null(strstr(err, "etcd-password-file is set but etcd-user is not"));
+	assert_int_equal(load("etcd-key = /etc/seoib/k.pem\n", &cfg, err), -1);
+	assert_non_null(strstr(err, "etcd-key is set but etcd-cert is not"));
+	assert_int_equal(load("etcd-user = u\netcd-password-file = /p\netcd-cert = /c\netcd-key = /k\n", &cfg, err), 0);
+}
+
+/* /dev/zero never ends and a FIFO never opens: both fail at once. */
+static void test_special_files_refused(void **state)
+{
+	struct seoib_config cfg;
+	char err[SEOIB_MESSAGE_MAX], fifo[64] = "/tmp/seoib-config-fifo.XXXXXX";
+
+	assert_int_equal(seoib_config_load("/dev/zero", &cfg, err), -1);
+	assert_string_equal(err, "configuration file /dev/zero is not a regular file (a character device); "
+				 "point to a regular file");
+	assert_non_null(mkdtemp(fifo));
+	strcat(fifo, "/f");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(seoib_config_load(fifo, &cfg, err), -1);
+	assert_non_null(strstr(err, "is not a regular file (a FIFO)"));
+	unlink(fifo);
+	rmdir(dirname(fifo));
+}
+
+/* Bigger than any real configuration: refused by its size, unread. */
+static void test_size_bounded(void **state)
+{
+	struct seoib_config cfg;
+	char err[SEOIB_MESSAGE_MAX];
+	_cleanup_free_ char *big = malloc(SEOIB_CONFIG_MAX_BYTES + 2);
+
+	assert_non_null(big);
+	memset(big, '#', SEOIB_CONFIG_MAX_BYTES + 1);
+	big[SEOIB_CONFIG_MAX_BYTES + 1] = '\0';
+	assert_int_equal(load(big, &cfg, err), -1);
+	assert_non_null(strstr(err, "larger than the 65536 it may be"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +217,11 @@ int main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_errors_name_file_and_line),
 		cmocka_unit_test(test_unreadable_path),
+		cmocka_unit_test(test_nul_byte_refused),
+		cmocka_unit_test(test_etcd_endpoints_checked),
+		cmocka_unit_test(test_pairs_checked),
+		cmocka_unit_test(test_special_files_refused),
+		cmocka_unit_test(test_size_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

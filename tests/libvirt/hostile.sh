@@ -197,4 +197,22 @@ rc=0; "$SEOIBCTL" check --dest hv-legacy -c test:///default --config "$T/age.con
 rc=0; "$SEOIBCTL" check --dest hv-legacy -c test:///default --config "$T/age.conf" --record-from-file "$T/old.json" --json >"$T/out" 2>"$T/err" || rc=$?
 [ "$rc" = 3 ] && jq -e '.domains[0].verdict == "unknown"' "$T/out" >/dev/null || lv_fail "check, stale record: exit $rc: $(cat "$T/out")"
 lv_expect_contains "$(cat "$T/err")" "older than max-record-age = 60 s" "stale record"
+# ...dated ten years ahead: not fresh (a negative age bypassed max-record-age).
+jq '.probe.time_unix += 315359987' "$T/fresh.json" >"$T/future.json"
+rc=0; "$SEOIBCTL" check --dest hv-legacy -c test:///default --config "$T/age.conf" --record-from-file "$T/future.json" --json >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" = 3 ] || lv_fail "check, future record: exit $rc: $(cat "$T/out")"
+lv_expect_contains "$(cat "$T/err")" "in the future, more than the 300 s of clock skew allowed" "future record"
+# A record file of another host is not used for this one (seoibctl(1)).
+rc=0; "$SEOIBCTL" check --dest hv2 -c test:///default --config "$T/age.conf" --record-from-file "$T/fresh.json" --json >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" = 3 ] && jq -e '.domains[0].verdict == "unknown"' "$T/out" >/dev/null || lv_fail "check, another host's record: exit $rc: $(cat "$T/out")"
+lv_expect_contains "$(cat "$T/err")" "the record in $T/fresh.json is of host 'hv-legacy', not of hv2" "another host's record"
+for same in HV-Legacy hv-legacy.example.net; do
+	rc=0; "$SEOIBCTL" check --dest "$same" -c test:///default --config "$T/age.conf" --record-from-file "$T/fresh.json" --json >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" = 0 ] || lv_fail "check --dest $same with hv-legacy's record: exit $rc: $(cat "$T/err")"
+done
+jq '.host.hostname = "hv-legacy.example.net"' "$T/fresh.json" >"$T/fqdn.json"
+for other in hv-legacy.example.org hv-legacy2; do
+	rc=0; "$SEOIBCTL" check --dest "$other" -c test:///default --config "$T/age.conf" --record-from-file "$T/fqdn.json" --json >"$T/out" 2>"$T/err" || rc=$?
+	[ "$rc" = 3 ] || lv_fail "check --dest $other with hv-legacy.example.net's record: exit $rc"
+done
 echo "PASS: hostile inputs"

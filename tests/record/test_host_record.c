@@ -114,6 +114,22 @@ static void edit_vmm_contradiction(json_object *r)
 {
 	json_add(at(r, "vmm"), "can_set_state", json_object_new_boolean(1));
 }
+/* Stock QEMU: kernel_states has all three, states only quirked. */
+static void edit_states_beyond_vmm(json_object *r)
+{
+	json_object_array_add(at(at(r, "verdict"), "states"), json_object_new_string("respected"));
+}
+static void edit_states_beyond_kernel(json_object *r)
+{
+	json_object *k = json_object_new_array();
+
+	json_object_array_add(k, json_object_new_string("not-advertised"));
+	json_add(at(r, "verdict"), "kernel_states", k);
+}
+static void edit_time_negative(json_object *r)
+{
+	json_add(at(r, "probe"), "time_unix", json_object_new_int64(INT64_MIN));
+}
 static void edit_extra_field(json_object *r) { json_add(r, "future_section", json_object_new_object()); }
 static void edit_tristate_type(json_object *r)
 {
@@ -143,6 +159,9 @@ static void rejects(void **state)
 		{edit_no_vmm, "\"vmm\" is missing"},
 		{edit_vmm_contradiction, "contradicts"},
 		{edit_tristate_type, "behaviour.respected_verified\" is not true, false or null"},
+		{edit_states_beyond_vmm, "lists respected in verdict.states, but its VMM cannot set that state"},
+		{edit_states_beyond_kernel, "lists quirked in verdict.states, but its verdict.kernel_states lack it"},
+		{edit_time_negative, "probe.time_unix\" is before 1970"},
 	};
 	char err[SEOIB_MESSAGE_MAX];
 
@@ -210,8 +229,41 @@ static void load_names_file(void **state)
 	char err[SEOIB_MESSAGE_MAX];
 
 	assert_int_equal(host_record_load("/nonexistent/host.json", rec, err), -1);
-	assert_non_null(strstr(err, "/nonexistent/host.json: cannot open"));
+	assert_non_null(strstr(err, "/nonexistent/host.json: cannot be opened"));
 	free(rec);
+}
+
+/* max-record-age: a record from the future, beyond the clock skew, is
+ * stale even with no age limit; ages that overflow saturate, never wrap. */
+static void age_check(void **state)
+{
+	struct host_record rec = {.probe_time = 1000000};
+	char why[SEOIB_MESSAGE_MAX];
+	int64_t age;
+
+	assert_true(host_record_age_check(&rec, 1000000 + 600, 600, &age, why));
+	assert_int_equal(age, 600);
+	assert_false(host_record_age_check(&rec, 1000000 + 601, 600, &age, why));
+	assert_string_equal(why, "is 601 s old, older than max-record-age = 600 s");
+	assert_true(host_record_age_check(&rec, 1000000 + 601, 0, &age, why));
+	/* Within the skew: another host's clock a little ahead is fine. */
+	assert_true(host_record_age_check(&rec, 1000000 - HOST_RECORD_CLOCK_SKEW_S, 600, &age, why));
+	assert_int_equal(age, -HOST_RECORD_CLOCK_SKEW_S);
+	/* The issue's instance: ten years ahead read as age -315359987 s. */
+	rec.probe_time = 1795424400 + 315359987LL;
+	assert_false(host_record_age_check(&rec, 1795424400, 600, &age, why));
+	assert_string_equal(why, "is dated 315359987 s in the future, more than the 300 s of clock skew allowed; "
+				 "check the clocks (NTP) of both hosts");
+	assert_false(host_record_age_check(&rec, 1795424400, 0, &age, why));
+	/* Overflow both ways (UBSan used to flag now - INT64_MIN). */
+	rec.probe_time = INT64_MIN;
+	assert_int_equal(host_record_age(&rec, 1795424400), INT64_MAX);
+	assert_false(host_record_age_check(&rec, 1795424400, 600, &age, why));
+	rec.probe_time = INT64_MAX;
+	assert_int_equal(host_record_age(&rec, -10), INT64_MIN);
+	assert_false(host_record_age_check(&rec, -10, 0, &age, why));
+	assert_string_equal(why, "is dated 9223372036854775808 s in the future, more than the 300 s of clock skew "
+				 "allowed; check the clocks (NTP) of both hosts");
 }
 
 int main(int argc, char **argv)
@@ -227,6 +279,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(accepts_linux_host_names),
 		cmocka_unit_test(rejects_bad_text),
 		cmocka_unit_test(load_names_file),
+		cmocka_unit_test(age_check),
 	};
 
 	data_dir = argc > 1 ? argv[1] : "tests/record/data";

@@ -29,6 +29,7 @@ static json_object *info_to_json(const struct vmm_info *info)
 	json_object_object_add(o, "size", json_object_new_int64(info->size));
 	json_object_object_add(o, "mtime_ns", json_object_new_int64(info->mtime_ns));
 	json_object_object_add(o, "error", json_object_new_string(info->error));
+	json_object_object_add(o, "cache_note", json_object_new_string(info->cache_note));
 	return o;
 }
 

@@ -73,7 +73,7 @@ cache)
 	[ "$(starts)" = 1 ] || fail "first probe started QEMU $(starts) times"
 	file=$(ls "$cache"/vmm-*.json)
 	[ "$(ls "$cache" | wc -l)" = 1 ] || fail "temp files left in $cache: $(ls "$cache")"
-	jq -e --arg p "$fake" '.path == $p and .schema == "seoib.vmm-cache/1"' "$file" >/dev/null || fail "bad cache file"
+	jq -e --arg p "$fake" '.path == $p and .schema == "seoib.vmm-cache/2"' "$file" >/dev/null || fail "bad cache file"
 
 	out=$(run_probe --qemu "$fake" --cache "$cache")
 	expect "$out" '.found and .from_cache and .version == "11.0.1" and .can_set_state' "warm probe not cached"
@@ -106,14 +106,15 @@ corrupt-cache)
 	n=1
 	for bad in '{"schema": "seoib.vmm-cache/1", "path": ' 'garbage' '[]' \
 		"$(jq -c '.controls = "x"' "$file")" "$(jq -c '.size = "12"' "$file")" \
-		"$(jq -c '.schema = "seoib.vmm-cache/9"' "$file")" "$(jq -c 'del(.control_names)' "$file")"; do
+		"$(jq -c '.schema = "seoib.vmm-cache/9"' "$file")" "$(jq -c 'del(.control_names)' "$file")" \
+		"$(jq -c '.ino += 1' "$file")" "$(jq -c '.ctime_ns -= 1' "$file")" "$(jq -c 'del(.dev)' "$file")"; do
 		good=$(cat "$file")
 		printf '%s' "$bad" >"$file"
 		out=$(run_probe --qemu "$fake" --cache "$cache")
 		n=$((n + 1))
 		expect "$out" '.found and .from_cache == false and .can_set_state' "corrupt cache trusted: $bad"
 		[ "$(starts)" = "$n" ] || fail "corrupt cache did not re-probe: $bad"
-		jq -e '.schema == "seoib.vmm-cache/1"' "$file" >/dev/null || fail "corrupt cache not overwritten"
+		jq -e '.schema == "seoib.vmm-cache/2"' "$file" >/dev/null || fail "corrupt cache not overwritten"
 		[ "$(cat "$file")" = "$good" ] || fail "rewritten cache differs"
 	done
 	# An unwritable cache directory is not fatal either.
@@ -162,6 +163,86 @@ default-cache-dir)
 	if [ ! -w /var/cache/seoib ]; then
 		out=$(env -u XDG_CACHE_HOME HOME=$tmp/home "$probe" --default-cache-dir)
 		[ "$out" = "$tmp/home/.cache/seoib" ] || fail "default cache dir $out without XDG_CACHE_HOME"
+	fi
+	;;
+cache-special-files)
+	# A cache entry that is a link to /dev/zero (grew the probe to 2 GB) or
+	# a FIFO (hung it): refused at once, QEMU asked, the entry replaced.
+	cache=$tmp/cache
+	export FAKE_QEMU_MODE=control
+	run_probe --qemu "$fake" --cache "$cache" >/dev/null
+	file=$(ls "$cache"/vmm-*.json)
+	n=1
+	for kind in symlink fifo; do
+		rm -f "$file"
+		if [ $kind = symlink ]; then ln -s /dev/zero "$file"; else mkfifo "$file"; fi
+		out=$(timeout 20 "$probe" --timeout 10000 --qemu "$fake" --cache "$cache")
+		n=$((n + 1))
+		expect "$out" '.found and .from_cache == false and .can_set_state' "$kind cache entry"
+		if [ $kind = symlink ]; then want='is a symbolic link, which is not followed here'; else want='is not a regular file (a FIFO)'; fi
+		expect "$out" ".cache_note | contains(\"$want\")" "$kind: no sentence"
+		[ "$(starts)" = "$n" ] || fail "$kind cache entry did not re-probe"
+		[ -f "$file" ] && [ ! -L "$file" ] || fail "$kind cache entry not replaced by a regular file"
+	done
+	# Bigger than any entry: refused by its size, unread.
+	head -c 20000 /dev/zero >"$file"
+	out=$(run_probe --qemu "$fake" --cache "$cache")
+	expect "$out" '.from_cache == false and (.cache_note | contains("20000 bytes"))' "oversized cache entry"
+	# The cache directory itself a symbolic link: not followed.
+	ln -s "$cache" "$tmp/link"
+	out=$(run_probe --qemu "$fake" --cache "$tmp/link")
+	expect "$out" '.from_cache == false and (.cache_note | contains("is a symbolic link"))' "linked cache dir"
+	;;
+cache-foreign-owner)
+	# Root with another user's HOME: not one byte read from or written to
+	# that user's ~/.cache; an entry another user owns is not read either.
+	[ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 || { echo "SKIP: needs root and a nobody user"; exit 77; }
+	chmod 755 "$tmp"
+	export FAKE_QEMU_MODE=control
+	mkdir -p "$tmp/home/.cache"
+	chown -R nobody: "$tmp/home"
+	out=$(env -u XDG_CACHE_HOME HOME="$tmp/home" "$probe" --default-cache-dir)
+	if [ "$out" = "$tmp/home/.cache/seoib" ]; then dir=$out; else dir=$tmp/home/.cache/seoib; fi
+	out=$(run_probe --qemu "$fake" --cache "$dir")
+	expect "$out" '.found and .from_cache == false and .can_set_state' "probe with a foreign cache"
+	expect "$out" ".cache_note | contains(\"refusing to use $tmp/home: it belongs to uid 65534\")" "no sentence"
+	[ -z "$(ls -A "$tmp/home/.cache")" ] || fail "root wrote into another user's cache: $(ls -A "$tmp/home/.cache")"
+	# An entry of nobody's in root's own cache directory: not trusted.
+	cache=$tmp/cache
+	run_probe --qemu "$fake" --cache "$cache" >/dev/null
+	file=$(ls "$cache"/vmm-*.json)
+	chown nobody "$file"
+	out=$(run_probe --qemu "$fake" --cache "$cache")
+	expect "$out" '.from_cache == false and (.cache_note | contains("belongs to uid 65534"))' "foreign entry read"
+	[ "$(stat -c %u "$file")" = 0 ] || fail "the foreign entry was not replaced"
+	# A cache directory others may write to: refused.
+	chmod 777 "$cache"
+	out=$(run_probe --qemu "$fake" --cache "$cache")
+	expect "$out" '.from_cache == false and (.cache_note | contains("with mode 0777"))' "world-writable cache dir"
+	;;
+cache-forged)
+	# A forged entry claiming a control: the binary must back it, or QEMU
+	# is asked. The fake never names "forged-knob"; stock QEMU 7.2 never
+	# names "seoib-policy".
+	cache=$tmp/cache
+	export FAKE_QEMU_MODE=stock
+	run_probe --qemu "$fake" --cache "$cache" --control forged-knob >/dev/null
+	file=$(ls "$cache"/vmm-*.json)
+	jq '.controls = ["kvm-accel.forged-knob"]' "$file" >"$tmp/forged" && cat "$tmp/forged" >"$file"
+	out=$(run_probe --qemu "$fake" --cache "$cache" --control forged-knob)
+	expect "$out" '.from_cache == false and .controls == [] and .can_set_state == false' "forged entry trusted"
+	[ "$(starts)" = 2 ] || fail "a forged entry did not re-probe"
+	real=/usr/bin/qemu-system-x86_64
+	if [ -x "$real" ]; then
+		rm -rf "$cache"
+		run_probe --qemu "$real" --cache "$cache" >/dev/null
+		file=$(ls "$cache"/vmm-*.json)
+		jq '.controls = ["kvm-accel.seoib-policy"]' "$file" >"$tmp/forged" && cat "$tmp/forged" >"$file"
+		out=$(run_probe --qemu "$real" --cache "$cache")
+		expect "$out" '.from_cache == false and .can_set_state == false' "forged entry made stock QEMU capable"
+		# A genuine entry of the real binary is still used.
+		out=$(run_probe --qemu "$real" --cache "$cache")
+		expect "$out" '.from_cache and .can_set_state == false' "genuine entry not used"
 	fi
 	;;
 *)
