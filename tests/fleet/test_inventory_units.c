@@ -56,7 +56,24 @@ static void test_base64_rejects_garbage(void **state)
 
 	assert_null(base64_decode("Zm9v!", &len));
 	assert_null(base64_decode("Z", &len));
-	assert_null(base64_decode("Zm 9v", &len));
+	/* etcd's gateway pads (Go's base64.StdEncoding): unpadded is garbage. */
+	assert_null(base64_decode("Zg", &len));
+	/* Padding only at the end: a lax decoder reads these as 6 and 3 bytes. */
+	assert_null(base64_decode("Zg==Zg==", &len));
+	assert_null(base64_decode("Zm=v", &len));
+	assert_null(base64_decode("====", &len));
+}
+
+static void test_base64_ignores_white_space(void **state)
+{
+	size_t len = 0;
+	char *dec = base64_decode("Zm 9v\n", &len);
+
+	/* OpenSSL's decoder skips white space; nothing else is lenient. */
+	assert_non_null(dec);
+	assert_int_equal(len, 3);
+	assert_string_equal(dec, "foo");
+	free(dec);
 }
 
 static void test_host_key(void **state)
@@ -121,6 +138,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_base64_vectors),
 		cmocka_unit_test(test_base64_binary_round_trip),
 		cmocka_unit_test(test_base64_rejects_garbage),
+		cmocka_unit_test(test_base64_ignores_white_space),
 		cmocka_unit_test(test_host_key),
 		cmocka_unit_test(test_exports_legacy),
 		cmocka_unit_test(test_exports_unavailable),
