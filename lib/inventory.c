@@ -32,6 +32,7 @@ struct etcd_client {
 struct response_buffer {
 	char *data;
 	size_t len;
+	size_t size;              /* allocated, > len for the NUL */
 	bool too_big;             /* cut off at ETCD_REPLY_MAX */
 };
 
@@ -160,10 +161,20 @@ static size_t collect_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 		buf->too_big = true;
 		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
 	}
-	grown = realloc(buf->data, buf->len + n + 1);
-	if (!grown)
-		return 0;
-	buf->data = grown;
+	if (buf->len + n + 1 > buf->size) {
+		/* Doubling: a reply of 8 MiB arrives in ~500 pieces; growing by
+		 * each one would copy it over and over. */
+		size_t want = buf->size ? buf->size : 64 << 10;
+		while (want < buf->len + n + 1)
+			want *= 2;
+		if (want > ETCD_REPLY_MAX + 1)
+			want = ETCD_REPLY_MAX + 1;
+		grown = realloc(buf->data, want);
+		if (!grown)
+			return 0;
+		buf->data = grown;
+		buf->size = want;
+	}
 	memcpy(buf->data + buf->len, ptr, n);
 	buf->len += n;
 	buf->data[buf->len] = '\0';
