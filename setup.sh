@@ -7,7 +7,9 @@ cd "$(dirname "$0")"
 packages=(
 	# build
 	meson ninja-build pkg-config gcc libc6-dev linux-libc-dev
-	libjson-c-dev libsystemd-dev libvirt-dev libxml2-dev libcurl4-openssl-dev libcmocka-dev
+	libjson-c-dev libsystemd-dev libvirt-dev libxml2-dev libcurl4-openssl-dev libssl-dev libcmocka-dev
+	# fuzz/run.sh: clang with libFuzzer (its runtime is packaged apart)
+	clang libclang-rt-14-dev
 	# tests: real kernels under TCG, real libvirt, D-Bus, etcd, ssh, namespaces
 	qemu-system-x86 busybox-static xz-utils cpio jq ca-certificates debian-archive-keyring
 	dbus systemd libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients

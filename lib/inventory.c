@@ -10,11 +10,11 @@
 #include <string.h>
 
 #include "seoib/cleanup.h"
+#include "seoib/etcd_reply.h"
 #include "seoib/fileio.h"
 #include "seoib/inventory.h"
 #include "seoib/json_util.h"
 
-#define ETCD_RESPONSE_MAX (256u << 20) /* a page of 500 records is ~4 MiB */
 #define ETCD_DEFAULT_TIMEOUT_MS 3000
 #define ETCD_DEFAULT_CONNECT_TIMEOUT_MS 1000
 #define ETCD_ENDPOINTS_MAX 16
@@ -26,82 +26,20 @@ struct etcd_client {
 	int current;              /* endpoint that answered last */
 	CURL *curl;               /* reused: keeps the connection alive */
 	char token[512];          /* auth token, "" = none yet */
+	size_t reply_len;         /* bytes of the last reply body */
 };
 
 struct response_buffer {
 	char *data;
 	size_t len;
+	size_t size;              /* allocated, > len for the NUL */
+	bool too_big;             /* cut off at ETCD_REPLY_MAX */
 };
 
+/* post_once(): the endpoint answered more than ETCD_REPLY_MAX bytes. */
+#define POST_TOO_BIG (-3)
+
 DEFINE_TRIVIAL_CLEANUP(struct curl_slist *, curl_slist_free_all)
-
-/* ---- base64 (RFC 4648) ---- */
-
-static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-char *base64_encode(const void *data, size_t len)
-{
-	const unsigned char *in = data;
-	char *out = malloc((len + 2) / 3 * 4 + 1);
-	size_t o = 0;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len; i += 3) {
-		uint32_t v = (uint32_t)in[i] << 16;
-		if (i + 1 < len)
-			v |= (uint32_t)in[i + 1] << 8;
-		if (i + 2 < len)
-			v |= in[i + 2];
-		out[o++] = b64_alphabet[(v >> 18) & 63];
-		out[o++] = b64_alphabet[(v >> 12) & 63];
-		out[o++] = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < len ? b64_alphabet[v & 63] : '=';
-	}
-	out[o] = '\0';
-	return out;
-}
-
-/* Reverse alphabet, 0 = not a base64 character (values stored plus one). */
-static int b64_value(char c)
-{
-	static unsigned char reverse[256];
-
-	if (!reverse['A'])
-		for (int i = 0; i < 64; i++)
-			reverse[(unsigned char)b64_alphabet[i]] = (unsigned char)(i + 1);
-	return reverse[(unsigned char)c] - 1;
-}
-
-char *base64_decode(const char *text, size_t *len)
-{
-	size_t n = strlen(text), o = 0;
-	_cleanup_free_ char *out = NULL;
-
-	while (n > 0 && text[n - 1] == '=')
-		n--;
-	if (n % 4 == 1)
-		return NULL;
-	out = malloc(n / 4 * 3 + 3);
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i += 4) {
-		int v[4] = {0, 0, 0, 0};
-		size_t group = n - i < 4 ? n - i : 4;
-		for (size_t k = 0; k < group; k++)
-			if ((v[k] = b64_value(text[i + k])) < 0)
-				return NULL;
-		uint32_t bits = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-		out[o++] = (char)(bits >> 16);
-		if (group > 2)
-			out[o++] = (char)(bits >> 8);
-		if (group > 3)
-			out[o++] = (char)bits;
-	}
-	out[o] = '\0';
-	*len = o;
-	return steal_ptr(out);
-}
 
 /* ---- options ---- */
 
@@ -219,12 +157,24 @@ static size_t collect_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	size_t n = size * nmemb;
 	char *grown;
 
-	if (buf->len + n > ETCD_RESPONSE_MAX)
+	if (n > ETCD_REPLY_MAX - buf->len) {
+		buf->too_big = true;
 		return 0; /* makes curl fail with CURLE_WRITE_ERROR */
-	grown = realloc(buf->data, buf->len + n + 1);
-	if (!grown)
-		return 0;
-	buf->data = grown;
+	}
+	if (buf->len + n + 1 > buf->size) {
+		/* Doubling: a reply of 8 MiB arrives in ~500 pieces; growing by
+		 * each one would copy it over and over. */
+		size_t want = buf->size ? buf->size : 64 << 10;
+		while (want < buf->len + n + 1)
+			want *= 2;
+		if (want > ETCD_REPLY_MAX + 1)
+			want = ETCD_REPLY_MAX + 1;
+		grown = realloc(buf->data, want);
+		if (!grown)
+			return 0;
+		buf->data = grown;
+		buf->size = want;
+	}
 	memcpy(buf->data + buf->len, ptr, n);
 	buf->len += n;
 	buf->data[buf->len] = '\0';
@@ -269,6 +219,11 @@ static long post_once(struct etcd_client *c, int endpoint, const char *path, con
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	set_tls(c);
 	rc = curl_easy_perform(c->curl);
+	if (rc == CURLE_WRITE_ERROR && resp->too_big) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s answered %s with more than %u bytes; is %s an etcd v3 "
+			 "endpoint?", c->endpoints[endpoint], path, ETCD_REPLY_MAX, c->endpoints[endpoint]);
+		return POST_TOO_BIG;
+	}
 	if (rc != CURLE_OK) {
 		snprintf(err, SEOIB_MESSAGE_MAX, "cannot reach etcd at %s: %s; check etcd-endpoints and that etcd "
 			 "is running", c->endpoints[endpoint], curl_easy_strerror(rc));
@@ -282,21 +237,25 @@ static long post_once(struct etcd_client *c, int endpoint, const char *path, con
 static void gateway_error(const struct etcd_client *c, const char *path, long status,
 			  const struct response_buffer *resp, char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_json_ json_object *obj = resp->data ? json_tokener_parse(resp->data) : NULL;
-	json_object *msg = NULL;
-	const char *text = resp->data && resp->data[0] ? resp->data : "empty answer";
+	char text[256];
 
-	if (obj && json_object_object_get_ex(obj, "message", &msg) && json_object_get_string_len(msg) > 0)
-		text = json_object_get_string(msg);
-	else if (obj && json_object_object_get_ex(obj, "error", &msg) && json_object_get_string_len(msg) > 0)
-		text = json_object_get_string(msg);
+	etcd_reply_error_text(resp->data, resp->len, text, sizeof(text));
 	snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s refused %s (HTTP %ld): %s; check the etcd credentials and "
 		 "its log", c->endpoints[c->current], path, status, text);
 }
 
+/* A reply the decoders refused: why is their fragment. */
+static int bad_reply(const struct etcd_client *c, const char *path, const char *why, char err[SEOIB_MESSAGE_MAX])
+{
+	snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s answered %s with a reply seoib cannot use (%s); is %s an etcd "
+		 "v3 endpoint?", c->endpoints[c->current], path, why, c->endpoints[c->current]);
+	return -1;
+}
+
 static int authenticate(struct etcd_client *c, char err[SEOIB_MESSAGE_MAX]);
 
-/* POST body to path on the first endpoint that answers; parse the reply. */
+/* POST body to path on the first endpoint that answers; parse the reply.
+ * *reply is set (a JSON object the caller frees) only when 0 is returned. */
 static int etcd_call(struct etcd_client *c, const char *path, json_object *request, json_object **reply,
 		     char err[SEOIB_MESSAGE_MAX])
 {
@@ -307,29 +266,29 @@ static int etcd_call(struct etcd_client *c, const char *path, json_object *reque
 		if (r < 0)
 			return r;
 	}
+	*reply = NULL;
 	for (int tries = 0; tries < c->n_endpoints; tries++) {
+		char why[SEOIB_MESSAGE_MAX];
 		int endpoint = (c->current + tries) % c->n_endpoints;
 		struct response_buffer resp = {0};
 		_cleanup_free_ char *owned = NULL;
 		long status = post_once(c, endpoint, path, body, &resp, err);
 
 		owned = resp.data;
+		if (status == POST_TOO_BIG)
+			return -1;
 		if (status < 0)
 			continue; /* transport error: try the next endpoint */
 		c->current = endpoint;
+		c->reply_len = resp.len;
 		if (status != 200) {
 			gateway_error(c, path, status, &resp, err);
 			if (status == 401 && c->token[0])
 				c->token[0] = '\0'; /* expired token: the next call authenticates again */
 			return -1;
 		}
-		*reply = owned ? json_tokener_parse(owned) : NULL;
-		if (!*reply || !json_object_is_type(*reply, json_type_object)) {
-			json_object_put(*reply);
-			snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s answered %s with something that is not a JSON "
-				 "object; is %s an etcd v3 endpoint?", c->endpoints[endpoint], path, c->endpoints[endpoint]);
-			return -1;
-		}
+		if (etcd_reply_parse(owned, resp.len, reply, why) < 0)
+			return bad_reply(c, path, why, err);
 		return 0;
 	}
 	return ETCD_UNREACHABLE; /* no endpoint answered: err names the last */
@@ -339,7 +298,7 @@ static int authenticate(struct etcd_client *c, char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_json_ json_object *req = json_object_new_object();
 	_cleanup_json_ json_object *reply = NULL;
-	json_object *token;
+	char why[SEOIB_MESSAGE_MAX];
 	int r;
 
 	json_add(req, "name", json_object_new_string(c->opts.user));
@@ -347,24 +306,12 @@ static int authenticate(struct etcd_client *c, char err[SEOIB_MESSAGE_MAX])
 	r = etcd_call(c, "/v3/auth/authenticate", req, &reply, err);
 	if (r < 0)
 		return r;
-	if (!json_object_object_get_ex(reply, "token", &token) || !json_object_is_type(token, json_type_string) ||
-	    json_object_get_string_len(token) >= (int)sizeof(c->token)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s did not return an auth token for user %s; "
-			 "check that authentication is enabled there", etcd_client_endpoint(c), c->opts.user);
+	if (etcd_reply_token(reply, c->token, sizeof(c->token), why) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s did not return a usable auth token for user %s (%s); "
+			 "check that authentication is enabled there", etcd_client_endpoint(c), c->opts.user, why);
 		return -1;
 	}
-	snprintf(c->token, sizeof(c->token), "%s", json_object_get_string(token));
 	return 0;
-}
-
-/* int64 fields come as JSON strings ("12345") from the gateway; absent = 0. */
-static int64_t reply_int64(json_object *obj, const char *key)
-{
-	json_object *v;
-
-	if (!obj || !json_object_object_get_ex(obj, key, &v))
-		return 0;
-	return json_object_get_int64(v);
 }
 
 static json_object *new_b64(const char *data, size_t len)
@@ -377,13 +324,14 @@ int etcd_lease_grant(struct etcd_client *c, int64_t ttl_s, int64_t *lease_id, ch
 {
 	_cleanup_json_ json_object *req = json_object_new_object();
 	_cleanup_json_ json_object *reply = NULL;
+	char why[SEOIB_MESSAGE_MAX];
 
 	json_add(req, "TTL", json_object_new_int64(ttl_s));
 	if (etcd_call(c, "/v3/lease/grant", req, &reply, err) < 0)
 		return -1;
-	*lease_id = reply_int64(reply, "ID");
-	if (*lease_id == 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s granted no lease; see its log", etcd_client_endpoint(c));
+	if (etcd_reply_lease_grant(reply, lease_id, why) < 0) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s granted no lease: %s; see its log", etcd_client_endpoint(c),
+			 why);
 		return -1;
 	}
 	return 0;
@@ -393,15 +341,14 @@ int etcd_lease_keepalive(struct etcd_client *c, int64_t lease_id, int64_t *ttl_l
 {
 	_cleanup_json_ json_object *req = json_object_new_object();
 	_cleanup_json_ json_object *reply = NULL;
-	json_object *result = NULL;
+	char why[SEOIB_MESSAGE_MAX];
 
 	json_add(req, "ID", json_object_new_int64(lease_id));
 	if (etcd_call(c, "/v3/lease/keepalive", req, &reply, err) < 0)
 		return -1;
 	/* The gateway streams: one {"result": {...}} object per request. */
-	if (!json_object_object_get_ex(reply, "result", &result))
-		result = reply;
-	*ttl_left = reply_int64(result, "TTL");
+	if (etcd_reply_lease_keepalive(reply, ttl_left, why) < 0)
+		return bad_reply(c, "/v3/lease/keepalive", why, err);
 	return 0;
 }
 
@@ -427,44 +374,21 @@ int etcd_put(struct etcd_client *c, const char *key, const char *value, size_t l
 	return etcd_call(c, "/v3/kv/put", req, &reply, err);
 }
 
-/* Decode one kvs[] entry's key and value. */
-static int decode_kv(json_object *kv, char **key, char **value, size_t *value_len)
-{
-	json_object *k, *v;
-	size_t key_len;
-
-	if (!json_object_object_get_ex(kv, "key", &k) || !(*key = base64_decode(json_object_get_string(k), &key_len)))
-		return -1;
-	/* An empty value is omitted by the gateway. */
-	if (!json_object_object_get_ex(kv, "value", &v)) {
-		*value = strdup("");
-		*value_len = 0;
-		return *value ? 0 : -1;
-	}
-	*value = base64_decode(json_object_get_string(v), value_len);
-	return *value ? 0 : -1;
-}
-
 int etcd_get(struct etcd_client *c, const char *key, char **value, size_t *len, char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_json_ json_object *req = json_object_new_object();
 	_cleanup_json_ json_object *reply = NULL;
-	_cleanup_free_ char *found_key = NULL;
-	json_object *kvs;
+	char why[SEOIB_MESSAGE_MAX];
 	int r;
 
 	json_add(req, "key", new_b64(key, strlen(key)));
 	r = etcd_call(c, "/v3/kv/range", req, &reply, err);
 	if (r < 0)
 		return r;
-	if (!json_object_object_get_ex(reply, "kvs", &kvs) || json_object_array_length(kvs) == 0)
-		return 0;
-	if (decode_kv(json_object_array_get_idx(kvs, 0), &found_key, value, len) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s returned undecodable base64 for %s; is it an etcd v3 "
-			 "gateway?", etcd_client_endpoint(c), key);
-		return -1;
-	}
-	return 1;
+	r = etcd_reply_get(reply, key, value, len, why);
+	if (r < 0)
+		return bad_reply(c, "/v3/kv/range", why, err);
+	return r;
 }
 
 /* The smallest key greater than every key starting with prefix. */
@@ -487,50 +411,33 @@ static char *prefix_range_end(const char *prefix, size_t *len)
 	return end;
 }
 
-/* One page; *next gets the key to continue from (malloc'ed) when more. */
+/* One page; *next gets the key to continue from (malloc'ed) when more.
+ * Returns 0, 1 when fn stopped, -1 with a sentence in err. */
 static int range_page(struct etcd_client *c, const char *start, size_t start_len, const char *end, size_t end_len,
 		      long page_size, etcd_kv_fn fn, void *userdata, char **next, size_t *next_len,
 		      char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_json_ json_object *req = json_object_new_object();
 	_cleanup_json_ json_object *reply = NULL;
-	json_object *kvs = NULL, *more = NULL;
-	size_t n;
+	char why[SEOIB_MESSAGE_MAX];
+	int r;
 
+	*next = NULL;
 	json_add(req, "key", new_b64(start, start_len));
 	json_add(req, "range_end", new_b64(end, end_len));
 	json_add(req, "limit", json_object_new_int64(page_size));
 	if (etcd_call(c, "/v3/kv/range", req, &reply, err) < 0)
 		return -1;
-	*next = NULL;
-	json_object_object_get_ex(reply, "kvs", &kvs);
-	n = kvs ? json_object_array_length(kvs) : 0;
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *key = NULL, *value = NULL;
-		size_t value_len;
-		if (decode_kv(json_object_array_get_idx(kvs, i), &key, &value, &value_len) < 0) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s returned undecodable base64 in a range; is it an "
-				 "etcd v3 gateway?", etcd_client_endpoint(c));
-			return -1;
-		}
-		if (fn(key, value, value_len, userdata) != 0)
-			return 0;
-		if (i + 1 == n && json_object_object_get_ex(reply, "more", &more) && json_object_get_boolean(more)) {
-			/* Continue just after the last key: key + "\0". */
-			*next_len = strlen(key) + 1;
-			*next = calloc(1, *next_len + 1);
-			if (!*next)
-				return -1;
-			memcpy(*next, key, *next_len - 1);
-		}
-	}
-	return 0;
+	r = etcd_reply_range(reply, start, start_len, end, end_len, page_size, fn, userdata, next, next_len, why);
+	if (r < 0)
+		return bad_reply(c, "/v3/kv/range", why, err);
+	return r;
 }
 
 int etcd_range_prefix(struct etcd_client *c, const char *prefix, long page_size, etcd_kv_fn fn, void *userdata,
 		      char err[SEOIB_MESSAGE_MAX])
 {
-	size_t end_len, start_len = strlen(prefix);
+	size_t end_len, start_len = strlen(prefix), bytes = 0;
 	_cleanup_free_ char *end = prefix_range_end(prefix, &end_len);
 	_cleanup_free_ char *start = strdup(prefix);
 
@@ -538,13 +445,27 @@ int etcd_range_prefix(struct etcd_client *c, const char *prefix, long page_size,
 		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory reading %s from etcd", prefix);
 		return -1;
 	}
-	while (start) {
+	/* Each page starts past the last key of the one before (the decoder
+	 * checks the order), and pages and bytes are bounded: a server that
+	 * always says "more" ends here, with a sentence. */
+	for (int page = 0; start; page++) {
 		char *next = NULL;
 		size_t next_len = 0;
-		if (range_page(c, start, start_len, end, end_len, page_size, fn, userdata, &next, &next_len, err) < 0)
+		int r;
+
+		if (page == ETCD_RANGE_PAGES_MAX || bytes > ETCD_RANGE_BYTES_MAX) {
+			snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s still had more keys under %s after %d pages (%zu bytes); "
+				 "seoib reads at most %d pages of %ld keys and %u bytes: remove stale keys there",
+				 etcd_client_endpoint(c), prefix, page, bytes, ETCD_RANGE_PAGES_MAX, page_size,
+				 ETCD_RANGE_BYTES_MAX);
 			return -1;
+		}
+		r = range_page(c, start, start_len, end, end_len, page_size, fn, userdata, &next, &next_len, err);
+		if (r < 0)
+			return -1;
+		bytes += c->reply_len;
 		free(start);
-		start = next;
+		start = next; /* NULL after the last page, or when fn stopped */
 		start_len = next_len;
 	}
 	return 0;
@@ -596,6 +517,8 @@ static int walk_one(const char *key, const char *value, size_t len, void *userda
 		note_invalid(w, key, err);
 		return w->oom;
 	}
+	/* etcd_reply_range() passes only keys inside the range asked for, so
+	 * key starts with the hosts prefix. */
 	if (strcmp(key + w->hosts_prefix_len, rec->host.hostname) != 0) {
 		/* A record copied under another host's key would lie about that host. */
 		snprintf(err, sizeof(err), "record of host %s stored under another host's key", rec->host.hostname);

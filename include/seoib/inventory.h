@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "seoib/config.h"
+#include "seoib/etcd_reply.h"
 #include "seoib/host_record.h"
 #include "seoib/kvm_probe.h"
 
@@ -63,16 +64,13 @@ int etcd_put(struct etcd_client *c, const char *key, const char *value, size_t l
  * -1 or ETCD_UNREACHABLE with a sentence in err. */
 int etcd_get(struct etcd_client *c, const char *key, char **value, size_t *len, char err[SEOIB_MESSAGE_MAX]);
 
-/* Called for every key under a prefix, in key order; a non-zero return stops. */
-typedef int (*etcd_kv_fn)(const char *key, const char *value, size_t len, void *userdata);
-/* Range over every key starting with prefix, page_size keys per request. */
+/* Range over every key starting with prefix, page_size keys per request:
+ * fn gets every key under prefix, in key order, and only those (the reply
+ * decoder refuses any other); a non-zero return stops. At most
+ * ETCD_RANGE_PAGES_MAX pages and ETCD_RANGE_BYTES_MAX reply bytes: past
+ * that, -1 with a sentence. */
 int etcd_range_prefix(struct etcd_client *c, const char *prefix, long page_size, etcd_kv_fn fn,
 		      void *userdata, char err[SEOIB_MESSAGE_MAX]);
-
-/* Base64 (RFC 4648, padded), as etcd's gateway encodes bytes. Return a
- * malloc'ed NUL-terminated string, or NULL (decode: invalid input). */
-char *base64_encode(const void *data, size_t len);
-char *base64_decode(const char *text, size_t *len);
 
 /* <prefix>hosts/<hostname>. Returns 0, or -1 if it does not fit. */
 int inventory_host_key(const char *prefix, const char *hostname, char *key, size_t size);

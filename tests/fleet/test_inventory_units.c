@@ -1,6 +1,8 @@
 /* Unit tests of the pure parts of the inventory and exports: base64 as
- * etcd's gateway encodes bytes, inventory keys, and the export texts of the
+ * etcd's gateway encodes bytes, the decoders of its replies (lib/etcd_reply.c)
+ * against hostile ones, inventory keys, and the export texts of the
  * legacy and fixed fixture records. Argument: tests/record/data. */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,7 +58,295 @@ static void test_base64_rejects_garbage(void **state)
 
 	assert_null(base64_decode("Zm9v!", &len));
 	assert_null(base64_decode("Z", &len));
-	assert_null(base64_decode("Zm 9v", &len));
+	/* etcd's gateway pads (Go's base64.StdEncoding): unpadded is garbage. */
+	assert_null(base64_decode("Zg", &len));
+	/* Padding only at the end: a lax decoder reads these as 6 and 3 bytes. */
+	assert_null(base64_decode("Zg==Zg==", &len));
+	assert_null(base64_decode("Zm=v", &len));
+	assert_null(base64_decode("====", &len));
+}
+
+static void test_base64_ignores_white_space(void **state)
+{
+	size_t len = 0;
+	char *dec = base64_decode("Zm 9v\n", &len);
+
+	/* OpenSSL's decoder skips white space; nothing else is lenient. */
+	assert_non_null(dec);
+	assert_int_equal(len, 3);
+	assert_string_equal(dec, "foo");
+	free(dec);
+}
+
+/* ---- etcd reply decoders: every reply is untrusted ---- */
+
+static json_object *reply(const char *text)
+{
+	json_object *o = NULL;
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (etcd_reply_parse(text, strlen(text), &o, err) < 0)
+		fail_msg("%s: %s", text, err);
+	return o;
+}
+
+static void test_reply_parse_needs_an_object(void **state)
+{
+	static const struct {
+		const char *body, *why;
+	} bad[] = {
+		{"[]", "is a JSON array, not an object"},
+		{"\"ok\"", "is a JSON string, not an object"},
+		{"null", "JSON ends early"},
+		{"", "JSON ends early"},
+		{"{} {}", "unexpected data"},
+		{"{\"a\": ", "JSON ends early"},
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_object *o = (json_object *)1;
+		char err[SEOIB_MESSAGE_MAX] = "";
+
+		assert_int_equal(etcd_reply_parse(bad[i].body, strlen(bad[i].body), &o, err), -1);
+		assert_null(o);
+		if (!strstr(err, bad[i].why))
+			fail_msg("'%s': '%s' lacks '%s'", bad[i].body, err, bad[i].why);
+	}
+}
+
+static void test_reply_int64(void **state)
+{
+	static const struct {
+		const char *body;
+		int rc;
+		int64_t value;
+	} cases[] = {
+		{"{\"ID\": \"12\"}", 0, 12},
+		{"{\"ID\": 12}", 0, 12},
+		{"{\"ID\": \"-3\"}", 0, -3},
+		{"{\"ID\": \"9223372036854775807\"}", 0, INT64_MAX},
+		{"{}", 0, 0},
+		{"{\"ID\": null}", 0, 0},
+		{"{\"ID\": \"12abc\"}", -1, 0},
+		{"{\"ID\": \" 12\"}", -1, 0},
+		{"{\"ID\": \"+12\"}", -1, 0},
+		{"{\"ID\": \"\"}", -1, 0},
+		{"{\"ID\": \"-\"}", -1, 0},
+		{"{\"ID\": \"1\\u00002\"}", -1, 0},
+		{"{\"ID\": \"9223372036854775808\"}", -1, 0},
+		{"{\"ID\": 1.5}", -1, 0},
+		{"{\"ID\": {}}", -1, 0},
+		{"{\"ID\": []}", -1, 0},
+		{"{\"ID\": true}", -1, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_object *o = reply(cases[i].body);
+		char err[SEOIB_MESSAGE_MAX] = "";
+		int64_t v = 42;
+
+		if (etcd_reply_int64(o, "ID", &v, err) != cases[i].rc || v != cases[i].value)
+			fail_msg("%s: got %" PRId64 " (%s)", cases[i].body, v, err);
+		json_object_put(o);
+	}
+}
+
+static void test_reply_leases(void **state)
+{
+	static const struct {
+		const char *body;
+		int grant_rc;
+		int64_t id;
+		int keepalive_rc;
+		int64_t ttl;
+	} cases[] = {
+		{"{\"ID\": \"7\", \"TTL\": \"5\"}", 0, 7, 0, 5},
+		{"{\"result\": {\"ID\": \"7\", \"TTL\": \"5\"}}", -1, 0, 0, 5},
+		{"{\"result\": {\"ID\": \"7\"}}", -1, 0, 0, 0},      /* TTL omitted: forgotten */
+		{"{\"result\": {\"TTL\": \"-1\"}}", -1, 0, 0, 0},    /* negative: forgotten */
+		{"{\"result\": null}", -1, 0, 0, 0},
+		{"{\"result\": []}", -1, 0, -1, 0},
+		{"{\"result\": {\"TTL\": []}}", -1, 0, -1, 0},
+		{"{\"ID\": \"0\"}", -1, 0, 0, 0},
+		{"{\"ID\": \"-7\"}", -1, 0, 0, 0},
+		{"{\"ID\": \"7\", \"error\": \"etcdserver: too many requests\"}", -1, 0, -1, 0},
+		{"{\"error\": {\"grpc_code\": 5, \"message\": \"lease not found\"}}", -1, 0, -1, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_object *o = reply(cases[i].body);
+		char err[SEOIB_MESSAGE_MAX] = "";
+		int64_t id = 42, ttl = 42;
+
+		if (etcd_reply_lease_grant(o, &id, err) != cases[i].grant_rc || id != cases[i].id)
+			fail_msg("grant %s: got %" PRId64 " (%s)", cases[i].body, id, err);
+		if (etcd_reply_lease_keepalive(o, &ttl, err) != cases[i].keepalive_rc || ttl != cases[i].ttl)
+			fail_msg("keepalive %s: got %" PRId64 " (%s)", cases[i].body, ttl, err);
+		json_object_put(o);
+	}
+}
+
+static void test_reply_token(void **state)
+{
+	static const struct {
+		const char *body;
+		int rc;
+	} cases[] = {
+		{"{\"token\": \"KjNwZmNpaFdrZXF2.9\"}", 0},
+		{"{}", -1},
+		{"{\"token\": \"\"}", -1},
+		{"{\"token\": {}}", -1},
+		{"{\"token\": \"a b\"}", -1},
+		{"{\"token\": \"a\\r\\nX-Injected: 1\"}", -1},
+		{"{\"token\": \"caf\\u00e9\"}", -1},
+		{"{\"token\": \"0123456789abcdef0123456789\"}", -1}, /* longer than 23 bytes */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_object *o = reply(cases[i].body);
+		char err[SEOIB_MESSAGE_MAX] = "", token[24];
+
+		if (etcd_reply_token(o, token, sizeof(token), err) != cases[i].rc)
+			fail_msg("%s: %s", cases[i].body, err);
+		json_object_put(o);
+	}
+}
+
+#define P "/seoib/v1/hosts/"
+#define K_A "L3Nlb2liL3YxL2hvc3RzL2E="  /* P "a" */
+#define K_B "L3Nlb2liL3YxL2hvc3RzL2I="  /* P "b" */
+#define K_SHORT "L3Nl"                 /* "/se" */
+#define K_OTHER "L3Nlb2liL3YxL290aGVy"  /* "/seoib/v1/other" */
+#define V_REC "eyJhIjogMX0="            /* {"a": 1} */
+
+struct collected {
+	char keys[512];
+	size_t n;
+	int stop_after;
+};
+
+static int collect(const char *key, const char *value, size_t len, void *userdata)
+{
+	struct collected *c = userdata;
+	size_t used = strlen(c->keys);
+
+	assert_int_equal(value[len], '\0');
+	snprintf(c->keys + used, sizeof(c->keys) - used, "%s%s=%zu", used ? "," : "", key + strlen(P), len);
+	return ++c->n == (size_t)c->stop_after;
+}
+
+static void test_reply_range(void **state)
+{
+	static const struct {
+		const char *body;
+		int rc;
+		const char *keys; /* fn got these (key suffix=value length), or the error */
+		const char *next; /* continuation suffix, "" = none */
+		int stop_after;
+	} cases[] = {
+		{"{}", 0, "", "", 0},
+		{"{\"kvs\": []}", 0, "", "", 0},
+		{"{\"kvs\": [{\"key\": \"" K_A "\", \"value\": \"" V_REC "\"}, {\"key\": \"" K_B "\"}]}", 0, "a=8,b=0", "", 0},
+		{"{\"kvs\": [{\"key\": \"" K_A "\", \"value\": null}], \"more\": true}", 0, "a=0", "a", 0},
+		{"{\"kvs\": [{\"key\": \"" K_A "\"}, {\"key\": \"" K_B "\"}], \"more\": true}", 1, "a=0", "", 1},
+		{"{\"kvs\": {}}", -1, "\"kvs\" is object, not array", "", 0},
+		{"{\"kvs\": \"x\"}", -1, "\"kvs\" is string, not array", "", 0},
+		{"{\"kvs\": [null]}", -1, "entry 0 of \"kvs\" is null, not an object", "", 0},
+		{"{\"kvs\": [{\"key\": null}]}", -1, "empty key", "", 0},
+		{"{\"kvs\": [{}]}", -1, "empty key", "", 0},
+		{"{\"kvs\": [{\"key\": 1}]}", -1, "\"key\" is int, not string", "", 0},
+		{"{\"kvs\": [{\"key\": \"" K_A "\", \"value\": 1}]}", -1, "\"value\" is int, not string", "", 0},
+		{"{\"kvs\": [{\"key\": \"" K_A "\", \"value\": \"%%\"}]}", -1, "\"value\" is not padded base64", "", 0},
+		{"{\"kvs\": [{\"key\": \"" K_SHORT "\"}]}", -1, "outside the range", "", 0},
+		{"{\"kvs\": [{\"key\": \"" K_OTHER "\"}]}", -1, "outside the range", "", 0},
+		{"{\"kvs\": [{\"key\": \"" K_B "\"}, {\"key\": \"" K_A "\"}]}", -1, "out of order", "", 0},
+		{"{\"kvs\": [{\"key\": \"" K_A "\"}, {\"key\": \"" K_A "\"}]}", -1, "out of order", "", 0},
+		{"{\"kvs\": [{\"key\": \"" K_A "\"}, {\"key\": \"" K_B "\"}, {\"key\": \"" K_B "\"}]}", -1, "more than the 2", "", 0},
+		{"{\"more\": true}", -1, "\"more\" but \"kvs\" is empty", "", 0},
+		{"{\"kvs\": [], \"more\": 1}", -1, "\"more\" is int, not boolean", "", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_object *o = reply(cases[i].body);
+		struct collected c = {.stop_after = cases[i].stop_after};
+		char err[SEOIB_MESSAGE_MAX] = "", *next = (char *)1;
+		size_t next_len = 99;
+		int rc = etcd_reply_range(o, P, strlen(P), "/seoib/v1/hosts0", 16, 2, collect, &c, &next, &next_len, err);
+
+		if (rc != cases[i].rc || (rc >= 0 && strcmp(c.keys, cases[i].keys) != 0))
+			fail_msg("%s: rc %d, keys '%s', err '%s'", cases[i].body, rc, c.keys, err);
+		if (rc < 0 && !strstr(err, cases[i].keys))
+			fail_msg("%s: '%s' lacks '%s'", cases[i].body, err, cases[i].keys);
+		if (cases[i].next[0]) {
+			/* The next page starts just past the last key: key + "\0". */
+			assert_non_null(next);
+			assert_int_equal(next_len, strlen(P) + strlen(cases[i].next) + 1);
+			assert_string_equal(next + strlen(P), cases[i].next);
+			assert_int_equal(next[next_len - 1], '\0');
+		} else {
+			assert_null(next);
+		}
+		free(next);
+		json_object_put(o);
+	}
+}
+
+static void test_reply_get(void **state)
+{
+	static const struct {
+		const char *body;
+		int rc;
+		const char *value_or_err;
+	} cases[] = {
+		{"{}", 0, ""},
+		{"{\"kvs\": [{\"key\": \"" K_A "\", \"value\": \"" V_REC "\"}], \"count\": \"1\"}", 1, "{\"a\": 1}"},
+		{"{\"kvs\": [{\"key\": \"" K_A "\"}]}", 1, ""},
+		{"{\"kvs\": [{\"key\": \"" K_B "\", \"value\": \"" V_REC "\"}]}", -1, "another key"},
+		{"{\"kvs\": [{\"key\": \"" K_A "\"}, {\"key\": \"" K_B "\"}]}", -1, "more than the 1"},
+		{"{\"kvs\": {}}", -1, "\"kvs\" is object"},
+		{"{\"kvs\": [{\"key\": \"" K_A "\", \"value\": null}]}", 1, ""},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_object *o = reply(cases[i].body);
+		char err[SEOIB_MESSAGE_MAX] = "", *value = NULL;
+		size_t len = 99;
+		int rc = etcd_reply_get(o, P "a", &value, &len, err);
+
+		if (rc != cases[i].rc)
+			fail_msg("%s: rc %d (%s)", cases[i].body, rc, err);
+		if (rc == 1 && (len != strlen(cases[i].value_or_err) || strcmp(value, cases[i].value_or_err)))
+			fail_msg("%s: value '%s'", cases[i].body, value);
+		if (rc < 0 && !strstr(err, cases[i].value_or_err))
+			fail_msg("%s: '%s' lacks '%s'", cases[i].body, err, cases[i].value_or_err);
+		if (rc != 1)
+			assert_null(value);
+		free(value);
+		json_object_put(o);
+	}
+}
+
+static void test_reply_error_text(void **state)
+{
+	static const struct {
+		const char *body, *text;
+	} cases[] = {
+		{"", "empty answer"},
+		{"{\"error\": \"e\", \"code\": 3, \"message\": \"etcdserver: user name is empty\"}",
+		 "etcdserver: user name is empty"},
+		{"{\"error\": {\"grpc_code\": 5, \"message\": \"lease not found\"}}", "lease not found"},
+		{"{\"error\": \"only error\"}", "only error"},
+		{"404 page not found\n", "404 page not found?"},
+		{"{\"message\": \"\\u001b[2J\\u009b31m\"}", "?[2J??31m"},
+		{"[\"\\u001b\"]", "[\"\\u001b\"]"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[64];
+
+		etcd_reply_error_text(cases[i].body, strlen(cases[i].body), text, sizeof(text));
+		assert_string_equal(text, cases[i].text);
+	}
 }
 
 static void test_host_key(void **state)
@@ -126,6 +416,14 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_base64_vectors),
 		cmocka_unit_test(test_base64_binary_round_trip),
 		cmocka_unit_test(test_base64_rejects_garbage),
+		cmocka_unit_test(test_base64_ignores_white_space),
+		cmocka_unit_test(test_reply_parse_needs_an_object),
+		cmocka_unit_test(test_reply_int64),
+		cmocka_unit_test(test_reply_leases),
+		cmocka_unit_test(test_reply_token),
+		cmocka_unit_test(test_reply_range),
+		cmocka_unit_test(test_reply_get),
+		cmocka_unit_test(test_reply_error_text),
 		cmocka_unit_test(test_host_key),
 		cmocka_unit_test(test_exports_legacy),
 		cmocka_unit_test(test_exports_unavailable),
