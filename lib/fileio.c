@@ -43,7 +43,7 @@ int read_file_bounded(const char *path, size_t max, char **out, size_t *len, cha
 		if (used > max) {
 			snprintf(err, SEOIB_MESSAGE_MAX, "is larger than %zu bytes, too large to be what it should be",
 				 max);
-			return -1;
+			return -EFBIG;
 		}
 	}
 	buf[used] = '\0';

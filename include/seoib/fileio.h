@@ -8,7 +8,9 @@
 
 #include "seoib/kvm_probe.h"
 
-/* Read a whole file ("-" = stdin) of at most max bytes, NUL-terminated. */
+/* Read a whole file ("-" = stdin) of at most max bytes, NUL-terminated.
+ * Returns 0, -EFBIG when it holds more than max bytes, or -1; a sentence
+ * fragment ("is larger than ...", "cannot open: ...") in err on error. */
 int read_file_bounded(const char *path, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX]);
 
 /* Write all of data to fd, retrying short writes and EINTR; -1 with errno. */
