@@ -11,8 +11,9 @@
 # Usage: [DEAD_LIST="0 1 16"] bench/daemon-etcd-dead.sh BUILD_DIR [GETS]   (as root;
 # the first of DEAD_LIST is the reference of the ratios)
 set -euo pipefail
-export SEOIB_BUILD_ROOT=$(realpath "${1:?usage: $0 BUILD_DIR [GETS]}")
-export SEOIB_SOURCE_ROOT=$(realpath "$(dirname "$0")/..")
+SEOIB_BUILD_ROOT=$(realpath "${1:?usage: $0 BUILD_DIR [GETS]}")
+SEOIB_SOURCE_ROOT=$(realpath "$(dirname "$0")/..")
+export SEOIB_BUILD_ROOT SEOIB_SOURCE_ROOT
 export SEOIBCTL=$SEOIB_BUILD_ROOT/cli/seoibctl
 GETS=${2:-600}
 . "$SEOIB_SOURCE_ROOT/tests/daemon/lib.sh"
