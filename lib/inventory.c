@@ -33,8 +33,6 @@ struct response_buffer {
 	size_t len;
 };
 
-DEFINE_TRIVIAL_CLEANUP(struct curl_slist *, curl_slist_free_all)
-
 /* ---- base64 (RFC 4648) ---- */
 
 static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
