@@ -6,7 +6,9 @@
  * the run time bounded, and print nothing on stdout, because for
  * "migrate begin" and "restore begin" stdout replaces the domain XML.
  * The decisions themselves are in lib/gate.c, shared with check --dest. */
+#include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,6 +217,22 @@ static bool record_is_current(const struct hook_call *call, const struct host_re
 					call->cfg.record_path, why);
 }
 
+/* An XML over guest_facts.h's bounds is no domain libvirt wrote (its
+ * <metadata> carries foreign XML through unchanged): a hostile input,
+ * refused whatever on-error and hook-mode say, so that a big XML can
+ * neither stall the hook into its alarm nor turn enforcement off. */
+static int refuse_oversized_xml(const struct hook_call *call, const char *why)
+{
+	struct gate_outcome out = {.verdict = GATE_REFUSE};
+
+	snprintf(out.reason, sizeof(out.reason), "the domain XML of '%s' is over seoib's limits: %s", call->guest,
+		 why);
+	snprintf(out.remediation, sizeof(out.remediation), "%s",
+		 "remove the oversized content (often under <metadata>) from the domain definition; "
+		 "docs/libvirt.md lists the limits");
+	return call->op == GATE_FORGET ? SEOIB_EXIT_OK : hook_finish(call, &out);
+}
+
 /* Everything from the XML on stdin to the verdict. */
 static int hook_run(struct hook_call *call)
 {
@@ -224,13 +242,23 @@ static int hook_run(struct hook_call *call)
 	struct gate_outcome out;
 	size_t len;
 
-	if (read_file_bounded("-", GUEST_XML_MAX, &xml, &len, err) < 0) {
+	int r = read_file_bounded("-", GUEST_XML_MAX, &xml, &len, err);
+
+	if (r == -EFBIG) {
+		drain_stdin();
+		snprintf(what, sizeof(what), "the domain XML on standard input %s", err);
+		return refuse_oversized_xml(call, what);
+	}
+	if (r < 0) {
 		drain_stdin();
 		snprintf(what, sizeof(what), "the domain XML on standard input %s", err);
 		gate_internal_error(what, &call->cfg, &out);
 		return hook_finish(call, &out);
 	}
-	if (guest_facts_from_xml(xml, len, &call->facts, err) < 0) {
+	r = guest_facts_from_xml(xml, len, &call->facts, err);
+	if (r == GUEST_XML_TOO_COMPLEX)
+		return refuse_oversized_xml(call, err);
+	if (r < 0) {
 		snprintf(what, sizeof(what), "cannot read the domain XML of '%.64s': %s", call->guest, err);
 		gate_internal_error(what, &call->cfg, &out);
 		return call->op == GATE_FORGET ? SEOIB_EXIT_OK : hook_finish(call, &out);

@@ -4,11 +4,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "prober.h"
+#include "reap.h"
 #include "seoib/fileio.h"
 #include "seoib/cleanup.h"
 
@@ -37,9 +39,33 @@ const char *probe_run_status_to_string(enum probe_run_status s)
 	return names[s];
 }
 
-/* In the child: own process group (so the watchdog kills QEMU too), default
- * signal state, probe, write, exit without running the parent's atexit. */
-static _Noreturn void run_child(int fd, const struct host_probe_options *opts)
+/* The probe child's SIGTERM: seoibd died (PR_SET_PDEATHSIG) or someone
+ * stops the probe. Take down everything the probe spawned first. */
+static void on_child_sigterm(int sig)
+{
+	reap_children();
+	_exit(1);
+}
+
+/* Die with seoibd, even by kill -9: PR_SET_PDEATHSIG sends SIGTERM when the
+ * thread that forked us exits, and the handler kills our descendants. A
+ * parent that died before the prctl() took effect is seen by getppid(). */
+static void follow_parent(pid_t parent)
+{
+	struct sigaction sa = {.sa_handler = on_child_sigterm};
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(1);
+}
+
+/* In the child: own process group (so the watchdog kills QEMU too), dies
+ * with seoibd, default signal state, probe, write, kill whatever the probe
+ * left running (a QEMU's setsid() child), exit without the parent's atexit. */
+static _Noreturn void run_child(int fd, pid_t parent, const struct host_probe_options *opts)
 {
 	sigset_t none;
 	struct host_record *rec = calloc(1, sizeof(*rec));
@@ -47,6 +73,7 @@ static _Noreturn void run_child(int fd, const struct host_probe_options *opts)
 	const char *text;
 
 	setpgid(0, 0);
+	follow_parent(parent); /* SIGTERM still blocked: the handler is in place first */
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
@@ -60,7 +87,19 @@ static _Noreturn void run_child(int fd, const struct host_probe_options *opts)
 	text = json ? json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN) : NULL;
 	if (!text || write_all(fd, text, strlen(text)) < 0)
 		_exit(1);
+	reap_children();
 	_exit(0);
+}
+
+/* After the probe child is reaped: what it spawned outside its process
+ * group was re-parented to seoibd (a subreaper) when it died. */
+static void reap_strays(void)
+{
+	int n = reap_children();
+
+	if (n > 0)
+		log_warning("killed %d process(es) the probe left running outside its process group "
+			    "(a QEMU that called setsid?)", n);
 }
 
 static void describe_exit(struct prober *p, int wstatus, struct prober_result *res)
@@ -103,6 +142,7 @@ static void finish(struct prober *p)
 	while (waitpid(p->pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
 	p->pid = 0;
+	reap_strays();
 	describe_exit(p, wstatus, &res);
 	p->done(&res, p->userdata); /* may free p: touch nothing after */
 }
@@ -171,11 +211,14 @@ int prober_start(sd_event *event, const struct host_probe_options *opts, unsigne
 		 prober_done_fn done, void *userdata, struct prober **out)
 {
 	struct prober *p = calloc(1, sizeof(*p));
+	pid_t parent = getpid();
 	int fds[2];
 	int r;
 
 	if (!p)
 		return -ENOMEM;
+	/* Orphans of the probe's descendants come to us, not to init (reap.h). */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	*p = (struct prober){.fd = -1, .timeout_ms = timeout_ms, .done = done, .userdata = userdata};
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		r = -errno;
@@ -185,7 +228,7 @@ int prober_start(sd_event *event, const struct host_probe_options *opts, unsigne
 	p->pid = fork();
 	if (p->pid == 0) {
 		close(fds[0]);
-		run_child(fds[1], opts);
+		run_child(fds[1], parent, opts);
 	}
 	close(fds[1]);
 	p->fd = fds[0];
@@ -216,6 +259,7 @@ void prober_free(struct prober *p)
 		kill(-p->pid, SIGKILL);
 		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
 			;
+		reap_strays();
 	}
 	cleanup_closep(&p->fd);
 	free(p->output);

@@ -2,8 +2,10 @@
  * host's record under <prefix>hosts/<hostname> on a lease, keeps the lease
  * alive from sd-event timers, republishes on change and after etcd comes
  * back, retries with capped exponential backoff. etcd being down never
- * blocks probing, D-Bus or the hook: every request is bounded to
- * PUBLISHER_REQUEST_TIMEOUT_MS and nothing else waits for the publisher. */
+ * blocks probing, D-Bus or the hook: requests run on libcurl's multi
+ * interface from the same sd-event loop (etcd_loop.h), each POST bounded to
+ * PUBLISHER_REQUEST_TIMEOUT_MS, and nothing waits for their answers; only
+ * the lease revoke at stop blocks, for PUBLISHER_REVOKE_BUDGET_MS at most. */
 #pragma once
 
 #include <systemd/sd-event.h>
@@ -15,6 +17,8 @@
 #define PUBLISHER_CONNECT_TIMEOUT_MS 300
 #define PUBLISHER_BACKOFF_MIN_MS 250
 #define PUBLISHER_BACKOFF_MAX_MS 30000
+/* The lease revoke at stop, in all endpoints together. */
+#define PUBLISHER_REVOKE_BUDGET_MS 2000
 
 struct publisher;
 
@@ -26,5 +30,6 @@ int publisher_new(sd_event *event, const struct seoib_config *cfg, const char *h
 int publisher_update(struct publisher *p, const char *record_json);
 /* One line for STATUS= and the log: "etcd: published to URL (lease ID)". */
 const char *publisher_status(const struct publisher *p);
-/* Revokes the lease (bounded), so the record disappears at once. */
+/* Abandons a request in flight, then revokes the lease (blocking, at most
+ * PUBLISHER_REVOKE_BUDGET_MS), so the record disappears at once. */
 void publisher_free(struct publisher *p);

@@ -239,18 +239,27 @@ static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, voi
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
-static int setup_signals(struct seoibd *d)
+/* sd-event's signal sources need the signals blocked (sd_event_add_signal(3)).
+ * Blocked as main()'s first act: a SIGHUP that arrives while the dynamic
+ * loader or the config parser still runs would otherwise take the default
+ * action, a clean-looking exit that systemd does not restart. A blocked
+ * signal stays pending and is delivered once the signalfd is set up. */
+static void block_daemon_signals(void)
 {
 	sigset_t mask;
-	int r;
 
-	/* sd-event's signal sources need the signals blocked (sd_event_add_signal(3)). */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+static int setup_signals(struct seoibd *d)
+{
+	int r;
+
 	r = sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup, d);
 	if (r >= 0)
 		r = sd_event_add_signal(d->event, NULL, SIGTERM, on_sigterm, d);
@@ -367,6 +376,7 @@ int main(int argc, char **argv)
 	struct seoibd d = {0};
 	int status;
 
+	block_daemon_signals();
 	/* Everything logged goes to the journal through stderr: record strings
 	 * and peer names in it are escaped once, here (seoib/escape.h). */
 	if (text_escape_std_streams() < 0) {

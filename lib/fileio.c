@@ -38,7 +38,7 @@ int read_fd_bounded(int fd, size_t max, char **out, size_t *len, char err[SEOIB_
 		if (used > max) {
 			snprintf(err, SEOIB_MESSAGE_MAX, "is larger than %zu bytes, too large to be what it should be",
 				 max);
-			return -1;
+			return -EFBIG;
 		}
 	}
 	buf[used] = '\0';
@@ -50,15 +50,17 @@ int read_fd_bounded(int fd, size_t max, char **out, size_t *len, char err[SEOIB_
 int read_file_bounded(const char *path, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_close_ int fd = -1;
+	int r;
 
 	fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		snprintf(err, SEOIB_MESSAGE_MAX, "cannot open: %s", strerror(errno));
 		return -1;
 	}
-	if (read_fd_bounded(fd, max, out, len, err) < 0) {
-		errno = EIO;
-		return -1;
+	r = read_fd_bounded(fd, max, out, len, err);
+	if (r < 0) {
+		errno = r == -EFBIG ? EFBIG : EIO;
+		return r == -EFBIG ? -EFBIG : -1; /* too large: the caller may refuse, not retry */
 	}
 	return 0;
 }

@@ -101,8 +101,76 @@ static void first_parse_error(void *user, xmlErrorPtr e)
 		return;
 	copy_field(msg, sizeof(msg), e->message ? e->message : "not well-formed");
 	msg[strcspn(msg, "\n")] = '\0';
-	set_err(err, "malformed domain XML at line %d: %s; pass the XML as libvirt writes it (virsh dumpxml GUEST)",
-		e->line, msg);
+	if (e->line > 0)
+		set_err(err, "malformed domain XML at line %d: %s; pass the XML as libvirt writes it (virsh dumpxml GUEST)",
+			e->line, msg);
+	else /* encoding and I/O errors have no line */
+		set_err(err, "malformed domain XML: %s; pass the XML as libvirt writes it (virsh dumpxml GUEST)", msg);
+}
+
+/* libxml2 reports encoding (XML_FROM_I18N) and I/O errors without the
+ * parser context, to the thread's global handlers, which print raw lines
+ * such as "encoding error : input conversion failed" on stderr. During a
+ * parse both handlers are ours: structured errors join the context's
+ * first-error sentence, generic ones (duplicates of structured ones in
+ * libxml2 2.9) are dropped. */
+struct xml_error_route {
+	xmlStructuredErrorFunc structured;
+	void *structured_ctx;
+	xmlGenericErrorFunc generic;
+	void *generic_ctx;
+};
+
+static void drop_generic_error(void *ctx, const char *msg, ...)
+{
+}
+
+static void route_xml_errors(xmlParserCtxtPtr ctxt, struct xml_error_route *saved)
+{
+	*saved = (struct xml_error_route){xmlStructuredError, xmlStructuredErrorContext, xmlGenericError,
+					  xmlGenericErrorContext};
+	xmlSetStructuredErrorFunc(ctxt, first_parse_error);
+	xmlSetGenericErrorFunc(NULL, drop_generic_error);
+}
+
+static void restore_xml_errors(const struct xml_error_route *saved)
+{
+	xmlSetStructuredErrorFunc(saved->structured_ctx, saved->structured);
+	xmlSetGenericErrorFunc(saved->generic_ctx, saved->generic);
+}
+
+/* The bounds of guest_facts.h, counted on the raw bytes in one pass, before
+ * libxml2's superlinear attribute checks can run. An attribute value cannot
+ * hold '<' (XML 1.0, AttValue), so a start tag lies between one '<' and the
+ * next: the '=' there bound its attributes from above ('=' inside values or
+ * text only over-count, which errs on the side of refusing). */
+static int check_xml_bounds(const char *xml, size_t len, char err[SEOIB_MESSAGE_MAX])
+{
+	const char *end = xml + len;
+	size_t tags = 0, equals = 0, equals_total = 0;
+
+	for (const char *p = xml; p < end; p++) {
+		if (*p == '<') {
+			equals = 0;
+			if (++tags > GUEST_XML_MAX_TAGS) {
+				set_err(err, "the domain XML has more than %d tags, far more than any libvirt domain; "
+					"refusing it unparsed (pass the XML as libvirt writes it: virsh dumpxml GUEST)",
+					GUEST_XML_MAX_TAGS);
+				return GUEST_XML_TOO_COMPLEX;
+			}
+		} else if (*p == '=' && ++equals_total > GUEST_XML_MAX_ATTRIBUTES_TOTAL) {
+			set_err(err, "the domain XML has more than %d attributes, far more than any libvirt domain; "
+				"refusing it unparsed (pass the XML as libvirt writes it: virsh dumpxml GUEST)",
+				GUEST_XML_MAX_ATTRIBUTES_TOTAL);
+			return GUEST_XML_TOO_COMPLEX;
+		} else if (*p == '=' && ++equals > GUEST_XML_MAX_ATTRIBUTES) {
+			set_err(err, "the domain XML has an element with more than %d attributes (near byte %zu), far "
+				"more than any libvirt element; refusing it unparsed (pass the XML as libvirt writes it: "
+				"virsh dumpxml GUEST)", GUEST_XML_MAX_ATTRIBUTES, (size_t)(p - xml));
+			return GUEST_XML_TOO_COMPLEX;
+		}
+	}
+	return 0;
 }
 
 /* No XML_PARSE_NOENT and no XML_PARSE_DTDLOAD: entities are never
@@ -110,6 +178,7 @@ static void first_parse_error(void *user, xmlErrorPtr e)
 static xmlDocPtr parse_domain(const char *xml, size_t len, char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_(xmlFreeParserCtxtp) xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	struct xml_error_route saved;
 	xmlDocPtr doc;
 
 	err[0] = '\0';
@@ -119,7 +188,9 @@ static xmlDocPtr parse_domain(const char *xml, size_t len, char err[SEOIB_MESSAG
 	}
 	ctxt->_private = err;
 	ctxt->sax->serror = first_parse_error;
+	route_xml_errors(ctxt, &saved);
 	doc = xmlCtxtReadMemory(ctxt, xml, (int)len, "domain.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING);
+	restore_xml_errors(&saved);
 	if (!doc && !err[0])
 		set_err(err, "malformed domain XML; pass the XML as libvirt writes it (virsh dumpxml GUEST)");
 	if (doc && err[0]) {
@@ -416,11 +487,18 @@ int guest_facts_from_xml(const char *xml, size_t len, struct guest_facts *facts,
 	xmlNodePtr root;
 
 	memset(facts, 0, sizeof(*facts));
-	if (len == 0 || len > GUEST_XML_MAX) {
-		set_err(err, "the domain XML is %s (%zu bytes); pass the XML as libvirt writes it (virsh dumpxml GUEST)",
-			len ? "larger than 16 MiB" : "empty", len);
+	if (len == 0) {
+		set_err(err, "the domain XML is empty; pass the XML as libvirt writes it (virsh dumpxml GUEST)");
 		return -1;
 	}
+	if (len > GUEST_XML_MAX) {
+		set_err(err, "the domain XML is larger than %u MiB (%zu bytes), far larger than any libvirt domain; "
+			"refusing it unparsed (pass the XML as libvirt writes it: virsh dumpxml GUEST)",
+			GUEST_XML_MAX >> 20, len);
+		return GUEST_XML_TOO_COMPLEX;
+	}
+	if (check_xml_bounds(xml, len, err) < 0)
+		return GUEST_XML_TOO_COMPLEX;
 	doc = parse_domain(xml, len, err);
 	if (!doc)
 		return -1;

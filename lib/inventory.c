@@ -36,11 +36,6 @@ struct response_buffer {
 	bool too_big;             /* cut off at ETCD_REPLY_MAX */
 };
 
-/* post_once(): the endpoint answered more than ETCD_REPLY_MAX bytes. */
-#define POST_TOO_BIG (-3)
-
-DEFINE_TRIVIAL_CLEANUP(struct curl_slist *, curl_slist_free_all)
-
 /* ---- options ---- */
 
 static int read_password_file(const char *path, char *dst, size_t size, char err[SEOIB_MESSAGE_MAX])
@@ -181,56 +176,14 @@ static size_t collect_body(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-static void set_tls(struct etcd_client *c)
+static void set_tls(const struct etcd_client *c, CURL *easy)
 {
 	if (c->opts.ca[0])
-		curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->opts.ca);
+		curl_easy_setopt(easy, CURLOPT_CAINFO, c->opts.ca);
 	if (c->opts.cert[0])
-		curl_easy_setopt(c->curl, CURLOPT_SSLCERT, c->opts.cert);
+		curl_easy_setopt(easy, CURLOPT_SSLCERT, c->opts.cert);
 	if (c->opts.key[0])
-		curl_easy_setopt(c->curl, CURLOPT_SSLKEY, c->opts.key);
-}
-
-/* One POST to one endpoint. Returns the HTTP status, or -1 (transport). */
-static long post_once(struct etcd_client *c, int endpoint, const char *path, const char *body,
-		      struct response_buffer *resp, char err[SEOIB_MESSAGE_MAX])
-{
-	_cleanup_(curl_slist_free_allp) struct curl_slist *headers = NULL;
-	char url[512], auth[600];
-	long status = 0;
-	CURLcode rc;
-
-	snprintf(url, sizeof(url), "%s%s", c->endpoints[endpoint], path);
-	headers = curl_slist_append(NULL, "Content-Type: application/json");
-	if (c->token[0] && strcmp(path, "/v3/auth/authenticate") != 0) {
-		/* etcd's gateway passes the Authorization header on as the gRPC token. */
-		snprintf(auth, sizeof(auth), "Authorization: %s", c->token);
-		headers = curl_slist_append(headers, auth);
-	}
-	curl_easy_reset(c->curl);
-	curl_easy_setopt(c->curl, CURLOPT_URL, url);
-	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, collect_body);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
-	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	set_tls(c);
-	rc = curl_easy_perform(c->curl);
-	if (rc == CURLE_WRITE_ERROR && resp->too_big) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s answered %s with more than %u bytes; is %s an etcd v3 "
-			 "endpoint?", c->endpoints[endpoint], path, ETCD_REPLY_MAX, c->endpoints[endpoint]);
-		return POST_TOO_BIG;
-	}
-	if (rc != CURLE_OK) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot reach etcd at %s: %s; check etcd-endpoints and that etcd "
-			 "is running", c->endpoints[endpoint], curl_easy_strerror(rc));
-		return -1;
-	}
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
-	return status;
+		curl_easy_setopt(easy, CURLOPT_SSLKEY, c->opts.key);
 }
 
 /* etcd answers errors as {"error": "...", "code": N, "message": "..."}. */
@@ -252,60 +205,54 @@ static int bad_reply(const struct etcd_client *c, const char *path, const char *
 	return -1;
 }
 
-static int authenticate(struct etcd_client *c, char err[SEOIB_MESSAGE_MAX]);
+/* ---- one call: an exchange of POSTs (etcd_exchange_*() in inventory.h) ---- */
 
-/* POST body to path on the first endpoint that answers; parse the reply.
- * *reply is set (a JSON object the caller frees) only when 0 is returned. */
-static int etcd_call(struct etcd_client *c, const char *path, json_object *request, json_object **reply,
-		     char err[SEOIB_MESSAGE_MAX])
+#define ETCD_AUTH_PATH "/v3/auth/authenticate"
+
+struct etcd_exchange {
+	struct etcd_client *c;
+	CURL *easy;
+	char path[128];
+	char *body;                   /* the call's JSON request */
+	char *auth_body;              /* authentication first, NULL when not needed */
+	struct curl_slist *headers;
+	struct response_buffer resp;
+	int tries;                    /* endpoints tried for the current POST */
+	int endpoint;                 /* the one the current POST goes to */
+	bool finished;
+	int result;                   /* 0, -1 or ETCD_UNREACHABLE once finished */
+	json_object *reply;
+	char err[SEOIB_MESSAGE_MAX];
+};
+
+static bool exchange_authenticating(const struct etcd_exchange *x)
 {
-	const char *body = json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN);
-
-	if (c->opts.user[0] && !c->token[0] && strcmp(path, "/v3/auth/authenticate") != 0) {
-		int r = authenticate(c, err);
-		if (r < 0)
-			return r;
-	}
-	*reply = NULL;
-	for (int tries = 0; tries < c->n_endpoints; tries++) {
-		char why[SEOIB_MESSAGE_MAX];
-		int endpoint = (c->current + tries) % c->n_endpoints;
-		struct response_buffer resp = {0};
-		_cleanup_free_ char *owned = NULL;
-		long status = post_once(c, endpoint, path, body, &resp, err);
-
-		owned = resp.data;
-		if (status == POST_TOO_BIG)
-			return -1;
-		if (status < 0)
-			continue; /* transport error: try the next endpoint */
-		c->current = endpoint;
-		c->reply_len = resp.len;
-		if (status != 200) {
-			gateway_error(c, path, status, &resp, err);
-			if (status == 401 && c->token[0])
-				c->token[0] = '\0'; /* expired token: the next call authenticates again */
-			return -1;
-		}
-		if (etcd_reply_parse(owned, resp.len, reply, why) < 0)
-			return bad_reply(c, path, why, err);
-		return 0;
-	}
-	return ETCD_UNREACHABLE; /* no endpoint answered: err names the last */
+	return x->auth_body != NULL;
 }
 
-static int authenticate(struct etcd_client *c, char err[SEOIB_MESSAGE_MAX])
+/* The answer of one POST: HTTP 200 and a JSON object, or -1 with err. */
+static int exchange_answer(struct etcd_exchange *x, const char *path, long status, json_object **reply)
 {
-	_cleanup_json_ json_object *req = json_object_new_object();
-	_cleanup_json_ json_object *reply = NULL;
+	struct etcd_client *c = x->c;
 	char why[SEOIB_MESSAGE_MAX];
-	int r;
 
-	json_add(req, "name", json_object_new_string(c->opts.user));
-	json_add(req, "password", json_object_new_string(c->opts.password));
-	r = etcd_call(c, "/v3/auth/authenticate", req, &reply, err);
-	if (r < 0)
-		return r;
+	c->current = x->endpoint;
+	if (status != 200) {
+		gateway_error(c, path, status, &x->resp, x->err);
+		if (status == 401 && c->token[0])
+			c->token[0] = '\0'; /* expired token: the next call authenticates again */
+		return -1;
+	}
+	c->reply_len = x->resp.len;
+	if (etcd_reply_parse(x->resp.data, x->resp.len, reply, why) < 0)
+		return bad_reply(c, path, why, x->err);
+	return 0;
+}
+
+static int authenticate_reply(struct etcd_client *c, json_object *reply, char err[SEOIB_MESSAGE_MAX])
+{
+	char why[SEOIB_MESSAGE_MAX];
+
 	if (etcd_reply_token(reply, c->token, sizeof(c->token), why) < 0) {
 		snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s did not return a usable auth token for user %s (%s); "
 			 "check that authentication is enabled there", etcd_client_endpoint(c), c->opts.user, why);
@@ -314,21 +261,183 @@ static int authenticate(struct etcd_client *c, char err[SEOIB_MESSAGE_MAX])
 	return 0;
 }
 
+static void exchange_finish(struct etcd_exchange *x, int result, json_object *reply)
+{
+	x->finished = true;
+	x->result = result;
+	x->reply = reply;
+}
+
+struct etcd_exchange *etcd_exchange_new(struct etcd_client *c, CURL *easy, const char *path, json_object *request)
+{
+	_cleanup_free_ struct etcd_exchange *x = calloc(1, sizeof(*x));
+	const char *body = json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN);
+
+	if (!x || !body || strlen(path) >= sizeof(x->path) || !(x->body = strdup(body)))
+		return NULL;
+	x->c = c;
+	x->easy = easy;
+	snprintf(x->path, sizeof(x->path), "%s", path);
+	if (c->opts.user[0] && !c->token[0]) {
+		_cleanup_json_ json_object *auth = json_object_new_object();
+
+		json_add(auth, "name", json_object_new_string(c->opts.user));
+		json_add(auth, "password", json_object_new_string(c->opts.password));
+		body = json_object_to_json_string_ext(auth, JSON_C_TO_STRING_PLAIN);
+		if (!body || !(x->auth_body = strdup(body))) {
+			free(x->body);
+			return NULL;
+		}
+	}
+	return steal_ptr(x);
+}
+
+CURL *etcd_exchange_next(struct etcd_exchange *x)
+{
+	struct etcd_client *c = x->c;
+	const bool auth = exchange_authenticating(x);
+	char url[512], header[600];
+
+	if (x->finished)
+		return NULL;
+	x->endpoint = (c->current + x->tries) % c->n_endpoints;
+	free(x->resp.data);
+	x->resp = (struct response_buffer){0};
+	curl_slist_free_all(x->headers);
+	x->headers = curl_slist_append(NULL, "Content-Type: application/json");
+	if (!auth && c->token[0]) {
+		/* etcd's gateway passes the Authorization header on as the gRPC token. */
+		snprintf(header, sizeof(header), "Authorization: %s", c->token);
+		x->headers = curl_slist_append(x->headers, header);
+	}
+	snprintf(url, sizeof(url), "%s%s", c->endpoints[x->endpoint], auth ? ETCD_AUTH_PATH : x->path);
+	curl_easy_reset(x->easy);
+	curl_easy_setopt(x->easy, CURLOPT_URL, url);
+	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, auth ? x->auth_body : x->body);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, collect_body);
+	curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, &x->resp);
+	curl_easy_setopt(x->easy, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
+	curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
+	curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	set_tls(c, x->easy);
+	return x->easy;
+}
+
+void etcd_exchange_done(struct etcd_exchange *x, CURLcode rc)
+{
+	struct etcd_client *c = x->c;
+	const bool auth = exchange_authenticating(x);
+	const char *path = auth ? ETCD_AUTH_PATH : x->path;
+	json_object *reply = NULL;
+	long status = 0;
+
+	if (x->finished)
+		return;
+	if (rc == CURLE_WRITE_ERROR && x->resp.too_big) {
+		/* An answer, and a bad one: no other endpoint is tried. */
+		snprintf(x->err, SEOIB_MESSAGE_MAX, "etcd at %s answered %s with more than %u bytes; is %s an etcd v3 "
+			 "endpoint?", c->endpoints[x->endpoint], path, ETCD_REPLY_MAX, c->endpoints[x->endpoint]);
+		exchange_finish(x, -1, NULL);
+		return;
+	}
+	if (rc != CURLE_OK) {
+		snprintf(x->err, SEOIB_MESSAGE_MAX, "cannot reach etcd at %s: %s; check etcd-endpoints and that "
+			 "etcd is running", c->endpoints[x->endpoint], curl_easy_strerror(rc));
+		/* Transport error: try the next endpoint; none left, err names the last. */
+		if (++x->tries == c->n_endpoints)
+			exchange_finish(x, ETCD_UNREACHABLE, NULL);
+		return;
+	}
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (exchange_answer(x, path, status, &reply) < 0) {
+		exchange_finish(x, -1, NULL);
+		return;
+	}
+	if (!auth) {
+		exchange_finish(x, 0, reply);
+		return;
+	}
+	/* Authenticated: now the call itself, from the endpoint that answered. */
+	if (authenticate_reply(c, reply, x->err) < 0)
+		exchange_finish(x, -1, NULL);
+	json_object_put(reply);
+	explicit_bzero(x->auth_body, strlen(x->auth_body));
+	free(x->auth_body);
+	x->auth_body = NULL;
+	x->tries = 0;
+}
+
+int etcd_exchange_result(struct etcd_exchange *x, json_object **reply, char err[SEOIB_MESSAGE_MAX])
+{
+	*reply = NULL;
+	if (!x->finished) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "the etcd call %s was abandoned before an answer", x->path);
+		return -1;
+	}
+	if (x->result < 0) {
+		memcpy(err, x->err, SEOIB_MESSAGE_MAX);
+		return x->result;
+	}
+	*reply = steal_ptr(x->reply);
+	return 0;
+}
+
+void etcd_exchange_free(struct etcd_exchange *x)
+{
+	if (!x)
+		return;
+	if (x->auth_body) {
+		explicit_bzero(x->auth_body, strlen(x->auth_body));
+		free(x->auth_body);
+	}
+	curl_slist_free_all(x->headers);
+	free(x->resp.data);
+	free(x->body);
+	json_object_put(x->reply);
+	free(x);
+}
+
+/* The blocking call: the same exchange, driven by curl_easy_perform() on the
+ * client's own handle (which keeps the connection alive between calls). */
+static int etcd_call(struct etcd_client *c, const char *path, json_object *request, json_object **reply,
+		     char err[SEOIB_MESSAGE_MAX])
+{
+	struct etcd_exchange *x = etcd_exchange_new(c, c->curl, path, request);
+	CURL *easy;
+	int r;
+
+	if (!x) {
+		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory building the etcd request %s", path);
+		return -1;
+	}
+	while ((easy = etcd_exchange_next(x)))
+		etcd_exchange_done(x, curl_easy_perform(easy));
+	r = etcd_exchange_result(x, reply, err);
+	etcd_exchange_free(x);
+	return r;
+}
+
 static json_object *new_b64(const char *data, size_t len)
 {
 	_cleanup_free_ char *enc = base64_encode(data, len);
 	return enc ? json_object_new_string(enc) : NULL;
 }
 
-int etcd_lease_grant(struct etcd_client *c, int64_t ttl_s, int64_t *lease_id, char err[SEOIB_MESSAGE_MAX])
+json_object *etcd_lease_grant_request(int64_t ttl_s)
 {
-	_cleanup_json_ json_object *req = json_object_new_object();
-	_cleanup_json_ json_object *reply = NULL;
-	char why[SEOIB_MESSAGE_MAX];
+	json_object *req = json_object_new_object();
 
 	json_add(req, "TTL", json_object_new_int64(ttl_s));
-	if (etcd_call(c, "/v3/lease/grant", req, &reply, err) < 0)
-		return -1;
+	return req;
+}
+
+int etcd_lease_grant_reply(const struct etcd_client *c, json_object *reply, int64_t *lease_id,
+			   char err[SEOIB_MESSAGE_MAX])
+{
+	char why[SEOIB_MESSAGE_MAX];
+
 	if (etcd_reply_lease_grant(reply, lease_id, why) < 0) {
 		snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s granted no lease: %s; see its log", etcd_client_endpoint(c),
 			 why);
@@ -337,41 +446,71 @@ int etcd_lease_grant(struct etcd_client *c, int64_t ttl_s, int64_t *lease_id, ch
 	return 0;
 }
 
-int etcd_lease_keepalive(struct etcd_client *c, int64_t lease_id, int64_t *ttl_left, char err[SEOIB_MESSAGE_MAX])
+int etcd_lease_grant(struct etcd_client *c, int64_t ttl_s, int64_t *lease_id, char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_json_ json_object *req = json_object_new_object();
+	_cleanup_json_ json_object *req = etcd_lease_grant_request(ttl_s);
 	_cleanup_json_ json_object *reply = NULL;
-	char why[SEOIB_MESSAGE_MAX];
+
+	if (etcd_call(c, ETCD_LEASE_GRANT_PATH, req, &reply, err) < 0)
+		return -1;
+	return etcd_lease_grant_reply(c, reply, lease_id, err);
+}
+
+json_object *etcd_lease_id_request(int64_t lease_id)
+{
+	json_object *req = json_object_new_object();
 
 	json_add(req, "ID", json_object_new_int64(lease_id));
-	if (etcd_call(c, "/v3/lease/keepalive", req, &reply, err) < 0)
-		return -1;
+	return req;
+}
+
+int etcd_lease_keepalive_reply(const struct etcd_client *c, json_object *reply, int64_t *ttl_left,
+			       char err[SEOIB_MESSAGE_MAX])
+{
+	char why[SEOIB_MESSAGE_MAX];
+
 	/* The gateway streams: one {"result": {...}} object per request. */
 	if (etcd_reply_lease_keepalive(reply, ttl_left, why) < 0)
-		return bad_reply(c, "/v3/lease/keepalive", why, err);
+		return bad_reply(c, ETCD_LEASE_KEEPALIVE_PATH, why, err);
 	return 0;
+}
+
+int etcd_lease_keepalive(struct etcd_client *c, int64_t lease_id, int64_t *ttl_left, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_json_ json_object *req = etcd_lease_id_request(lease_id);
+	_cleanup_json_ json_object *reply = NULL;
+
+	if (etcd_call(c, ETCD_LEASE_KEEPALIVE_PATH, req, &reply, err) < 0)
+		return -1;
+	return etcd_lease_keepalive_reply(c, reply, ttl_left, err);
 }
 
 int etcd_lease_revoke(struct etcd_client *c, int64_t lease_id, char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_json_ json_object *req = json_object_new_object();
+	_cleanup_json_ json_object *req = etcd_lease_id_request(lease_id);
 	_cleanup_json_ json_object *reply = NULL;
 
-	json_add(req, "ID", json_object_new_int64(lease_id));
-	return etcd_call(c, "/v3/lease/revoke", req, &reply, err);
+	return etcd_call(c, ETCD_LEASE_REVOKE_PATH, req, &reply, err);
 }
 
-int etcd_put(struct etcd_client *c, const char *key, const char *value, size_t len, int64_t lease_id,
-	     char err[SEOIB_MESSAGE_MAX])
+json_object *etcd_put_request(const char *key, const char *value, size_t len, int64_t lease_id)
 {
-	_cleanup_json_ json_object *req = json_object_new_object();
-	_cleanup_json_ json_object *reply = NULL;
+	json_object *req = json_object_new_object();
 
 	json_add(req, "key", new_b64(key, strlen(key)));
 	json_add(req, "value", new_b64(value, len));
 	if (lease_id)
 		json_add(req, "lease", json_object_new_int64(lease_id));
-	return etcd_call(c, "/v3/kv/put", req, &reply, err);
+	return req;
+}
+
+int etcd_put(struct etcd_client *c, const char *key, const char *value, size_t len, int64_t lease_id,
+	     char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_json_ json_object *req = etcd_put_request(key, value, len, lease_id);
+	_cleanup_json_ json_object *reply = NULL;
+
+	return etcd_call(c, ETCD_PUT_PATH, req, &reply, err);
 }
 
 int etcd_get(struct etcd_client *c, const char *key, char **value, size_t *len, char err[SEOIB_MESSAGE_MAX])

@@ -324,6 +324,7 @@ static int qmp_spawn(struct qmp *q)
 	};
 	_cleanup_close_ int child_sock = -1, child_err = -1;
 	int pair[2], errpipe[2];
+	pid_t parent;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
 		qmp_fail(q, "cannot start QEMU at %s: %s; check the open-file limit", q->path, strerror(errno));
@@ -337,6 +338,7 @@ static int qmp_spawn(struct qmp *q)
 	}
 	q->err_fd = errpipe[0];
 	child_err = errpipe[1];
+	parent = getpid();
 	q->pid = fork();
 	if (q->pid < 0) {
 		qmp_fail(q, "cannot start QEMU at %s: %s; check the process limit and free memory", q->path,
@@ -345,6 +347,8 @@ static int qmp_spawn(struct qmp *q)
 	}
 	if (q->pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent) /* the probe died before the prctl() took effect */
+			_exit(127);
 		if (dup2(child_sock, 0) < 0 || dup2(child_sock, 1) < 0 || dup2(child_err, 2) < 0)
 			_exit(127);
 		close_range(3, ~0U, 0);

@@ -9,11 +9,14 @@
 
 #include "seoib/kvm_probe.h"
 
-/* Read a whole file ("-" = stdin) of at most max bytes, NUL-terminated. */
+/* Read a whole file ("-" = stdin) of at most max bytes, NUL-terminated.
+ * Returns 0, -EFBIG when it holds more than max bytes, or -1; a sentence
+ * fragment ("is larger than ...", "cannot open: ...") in err on error. */
 int read_file_bounded(const char *path, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX]);
 
 /* Read what fd has, at most max bytes, NUL-terminated into *out (caller
- * frees), length in *len. Returns 0, or -1 with a sentence fragment in err
+ * frees), length in *len. Returns 0, -EFBIG when fd holds more than max
+ * bytes, or -1, with a sentence fragment in err
  * ("is larger than ...", "cannot read: ..."), to follow the file's name. */
 int read_fd_bounded(int fd, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX]);
 

@@ -17,7 +17,22 @@
 
 /* A libvirt domain XML is a few KiB (a large one with many disks and NICs
  * 100 KiB); anything beyond this is not a domain and is refused unread. */
-#define GUEST_XML_MAX (16u << 20)
+#define GUEST_XML_MAX (2u << 20)
+/* Bounds checked on the raw bytes before libxml2 parses them, so that no
+ * input costs more than a bounded parse (docs/libvirt.md, "Limits"):
+ * libxml2 compares each attribute with every earlier one of its element
+ * (xmlParseStartTag2), so its time grows faster than the square of the
+ * attributes per element. libvirt's own elements carry at most a few
+ * dozen attributes and its largest domains a few thousand elements. */
+#define GUEST_XML_MAX_ATTRIBUTES 128           /* per element */
+#define GUEST_XML_MAX_ATTRIBUTES_TOTAL 16384    /* in the whole document */
+#define GUEST_XML_MAX_TAGS 32768                /* '<' characters: tags, comments, CDATA */
+/* Nesting depth: libxml2's own limit without XML_PARSE_HUGE (xmlParserMaxDepth). */
+#define GUEST_XML_MAX_DEPTH 256
+
+/* guest_facts_from_xml()'s result for an XML over one of the bounds above:
+ * not an error to tolerate (on-error) but a bad input to refuse. */
+#define GUEST_XML_TOO_COMPLEX (-2)
 
 /* I/O APIC versions QEMU implements (hw/intc/ioapic.c accepts only these). */
 #define IOAPIC_VERSION_11 0x11 /* no EOI register: pc-*-2.7 and older */
@@ -51,8 +66,12 @@ struct guest_facts {
 };
 
 /* Parse domain XML (len bytes). External entities are never resolved and
- * nothing is fetched from the network. Returns 0, or -1 with a sentence in
- * err (malformed XML, not a <domain>, no name, unknown recorded state). */
+ * nothing is fetched from the network; libxml2's own messages never reach
+ * stderr, the first one becomes err. Returns 0, GUEST_XML_TOO_COMPLEX with
+ * a sentence in err when the XML is larger than GUEST_XML_MAX or over
+ * one of the GUEST_XML_MAX_* counts (checked before parsing),
+ * or -1 with a sentence in err (malformed XML, not a <domain>, no name,
+ * unknown recorded state). */
 int guest_facts_from_xml(const char *xml, size_t len, struct guest_facts *facts,
 			 char err[SEOIB_MESSAGE_MAX]);
 

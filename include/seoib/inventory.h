@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <curl/curl.h>
+#include <json-c/json.h>
+
 #include "seoib/config.h"
 #include "seoib/etcd_reply.h"
 #include "seoib/host_record.h"
@@ -63,6 +66,52 @@ int etcd_put(struct etcd_client *c, const char *key, const char *value, size_t l
 /* Returns 1 and a malloc'ed NUL-terminated *value when found, 0 when absent,
  * -1 or ETCD_UNREACHABLE with a sentence in err. */
 int etcd_get(struct etcd_client *c, const char *key, char **value, size_t *len, char err[SEOIB_MESSAGE_MAX]);
+
+/* ---- the same calls, split for a caller that runs its own event loop ----
+ * seoibd must never block on etcd (docs/fleet.md): it drives libcurl's multi
+ * interface from sd-event (daemon/etcd_loop.c). An exchange is one call: a
+ * POST of a JSON request to a gateway path, preceded by authentication when
+ * etcd-user is set and no token is held, and moved to the next endpoint on
+ * a transport error, exactly as the blocking calls above do (they are the
+ * same exchange driven by curl_easy_perform()). Not thread-safe: one client,
+ * one thread. */
+
+#define ETCD_LEASE_GRANT_PATH "/v3/lease/grant"
+#define ETCD_LEASE_KEEPALIVE_PATH "/v3/lease/keepalive"
+#define ETCD_LEASE_REVOKE_PATH "/v3/lease/revoke"
+#define ETCD_PUT_PATH "/v3/kv/put"
+
+struct etcd_exchange;
+
+/* request: the call's JSON body (copied); easy: the handle every POST of the
+ * exchange reuses (reset each time). Returns NULL when out of memory. */
+struct etcd_exchange *etcd_exchange_new(struct etcd_client *c, CURL *easy, const char *path, json_object *request);
+/* The easy handle set up for the next POST, or NULL when the exchange has
+ * its answer (then call etcd_exchange_result()). */
+CURL *etcd_exchange_next(struct etcd_exchange *x);
+/* How the POST set up by etcd_exchange_next() ended (its CURLcode). */
+void etcd_exchange_done(struct etcd_exchange *x, CURLcode rc);
+/* 0 and the reply object (the caller's, a JSON object), ETCD_UNREACHABLE
+ * when no endpoint answered, or -1 (refused, malformed, abandoned), with a
+ * sentence in err. */
+int etcd_exchange_result(struct etcd_exchange *x, json_object **reply, char err[SEOIB_MESSAGE_MAX]);
+void etcd_exchange_free(struct etcd_exchange *x);
+
+/* Requests (new objects, NULL when out of memory) and replies of the calls
+ * above: ETCD_LEASE_GRANT_PATH, etcd_lease_grant_request(TTL in seconds),
+ * etcd_lease_grant_reply(); ETCD_LEASE_KEEPALIVE_PATH or
+ * ETCD_LEASE_REVOKE_PATH with etcd_lease_id_request(), and
+ * etcd_lease_keepalive_reply() (*ttl_left in seconds, 0 = lease gone; -1
+ * with a sentence when the reply is malformed);
+ * ETCD_PUT_PATH with etcd_put_request() (lease_id 0 = no lease). */
+json_object *etcd_lease_grant_request(int64_t ttl_s);
+int etcd_lease_grant_reply(const struct etcd_client *c, json_object *reply, int64_t *lease_id,
+			   char err[SEOIB_MESSAGE_MAX]);
+json_object *etcd_lease_id_request(int64_t lease_id);
+int etcd_lease_keepalive_reply(const struct etcd_client *c, json_object *reply, int64_t *ttl_left,
+			       char err[SEOIB_MESSAGE_MAX]);
+json_object *etcd_put_request(const char *key, const char *value, size_t len, int64_t lease_id);
+
 
 /* Range over every key starting with prefix, page_size keys per request:
  * fn gets every key under prefix, in key order, and only those (the reply

@@ -64,17 +64,17 @@ lv_config "$T" enforce allow
 head -c 4096 /dev/urandom >"$T/junk"
 hook "$T/junk" x prepare begin -; expect 0 "binary junk"
 
-# 10 MB domain XML: read whole (below the 16 MiB bound), answered in time.
-{ sed -n '1,3p' "$T/linux.xml"; printf '  <description>'; head -c 10000000 /dev/zero | tr '\0' 'x';
+# 2 MB domain XML: read whole (below the 2 MiB bound), answered in time.
+{ sed -n '1,3p' "$T/linux.xml"; printf '  <description>'; head -c 2000000 /dev/zero | tr '\0' 'x';
   printf '</description>\n'; sed -n '4,$p' "$T/linux.xml"; } >"$T/big.xml"
 start=$(date +%s%N)
-hook "$T/big.xml" vm1 prepare begin -; expect 0 "10 MB XML"
+hook "$T/big.xml" vm1 prepare begin -; expect 0 "2 MB XML"
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-[ "$ms" -lt 5000 ] || lv_fail "10 MB XML took $ms ms"
-# 20 MB: over the bound, an internal error, allowed with a warning.
+[ "$ms" -lt 5000 ] || lv_fail "2 MB XML took $ms ms"
+# 4 MB: over the bound, no XML libvirt wrote: refused whatever on-error says.
 cat "$T/big.xml" "$T/big.xml" >"$T/huge.xml"
-hook "$T/huge.xml" vm1 prepare begin -; expect 0 "20 MB XML"
-lv_expect_contains "$err" "larger than" "20 MB XML warning"
+hook "$T/huge.xml" vm1 prepare begin -; expect 1 "4 MB XML, on-error allow"
+lv_expect_contains "$err" "over seoib's limits" "4 MB XML refusal"
 
 # Unknown operations: exit 0, nothing on stdout, whatever stdin holds.
 hook "$T/junk" x frobnicate sideways -; expect 0 "unknown operation"

@@ -373,8 +373,8 @@ static void malformed(void **state)
 		    "<!DOCTYPE>");
 	assert_int_equal(guest_facts_from_xml("", 0, &f, err), -1);
 	assert_non_null(strstr(err, "empty"));
-	assert_int_equal(guest_facts_from_xml("<domain/>", (size_t)GUEST_XML_MAX + 1, &f, err), -1);
-	assert_non_null(strstr(err, "larger than 16 MiB"));
+	assert_int_equal(guest_facts_from_xml("<domain/>", (size_t)GUEST_XML_MAX + 1, &f, err), GUEST_XML_TOO_COMPLEX);
+	assert_non_null(strstr(err, "larger than 2 MiB"));
 }
 
 static void load_missing_file(void **state)
