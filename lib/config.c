@@ -320,6 +320,15 @@ static int apply_line(struct seoib_config *cfg, char *line, const struct config_
 	return -1;
 }
 
+/* A NUL byte ends a C string: the lines after it would be read by one
+ * parser and not by another, so a file with one is not a configuration. */
+static void nul_error(const struct config_line *at)
+{
+	snprintf(at->err, SEOIB_MESSAGE_MAX,
+		 "%s:%u: contains a NUL byte, so it is not a text file; rewrite that line as text, see seoib.conf(5)",
+		 at->path, at->number);
+}
+
 int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_fclose_ FILE *f = NULL;
@@ -337,8 +346,12 @@ int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB
 			 strerror(errno));
 		return -1;
 	}
-	while (getline(&line, &size, f) >= 0) {
+	for (ssize_t n; (n = getline(&line, &size, f)) >= 0;) {
 		at.number++;
+		if (memchr(line, '\0', (size_t)n)) {
+			nul_error(&at);
+			return -1;
+		}
 		if (apply_line(cfg, line, &at) < 0)
 			return -1;
 	}
@@ -382,6 +395,26 @@ static size_t key_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+/* The key as its writer may have meant it: ASCII lower case, '_' and
+ * blanks as '-', other bytes (a UTF-8 byte order mark, a no-break space)
+ * dropped, so that "ON-ERROR" or a BOM before "on-error" is still near
+ * "on-error". Folds in place. */
+static char *fold_key(char *key)
+{
+	char *out = key;
+
+	for (const char *p = key; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '_' || isblank(c))
+			*out++ = '-';
+		else if (isascii(c) && isgraph(c))
+			*out++ = (char)tolower(c);
+	}
+	*out = '\0';
+	return key;
+}
+
 /* A bad line may have meant an enforcement key: it names one, names an
  * unknown key within two edits of one, or is not "key = value" at all. */
 static bool line_may_decide_enforcement(const char *line)
@@ -395,7 +428,7 @@ static bool line_may_decide_enforcement(const char *line)
 	if (!eq)
 		return true;
 	*eq = '\0';
-	key = trim(copy);
+	key = fold_key(trim(copy));
 	for (size_t i = 0; i < ELEMENTSOF(enforcement_keys); i++)
 		if (key_distance(key, enforcement_keys[i]) <= 2)
 			return true;
@@ -415,6 +448,15 @@ int seoib_config_salvage(const char *path, struct seoib_config *cfg, char err[SE
 	if (read_file_bounded(at.path, SEOIB_CONFIG_SIZE_MAX, &text, &len, line_err) < 0) {
 		/* Nothing of it can be trusted, on-error included. */
 		snprintf(err, SEOIB_MESSAGE_MAX, "%s; the hook refuses guests until it reads", line_err);
+		return 1;
+	}
+	if (memchr(text, '\0', len)) {
+		/* strsep below would stop at it, and skip every line after. */
+		at.number = 1;
+		for (const char *p = text; *p; p++)
+			at.number += *p == '\n';
+		nul_error(&at);
+		snprintf(err, SEOIB_MESSAGE_MAX, "%s", line_err);
 		return 1;
 	}
 	/* strsep, not strtok: empty lines still count for the line numbers. */

@@ -24,6 +24,16 @@ cases=(
 	"hook-mdoe = warn|1|bad.conf:1: unknown key 'hook-mdoe'"
 	"on_error = allow|1|bad.conf:1: unknown key 'on_error'"
 	"hook-mode warn|1|bad.conf:1: expected 'key = value'"
+	# The same keys in another case, with '_' or a blank for '-', or behind
+	# a UTF-8 byte order mark or a no-break space: still meant them.
+	"$norecord\nON-ERROR = deny|1|bad.conf:2: unknown key 'ON-ERROR'"
+	"$norecord\nHOOK_MODE = enforce|1|refusing whatever on-error says"
+	"$norecord\nrecord path = /run/x.json|1|refusing whatever on-error says"
+	"\xef\xbb\xbfon-error = deny\n$norecord|1|refusing whatever on-error says"
+	"$norecord\non-error\xc2\xa0= deny|1|refusing whatever on-error says"
+	# A NUL byte would hide the lines after it from one reader of the file.
+	"$norecord\n# note\0\non-error = deny|1|bad.conf:2: contains a NUL byte"
+	"$norecord\n# note\0\non-error = deny\nssh-connect-timeout = soon|1|bad.conf:2: contains a NUL byte"
 	# Not an enforcement key: the file's own on-error decides.
 	"$norecord\nssh-connect-timeout = soon\non-error = deny|1|(on-error = deny)"
 	"$norecord\nssh-connect-timeout = soon\non-error = allow|0|bad.conf:2: expected seconds between 1 and 3600"
