@@ -63,11 +63,14 @@ static void format_status(const struct seoibd *d, char *buf, size_t size)
 
 static void notify_status(struct seoibd *d)
 {
-	char status[SEOIB_MESSAGE_MAX + 128];
+	char status[2 * SEOIB_MESSAGE_MAX + 128];
 
 	format_status(d, status, sizeof(status));
 	if (d->publisher)
 		snprintf(status + strlen(status), sizeof(status) - strlen(status), "; %s", publisher_status(d->publisher));
+	if (d->reload_error[0])
+		snprintf(status + strlen(status), sizeof(status) - strlen(status),
+			 "; seoib.conf not reloaded, running configuration kept: %s", d->reload_error);
 	log_info("%s", status);
 	sd_notifyf(false, "%sSTATUS=%s", d->ready_sent ? "" : "READY=1\n", status);
 	d->ready_sent = true;
