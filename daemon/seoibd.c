@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
@@ -363,6 +364,18 @@ static void daemon_free(struct seoibd *d)
 	free(d->published);
 }
 
+/* After a load that succeeded: a missing file loads as the defaults, and
+ * "ok" would let a mistyped --config path pass for a checked file. */
+static void check_config_report(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 && errno == ENOENT)
+		printf("%s: does not exist, so the built-in defaults apply; see seoib.conf(5)\n", path);
+	else
+		printf("%s: ok\n", path);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
@@ -377,7 +390,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (o.check_config) {
-		printf("%s: ok\n", o.config_path ? o.config_path : SEOIB_CONFIG_PATH);
+		check_config_report(o.config_path ? o.config_path : SEOIB_CONFIG_PATH);
 		free(d.record);
 		return 0;
 	}

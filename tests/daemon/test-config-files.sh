@@ -24,5 +24,8 @@ status=0
 grep -q "$WORK/bad.conf:2: unknown key 'probe-timeout'" "$WORK/err" || fail "the error says: $(cat "$WORK/err")"
 
 # A missing file is the defaults.
-"$SEOIBD" --check-config --config "$WORK/absent.conf" >/dev/null || fail "a missing configuration file is an error"
+"$SEOIBD" --check-config --config "$WORK/absent.conf" >"$WORK/out" || fail "a missing configuration file is an error"
+# ... and says so: a mistyped path must not pass for a checked file.
+grep -qxF "$WORK/absent.conf: does not exist, so the built-in defaults apply; see seoib.conf(5)" "$WORK/out" ||
+	fail "--check-config on a missing file says: $(cat "$WORK/out")"
 echo "PASS"
