@@ -225,19 +225,53 @@ static int set_optional_path(char *dst, size_t size, const char *value, const ch
 	return copy_path(dst, size, value, key, at);
 }
 
+/* Each consumer reads only some names of its directory, and says nothing of
+ * the others: an export it never reads must be an error, not a file that
+ * is written and ignored. NFD's local source skips names starting with '.'
+ * (source/local/local.go); node_exporter's textfile collector reads only
+ * "*.prom" (collector/textfile.go); nova-compute only "*.yaml"
+ * (nova/compute/provider_config.py). */
+static int check_export_name(const char *value, const char *key, const char *suffix, const char *consumer,
+			     const struct config_line *at)
+{
+	const char *slash = strrchr(value, '/');
+	const char *name = slash ? slash + 1 : value;
+	size_t n = strlen(name), k = suffix ? strlen(suffix) : 0;
+	char what[SEOIB_MESSAGE_MAX];
+
+	if (value[0] == '\0')
+		return 0;
+	if (name[0] == '.' || n <= k || (suffix && strcmp(name + n - k, suffix) != 0)) {
+		if (suffix)
+			snprintf(what, sizeof(what), "%s reads only files named '*%s' that do not start with '.', not",
+				 consumer, suffix);
+		else
+			snprintf(what, sizeof(what), "%s reads only files whose name does not start with '.', not",
+				 consumer);
+		return line_error(at, what, key, value);
+	}
+	return 0;
+}
+
 static int set_nfd_features_file(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
+	if (check_export_name(value, "nfd-features-file", NULL, "node-feature-discovery", at) < 0)
+		return -1;
 	return set_optional_path(cfg->nfd_features_file, sizeof(cfg->nfd_features_file), value, "nfd-features-file", at);
 }
 
 static int set_prometheus_textfile(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
+	if (check_export_name(value, "prometheus-textfile", ".prom", "node_exporter's textfile collector", at) < 0)
+		return -1;
 	return set_optional_path(cfg->prometheus_textfile, sizeof(cfg->prometheus_textfile), value,
 				 "prometheus-textfile", at);
 }
 
 static int set_nova_provider_file(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
+	if (check_export_name(value, "nova-provider-file", ".yaml", "nova-compute", at) < 0)
+		return -1;
 	return set_optional_path(cfg->nova_provider_file, sizeof(cfg->nova_provider_file), value,
 				 "nova-provider-file", at);
 }

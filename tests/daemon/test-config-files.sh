@@ -23,6 +23,26 @@ status=0
 [ "$status" -eq 2 ] || fail "seoibd exited $status on an unknown key, not 2"
 grep -q "$WORK/bad.conf:2: unknown key 'probe-timeout'" "$WORK/err" || fail "the error says: $(cat "$WORK/err")"
 
+# An export its consumer would never read is an error naming the line:
+# node_exporter reads only *.prom, nova-compute only *.yaml, and NFD skips
+# names starting with '.'. KEY = VALUE | the words the error must say.
+for c in "prometheus-textfile = /var/lib/prometheus/node-exporter/seoib.txt|'*.prom'" \
+	"prometheus-textfile = /var/lib/prometheus/node-exporter/.seoib.prom|'*.prom'" \
+	"nova-provider-file = /etc/nova/provider_config/seoib.yml|'*.yaml'" \
+	"nova-provider-file = /etc/nova/provider_config/.yaml|'*.yaml'" \
+	"nfd-features-file = /etc/kubernetes/node-feature-discovery/features.d/.seoib|not start with '.'"; do
+	printf '# exports\n%s\n' "${c%%|*}" >"$WORK/export.conf"
+	status=0
+	"$SEOIBD" --check-config --config "$WORK/export.conf" 2>"$WORK/err" >/dev/null || status=$?
+	[ "$status" -eq 2 ] || fail "seoibd --check-config exited $status, not 2, on '${c%%|*}'"
+	grep -qF "$WORK/export.conf:2: " "$WORK/err" && grep -qF -- "${c#*|}" "$WORK/err" ||
+		fail "on '${c%%|*}' the error says: $(cat "$WORK/err")"
+done
+# The names each consumer reads, and empty (off), load.
+printf '%s\n' "prometheus-textfile = /run/x/seoib.prom" "nova-provider-file = /run/x/seoib.yaml" \
+	"nfd-features-file = /run/x/seoib" "nfd-features-file =" >"$WORK/export.conf"
+"$SEOIBD" --check-config --config "$WORK/export.conf" >/dev/null || fail "good export names do not load"
+
 # A missing file is the defaults.
 "$SEOIBD" --check-config --config "$WORK/absent.conf" >"$WORK/out" || fail "a missing configuration file is an error"
 # ... and says so: a mistyped path must not pass for a checked file.
