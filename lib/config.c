@@ -367,7 +367,7 @@ int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB
 {
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *line = NULL;
-	size_t size = 0;
+	size_t size = 0, total = 0;
 	struct config_line at = {.path = path ? path : SEOIB_CONFIG_PATH, .err = err};
 
 	seoib_config_defaults(cfg);
@@ -382,6 +382,16 @@ int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB
 	}
 	for (ssize_t n; (n = getline(&line, &size, f)) >= 0;) {
 		at.number++;
+		/* The same bound as seoib_config_salvage()'s read: a file one
+		 * reader accepts and the other refuses would split the hook
+		 * from seoibd --check-config. */
+		total += (size_t)n;
+		if (total > SEOIB_CONFIG_SIZE_MAX) {
+			snprintf(err, SEOIB_MESSAGE_MAX,
+				 "%s is larger than %d bytes at line %u, too large to be a configuration file; see seoib.conf(5)",
+				 at.path, SEOIB_CONFIG_SIZE_MAX, at.number);
+			return -1;
+		}
 		if (memchr(line, '\0', (size_t)n)) {
 			nul_error(&at);
 			return -1;

@@ -49,6 +49,22 @@ for c in "${cases[@]}"; do
 	[ ! -s "$WORK/out" ] || fail "with '$conf' the hook wrote to stdout: $(cat "$WORK/out")"
 done
 
+# A file over seoib.conf's 1 MiB bound (comments only) is not a configuration
+# for seoibd --check-config either: both readers refuse it, so the hook
+# never refuses what --check-config calls good, nor the reverse.
+{
+	echo "$norecord"
+	echo "on-error = allow"
+	for i in $(seq 17000); do echo "# padding to pass the 1 MiB bound: line $i ........................"; done
+} >"$WORK/big.conf"
+status=0
+"$SEOIB_BUILD_ROOT/daemon/seoibd" --check-config --config "$WORK/big.conf" 2>"$WORK/err" >/dev/null || status=$?
+[ "$status" -eq 2 ] || fail "seoibd --check-config exited $status, not 2, on a file over 1 MiB"
+grep -qF "$WORK/big.conf is larger than 1048576 bytes" "$WORK/err" || fail "on a file over 1 MiB it says: $(cat "$WORK/err")"
+status=0
+"$HOOK" --config "$WORK/big.conf" guest prepare begin - <"$XML" 2>"$WORK/err" || status=$?
+[ "$status" -eq 1 ] || fail "with a file over 1 MiB the hook exited $status, not 1: $(cat "$WORK/err")"
+
 # An unreadable file (a directory) trusts nothing, on-error included.
 mkdir "$WORK/dir.conf"
 status=0
