@@ -1,6 +1,6 @@
 # bash completion for seoibctl(1).
 # Commands and options come from seoibctl's own --help, so that this file
-# never drifts from the program (bash-completion's _parse_help).
+# never drifts from the program.
 _comp_seoibctl()
 {
 	local cur prev words cword
@@ -22,7 +22,7 @@ _comp_seoibctl()
 	fi
 
 	case $prev in
-	--config | --host | --target | --targets | --record | --record-from-file | --xml | --cafile | --vmm-cache)
+	--config | --host | --target | --record | --record-from-file | --xml | --cafile | --vmm-cache | --qemu | --device)
 		_filedir
 		return
 		;;
@@ -32,13 +32,17 @@ _comp_seoibctl()
 		COMPREPLY=($(compgen -W "$domains" -- "$cur"))
 		return
 		;;
-	--dest | -c | --connect | --endpoints | --prefix | --vmm-control)
+	--dest | -c | --connect | --endpoints | --prefix | --vmm-control | --targets | --timeout)
 		return
 		;;
 	esac
 
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W '$(_parse_help "$1" "$cmd --help")' -- "$cur"))
+		# Every long option the command's --help names: in its table, only
+		# in its usage line (status, hook, reprobe), or in a sentence
+		# (policy's live probe options), which _parse_help would miss.
+		COMPREPLY=($(compgen -W '$(LC_ALL=C "$1" "$cmd" --help 2>&1 | grep -o -- "--[a-z][a-z-]*" | sort -u)' \
+			-- "$cur"))
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
 	elif [[ $cmd == policy ]]; then
 		_filedir xml

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
@@ -64,11 +65,14 @@ static void format_status(const struct seoibd *d, char *buf, size_t size)
 
 static void notify_status(struct seoibd *d)
 {
-	char status[SEOIB_MESSAGE_MAX + 128];
+	char status[2 * SEOIB_MESSAGE_MAX + 128];
 
 	format_status(d, status, sizeof(status));
 	if (d->publisher)
 		snprintf(status + strlen(status), sizeof(status) - strlen(status), "; %s", publisher_status(d->publisher));
+	if (d->reload_error[0])
+		snprintf(status + strlen(status), sizeof(status) - strlen(status),
+			 "; seoib.conf not reloaded, running configuration kept: %s", d->reload_error);
 	log_info("%s", status);
 	sd_notifyf(false, "%sSTATUS=%s", d->ready_sent ? "" : "READY=1\n", status);
 	d->ready_sent = true;
@@ -370,6 +374,18 @@ static void daemon_free(struct seoibd *d)
 	free(d->published);
 }
 
+/* After a load that succeeded: a missing file loads as the defaults, and
+ * "ok" would let a mistyped --config path pass for a checked file. */
+static void check_config_report(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 && errno == ENOENT)
+		printf("%s: does not exist, so the built-in defaults apply; see seoib.conf(5)\n", path);
+	else
+		printf("%s: ok\n", path);
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
@@ -391,7 +407,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (o.check_config) {
-		printf("%s: ok\n", o.config_path ? o.config_path : SEOIB_CONFIG_PATH);
+		check_config_report(o.config_path ? o.config_path : SEOIB_CONFIG_PATH);
 		free(d.record);
 		return 0;
 	}

@@ -44,6 +44,10 @@ struct seoibd {
 	struct stat vmm_identity;
 	bool vmm_identity_known;
 	struct publisher *publisher; /* NULL unless etcd-endpoints is set */
+	/* Why the last reload kept the running configuration ("" = it did not):
+	 * kept in every STATUS= until a reload succeeds, so that a re-probe's
+	 * status does not hide that the file on disk is not what runs. */
+	char reload_error[SEOIB_MESSAGE_MAX];
 };
 
 /* seoibd.c */

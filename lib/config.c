@@ -259,19 +259,53 @@ static int set_optional_path(char *dst, size_t size, const char *value, const ch
 	return copy_path(dst, size, value, key, at);
 }
 
+/* Each consumer reads only some names of its directory, and says nothing of
+ * the others: an export it never reads must be an error, not a file that
+ * is written and ignored. NFD's local source skips names starting with '.'
+ * (source/local/local.go); node_exporter's textfile collector reads only
+ * "*.prom" (collector/textfile.go); nova-compute only "*.yaml"
+ * (nova/compute/provider_config.py). */
+static int check_export_name(const char *value, const char *key, const char *suffix, const char *consumer,
+			     const struct config_line *at)
+{
+	const char *slash = strrchr(value, '/');
+	const char *name = slash ? slash + 1 : value;
+	size_t n = strlen(name), k = suffix ? strlen(suffix) : 0;
+	char what[SEOIB_MESSAGE_MAX];
+
+	if (value[0] == '\0')
+		return 0;
+	if (name[0] == '.' || n <= k || (suffix && strcmp(name + n - k, suffix) != 0)) {
+		if (suffix)
+			snprintf(what, sizeof(what), "%s reads only files named '*%s' that do not start with '.', not",
+				 consumer, suffix);
+		else
+			snprintf(what, sizeof(what), "%s reads only files whose name does not start with '.', not",
+				 consumer);
+		return line_error(at, what, key, value);
+	}
+	return 0;
+}
+
 static int set_nfd_features_file(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
+	if (check_export_name(value, "nfd-features-file", NULL, "node-feature-discovery", at) < 0)
+		return -1;
 	return set_optional_path(cfg->nfd_features_file, sizeof(cfg->nfd_features_file), value, "nfd-features-file", at);
 }
 
 static int set_prometheus_textfile(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
+	if (check_export_name(value, "prometheus-textfile", ".prom", "node_exporter's textfile collector", at) < 0)
+		return -1;
 	return set_optional_path(cfg->prometheus_textfile, sizeof(cfg->prometheus_textfile), value,
 				 "prometheus-textfile", at);
 }
 
 static int set_nova_provider_file(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
+	if (check_export_name(value, "nova-provider-file", ".yaml", "nova-compute", at) < 0)
+		return -1;
 	return set_optional_path(cfg->nova_provider_file, sizeof(cfg->nova_provider_file), value,
 				 "nova-provider-file", at);
 }
@@ -382,6 +416,15 @@ static int check_pairs(const struct seoib_config *cfg, const char *path, char er
 	return 0;
 }
 
+/* A NUL byte ends a C string: the lines after it would be read by one
+ * parser and not by another, so a file with one is not a configuration. */
+static void nul_error(const struct config_line *at)
+{
+	snprintf(at->err, SEOIB_MESSAGE_MAX,
+		 "%s:%u: contains a NUL byte, so it is not a text file; rewrite that line as text, see seoib.conf(5)",
+		 at->path, at->number);
+}
+
 /* The whole file is read first: bounded, a regular file only (a FIFO or
  * /dev/zero must fail at once, not hold the hook for its alarm), and with
  * no NUL byte (which would silently cut a value short). */
@@ -407,8 +450,7 @@ int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB
 		next = line + line_len + 1;
 		at.number++;
 		if (memchr(line, '\0', line_len)) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "%s:%u: contains a NUL byte; a configuration file is text, "
-				 "see seoib.conf(5)", at.path, at.number);
+			nul_error(&at);
 			return -1;
 		}
 		line[line_len] = '\0';
@@ -450,6 +492,26 @@ static size_t key_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+/* The key as its writer may have meant it: ASCII lower case, '_' and
+ * blanks as '-', other bytes (a UTF-8 byte order mark, a no-break space)
+ * dropped, so that "ON-ERROR" or a BOM before "on-error" is still near
+ * "on-error". Folds in place. */
+static char *fold_key(char *key)
+{
+	char *out = key;
+
+	for (const char *p = key; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '_' || isblank(c))
+			*out++ = '-';
+		else if (isascii(c) && isgraph(c))
+			*out++ = (char)tolower(c);
+	}
+	*out = '\0';
+	return key;
+}
+
 /* A bad line may have meant an enforcement key: it names one, names an
  * unknown key within two edits of one, or is not "key = value" at all. */
 static bool line_may_decide_enforcement(const char *line)
@@ -463,7 +525,7 @@ static bool line_may_decide_enforcement(const char *line)
 	if (!eq)
 		return true;
 	*eq = '\0';
-	key = trim(copy);
+	key = fold_key(trim(copy));
 	for (size_t i = 0; i < ELEMENTSOF(enforcement_keys); i++)
 		if (key_distance(key, enforcement_keys[i]) <= 2)
 			return true;
@@ -487,20 +549,25 @@ int seoib_config_salvage(const char *path, struct seoib_config *cfg, char err[SE
 			 at.path, inner);
 		return 1;
 	}
+	if (memchr(text, '\0', len)) {
+		/* One reader or another would stop at it: nothing in the file is trusted. */
+		at.number = 1;
+		for (const char *p = text; *p; p++)
+			at.number += *p == '\n';
+		nul_error(&at);
+		snprintf(err, SEOIB_MESSAGE_MAX, "%s", line_err);
+		return 1;
+	}
 	for (char *line = text, *next; line < text + len; line = next) {
 		char *nl = memchr(line, '\n', (size_t)(text + len - line));
 		size_t line_len = nl ? (size_t)(nl - line) : (size_t)(text + len - line);
-		bool has_nul = memchr(line, '\0', line_len) != NULL;
 		_cleanup_free_ char *original = NULL;
 
 		next = line + line_len + 1;
 		at.number++;
 		line[line_len] = '\0';
-		original = strdup(line); /* up to a NUL byte: what the key looked like */
-		if (has_nul)
-			snprintf(line_err, sizeof(line_err), "%s:%u: contains a NUL byte; a configuration file is text, see seoib.conf(5)",
-				 at.path, at.number);
-		else if (apply_line(cfg, line, &at) == 0)
+		original = strdup(line);
+		if (apply_line(cfg, line, &at) == 0)
 			continue;
 		if (!closed && (!original || line_may_decide_enforcement(original))) {
 			snprintf(err, SEOIB_MESSAGE_MAX, "%s", line_err);

@@ -170,7 +170,9 @@ static int write_text(const char *path, char *text, const char *what, char err[S
 		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory formatting the %s for %s", what, path);
 		return -1;
 	}
-	return write_file_atomic(path, owned, strlen(owned), 0644, err);
+	/* Hidden: NFD reads every other file of features.d; the textfile
+	 * collector and nova-compute read only *.prom and *.yaml anyway. */
+	return write_file_atomic_hidden(path, owned, strlen(owned), 0644, err);
 }
 
 int exports_write_nfd(const char *path, const struct host_record *rec, char err[SEOIB_MESSAGE_MAX])

@@ -159,13 +159,14 @@ static int fsync_parent(const char *path)
 	return fsync(dfd);
 }
 
-int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, char err[SEOIB_MESSAGE_MAX])
+/* Takes ownership of tmp, a mkostemp() template beside path. */
+static int write_atomic_via(char *tmp_template, const char *path, const char *data, size_t len, mode_t mode,
+			    char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_free_ char *tmp = NULL;
+	_cleanup_free_ char *tmp = tmp_template;
 	_cleanup_close_ int fd = -1;
 
-	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
-		tmp = NULL;
+	if (!tmp) {
 		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory writing %s", path);
 		return -1;
 	}
@@ -326,4 +327,26 @@ int open_dir_nofollow(const char *dir, int flags, char err[SEOIB_MESSAGE_MAX])
 		return refuse_dir(dir, &st, rule, err);
 	}
 	return steal_fd(fd);
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode, char err[SEOIB_MESSAGE_MAX])
+{
+	char *tmp = NULL;
+
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
+		tmp = NULL;
+	return write_atomic_via(tmp, path, data, len, mode, err);
+}
+
+int write_file_atomic_hidden(const char *path, const char *data, size_t len, mode_t mode,
+			     char err[SEOIB_MESSAGE_MAX])
+{
+	const char *slash = strrchr(path, '/');
+	const char *name = slash ? slash + 1 : path;
+	_cleanup_free_ char *dir = strndup(path, (size_t)(name - path));
+	char *tmp = NULL;
+
+	if (!dir || asprintf(&tmp, "%s.%s.tmp.XXXXXX", dir, name) < 0)
+		tmp = NULL;
+	return write_atomic_via(tmp, path, data, len, mode, err);
 }

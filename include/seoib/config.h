@@ -62,15 +62,13 @@ void seoib_config_defaults(struct seoib_config *cfg);
  * is not an error). Returns 0, or -1 with a sentence naming file and line. */
 int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB_MESSAGE_MAX]);
 
-/* A configuration file is a few kilobytes; more is not one. */
-#define SEOIB_CONFIG_SIZE_MAX (1024 * 1024)
-
 /* For the libvirt hook, after seoib_config_load() failed on path (NULL =
  * SEOIB_CONFIG_PATH): defaults, then every line of the file that parses,
  * skipping the bad ones. Returns 1 when a bad line names, or may have meant
- * (a malformed line, an unknown key within two edits of one), a key that
- * decides enforcement (hook-mode, on-error, record-path), or when the file
- * cannot be read: the caller must then refuse whatever on-error says; err
+ * (a malformed line, an unknown key within two edits of one once folded to
+ * lower case with '_' and blanks as '-' and non-ASCII bytes dropped), a key
+ * that decides enforcement (hook-mode, on-error, record-path), or when the
+ * file cannot be read or holds a NUL byte: the caller must then refuse whatever on-error says; err
  * is that line's sentence, naming file and line. Returns 0 when only other
  * keys are bad: cfg then holds the file's enforcement keys, and err the
  * first bad line's sentence. */

@@ -64,3 +64,11 @@ enum {
  * its owner and mode; errno ENOENT when a directory is missing and
  * DIR_CREATE is not given. */
 int open_dir_nofollow(const char *dir, int flags, char err[SEOIB_MESSAGE_MAX]);
+
+/* As write_file_atomic(), with the temporary file hidden (".NAME.tmp.XXXXXX"
+ * beside path), for a directory whose every file a consumer reads:
+ * node-feature-discovery's features.d reads each file whose name does not
+ * start with '.' (source/local/local.go), so a visible temporary file, or
+ * one a killed writer left, would be published as labels. */
+int write_file_atomic_hidden(const char *path, const char *data, size_t len, mode_t mode,
+			     char err[SEOIB_MESSAGE_MAX]);

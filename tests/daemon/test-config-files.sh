@@ -42,6 +42,29 @@ check_refused "$WORK/scheme.conf" "etcd endpoint 'file:///etc/passwd' is not an 
 printf 'etcd-endpoints = https://etcd:2379\netcd-user = seoib\n' >"$WORK/user.conf"
 check_refused "$WORK/user.conf" "etcd-user is set but etcd-password-file is not"
 
+# An export its consumer would never read is an error naming the line:
+# node_exporter reads only *.prom, nova-compute only *.yaml, and NFD skips
+# names starting with '.'. KEY = VALUE | the words the error must say.
+for c in "prometheus-textfile = /var/lib/prometheus/node-exporter/seoib.txt|'*.prom'" \
+	"prometheus-textfile = /var/lib/prometheus/node-exporter/.seoib.prom|'*.prom'" \
+	"nova-provider-file = /etc/nova/provider_config/seoib.yml|'*.yaml'" \
+	"nova-provider-file = /etc/nova/provider_config/.yaml|'*.yaml'" \
+	"nfd-features-file = /etc/kubernetes/node-feature-discovery/features.d/.seoib|not start with '.'"; do
+	printf '# exports\n%s\n' "${c%%|*}" >"$WORK/export.conf"
+	status=0
+	"$SEOIBD" --check-config --config "$WORK/export.conf" 2>"$WORK/err" >/dev/null || status=$?
+	[ "$status" -eq 2 ] || fail "seoibd --check-config exited $status, not 2, on '${c%%|*}'"
+	grep -qF "$WORK/export.conf:2: " "$WORK/err" && grep -qF -- "${c#*|}" "$WORK/err" ||
+		fail "on '${c%%|*}' the error says: $(cat "$WORK/err")"
+done
+# The names each consumer reads, and empty (off), load.
+printf '%s\n' "prometheus-textfile = /run/x/seoib.prom" "nova-provider-file = /run/x/seoib.yaml" \
+	"nfd-features-file = /run/x/seoib" "nfd-features-file =" >"$WORK/export.conf"
+"$SEOIBD" --check-config --config "$WORK/export.conf" >/dev/null || fail "good export names do not load"
+
 # A missing file is the defaults.
-"$SEOIBD" --check-config --config "$WORK/absent.conf" >/dev/null || fail "a missing configuration file is an error"
+"$SEOIBD" --check-config --config "$WORK/absent.conf" >"$WORK/out" || fail "a missing configuration file is an error"
+# ... and says so: a mistyped path must not pass for a checked file.
+grep -qxF "$WORK/absent.conf: does not exist, so the built-in defaults apply; see seoib.conf(5)" "$WORK/out" ||
+	fail "--check-config on a missing file says: $(cat "$WORK/out")"
 echo "PASS"

@@ -65,6 +65,23 @@ lacks nova CUSTOM_SEOIB_RESPECTED
 has prom 'seoib_kernel_generation{generation="legacy"} 1'
 has nfd 'seoib.org/generation=legacy'
 
+# NFD reads every file of features.d whose name does not start with '.':
+# the temporary files beside the exports must be hidden, or NFD would
+# publish a half-written one, or forever one that a killed writer left.
+mkdir "$WORK/features.d"
+/usr/bin/python3 "$HERE/watch-creates.py" "$WORK/features.d" 30 >"$WORK/created" &
+watcher=$!
+wait_until 5 grep -qx watching "$WORK/created" || fail "the inotify watcher did not start"
+write_config "nfd-features-file=$WORK/features.d/seoib" "prometheus-textfile=$WORK/features.d/seoib.prom" \
+	"nova-provider-file=$WORK/features.d/seoib.yaml"
+start_daemon fixed --no-bus
+wait_until 10 test -s "$WORK/features.d/seoib.yaml" || fail "no Nova file in features.d"
+stop_daemon
+kill "$watcher" && wait "$watcher" || true
+visible=$(grep -vx -e watching -e seoib -e seoib.prom -e seoib.yaml -e '\..*' "$WORK/created" || true)
+[ -z "$visible" ] || fail "files NFD would read were created in features.d: $visible"
+grep -qx '\.seoib\.tmp\..*' "$WORK/created" || fail "the watcher saw no temporary file: $(cat "$WORK/created")"
+
 # The checker can fail: a family without TYPE, a non-custom trait, a bad label.
 printf 'seoib_x 1\n' >"$WORK/bad.prom"
 ! /usr/bin/python3 "$CHECK" prometheus "$WORK/bad.prom" 2>/dev/null || fail "the checker accepts a family without TYPE"

@@ -24,6 +24,16 @@ cases=(
 	"hook-mdoe = warn|1|bad.conf:1: unknown key 'hook-mdoe'"
 	"on_error = allow|1|bad.conf:1: unknown key 'on_error'"
 	"hook-mode warn|1|bad.conf:1: expected 'key = value'"
+	# The same keys in another case, with '_' or a blank for '-', or behind
+	# a UTF-8 byte order mark or a no-break space: still meant them.
+	"$norecord\nON-ERROR = deny|1|bad.conf:2: unknown key 'ON-ERROR'"
+	"$norecord\nHOOK_MODE = enforce|1|refusing whatever on-error says"
+	"$norecord\nrecord path = /run/x.json|1|refusing whatever on-error says"
+	"\xef\xbb\xbfon-error = deny\n$norecord|1|refusing whatever on-error says"
+	"$norecord\non-error\xc2\xa0= deny|1|refusing whatever on-error says"
+	# A NUL byte would hide the lines after it from one reader of the file.
+	"$norecord\n# note\0\non-error = deny|1|bad.conf:2: contains a NUL byte"
+	"$norecord\n# note\0\non-error = deny\nssh-connect-timeout = soon|1|bad.conf:2: contains a NUL byte"
 	# Not an enforcement key: the file's own on-error decides.
 	"$norecord\nssh-connect-timeout = soon\non-error = deny|1|(on-error = deny)"
 	"$norecord\nssh-connect-timeout = soon\non-error = allow|0|bad.conf:2: expected seconds between 1 and 3600"
@@ -38,6 +48,22 @@ for c in "${cases[@]}"; do
 	grep -qF -- "$text" "$WORK/err" || fail "with '$conf' the hook says: $(cat "$WORK/err") (no '$text')"
 	[ ! -s "$WORK/out" ] || fail "with '$conf' the hook wrote to stdout: $(cat "$WORK/out")"
 done
+
+# A file over seoib.conf's 1 MiB bound (comments only) is not a configuration
+# for seoibd --check-config either: both readers refuse it, so the hook
+# never refuses what --check-config calls good, nor the reverse.
+{
+	echo "$norecord"
+	echo "on-error = allow"
+	for i in $(seq 17000); do echo "# padding to pass the 64 KiB bound: line $i ........................"; done
+} >"$WORK/big.conf"
+status=0
+"$SEOIB_BUILD_ROOT/daemon/seoibd" --check-config --config "$WORK/big.conf" 2>"$WORK/err" >/dev/null || status=$?
+[ "$status" -eq 2 ] || fail "seoibd --check-config exited $status, not 2, on a file over 64 KiB"
+grep -q "$WORK/big.conf is [0-9]* bytes, larger than the 65536 it may be" "$WORK/err" || fail "on a file over 64 KiB it says: $(cat "$WORK/err")"
+status=0
+"$HOOK" --config "$WORK/big.conf" guest prepare begin - <"$XML" 2>"$WORK/err" || status=$?
+[ "$status" -eq 1 ] || fail "with a file over 64 KiB the hook exited $status, not 1: $(cat "$WORK/err")"
 
 # An unreadable file (a directory) trusts nothing, on-error included.
 mkdir "$WORK/dir.conf"

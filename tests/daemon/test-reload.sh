@@ -14,6 +14,14 @@ start_daemon fixed --no-bus
 probe_usec() { jq -r .last_probe.time_usec "$RECORD"; }
 reprobed_after() { [ "$(probe_usec)" -gt "$1" ]; }
 
+# Every sd_notify() from here on: the STATUS= systemctl status shows.
+rm -f "$WORK/notify.sock"
+python3 "$HERE/notify-listen.py" "$WORK/notify.sock" 55 --all >"$WORK/notify-all.log" &
+STARTED_PIDS+=("$!")
+wait_until 5 test -S "$WORK/notify.sock" || fail "the notify listener did not bind its socket"
+last_status() { grep '^STATUS=' "$WORK/notify-all.log" | tail -n 1; }
+status_says() { last_status | grep -qF -- "$1"; }
+
 # 1. A good new file: the NFD export it turns on appears.
 write_config "nfd-features-file=$WORK/nfd"
 kill -HUP "$DAEMON_PID"
@@ -24,18 +32,24 @@ grep -q "reloaded the configuration from $CONFIG" "$WORK/seoibd.log" || fail "no
 # the Prometheus file of the bad file is not), loudly.
 before=$(probe_usec)
 rm -f "$WORK/nfd"
-write_config "nfd-features-file=$WORK/nfd" "prometheus-textfile=$WORK/prom" "hook-mode=enforse"
+write_config "nfd-features-file=$WORK/nfd" "prometheus-textfile=$WORK/seoib.prom" "hook-mode=enforse"
 kill -HUP "$DAEMON_PID"
 wait_until 15 test -s "$WORK/nfd" || fail "the re-probe after a bad reload did not export with the old configuration"
 kill -0 "$DAEMON_PID" || fail "seoibd exited on a bad configuration file at reload"
 grep -q "reload failed, keeping the running configuration: $CONFIG:[0-9]*: expected enforce or warn, not 'enforse'" \
 	"$WORK/seoibd.log" || fail "the bad reload was not logged with file and line: $(tail -n 5 "$WORK/seoibd.log")"
 wait_until 10 reprobed_after "$before" || fail "SIGHUP with a bad file did not re-probe"
-[ ! -e "$WORK/prom" ] || fail "a key of the rejected file took effect"
+[ ! -e "$WORK/seoib.prom" ] || fail "a key of the rejected file took effect"
+# The re-probe's STATUS= still says that the file on disk is not what runs.
+wait_until 10 status_says "kernel " || fail "no STATUS= after the re-probe: $(last_status)"
+status_says "seoib.conf not reloaded, running configuration kept: $CONFIG:" ||
+	fail "the re-probe's STATUS= hides the failed reload: $(last_status)"
 
 # 3. Corrected: adopted.
-write_config "nfd-features-file=$WORK/nfd" "prometheus-textfile=$WORK/prom"
+write_config "nfd-features-file=$WORK/nfd" "prometheus-textfile=$WORK/seoib.prom"
 kill -HUP "$DAEMON_PID"
-wait_until 15 test -s "$WORK/prom" || fail "a corrected file was not adopted"
+wait_until 15 test -s "$WORK/seoib.prom" || fail "a corrected file was not adopted"
+wait_until 10 eval '! status_says "not reloaded"' || fail "STATUS= still says not reloaded: $(last_status)"
 stop_daemon
+kill "${STARTED_PIDS[-1]}"
 echo "PASS"

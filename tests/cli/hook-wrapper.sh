@@ -1,0 +1,36 @@
+#!/bin/bash
+# The installed libvirt hook wrapper (cli/50-seoib.in, as meson configures
+# it), with its seoib-hook path moved into a scratch directory: it runs
+# seoib-hook with libvirt's arguments and stdin; with seoib-hook removed (the
+# package removed, its /etc conffile kept) it allows, so libvirt does not
+# fail every guest start; with seoib-hook present but not runnable it fails.
+set -euo pipefail
+fail() { echo "FAIL: $*" >&2; exit 1; }
+WRAPPER=$SEOIB_BUILD_ROOT/cli/50-seoib
+[ -f "$WRAPPER" ] || fail "$WRAPPER is not built; run ninja first"
+WORK=$(mktemp -d /tmp/seoib-hook-wrapper.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+libexec=$(sed -n 's|^exec \(.*\)/seoib-hook "\$@"$|\1|p' "$WRAPPER")
+[ -n "$libexec" ] || fail "$WRAPPER has no 'exec LIBEXECDIR/seoib-hook' line"
+sed "s|$libexec/seoib-hook|$WORK/seoib-hook|g" "$WRAPPER" >"$WORK/50-seoib"
+chmod 755 "$WORK/50-seoib"
+
+# Present: it is what runs, with the arguments and stdin.
+printf '#!/bin/sh\necho "$@" >"%s/args"; cat >"%s/stdin"; exit 1\n' "$WORK" "$WORK" >"$WORK/seoib-hook"
+chmod 755 "$WORK/seoib-hook"
+status=0
+echo '<domain/>' | "$WORK/50-seoib" guest prepare begin - || status=$?
+[ "$status" -eq 1 ] || fail "the wrapper exited $status, not seoib-hook's 1"
+[ "$(cat "$WORK/args")" = "guest prepare begin -" ] || fail "seoib-hook got '$(cat "$WORK/args")'"
+[ "$(cat "$WORK/stdin")" = "<domain/>" ] || fail "seoib-hook did not get the domain XML"
+
+# Present but not runnable: fails, so libvirt refuses the guest.
+chmod 644 "$WORK/seoib-hook"
+! echo '<domain/>' | "$WORK/50-seoib" guest prepare begin - 2>/dev/null ||
+	fail "the wrapper allows when seoib-hook is present but not executable"
+
+# Removed: the kept conffile allows.
+rm "$WORK/seoib-hook"
+echo '<domain/>' | "$WORK/50-seoib" guest prepare begin - ||
+	fail "with seoib-hook removed the wrapper exits non-zero: libvirt would refuse every guest"
+echo "PASS"
