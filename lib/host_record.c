@@ -129,12 +129,29 @@ static json_object *case_to_json(const struct behaviour_case *c)
 	return o;
 }
 
+/* The proof per state, derived from the cases: "states": {"respected":
+ * {"proof": "verified", "evidence": "..."}, ...}. Readers re-derive it. */
+static json_object *proofs_to_json(const struct behaviour *b)
+{
+	json_object *o = json_object_new_object();
+
+	for (int s = 0; s < STATE_COUNT; s++) {
+		json_object *state = json_object_new_object();
+
+		json_add(state, "proof", json_object_new_string(proof_to_string(b->proof[s])));
+		json_add(state, "evidence", json_object_new_string(b->evidence[s]));
+		json_add(o, state_to_string((enum seoib_state)s), state);
+	}
+	return o;
+}
+
 static json_object *behaviour_to_json(const struct behaviour *b)
 {
 	json_object *o = json_object_new_object();
 	json_object *cases;
 
 	json_add(o, "ran", json_object_new_boolean(b->ran));
+	json_add(o, "states", proofs_to_json(b));
 	if (!b->ran)
 		return o;
 	cases = json_object_new_array();
@@ -580,6 +597,8 @@ int host_record_from_json(json_object *obj, struct host_record *rec, char err[SE
 	    read_verdict(&r, obj, rec) < 0 || read_behaviour(&r, obj, &rec->behaviour) < 0 ||
 	    read_vmm(&r, obj, &rec->vmm) < 0)
 		return -1;
+	/* The proof is never read: it is what the cases say, whoever wrote them. */
+	behaviour_proofs_derive(&rec->behaviour);
 	return 0;
 }
 
