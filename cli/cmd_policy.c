@@ -195,6 +195,8 @@ static void print_host_line(const char *label, const struct target_verdict *tv)
 	const char *can = !tv->known ? "unknown" : tv->can_run ? "can run" : "CANNOT run";
 
 	printf("%-12s %-24s %-10s %s\n", label, tv->hostname, can, tv->why);
+	if (tv->known)
+		printf("%-12s %-24s %-10s %s\n", "", "", proof_to_string(tv->proof), tv->evidence);
 }
 
 static void print_guest(const struct guest_facts *g)
@@ -220,6 +222,8 @@ static void print_decision(const struct policy_run *run)
 	printf("State        %s%s\n", state_to_string(d->state), d->sticky ? " (sticky: recorded)" : "");
 	printf("Risk         %s\n", risk_to_string(d->risk));
 	printf("Verdict      %s (rule %u)\n", verdict_to_string(d->verdict), d->rule);
+	printf("Proof        %s (behaviour of %s on the hosts below)\n", decision_proof_to_string(d),
+	       state_to_string(d->state));
 	for (int i = 0; i < d->n_reasons; i++)
 		printf("%-12s %s\n", i == 0 ? "Reasons" : "", d->reasons[i]);
 	if (d->remediation[0])

@@ -8,13 +8,9 @@
 #include "seoib/cleanup.h"
 #include "seoib/exports.h"
 #include "seoib/fileio.h"
+#include "seoib/host_can_run.h"
 #include "seoib/states.h"
 
-/* A behaviour claim counts as verified only when it was measured true. */
-static bool behaviour_verified(const struct host_record *rec)
-{
-	return rec->behaviour.ran && rec->behaviour.n_conflicts == 0;
-}
 
 char *exports_nfd_text(const struct host_record *rec)
 {
@@ -31,7 +27,11 @@ char *exports_nfd_text(const struct host_record *rec)
 		fprintf(f, "%sstate.%s=%s\n", EXPORTS_NFD_NAMESPACE, state_to_string((enum seoib_state)s),
 			rec->runnable_states & STATE_BIT(s) ? "true" : "false");
 	fprintf(f, "%svmm-control=%s\n", EXPORTS_NFD_NAMESPACE, rec->vmm.can_set_state ? "true" : "false");
-	fprintf(f, "%sbehaviour-verified=%s\n", EXPORTS_NFD_NAMESPACE, behaviour_verified(rec) ? "true" : "false");
+	/* The proof vocabulary of docs/behaviour.md: the host, then each state. */
+	fprintf(f, "%sbehaviour=%s\n", EXPORTS_NFD_NAMESPACE, proof_to_string(host_behaviour_proof(rec)));
+	for (int s = 0; s < STATE_COUNT; s++)
+		fprintf(f, "%sbehaviour.%s=%s\n", EXPORTS_NFD_NAMESPACE, state_to_string((enum seoib_state)s),
+			proof_to_string(rec->behaviour.proof[s]));
 	if (fclose(steal_ptr(f)) != 0) {
 		free(text);
 		return NULL;
@@ -56,6 +56,13 @@ char *exports_prometheus_text(const struct host_record *rec, int64_t now)
 	for (int s = 0; s < STATE_COUNT; s++)
 		fprintf(f, "seoib_host_supports{state=\"%s\"} %d\n", state_to_string((enum seoib_state)s),
 			rec->runnable_states & STATE_BIT(s) ? 1 : 0);
+	prometheus_gauge(f, "seoib_behaviour_proof",
+			 "1 for the behavioural proof of each state (verified, unverified, contradicted, not-run), 0 for the others.");
+	for (int s = 0; s < STATE_COUNT; s++)
+		for (int p = 0; p < PROOF_COUNT; p++)
+			fprintf(f, "seoib_behaviour_proof{state=\"%s\",proof=\"%s\"} %d\n",
+				state_to_string((enum seoib_state)s), proof_to_string((enum proof)p),
+				rec->behaviour.proof[s] == (enum proof)p);
 	prometheus_gauge(f, "seoib_probe_status", "1 for the status of the last probe, 0 for the others.");
 	for (int st = 0; st < PROBE_STATUS_COUNT; st++)
 		fprintf(f, "seoib_probe_status{status=\"%s\"} %d\n", probe_status_to_string((enum probe_status)st),

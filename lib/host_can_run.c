@@ -10,6 +10,28 @@ enum proof host_state_proof(const struct host_record *rec, enum seoib_state s,
 	return behaviour_state_proof(&rec->behaviour, s, evidence);
 }
 
+enum proof host_behaviour_proof(const struct host_record *rec)
+{
+	char evidence[SEOIB_MESSAGE_MAX];
+	bool all_verified = true, any_claimed = false;
+
+	if (!rec->behaviour.ran)
+		return PROOF_NOT_RUN;
+	if (rec->behaviour.n_conflicts > 0)
+		return PROOF_CONTRADICTED;
+	for (int s = 0; s < STATE_COUNT; s++) {
+		enum proof p = host_state_proof(rec, (enum seoib_state)s, evidence);
+
+		if (p == PROOF_CONTRADICTED)
+			return PROOF_CONTRADICTED;
+		if (!(rec->verdict.kernel_states & STATE_BIT(s)))
+			continue;
+		any_claimed = true;
+		all_verified &= p == PROOF_VERIFIED;
+	}
+	return any_claimed && all_verified ? PROOF_VERIFIED : PROOF_UNVERIFIED;
+}
+
 unsigned host_runnable_states(const struct host_record *rec)
 {
 	char evidence[SEOIB_MESSAGE_MAX];

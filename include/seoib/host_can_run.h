@@ -15,6 +15,14 @@
 enum proof host_state_proof(const struct host_record *rec, enum seoib_state s,
 			    char evidence[SEOIB_MESSAGE_MAX]);
 
+/* The host's proof in one word of the same vocabulary, for one-line views
+ * (fleet, NFD, Prometheus, status, seoibd's log): contradicted when any
+ * state is or any conflict is listed; not-run when the behavioural probe did
+ * not run; verified only when every state the kernel claims (at least one)
+ * is verified; unverified otherwise. Never verified from verdicts that are
+ * all unknown. */
+enum proof host_behaviour_proof(const struct host_record *rec);
+
 /* The states a record's probe says its host can run: the kernel's states,
  * those needing a flag only with a VMM that sets it, less every state whose
  * behaviour is contradicted. 0 unless rec->status is PROBE_OK. Used by

@@ -87,6 +87,7 @@ check_decision() {
 	[[ "$human_rc" == "$rc" ]] || fail "$name" "human output exits $human_rc, --json exits $rc"
 	grep -q "^Verdict *$verdict " "$work/human.txt" || fail "$name" "human output lacks 'Verdict $verdict'"
 	grep -q "^State *$(jq -r .state "$work/got.json")" "$work/human.txt" || fail "$name" "human output lacks the state"
+	grep -q "^Proof *$(jq -r .proof "$work/got.json") " "$work/human.txt" || fail "$name" "human output lacks the proof"
 
 	if [[ "$regenerate" == 1 ]]; then
 		cp "$work/got.json" "$expect"
