@@ -76,8 +76,17 @@ static void print_kvm(const struct host_record *rec)
 		       lvr_text(&m->lvr[chip][MODE_DISABLE], a[2], sizeof(a[2])));
 }
 
+/* The proof per state, in the vocabulary of the record and the exports. */
+static void print_proofs(const struct behaviour *b)
+{
+	for (int s = 0; s < STATE_COUNT; s++)
+		printf("%-13s %-14s %-12s %s\n", s == 0 ? "Proof" : "", state_to_string((enum seoib_state)s),
+		       proof_to_string(b->proof[s]), b->evidence[s]);
+}
+
 static void print_behaviour(const struct behaviour *b)
 {
+	print_proofs(b);
 	if (!b->ran) {
 		printf("Behaviour     not run\n");
 		return;
@@ -206,6 +215,12 @@ int cmd_probe(int argc, char **argv)
 	if (rec->status != PROBE_OK)
 		fprintf(stderr, "seoibctl probe: %s\n", rec->message);
 	r = probe_exit_code(rec->status);
+	if (r == SEOIB_EXIT_OK && behaviour_contradicted(&rec->behaviour)) {
+		fprintf(stderr,
+			"seoibctl probe: the behavioural probe contradicts the capability bits of kernel %s (see the CONFLICT lines and the contradicted states); report it with this output, and keep guests quirked or on the in-kernel irqchip here.\n",
+			rec->host.kernel_release);
+		r = SEOIB_EXIT_CONTRADICTED;
+	}
 	free(rec);
 	return r;
 }

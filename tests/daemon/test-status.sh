@@ -33,9 +33,23 @@ stop_daemon
 expect_exit 0
 grep -q '^kernel: *fixed' "$WORK/out" || fail "status output: $(cat "$WORK/out")"
 grep -q '^daemon: *unknown' "$WORK/out" || fail "without a bus the daemon state must be unknown: $(cat "$WORK/out")"
+grep -q '^behaviour: *not-run (quirked not-run, respected not-run, not-advertised not-run)' "$WORK/out" ||
+	fail "status output lacks the proof: $(cat "$WORK/out")"
 expect_exit 0 --json
 jq -e '.exit == 0 and .daemon == "unknown" and .age_s >= 0 and .stale == false
        and (.runnable_states | index("quirked"))' "$WORK/out" >/dev/null || fail "--json: $(cat "$WORK/out")"
+
+
+# A record whose guests contradict respected, written as a seoib that did
+# not read behaviour would (respected listed): status leaves respected out.
+cp "$RECORD" "$WORK/published.json"
+jq --slurpfile h7 "$SEOIB_SOURCE_ROOT/tests/policy/records/h7-fixed-respected-contradicted.json" \
+	'.behaviour = $h7[0].behaviour' "$WORK/published.json" >"$RECORD"
+expect_exit 0 --json
+jq -e '.behaviour == "contradicted" and .proof.respected == "contradicted" and .proof.quirked == "verified"
+       and (.runnable_states | index("respected") | not)' "$WORK/out" >/dev/null ||
+	fail "--json of a contradicted record: $(cat "$WORK/out")"
+cp "$WORK/published.json" "$RECORD"
 
 # Stale: the same record, probed an hour ago, against max-record-age = 60.
 write_config max-record-age=60
