@@ -59,6 +59,27 @@ grep -q 'older than max-record-age (60 s)' "$WORK/err" || fail "stale record: $(
 expect_exit 3 --json
 jq -e '.stale == true' "$WORK/out" >/dev/null || fail "--json stale: $(cat "$WORK/out")"
 
+# seoibd with the behavioural probe (the shim plays the guest): a kernel
+# whose guests contradict bit 2 is a warning naming the evidence; a good one
+# is info, and its status says verified.
+write_config behaviour-probe=yes
+: >"$WORK/seoibd.log"
+start_daemon broadcast --no-bus
+stop_daemon
+grep -q '^<4>seoibd: kernel fixed; states quirked; behaviour contradicted' "$WORK/seoibd.log" ||
+	fail "the contradicted status is not a warning: $(cat "$WORK/seoibd.log")"
+grep -q '^<4>seoibd: the behavioural probe contradicts respected on kernel .*still had its EOI of vector 0x50 broadcast.*report the kernel' \
+	"$WORK/seoibd.log" || fail "no warning with the evidence: $(cat "$WORK/seoibd.log")"
+grep -q '^<6>seoibd: kernel' "$WORK/seoibd.log" && fail "the contradicted status was also logged at info: $(cat "$WORK/seoibd.log")"
+jq -e '.behaviour.states.respected.proof == "contradicted" and (.verdict.states | index("respected") | not)' \
+	"$RECORD" >/dev/null || fail "published record: $(jq -c .behaviour.states "$RECORD")"
+: >"$WORK/seoibd.log"
+start_daemon fixed --no-bus
+stop_daemon
+grep -q '^<6>seoibd: kernel fixed; states quirked; behaviour verified' "$WORK/seoibd.log" ||
+	fail "a verified kernel's status: $(cat "$WORK/seoibd.log")"
+grep -q '^<4>' "$WORK/seoibd.log" && fail "a verified kernel logged a warning: $(cat "$WORK/seoibd.log")"
+
 # A record saying KVM is unavailable is a valid record, but not "ok".
 write_config
 rm -f "$RECORD"
