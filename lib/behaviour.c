@@ -21,6 +21,7 @@
 #include "guest/eoi_guest.h"
 #include "seoib/behaviour.h"
 #include "seoib/cleanup.h"
+#include "seoib/kvm_reaper.h"
 #include "seoib/kvm_vm.h"
 #include "seoib/kvm_x2apic.h"
 #include "seoib/messages.h"
@@ -174,16 +175,16 @@ struct behaviour_vm {
 
 #define BEHAVIOUR_VM_INIT {.vm_fd = -1, .vcpu_fd = -1, .memory = MAP_FAILED, .run = MAP_FAILED}
 
+/* The kernel frees the VM with its last fd, and that close() waits for the
+ * teardown: the reaper does it off this path, then unmaps the guest memory
+ * the VM's memory slot still points at. */
 static void behaviour_vm_release(struct behaviour_vm *vm)
 {
 	if (vm->run != MAP_FAILED)
 		munmap(vm->run, vm->run_size);
 	if (vm->vcpu_fd >= 0)
-		close(vm->vcpu_fd);
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd); /* the kernel frees the VM with its last fd */
-	if (vm->memory != MAP_FAILED)
-		munmap(vm->memory, EOI_GUEST_MEM_SIZE);
+		close(vm->vcpu_fd); /* the VM fd still holds the VM: no teardown here */
+	kvm_reaper_close(vm->vm_fd, vm->memory != MAP_FAILED ? vm->memory : NULL, EOI_GUEST_MEM_SIZE);
 }
 
 /* A kvm_vm.h helper's answer (-errno on failure) as this case's outcome. */
@@ -525,6 +526,7 @@ static void run_case(int kvm_fd, struct behaviour_case *c, enum behaviour_fault 
 	_cleanup_(behaviour_vm_release) struct behaviour_vm vm = BEHAVIOUR_VM_INIT;
 	_cleanup_(deadline_release) struct deadline deadline = {0};
 	struct behaviour_vcpu vcpu = {.enter = vcpu_enter, .inject = vcpu_inject, .opaque = &vm};
+	double start;
 
 	if (vm_prepare(kvm_fd, &vm, c, fault) < 0)
 		return;
@@ -533,7 +535,9 @@ static void run_case(int kvm_fd, struct behaviour_case *c, enum behaviour_fault 
 		ioctl_fail(c, "arming the case deadline (timer_create)");
 		return;
 	}
+	start = now_ms();
 	behaviour_run_guest(&vcpu, c, fault != FAULT_NO_IRQ, timeout_ms);
+	c->run_ms = now_ms() - start;
 }
 
 /* ---- The matrix ---- */

@@ -114,6 +114,8 @@ static json_object *case_to_json(const struct behaviour_case *c)
 	json_add(o, "guest_sets_bit12", json_object_new_boolean(c->guest_sets_bit12));
 	json_add(o, "outcome", json_object_new_string(outcome_to_string(c->outcome)));
 	json_add(o, "duration_ms", json_new_ms(c->duration_ms));
+	if (c->run_ms > 0)
+		json_add(o, "run_ms", json_new_ms(c->run_ms));
 	if (c->outcome == OUTCOME_DONE) {
 		json_add(o, "lvr_directed_eoi", json_object_new_boolean(c->lvr_directed_eoi));
 		json_add(o, "spiv", json_object_new_int64(c->spiv));
@@ -417,7 +419,9 @@ static int read_case(struct json_reader *r, json_object *o, struct behaviour_cas
 	if (v < 0)
 		return json_reader_fail(r, "outcome", "is not a known outcome");
 	c->outcome = v;
-	if (json_read_ms(r, o, "duration_ms", &c->duration_ms) < 0)
+	if (json_read_ms(r, o, "duration_ms", &c->duration_ms) < 0 ||
+	    json_read_optional(r, o, "run_ms", &opt) < 0 ||
+	    (opt && json_read_ms(r, o, "run_ms", &c->run_ms) < 0))
 		return -1;
 	if (c->outcome == OUTCOME_DONE) {
 		if (json_read_bool(r, o, "lvr_directed_eoi", &c->lvr_directed_eoi) < 0 ||

@@ -31,7 +31,8 @@ struct behaviour_case {
 	uint32_t spiv;          /* SPIV as the guest read it back */
 	bool spiv_bit12_stuck;
 	bool eoi_exit;          /* KVM_EXIT_IOAPIC_EOI seen for the vector */
-	double duration_ms;
+	double duration_ms;     /* the whole case: VM set-up, guest run, hand-off of the teardown */
+	double run_ms;          /* the guest alone: first KVM_RUN to the fence (or the deadline) */
 };
 
 #define BEHAVIOUR_CASES 6
