@@ -28,7 +28,8 @@ static void probe_usage(FILE *out)
 		     "  --no-vmm             do not ask the VMM at all\n"
 		     "  --config PATH        configuration file (default " SEOIB_CONFIG_PATH ")\n"
 		     "  -h, --help           show this help\n\n"
-		     "Exit status: 0 probed, 2 error, 3 KVM unavailable.\n");
+		     "Exit status: 0 probed, 2 error, 3 KVM unavailable, 4 the behavioural probe\n"
+		     "contradicts the capability bits (report the kernel).\n");
 }
 
 static const char *enable_text(const struct enable_result *r)
