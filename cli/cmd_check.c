@@ -18,6 +18,7 @@
 #include "seoib/exit_codes.h"
 #include "seoib/gate.h"
 #include "seoib/guest_facts.h"
+#include "seoib/host_can_run.h"
 #include "seoib/hostname.h"
 #include "seoib/json_util.h"
 
@@ -234,6 +235,19 @@ static enum check_verdict overall(const struct check_run *run)
 	return unknown ? CHECK_UNKNOWN : CHECK_OK;
 }
 
+/* The destination's states as the gate judges them (host_can_run()): a state
+ * its guests contradicted is left out even if its record lists it. */
+static unsigned dest_states(const struct host_record *rec)
+{
+	char why[SEOIB_MESSAGE_MAX];
+	unsigned states = 0;
+
+	for (int s = 0; s < STATE_COUNT; s++)
+		if (host_can_run(rec, (enum seoib_state)s, NULL, why))
+			states |= STATE_BIT(s);
+	return states;
+}
+
 static void print_json(const struct check_run *run)
 {
 	_cleanup_json_ json_object *o = json_object_new_object();
@@ -247,7 +261,8 @@ static void print_json(const struct check_run *run)
 	if (run->have_record) {
 		json_add(rec, "hostname", json_object_new_string(run->dest_record.host.hostname));
 		json_add(rec, "age_s", json_object_new_int64(run->record_age_s));
-		json_add(rec, "states", states_to_json(run->dest_record.runnable_states));
+		json_add(rec, "states", states_to_json(dest_states(&run->dest_record)));
+		json_add(rec, "behaviour", json_object_new_string(proof_to_string(host_behaviour_proof(&run->dest_record))));
 	}
 	json_add(o, "record", rec);
 	for (size_t i = 0; i < run->n_results; i++) {

@@ -17,6 +17,7 @@
 #include "seoib/config.h"
 #include "seoib/exit_codes.h"
 #include "seoib/guest_facts.h"
+#include "seoib/host_can_run.h"
 #include "seoib/inventory.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
@@ -42,8 +43,8 @@ struct fleet_row {
 	enum kernel_generation generation;
 	enum probe_status status;
 	unsigned states;
-	bool behaviour_ran;
-	bool behaviour_verified;
+	enum proof proof;               /* host_behaviour_proof() */
+	enum proof state_proof[STATE_COUNT];
 	bool vmm_control;
 	int64_t age_s;
 	bool stale;
@@ -158,9 +159,15 @@ static void fill_row(const struct fleet *f, const struct host_record *rec, struc
 	snprintf(row->kernel, sizeof(row->kernel), "%s", rec->host.kernel_release);
 	row->generation = rec->verdict.generation;
 	row->status = rec->status;
-	row->states = rec->status == PROBE_OK ? rec->runnable_states : 0;
-	row->behaviour_ran = rec->behaviour.ran;
-	row->behaviour_verified = rec->behaviour.ran && rec->behaviour.n_conflicts == 0;
+	row->states = 0;
+	for (int s = 0; s < STATE_COUNT; s++) {
+		/* The same answer as policy and the hook: a state the host's
+		 * guests contradicted is not counted, whatever the record lists. */
+		if (host_can_run(rec, (enum seoib_state)s, NULL, why))
+			row->states |= STATE_BIT(s);
+		row->state_proof[s] = host_state_proof(rec, (enum seoib_state)s, why);
+	}
+	row->proof = host_behaviour_proof(rec);
 	row->vmm_control = rec->vmm.can_set_state;
 	/* A live lease says the daemon runs; an old probe says it stopped
 	 * probing; a probe dated in the future says its clock cannot be trusted. */
@@ -224,9 +231,16 @@ static int read_inventory(struct fleet *f)
 
 static const char *behaviour_text(const struct fleet_row *row)
 {
-	if (!row->behaviour_ran)
-		return "not-run";
-	return row->behaviour_verified ? "verified" : "conflict";
+	return proof_to_string(row->proof);
+}
+
+static json_object *state_proofs_to_json(const struct fleet_row *row)
+{
+	json_object *o = json_object_new_object();
+
+	for (int s = 0; s < STATE_COUNT; s++)
+		json_add(o, state_to_string((enum seoib_state)s), json_object_new_string(proof_to_string(row->state_proof[s])));
+	return o;
 }
 
 static void print_summary_text(const struct fleet *f)
@@ -254,11 +268,11 @@ static void print_rows_text(const struct fleet *f)
 {
 	char states[96];
 
-	printf("%-24s %-22s %-12s %-34s %-9s %-4s %8s\n", "HOST", "KERNEL", "GENERATION", "STATES", "BEHAVIOUR",
+	printf("%-24s %-22s %-12s %-34s %-12s %-4s %8s\n", "HOST", "KERNEL", "GENERATION", "STATES", "BEHAVIOUR",
 	       "VMM", "AGE");
 	for (size_t i = 0; i < f->n_rows; i++) {
 		const struct fleet_row *r = &f->rows[i];
-		printf("%-24s %-22s %-12s %-34s %-9s %-4s %7llds%s%s\n", r->hostname, r->kernel,
+		printf("%-24s %-22s %-12s %-34s %-12s %-4s %7llds%s%s\n", r->hostname, r->kernel,
 		       generation_to_string(r->generation),
 		       r->status == PROBE_OK ? states_text(r->states, states, sizeof(states))
 					     : probe_status_to_string(r->status),
@@ -283,6 +297,7 @@ static json_object *row_to_json(const struct fleet_row *r)
 	json_add(o, "generation", json_object_new_string(generation_to_string(r->generation)));
 	json_add(o, "states", states_to_json(r->states));
 	json_add(o, "behaviour", json_object_new_string(behaviour_text(r)));
+	json_add(o, "proof", state_proofs_to_json(r));
 	json_add(o, "vmm_control", json_object_new_boolean(r->vmm_control));
 	json_add(o, "age_s", json_object_new_int64(r->age_s));
 	json_add(o, "stale", json_object_new_boolean(r->stale));

@@ -225,6 +225,8 @@ static void print_host_line(const char *label, const struct target_verdict *tv)
 		printf("%-12s %-24s CANNOT %s\n", label, tv->hostname, tv->why + sizeof(cannot) - 1);
 	else
 		printf("%-12s %-24s CANNOT run it: %s\n", label, tv->hostname, tv->why);
+	if (tv->known)
+		printf("%-12s %-24s %-10s %s\n", "", "", proof_to_string(tv->proof), tv->evidence);
 }
 
 static void print_guest(const struct guest_facts *g)
@@ -264,6 +266,8 @@ static void print_decision(const struct policy_run *run)
 	else
 		printf("Risk         %s\n", risk_to_string(d->risk));
 	printf("Verdict      %s (rule %u)\n", verdict_to_string(d->verdict), d->rule);
+	printf("Proof        %s (behaviour of %s on the hosts below)\n", decision_proof_to_string(d),
+	       state_to_string(d->state));
 	for (int i = 0; i < d->n_reasons; i++)
 		printf("%-12s %s\n", i == 0 ? "Reasons" : "", d->reasons[i]);
 	if (d->remediation[0])

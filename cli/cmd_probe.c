@@ -28,7 +28,8 @@ static void probe_usage(FILE *out)
 		     "  --no-vmm             do not ask the VMM at all\n"
 		     "  --config PATH        configuration file (default " SEOIB_CONFIG_PATH ")\n"
 		     "  -h, --help           show this help\n\n"
-		     "Exit status: 0 probed, 2 error, 3 KVM unavailable.\n");
+		     "Exit status: 0 probed, 2 error, 3 KVM unavailable, 4 the behavioural probe\n"
+		     "contradicts the capability bits (report the kernel).\n");
 }
 
 static const char *enable_text(const struct enable_result *r)
@@ -87,16 +88,24 @@ static const char *conflict_text(const char *c)
 	return c;
 }
 
+/* The proof per state, in the vocabulary of the record and the exports. */
+static void print_proofs(const struct behaviour *b)
+{
+	for (int s = 0; s < STATE_COUNT; s++)
+		printf("%-13s %-14s %-12s %s\n", s == 0 ? "Proof" : "", state_to_string((enum seoib_state)s),
+		       proof_to_string(b->proof[s]), b->evidence[s]);
+}
+
 static void print_behaviour(const struct behaviour *b)
 {
+	print_proofs(b);
 	if (!b->ran) {
 		printf("Behaviour     not run\n");
 		return;
 	}
-	printf("Behaviour     respected %s, legacy quirk %s, not-advertised %s (%.1f ms)\n",
-	       tristate_text(b->respected_verified, "verified", "refuted"),
-	       tristate_text(b->legacy_quirk_observed, "observed", "not observed"),
-	       tristate_text(b->not_advertised_verified, "verified", "refuted"), b->duration_ms);
+	/* The proof lines above carry the verdicts; this one only the bug itself. */
+	printf("Behaviour     matrix in %.1f ms; legacy quirk %s\n", b->duration_ms,
+	       tristate_text(b->legacy_quirk_observed, "observed", "not observed"));
 	for (int i = 0; i < BEHAVIOUR_CASES; i++) {
 		const struct behaviour_case *c = &b->cases[i];
 
@@ -219,6 +228,12 @@ int cmd_probe(int argc, char **argv)
 	if (rec->status != PROBE_OK)
 		fprintf(stderr, "seoibctl probe: %s\n", rec->message);
 	r = probe_exit_code(rec->status);
+	if (r == SEOIB_EXIT_OK && behaviour_contradicted(&rec->behaviour)) {
+		fprintf(stderr,
+			"seoibctl probe: the behavioural probe contradicts the capability bits of kernel %s (see the CONFLICT lines and the contradicted states); report it with this output, and keep guests quirked or on the in-kernel irqchip here.\n",
+			rec->host.kernel_release);
+		r = SEOIB_EXIT_CONTRADICTED;
+	}
 	free(rec);
 	return r;
 }

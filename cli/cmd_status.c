@@ -14,6 +14,7 @@
 #include "seoib/fileio.h"
 #include "seoib/host_record.h"
 #include "seoib/record_current.h"
+#include "seoib/host_can_run.h"
 #include "seoib/json_util.h"
 
 #define RECORD_FILE_MAX (1024 * 1024)
@@ -109,6 +110,30 @@ static const char *last_probe_field(const struct status_report *s, const char *k
 	return json_object_get_string(v);
 }
 
+/* The states this host runs: the same answer as policy and the hook, so
+ * a state its guests contradicted is left out even if an older seoib wrote
+ * the record listing it. */
+static unsigned runnable(const struct host_record *rec)
+{
+	char why[SEOIB_MESSAGE_MAX];
+	unsigned states = 0;
+
+	for (int st = 0; st < STATE_COUNT; st++)
+		if (host_can_run(rec, (enum seoib_state)st, NULL, why))
+			states |= STATE_BIT(st);
+	return states;
+}
+
+static json_object *proofs_to_json(const struct host_record *rec)
+{
+	json_object *o = json_object_new_object();
+
+	for (int st = 0; st < STATE_COUNT; st++)
+		json_add(o, state_to_string((enum seoib_state)st),
+			 json_object_new_string(proof_to_string(rec->behaviour.proof[st])));
+	return o;
+}
+
 static void print_human(const struct status_report *s)
 {
 	const struct host_record *rec = s->record;
@@ -123,9 +148,14 @@ static void print_human(const struct status_report *s)
 		printf("kernel:     %s\n", generation_to_string(rec->verdict.generation));
 		printf("states:    ");
 		for (int st = 0; st < STATE_COUNT; st++)
-			if (rec->runnable_states & STATE_BIT(st))
+			if (runnable(rec) & STATE_BIT(st))
 				printf(" %s", state_to_string(st));
-		printf("%s\n", rec->runnable_states ? "" : " none");
+		printf("%s\n", runnable(rec) ? "" : " none");
+		printf("behaviour:  %s (", proof_to_string(host_behaviour_proof(rec)));
+		for (int st = 0; st < STATE_COUNT; st++)
+			printf("%s%s %s", st ? ", " : "", state_to_string((enum seoib_state)st),
+			       proof_to_string(rec->behaviour.proof[st]));
+		printf(")\n");
 		if (last)
 			printf("last probe: %s%s%s\n", last, last_probe_field(s, "message") ? ": " : "",
 			       last_probe_field(s, "message") ? last_probe_field(s, "message") : "");
@@ -149,7 +179,9 @@ static void print_json(const struct status_report *s)
 		json_add(o, "stale", json_object_new_boolean(s->stale));
 		json_add(o, "status", json_object_new_string(probe_status_to_string(s->record->status)));
 		json_add(o, "generation", json_object_new_string(generation_to_string(s->record->verdict.generation)));
-		json_add(o, "runnable_states", states_to_json(s->record->runnable_states));
+		json_add(o, "runnable_states", states_to_json(runnable(s->record)));
+		json_add(o, "behaviour", json_object_new_string(proof_to_string(host_behaviour_proof(s->record))));
+		json_add(o, "proof", proofs_to_json(s->record));
 		json_add(o, "last_probe", s->last_probe ? json_object_get(s->last_probe) : NULL);
 		/* The whole record, for peers: seoibctl check --dest reads it over ssh. */
 		json_add(o, "record", host_record_to_json(s->record));

@@ -52,6 +52,20 @@ static int property_supported_states(sd_bus *bus, const char *path, const char *
 	return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
+/* {state: proof} in the vocabulary of docs/behaviour.md; every state is
+ * "not-run" before the first record. */
+static int property_behaviour_proof(sd_bus *bus, const char *path, const char *interface, const char *property,
+				    sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	struct seoibd *d = userdata;
+	int r = sd_bus_message_open_container(reply, 'a', "{ss}");
+
+	for (int s = 0; r >= 0 && s < STATE_COUNT; s++)
+		r = sd_bus_message_append(reply, "{ss}", state_to_string(s),
+					  proof_to_string(d->record_json ? d->record->behaviour.proof[s] : PROOF_NOT_RUN));
+	return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
 static int property_last_probe_time(sd_bus *bus, const char *path, const char *interface, const char *property,
 				    sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
@@ -164,6 +178,7 @@ static const sd_bus_vtable host_vtable[] = {
 	SD_BUS_PROPERTY("HostRecord", "s", property_host_record, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("Generation", "s", property_generation, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("SupportedStates", "as", property_supported_states, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("BehaviourProof", "a{ss}", property_behaviour_proof, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("LastProbeTime", "t", property_last_probe_time, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("LastProbeStatus", "s", property_last_probe_status, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_METHOD("Reprobe", "", "", method_reprobe, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -199,7 +214,7 @@ void bus_emit_changed(struct seoibd *d)
 	if (!d->bus)
 		return;
 	sd_bus_emit_properties_changed(d->bus, BUS_PATH, BUS_INTERFACE, "HostRecord", "Generation",
-				       "SupportedStates", "LastProbeTime", "LastProbeStatus", NULL);
+				       "SupportedStates", "BehaviourProof", "LastProbeTime", "LastProbeStatus", NULL);
 }
 
 int bus_wait_for_probe(struct seoibd *d, sd_bus_message *m)

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "publisher.h"
 #include "seoib/exports.h"
+#include "seoib/host_can_run.h"
 #include "seoib/cleanup.h"
 #include "seoib/escape.h"
 #include "seoib/json_util.h"
@@ -38,21 +39,18 @@ static void probe_options(struct seoibd *d, struct host_probe_options *opts)
 	opts->vmm.cache_dir = d->cache_dir;
 }
 
-/* "kernel fixed; states quirked,respected; behaviour verified" */
+/* "kernel fixed; states quirked,respected; behaviour verified", the
+ * behaviour word from the proof vocabulary (host_behaviour_proof()). */
 static void format_status(const struct seoibd *d, char *buf, size_t size)
 {
 	const struct host_record *rec = d->record;
 	char states[64] = "";
-	const char *behaviour = "not probed";
+	const char *behaviour = proof_to_string(host_behaviour_proof(rec));
 
 	for (int s = 0; s < STATE_COUNT; s++)
 		if (rec->runnable_states & STATE_BIT(s))
 			snprintf(states + strlen(states), sizeof(states) - strlen(states), "%s%s",
 				 states[0] ? "," : "", state_to_string(s));
-	if (rec->behaviour.ran)
-		behaviour = rec->behaviour.n_conflicts > 0 ? "contradicts the capabilities"
-			    : rec->behaviour.respected_verified == TRI_YES ? "verified"
-									   : "checked";
 	if (rec->status != PROBE_OK)
 		snprintf(buf, size, "%s: %s", probe_status_to_string(rec->status), rec->message);
 	else
@@ -61,6 +59,19 @@ static void format_status(const struct seoibd *d, char *buf, size_t size)
 	if (d->last.status != PROBE_RUN_OK)
 		snprintf(buf + strlen(buf), size - strlen(buf), " (kept: last probe %s)",
 			 probe_run_status_to_string(d->last.status));
+}
+
+/* A kernel whose guests contradict its capability bits is a warning, with
+ * each contradicted state's evidence and each conflict on its own line. */
+static void log_contradiction(const struct host_record *rec, const char *status)
+{
+	log_warning("%s", status);
+	for (int s = 0; s < STATE_COUNT; s++)
+		if (rec->behaviour.proof[s] == PROOF_CONTRADICTED)
+			log_warning("the behavioural probe contradicts %s on kernel %s, so this host does not run it: %s; report the kernel, and keep guests quirked or on the in-kernel irqchip here",
+				    state_to_string((enum seoib_state)s), rec->host.kernel_release, rec->behaviour.evidence[s]);
+	for (int i = 0; i < rec->behaviour.n_conflicts; i++)
+		log_warning("%s", rec->behaviour.conflicts[i]);
 }
 
 static void notify_status(struct seoibd *d)
@@ -73,7 +84,10 @@ static void notify_status(struct seoibd *d)
 	if (d->reload_error[0])
 		snprintf(status + strlen(status), sizeof(status) - strlen(status),
 			 "; seoib.conf not reloaded, running configuration kept: %s", d->reload_error);
-	log_info("%s", status);
+	if (d->record->status == PROBE_OK && behaviour_contradicted(&d->record->behaviour))
+		log_contradiction(d->record, status);
+	else
+		log_info("%s", status);
 	sd_notifyf(false, "%sSTATUS=%s", d->ready_sent ? "" : "READY=1\n", status);
 	d->ready_sent = true;
 }

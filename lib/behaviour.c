@@ -17,9 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "behaviour_loop.h"
 #include "guest/eoi_guest.h"
 #include "seoib/behaviour.h"
 #include "seoib/cleanup.h"
+#include "seoib/kvm_reaper.h"
 #include "seoib/kvm_vm.h"
 #include "seoib/kvm_x2apic.h"
 #include "seoib/messages.h"
@@ -173,16 +175,16 @@ struct behaviour_vm {
 
 #define BEHAVIOUR_VM_INIT {.vm_fd = -1, .vcpu_fd = -1, .memory = MAP_FAILED, .run = MAP_FAILED}
 
+/* The kernel frees the VM with its last fd, and that close() waits for the
+ * teardown: the reaper does it off this path, then unmaps the guest memory
+ * the VM's memory slot still points at. */
 static void behaviour_vm_release(struct behaviour_vm *vm)
 {
 	if (vm->run != MAP_FAILED)
 		munmap(vm->run, vm->run_size);
 	if (vm->vcpu_fd >= 0)
-		close(vm->vcpu_fd);
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd); /* the kernel frees the VM with its last fd */
-	if (vm->memory != MAP_FAILED)
-		munmap(vm->memory, EOI_GUEST_MEM_SIZE);
+		close(vm->vcpu_fd); /* the VM fd still holds the VM: no teardown here */
+	kvm_reaper_close(vm->vm_fd, vm->memory != MAP_FAILED ? vm->memory : NULL, EOI_GUEST_MEM_SIZE);
 }
 
 /* A kvm_vm.h helper's answer (-errno on failure) as this case's outcome. */
@@ -337,7 +339,8 @@ static int inject_level_interrupt(int vm_fd, struct behaviour_case *c)
 enum guest_phase {
 	PHASE_STARTING, /* before READY: enabling x2APIC, writing SPIV */
 	PHASE_WAITING,  /* interrupt injected; waiting for the EOI and DONE */
-	PHASE_DONE,
+	PHASE_DONE,     /* DONE seen; an EOI exit may still be pending in KVM */
+	PHASE_FENCED,   /* FENCE seen: the guest was re-entered, nothing is pending */
 };
 
 static const char *exit_reason_name(uint32_t reason)
@@ -352,12 +355,32 @@ static const char *exit_reason_name(uint32_t reason)
 	}
 }
 
+static const char *phase_doing(enum guest_phase phase)
+{
+	switch (phase) {
+	case PHASE_STARTING: return "enabling x2APIC and writing SPIV";
+	case PHASE_WAITING: return "handling the interrupt";
+	default: return "on its way to the fence after signalling done";
+	}
+}
+
+/* A port the guest writes only in one phase, written in another: the guest
+ * and this loop disagree on the contract in lib/guest/eoi_guest.h. */
+static int out_of_order(struct behaviour_case *c, const char *port, enum guest_phase phase)
+{
+	c->exit_reason = KVM_EXIT_IO;
+	case_fail(c, OUTCOME_ERROR,
+		  "the behaviour guest (%s) wrote %s while it was %s; this is a seoib bug: report it",
+		  case_name(c), port, phase_doing(phase));
+	return -1;
+}
+
 /* One KVM_EXIT_IO from the guest. Returns 0 to keep running, -1 when the
  * case is over with an error. */
-static int on_port_write(struct behaviour_vm *vm, struct behaviour_case *c, enum behaviour_fault fault,
+static int on_port_write(struct behaviour_vcpu *vcpu, struct behaviour_case *c, bool inject_irq,
 			 enum guest_phase *phase)
 {
-	const struct kvm_run *run = vm->run;
+	const struct kvm_run *run = vcpu->run;
 	const char *data = (const char *)run + run->io.data_offset;
 
 	switch (run->io.port) {
@@ -367,16 +390,24 @@ static int on_port_write(struct behaviour_vm *vm, struct behaviour_case *c, enum
 		c->spiv_bit12_stuck = (c->spiv & SEOIB_SPIV_SUPPRESS_EOI) != 0;
 		return 0;
 	case EOI_GUEST_PORT_READY:
+		if (*phase != PHASE_STARTING)
+			return out_of_order(c, "READY", *phase);
 		*phase = PHASE_WAITING;
-		return fault == FAULT_NO_IRQ ? 0 : inject_level_interrupt(vm->vm_fd, c);
+		return inject_irq ? vcpu->inject(vcpu, c) : 0;
 	case EOI_GUEST_PORT_DONE:
+		if (*phase != PHASE_WAITING)
+			return out_of_order(c, "DONE", *phase);
 		*phase = PHASE_DONE;
+		return 0;
+	case EOI_GUEST_PORT_FENCE:
+		if (*phase != PHASE_DONE)
+			return out_of_order(c, "FENCE", *phase);
+		*phase = PHASE_FENCED;
 		return 0;
 	case EOI_GUEST_PORT_FAULT:
 		case_fail(c, OUTCOME_ERROR,
 			  "the behaviour guest (%s) took a CPU exception while it was %s; this is a seoib bug or a broken KVM: report it with the kernel version",
-			  case_name(c), *phase == PHASE_STARTING ? "enabling x2APIC and writing SPIV"
-								 : "handling the interrupt");
+			  case_name(c), phase_doing(*phase));
 		return -1;
 	default:
 		c->exit_reason = KVM_EXIT_IO;
@@ -389,24 +420,28 @@ static int on_port_write(struct behaviour_vm *vm, struct behaviour_case *c, enum
 
 static void case_timed_out(struct behaviour_case *c, unsigned ms, enum guest_phase phase)
 {
+	static const char *const why[] = {
+		[PHASE_STARTING] = "it never signalled readiness",
+		[PHASE_WAITING] = "it took no interrupt or never EOIed it",
+		[PHASE_DONE] = "it signalled done but never reached the fence after re-entry, so a late EOI exit cannot be ruled out",
+	};
+
 	case_fail(c, OUTCOME_TIMEOUT,
 		  "the behaviour guest (%s) did not finish within %u ms (%s); a slow or nested host can cause this: run seoibctl probe --behaviour again, and if it times out again, check the kernel log (dmesg)",
-		  case_name(c), ms,
-		  phase == PHASE_STARTING ? "it never signalled readiness"
-					  : "it took no interrupt or never EOIed it");
+		  case_name(c), ms, phase < PHASE_FENCED ? why[phase] : "after the fence");
 }
 
 /* One exit the guest caused. Returns 0 to keep running, -1 when the case is
  * over with an error. */
-static int on_vcpu_exit(struct behaviour_vm *vm, struct behaviour_case *c, enum behaviour_fault fault,
+static int on_vcpu_exit(struct behaviour_vcpu *vcpu, struct behaviour_case *c, bool inject_irq,
 			enum guest_phase *phase)
 {
-	const struct kvm_run *run = vm->run;
+	const struct kvm_run *run = vcpu->run;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
 		if (run->io.direction == KVM_EXIT_IO_OUT)
-			return on_port_write(vm, c, fault, phase);
+			return on_port_write(vcpu, c, inject_irq, phase);
 		c->exit_reason = KVM_EXIT_IO;
 		case_fail(c, OUTCOME_ERROR,
 			  "the behaviour guest (%s) read from port 0x%x; this is a seoib bug: report it",
@@ -414,7 +449,9 @@ static int on_vcpu_exit(struct behaviour_vm *vm, struct behaviour_case *c, enum 
 		return -1;
 	case KVM_EXIT_IOAPIC_EOI:
 		/* The EOI was broadcast to the (userspace) I/O APIC: what a guest
-		 * that set SPIV bit 12 in a respected VM must not cause. */
+		 * that set SPIV bit 12 in a respected VM must not cause. It may
+		 * come before or after DONE (a request, delivered at an entry),
+		 * never after FENCE. */
 		if (run->eoi.vector == EOI_GUEST_VECTOR)
 			c->eoi_exit = true;
 		return 0;
@@ -429,16 +466,17 @@ static int on_vcpu_exit(struct behaviour_vm *vm, struct behaviour_case *c, enum 
 	}
 }
 
-/* KVM_RUN until the guest says DONE. The armed deadline sets
- * immediate_exit, after which every KVM_RUN fails with EINTR at once. */
-static void run_guest(struct behaviour_vm *vm, struct behaviour_case *c, enum behaviour_fault fault,
-		      unsigned timeout_ms)
+/* KVM_RUN until the guest's FENCE (behaviour_loop.h says why not DONE). The
+ * armed deadline sets immediate_exit, after which every KVM_RUN fails with
+ * EINTR at once; the loop is bounded by it. */
+void behaviour_run_guest(struct behaviour_vcpu *vcpu, struct behaviour_case *c, bool inject_irq,
+			 unsigned timeout_ms)
 {
 	enum guest_phase phase = PHASE_STARTING;
 
-	while (phase != PHASE_DONE) {
-		if (ioctl(vm->vcpu_fd, KVM_RUN, 0) == 0) {
-			if (on_vcpu_exit(vm, c, fault, &phase) < 0)
+	while (phase != PHASE_FENCED) {
+		if (vcpu->enter(vcpu) == 0) {
+			if (on_vcpu_exit(vcpu, c, inject_irq, &phase) < 0)
 				return;
 			continue;
 		}
@@ -446,13 +484,27 @@ static void run_guest(struct behaviour_vm *vm, struct behaviour_case *c, enum be
 			ioctl_fail(c, "KVM_RUN");
 			return;
 		}
-		if (vm->run->immediate_exit) {
+		if (vcpu->run->immediate_exit) {
 			case_timed_out(c, timeout_ms, phase);
 			return;
 		}
 		/* Another signal interrupted KVM_RUN: run on, the deadline holds. */
 	}
 	c->outcome = OUTCOME_DONE;
+}
+
+static int vcpu_enter(struct behaviour_vcpu *vcpu)
+{
+	const struct behaviour_vm *vm = vcpu->opaque;
+
+	return ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0 ? -1 : 0;
+}
+
+static int vcpu_inject(struct behaviour_vcpu *vcpu, struct behaviour_case *c)
+{
+	const struct behaviour_vm *vm = vcpu->opaque;
+
+	return inject_level_interrupt(vm->vm_fd, c);
 }
 
 static int vm_prepare(int kvm_fd, struct behaviour_vm *vm, struct behaviour_case *c,
@@ -473,14 +525,19 @@ static void run_case(int kvm_fd, struct behaviour_case *c, enum behaviour_fault 
 {
 	_cleanup_(behaviour_vm_release) struct behaviour_vm vm = BEHAVIOUR_VM_INIT;
 	_cleanup_(deadline_release) struct deadline deadline = {0};
+	struct behaviour_vcpu vcpu = {.enter = vcpu_enter, .inject = vcpu_inject, .opaque = &vm};
+	double start;
 
 	if (vm_prepare(kvm_fd, &vm, c, fault) < 0)
 		return;
+	vcpu.run = vm.run;
 	if (deadline_arm(&deadline, vm.run, timeout_ms) < 0) {
 		ioctl_fail(c, "arming the case deadline (timer_create)");
 		return;
 	}
-	run_guest(&vm, c, fault, timeout_ms);
+	start = now_ms();
+	behaviour_run_guest(&vcpu, c, fault != FAULT_NO_IRQ, timeout_ms);
+	c->run_ms = now_ms() - start;
 }
 
 /* ---- The matrix ---- */
@@ -682,6 +739,175 @@ static void claim_conflicts(struct behaviour *b, const struct kvm_verdict *v)
 		conflict(b, "CONFLICT: the capability probe says legacy kernel, yet the legacy-mode guest's EOI was suppressed; the capability bits understate this kernel, report it with the kernel version");
 }
 
+/* ---- Proof per state (pure) ---- */
+
+static const enum x2apic_mode state_mode[STATE_COUNT] = {
+	[STATE_QUIRKED] = MODE_LEGACY,
+	[STATE_RESPECTED] = MODE_ENABLE,
+	[STATE_NOT_ADVERTISED] = MODE_DISABLE,
+};
+
+static bool attempted(const struct behaviour_case *c)
+{
+	return c && c->outcome != OUTCOME_NOT_RUN && c->outcome != OUTCOME_SKIPPED;
+}
+
+/* A contradiction any mode can show: a guest that did not ask for
+ * suppression whose EOI never reached the VMM's I/O APIC, or SPIV bit 12
+ * sticking while the LVR does not advertise Directed EOI. */
+static bool mode_broken(const struct behaviour_case *asked, const struct behaviour_case *control,
+			char *evidence)
+{
+	const char *mode = mode_to_string(control ? control->mode : asked->mode);
+
+	if (done(control) && !control->eoi_exit) {
+		snprintf(evidence, SEOIB_MESSAGE_MAX,
+			 "in %s mode the EOI of a guest that did not set SPIV bit 12 never exited to the VMM's I/O APIC (no KVM_EXIT_IOAPIC_EOI for vector 0x%x)",
+			 mode, EOI_GUEST_VECTOR);
+		return true;
+	}
+	if (done(asked) && asked->spiv_bit12_stuck && !asked->lvr_directed_eoi) {
+		snprintf(evidence, SEOIB_MESSAGE_MAX,
+			 "in %s mode SPIV bit 12 stuck (SPIV 0x%x) although LVR bit 24 did not advertise Directed EOI",
+			 mode, asked->spiv);
+		return true;
+	}
+	return false;
+}
+
+static bool respected_contradicted(const struct behaviour_case *asked, char *evidence)
+{
+	if (!done(asked))
+		return false;
+	if (asked->eoi_exit)
+		snprintf(evidence, SEOIB_MESSAGE_MAX,
+			 "in enable mode a guest that set SPIV bit 12 still had its EOI of vector 0x%x broadcast (KVM_EXIT_IOAPIC_EOI)",
+			 EOI_GUEST_VECTOR);
+	else if (!asked->spiv_bit12_stuck)
+		snprintf(evidence, SEOIB_MESSAGE_MAX,
+			 "in enable mode SPIV bit 12 did not stick (SPIV read back 0x%x, LVR bit 24 %s)", asked->spiv,
+			 asked->lvr_directed_eoi ? "set" : "clear");
+	else
+		return false;
+	return true;
+}
+
+static bool not_advertised_contradicted(const struct behaviour_case *asked, char *evidence)
+{
+	if (!done(asked) || (!asked->lvr_directed_eoi && !asked->spiv_bit12_stuck))
+		return false;
+	snprintf(evidence, SEOIB_MESSAGE_MAX,
+		 "in disable mode the guest still saw Directed EOI (LVR bit 24 %s, SPIV bit 12 %s)",
+		 asked->lvr_directed_eoi ? "set" : "clear", asked->spiv_bit12_stuck ? "stuck" : "dropped");
+	return true;
+}
+
+/* Why a mode that ran proved nothing: the first case that did not finish. */
+static void unverified_evidence(const struct behaviour_case *asked, const struct behaviour_case *control,
+				char *evidence)
+{
+	const struct behaviour_case *c = attempted(asked) && !done(asked) ? asked : control;
+
+	if (attempted(c) && !done(c))
+		snprintf(evidence, SEOIB_MESSAGE_MAX, "%s: %s", outcome_to_string(c->outcome),
+			 c->detail[0] ? c->detail : "no detail");
+	else
+		snprintf(evidence, SEOIB_MESSAGE_MAX,
+			 "in %s mode the guests finished but their observations prove nothing either way",
+			 mode_to_string((asked ? asked : control)->mode));
+}
+
+static void verified_evidence(enum seoib_state s, const struct behaviour_case *asked, char *evidence)
+{
+	switch (s) {
+	case STATE_RESPECTED:
+		snprintf(evidence, SEOIB_MESSAGE_MAX,
+			 "in enable mode a guest that set SPIV bit 12 had no EOI exit and one that did not had its EOI exit");
+		break;
+	case STATE_NOT_ADVERTISED:
+		snprintf(evidence, SEOIB_MESSAGE_MAX,
+			 "in disable mode LVR bit 24 was clear and SPIV bit 12 did not stick");
+		break;
+	default:
+		snprintf(evidence, SEOIB_MESSAGE_MAX, "in legacy mode EOIs exit to the VMM's I/O APIC; %s",
+			 !asked->spiv_bit12_stuck ? "Directed EOI was not advertised to the guest"
+			 : asked->eoi_exit ? "the quirk was observed (broadcast despite SPIV bit 12)"
+					   : "SPIV bit 12 suppressed the broadcast without any flag");
+		break;
+	}
+}
+
+enum proof behaviour_state_proof(const struct behaviour *b, enum seoib_state s,
+				 char evidence[SEOIB_MESSAGE_MAX])
+{
+	enum x2apic_mode mode = s < STATE_COUNT ? state_mode[s] : MODE_LEGACY;
+	const struct behaviour_case *asked = find_case(b, mode, true);
+	const struct behaviour_case *control = find_case(b, mode, false);
+	enum tristate verified;
+
+	evidence[0] = '\0';
+	if (!b->ran) {
+		snprintf(evidence, SEOIB_MESSAGE_MAX, "the behavioural probe did not run");
+		return PROOF_NOT_RUN;
+	}
+	if (!attempted(asked) && !attempted(control)) {
+		snprintf(evidence, SEOIB_MESSAGE_MAX, "no guest ran in %s mode%s%s", mode_to_string(mode),
+			 asked && asked->detail[0] ? ": " : "", asked ? asked->detail : "");
+		return PROOF_NOT_RUN;
+	}
+	if (s != STATE_QUIRKED && asked && control &&
+	    (mode_broken(asked, control, evidence) ||
+	     (s == STATE_RESPECTED ? respected_contradicted(asked, evidence)
+				   : not_advertised_contradicted(asked, evidence))))
+		return PROOF_CONTRADICTED;
+	if (s == STATE_QUIRKED && asked && control && mode_broken(asked, control, evidence))
+		return PROOF_UNVERIFIED; /* quirked promises nothing to contradict */
+	verified = s == STATE_RESPECTED ? derive_respected(b)
+		 : s == STATE_NOT_ADVERTISED ? derive_not_advertised(b)
+		 : done(control) ? derive_legacy_quirk(b) : TRI_UNKNOWN;
+	if (verified == TRI_UNKNOWN || (s == STATE_NOT_ADVERTISED && !done(control))) {
+		if (!evidence[0])
+			unverified_evidence(asked, control, evidence);
+		return PROOF_UNVERIFIED;
+	}
+	verified_evidence(s, asked, evidence);
+	return PROOF_VERIFIED;
+}
+
+void behaviour_proofs_derive(struct behaviour *b)
+{
+	for (int s = 0; s < STATE_COUNT; s++)
+		b->proof[s] = behaviour_state_proof(b, (enum seoib_state)s, b->evidence[s]);
+}
+
+bool behaviour_contradicted(const struct behaviour *b)
+{
+	for (int s = 0; s < STATE_COUNT; s++)
+		if (b->proof[s] == PROOF_CONTRADICTED)
+			return true;
+	return b->n_conflicts > 0;
+}
+
+static const char *const proof_names[PROOF_COUNT] = {
+	[PROOF_NOT_RUN] = "not-run",
+	[PROOF_UNVERIFIED] = "unverified",
+	[PROOF_VERIFIED] = "verified",
+	[PROOF_CONTRADICTED] = "contradicted",
+};
+
+const char *proof_to_string(enum proof p)
+{
+	return p < PROOF_COUNT ? proof_names[p] : "invalid";
+}
+
+int proof_from_string(const char *s)
+{
+	for (int p = 0; p < PROOF_COUNT; p++)
+		if (s && strcmp(s, proof_names[p]) == 0)
+			return p;
+	return -1;
+}
+
 void behaviour_verdict_derive(struct behaviour *b, const struct kvm_verdict *v)
 {
 	b->n_conflicts = 0;
@@ -691,6 +917,7 @@ void behaviour_verdict_derive(struct behaviour *b, const struct kvm_verdict *v)
 	for (int i = 0; i < BEHAVIOUR_CASES; i++)
 		case_conflicts(b, &b->cases[i]);
 	claim_conflicts(b, v);
+	behaviour_proofs_derive(b);
 }
 
 const char *outcome_to_string(enum behaviour_outcome o)

@@ -10,13 +10,9 @@
 #include "seoib/cleanup.h"
 #include "seoib/exports.h"
 #include "seoib/fileio.h"
+#include "seoib/host_can_run.h"
 #include "seoib/states.h"
 
-/* A behaviour claim counts as verified only when it was measured true. */
-static bool behaviour_verified(const struct host_record *rec)
-{
-	return rec->behaviour.ran && rec->behaviour.n_conflicts == 0;
-}
 
 char *exports_nfd_text(const struct host_record *rec)
 {
@@ -33,7 +29,11 @@ char *exports_nfd_text(const struct host_record *rec)
 		fprintf(f, "%sstate.%s=%s\n", EXPORTS_NFD_NAMESPACE, state_to_string((enum seoib_state)s),
 			rec->runnable_states & STATE_BIT(s) ? "true" : "false");
 	fprintf(f, "%svmm-control=%s\n", EXPORTS_NFD_NAMESPACE, rec->vmm.can_set_state ? "true" : "false");
-	fprintf(f, "%sbehaviour-verified=%s\n", EXPORTS_NFD_NAMESPACE, behaviour_verified(rec) ? "true" : "false");
+	/* The proof vocabulary of docs/behaviour.md: the host, then each state. */
+	fprintf(f, "%sbehaviour=%s\n", EXPORTS_NFD_NAMESPACE, proof_to_string(host_behaviour_proof(rec)));
+	for (int s = 0; s < STATE_COUNT; s++)
+		fprintf(f, "%sbehaviour.%s=%s\n", EXPORTS_NFD_NAMESPACE, state_to_string((enum seoib_state)s),
+			proof_to_string(rec->behaviour.proof[s]));
 	if (fclose(steal_ptr(f)) != 0) {
 		free(text);
 		return NULL;
@@ -46,34 +46,17 @@ static void prometheus_gauge(FILE *f, const char *name, const char *help)
 	fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
-/* The behaviour probe's word on one state, in the vocabulary of the host
- * record's behaviour verdicts: verified, unverified, contradicted, not-run.
- * Quirked is "verified" when the legacy broadcast was observed. */
-static const char *behaviour_verdict_of(const struct behaviour *b, enum seoib_state s)
-{
-	enum tristate t = s == STATE_RESPECTED ? b->respected_verified
-			  : s == STATE_NOT_ADVERTISED ? b->not_advertised_verified
-						      : b->legacy_quirk_observed;
-
-	if (!b->ran)
-		return "not-run";
-	return t == TRI_YES ? "verified" : t == TRI_NO ? "contradicted" : "unverified";
-}
-
-static const char *const behaviour_verdicts[] = {"verified", "unverified", "contradicted", "not-run"};
-
+/* The behavioural proof of each state, in the vocabulary of the host
+ * record (docs/behaviour.md), and how many claims the guest contradicted. */
 static void prometheus_behaviour(FILE *f, const struct behaviour *b)
 {
-	prometheus_gauge(f, "seoib_behaviour_verdict",
-			 "1 for the behaviour probe's verdict on a state (verified, unverified, contradicted, not-run), 0 for the others.");
-	for (int s = 0; s < STATE_COUNT; s++) {
-		const char *v = behaviour_verdict_of(b, (enum seoib_state)s);
-
-		for (size_t i = 0; i < ELEMENTSOF(behaviour_verdicts); i++)
-			fprintf(f, "seoib_behaviour_verdict{state=\"%s\",verdict=\"%s\"} %d\n",
-				state_to_string((enum seoib_state)s), behaviour_verdicts[i],
-				strcmp(v, behaviour_verdicts[i]) == 0);
-	}
+	prometheus_gauge(f, "seoib_behaviour_proof",
+			 "1 for the behavioural proof of each state (verified, unverified, contradicted, not-run), 0 for the others.");
+	for (int s = 0; s < STATE_COUNT; s++)
+		for (int p = 0; p < PROOF_COUNT; p++)
+			fprintf(f, "seoib_behaviour_proof{state=\"%s\",proof=\"%s\"} %d\n",
+				state_to_string((enum seoib_state)s), proof_to_string((enum proof)p),
+				b->proof[s] == (enum proof)p);
 	prometheus_gauge(f, "seoib_behaviour_contradictions",
 			 "Number of capability claims the behaviour probe contradicted (0 when it did not run).");
 	fprintf(f, "seoib_behaviour_contradictions %d\n", b->ran ? b->n_conflicts : 0);
@@ -152,7 +135,7 @@ char *exports_nova_text(const struct host_record *rec)
 		for (char *c = trait; *c; c++)
 			*c = *c == '-' ? '_' : (char)toupper((unsigned char)*c);
 		fprintf(f, "        - %s\n", trait);
-		if (strcmp(behaviour_verdict_of(&rec->behaviour, (enum seoib_state)s), "verified") == 0)
+		if (rec->behaviour.proof[s] == PROOF_VERIFIED)
 			fprintf(f, "        - %s_VERIFIED\n", trait);
 	}
 	if (fclose(steal_ptr(f)) != 0) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "seoib/gate.h"
+#include "seoib/host_can_run.h"
 
 enum gate_op gate_op_from_hook(const char *operation, const char *sub_operation)
 {
@@ -63,9 +64,12 @@ static const char *state_flag_name(enum seoib_state state)
 bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
 		       char why[SEOIB_MESSAGE_MAX])
 {
-	why[0] = '\0';
-	if (host->runnable_states & STATE_BIT(state))
+	bool contradicted;
+
+	if (host_can_run(host, state, &contradicted, why))
 		return true;
+	if (contradicted)
+		return false; /* why has the guests' evidence */
 	if (host->status != PROBE_OK)
 		snprintf(why, SEOIB_MESSAGE_MAX, "KVM on %s is not usable (%s: %s)", host->host.hostname,
 			 probe_status_to_string(host->status), host->message);
@@ -142,6 +146,14 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 		 d->remediation[0] ? d->remediation : "see 'seoibctl policy --domain NAME' for the details");
 }
 
+static bool contradicted_here(const struct host_record *host, enum seoib_state state)
+{
+	char why[SEOIB_MESSAGE_MAX];
+	bool contradicted;
+
+	return !host_can_run(host, state, &contradicted, why) && contradicted;
+}
+
 void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_record *host,
 		  const struct seoib_config *cfg, struct gate_outcome *out)
 {
@@ -170,6 +182,14 @@ void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct
 	snprintf(out->remediation, sizeof(out->remediation),
 		 "%s it to a host whose kernel and QEMU support %s (seoibctl check --dest HOST), or shut it down and start it afresh",
 		 op == GATE_RESTORE ? "restore" : "migrate", state_to_string(out->state));
+	if (contradicted_here(host, out->state)) {
+		char report[SEOIB_MESSAGE_MAX];
+
+		host_contradiction_remediation(host, out->state, report, sizeof(report));
+		snprintf(out->remediation, sizeof(out->remediation),
+			 "%s it to a host whose behaviour proves %s (seoibctl check --dest HOST); %s",
+			 op == GATE_RESTORE ? "restore" : "migrate", state_to_string(out->state), report);
+	}
 }
 
 bool gate_uuid_is_valid(const char *uuid)

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "seoib/host_can_run.h"
 #include "seoib/host_record.h"
 
 static double now_ms(void)
@@ -20,14 +21,9 @@ void host_record_derive(struct host_record *rec)
 	if (rec->behaviour.ran)
 		behaviour_verdict_derive(&rec->behaviour, &rec->verdict);
 
-	rec->runnable_states = 0;
-	if (rec->status != PROBE_OK)
-		return;
-	/* Quirked is what every working KVM does when no flag is set. The two
-	 * other states need the VMM to set a flag at power-on. */
-	rec->runnable_states = rec->verdict.kernel_states & STATE_BIT(STATE_QUIRKED);
-	if (rec->vmm.can_set_state)
-		rec->runnable_states = rec->verdict.kernel_states;
+	else
+		behaviour_proofs_derive(&rec->behaviour);
+	rec->runnable_states = host_runnable_states(rec);
 }
 
 void host_probe(const struct host_probe_options *opts, struct host_record *rec)

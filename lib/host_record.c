@@ -114,6 +114,8 @@ static json_object *case_to_json(const struct behaviour_case *c)
 	json_add(o, "guest_sets_bit12", json_object_new_boolean(c->guest_sets_bit12));
 	json_add(o, "outcome", json_object_new_string(outcome_to_string(c->outcome)));
 	json_add(o, "duration_ms", json_new_ms(c->duration_ms));
+	if (c->run_ms > 0)
+		json_add(o, "run_ms", json_new_ms(c->run_ms));
 	if (c->outcome == OUTCOME_DONE) {
 		json_add(o, "lvr_directed_eoi", json_object_new_boolean(c->lvr_directed_eoi));
 		json_add(o, "spiv", json_object_new_int64(c->spiv));
@@ -129,12 +131,29 @@ static json_object *case_to_json(const struct behaviour_case *c)
 	return o;
 }
 
+/* The proof per state, derived from the cases: "states": {"respected":
+ * {"proof": "verified", "evidence": "..."}, ...}. Readers re-derive it. */
+static json_object *proofs_to_json(const struct behaviour *b)
+{
+	json_object *o = json_object_new_object();
+
+	for (int s = 0; s < STATE_COUNT; s++) {
+		json_object *state = json_object_new_object();
+
+		json_add(state, "proof", json_object_new_string(proof_to_string(b->proof[s])));
+		json_add(state, "evidence", json_object_new_string(b->evidence[s]));
+		json_add(o, state_to_string((enum seoib_state)s), state);
+	}
+	return o;
+}
+
 static json_object *behaviour_to_json(const struct behaviour *b)
 {
 	json_object *o = json_object_new_object();
 	json_object *cases;
 
 	json_add(o, "ran", json_object_new_boolean(b->ran));
+	json_add(o, "states", proofs_to_json(b));
 	if (!b->ran)
 		return o;
 	cases = json_object_new_array();
@@ -400,7 +419,9 @@ static int read_case(struct json_reader *r, json_object *o, struct behaviour_cas
 	if (v < 0)
 		return json_reader_fail(r, "outcome", "is not a known outcome");
 	c->outcome = v;
-	if (json_read_ms(r, o, "duration_ms", &c->duration_ms) < 0)
+	if (json_read_ms(r, o, "duration_ms", &c->duration_ms) < 0 ||
+	    json_read_optional(r, o, "run_ms", &opt) < 0 ||
+	    (opt && json_read_ms(r, o, "run_ms", &c->run_ms) < 0))
 		return -1;
 	if (c->outcome == OUTCOME_DONE) {
 		if (json_read_bool(r, o, "lvr_directed_eoi", &c->lvr_directed_eoi) < 0 ||
@@ -609,6 +630,8 @@ int host_record_from_json(json_object *obj, struct host_record *rec, char err[SE
 	    read_verdict(&r, obj, rec) < 0 || read_behaviour(&r, obj, &rec->behaviour) < 0 ||
 	    read_vmm(&r, obj, &rec->vmm) < 0)
 		return -1;
+	/* The proof is never read: it is what the cases say, whoever wrote them. */
+	behaviour_proofs_derive(&rec->behaviour);
 	return check_runnable_states(rec, err);
 }
 

@@ -14,6 +14,7 @@
 
 #include "seoib/cleanup.h"
 #include "seoib/kvm_probe.h"
+#include "seoib/kvm_reaper.h"
 #include "seoib/kvm_vm.h"
 #include "seoib/kvm_x2apic.h"
 
@@ -267,7 +268,7 @@ static enum probe_status check_system_caps(struct probe *p)
  * kernel masks bit 2, so the /dev/kvm answer alone is not the guest's. */
 static enum probe_status check_vm_x2apic_api(struct probe *p, int irqchip, const char *question, long long *answer)
 {
-	_cleanup_close_ int vm_fd = -1;
+	_cleanup_(kvm_reaper_closep) int vm_fd = -1; /* torn down off this path */
 	enum probe_status status;
 	long long ret;
 
@@ -304,7 +305,7 @@ static enum probe_status check_vm_caps(struct probe *p)
 
 static enum probe_status check_enable(struct probe *p, enum irqchip_mode irqchip, enum x2apic_mode mode)
 {
-	_cleanup_close_ int vm_fd = -1;
+	_cleanup_(kvm_reaper_closep) int vm_fd = -1; /* torn down off this path */
 	enum probe_status status;
 	int ret;
 
@@ -374,7 +375,7 @@ static enum probe_status read_vcpu_lvr(struct probe *p, int vm_fd, struct lvr_re
 static enum probe_status check_lvr(struct probe *p, enum irqchip_mode irqchip, enum x2apic_mode mode)
 {
 	struct lvr_result *result = &p->m->lvr[irqchip][mode];
-	_cleanup_close_ int vm_fd = -1;
+	_cleanup_(kvm_reaper_closep) int vm_fd = -1; /* torn down off this path */
 	enum probe_status status;
 	int ret;
 

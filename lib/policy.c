@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "seoib/cleanup.h"
+#include "seoib/host_can_run.h"
 #include "seoib/policy.h"
 #include "seoib/messages.h"
 
@@ -36,9 +37,19 @@ static bool usable(const struct host_record *rec)
 	return rec && rec->status == PROBE_OK;
 }
 
+/* Kernel, VMM and behaviour agree (seoib/host_can_run.h). */
 static bool runs(const struct host_record *rec, enum seoib_state s)
 {
-	return usable(rec) && (rec->runnable_states & STATE_BIT(s));
+	char why[SEOIB_MESSAGE_MAX];
+
+	return host_can_run(rec, s, NULL, why);
+}
+
+static bool contradicts(const struct host_record *rec, enum seoib_state s, char why[SEOIB_MESSAGE_MAX])
+{
+	bool contradicted;
+
+	return !host_can_run(rec, s, &contradicted, why) && contradicted;
 }
 
 static const char *host_name(const struct host_record *rec)
@@ -67,8 +78,12 @@ static bool vmm_lacks(const struct host_record *rec, enum seoib_state s)
 /* Why a usable record cannot run s: the kernel, the VMM, or both. */
 static void why_cannot(const struct host_record *rec, enum seoib_state s, char *buf, size_t size)
 {
-	char kernel[200] = "", vmm[300] = "";
+	char kernel[200] = "", vmm[300] = "", behaviour[SEOIB_MESSAGE_MAX];
 
+	if (contradicts(rec, s, behaviour)) {
+		snprintf(buf, size, "cannot run %s: %s", state_to_string(s), behaviour);
+		return;
+	}
 	if (kernel_lacks(rec, s))
 		snprintf(kernel, sizeof(kernel), "kernel %.100s is %s", kernel_name(rec),
 			 generation_to_string(rec->verdict.generation));
@@ -86,9 +101,13 @@ static void why_cannot(const struct host_record *rec, enum seoib_state s, char *
 static void upgrade_for(const struct host_record *rec, enum seoib_state s, char *buf, size_t size)
 {
 	enum kernel_generation g = rec->verdict.generation;
-	char piece[400] = "";
+	char piece[400] = "", evidence[SEOIB_MESSAGE_MAX];
 
 	buf[0] = '\0';
+	if (contradicts(rec, s, evidence)) {
+		host_contradiction_remediation(rec, s, buf, size);
+		return;
+	}
 	if (kernel_lacks(rec, s) && (g == GEN_NONE || g == GEN_LEGACY))
 		snprintf(piece, sizeof(piece), "upgrade %.200s to %s", host_name(rec), FIXED_KERNELS);
 	else if (kernel_lacks(rec, s))
@@ -308,6 +327,7 @@ static void judge_host(const struct host_record *rec, const char *fallback_name,
 			 rec->message[0] ? rec->message : "no message");
 		return;
 	}
+	tv->proof = host_state_proof(rec, state, tv->evidence);
 	tv->can_run = runs(rec, state);
 	if (!tv->can_run) {
 		why_cannot(rec, state, tv->why, sizeof(tv->why));
@@ -578,6 +598,8 @@ static json_object *host_verdict_to_json(const struct target_verdict *tv)
 	add_string(obj, "hostname", tv->hostname);
 	json_object_object_add(obj, "can_run", tv->known ? json_object_new_boolean(tv->can_run) : NULL);
 	add_string(obj, "why", tv->why);
+	add_string(obj, "proof", tv->known ? proof_to_string(tv->proof) : NULL);
+	add_string(obj, "evidence", tv->known ? tv->evidence : NULL);
 	return obj;
 }
 
@@ -592,6 +614,7 @@ json_object *decision_to_json(const struct guest_facts *guest, const struct deci
 	add_string(obj, "state", state_to_string(d->state));
 	add_string(obj, "risk", risk_to_string(d->risk));
 	add_string(obj, "verdict", verdict_to_string(d->verdict));
+	add_string(obj, "proof", decision_proof_to_string(d));
 	json_object_object_add(obj, "rule", json_object_new_int((int)d->rule));
 	add_bool(obj, "sticky", d->sticky);
 	for (int i = 0; i < d->n_reasons; i++)
@@ -603,6 +626,28 @@ json_object *decision_to_json(const struct guest_facts *guest, const struct deci
 		json_object_array_add(targets, host_verdict_to_json(&d->targets[i]));
 	json_object_object_add(obj, "targets", targets);
 	return obj;
+}
+
+/* verified only when every known host that runs the state proved it;
+ * contradicted when one contradicted it; unverified otherwise (not run or
+ * inconclusive somewhere: the state stays runnable, the proof is missing). */
+const char *decision_proof_to_string(const struct decision *d)
+{
+	bool any_known = d->host.known, contradicted = d->host.known && d->host.proof == PROOF_CONTRADICTED;
+	bool unproven = d->host.known && d->host.proof != PROOF_VERIFIED;
+
+	for (size_t i = 0; i < d->n_targets; i++) {
+		const struct target_verdict *t = &d->targets[i];
+
+		any_known |= t->known;
+		contradicted |= t->known && t->proof == PROOF_CONTRADICTED;
+		unproven |= t->known && t->proof != PROOF_VERIFIED;
+	}
+	if (contradicted)
+		return proof_to_string(PROOF_CONTRADICTED);
+	if (!any_known || unproven)
+		return proof_to_string(PROOF_UNVERIFIED);
+	return proof_to_string(PROOF_VERIFIED);
 }
 
 const char *verdict_to_string(enum verdict v)

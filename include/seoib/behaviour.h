@@ -31,10 +31,22 @@ struct behaviour_case {
 	uint32_t spiv;          /* SPIV as the guest read it back */
 	bool spiv_bit12_stuck;
 	bool eoi_exit;          /* KVM_EXIT_IOAPIC_EOI seen for the vector */
-	double duration_ms;
+	double duration_ms;     /* the whole case: VM set-up, guest run, hand-off of the teardown */
+	double run_ms;          /* the guest alone: first KVM_RUN to the fence (or the deadline) */
 };
 
 #define BEHAVIOUR_CASES 6
+
+/* The proof of one state, the one vocabulary of the record, seoibctl, the
+ * exports and the bus (docs/behaviour.md "Proof"). Behaviour runs with a
+ * split irqchip: it proves what a split guest in that state gets. */
+enum proof {
+	PROOF_NOT_RUN,      /* no guest ran in the state's mode (probe off, flag refused) */
+	PROOF_UNVERIFIED,   /* it ran but proved nothing (timeout, error, blind control) */
+	PROOF_VERIFIED,     /* the guest saw what the capability bits promise */
+	PROOF_CONTRADICTED, /* the guest saw the opposite: the state is not runnable here */
+	PROOF_COUNT,
+};
 
 struct behaviour {
 	bool ran;
@@ -46,6 +58,8 @@ struct behaviour {
 	enum tristate not_advertised_verified; /* bit 3 kept SPIV bit 12 from sticking */
 	int n_conflicts;                       /* claims vs behaviour, each a sentence */
 	char conflicts[SEOIB_PROBLEMS_MAX][SEOIB_MESSAGE_MAX];
+	enum proof proof[STATE_COUNT];         /* per state, see behaviour_state_proof() */
+	char evidence[STATE_COUNT][SEOIB_MESSAGE_MAX]; /* what was observed, one sentence */
 };
 
 struct behaviour_options {
@@ -64,6 +78,23 @@ void behaviour_run(const struct behaviour_options *opts, const struct kvm_measur
 /* Pure: fill the derived fields from the cases, and conflicts against the
  * capability verdict v. */
 void behaviour_verdict_derive(struct behaviour *b, const struct kvm_verdict *v);
+
+/* Pure: the proof of state s from the cases alone (stored verdicts are not
+ * trusted), with the observation behind it as a sentence in evidence.
+ * respected (bit 2) and not-advertised (bit 3) are contradicted when their
+ * mode's guest saw the opposite of the bit's promise, or its control guest
+ * saw no EOI exit at all; quirked sets no flag, so the bits promise nothing
+ * there and it is verified, unverified or not-run, never contradicted. */
+enum proof behaviour_state_proof(const struct behaviour *b, enum seoib_state s,
+				 char evidence[SEOIB_MESSAGE_MAX]);
+/* Fill b->proof and b->evidence for every state (behaviour_verdict_derive
+ * does it too; host_record_from_json calls this on what it read). */
+void behaviour_proofs_derive(struct behaviour *b);
+/* True when any state is contradicted or any conflict is listed. */
+bool behaviour_contradicted(const struct behaviour *b);
+
+const char *proof_to_string(enum proof p); /* "not-run", "unverified", "verified", "contradicted" */
+int proof_from_string(const char *s);      /* -1 if unknown */
 
 const char *outcome_to_string(enum behaviour_outcome o);
 int outcome_from_string(const char *s);

@@ -19,6 +19,8 @@ struct target_verdict {
 	bool known;                  /* false: no usable record (missing, status not ok) */
 	bool can_run;                /* meaningful only when known */
 	char why[SEOIB_MESSAGE_MAX]; /* why not, or what it runs as */
+	enum proof proof;            /* behavioural proof of the decided state there (known only) */
+	char evidence[SEOIB_MESSAGE_MAX]; /* what its guests showed, one sentence */
 };
 
 enum verdict {
@@ -51,3 +53,6 @@ void decision_free(struct decision *d);
 /* The decision as the "seoib.decision/1" JSON document (docs/policy.md). */
 json_object *decision_to_json(const struct guest_facts *guest, const struct decision *d);
 const char *verdict_to_string(enum verdict v);
+/* The decision's proof over this host and every known target: "verified",
+ * "unverified" (not run or inconclusive somewhere) or "contradicted". */
+const char *decision_proof_to_string(const struct decision *d);

@@ -18,7 +18,16 @@
  *   4. outl SPIV read back [recorded], outb READY [host installs the MSI
  *      route and pulses the line], then sti; hlt;
  *   5. handler: EOI through MSR 0x80b [KVM_EXIT_IOAPIC_EOI, or none when the
- *      broadcast is suppressed], outb DONE [host stops].
+ *      broadcast is suppressed], outb DONE, outb FENCE [host stops].
+ *
+ * Why the fence: KVM delivers the EOI exit by a vCPU request
+ * (KVM_REQ_IOAPIC_EOI_EXIT), which vcpu_enter_guest() turns into
+ * KVM_EXIT_IOAPIC_EOI only at the next entry. Some hosts make that entry
+ * before the DONE write, others only after userspace has handled DONE and
+ * called KVM_RUN again, so DONE can come before the EOI exit. The FENCE
+ * write is the instruction after DONE: the guest reaches it only through
+ * a fresh entry, and every entry processes pending requests first, so by
+ * the FENCE exit any EOI exit has been delivered.
  */
 #include "eoi_guest.h"
 
@@ -86,6 +95,8 @@ handler:
 	xorl	%edx, %edx
 	wrmsr
 	outb	%al, $EOI_GUEST_PORT_DONE
+	/* Only reached after the host re-entered the vCPU (see the top). */
+	outb	%al, $EOI_GUEST_PORT_FENCE
 skip_eoi:
 	iret
 

@@ -20,6 +20,9 @@
 #define EOI_GUEST_PORT_READY 0xe1 /* outb: x2APIC on, SPIV written; about to sti; hlt */
 #define EOI_GUEST_PORT_DONE 0xe2  /* outb: the handler wrote the x2APIC EOI */
 #define EOI_GUEST_PORT_FAULT 0xe3 /* outb: the guest took a CPU exception */
+/* outb: written right after DONE, so reached only after the host re-entered
+ * the vCPU; by then any exit KVM delivers by request (the EOI exit) is out. */
+#define EOI_GUEST_PORT_FENCE 0xe4
 
 /* Host -> guest, in registers at entry:
  *   EBX = the value to write to SPIV (MSR 0x80f);

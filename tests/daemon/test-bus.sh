@@ -14,7 +14,7 @@ write_config
 start_daemon fixed
 
 # Readiness carried the summary (sd_notify STATUS=).
-grep -q '^STATUS=kernel fixed; states quirked' "$WORK/notify.log" ||
+grep -q '^STATUS=kernel fixed; states quirked.*; behaviour not-run' "$WORK/notify.log" ||
 	fail "READY=1 came without the expected STATUS= summary: $(cat "$WORK/notify.log")"
 
 # The published file: valid, complete, world-readable, marked current.
@@ -27,6 +27,9 @@ jq -e '.schema == "seoib.host/1" and .status == "ok" and .verdict.generation == 
 [ "$(prop Generation)" = 's "fixed"' ] || fail "Generation is $(prop Generation)"
 prop SupportedStates | grep -q '"quirked"' || fail "SupportedStates lacks quirked: $(prop SupportedStates)"
 [ "$(prop LastProbeStatus)" = 's "ok"' ] || fail "LastProbeStatus is $(prop LastProbeStatus)"
+# The behaviour probe is off here (the shim plays no guests): every state not-run.
+[ "$(prop BehaviourProof)" = 'a{ss} 3 "quirked" "not-run" "respected" "not-run" "not-advertised" "not-run"' ] ||
+	fail "BehaviourProof is $(prop BehaviourProof)"
 bus --json=short get-property org.seoib1 /org/seoib1 org.seoib1.Host HostRecord | jq -r .data |
 	jq -e --slurpfile f "$RECORD" '. == $f[0]' >/dev/null || fail "HostRecord differs from $RECORD"
 # An unprivileged peer may read.

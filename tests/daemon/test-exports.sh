@@ -52,8 +52,8 @@ has prom 'seoib_last_probe_status{status="ok"} 1'
 has prom 'seoib_behaviour_contradictions{} 0'
 # behaviour-probe = no in the harness: every state's verdict is not-run.
 for s in quirked respected not-advertised; do
-	has prom "seoib_behaviour_verdict{state=\"$s\",verdict=\"not-run\"} 1"
-	has prom "seoib_behaviour_verdict{state=\"$s\",verdict=\"verified\"} 0"
+	has prom "seoib_behaviour_proof{proof=\"not-run\",state=\"$s\"} 1"
+	has prom "seoib_behaviour_proof{proof=\"verified\",state=\"$s\"} 0"
 done
 grep -q '^seoib_probe_timestamp_seconds{} [0-9]' "$WORK/prom.out" || fail "no record timestamp"
 grep -q '^seoib_last_probe_timestamp_seconds{} [0-9]' "$WORK/prom.out" || fail "no last-probe timestamp"

@@ -34,9 +34,23 @@ cp "$RECORD" "$WORK/good.json"
 expect_exit 0
 grep -q '^kernel: *fixed' "$WORK/out" || fail "status output: $(cat "$WORK/out")"
 grep -q '^daemon: *unknown' "$WORK/out" || fail "without a bus the daemon state must be unknown: $(cat "$WORK/out")"
+grep -q '^behaviour: *not-run (quirked not-run, respected not-run, not-advertised not-run)' "$WORK/out" ||
+	fail "status output lacks the proof: $(cat "$WORK/out")"
 expect_exit 0 --json
 jq -e '.exit == 0 and .daemon == "unknown" and .age_s >= 0 and .stale == false
        and (.runnable_states | index("quirked"))' "$WORK/out" >/dev/null || fail "--json: $(cat "$WORK/out")"
+
+
+# A record whose guests contradict respected, written as a seoib that did
+# not read behaviour would (respected listed): status leaves respected out.
+cp "$RECORD" "$WORK/published.json"
+jq --slurpfile h7 "$SEOIB_SOURCE_ROOT/tests/policy/records/h7-fixed-respected-contradicted.json" \
+	'.behaviour = $h7[0].behaviour' "$WORK/published.json" >"$RECORD"
+expect_exit 0 --json
+jq -e '.behaviour == "contradicted" and .proof.respected == "contradicted" and .proof.quirked == "verified"
+       and (.runnable_states | index("respected") | not)' "$WORK/out" >/dev/null ||
+	fail "--json of a contradicted record: $(cat "$WORK/out")"
+cp "$WORK/published.json" "$RECORD"
 
 # Stale: the same record, probed an hour ago, against max-record-age = 60.
 write_config max-record-age=60
@@ -72,6 +86,27 @@ timeout 10 "$SEOIBCTL" status --config "$CONFIG" >"$WORK/out" 2>"$WORK/err" || s
 [ "$status" = 2 ] || fail "status on a FIFO record exited $status, not 2: $(cat "$WORK/err")"
 grep -q "is not a regular file (a FIFO)" "$WORK/err" || fail "FIFO record: $(cat "$WORK/err")"
 rm -f "$RECORD"
+
+# seoibd with the behavioural probe (the shim plays the guest): a kernel
+# whose guests contradict bit 2 is a warning naming the evidence; a good one
+# is info, and its status says verified.
+write_config behaviour-probe=yes
+: >"$WORK/seoibd.log"
+start_daemon broadcast --no-bus
+stop_daemon
+grep -q '^<4>seoibd: kernel fixed; states quirked; behaviour contradicted' "$WORK/seoibd.log" ||
+	fail "the contradicted status is not a warning: $(cat "$WORK/seoibd.log")"
+grep -q '^<4>seoibd: the behavioural probe contradicts respected on kernel .*still had its EOI of vector 0x50 broadcast.*report the kernel' \
+	"$WORK/seoibd.log" || fail "no warning with the evidence: $(cat "$WORK/seoibd.log")"
+grep -q '^<6>seoibd: kernel' "$WORK/seoibd.log" && fail "the contradicted status was also logged at info: $(cat "$WORK/seoibd.log")"
+jq -e '.behaviour.states.respected.proof == "contradicted" and (.verdict.states | index("respected") | not)' \
+	"$RECORD" >/dev/null || fail "published record: $(jq -c .behaviour.states "$RECORD")"
+: >"$WORK/seoibd.log"
+start_daemon fixed --no-bus
+stop_daemon
+grep -q '^<6>seoibd: kernel fixed; states quirked; behaviour verified' "$WORK/seoibd.log" ||
+	fail "a verified kernel's status: $(cat "$WORK/seoibd.log")"
+grep -q '^<4>' "$WORK/seoibd.log" && fail "a verified kernel logged a warning: $(cat "$WORK/seoibd.log")"
 
 # A record saying KVM is unavailable is a valid record, but not "ok".
 write_config

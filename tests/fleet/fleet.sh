@@ -61,6 +61,37 @@ grep -qx 'seoib_host_supports{state="respected"} 0' "$WORK/seoib.prom" || fail "
 grep -qx 'seoib_probe_status{status="ok"} 1' "$WORK/seoib.prom" || fail "textfile: $(cat "$WORK/seoib.prom")"
 grep -q '^seoib_probe_duration_seconds 0.01425' "$WORK/seoib.prom" || fail "textfile: $(cat "$WORK/seoib.prom")"
 grep -q '^seoib_probe_timestamp_seconds [0-9]' "$WORK/seoib.prom" || fail "textfile: $(cat "$WORK/seoib.prom")"
+grep -qx 'seoib.org/behaviour=verified' "$WORK/nfd-seoib" || fail "NFD file: $(cat "$WORK/nfd-seoib")"
+grep -qx 'seoib.org/behaviour.respected=not-run' "$WORK/nfd-seoib" || fail "NFD file: $(cat "$WORK/nfd-seoib")"
+grep -qx 'seoib_behaviour_proof{state="quirked",proof="verified"} 1' "$WORK/seoib.prom" ||
+	fail "textfile: $(cat "$WORK/seoib.prom")"
+grep -qx 'seoib_behaviour_proof{state="respected",proof="not-run"} 1' "$WORK/seoib.prom" ||
+	fail "textfile: $(cat "$WORK/seoib.prom")"
+
+echo "== the behaviour column: one vocabulary, never verified without a proof"
+# A probe that ran with every verdict null (every case timed out) once
+# showed as verified; and a record whose guests contradict respected, yet
+# lists it (an older seoib), must not be counted as able to run it.
+jq '.host.hostname = "hv-timeouts" | .behaviour.cases |= map(.outcome = "timeout"
+	| del(.lvr_directed_eoi, .spiv, .spiv_bit12_stuck, .eoi_exit))
+	| .behaviour.respected_verified = null | .behaviour.legacy_quirk_observed = null
+	| .behaviour.not_advertised_verified = null' "$RECORDS/fixed-control.json" >"$WORK/timeouts.json"
+jq '.host.hostname = "hv-contradicted" | .behaviour.cases[2].eoi_exit = true' \
+	"$RECORDS/fixed-control.json" >"$WORK/contradicted.json"
+ctl put /seoib/v1/hosts/hv-timeouts "$(cat "$WORK/timeouts.json")" >/dev/null
+ctl put /seoib/v1/hosts/hv-contradicted "$(cat "$WORK/contradicted.json")" >/dev/null
+json=$(fleet --json)
+jq -e '.hosts[] | select(.hostname == "hv-timeouts") | .behaviour == "unverified"
+	and .proof == {"quirked": "unverified", "respected": "unverified", "not-advertised": "unverified"}
+	and (.states | length == 3)' <<<"$json" >/dev/null || fail "all-null verdicts not unverified: $json"
+jq -e '.hosts[] | select(.hostname == "hv-contradicted") | .behaviour == "contradicted"
+	and .proof.respected == "contradicted" and .states == ["quirked", "not-advertised"]' <<<"$json" >/dev/null ||
+	fail "contradicted respected still counted: $json"
+jq -e '.hosts[] | select(.hostname == "hv-fixed-2") | .behaviour == "verified"' <<<"$json" >/dev/null ||
+	fail "hv-fixed-2 not verified: $json"
+grep -q '^hv-timeouts .* unverified ' <<<"$(fleet)" || fail "text listing: $(fleet)"
+ctl del /seoib/v1/hosts/hv-timeouts >/dev/null
+ctl del /seoib/v1/hosts/hv-contradicted >/dev/null
 
 echo "== malformed and foreign entries are reported and skipped"
 ctl put /seoib/v1/hosts/garbage 'not json {' >/dev/null

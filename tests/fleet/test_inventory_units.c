@@ -403,7 +403,7 @@ static void test_exports_unavailable(void **state)
 	assert_non_null(strstr(nfd, "seoib.org/state.quirked=false\n"));
 	assert_non_null(strstr(prom, "seoib_host_supports{state=\"quirked\"} 0\n"));
 	assert_non_null(strstr(prom, "seoib_probe_status{status=\"ok\"} 0\n"));
-	assert_non_null(strstr(prom, "seoib_behaviour_verdict{state=\"respected\",verdict=\"not-run\"} 1\n"));
+	assert_non_null(strstr(prom, "seoib_behaviour_proof{state=\"respected\",proof=\"not-run\"} 1\n"));
 	assert_null(strstr(prom, "seoib_last_probe_status"));
 	free(nfd);
 	free(prom);

@@ -173,6 +173,68 @@ static void arrival(void **state)
 	assert_contains(out.reason, "not exposed");
 }
 
+
+/* A fixed kernel whose enable-mode guest that set SPIV bit 12 still had its
+ * EOI broadcast; runnable_states still lists respected, as a record of a
+ * seoib that did not read behaviour would. */
+static struct host_record contradicted_host(void)
+{
+	static const struct {
+		enum x2apic_mode mode;
+		bool bit12, lvr, eoi;
+	} cases[BEHAVIOUR_CASES] = {
+		{MODE_LEGACY, true, true, true},   {MODE_LEGACY, false, true, true},
+		{MODE_ENABLE, true, true, true},   {MODE_ENABLE, false, true, true},
+		{MODE_DISABLE, true, false, true}, {MODE_DISABLE, false, false, true},
+	};
+	struct host_record h = fixed_host(true);
+
+	h.behaviour.ran = true;
+	for (int i = 0; i < BEHAVIOUR_CASES; i++) {
+		struct behaviour_case *c = &h.behaviour.cases[i];
+
+		c->mode = cases[i].mode;
+		c->guest_sets_bit12 = cases[i].bit12;
+		c->outcome = OUTCOME_DONE;
+		c->lvr_directed_eoi = cases[i].lvr;
+		c->spiv_bit12_stuck = cases[i].bit12 && cases[i].lvr;
+		c->spiv = c->spiv_bit12_stuck ? 0x11ff : 0x1ff;
+		c->eoi_exit = cases[i].eoi;
+	}
+	return h;
+}
+
+/* check --dest and the hook's migrate/restore begin: a host whose guests
+ * contradict respected never receives a respected guest, even in a record
+ * that lists it; quirked and not-advertised still arrive. */
+static void arrival_contradicted(void **state)
+{
+	struct seoib_config enforce = config(HOOK_ENFORCE, ON_ERROR_ALLOW);
+	struct guest_facts respected = guest(true, STATE_RESPECTED), not_adv = guest(true, STATE_NOT_ADVERTISED);
+	struct host_record h = contradicted_host();
+	struct gate_outcome out;
+	char why[SEOIB_MESSAGE_MAX];
+
+	assert_false(gate_host_can_run(&h, STATE_RESPECTED, why));
+	assert_contains(why, "the behavioural probe on hv-fixed contradicts respected");
+	assert_contains(why, "still had its EOI of vector 0x50 broadcast");
+	assert_true(gate_host_can_run(&h, STATE_QUIRKED, why));
+	assert_true(gate_host_can_run(&h, STATE_NOT_ADVERTISED, why));
+
+	gate_arrival(GATE_MIGRATE, &respected, &h, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_contains(out.reason, "contradicts respected");
+	assert_contains(out.remediation, "report kernel 7.3.0-1-amd64 of hv-fixed");
+	assert_contains(out.remediation, "keep guests quirked or on the in-kernel irqchip there");
+
+	gate_arrival(GATE_MIGRATE, &not_adv, &h, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+
+	/* Not run: the state stays runnable (unverified is not contradicted). */
+	h.behaviour.ran = false;
+	assert_true(gate_host_can_run(&h, STATE_RESPECTED, why));
+}
+
 static struct decision decision(enum verdict v, enum seoib_state s, enum risk r)
 {
 	struct decision d = {.verdict = v, .state = s, .risk = r, .n_reasons = 2};
@@ -265,6 +327,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hook_operations), cmocka_unit_test(verdicts), cmocka_unit_test(state_in_flight),
 		cmocka_unit_test(host_can_run),    cmocka_unit_test(arrival),  cmocka_unit_test(prepare),
+		cmocka_unit_test(arrival_contradicted),
 		cmocka_unit_test(uuids),           cmocka_unit_test(domain_records),
 	};
 

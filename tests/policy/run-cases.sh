@@ -106,6 +106,7 @@ check_decision() {
 	grep -q "^Verdict *$verdict " "$work/human.txt" || fail "$name" "human output lacks 'Verdict $verdict'"
 	grep -q "^State *$(jq -r .state "$work/got.json")" "$work/human.txt" || fail "$name" "human output lacks the state"
 	human_reads_right "$name" "$verdict"
+	grep -q "^Proof *$(jq -r .proof "$work/got.json") " "$work/human.txt" || fail "$name" "human output lacks the proof"
 
 	if [[ "$regenerate" == 1 ]]; then
 		cp "$work/got.json" "$expect"

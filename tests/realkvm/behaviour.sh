@@ -41,6 +41,10 @@ check '.behaviour.cases[0] | .outcome == "done" and .lvr_directed_eoi and .spiv_
 	"legacy + SPIV bit 12: the bit sticks and the EOI still exits (the bug)"
 check '.behaviour.cases[1] | .outcome == "done" and .eoi_exit' "legacy without bit 12: the EOI exits"
 check '.behaviour.legacy_quirk_observed == true' "legacy quirk observed"
+# Every case ran to the guest's fence: the EOI exit, a vCPU request, may come
+# on the KVM_RUN after the guest's done write (docs/behaviour.md).
+check '[.behaviour.cases[] | select(.outcome == "done") | .run_ms > 0] | all' "each guest's own run time recorded"
+check '.behaviour.states.quirked.proof == "verified"' "quirked verified"
 
 generation=$(jq -r '.verdict.generation' "$record")
 case $generation in
@@ -52,11 +56,15 @@ fixed)
 		"disable + bit 12: not advertised, the bit does not stick, the EOI exits"
 	check '.behaviour.respected_verified == true and .behaviour.not_advertised_verified == true' \
 		"respected and not-advertised verified"
+	check '[.behaviour.states[].proof] | all(. == "verified")' "every state's proof verified"
+	check '.verdict.kernel_states | sort == ["not-advertised","quirked","respected"]' "nothing contradicted"
 	;;
 legacy)
 	check '[.behaviour.cases[2:][].outcome] | all(. == "skipped")' "bits 2 and 3 refused: their cases skipped"
 	check '.behaviour.respected_verified == null and .behaviour.not_advertised_verified == null' \
 		"nothing verified that did not run"
+	check '.behaviour.states.respected.proof == "not-run" and .behaviour.states["not-advertised"].proof == "not-run"' \
+		"the refused modes are not-run"
 	;;
 *) die "the capability verdict says generation '$generation'; expected fixed or legacy on this hardware" ;;
 esac
@@ -76,4 +84,6 @@ check '[.behaviour.cases[] | select(.outcome != "skipped") | .outcome] | all(. =
 check '[.behaviour.cases[] | select(.outcome == "timeout") | .duration_ms] | all(. >= 1000 and . < 2000)' \
 	"no-irq: every case stopped at its 1000 ms deadline"
 check '.behaviour.legacy_quirk_observed == null' "no-irq: no verdict from a timed-out run"
+check '[.behaviour.states[].proof] | all(. == "unverified" or . == "not-run")' \
+	"no-irq: inconclusive, never verified nor contradicted"
 echo "timeout path: $(jq -c '[.behaviour.cases[] | [.outcome, .duration_ms]]' "$record")"

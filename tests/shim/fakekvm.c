@@ -16,11 +16,21 @@
  *                         open the device: open fake fds (leaks), VMs and
  *                         vCPUs created, ioctls seen (other preloaded
  *                         processes, e.g. timeout(1), write nothing)
+ *   FAKEKVM_EOI_ORDER     when KVM_RUN delivers the guest's EOI exit:
+ *                         `late` (default; the KVM_RUN after the DONE write,
+ *                         as Linux 6.18.44 kvm_pvm does) or `early` (before
+ *                         DONE, as TCG did)
+ *   FAKEKVM_NO_FENCE      set: the guest never reaches its FENCE write
  *
  * Fake fds are real descriptors of /dev/null, so the kernel hands out the
  * numbers and nothing else can collide with them; a table says what each one
- * plays. KVM_RUN fails with ENOSYS: the shim never runs guests (the behaviour
- * probe is tested on real kernels), and other ioctls on a fake fd fail with
+ * plays. KVM_RUN plays the behaviour probe's guest (lib/guest/eoi_guest.S) as
+ * a sequence of exits: SPIV and READY writes, then, once the host pulsed a
+ * routed line, the EOI exit (unless SPIV bit 12 stuck in a VM with bit 2 on a
+ * kernel that honours it) around DONE, then FENCE; where the guest would
+ * halt for ever KVM_RUN blocks until a signal (EINTR), honouring
+ * immediate_exit as KVM does. The shim's vCPU fds are mmap()ed as anonymous
+ * shared memory for the kvm_run page. Other ioctls on a fake fd fail with
  * ENOTTY, as the kernel answers an ioctl it does not know. */
 /* open and open64 are both defined here, so libc must not alias one to the
  * other (meson builds with -D_FILE_OFFSET_BITS=64); kmod's shims do the same. */
@@ -38,9 +48,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/guest/eoi_guest.h"
 #include "seoib/kvm_x2apic.h"
 
 #define FAKE_FDS_MAX 4096
@@ -72,24 +85,27 @@ struct scenario {
 	unsigned long long caps_system, caps_vm, caps_vm_split, caps_vm_irqchip;
 	unsigned long long valid_flags;
 	enum lvr_rule lvr;
+	bool enable_broadcasts; /* accepts bit 2, yet a guest's EOI with SPIV bit 12 still exits */
 };
 
 #define FIXED_CAPS 12, true, 0xf, 0xb, 0xf, 0xb, 0xf
 
 static const struct scenario scenarios[] = {
-	{"none", ENOENT, 0, false, FIXED_CAPS, LVR_FIXED},
-	{"eacces", EACCES, 0, false, FIXED_CAPS, LVR_FIXED},
+	{"none", ENOENT, 0, false, FIXED_CAPS, LVR_FIXED, false},
+	{"eacces", EACCES, 0, false, FIXED_CAPS, LVR_FIXED, false},
 	/* kvm_create_vm() fails with EBUSY when another hypervisor owns VMX/SVM */
-	{"ebusy", 0, EBUSY, false, FIXED_CAPS, LVR_FIXED},
-	{"bad-api", 0, 0, false, 11, true, 0x3, 0x3, 0x3, 0x3, 0x3, LVR_LEGACY},
-	{"pre48", 0, 0, false, 12, false, 0, 0, 0, 0, 0, LVR_PRE_0BCC3FB},
-	{"legacy", 0, 0, false, 12, true, 0x3, 0x3, 0x3, 0x3, 0x3, LVR_LEGACY},
-	{"fixed", 0, 0, false, FIXED_CAPS, LVR_FIXED},
-	{"createvm-emfile", 0, EMFILE, false, FIXED_CAPS, LVR_FIXED},
-	{"createvm-enomem", 0, ENOMEM, false, FIXED_CAPS, LVR_FIXED},
-	{"future", 0, 0, false, 12, true, 0x2f, 0x2b, 0x2f, 0x2b, 0x2f, LVR_FIXED},
-	{"inconsistent", 0, 0, false, FIXED_CAPS, LVR_ENABLE_BROKEN},
-	{"hang", 0, 0, true, FIXED_CAPS, LVR_FIXED},
+	{"ebusy", 0, EBUSY, false, FIXED_CAPS, LVR_FIXED, false},
+	{"bad-api", 0, 0, false, 11, true, 0x3, 0x3, 0x3, 0x3, 0x3, LVR_LEGACY, false},
+	{"pre48", 0, 0, false, 12, false, 0, 0, 0, 0, 0, LVR_PRE_0BCC3FB, false},
+	{"legacy", 0, 0, false, 12, true, 0x3, 0x3, 0x3, 0x3, 0x3, LVR_LEGACY, false},
+	{"fixed", 0, 0, false, FIXED_CAPS, LVR_FIXED, false},
+	{"createvm-emfile", 0, EMFILE, false, FIXED_CAPS, LVR_FIXED, false},
+	{"createvm-enomem", 0, ENOMEM, false, FIXED_CAPS, LVR_FIXED, false},
+	{"future", 0, 0, false, 12, true, 0x2f, 0x2b, 0x2f, 0x2b, 0x2f, LVR_FIXED, false},
+	{"inconsistent", 0, 0, false, FIXED_CAPS, LVR_ENABLE_BROKEN, false},
+	{"hang", 0, 0, true, FIXED_CAPS, LVR_FIXED, false},
+	/* The kernel the project exists for, with the fix claimed but broken. */
+	{"broadcast", 0, 0, false, FIXED_CAPS, LVR_FIXED, true},
 };
 
 /* ---- what each fake fd plays ---------------------------------------------- */
@@ -102,12 +118,17 @@ struct fake_vm {
 	enum fake_irqchip irqchip;
 	unsigned long long x2apic_flags;
 	int n_vcpus;
+	bool routed;  /* KVM_SET_GSI_ROUTING seen */
+	bool pulsed;  /* KVM_IRQ_LINE raised a routed line: the guest takes the interrupt */
 };
 
 struct fake_fd {
 	enum fake_kind kind;
 	int vm;       /* FAKE_VM, FAKE_VCPU: index in vms[] */
 	uint32_t lvr; /* FAKE_VCPU: recomputed on KVM_SET_CPUID2, as KVM does */
+	struct kvm_run *run; /* FAKE_VCPU: its mmap()ed kvm_run page */
+	uint32_t ebx, esi;   /* FAKE_VCPU: the guest's inputs (KVM_SET_REGS) */
+	int step;            /* FAKE_VCPU: exits played so far */
 };
 
 static struct {
@@ -475,11 +496,28 @@ static int create_vcpu(int vm_index)
 	return fd;
 }
 
+/* The MSI route and the pulse lib/behaviour.c uses to deliver a level
+ * interrupt: the guest takes it once a routed line was raised. */
+static int irq_line(struct fake_vm *vm, const struct kvm_irq_level *line)
+{
+	if (line->level && vm->routed)
+		vm->pulsed = true;
+	return 0;
+}
+
 static int vm_ioctl(int vm_index, unsigned long request, void *arg)
 {
 	struct fake_vm *vm = &fake.vms[vm_index];
 
 	switch (request) {
+	case KVM_SET_TSS_ADDR:
+	case KVM_SET_USER_MEMORY_REGION:
+		return 0;
+	case KVM_SET_GSI_ROUTING:
+		vm->routed = ((const struct kvm_irq_routing *)arg)->nr > 0;
+		return 0;
+	case KVM_IRQ_LINE:
+		return irq_line(vm, arg);
 	case KVM_CHECK_EXTENSION:
 		return (int)check_extension(vm, (unsigned long)arg);
 	case KVM_ENABLE_CAP:
@@ -538,6 +576,104 @@ static int get_lapic(const struct fake_fd *vcpu, struct kvm_lapic_state *lapic)
 	return 0;
 }
 
+/* ---- the guest, as the exits KVM_RUN returns ---------------------------------- */
+
+/* A halted vCPU with nothing pending: KVM_RUN sleeps until a signal. Sliced,
+ * so a signal that lands just before the sleep (the deadline setting
+ * immediate_exit) ends it within a slice, as KVM's own check would. */
+static int halt_until_signal(struct kvm_run *run)
+{
+	const struct timespec slice = {.tv_nsec = 10 * 1000 * 1000};
+	unsigned slices = fake.hang_seconds * 100;
+
+	pthread_mutex_unlock(&fake.lock);
+	for (unsigned i = 0; i < slices && !run->immediate_exit; i++)
+		if (nanosleep(&slice, NULL) < 0 && errno == EINTR)
+			break;
+	pthread_mutex_lock(&fake.lock);
+	run->exit_reason = KVM_EXIT_INTR;
+	return fail(EINTR);
+}
+
+static int exit_out(struct kvm_run *run, uint16_t port, uint8_t size, uint32_t value)
+{
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = port;
+	run->io.count = 1;
+	run->io.data_offset = 2048; /* inside the kvm_run mapping, past struct kvm_run */
+	memcpy((char *)run + run->io.data_offset, &value, size);
+	return 0;
+}
+
+enum guest_exit { EXIT_EOI, EXIT_DONE, EXIT_FENCE };
+
+/* The interrupt handler's exits, in the order this host delivers them. */
+static int handler_exits(const struct fake_fd *vcpu, enum guest_exit *seq)
+{
+	const struct fake_vm *vm = &fake.vms[vcpu->vm];
+	const char *order = getenv("FAKEKVM_EOI_ORDER");
+	bool late = !order || strcmp(order, "early") != 0;
+	bool stuck = (vcpu->ebx & SEOIB_SPIV_SUPPRESS_EOI) && (vcpu->lvr & SEOIB_LVR_DIRECTED_EOI);
+	bool exits = !(stuck && (vm->x2apic_flags & BIT_ENABLE) && !fake.scenario->enable_broadcasts);
+	int n = 0;
+
+	if (exits && !late)
+		seq[n++] = EXIT_EOI;
+	seq[n++] = EXIT_DONE;
+	if (exits && late)
+		seq[n++] = EXIT_EOI; /* a vCPU request, delivered on the next KVM_RUN */
+	if (!getenv("FAKEKVM_NO_FENCE"))
+		seq[n++] = EXIT_FENCE;
+	return n;
+}
+
+static int run_vcpu(struct fake_fd *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	enum guest_exit seq[3];
+	int n, i = vcpu->step - 2;
+	uint32_t spiv = vcpu->ebx;
+
+	if (!run)
+		return fail(EFAULT); /* the caller never mapped kvm_run */
+	if (run->immediate_exit)
+		return fail(EINTR);
+	if (vcpu->step == 0) {
+		/* KVM keeps SPIV bit 12 only when the LVR advertises Directed EOI. */
+		if (!(vcpu->lvr & SEOIB_LVR_DIRECTED_EOI))
+			spiv &= ~(uint32_t)SEOIB_SPIV_SUPPRESS_EOI;
+		vcpu->step++;
+		return exit_out(run, EOI_GUEST_PORT_SPIV, 4, spiv);
+	}
+	if (vcpu->step == 1) {
+		vcpu->step++;
+		return exit_out(run, EOI_GUEST_PORT_READY, 1, spiv & 0xff);
+	}
+	n = handler_exits(vcpu, seq);
+	if (!fake.vms[vcpu->vm].pulsed || (vcpu->esi & EOI_GUEST_FLAG_SKIP_EOI) || i >= n)
+		return halt_until_signal(run);
+	vcpu->step++;
+	switch (seq[i]) {
+	case EXIT_EOI:
+		run->exit_reason = KVM_EXIT_IOAPIC_EOI;
+		run->eoi.vector = EOI_GUEST_VECTOR;
+		return 0;
+	case EXIT_DONE:
+		return exit_out(run, EOI_GUEST_PORT_DONE, 1, 0);
+	default:
+		return exit_out(run, EOI_GUEST_PORT_FENCE, 1, 0);
+	}
+}
+
+static int set_regs(struct fake_fd *vcpu, const struct kvm_regs *regs)
+{
+	vcpu->ebx = (uint32_t)regs->rbx;
+	vcpu->esi = (uint32_t)regs->rsi;
+	return 0;
+}
+
 static int vcpu_ioctl(struct fake_fd *vcpu, unsigned long request, void *arg)
 {
 	switch (request) {
@@ -545,11 +681,53 @@ static int vcpu_ioctl(struct fake_fd *vcpu, unsigned long request, void *arg)
 		return set_cpuid(vcpu, arg);
 	case KVM_GET_LAPIC:
 		return get_lapic(vcpu, arg);
+	case KVM_GET_SREGS:
+		memset(arg, 0, sizeof(struct kvm_sregs));
+		return 0;
+	case KVM_SET_SREGS:
+		return 0;
+	case KVM_SET_REGS:
+		return set_regs(vcpu, arg);
 	case KVM_RUN:
-		return fail(ENOSYS); /* the shim runs no guests */
+		return run_vcpu(vcpu);
 	default:
 		return fail(ENOTTY);
 	}
+}
+
+/* ---- mmap: the kvm_run page of a fake vCPU ---------------------------------------- */
+
+/* Straight to the kernel: malloc and dlsym call mmap before this library is
+ * initialised, and a fake fd is a /dev/null, which cannot be mapped. */
+static void *sys_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	struct fake_fd *f;
+	void *p;
+
+	if (fd < 0)
+		return sys_mmap(addr, len, prot, flags, fd, off);
+	pthread_mutex_lock(&fake.lock);
+	f = fake_of(fd);
+	if (!f || f->kind != FAKE_VCPU) {
+		pthread_mutex_unlock(&fake.lock);
+		return sys_mmap(addr, len, prot, flags, fd, off);
+	}
+	p = sys_mmap(addr, len, prot, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p != MAP_FAILED)
+		f->run = p;
+	pthread_mutex_unlock(&fake.lock);
+	return p;
+}
+
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+void *mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap(addr, len, prot, flags, fd, off);
 }
 
 /* ---- ioctl --------------------------------------------------------------------- */

@@ -20,7 +20,7 @@ probe() {
 	while [[ $1 != -- ]]; do env+=("$1"); shift; done
 	shift
 	rc=0
-	timeout 30 env "${env[@]}" FAKEKVM_SCENARIO="$scenario" FAKEKVM_REPORT="$report" LD_PRELOAD="$shim" \
+	timeout 30 env "${env[@]}" FAKEKVM_SCENARIO="${fake:-$scenario}" FAKEKVM_REPORT="$report" LD_PRELOAD="$shim" \
 		"$SEOIBCTL" probe --json --no-behaviour --no-vmm "$@" \
 		>"$work/out.json" 2>"$work/err" || rc=$?
 	[[ $rc != 124 ]] || die "seoibctl probe did not finish within 30 s"
@@ -131,6 +131,50 @@ hang)
 	elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 	(( elapsed_ms < 10000 )) || die "a wedged ioctl held the probe for $elapsed_ms ms despite --timeout 500"
 	expect_error 'did not finish within 500 ms.*KVM_CREATE_VM.*dmesg' ;;
+behaviour-late|behaviour-early)
+	# The behavioural probe through the real KVM_RUN loop. late: the EOI exit
+	# on the KVM_RUN after the guest's DONE write (Linux 6.18.44 kvm_pvm);
+	# early: before it (TCG). Both must give the behaviour table.
+	fake=fixed
+	probe FAKEKVM_EOI_ORDER=${scenario#behaviour-} -- --behaviour; expect_exit 0; expect_no_leak
+	check '[.behaviour.cases[].outcome] | all(. == "done")' "all six cases ran to the fence"
+	check '[.behaviour.cases[].eoi_exit] == [true, true, false, true, true, true]' \
+		"EOI exits everywhere but enable mode with SPIV bit 12"
+	check '.behaviour.conflicts == [] and .behaviour.respected_verified == true
+		and .behaviour.legacy_quirk_observed == true and .behaviour.not_advertised_verified == true' \
+		"the verdicts of a fixed kernel"
+	check '[.behaviour.states[].proof] | all(. == "verified")' "every state verified" ;;
+behaviour-no-fence)
+	# The guest never reaches its fence: every case times out at its bound,
+	# nothing is concluded from the EOI exits seen so far.
+	fake=fixed
+	probe FAKEKVM_NO_FENCE=1 -- --behaviour; expect_exit 0; expect_no_leak
+	check '[.behaviour.cases[].outcome] | all(. == "timeout")' "every case timed out"
+	check '[.behaviour.cases[].detail] | all(test("never reached the fence"))' "the timeout names the fence"
+	check '[.behaviour.states[].proof] | all(. == "unverified")' "inconclusive: unverified"
+	check '.behaviour.respected_verified == null and .behaviour.legacy_quirk_observed == null' "no verdict"
+	check '.verdict.states == ["quirked"]' "unverified quirked stays runnable (--no-vmm: no other)" ;;
+behaviour-broadcast)
+	# A kernel that accepts bit 2 yet broadcasts the EOI of a guest that set
+	# SPIV bit 12: respected is contradicted, never runnable; probe exits 4.
+	fake=broadcast
+	probe -- --behaviour; expect_exit 4; expect_no_leak
+	check '.behaviour.states.respected.proof == "contradicted"' "respected contradicted"
+	check '.behaviour.states.respected.evidence | test("still had its EOI of vector 0x50 broadcast")' \
+		"the evidence says what the guest saw"
+	check '.behaviour.states.quirked.proof == "verified" and .behaviour.states["not-advertised"].proof == "verified"' \
+		"the other states verified"
+	check '.verdict.kernel_states | length == 3' "the kernel still claims respected"
+	grep -q 'contradicts the capability bits of kernel .*report it' "$work/err" || die "stderr: $(cat "$work/err")"
+	# Even with a VMM control and respected listed, the policy engine gives a
+	# split 0x20 guest quirked here, saying why and what to do.
+	jq '.vmm.can_set_state = true | .verdict.states = .verdict.kernel_states' "$work/out.json" >"$work/host.json"
+	rc=0
+	"$SEOIBCTL" policy --xml "$SEOIB_SOURCE_ROOT/tests/policy/data/split-respected-fixed.xml" \
+		--host "$work/host.json" --json >"$work/decision.json" 2>"$work/err" || rc=$?
+	jq -e '.state == "quirked" and (.host.why | test("contradicts respected")) and .host.proof == "verified"
+		and (.remediation | test("report kernel"))' "$work/decision.json" >/dev/null ||
+		die "policy gave: $(cat "$work/decision.json" "$work/err")" ;;
 leak-check)
 	# The leak report itself must be able to fail: a program that leaks.
 	rc=0

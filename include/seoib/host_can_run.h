@@ -1,0 +1,42 @@
+/* The one answer to "can host H run a guest in state S": the capability
+ * bits, the VMM and the behavioural proof must agree. Every consumer asks
+ * here (the policy engine for seoibctl policy, the hook's prepare and the
+ * fleet; the gate for the hook's arrivals and seoibctl check --dest), so
+ * none can give a guest a state that a host's own guests contradicted. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "seoib/host_record.h"
+
+/* The proof of state s on rec, from its behaviour section's cases (never
+ * from stored verdicts, which a peer could get wrong); evidence gets the
+ * observation as one sentence. See behaviour_state_proof(). */
+enum proof host_state_proof(const struct host_record *rec, enum seoib_state s,
+			    char evidence[SEOIB_MESSAGE_MAX]);
+
+/* The host's proof in one word of the same vocabulary, for one-line views
+ * (fleet, NFD, Prometheus, status, seoibd's log): contradicted when any
+ * state is or any conflict is listed; not-run when the behavioural probe did
+ * not run; verified only when every state the kernel claims (at least one)
+ * is verified; unverified otherwise. Never verified from verdicts that are
+ * all unknown. */
+enum proof host_behaviour_proof(const struct host_record *rec);
+
+/* The states a record's probe says its host can run: the kernel's states,
+ * those needing a flag only with a VMM that sets it, less every state whose
+ * behaviour is contradicted. 0 unless rec->status is PROBE_OK. Used by
+ * host_record_derive() for the published "states". */
+unsigned host_runnable_states(const struct host_record *rec);
+
+/* True when rec is usable (status ok), lists s as runnable and s is not
+ * contradicted by behaviour. When false and the reason is the behaviour,
+ * *contradicted is set (may be NULL) and why says what the guest saw;
+ * otherwise why is "" and the caller words the kernel / VMM reason. */
+bool host_can_run(const struct host_record *rec, enum seoib_state s, bool *contradicted,
+		  char why[SEOIB_MESSAGE_MAX]);
+
+/* The remediation for a contradicted state on host_name: report the
+ * kernel, keep guests quirked or on the in-kernel irqchip there. */
+void host_contradiction_remediation(const struct host_record *rec, enum seoib_state s, char *buf,
+				    size_t size);
