@@ -32,6 +32,8 @@ static void probe_options(struct seoibd *d, struct host_probe_options *opts)
 	d->vmm_control_names[d->cfg.n_vmm_controls] = NULL;
 	opts->behaviour = d->cfg.behaviour_probe;
 	opts->vmm.path = d->cfg.qemu_path;
+	opts->vmm.override_model = d->cfg.vmm_model_set;
+	opts->vmm.model = d->cfg.vmm_model;
 	opts->vmm.control_names = d->vmm_control_names;
 	opts->vmm.cache_dir = d->cache_dir;
 }

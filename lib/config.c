@@ -101,6 +101,23 @@ static int set_vmm_control(struct seoib_config *cfg, const char *value, const st
 	return 0;
 }
 
+/* How this host's QEMU chooses the state, for QEMUs the probe cannot tell
+ * apart (an RFC-style automatic QEMU has no property to find). */
+static int set_vmm_model(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	int m = vmm_model_from_string(value);
+
+	if (strcmp(value, "probe") == 0) {
+		cfg->vmm_model_set = false;
+		return 0;
+	}
+	if (m < 0)
+		return line_error(at, "expected probe, none, automatic or property, not", "vmm-model", value);
+	cfg->vmm_model_set = true;
+	cfg->vmm_model = m;
+	return 0;
+}
+
 static int set_behaviour_probe(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
 	if (parse_yes_no(value, &cfg->behaviour_probe) < 0)
@@ -237,6 +254,7 @@ static int set_prometheus_textfile(struct seoib_config *cfg, const char *value, 
 static const struct config_key config_keys[] = {
 	{"qemu", set_qemu},
 	{"vmm-control", set_vmm_control},
+	{"vmm-model", set_vmm_model},
 	{"behaviour-probe", set_behaviour_probe},
 	{"probe-timeout-ms", set_probe_timeout},
 	{"reprobe-interval", set_reprobe_interval},

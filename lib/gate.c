@@ -75,7 +75,7 @@ bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
 		snprintf(why, SEOIB_MESSAGE_MAX, "kernel %s on %s (generation %s) lacks %s",
 			 host->host.kernel_release, host->host.hostname,
 			 generation_to_string(host->verdict.generation), state_flag_name(state));
-	else if (!host->vmm.can_set_state)
+	else if (!vmm_sets_flags(&host->vmm))
 		snprintf(why, SEOIB_MESSAGE_MAX, "QEMU %s %s on %s has no control to set the state",
 			 host->vmm.path, host->vmm.version, host->host.hostname);
 	else

@@ -255,6 +255,27 @@ static int commandline_ioapic_version(xmlXPathContextPtr ctx, struct guest_facts
 	return 0;
 }
 
+/* Keep the arguments for the VMM model: a -machine or -global there may set
+ * the property that chooses the state (lib/run_state.c reads them). */
+static void read_qemu_args(xmlXPathContextPtr ctx, struct guest_facts *facts)
+{
+	_cleanup_(xmlXPathFreeObjectp) xmlXPathObjectPtr obj =
+		xmlXPathEvalExpression((const xmlChar *)"/domain/qemu:commandline/qemu:arg/@value", ctx);
+	xmlNodeSetPtr args = obj ? obj->nodesetval : NULL;
+
+	for (int i = 0; args && i < args->nodeNr; i++) {
+		const char *arg = attr_value(args->nodeTab[i]);
+
+		if (!arg)
+			arg = "";
+		if (facts->n_qemu_args == GUEST_QEMU_ARGS_MAX || strlen(arg) >= GUEST_QEMU_ARG_LEN) {
+			facts->qemu_args_truncated = true;
+			return;
+		}
+		memcpy(facts->qemu_args[facts->n_qemu_args++], arg, strlen(arg) + 1);
+	}
+}
+
 /* Split is required by an Intel IOMMU with interrupt remapping (libvirt
  * refuses it without <ioapic driver='qemu'/>), by TDX (QEMU demands
  * kernel-irqchip=split) and by microvm (its default). */
@@ -403,6 +424,7 @@ static int read_facts(xmlXPathContextPtr ctx, struct guest_facts *facts, char er
 	machine_ioapic_version(facts);
 	if (commandline_ioapic_version(ctx, facts, err) < 0)
 		return -1;
+	read_qemu_args(ctx, facts);
 	read_risk_signals(ctx, facts);
 	return read_recorded_state(ctx, facts, err);
 }

@@ -24,9 +24,11 @@ void host_record_derive(struct host_record *rec)
 	if (rec->status != PROBE_OK)
 		return;
 	/* Quirked is what every working KVM does when no flag is set. The two
-	 * other states need the VMM to set a flag at power-on. */
+	 * other states need a VMM that sets a flag at power-on (any model
+	 * but none: an automatic one sets it by itself, and receives it as
+	 * vmstate). */
 	rec->runnable_states = rec->verdict.kernel_states & STATE_BIT(STATE_QUIRKED);
-	if (rec->vmm.can_set_state)
+	if (vmm_sets_flags(&rec->vmm))
 		rec->runnable_states = rec->verdict.kernel_states;
 }
 

@@ -164,6 +164,7 @@ static json_object *vmm_to_json(const struct vmm_info *v)
 	json_add(o, "can_set_state", json_object_new_boolean(v->can_set_state));
 	json_add(o, "from_cache", json_object_new_boolean(v->from_cache));
 	json_add(o, "error", v->error[0] ? json_object_new_string(v->error) : NULL);
+	vmm_model_add_json(o, v);
 	return o;
 }
 
@@ -507,6 +508,8 @@ static int read_vmm(struct json_reader *r, json_object *rec, struct vmm_info *v)
 	v->n_controls = (int)json_object_array_length(controls);
 	if (v->can_set_state != (v->n_controls > 0))
 		return json_reader_fail(r, "can_set_state", "contradicts the controls list");
+	if (vmm_model_read_json(r, o, v) < 0)
+		return -1;
 	json_reader_pop(r);
 	return 0;
 }

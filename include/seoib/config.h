@@ -26,6 +26,8 @@ struct seoib_config {
 	char qemu_path[4096];                               /* qemu = */
 	int n_vmm_controls;                                 /* vmm-control = a b c */
 	char vmm_controls[VMM_CONTROLS_MAX][VMM_NAME_MAX];
+	bool vmm_model_set;                                 /* vmm-model = none|automatic|property */
+	enum vmm_model vmm_model;                           /* (probe, the default: not set) */
 	bool behaviour_probe;                               /* behaviour-probe = yes|no */
 	unsigned probe_timeout_ms;                          /* probe-timeout-ms = */
 	unsigned reprobe_interval_s;                        /* reprobe-interval = 0 (off) */

@@ -23,6 +23,11 @@
 #define IOAPIC_VERSION_11 0x11 /* no EOI register: pc-*-2.7 and older */
 #define IOAPIC_VERSION_20 0x20 /* EOI register: QEMU's default since 2.8 */
 
+/* <qemu:commandline> arguments kept for the VMM model (lib/run_state.c):
+ * a libvirt guest rarely has more than a handful. */
+#define GUEST_QEMU_ARGS_MAX 32
+#define GUEST_QEMU_ARG_LEN 256
+
 struct guest_facts {
 	char name[256];
 	char uuid[64];
@@ -43,6 +48,11 @@ struct guest_facts {
 	enum seoib_state recorded_state;
 	char recorded_host[256];  /* host that recorded it, "" if unknown */
 	char recorded_decided[64]; /* its decided= timestamp, "" if none */
+	/* <qemu:commandline><qemu:arg value=.../>, in order; an argument too
+	 * long to keep, or more than GUEST_QEMU_ARGS_MAX, sets the flag. */
+	int n_qemu_args;
+	bool qemu_args_truncated;
+	char qemu_args[GUEST_QEMU_ARGS_MAX][GUEST_QEMU_ARG_LEN];
 };
 
 /* Parse domain XML (len bytes). External entities are never resolved and
