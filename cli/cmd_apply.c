@@ -19,6 +19,7 @@
 #include "seoib/guest_facts.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
+#include "vmm_argument.h"
 
 DEFINE_TRIVIAL_CLEANUP(xmlDocPtr, xmlFreeDoc)
 DEFINE_TRIVIAL_CLEANUP(xmlBufferPtr, xmlBufferFree)
@@ -100,16 +101,19 @@ static char *metadata_element(enum seoib_state state, const char *hostname)
 }
 
 /* The state a running guest is in now: what the hook recorded when it
- * started or arrived, else its metadata, else quirked. It must never change
- * under the guest (domain.md section 5), so live metadata may only say that. */
-static enum seoib_state running_state(const struct guest_facts *facts)
+ * started or arrived, else its metadata, else what this host's VMM model
+ * runs it in. It must never change under the guest (domain.md section 5),
+ * so live metadata may only say that. -1 when it cannot be known. */
+static int running_state(const struct guest_facts *facts, const struct host_record *host)
 {
 	struct domain_record rec;
-	char err[SEOIB_MESSAGE_MAX];
+	char err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX];
+	bool started = domain_record_read(DOMAIN_RECORD_DIR, facts->uuid, &rec, err) == 0;
+	enum seoib_state state;
 
-	if (domain_record_read(DOMAIN_RECORD_DIR, facts->uuid, &rec, err) == 0)
-		return rec.state;
-	return gate_state_in_flight(facts, NULL);
+	if (!gate_state_in_flight(facts, host, started ? &rec : NULL, &state, how))
+		return -1;
+	return (int)state;
 }
 
 static int set_metadata(virDomainPtr dom, const char *element, unsigned flags, char err[SEOIB_MESSAGE_MAX])
@@ -127,24 +131,36 @@ static int set_metadata(virDomainPtr dom, const char *element, unsigned flags, c
 }
 
 /* Write the decided state: persistent always (when defined), live only when
- * the guest already runs in it. */
+ * the guest already runs in it. `argument` (NULL: none) is the VMM
+ * argument that makes QEMU run it, written into the definition first. */
 static int record_state(virDomainPtr dom, const struct guest_facts *facts, const struct decision *d,
-			const char *hostname)
+			const struct host_record *host, const struct run_state *argument)
 {
-	_cleanup_free_ char *element = metadata_element(d->state, hostname);
+	_cleanup_free_ char *element = metadata_element(d->state, host->host.hostname);
 	char err[SEOIB_MESSAGE_MAX];
 	bool active = virDomainIsActive(dom) == 1, persistent = virDomainIsPersistent(dom) == 1;
-	bool live = active && running_state(facts) == d->state;
+	int running = active ? running_state(facts, host) : -1;
+	bool live = active && running == (int)d->state;
 	unsigned flags = (persistent ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (live ? VIR_DOMAIN_AFFECT_LIVE : 0);
+	const char *running_name = running >= 0 ? state_to_string(running) : "an unknown state";
 
 	if (!element) {
 		fprintf(stderr, "seoibctl apply: out of memory building the metadata element\n");
 		return SEOIB_EXIT_ERROR;
 	}
-	if (flags == 0) {
-		fprintf(stderr, "seoibctl apply: '%s' runs in state %s, not %s, and is not persistent: nothing recorded; restart it to change its state\n",
-			facts->name, state_to_string(running_state(facts)), state_to_string(d->state));
+	if (argument && !persistent) {
+		fprintf(stderr, "seoibctl apply: '%s' is transient, so %s %s cannot be written into its definition and QEMU would not run %s: nothing recorded; define it (virsh define) and run apply again\n",
+			facts->name, argument->option, argument->value, state_to_string(d->state));
 		return SEOIB_EXIT_UNSAFE;
+	}
+	if (flags == 0) {
+		fprintf(stderr, "seoibctl apply: '%s' runs in %s, not %s, and is not persistent: nothing recorded; restart it to change its state\n",
+			facts->name, running_name, state_to_string(d->state));
+		return SEOIB_EXIT_UNSAFE;
+	}
+	if (argument && vmm_argument_write(dom, argument, err) < 0) {
+		fprintf(stderr, "seoibctl apply: %s; nothing recorded\n", err);
+		return SEOIB_EXIT_ERROR;
 	}
 	if (set_metadata(dom, element, flags, err) < 0) {
 		fprintf(stderr, "seoibctl apply: %s\n", err);
@@ -152,30 +168,65 @@ static int record_state(virDomainPtr dom, const struct guest_facts *facts, const
 	}
 	printf("'%s': state %s recorded (%s%s%s)\n", facts->name, state_to_string(d->state),
 	       persistent ? "persistent" : "", persistent && live ? " and " : "", live ? "live" : "");
+	if (argument)
+		printf("'%s': %s %s written into its <qemu:commandline>, so that QEMU runs %s\n", facts->name,
+		       argument->option, argument->value, state_to_string(d->state));
+	else if (d->run.differs)
+		printf("'%s': seoib prefers %s, but %s; recorded %s, the state it will run in\n", facts->name,
+		       state_to_string(d->preferred), d->run.why, state_to_string(d->state));
 	if (active && !live)
-		printf("'%s' runs in state %s until it is restarted; the live metadata keeps saying so\n",
-		       facts->name, state_to_string(running_state(facts)));
+		printf("'%s' runs in %s until it is restarted; the live metadata keeps saying so\n", facts->name,
+		       running_name);
 	return SEOIB_EXIT_OK;
+}
+
+/* A property VMM settable from the XML runs seoib's choice once the
+ * argument is there: decide again as if it were, so that the verdict and
+ * the recorded state are those of what QEMU will run after apply. */
+static int decide_with_argument(const struct guest_facts *facts, const struct host_record *host, struct decision *d,
+				struct run_state *argument)
+{
+	_cleanup_free_ struct guest_facts *with = malloc(sizeof(*with));
+
+	*argument = d->run;
+	if (!with || run_state_with_argument(facts, argument, with) < 0) {
+		fprintf(stderr, "seoibctl apply: cannot add %s %s to the <qemu:commandline> of '%s': %s\n",
+			argument->option, argument->value, facts->name,
+			with ? "it already has as many arguments as seoib reads" : "out of memory");
+		return -1;
+	}
+	decision_free(d);
+	policy_decide(with, host, NULL, 0, d);
+	return 0;
 }
 
 static int apply_decision(virDomainPtr dom, const struct guest_facts *facts, const struct host_record *host)
 {
+	struct run_state argument;
+	bool write_argument = false;
 	struct decision d;
 	int r;
 
 	policy_decide(facts, host, NULL, 0, &d);
+	if (d.run.writable) {
+		if (decide_with_argument(facts, host, &d, &argument) < 0) {
+			decision_free(&d);
+			return SEOIB_EXIT_ERROR;
+		}
+		write_argument = true;
+	}
 	if (d.verdict == VERDICT_UNKNOWN) {
 		fprintf(stderr, "seoibctl apply: cannot decide a state for '%s': %s\n", facts->name,
-			d.n_reasons ? d.reasons[0] : "the policy engine had no usable data");
+			d.n_reasons ? d.reasons[d.n_reasons - 1] : "the policy engine had no usable data");
 		r = SEOIB_EXIT_UNKNOWN;
 	} else if (d.verdict == VERDICT_UNSAFE) {
 		/* A recorded state is sticky: recording an unsafe one would pin it. */
 		fprintf(stderr, "seoibctl apply: '%s' would run %s with risk %s here (%s); nothing recorded; to fix: %s\n",
 			facts->name, state_to_string(d.state), risk_to_string(d.risk),
-			d.n_reasons ? d.reasons[0] : "unsafe", d.remediation[0] ? d.remediation : "see seoibctl policy");
+			d.n_reasons ? d.reasons[d.n_reasons - 1] : "unsafe", d.remediation[0] ? d.remediation : "see seoibctl policy");
 		r = SEOIB_EXIT_UNSAFE;
 	} else {
-		r = record_state(dom, facts, &d, host->host.hostname);
+		r = record_state(dom, facts, &d, host, write_argument ? &argument : NULL);
 	}
 	decision_free(&d);
 	return r;
