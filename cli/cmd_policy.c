@@ -218,6 +218,9 @@ static void print_decision(const struct policy_run *run)
 
 	print_guest(&run->facts);
 	printf("State        %s%s\n", state_to_string(d->state), d->sticky ? " (sticky: recorded)" : "");
+	if (d->run.differs)
+		printf("Preferred    %s (QEMU here runs %s: see the reasons)\n", state_to_string(d->preferred),
+		       state_to_string(d->state));
 	printf("Risk         %s\n", risk_to_string(d->risk));
 	printf("Verdict      %s (rule %u)\n", verdict_to_string(d->verdict), d->rule);
 	for (int i = 0; i < d->n_reasons; i++)

@@ -1,4 +1,5 @@
 /* The state a guest will really run in on a host (see seoib/run_state.h). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -258,6 +259,21 @@ int run_state_with_argument(const struct guest_facts *guest, const struct run_st
 
 #define add_reason(d, ...) messages_add((d)->reasons, &(d)->n_reasons, DECISION_REASONS_MAX, __VA_ARGS__)
 
+/* What QEMU will do overrides seoib's choice: say it first, where the
+ * hook's one line (libvirt's error) cannot cut it off. */
+static void add_reason_first(struct decision *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_reason_first(struct decision *d, const char *fmt, ...)
+{
+	va_list ap;
+	int n = d->n_reasons < DECISION_REASONS_MAX ? d->n_reasons : DECISION_REASONS_MAX - 1;
+
+	memmove(d->reasons[1], d->reasons[0], (size_t)n * sizeof(d->reasons[0]));
+	d->n_reasons = n + 1;
+	va_start(ap, fmt);
+	vsnprintf(d->reasons[0], sizeof(d->reasons[0]), fmt, ap);
+	va_end(ap);
+}
+
 void policy_settle_run_state(const struct guest_facts *guest, const struct host_record *host, struct decision *d)
 {
 	d->preferred = d->state;
@@ -274,7 +290,7 @@ void policy_settle_run_state(const struct guest_facts *guest, const struct host_
 			add_reason(d, "%s", d->run.why);
 		return;
 	}
-	add_reason(d, "seoib prefers %s, but %s", state_to_string(d->preferred), d->run.why);
+	add_reason_first(d, "seoib prefers %s, but %s", state_to_string(d->preferred), d->run.why);
 	d->state = d->run.state;
 }
 
@@ -291,7 +307,7 @@ void policy_judge_run_state(const struct guest_facts *guest, struct decision *d)
 		return;
 	if (d->sticky) {
 		d->verdict = VERDICT_UNSAFE;
-		add_reason(d, "QEMU would start guest %s %s, not in its recorded state %s, which must never change under it",
+		add_reason_first(d, "QEMU would start guest %s %s, not in its recorded state %s, which must never change under it",
 			   guest->name, state_to_string(d->run.state), state_to_string(d->preferred));
 	}
 	if (d->run.writable)
