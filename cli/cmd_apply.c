@@ -3,7 +3,6 @@
  * so that it travels with the domain XML, to a migration's destination
  * included, where the qemu hook reads it at "migrate begin". */
 #include <getopt.h>
-#include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +19,6 @@
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
 #include "vmm_argument.h"
-
-DEFINE_TRIVIAL_CLEANUP(xmlDocPtr, xmlFreeDoc)
-DEFINE_TRIVIAL_CLEANUP(xmlBufferPtr, xmlBufferFree)
 
 struct apply_args {
 	const char *domain;
@@ -76,30 +72,6 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
 	return 0;
 }
 
-/* <guest state="respected" host="h1" decided="2026-11-23T09:40:00Z"/>,
- * built with libxml2; libvirt adds the seoib namespace and prefix. */
-static char *metadata_element(enum seoib_state state, const char *hostname)
-{
-	_cleanup_(xmlFreeDocp) xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-	_cleanup_(xmlBufferFreep) xmlBufferPtr buf = xmlBufferCreate();
-	xmlNodePtr node;
-	char when[32];
-
-	if (!doc || !buf)
-		return NULL;
-	format_utc(time(NULL), when, sizeof(when));
-	node = xmlNewDocNode(doc, NULL, BAD_CAST SEOIB_METADATA_ELEMENT, NULL);
-	if (!node)
-		return NULL;
-	xmlDocSetRootElement(doc, node);
-	xmlNewProp(node, BAD_CAST "state", BAD_CAST state_to_string(state));
-	xmlNewProp(node, BAD_CAST "host", BAD_CAST hostname);
-	xmlNewProp(node, BAD_CAST "decided", BAD_CAST when);
-	if (xmlNodeDump(buf, doc, node, 0, 0) < 0)
-		return NULL;
-	return strdup((const char *)xmlBufferContent(buf));
-}
-
 /* The state a running guest is in now: what the hook recorded when it
  * started or arrived, else its metadata, else what this host's VMM model
  * runs it in. It must never change under the guest (domain.md section 5),
@@ -136,7 +108,7 @@ static int set_metadata(virDomainPtr dom, const char *element, unsigned flags, c
 static int record_state(virDomainPtr dom, const struct guest_facts *facts, const struct decision *d,
 			const struct host_record *host, const struct run_state *argument)
 {
-	_cleanup_free_ char *element = metadata_element(d->state, host->host.hostname);
+	_cleanup_free_ char *element = guest_metadata_element(d->state, host->host.hostname, time(NULL));
 	char err[SEOIB_MESSAGE_MAX];
 	bool active = virDomainIsActive(dom) == 1, persistent = virDomainIsPersistent(dom) == 1;
 	int running = active ? running_state(facts, host) : -1;

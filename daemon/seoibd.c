@@ -15,6 +15,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/json_util.h"
 #include "seoibd.h"
+#include "libvirt_watch.h"
 
 struct options {
 	const char *config_path;
@@ -337,6 +338,7 @@ static int run(struct seoibd *d, const struct options *o)
 	watch_vmm_binary(d);
 	watch_periodic(d);
 	daemon_request_probe(d, "start");
+	d->libvirt = libvirt_watch_start(d->cfg.libvirt_uri, d->cfg.record_path);
 	r = sd_event_loop(d->event);
 	if (r < 0)
 		log_error("the event loop failed: %s", strerror(-r));
@@ -346,6 +348,7 @@ static int run(struct seoibd *d, const struct options *o)
 static void daemon_free(struct seoibd *d)
 {
 	prober_free(d->prober);
+	libvirt_watch_stop(d->libvirt);
 	publisher_free(d->publisher); /* revokes the lease: the record goes at once */
 	watch_stop(d);
 	bus_stop(d);

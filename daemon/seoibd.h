@@ -15,6 +15,7 @@
 #include "seoib/host_record.h"
 
 struct publisher; /* publisher.h: the fleet inventory */
+struct libvirt_watch; /* libvirt_watch.h: the guests' running state */
 
 struct seoibd {
 	sd_event *event;
@@ -42,6 +43,7 @@ struct seoibd {
 	struct stat vmm_identity;
 	bool vmm_identity_known;
 	struct publisher *publisher; /* NULL unless etcd-endpoints is set */
+	struct libvirt_watch *libvirt; /* NULL when libvirt-uri is "" */
 };
 
 /* seoibd.c */

@@ -251,6 +251,15 @@ static int set_prometheus_textfile(struct seoib_config *cfg, const char *value, 
 				 "prometheus-textfile", at);
 }
 
+/* Where seoibd watches the guests (libvirt_watch.c); "" turns it off. */
+static int set_libvirt_uri(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	if (strlen(value) >= sizeof(cfg->libvirt_uri))
+		return line_error(at, "too long", "libvirt-uri", value);
+	snprintf(cfg->libvirt_uri, sizeof(cfg->libvirt_uri), "%s", value);
+	return 0;
+}
+
 static const struct config_key config_keys[] = {
 	{"qemu", set_qemu},
 	{"vmm-control", set_vmm_control},
@@ -273,6 +282,7 @@ static const struct config_key config_keys[] = {
 	{"etcd-password-file", set_etcd_password_file},
 	{"nfd-features-file", set_nfd_features_file},
 	{"prometheus-textfile", set_prometheus_textfile},
+	{"libvirt-uri", set_libvirt_uri},
 };
 
 void seoib_config_defaults(struct seoib_config *cfg)
@@ -291,6 +301,7 @@ void seoib_config_defaults(struct seoib_config *cfg)
 	cfg->ssh_connect_timeout_s = 5;
 	snprintf(cfg->etcd_prefix, sizeof(cfg->etcd_prefix), "/seoib/v1/");
 	cfg->etcd_lease_ttl_s = 60;
+	snprintf(cfg->libvirt_uri, sizeof(cfg->libvirt_uri), "qemu:///system");
 }
 
 static char *trim(char *s)

@@ -47,6 +47,7 @@ struct seoib_config {
 	char etcd_password_file[4096];                      /* etcd-password-file = */
 	char nfd_features_file[4096];                       /* nfd-features-file = "" (off) */
 	char prometheus_textfile[4096];                     /* prometheus-textfile = "" (off) */
+	char libvirt_uri[1024];                             /* libvirt-uri = qemu:///system ("" = off) */
 };
 
 /* Defaults only. */

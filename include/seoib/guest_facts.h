@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "seoib/kvm_probe.h"
 #include "seoib/states.h"
@@ -64,6 +65,11 @@ int guest_facts_from_xml(const char *xml, size_t len, struct guest_facts *facts,
 /* Read a domain XML file ("-" is standard input, at most GUEST_XML_MAX
  * bytes) and parse it with guest_facts_from_xml(). */
 int guest_facts_load(const char *path, struct guest_facts *facts, char err[SEOIB_MESSAGE_MAX]);
+
+/* <guest state="S" host="H" decided="2026-11-23T09:40:00Z"/>, to pass to
+ * virDomainSetMetadata() with SEOIB_METADATA_URI (`when`: seconds since the
+ * epoch). NULL when out of memory; free() it. */
+char *guest_metadata_element(enum seoib_state state, const char *hostname, int64_t when);
 
 /* A guest known to suffer the interrupt storm (Windows with Hyper-V / VBS). */
 bool guest_facts_at_risk(const struct guest_facts *facts);
