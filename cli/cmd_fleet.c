@@ -158,7 +158,7 @@ static void fill_row(const struct fleet *f, const struct host_record *rec, struc
 	row->states = rec->status == PROBE_OK ? rec->runnable_states : 0;
 	row->behaviour_ran = rec->behaviour.ran;
 	row->behaviour_verified = rec->behaviour.ran && rec->behaviour.n_conflicts == 0;
-	row->vmm_control = rec->vmm.can_set_state;
+	row->vmm_control = vmm_sets_flags(&rec->vmm); /* any model but none */
 	row->age_s = host_record_age(rec, f->now);
 	/* A live lease says the daemon runs; an old probe says it stopped probing. */
 	row->stale = f->cfg.max_record_age_s > 0 && row->age_s > (int64_t)f->cfg.max_record_age_s;
