@@ -152,26 +152,6 @@ static int record_state(virDomainPtr dom, const struct guest_facts *facts, const
 	return SEOIB_EXIT_OK;
 }
 
-/* A property VMM settable from the XML runs seoib's choice once the
- * argument is there: decide again as if it were, so that the verdict and
- * the recorded state are those of what QEMU will run after apply. */
-static int decide_with_argument(const struct guest_facts *facts, const struct host_record *host, struct decision *d,
-				struct run_state *argument)
-{
-	_cleanup_free_ struct guest_facts *with = malloc(sizeof(*with));
-
-	*argument = d->run;
-	if (!with || run_state_with_argument(facts, argument, with) < 0) {
-		fprintf(stderr, "seoibctl apply: cannot add %s %s to the <qemu:commandline> of '%s': %s\n",
-			argument->option, argument->value, facts->name,
-			with ? "it already has as many arguments as seoib reads" : "out of memory");
-		return -1;
-	}
-	decision_free(d);
-	policy_decide(with, host, NULL, 0, d);
-	return 0;
-}
-
 static int apply_decision(virDomainPtr dom, const struct guest_facts *facts, const struct host_record *host)
 {
 	struct run_state argument;
@@ -179,13 +159,13 @@ static int apply_decision(virDomainPtr dom, const struct guest_facts *facts, con
 	struct decision d;
 	int r;
 
-	policy_decide(facts, host, NULL, 0, &d);
+	/* For a machine or CPU property: the state after the argument is written. */
+	write_argument = policy_decide_applied(facts, host, NULL, 0, &d, &argument);
 	if (d.run.writable) {
-		if (decide_with_argument(facts, host, &d, &argument) < 0) {
-			decision_free(&d);
-			return SEOIB_EXIT_ERROR;
-		}
-		write_argument = true;
+		fprintf(stderr, "seoibctl apply: cannot add %s %s to the <qemu:commandline> of '%s': it already has as many arguments as seoib reads (%d); nothing recorded\n",
+			d.run.option, d.run.value, facts->name, GUEST_QEMU_ARGS_MAX);
+		decision_free(&d);
+		return SEOIB_EXIT_ERROR;
 	}
 	if (d.verdict == VERDICT_UNKNOWN) {
 		fprintf(stderr, "seoibctl apply: cannot decide a state for '%s': %s\n", facts->name,

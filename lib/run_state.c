@@ -1,6 +1,7 @@
 /* The state a guest will really run in on a host (see seoib/run_state.h). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "seoib/messages.h"
@@ -318,4 +319,28 @@ void policy_judge_run_state(const struct guest_facts *guest, struct decision *d)
 		snprintf(d->remediation, sizeof(d->remediation),
 			 "start guest %s on a host whose QEMU runs %s (VMM model automatic, or a machine or CPU property), or power it off and clear its recorded state (virsh metadata %s --uri %s --remove --config)",
 			 guest->name, state_to_string(d->preferred), guest->name, SEOIB_METADATA_URI);
+}
+
+bool policy_decide_applied(const struct guest_facts *guest, const struct host_record *host,
+			   const struct host_record *targets, size_t n_targets, struct decision *d,
+			   struct run_state *argument)
+{
+	struct guest_facts *with;
+	struct run_state arg;
+
+	policy_decide(guest, host, targets, n_targets, d);
+	if (!d->run.writable)
+		return false;
+	arg = d->run;
+	with = malloc(sizeof(*with));
+	if (!with || run_state_with_argument(guest, &arg, with) < 0) {
+		free(with);
+		return false; /* no room for it: the plain decision stands */
+	}
+	decision_free(d);
+	policy_decide(with, host, targets, n_targets, d);
+	free(with);
+	if (argument)
+		*argument = arg;
+	return true;
 }

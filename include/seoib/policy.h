@@ -56,6 +56,15 @@ void decision_free(struct decision *d);
  * choice, kept in d->preferred) by the state QEMU will run on `host`
  * (run_state_decide()), with a reason when they differ. */
 void policy_settle_run_state(const struct guest_facts *guest, const struct host_record *host, struct decision *d);
+/* policy_decide(), then, when an argument in the guest's <qemu:commandline>
+ * would make this host's QEMU run seoib's preference (d->run.writable: a
+ * machine or CPU property), decide again as if `seoibctl apply` had written
+ * it: the state the guest gets here. Returns true with that argument in
+ * *argument (may be NULL) when one was assumed; false leaves the plain
+ * decision (no argument needed, or no room for one: 32 arguments). */
+bool policy_decide_applied(const struct guest_facts *guest, const struct host_record *host,
+			   const struct host_record *targets, size_t n_targets, struct decision *d,
+			   struct run_state *argument);
 /* Verdict and remediation for what the VMM model changed: a recorded state
  * QEMU will not run is unsafe, an unknown run state unknown. */
 void policy_judge_run_state(const struct guest_facts *guest, struct decision *d);
