@@ -3,7 +3,6 @@
  * so that it travels with the domain XML, to a migration's destination
  * included, where the qemu hook reads it at "migrate begin". */
 #include <getopt.h>
-#include <libxml/tree.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +18,7 @@
 #include "seoib/guest_facts.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
-
-DEFINE_TRIVIAL_CLEANUP(xmlDocPtr, xmlFreeDoc)
-DEFINE_TRIVIAL_CLEANUP(xmlBufferPtr, xmlBufferFree)
+#include "vmm_argument.h"
 
 struct apply_args {
 	const char *domain;
@@ -75,41 +72,20 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
 	return 0;
 }
 
-/* <guest state="respected" host="h1" decided="2026-11-23T09:40:00Z"/>,
- * built with libxml2; libvirt adds the seoib namespace and prefix. */
-static char *metadata_element(enum seoib_state state, const char *hostname)
-{
-	_cleanup_(xmlFreeDocp) xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-	_cleanup_(xmlBufferFreep) xmlBufferPtr buf = xmlBufferCreate();
-	xmlNodePtr node;
-	char when[32];
-
-	if (!doc || !buf)
-		return NULL;
-	format_utc(time(NULL), when, sizeof(when));
-	node = xmlNewDocNode(doc, NULL, BAD_CAST SEOIB_METADATA_ELEMENT, NULL);
-	if (!node)
-		return NULL;
-	xmlDocSetRootElement(doc, node);
-	xmlNewProp(node, BAD_CAST "state", BAD_CAST state_to_string(state));
-	xmlNewProp(node, BAD_CAST "host", BAD_CAST hostname);
-	xmlNewProp(node, BAD_CAST "decided", BAD_CAST when);
-	if (xmlNodeDump(buf, doc, node, 0, 0) < 0)
-		return NULL;
-	return strdup((const char *)xmlBufferContent(buf));
-}
-
 /* The state a running guest is in now: what the hook recorded when it
- * started or arrived, else its metadata, else quirked. It must never change
- * under the guest (domain.md section 5), so live metadata may only say that. */
-static enum seoib_state running_state(const struct guest_facts *facts)
+ * started or arrived, else its metadata, else what this host's VMM model
+ * runs it in. It must never change under the guest (domain.md section 5),
+ * so live metadata may only say that. -1 when it cannot be known. */
+static int running_state(const struct guest_facts *facts, const struct host_record *host)
 {
 	struct domain_record rec;
-	char err[SEOIB_MESSAGE_MAX];
+	char err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX];
+	bool started = domain_record_read(DOMAIN_RECORD_DIR, facts->uuid, &rec, err) == 0;
+	enum seoib_state state;
 
-	if (domain_record_read(DOMAIN_RECORD_DIR, facts->uuid, &rec, err) == 0)
-		return rec.state;
-	return gate_state_in_flight(facts, NULL);
+	if (!gate_state_in_flight(facts, host, started ? &rec : NULL, &state, how))
+		return -1;
+	return (int)state;
 }
 
 static int set_metadata(virDomainPtr dom, const char *element, unsigned flags, char err[SEOIB_MESSAGE_MAX])
@@ -127,24 +103,36 @@ static int set_metadata(virDomainPtr dom, const char *element, unsigned flags, c
 }
 
 /* Write the decided state: persistent always (when defined), live only when
- * the guest already runs in it. */
+ * the guest already runs in it. `argument` (NULL: none) is the VMM
+ * argument that makes QEMU run it, written into the definition first. */
 static int record_state(virDomainPtr dom, const struct guest_facts *facts, const struct decision *d,
-			const char *hostname)
+			const struct host_record *host, const struct run_state *argument)
 {
-	_cleanup_free_ char *element = metadata_element(d->state, hostname);
+	_cleanup_free_ char *element = guest_metadata_element(d->state, host->host.hostname, time(NULL));
 	char err[SEOIB_MESSAGE_MAX];
 	bool active = virDomainIsActive(dom) == 1, persistent = virDomainIsPersistent(dom) == 1;
-	bool live = active && running_state(facts) == d->state;
+	int running = active ? running_state(facts, host) : -1;
+	bool live = active && running == (int)d->state;
 	unsigned flags = (persistent ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (live ? VIR_DOMAIN_AFFECT_LIVE : 0);
+	const char *running_name = running >= 0 ? state_to_string(running) : "an unknown state";
 
 	if (!element) {
 		fprintf(stderr, "seoibctl apply: out of memory building the metadata element\n");
 		return SEOIB_EXIT_ERROR;
 	}
-	if (flags == 0) {
-		fprintf(stderr, "seoibctl apply: '%s' runs in state %s, not %s, and is not persistent: nothing recorded; restart it to change its state\n",
-			facts->name, state_to_string(running_state(facts)), state_to_string(d->state));
+	if (argument && !persistent) {
+		fprintf(stderr, "seoibctl apply: '%s' is transient, so %s %s cannot be written into its definition and QEMU would not run %s: nothing recorded; define it (virsh define) and run apply again\n",
+			facts->name, argument->option, argument->value, state_to_string(d->state));
 		return SEOIB_EXIT_UNSAFE;
+	}
+	if (flags == 0) {
+		fprintf(stderr, "seoibctl apply: '%s' runs in %s, not %s, and is not persistent: nothing recorded; restart it to change its state\n",
+			facts->name, running_name, state_to_string(d->state));
+		return SEOIB_EXIT_UNSAFE;
+	}
+	if (argument && vmm_argument_write(dom, argument, err) < 0) {
+		fprintf(stderr, "seoibctl apply: %s; nothing recorded\n", err);
+		return SEOIB_EXIT_ERROR;
 	}
 	if (set_metadata(dom, element, flags, err) < 0) {
 		fprintf(stderr, "seoibctl apply: %s\n", err);
@@ -152,30 +140,45 @@ static int record_state(virDomainPtr dom, const struct guest_facts *facts, const
 	}
 	printf("'%s': state %s recorded (%s%s%s)\n", facts->name, state_to_string(d->state),
 	       persistent ? "persistent" : "", persistent && live ? " and " : "", live ? "live" : "");
+	if (argument)
+		printf("'%s': %s %s written into its <qemu:commandline>, so that QEMU runs %s\n", facts->name,
+		       argument->option, argument->value, state_to_string(d->state));
+	else if (d->run.differs)
+		printf("'%s': seoib prefers %s, but %s; recorded %s, the state it will run in\n", facts->name,
+		       state_to_string(d->preferred), d->run.why, state_to_string(d->state));
 	if (active && !live)
-		printf("'%s' runs in state %s until it is restarted; the live metadata keeps saying so\n",
-		       facts->name, state_to_string(running_state(facts)));
+		printf("'%s' runs in %s until it is restarted; the live metadata keeps saying so\n", facts->name,
+		       running_name);
 	return SEOIB_EXIT_OK;
 }
 
 static int apply_decision(virDomainPtr dom, const struct guest_facts *facts, const struct host_record *host)
 {
+	struct run_state argument;
+	bool write_argument = false;
 	struct decision d;
 	int r;
 
-	policy_decide(facts, host, NULL, 0, &d);
+	/* For a machine or CPU property: the state after the argument is written. */
+	write_argument = policy_decide_applied(facts, host, NULL, 0, &d, &argument);
+	if (d.run.writable) {
+		fprintf(stderr, "seoibctl apply: cannot add %s %s to the <qemu:commandline> of '%s': it already has as many arguments as seoib reads (%d); nothing recorded\n",
+			d.run.option, d.run.value, facts->name, GUEST_QEMU_ARGS_MAX);
+		decision_free(&d);
+		return SEOIB_EXIT_ERROR;
+	}
 	if (d.verdict == VERDICT_UNKNOWN) {
 		fprintf(stderr, "seoibctl apply: cannot decide a state for '%s': %s\n", facts->name,
-			d.n_reasons ? d.reasons[0] : "the policy engine had no usable data");
+			d.n_reasons ? d.reasons[d.n_reasons - 1] : "the policy engine had no usable data");
 		r = SEOIB_EXIT_UNKNOWN;
 	} else if (d.verdict == VERDICT_UNSAFE) {
 		/* A recorded state is sticky: recording an unsafe one would pin it. */
 		fprintf(stderr, "seoibctl apply: '%s' would run %s with risk %s here (%s); nothing recorded; to fix: %s\n",
 			facts->name, state_to_string(d.state), risk_to_string(d.risk),
-			d.n_reasons ? d.reasons[0] : "unsafe", d.remediation[0] ? d.remediation : "see seoibctl policy");
+			d.n_reasons ? d.reasons[d.n_reasons - 1] : "unsafe", d.remediation[0] ? d.remediation : "see seoibctl policy");
 		r = SEOIB_EXIT_UNSAFE;
 	} else {
-		r = record_state(dom, facts, &d, host->host.hostname);
+		r = record_state(dom, facts, &d, host, write_argument ? &argument : NULL);
 	}
 	decision_free(&d);
 	return r;

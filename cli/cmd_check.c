@@ -15,6 +15,7 @@
 #include "peer_record.h"
 #include "seoib/cleanup.h"
 #include "seoib/config.h"
+#include "seoib/domain_record.h"
 #include "seoib/exit_codes.h"
 #include "seoib/gate.h"
 #include "seoib/guest_facts.h"
@@ -47,6 +48,8 @@ struct check_run {
 	struct seoib_config cfg;
 	struct host_record dest_record;
 	bool have_record;
+	struct host_record source_record; /* this host's, for its VMM model */
+	bool have_source;
 	char record_problem[SEOIB_MESSAGE_MAX]; /* why every guest is unknown */
 	int64_t record_age_s;
 	size_t n_results;
@@ -129,21 +132,39 @@ static void load_dest_record(struct check_run *run)
 	}
 }
 
+/* This host's record: the source's VMM model, for guests without metadata
+ * (none here only makes such guests unknown). */
+static void load_source_record(struct check_run *run)
+{
+	char err[SEOIB_MESSAGE_MAX];
+
+	run->have_source = host_record_load(run->cfg.record_path, &run->source_record, err) == 0 &&
+			   run->source_record.status == PROBE_OK;
+}
+
 static void check_one(const struct check_run *run, const char *xml, struct check_result *res)
 {
 	struct seoib_config enforce = run->cfg;
-	struct guest_facts facts;
+	_cleanup_free_ struct guest_facts *facts = malloc(sizeof(*facts));
 	struct gate_outcome out;
-	char err[SEOIB_MESSAGE_MAX];
+	struct domain_record started;
+	bool have_started;
+	enum seoib_state state;
+	char err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX];
 
 	res->state = "";
-	if (guest_facts_from_xml(xml, strlen(xml), &facts, err) < 0) {
+	if (!facts || guest_facts_from_xml(xml, strlen(xml), facts, err) < 0) {
 		res->verdict = CHECK_UNKNOWN;
-		snprintf(res->reason, sizeof(res->reason), "cannot read its domain XML: %s", err);
+		snprintf(res->reason, sizeof(res->reason), "cannot read its domain XML: %s", facts ? err : "out of memory");
 		return;
 	}
-	snprintf(res->uuid, sizeof(res->uuid), "%s", facts.uuid);
-	res->state = state_to_string(gate_state_in_flight(&facts, NULL));
+	snprintf(res->uuid, sizeof(res->uuid), "%s", facts->uuid);
+	/* What the hook recorded when the guest started here is the state it
+	 * runs in, even where nothing wrote it into the metadata yet. */
+	have_started = domain_record_read(DOMAIN_RECORD_DIR, facts->uuid, &started, err) == 0;
+	if (gate_state_in_flight(facts, run->have_source ? &run->source_record : NULL, have_started ? &started : NULL,
+				 &state, how))
+		res->state = state_to_string(state);
 	if (!run->have_record) {
 		res->verdict = CHECK_UNKNOWN;
 		snprintf(res->reason, sizeof(res->reason), "%s", run->record_problem);
@@ -151,8 +172,11 @@ static void check_one(const struct check_run *run, const char *xml, struct check
 	}
 	/* The planner reports what enforcement means, whatever HOST's hook-mode. */
 	enforce.hook_mode = HOOK_ENFORCE;
-	gate_arrival(GATE_MIGRATE, &facts, &run->dest_record, &enforce, &out);
-	res->verdict = out.verdict == GATE_ALLOW ? CHECK_OK : CHECK_REFUSE;
+	gate_arrival(GATE_MIGRATE, facts, run->have_source ? &run->source_record : NULL, have_started ? &started : NULL,
+		     &run->dest_record, &enforce, &out);
+	/* A state that cannot be known is "unknown", whatever on-error says. */
+	res->verdict = out.verdict == GATE_ALLOW ? CHECK_OK
+		     : out.verdict == GATE_REFUSE ? CHECK_REFUSE : CHECK_UNKNOWN;
 	snprintf(res->reason, sizeof(res->reason), "%s", out.reason);
 	snprintf(res->remediation, sizeof(res->remediation), "%s", out.remediation);
 }
@@ -316,6 +340,7 @@ int cmd_check(int argc, char **argv)
 		return SEOIB_EXIT_ERROR;
 	}
 	load_dest_record(run);
+	load_source_record(run);
 	if (!run->have_record)
 		fprintf(stderr, "seoibctl check: %s\n", run->record_problem);
 	if (check_domains(run, err) < 0) {

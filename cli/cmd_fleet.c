@@ -168,7 +168,7 @@ static void fill_row(const struct fleet *f, const struct host_record *rec, struc
 		row->state_proof[s] = host_state_proof(rec, (enum seoib_state)s, why);
 	}
 	row->proof = host_behaviour_proof(rec);
-	row->vmm_control = rec->vmm.can_set_state;
+	row->vmm_control = vmm_sets_flags(&rec->vmm); /* any model but none */
 	/* A live lease says the daemon runs; an old probe says it stopped
 	 * probing; a probe dated in the future says its clock cannot be trusted. */
 	row->stale = !host_record_age_check(rec, f->now, f->cfg.max_record_age_s, &row->age_s, why);
@@ -415,11 +415,12 @@ static void migration_domain(const struct fleet *f, const struct guest_facts *gu
 	struct decision alone;
 	struct guest_facts pinned = *guest;
 
-	policy_decide(guest, home, NULL, 0, &alone);
+	/* The state it gets at home once seoibctl apply wrote any argument. */
+	policy_decide_applied(guest, home, NULL, 0, &alone, NULL);
 	pinned.has_recorded_state = true;
 	pinned.recorded_state = alone.state;
 	decision_free(&alone);
-	policy_decide(&pinned, home, f->records, f->n_rows, domain);
+	policy_decide_applied(&pinned, home, f->records, f->n_rows, domain, NULL);
 }
 
 static json_object *domain_to_json(const struct decision *d)
@@ -528,7 +529,7 @@ static int run_domain(struct fleet *f)
 			fprintf(stderr, "seoibctl fleet: out of memory selecting the targets\n");
 			return SEOIB_EXIT_ERROR;
 		}
-		policy_decide(&guest, home, targets, n_targets, &mobility);
+		policy_decide_applied(&guest, home, targets, n_targets, &mobility, NULL);
 		rc = mobility_exit(&mobility, absent);
 	}
 	if (f->args.json) {

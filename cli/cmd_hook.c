@@ -279,7 +279,8 @@ static int hook_run(struct hook_call *call)
 	if (call->op == GATE_PREPARE)
 		decide_prepare(call, host, &out);
 	else
-		gate_arrival(call->op, &call->facts, host, &call->cfg, &out);
+		/* The source is not known here: no record of it, no hook record. */
+		gate_arrival(call->op, &call->facts, NULL, NULL, host, &call->cfg, &out);
 	remember(call, &out);
 	return hook_finish(call, &out);
 }

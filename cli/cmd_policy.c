@@ -258,6 +258,9 @@ static void print_decision(const struct policy_run *run)
 
 	print_guest(&run->facts);
 	printf("State        %s%s\n", state_to_string(d->state), d->sticky ? " (sticky: recorded)" : "");
+	if (d->run.differs)
+		printf("Preferred    %s (QEMU here runs %s: see the reasons)\n", state_to_string(d->preferred),
+		       state_to_string(d->state));
 	/* Risk is the storm's in the decided state; an unsafe verdict with
 	 * no risk comes from a host that cannot run that state. */
 	if (d->verdict == VERDICT_UNSAFE && d->risk == RISK_NONE)

@@ -88,6 +88,8 @@ int probe_args_finish(struct probe_args *args)
 	if (!args->opts.kvm.timeout_ms)
 		args->opts.kvm.timeout_ms = cfg->probe_timeout_ms;
 	args->opts.vmm.path = args->qemu ? args->qemu : cfg->qemu_path;
+	args->opts.vmm.override_model = cfg->vmm_model_set;
+	args->opts.vmm.model = cfg->vmm_model;
 	/* Names on the command line replace the configured ones. */
 	if (args->n_controls == 0)
 		for (int i = 0; i < cfg->n_vmm_controls && i < VMM_CONTROLS_MAX; i++)

@@ -18,6 +18,7 @@
 #include "seoib/escape.h"
 #include "seoib/json_util.h"
 #include "seoibd.h"
+#include "libvirt_watch.h"
 
 struct options {
 	const char *config_path;
@@ -35,6 +36,8 @@ static void probe_options(struct seoibd *d, struct host_probe_options *opts)
 	d->vmm_control_names[d->cfg.n_vmm_controls] = NULL;
 	opts->behaviour = d->cfg.behaviour_probe;
 	opts->vmm.path = d->cfg.qemu_path;
+	opts->vmm.override_model = d->cfg.vmm_model_set;
+	opts->vmm.model = d->cfg.vmm_model;
 	opts->vmm.control_names = d->vmm_control_names;
 	opts->vmm.cache_dir = d->cache_dir;
 }
@@ -370,6 +373,7 @@ static int run(struct seoibd *d, const struct options *o)
 	watch_vmm_binary(d);
 	watch_periodic(d);
 	daemon_request_probe(d, "start");
+	d->libvirt = libvirt_watch_start(d->cfg.libvirt_uri, d->cfg.record_path);
 	r = sd_event_loop(d->event);
 	if (r < 0)
 		log_error("the event loop failed: %s", strerror(-r));
@@ -379,6 +383,7 @@ static int run(struct seoibd *d, const struct options *o)
 static void daemon_free(struct seoibd *d)
 {
 	prober_free(d->prober);
+	libvirt_watch_stop(d->libvirt);
 	publisher_free(d->publisher); /* revokes the lease: the record goes at once */
 	watch_stop(d);
 	bus_stop(d);

@@ -15,6 +15,7 @@
 #include "seoib/host_record.h"
 
 struct publisher; /* publisher.h: the fleet inventory */
+struct libvirt_watch; /* libvirt_watch.h: the guests' running state */
 
 struct seoibd {
 	sd_event *event;
@@ -48,6 +49,7 @@ struct seoibd {
 	 * kept in every STATUS= until a reload succeeds, so that a re-probe's
 	 * status does not hide that the file on disk is not what runs. */
 	char reload_error[SEOIB_MESSAGE_MAX];
+	struct libvirt_watch *libvirt; /* NULL when libvirt-uri is "" */
 };
 
 /* seoibd.c */

@@ -105,6 +105,23 @@ static int set_vmm_control(struct seoib_config *cfg, const char *value, const st
 	return 0;
 }
 
+/* How this host's QEMU chooses the state, for QEMUs the probe cannot tell
+ * apart (an RFC-style automatic QEMU has no property to find). */
+static int set_vmm_model(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	int m = vmm_model_from_string(value);
+
+	if (strcmp(value, "probe") == 0) {
+		cfg->vmm_model_set = false;
+		return 0;
+	}
+	if (m < 0)
+		return line_error(at, "expected probe, none, automatic or property, not", "vmm-model", value);
+	cfg->vmm_model_set = true;
+	cfg->vmm_model = m;
+	return 0;
+}
+
 static int set_behaviour_probe(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
 	if (parse_yes_no(value, &cfg->behaviour_probe) < 0)
@@ -310,9 +327,19 @@ static int set_nova_provider_file(struct seoib_config *cfg, const char *value, c
 				 "nova-provider-file", at);
 }
 
+/* Where seoibd watches the guests (libvirt_watch.c); "" turns it off. */
+static int set_libvirt_uri(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	if (strlen(value) >= sizeof(cfg->libvirt_uri))
+		return line_error(at, "too long", "libvirt-uri", value);
+	snprintf(cfg->libvirt_uri, sizeof(cfg->libvirt_uri), "%s", value);
+	return 0;
+}
+
 static const struct config_key config_keys[] = {
 	{"qemu", set_qemu},
 	{"vmm-control", set_vmm_control},
+	{"vmm-model", set_vmm_model},
 	{"behaviour-probe", set_behaviour_probe},
 	{"probe-timeout-ms", set_probe_timeout},
 	{"reprobe-interval", set_reprobe_interval},
@@ -332,6 +359,7 @@ static const struct config_key config_keys[] = {
 	{"nfd-features-file", set_nfd_features_file},
 	{"prometheus-textfile", set_prometheus_textfile},
 	{"nova-provider-file", set_nova_provider_file},
+	{"libvirt-uri", set_libvirt_uri},
 };
 
 void seoib_config_defaults(struct seoib_config *cfg)
@@ -350,6 +378,7 @@ void seoib_config_defaults(struct seoib_config *cfg)
 	cfg->ssh_connect_timeout_s = 5;
 	snprintf(cfg->etcd_prefix, sizeof(cfg->etcd_prefix), "/seoib/v1/");
 	cfg->etcd_lease_ttl_s = 60;
+	snprintf(cfg->libvirt_uri, sizeof(cfg->libvirt_uri), "qemu:///system");
 }
 
 static char *trim(char *s)

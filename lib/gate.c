@@ -5,6 +5,7 @@
 
 #include "seoib/gate.h"
 #include "seoib/host_can_run.h"
+#include "seoib/run_state.h"
 
 enum gate_op gate_op_from_hook(const char *operation, const char *sub_operation)
 {
@@ -45,13 +46,36 @@ bool gate_verdict_allows(enum gate_verdict v)
 	return v == GATE_ALLOW || v == GATE_WARN || v == GATE_ERROR_ALLOW;
 }
 
-enum seoib_state gate_state_in_flight(const struct guest_facts *facts, bool *from_metadata)
+bool gate_state_in_flight(const struct guest_facts *facts, const struct host_record *source,
+			  const struct domain_record *started, enum seoib_state *state, char how[SEOIB_MESSAGE_MAX])
 {
-	bool recorded = facts->has_recorded_state && facts->recorded_state < STATE_COUNT;
+	struct run_state rs;
 
-	if (from_metadata)
-		*from_metadata = recorded;
-	return recorded ? facts->recorded_state : STATE_QUIRKED;
+	if (started && started->state < STATE_COUNT) {
+		*state = started->state;
+		snprintf(how, SEOIB_MESSAGE_MAX, "recorded by the hook at %s", started->operation);
+		return true;
+	}
+	if (facts->has_recorded_state && facts->recorded_state < STATE_COUNT) {
+		*state = facts->recorded_state;
+		snprintf(how, SEOIB_MESSAGE_MAX, "seoib metadata");
+		return true;
+	}
+	if (facts->irqchip == IRQCHIP_IN_KERNEL) {
+		*state = STATE_QUIRKED;
+		snprintf(how, SEOIB_MESSAGE_MAX, "no seoib metadata; in-kernel irqchip: no flag changes it");
+		return true;
+	}
+	run_state_decide(facts, source, STATE_QUIRKED, &rs);
+	if (rs.known) {
+		*state = rs.state;
+		snprintf(how, SEOIB_MESSAGE_MAX, "no seoib metadata; %s", rs.why);
+		return true;
+	}
+	snprintf(how, SEOIB_MESSAGE_MAX,
+		 "'%s' carries no seoib metadata and %s, so the state it runs in is unknown",
+		 facts->name, source ? rs.why : "the source's VMM model is unknown here");
+	return false;
 }
 
 /* The x2APIC API flag a state needs from the kernel, for the sentence. */
@@ -79,7 +103,7 @@ bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
 		snprintf(why, SEOIB_MESSAGE_MAX, "kernel %s on %s (generation %s) lacks %s",
 			 host->host.kernel_release, host->host.hostname,
 			 generation_to_string(host->verdict.generation), state_flag_name(state));
-	else if (!host->vmm.can_set_state)
+	else if (!vmm_sets_flags(&host->vmm))
 		snprintf(why, SEOIB_MESSAGE_MAX, "QEMU %s %s on %s has no control to set the state",
 			 host->vmm.path, host->vmm.version, host->host.hostname);
 	else
@@ -154,31 +178,40 @@ static bool contradicted_here(const struct host_record *host, enum seoib_state s
 	return !host_can_run(host, state, &contradicted, why) && contradicted;
 }
 
-void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_record *host,
+void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_record *source,
+		  const struct domain_record *started, const struct host_record *host,
 		  const struct seoib_config *cfg, struct gate_outcome *out)
 {
-	bool from_metadata;
-	char why[SEOIB_MESSAGE_MAX];
+	char how[SEOIB_MESSAGE_MAX], why[SEOIB_MESSAGE_MAX];
+	enum seoib_state state;
 
-	memset(out, 0, sizeof(*out));
-	out->state_known = true;
-	out->state = gate_state_in_flight(facts, &from_metadata);
 	if (facts->qemu_lapic) {
 		/* No KVM flag reaches QEMU's own local APIC: nothing to keep. */
+		memset(out, 0, sizeof(*out));
 		out->verdict = GATE_ALLOW;
+		out->state_known = true;
+		out->state = STATE_QUIRKED;
 		snprintf(out->reason, sizeof(out->reason), "'%s' is not exposed: %s", facts->name, facts->lapic_why);
 		return;
 	}
+	if (!gate_state_in_flight(facts, source, started, &state, how)) {
+		gate_internal_error(how, cfg, out);
+		snprintf(out->remediation, sizeof(out->remediation),
+			 "let seoibd on the source write the state into the guest's metadata (or run seoibctl apply there), or set on-error in seoib.conf");
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	out->state_known = true;
+	out->state = state;
 	if (gate_host_can_run(host, out->state, why)) {
 		out->verdict = GATE_ALLOW;
 		snprintf(out->reason, sizeof(out->reason), "'%s' runs %s (%s) and this host can run it", facts->name,
-			 state_to_string(out->state), from_metadata ? "seoib metadata" : "no seoib metadata: quirked");
+			 state_to_string(out->state), how);
 		return;
 	}
 	out->verdict = cfg->hook_mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
 	snprintf(out->reason, sizeof(out->reason), "'%s' runs %s (%s), which cannot change under a running guest, and %s",
-		 facts->name, state_to_string(out->state), from_metadata ? "from its seoib metadata" : "assumed",
-		 why);
+		 facts->name, state_to_string(out->state), how, why);
 	snprintf(out->remediation, sizeof(out->remediation),
 		 "%s it to a host whose kernel and QEMU support %s (seoibctl check --dest HOST), or shut it down and start it afresh",
 		 op == GATE_RESTORE ? "restore" : "migrate", state_to_string(out->state));

@@ -204,7 +204,21 @@ static xmlDocPtr parse_domain(const char *xml, size_t len, char err[SEOIB_MESSAG
 /* The <qemu:commandline> arguments, in document order, read as QEMU would
  * (lib/qemu_cmdline.c); <qemu:override> may set an IOMMU's intremap too,
  * and is not followed: it makes the facts unknown. */
-static int read_commandline(xmlXPathContextPtr ctx, struct qemu_cmdline *cmd, char err[SEOIB_MESSAGE_MAX])
+/* Keep the arguments too: a -machine or -global there may set the VMM
+ * property that chooses the state (lib/run_state.c reads them). */
+static void keep_qemu_arg(struct guest_facts *facts, const char *arg)
+{
+	if (facts->qemu_args_truncated)
+		return;
+	if (facts->n_qemu_args == GUEST_QEMU_ARGS_MAX || strlen(arg) >= GUEST_QEMU_ARG_LEN) {
+		facts->qemu_args_truncated = true;
+		return;
+	}
+	memcpy(facts->qemu_args[facts->n_qemu_args++], arg, strlen(arg) + 1);
+}
+
+static int read_commandline(xmlXPathContextPtr ctx, struct qemu_cmdline *cmd, struct guest_facts *facts,
+			    char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_(xmlXPathFreeObjectp) xmlXPathObjectPtr obj =
 		xmlXPathEvalExpression((const xmlChar *)"/domain/qemu:commandline/qemu:arg/@value", ctx);
@@ -222,6 +236,7 @@ static int read_commandline(xmlXPathContextPtr ctx, struct qemu_cmdline *cmd, ch
 		xmlNodePtr attr = args->nodeTab[i];
 
 		argv[i] = attr->children ? (const char *)attr->children->content : "";
+		keep_qemu_arg(facts, argv[i]);
 	}
 	if (qemu_cmdline_read(argv, argc, cmd, inner) < 0) {
 		set_err(err, "%s", inner);
@@ -453,7 +468,7 @@ static int read_facts(xmlXPathContextPtr ctx, struct guest_facts *facts, char er
 	struct qemu_cmdline cmd;
 	struct machine_type_facts mt;
 
-	if (read_identity(ctx, facts, err) < 0 || read_commandline(ctx, &cmd, err) < 0)
+	if (read_identity(ctx, facts, err) < 0 || read_commandline(ctx, &cmd, facts, err) < 0)
 		return -1;
 	if (cmd.machine_type[0])
 		copy_field(facts->machine, sizeof(facts->machine), cmd.machine_type);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "seoib/host_can_run.h"
+#include "seoib/vmm.h"
 
 enum proof host_state_proof(const struct host_record *rec, enum seoib_state s,
 			    char evidence[SEOIB_MESSAGE_MAX])
@@ -42,7 +43,7 @@ unsigned host_runnable_states(const struct host_record *rec)
 	/* Quirked is what every working KVM does when no flag is set. The two
 	 * other states need the VMM to set a flag at power-on. */
 	states = rec->verdict.kernel_states & STATE_BIT(STATE_QUIRKED);
-	if (rec->vmm.can_set_state)
+	if (vmm_sets_flags(&rec->vmm)) /* any model but none (docs/vmm.md) */
 		states = rec->verdict.kernel_states;
 	for (int s = 0; s < STATE_COUNT; s++)
 		if (host_state_proof(rec, (enum seoib_state)s, evidence) == PROOF_CONTRADICTED)

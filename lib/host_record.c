@@ -183,6 +183,7 @@ static json_object *vmm_to_json(const struct vmm_info *v)
 	json_add(o, "can_set_state", json_object_new_boolean(v->can_set_state));
 	json_add(o, "from_cache", json_object_new_boolean(v->from_cache));
 	json_add(o, "error", v->error[0] ? json_object_new_string(v->error) : NULL);
+	vmm_model_add_json(o, v);
 	return o;
 }
 
@@ -528,6 +529,8 @@ static int read_vmm(struct json_reader *r, json_object *rec, struct vmm_info *v)
 	v->n_controls = (int)json_object_array_length(controls);
 	if (v->can_set_state != (v->n_controls > 0))
 		return json_reader_fail(r, "can_set_state", "contradicts the controls list");
+	if (vmm_model_read_json(r, o, v) < 0)
+		return -1;
 	json_reader_pop(r);
 	return 0;
 }
@@ -587,7 +590,7 @@ static int read_probe(struct json_reader *r, json_object *rec, struct host_recor
 static int check_runnable_states(const struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
 {
 	unsigned backed = rec->status != PROBE_OK ? 0
-			: rec->vmm.can_set_state ? rec->verdict.kernel_states
+			: vmm_sets_flags(&rec->vmm) ? rec->verdict.kernel_states
 			: rec->verdict.kernel_states & STATE_BIT(STATE_QUIRKED);
 	unsigned extra = rec->runnable_states & ~backed;
 
@@ -601,7 +604,7 @@ static int check_runnable_states(const struct host_record *rec, char err[SEOIB_M
 				 state_to_string(s),
 				 !(rec->verdict.kernel_states & STATE_BIT(s)) ? "its verdict.kernel_states lack it"
 				 : rec->status != PROBE_OK ? "its probe did not succeed"
-				 : "its VMM cannot set that state");
+				 : "its VMM (model none) cannot set that state");
 			break;
 		}
 	return -1;

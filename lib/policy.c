@@ -72,7 +72,7 @@ static bool kernel_lacks(const struct host_record *rec, enum seoib_state s)
 /* Only respected and not-advertised need the VMM to set a flag at power-on. */
 static bool vmm_lacks(const struct host_record *rec, enum seoib_state s)
 {
-	return s != STATE_QUIRKED && !rec->vmm.can_set_state;
+	return s != STATE_QUIRKED && !vmm_sets_flags(&rec->vmm);
 }
 
 /* Why a usable record cannot run s: the kernel, the VMM, or both. */
@@ -521,8 +521,10 @@ void policy_decide(const struct guest_facts *guest, const struct host_record *ho
 	}
 	if (!recorded_conflicts(guest, out) && !facts_unknown_rule(guest, out)) {
 		choose_state(&in, out);
+		policy_settle_run_state(guest, host, out);
 		out->risk = risk_of(guest, out->state);
-	}
+	} else
+		out->preferred = out->state;
 	if (judge_hosts(&in, out) < 0) {
 		out->verdict = VERDICT_UNKNOWN;
 		add_reason(out, "out of memory while judging %zu targets", n_targets);
@@ -532,6 +534,7 @@ void policy_decide(const struct guest_facts *guest, const struct host_record *ho
 		return;
 	decide_verdict(out);
 	remediate(&in, out);
+	policy_judge_run_state(guest, out);
 }
 
 void decision_free(struct decision *d)
@@ -603,6 +606,24 @@ static json_object *host_verdict_to_json(const struct target_verdict *tv)
 	return obj;
 }
 
+/* How this host's QEMU chooses, when the VMM model was applied. */
+static json_object *run_state_to_json(const struct decision *d)
+{
+	json_object *obj;
+	char argument[sizeof(d->run.option) + sizeof(d->run.value) + 1];
+
+	if (!d->run.why[0])
+		return NULL;
+	obj = json_object_new_object();
+	add_bool(obj, "known", d->run.known);
+	add_bool(obj, "differs", d->run.differs);
+	add_bool(obj, "from_xml", d->run.from_xml);
+	snprintf(argument, sizeof(argument), "%s %s", d->run.option, d->run.value);
+	add_string(obj, "argument", d->run.writable ? argument : NULL);
+	add_string(obj, "why", d->run.why);
+	return obj;
+}
+
 json_object *decision_to_json(const struct guest_facts *guest, const struct decision *d)
 {
 	json_object *obj = json_object_new_object();
@@ -621,6 +642,8 @@ json_object *decision_to_json(const struct guest_facts *guest, const struct deci
 		json_object_array_add(reasons, json_object_new_string(d->reasons[i]));
 	json_object_object_add(obj, "reasons", reasons);
 	add_string(obj, "remediation", d->remediation);
+	add_string(obj, "preferred", state_to_string(d->preferred));
+	json_object_object_add(obj, "vmm", run_state_to_json(d));
 	json_object_object_add(obj, "host", host_verdict_to_json(&d->host));
 	for (size_t i = 0; i < d->n_targets; i++)
 		json_object_array_add(targets, host_verdict_to_json(&d->targets[i]));

@@ -34,7 +34,7 @@
 
 #define VMM_DEFAULT_TIMEOUT_MS 3000
 #define VMM_QUIT_GRACE_MS 500
-#define VMM_CACHE_SCHEMA "seoib.vmm-cache/2"
+#define VMM_CACHE_SCHEMA "seoib.vmm-cache/3" /* 3: identity (ctime, dev, ino), property_type, property_default */
 /* A cache entry is a few hundred bytes; anything bigger is not one. */
 #define VMM_CACHE_MAX_BYTES (16 * 1024)
 /* Bound on the binary scanned to back a cached control (QEMU is ~20 MB). */
@@ -387,11 +387,25 @@ static void machine_types(json_object *machines, char names[2][VMM_NAME_MAX])
 	}
 }
 
-static void record_control(struct vmm_info *info, const char *type, const char *property)
+/* The first control found is the one the property model uses: keep its
+ * value type and default ("default-value", QEMU 5.0 and later). */
+static void record_control(struct vmm_info *info, const char *type, json_object *prop)
 {
+	json_object *name = json_object_object_get(prop, "name");
+	json_object *value_type = json_object_object_get(prop, "type");
+	json_object *def = json_object_object_get(prop, "default-value");
+
 	if (info->n_controls >= VMM_CONTROLS_MAX)
 		return;
-	snprintf(info->controls[info->n_controls++], VMM_NAME_MAX, "%s.%s", type, property);
+	snprintf(info->controls[info->n_controls++], VMM_NAME_MAX, "%s.%s", type, json_object_get_string(name));
+	if (info->n_controls > 1)
+		return;
+	snprintf(info->property.value_type, sizeof(info->property.value_type), "%s",
+		 json_object_is_type(value_type, json_type_string) ? json_object_get_string(value_type) : "");
+	if (json_object_is_type(def, json_type_string) &&
+	    strlen(json_object_get_string(def)) < sizeof(info->property.default_value))
+		snprintf(info->property.default_value, sizeof(info->property.default_value), "%s",
+			 json_object_get_string(def));
 }
 
 /* qom-list-properties on one type; a type this QEMU lacks is not an error. */
@@ -408,12 +422,12 @@ static int look_in_type(struct qmp *q, const char *type, const char *const *name
 		return r < 0 ? -1 : 0;
 	size_t n = json_object_is_type(props, json_type_array) ? json_object_array_length(props) : 0;
 	for (size_t i = 0; i < n; i++) {
-		json_object *name;
-		if (!json_object_object_get_ex(json_object_array_get_idx(props, i), "name", &name))
+		json_object *prop = json_object_array_get_idx(props, i), *name;
+		if (!json_object_object_get_ex(prop, "name", &name))
 			continue;
 		for (const char *const *want = names; *want; want++)
 			if (!strcmp(json_object_get_string(name), *want))
-				record_control(info, type, *want);
+				record_control(info, type, prop);
 	}
 	return 0;
 }
@@ -571,6 +585,20 @@ static bool cache_controls(json_object *controls, struct vmm_info *info)
 	return true;
 }
 
+/* The first control's value type and default; absent or malformed ones
+ * read as "not reported", as the probe itself records them. */
+static void cache_property(json_object *entry, struct vmm_info *info)
+{
+	json_object *type = get_typed(entry, "property_type", json_type_string);
+	json_object *def = get_typed(entry, "property_default", json_type_string);
+
+	if (type && strlen(json_object_get_string(type)) < sizeof(info->property.value_type))
+		snprintf(info->property.value_type, sizeof(info->property.value_type), "%s", json_object_get_string(type));
+	if (def && strlen(json_object_get_string(def)) < sizeof(info->property.default_value))
+		snprintf(info->property.default_value, sizeof(info->property.default_value), "%s",
+			 json_object_get_string(def));
+}
+
 /* Does the binary itself contain every cached control's property name? A
  * QOM property is registered under a string literal of the binary, so an
  * entry claiming a control the binary never names is forged or stale: the
@@ -664,6 +692,7 @@ static bool cache_load(int dfd, const char *name, const char *const *names, stru
 		info->version[0] = '\0';
 		return false;
 	}
+	cache_property(entry, info);
 	info->found = true;
 	info->from_cache = true;
 	info->can_set_state = info->n_controls > 0;
@@ -687,6 +716,8 @@ static json_object *cache_entry(const char *const *names, const struct vmm_info 
 	for (int i = 0; i < info->n_controls; i++)
 		json_object_array_add(controls, json_object_new_string(info->controls[i]));
 	json_object_object_add(entry, "controls", controls);
+	json_object_object_add(entry, "property_type", json_object_new_string(info->property.value_type));
+	json_object_object_add(entry, "property_default", json_object_new_string(info->property.default_value));
 	return entry;
 }
 
@@ -752,12 +783,15 @@ void vmm_probe(const struct vmm_options *opts, struct vmm_info *info)
 		dfd = open_dir_nofollow(opts->cache_dir, DIR_CREATE | DIR_TRUSTED_PATH, err);
 		if (dfd < 0)
 			snprintf(info->cache_note, sizeof(info->cache_note), "not using the VMM cache: %s", err);
-		else if (cache_load(dfd, name, names, info))
+		else if (cache_load(dfd, name, names, info)) {
+			vmm_model_derive(opts, info);
 			return;
+		}
 	}
 	probe_qemu(opts, names, info);
 	if (info->found && dfd >= 0)
 		cache_store(dfd, name, names, info);
+	vmm_model_derive(opts, info);
 }
 
 static const char *writable_dir(const char *dir)

@@ -34,6 +34,8 @@ struct seoib_config {
 	char qemu_path[4096];                               /* qemu = */
 	int n_vmm_controls;                                 /* vmm-control = a b c */
 	char vmm_controls[VMM_CONTROLS_MAX][VMM_NAME_MAX];
+	bool vmm_model_set;                                 /* vmm-model = none|automatic|property */
+	enum vmm_model vmm_model;                           /* (probe, the default: not set) */
 	bool behaviour_probe;                               /* behaviour-probe = yes|no */
 	unsigned probe_timeout_ms;                          /* probe-timeout-ms = */
 	unsigned reprobe_interval_s;                        /* reprobe-interval = 0 (off) */
@@ -54,6 +56,7 @@ struct seoib_config {
 	char nfd_features_file[4096];                       /* nfd-features-file = "" (off) */
 	char prometheus_textfile[4096];                     /* prometheus-textfile = "" (off) */
 	char nova_provider_file[4096];                      /* nova-provider-file = "" (off) */
+	char libvirt_uri[1024];                             /* libvirt-uri = qemu:///system ("" = off) */
 };
 
 /* Defaults only. */

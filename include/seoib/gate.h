@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "seoib/config.h"
+#include "seoib/domain_record.h"
 #include "seoib/guest_facts.h"
 #include "seoib/host_record.h"
 #include "seoib/policy.h"
@@ -43,10 +44,17 @@ const char *gate_verdict_to_string(enum gate_verdict v);
 bool gate_verdict_allows(enum gate_verdict v);
 
 /* The state a guest that already runs is in, as it arrives by migration or
- * restore: its seoib metadata element when present; otherwise quirked,
- * because a VMM that seoib did not configure sets no x2APIC flag (stock QEMU
- * never does; the RFC's default is quirked, domain.md section 3). */
-enum seoib_state gate_state_in_flight(const struct guest_facts *facts, bool *from_metadata);
+ * restore (or as check --dest plans it). In order: what the hook recorded
+ * when it started on the source (`started`, NULL when not at hand); its
+ * seoib metadata element; quirked for an in-kernel irqchip guest (KVM
+ * never advertises Directed EOI there); what the source's QEMU ran it in,
+ * by the source's VMM model (run_state_decide() on `source`, NULL when
+ * unknown). Otherwise unknown: never assumed quirked, since an automatic
+ * QEMU chooses a state by itself (domain.md section 3). Returns true with
+ * *state set, false when unknown; `how` says where it came from or why it
+ * is unknown. */
+bool gate_state_in_flight(const struct guest_facts *facts, const struct host_record *source,
+			  const struct domain_record *started, enum seoib_state *state, char how[SEOIB_MESSAGE_MAX]);
 
 /* Can this host start or receive a guest in `state`? If not, `why` says
  * which part (kernel flag, VMM control, KVM itself) is missing. */
@@ -59,8 +67,11 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 		  const struct seoib_config *cfg, struct gate_outcome *out);
 
 /* migrate begin / restore begin: refuse unless this host can run the state
- * the guest already runs in (it must never change under a running guest). */
-void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_record *host,
+ * the guest already runs in (it must never change under a running guest);
+ * a state that cannot be known follows on-error. `source` and `started` as
+ * for gate_state_in_flight(); the hook has neither. */
+void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_record *source,
+		  const struct domain_record *started, const struct host_record *host,
 		  const struct seoib_config *cfg, struct gate_outcome *out);
 
 /* No decision possible (no record, malformed XML...): follow on-error. */

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "seoib/kvm_probe.h"
 #include "seoib/states.h"
@@ -38,6 +39,11 @@
 #define IOAPIC_VERSION_11 0x11 /* no EOI register: pc-*-2.7 and older */
 #define IOAPIC_VERSION_20 0x20 /* EOI register: QEMU's default since 2.8 */
 
+/* <qemu:commandline> arguments kept for the VMM model (lib/run_state.c):
+ * a libvirt guest rarely has more than a handful. */
+#define GUEST_QEMU_ARGS_MAX 32
+#define GUEST_QEMU_ARG_LEN 256
+
 struct guest_facts {
 	char name[256];
 	char uuid[64];
@@ -63,6 +69,11 @@ struct guest_facts {
 	enum seoib_state recorded_state;
 	char recorded_host[256];  /* host that recorded it, "" if unknown */
 	char recorded_decided[64]; /* its decided= timestamp, "" if none */
+	/* <qemu:commandline><qemu:arg value=.../>, in order; an argument too
+	 * long to keep, or more than GUEST_QEMU_ARGS_MAX, sets the flag. */
+	int n_qemu_args;
+	bool qemu_args_truncated;
+	char qemu_args[GUEST_QEMU_ARGS_MAX][GUEST_QEMU_ARG_LEN];
 };
 
 /* Parse domain XML (len bytes). External entities are never resolved and
@@ -82,6 +93,11 @@ int guest_facts_load(const char *path, struct guest_facts *facts, char err[SEOIB
 /* The irqchip as decisions print it: "split", "in-kernel", "unknown"
  * (irqchip_unknown), or "userspace" (qemu_lapic: QEMU's own local APIC). */
 const char *guest_facts_irqchip_string(const struct guest_facts *facts);
+
+/* <guest state="S" host="H" decided="2026-11-23T09:40:00Z"/>, to pass to
+ * virDomainSetMetadata() with SEOIB_METADATA_URI (`when`: seconds since the
+ * epoch). NULL when out of memory; free() it. */
+char *guest_metadata_element(enum seoib_state state, const char *hostname, int64_t when);
 
 /* A guest known to suffer the interrupt storm (Windows with Hyper-V / VBS). */
 bool guest_facts_at_risk(const struct guest_facts *facts);

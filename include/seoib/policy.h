@@ -8,6 +8,7 @@
 
 #include "seoib/guest_facts.h"
 #include "seoib/host_record.h"
+#include "seoib/run_state.h"
 #include "seoib/states.h"
 
 #define DECISION_REASONS_MAX 8
@@ -36,6 +37,8 @@ struct decision {
 	enum verdict verdict;
 	unsigned rule;               /* the rule table row that decided (docs/policy.md) */
 	bool sticky;                 /* state came from the guest's recorded state */
+	enum seoib_state preferred;  /* seoib's choice before the VMM model: `state` is what QEMU runs */
+	struct run_state run;        /* this host's VMM model applied (run.known false: not applied) */
 	bool host_can_run;           /* this host can run `state` */
 	struct target_verdict host;  /* this host, as for a target */
 	int n_reasons;
@@ -50,6 +53,23 @@ struct decision {
 void policy_decide(const struct guest_facts *guest, const struct host_record *host,
 		   const struct host_record *targets, size_t n_targets, struct decision *out);
 void decision_free(struct decision *d);
+
+/* Inside policy_decide(), in lib/run_state.c: replace d->state (seoib's
+ * choice, kept in d->preferred) by the state QEMU will run on `host`
+ * (run_state_decide()), with a reason when they differ. */
+void policy_settle_run_state(const struct guest_facts *guest, const struct host_record *host, struct decision *d);
+/* policy_decide(), then, when an argument in the guest's <qemu:commandline>
+ * would make this host's QEMU run seoib's preference (d->run.writable: a
+ * machine or CPU property), decide again as if `seoibctl apply` had written
+ * it: the state the guest gets here. Returns true with that argument in
+ * *argument (may be NULL) when one was assumed; false leaves the plain
+ * decision (no argument needed, or no room for one: 32 arguments). */
+bool policy_decide_applied(const struct guest_facts *guest, const struct host_record *host,
+			   const struct host_record *targets, size_t n_targets, struct decision *d,
+			   struct run_state *argument);
+/* Verdict and remediation for what the VMM model changed: a recorded state
+ * QEMU will not run is unsafe, an unknown run state unknown. */
+void policy_judge_run_state(const struct guest_facts *guest, struct decision *d);
 /* The decision as the "seoib.decision/1" JSON document (docs/policy.md). */
 json_object *decision_to_json(const struct guest_facts *guest, const struct decision *d);
 const char *verdict_to_string(enum verdict v);

@@ -123,6 +123,7 @@ write_config() {
 		echo "behaviour-probe = no" # the shim plays capabilities, not guests
 		echo "record-path = $RECORD"
 		echo "probe-timeout-ms = 5000"
+		echo "libvirt-uri =" # no libvirtd here: the watcher has its own tests (tests/libvirt)
 		local kv
 		for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
 	} >"$CONFIG"

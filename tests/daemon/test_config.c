@@ -58,6 +58,7 @@ static void test_missing_file_is_defaults(void **state)
 	assert_int_equal(cfg.max_record_age_s, 86400);
 	assert_string_equal(cfg.record_path, "/run/seoib/host.json");
 	assert_int_equal(cfg.ssh_connect_timeout_s, 5);
+	assert_false(cfg.vmm_model_set); /* vmm-model = probe */
 }
 
 static void test_every_key(void **state)
@@ -75,7 +76,8 @@ static void test_every_key(void **state)
 			      "on-error = deny\n"
 			      "max-record-age = 600\n"
 			      "record-path = /tmp/x/host.json\n"
-			      "ssh-connect-timeout = 9\n",
+			      "ssh-connect-timeout = 9\n"
+			      "vmm-model = automatic\n",
 			      &cfg, err),
 			 0);
 	assert_string_equal(cfg.qemu_path, "/opt/qemu/bin/qemu-system-x86_64");
@@ -89,6 +91,10 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.max_record_age_s, 600);
 	assert_string_equal(cfg.record_path, "/tmp/x/host.json");
 	assert_int_equal(cfg.ssh_connect_timeout_s, 9);
+	assert_true(cfg.vmm_model_set);
+	assert_int_equal(cfg.vmm_model, VMM_MODEL_AUTOMATIC);
+	assert_int_equal(load("vmm-model = none\nvmm-model = probe\n", &cfg, err), 0);
+	assert_false(cfg.vmm_model_set); /* the last line wins */
 }
 
 static void assert_error(const char *text, const char *line_tag, const char *words)
@@ -113,6 +119,7 @@ static void test_errors_name_file_and_line(void **state)
 	assert_error("behaviour-probe = perhaps\n", "1", "yes or no");
 	assert_error("qemu = qemu-system-x86_64\n", "1", "absolute path");
 	assert_error("vmm-control =\n", "1", "empty list");
+	assert_error("vmm-model = auto\n", "1", "probe, none, automatic or property");
 	assert_error("on-error\n", "1", "key = value");
 	assert_error("\n\n\nssh-connect-timeout = 0\n", "4", "ssh-connect-timeout");
 }

@@ -31,7 +31,13 @@ start_publisher() { # start_publisher NAME RECORD [config lines]
 start_publisher hv-legacy-1 "$RECORDS/legacy.json" \
 	"nfd-features-file = $WORK/nfd-seoib" "prometheus-textfile = $WORK/seoib.prom"
 start_publisher hv-fixed-1 "$RECORDS/fixed-stock-qemu.json"
-start_publisher hv-fixed-2 "$RECORDS/fixed-control.json"
+# hv-fixed-2's control is a machine property (default quirked), which
+# seoibctl apply can set from the domain XML: the migration domain below is
+# the state a guest gets there once apply wrote it.
+jq '.vmm.controls = ["pc-q35-11.0-machine.seoib-policy"] | .vmm.property = {"qom_type": "pc-q35-11.0-machine",
+	"name": "seoib-policy", "location": "machine", "value_type": "SeoibPolicy", "default": "quirked",
+	"settable_from_xml": true}' "$RECORDS/fixed-control.json" >"$WORK/fixed-machine-property.json"
+start_publisher hv-fixed-2 "$WORK/fixed-machine-property.json"
 
 three_hosts() { [ "$(fleet_hosts)" = "hv-fixed-1,hv-fixed-2,hv-legacy-1" ]; }
 wait_until 10 three_hosts || fail "fleet does not list the three publishers: '$(fleet_hosts)'"

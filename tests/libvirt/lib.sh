@@ -44,6 +44,36 @@ lv_record() { # FIXTURE HOSTNAME OUT
 	mv "$3.tmp" "$3"
 }
 
+# The QEMU wrapper with a machine-property control (tests/libvirt/qemu-seoib)
+# in DIR, with the fake QMP it answers the probe with; it records the state
+# each guest runs in under DIR/states/NAME. Visible in every instance.
+# libvirt runs QEMU as its qemu user: DIR's parent (a mktemp -d, 0700)
+# must let it through, and it writes the states.
+lv_qemu_wrapper() { # DIR
+	mkdir -p "$1/states"
+	chmod 755 "$(dirname "$1")" "$1"
+	chmod 1777 "$1/states"
+	cp "$SEOIB_SOURCE_ROOT/tests/libvirt/qemu-seoib" "$SEOIB_SOURCE_ROOT/tests/vmm/fake-qemu" "$1/"
+	chmod 755 "$1/qemu-seoib" "$1/fake-qemu"
+}
+
+# The vmm section of a QEMU, as the real probe reads it over QMP.
+lv_probe_vmm() { # QEMU [seoibctl probe options...]
+	local rc=0 out empty
+	empty=$(mktemp /tmp/seoib-empty-conf.XXXXXX) # the defaults: seoib.conf must be a regular file
+	out=$("$SEOIBCTL" probe --json --no-behaviour --no-vmm-cache --qemu "$@" --config "$empty") || rc=$?
+	rm -f "$empty"
+	[ "$rc" = 0 ] || [ "$rc" = 3 ] || lv_fail "seoibctl probe --qemu $1 failed with exit $rc"
+	jq -c .vmm <<<"$out"
+}
+
+# A host record from a fixture whose vmm section is VMM-JSON.
+lv_record_vmm() { # FIXTURE HOSTNAME OUT VMM-JSON
+	lv_record "$1" "$2" "$3"
+	jq --argjson v "$4" '.vmm = $v' "$3" >"$3.tmp"
+	mv "$3.tmp" "$3"
+}
+
 lv_config() { # DIR hook-mode on-error
 	printf 'hook-mode = %s\non-error = %s\nmax-record-age = 3600\n' "$2" "$3" >"$1/seoib.conf"
 }
@@ -162,13 +192,16 @@ lv_have_kvm() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 lv_domain() {
 	local name=$1 uuid=$2 kind=$3 state=${4:-} os="" hyperv="" meta="" type
 	type=${LV_DOMAIN_TYPE:-$(lv_have_kvm && echo kvm || echo qemu)}
+	local cmdline="" a emulator=${LV_EMULATOR:-/usr/bin/qemu-system-x86_64}
+	for a in ${LV_QEMU_ARGS:-}; do cmdline+="<qemu:arg value='$a'/>"; done
+	[ -n "$cmdline" ] && cmdline="<qemu:commandline>$cmdline</qemu:commandline>"
 	if [ "$kind" = windows ]; then
 		os="<libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'><libosinfo:os id='http://microsoft.com/win/11'/></libosinfo:libosinfo>"
 		hyperv="<hyperv mode='custom'><relaxed state='on'/></hyperv>"
 	fi
 	[ -n "$state" ] && meta="<seoib:guest xmlns:seoib='https://seoib.org/xmlns/libvirt/guest/1' state='$state'/>"
 	cat <<XML
-<domain type='$type'>
+<domain type='$type' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>$name</name>
   <uuid>$uuid</uuid>
   <metadata>$os$meta</metadata>
@@ -177,11 +210,12 @@ lv_domain() {
   <os><type arch='x86_64' machine='q35'>hvm</type></os>
   <features><acpi/>$hyperv<ioapic driver='qemu'/></features>
   <devices>
-    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <emulator>$emulator</emulator>
     <serial type='pty'/>
     <video><model type='none'/></video>
     <memballoon model='none'/>
   </devices>
+  $cmdline
 </domain>
 XML
 }

@@ -1,14 +1,24 @@
 #!/bin/bash
-# Real live migration between two libvirtd instances with the real hook:
-# with KVM, a guest whose state `respected` was recorded by `seoibctl apply`
-# is refused by a destination whose record lacks it (the guest keeps running
-# on the source) and migrates to one whose record has it; without KVM the
-# guest is TCG (not exposed, quirked), a refusal comes from on-error = deny. `seoibctl check --dest`
-# gives the same verdicts, from a record file and over real SSH (sshd on
-# loopback, key authentication, BatchMode) in this test's network namespace.
+# Real live migration between two libvirtd instances with the real hook, the
+# guest run by tests/libvirt/qemu-seoib (a QEMU whose state is the machine
+# property seoib-policy, default quirked, read over QMP by the real probe).
+# The state a guest runs in is what QEMU runs, never a prediction: started
+# before `seoibctl apply` it runs (and is recorded) quirked; apply writes
+# -machine seoib-policy=respected and the metadata into its definition, and
+# it then runs respected. A destination whose record lacks respected refuses
+# it (the guest keeps running on the source), one that has it receives it
+# with the metadata intact. `seoibctl check --dest` gives the same verdicts,
+# from a record file and over real SSH (sshd on loopback, key
+# authentication, BatchMode) in this test's network namespace. Last, a
+# guest without metadata from an `automatic` source: check --dest judges it
+# by the source's VMM model, the destination hook cannot and follows on-error.
 set -euo pipefail
 . "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
 lv_skip_unless_possible
+# A real libvirtd here runs KVM guests only with /dev/kvm; a TCG guest is
+# never exposed (QEMU's own local APIC), so it has no state to decide,
+# record or carry (migrate-tcg.sh covers TCG guests).
+lv_have_kvm || { echo "SKIP: needs /dev/kvm: without it libvirt runs only TCG guests, which carry no Directed EOI state"; exit 77; }
 command -v /usr/sbin/sshd >/dev/null && command -v ssh-keygen >/dev/null || { echo "SKIP: openssh is not installed"; exit 77; }
 # Own network namespace: the migration and ssh ports are this test's alone.
 if [ -z "${LV_IN_NETNS:-}" ]; then
@@ -22,7 +32,12 @@ A=$T/a B=$T/b
 UUID=8a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
 lv_prepare "$A" a hv-src 11111111-2222-3333-4444-555555555555 0
 lv_prepare "$B" b hv-dst 66666666-7777-8888-9999-000000000000 16510
-lv_record fixed-control hv-src "$A/run/seoib/host.json"
+lv_qemu_wrapper "$T/emu"
+EMU=$T/emu/qemu-seoib
+VMM=$(lv_probe_vmm "$EMU")
+jq -e '.model == "property" and .property.location == "machine" and .property.default == "quirked"' <<<"$VMM" >/dev/null ||
+	lv_fail "the wrapper's VMM model: $VMM"
+lv_record_vmm fixed-control hv-src "$A/run/seoib/host.json" "$VMM"
 lv_record legacy hv-dst "$B/run/seoib/host.json"
 lv_start "$A"
 lv_start "$B"
@@ -64,22 +79,33 @@ chmod 755 "$S/bin/ssh"
 lv_exec "$B" sh -c 'mkdir -p /run/sshd && /usr/sbin/sshd -f "$1"' sshd "$S/sshd_config"
 
 URI_A=$(lv_uri "$A") URI_B=$(lv_uri "$B")
-lv_domain vm1 $UUID linux >"$T/vm1.xml"
+LV_EMULATOR=$EMU lv_domain vm1 $UUID linux >"$T/vm1.xml"
 lv_virsh "$A" define "$T/vm1.xml" >/dev/null
-lv_virsh "$A" start vm1 >/dev/null
-# With KVM vm1 starts respected; without, it is TCG: not exposed, quirked.
-want=respected
-lv_have_kvm || want=quirked
-jq -e --arg s $want '.state == $s' "$A/run/seoib/domains/$UUID.json" >/dev/null ||
-	lv_fail "vm1 did not start $want on hv-src: $(cat "$A/run/seoib/domains/$UUID.json")"
 
-# Record the state in the domain's metadata, on hv-src itself.
+# Before apply, QEMU runs the property's default: the hook records that.
+lv_virsh "$A" start vm1 >/dev/null
+jq -e '.state == "quirked"' "$A/run/seoib/domains/$UUID.json" >/dev/null ||
+	lv_fail "vm1 without the argument not recorded quirked: $(cat "$A/run/seoib/domains/$UUID.json")"
+[ "$(cat "$T/emu/states/vm1")" = quirked ] || lv_fail "the wrapper ran vm1 $(cat "$T/emu/states/vm1")"
+lv_virsh "$A" destroy vm1 >/dev/null
+
+# apply writes the argument and the metadata into the definition.
 lv_exec "$A" "$SEOIBCTL" apply --domain vm1 -c "$URI_A" --config "$A/seoib.conf" >"$T/apply.out"
-lv_expect_contains "$(cat "$T/apply.out")" "persistent and live" "seoibctl apply"
+lv_expect_contains "$(cat "$T/apply.out")" "state respected recorded (persistent)" "seoibctl apply"
+lv_expect_contains "$(cat "$T/apply.out")" "-machine seoib-policy=respected written" "seoibctl apply"
+lv_expect_contains "$(lv_virsh "$A" dumpxml --inactive vm1)" "<qemu:arg value='seoib-policy=respected'/>" "definition after apply"
+lv_virsh "$A" start vm1 >/dev/null
+jq -e '.state == "respected"' "$A/run/seoib/domains/$UUID.json" >/dev/null ||
+	lv_fail "vm1 did not start respected on hv-src: $(cat "$A/run/seoib/domains/$UUID.json")"
+[ "$(cat "$T/emu/states/vm1")" = respected ] || lv_fail "the wrapper ran vm1 $(cat "$T/emu/states/vm1") after apply"
 for flag in --live --config; do
 	meta=$(lv_virsh "$A" metadata vm1 --uri https://seoib.org/xmlns/libvirt/guest/1 $flag)
-	lv_expect_contains "$meta" "state=\"$want\"" "metadata ($flag)"
+	lv_expect_contains "$meta" 'state="respected"' "metadata ($flag)"
 done
+# A second apply finds nothing to write.
+lv_exec "$A" "$SEOIBCTL" apply --domain vm1 -c "$URI_A" --config "$A/seoib.conf" >"$T/apply.out"
+[ "$(lv_virsh "$A" dumpxml --inactive vm1 | grep -c "seoib-policy=respected")" = 1 ] ||
+	lv_fail "a second apply wrote the argument again"
 
 check() { # MODE(file|ssh) -> rc, json
 	local src=(--record-from-file "$B/run/seoib/host.json")
@@ -89,41 +115,21 @@ check() { # MODE(file|ssh) -> rc, json
 }
 verdicts() { jq -c '[.domains[] | {name, state, verdict}]' <<<"$json"; }
 
-if lv_have_kvm; then
-	# 1. hv-dst lacks bit 2: check says refuse, by file and over ssh; migration refused.
-	check file; [ "$rc" = 1 ] || lv_fail "check (file) vs legacy hv-dst: exit $rc: $json $(cat "$T/check.err")"
-	jq -e '.domains[0].verdict == "refuse" and .domains[0].state == "respected"' <<<"$json" >/dev/null ||
-		lv_fail "check (file): $json"
-	by_file=$(verdicts)
-	check ssh; [ "$rc" = 1 ] || lv_fail "check (ssh) vs legacy hv-dst: exit $rc: $json $(cat "$T/check.err")"
-	[ "$(verdicts)" = "$by_file" ] || lv_fail "ssh and file disagree: $(verdicts) vs $by_file"
-	rc=0; err=$(lv_virsh "$A" migrate --live vm1 "$URI_B" --migrateuri tcp://127.0.0.1:49152 2>&1) || rc=$?
-	[ "$rc" != 0 ] || lv_fail "migration to a host that lacks respected succeeded"
-	lv_expect_contains "$err" "seoib: refused: 'vm1' runs respected" "refused migration error"
-	[ "$(lv_virsh "$A" domstate vm1)" = running ] || lv_fail "vm1 is not running on the source after a refused migration"
-	[ -z "$(lv_virsh "$B" list --name)" ] || lv_fail "vm1 appeared on the refusing destination"
-else
-	# 1. TCG: not exposed, so even the legacy hv-dst can take vm1, by file
-	# and over ssh. A refusal still cancels the migration: on-error = deny
-	# with no record on hv-dst, and vm1 keeps running on the source.
-	check file; [ "$rc" = 0 ] || lv_fail "check (file), TCG vm1 vs legacy hv-dst: exit $rc: $json $(cat "$T/check.err")"
-	by_file=$(verdicts)
-	check ssh; [ "$rc" = 0 ] || lv_fail "check (ssh), TCG vm1 vs legacy hv-dst: exit $rc: $json $(cat "$T/check.err")"
-	[ "$(verdicts)" = "$by_file" ] || lv_fail "ssh and file disagree: $(verdicts) vs $by_file"
-	mv "$B/run/seoib/host.json" "$T/dst-host.json"
-	lv_config "$B" enforce deny
-	rc=0; err=$(lv_virsh "$A" migrate --live vm1 "$URI_B" --migrateuri tcp://127.0.0.1:49152 2>&1) || rc=$?
-	[ "$rc" != 0 ] || lv_fail "migration to a host without a record succeeded with on-error = deny"
-	lv_expect_contains "$err" "seoib: refused:" "refused migration error"
-	lv_expect_contains "$err" "on-error = deny" "refused migration error"
-	[ "$(lv_virsh "$A" domstate vm1)" = running ] || lv_fail "vm1 is not running on the source after a refused migration"
-	[ -z "$(lv_virsh "$B" list --name)" ] || lv_fail "vm1 appeared on the refusing destination"
-	mv "$T/dst-host.json" "$B/run/seoib/host.json"
-	lv_config "$B" enforce allow
-fi
+# 1. hv-dst lacks bit 2: check says refuse, by file and over ssh; migration refused.
+check file; [ "$rc" = 1 ] || lv_fail "check (file) vs legacy hv-dst: exit $rc: $json $(cat "$T/check.err")"
+jq -e '.domains[0].verdict == "refuse" and .domains[0].state == "respected"' <<<"$json" >/dev/null ||
+	lv_fail "check (file): $json"
+by_file=$(verdicts)
+check ssh; [ "$rc" = 1 ] || lv_fail "check (ssh) vs legacy hv-dst: exit $rc: $json $(cat "$T/check.err")"
+[ "$(verdicts)" = "$by_file" ] || lv_fail "ssh and file disagree: $(verdicts) vs $by_file"
+rc=0; err=$(lv_virsh "$A" migrate --live vm1 "$URI_B" --migrateuri tcp://127.0.0.1:49152 2>&1) || rc=$?
+[ "$rc" != 0 ] || lv_fail "migration to a host that lacks respected succeeded"
+lv_expect_contains "$err" "seoib: refused: 'vm1' runs respected" "refused migration error"
+[ "$(lv_virsh "$A" domstate vm1)" = running ] || lv_fail "vm1 is not running on the source after a refused migration"
+[ -z "$(lv_virsh "$B" list --name)" ] || lv_fail "vm1 appeared on the refusing destination"
 
 # 2. hv-dst upgraded: check says ok, both ways; the migration succeeds.
-lv_record fixed-control hv-dst "$B/run/seoib/host.json"
+lv_record_vmm fixed-control hv-dst "$B/run/seoib/host.json" "$VMM"
 check file; [ "$rc" = 0 ] || lv_fail "check (file) vs fixed hv-dst: exit $rc: $json"
 by_file=$(verdicts)
 check ssh; [ "$rc" = 0 ] || lv_fail "check (ssh) vs fixed hv-dst: exit $rc: $json $(cat "$T/check.err")"
@@ -131,10 +137,44 @@ check ssh; [ "$rc" = 0 ] || lv_fail "check (ssh) vs fixed hv-dst: exit $rc: $jso
 lv_virsh "$A" migrate --live vm1 "$URI_B" --migrateuri tcp://127.0.0.1:49153 >/dev/null ||
 	lv_fail "migration to a host that supports respected failed"
 [ "$(lv_virsh "$B" domstate vm1)" = running ] || lv_fail "vm1 is not running on hv-dst"
-jq -e --arg s $want '.state == $s' "$B/run/seoib/domains/$UUID.json" >/dev/null || lv_fail "hv-dst did not record vm1 $want"
+jq -e '.state == "respected"' "$B/run/seoib/domains/$UUID.json" >/dev/null || lv_fail "hv-dst did not record vm1 respected"
 [ ! -e "$A/run/seoib/domains/$UUID.json" ] || lv_fail "hv-src did not forget vm1 after it left"
-lv_expect_contains "$(lv_virsh "$B" metadata vm1 --uri https://seoib.org/xmlns/libvirt/guest/1)" "state=\"$want\"" \
+lv_expect_contains "$(lv_virsh "$B" metadata vm1 --uri https://seoib.org/xmlns/libvirt/guest/1)" 'state="respected"' \
 	"metadata travelled"
+[ "$(cat "$T/emu/states/vm1")" = respected ] || lv_fail "the destination's QEMU ran vm1 $(cat "$T/emu/states/vm1")"
+
+# 4. An automatic source (vmm-model = automatic: it has no property to
+# find), a guest without metadata: its QEMU chose respected by itself.
+AUTO=$(jq -c '.model = "automatic" | .model_configured = true | .property = null | .controls = [] | .can_set_state = false' <<<"$VMM")
+lv_record_vmm fixed-control hv-src "$A/run/seoib/host.json" "$AUTO"
+lv_record legacy hv-dst "$B/run/seoib/host.json"
+UUID2=9a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+lv_domain vm2 $UUID2 linux >"$T/vm2.xml"
+lv_virsh "$A" define "$T/vm2.xml" >/dev/null
+lv_virsh "$A" start vm2 >/dev/null
+jq -e '.state == "respected"' "$A/run/seoib/domains/$UUID2.json" >/dev/null ||
+	lv_fail "vm2 on an automatic QEMU not recorded respected: $(cat "$A/run/seoib/domains/$UUID2.json")"
+# (In hv-src's namespace: its /run/seoib holds its record and the hook's.)
+rc=0; json=$(lv_exec "$A" "$SEOIBCTL" check --dest hv-dst -c "$URI_A" --domain vm2 --json --config "$A/seoib.conf" \
+	--record-from-file "$B/run/seoib/host.json" 2>"$T/check.err") || rc=$?
+[ "$rc" = 1 ] || lv_fail "check vm2 vs legacy hv-dst: exit $rc: $json $(cat "$T/check.err")"
+jq -e '.domains[0].state == "respected" and (.domains[0].reason | test("recorded by the hook"))' <<<"$json" >/dev/null ||
+	lv_fail "check vm2: $json"
+# Without the hook's record, the source's VMM model still says respected.
+mv "$A/run/seoib/domains/$UUID2.json" "$T/vm2.record"
+rc=0; json=$(lv_exec "$A" "$SEOIBCTL" check --dest hv-dst -c "$URI_A" --domain vm2 --json --config "$A/seoib.conf" \
+	--record-from-file "$B/run/seoib/host.json" 2>"$T/check.err") || rc=$?
+[ "$rc" = 1 ] || lv_fail "check vm2 (VMM model) vs legacy hv-dst: exit $rc: $json"
+jq -e '.domains[0].state == "respected" and (.domains[0].reason | test("automatic"))' <<<"$json" >/dev/null ||
+	lv_fail "check vm2 (VMM model): $json"
+mv "$T/vm2.record" "$A/run/seoib/domains/$UUID2.json"
+# The destination's hook sees no metadata and no source: unknown, never
+# quirked; on-error = deny refuses it.
+lv_config "$B" enforce deny
+rc=0; err=$(lv_virsh "$A" migrate --live vm2 "$URI_B" --migrateuri tcp://127.0.0.1:49154 2>&1) || rc=$?
+[ "$rc" != 0 ] || lv_fail "vm2 without metadata migrated under on-error = deny"
+lv_expect_contains "$err" "carries no seoib metadata" "refused vm2 migration"
+[ "$(lv_virsh "$A" domstate vm2)" = running ] || lv_fail "vm2 is not running on the source after a refused migration"
 
 # 3. An unreachable destination is "unknown" (exit 3), not a hang.
 rc=0; PATH="$S/bin:$PATH" timeout 60 "$SEOIBCTL" check --dest 127.0.0.2 -c "$URI_B" >/dev/null 2>"$T/check.err" || rc=$?

@@ -54,6 +54,8 @@ static struct host_record fixed_host(bool vmm_control)
 	h.verdict.generation = GEN_FIXED;
 	h.verdict.kernel_states = STATE_ALL;
 	h.vmm.can_set_state = vmm_control;
+	h.vmm.found = true;
+	h.vmm.model = vmm_control ? VMM_MODEL_AUTOMATIC : VMM_MODEL_NONE;
 	h.runnable_states = vmm_control ? STATE_ALL : STATE_BIT(STATE_QUIRKED);
 	return h;
 }
@@ -97,12 +99,40 @@ static void verdicts(void **state)
 static void state_in_flight(void **state)
 {
 	struct guest_facts plain = guest(false, STATE_RESPECTED), tagged = guest(true, STATE_NOT_ADVERTISED);
-	bool from_metadata = true;
+	struct host_record automatic = fixed_host(true), stock = fixed_host(false), legacy = legacy_host();
+	struct domain_record started = {.state = STATE_RESPECTED, .operation = "prepare"};
+	char how[SEOIB_MESSAGE_MAX];
+	enum seoib_state s;
 
-	assert_int_equal(gate_state_in_flight(&plain, &from_metadata), STATE_QUIRKED);
-	assert_false(from_metadata);
-	assert_int_equal(gate_state_in_flight(&tagged, &from_metadata), STATE_NOT_ADVERTISED);
-	assert_true(from_metadata);
+	/* No metadata and no source: unknown, never assumed quirked. */
+	assert_false(gate_state_in_flight(&plain, NULL, NULL, &s, how));
+	assert_contains(how, "no seoib metadata");
+	assert_true(gate_state_in_flight(&tagged, NULL, NULL, &s, how));
+	assert_int_equal(s, STATE_NOT_ADVERTISED);
+	assert_contains(how, "metadata");
+	/* The hook's record of the start wins over the metadata. */
+	assert_true(gate_state_in_flight(&tagged, NULL, &started, &s, how));
+	assert_int_equal(s, STATE_RESPECTED);
+	/* The source's VMM model: automatic picks from the I/O APIC... */
+	assert_true(gate_state_in_flight(&plain, &automatic, NULL, &s, how));
+	assert_int_equal(s, STATE_RESPECTED);
+	assert_contains(how, "automatic");
+	plain.ioapic_version = 0x11;
+	assert_true(gate_state_in_flight(&plain, &automatic, NULL, &s, how));
+	assert_int_equal(s, STATE_NOT_ADVERTISED);
+	/* ... but falls back to quirked on a kernel without the flags. */
+	legacy.vmm = automatic.vmm;
+	assert_true(gate_state_in_flight(&plain, &legacy, NULL, &s, how));
+	assert_int_equal(s, STATE_QUIRKED);
+	assert_contains(how, "falls back");
+	/* Stock QEMU: quirked, and the reason says so. */
+	assert_true(gate_state_in_flight(&plain, &stock, NULL, &s, how));
+	assert_int_equal(s, STATE_QUIRKED);
+	assert_contains(how, "model none");
+	/* An in-kernel irqchip guest: quirked whatever the source. */
+	plain.irqchip = IRQCHIP_IN_KERNEL;
+	assert_true(gate_state_in_flight(&plain, NULL, NULL, &s, how));
+	assert_int_equal(s, STATE_QUIRKED);
 }
 
 static void host_can_run(void **state)
@@ -133,29 +163,42 @@ static void arrival(void **state)
 {
 	struct seoib_config enforce = config(HOOK_ENFORCE, ON_ERROR_ALLOW), warn = config(HOOK_WARN, ON_ERROR_ALLOW);
 	struct guest_facts respected = guest(true, STATE_RESPECTED), plain = guest(false, STATE_QUIRKED);
-	struct host_record fixed = fixed_host(true), legacy = legacy_host();
+	struct host_record fixed = fixed_host(true), legacy = legacy_host(), stock = fixed_host(false);
+	struct seoib_config deny = config(HOOK_ENFORCE, ON_ERROR_DENY);
 	struct gate_outcome out;
 
-	gate_arrival(GATE_MIGRATE, &respected, &fixed, &enforce, &out);
+	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, &fixed, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 	assert_int_equal(out.state, STATE_RESPECTED);
 
-	gate_arrival(GATE_MIGRATE, &respected, &legacy, &enforce, &out);
+	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, &legacy, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	assert_true(out.state_known);
 	assert_contains(out.reason, "'vm1' runs respected");
 	assert_contains(out.reason, "bit 2");
 	assert_contains(out.remediation, "migrate it to a host");
 
-	gate_arrival(GATE_RESTORE, &respected, &legacy, &enforce, &out);
+	gate_arrival(GATE_RESTORE, &respected, NULL, NULL, &legacy, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	assert_contains(out.remediation, "restore it");
 
-	gate_arrival(GATE_MIGRATE, &respected, &legacy, &warn, &out);
+	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, &legacy, &warn, &out);
 	assert_int_equal(out.verdict, GATE_WARN);
 
-	/* No metadata: quirked, which every working host runs. */
-	gate_arrival(GATE_MIGRATE, &plain, &legacy, &enforce, &out);
+	/* No metadata, source unknown (the hook): on-error decides. */
+	gate_arrival(GATE_MIGRATE, &plain, NULL, NULL, &legacy, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
+	assert_false(out.state_known);
+	assert_contains(out.reason, "no seoib metadata");
+	gate_arrival(GATE_MIGRATE, &plain, NULL, NULL, &legacy, &deny, &out);
+	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+
+	/* No metadata from an automatic source: it runs respected, which the
+	 * legacy host cannot; from a stock one quirked, which it can. */
+	gate_arrival(GATE_MIGRATE, &plain, &fixed, NULL, &legacy, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.state, STATE_RESPECTED);
+	gate_arrival(GATE_MIGRATE, &plain, &stock, NULL, &legacy, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 	assert_int_equal(out.state, STATE_QUIRKED);
 
@@ -168,7 +211,7 @@ static void arrival(void **state)
 	snprintf(tcg.lapic_why, sizeof(tcg.lapic_why), "a TCG guest");
 	no_kvm.status = PROBE_KVM_UNAVAILABLE;
 	no_kvm.runnable_states = 0;
-	gate_arrival(GATE_MIGRATE, &tcg, &no_kvm, &enforce, &out);
+	gate_arrival(GATE_MIGRATE, &tcg, NULL, NULL, &no_kvm, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 	assert_contains(out.reason, "not exposed");
 }
@@ -221,13 +264,13 @@ static void arrival_contradicted(void **state)
 	assert_true(gate_host_can_run(&h, STATE_QUIRKED, why));
 	assert_true(gate_host_can_run(&h, STATE_NOT_ADVERTISED, why));
 
-	gate_arrival(GATE_MIGRATE, &respected, &h, &enforce, &out);
+	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, &h, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	assert_contains(out.reason, "contradicts respected");
 	assert_contains(out.remediation, "report kernel 7.3.0-1-amd64 of hv-fixed");
 	assert_contains(out.remediation, "keep guests quirked or on the in-kernel irqchip there");
 
-	gate_arrival(GATE_MIGRATE, &not_adv, &h, &enforce, &out);
+	gate_arrival(GATE_MIGRATE, &not_adv, NULL, NULL, &h, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 
 	/* Not run: the state stays runnable (unverified is not contradicted). */

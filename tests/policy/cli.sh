@@ -40,7 +40,7 @@ expect 0 "$SEOIBCTL" policy --xml - --host "$records/h1-fixed.json" --json <"$da
 jq -e '.state == "respected" and .verdict == "safe" and .host_source == "record"' "$work/out" >/dev/null
 
 # Human output: the table's lines.
-expect 1 "$SEOIBCTL" policy --xml "$data/targets-mixed.xml" --host "$records/h1-fixed.json" \
+expect 1 "$SEOIBCTL" policy --xml "$data/targets-mixed.xml" --host "$records/h7-fixed-machine-property.json" \
 	--target "$records/h3-legacy.json"
 for label in Guest 'At risk' State Risk Verdict Reasons Remediation Host Target; do
 	grep -q "^$label " "$work/out" || { echo "FAIL: human output lacks '$label'" >&2; cat "$work/out" >&2; exit 1; }

@@ -25,7 +25,14 @@ static struct host_record host_of(const char *name, enum kernel_generation gen, 
 	rec.status = PROBE_OK;
 	rec.verdict.generation = gen;
 	rec.verdict.kernel_states = gen == GEN_FIXED ? STATE_ALL : STATE_BIT(STATE_QUIRKED);
-	rec.vmm.can_set_state = vmm_control;
+	/* A VMM that can set the state: a machine property, default quirked,
+	 * that the guest's XML sets (guest_runs()) to what seoib chose. */
+	rec.vmm.found = true;
+	rec.vmm.model = vmm_control ? VMM_MODEL_PROPERTY : VMM_MODEL_NONE;
+	snprintf(rec.vmm.property.qom_type, sizeof(rec.vmm.property.qom_type), "pc-q35-11.0-machine");
+	snprintf(rec.vmm.property.name, sizeof(rec.vmm.property.name), "seoib-policy");
+	snprintf(rec.vmm.property.default_value, sizeof(rec.vmm.property.default_value), "quirked");
+	rec.vmm.property.location = VMM_LOCATION_MACHINE;
 	rec.runnable_states = vmm_control ? rec.verdict.kernel_states : STATE_BIT(STATE_QUIRKED);
 	return rec;
 }
@@ -40,6 +47,14 @@ static struct guest_facts guest_of(enum irqchip_mode irqchip, unsigned ioapic, b
 	g.ioapic_version = ioapic;
 	g.windows = at_risk;
 	return g;
+}
+
+/* The guest's <qemu:commandline> sets the machine property to s, as
+ * seoibctl apply writes it. */
+static void guest_runs(struct guest_facts *g, enum seoib_state s)
+{
+	snprintf(g->qemu_args[g->n_qemu_args++], GUEST_QEMU_ARG_LEN, "-machine");
+	snprintf(g->qemu_args[g->n_qemu_args++], GUEST_QEMU_ARG_LEN, "seoib-policy=%s", state_to_string(s));
 }
 
 static void decide(const struct guest_facts *g, const struct host_record *host, const struct host_record *targets,
@@ -73,11 +88,26 @@ static void split_respected_needs_every_host(void **state)
 	struct host_record t[2] = {host_of("h2", GEN_FIXED, true), host_of("h3", GEN_LEGACY, false)};
 	struct decision d;
 
+	/* seoib prefers respected; QEMU runs the property's default until
+	 * the guest's XML sets it (seoibctl apply writes that argument). */
+	decide(&g, &h, t, 1, &d);
+	assert_int_equal(d.preferred, STATE_RESPECTED);
+	assert_int_equal(d.state, STATE_QUIRKED);
+	assert_true(d.run.differs);
+	assert_true(d.run.writable);
+	assert_string_equal(d.run.value, "seoib-policy=respected");
+	assert_non_null(strstr(d.remediation, "seoibctl apply"));
+	decision_free(&d);
+
+	guest_runs(&g, STATE_RESPECTED);
 	decide(&g, &h, t, 1, &d);
 	assert_int_equal(d.state, STATE_RESPECTED);
+	assert_false(d.run.differs);
 	assert_int_equal(d.verdict, VERDICT_SAFE);
 	assert_true(d.host_can_run);
 	decision_free(&d);
+
+	g.n_qemu_args = 0;
 
 	decide(&g, &h, t, 2, &d);
 	assert_int_equal(d.state, STATE_QUIRKED);
@@ -115,10 +145,12 @@ static void ioapic_11(void **state)
 	struct host_record h = host_of("h1", GEN_FIXED, true), legacy = host_of("h3", GEN_LEGACY, false);
 	struct decision d;
 
+	guest_runs(&g, STATE_NOT_ADVERTISED);
 	decide(&g, &h, NULL, 0, &d);
 	assert_int_equal(d.state, STATE_NOT_ADVERTISED);
 	assert_int_equal(d.risk, RISK_NONE);
 	decision_free(&d);
+	g.n_qemu_args = 0;
 	decide(&g, &legacy, NULL, 0, &d);
 	assert_int_equal(d.state, STATE_QUIRKED);
 	assert_int_equal(d.risk, RISK_LOW); /* no EOI register: not the known storm */
@@ -141,6 +173,13 @@ static void sticky_state(void **state)
 	decision_free(&d);
 
 	g.recorded_state = STATE_RESPECTED;
+	decide(&g, &fixed, NULL, 0, &d); /* QEMU would start it quirked: refused */
+	assert_int_equal(d.state, STATE_QUIRKED);
+	assert_int_equal(d.verdict, VERDICT_UNSAFE);
+	assert_non_null(strstr(d.remediation, "seoibctl apply"));
+	decision_free(&d);
+
+	guest_runs(&g, STATE_RESPECTED);
 	decide(&g, &fixed, &legacy, 1, &d);
 	assert_int_equal(d.rule, 5);
 	assert_int_equal(d.verdict, VERDICT_UNSAFE);
@@ -190,6 +229,7 @@ static void recorded_conflicts_with_config(void **state)
 	g = guest_of(IRQCHIP_IN_KERNEL, 0x20, false);
 	g.has_recorded_state = true;
 	g.recorded_state = STATE_NOT_ADVERTISED;
+	guest_runs(&g, STATE_NOT_ADVERTISED);
 	decide(&g, &fixed, NULL, 0, &d);
 	assert_int_equal(d.state, STATE_NOT_ADVERTISED);
 	assert_int_equal(d.verdict, VERDICT_SAFE);
@@ -214,6 +254,7 @@ static void unknown_records(void **state)
 	decision_free(&d);
 
 	/* A target without a record: this host's choice stands, verdict unknown. */
+	guest_runs(&g, STATE_RESPECTED);
 	decide(&g, &h, &bad, 1, &d);
 	assert_int_equal(d.state, STATE_RESPECTED);
 	assert_int_equal(d.verdict, VERDICT_UNKNOWN);

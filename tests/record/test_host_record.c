@@ -130,6 +130,18 @@ static void edit_time_negative(json_object *r)
 {
 	json_add(at(r, "probe"), "time_unix", json_object_new_int64(INT64_MIN));
 }
+static void edit_vmm_model(json_object *r) { json_add(at(r, "vmm"), "model", json_object_new_string("magic")); }
+static void edit_vmm_no_property(json_object *r) { json_add(at(r, "vmm"), "model", json_object_new_string("property")); }
+static void edit_vmm_location(json_object *r)
+{
+	json_object *p = json_object_new_object();
+
+	json_add(p, "qom_type", json_object_new_string("kvm-accel"));
+	json_add(p, "name", json_object_new_string("seoib-policy"));
+	json_add(p, "location", json_object_new_string("device"));
+	json_add(at(r, "vmm"), "model", json_object_new_string("property"));
+	json_add(at(r, "vmm"), "property", p);
+}
 static void edit_extra_field(json_object *r) { json_add(r, "future_section", json_object_new_object()); }
 static void edit_tristate_type(json_object *r)
 {
@@ -159,9 +171,12 @@ static void rejects(void **state)
 		{edit_no_vmm, "\"vmm\" is missing"},
 		{edit_vmm_contradiction, "contradicts"},
 		{edit_tristate_type, "behaviour.respected_verified\" is not true, false or null"},
-		{edit_states_beyond_vmm, "lists respected in verdict.states, but its VMM cannot set that state"},
+		{edit_states_beyond_vmm, "lists respected in verdict.states, but its VMM (model none) cannot set that state"},
 		{edit_states_beyond_kernel, "lists quirked in verdict.states, but its verdict.kernel_states lack it"},
 		{edit_time_negative, "probe.time_unix\" is before 1970"},
+		{edit_vmm_model, "vmm.model\" is not none, automatic or property"},
+		{edit_vmm_no_property, "vmm.property\" is missing"},
+		{edit_vmm_location, "vmm.property.location\" is not accelerator, machine or cpu"},
 	};
 	char err[SEOIB_MESSAGE_MAX];
 
@@ -198,6 +213,37 @@ static void accepts_linux_host_names(void **state)
 	}
 	edited_hostname = "h\x1b[2J";
 	assert_int_equal(parse_edited(edit_hostname_to, err), -1);
+}
+
+/* A record written before the VMM model existed is read as its writer
+ * meant it: a control found is a property, none found is stock QEMU. */
+static void model_of_older_records(void **state)
+{
+	static const char *const names[] = {"fixed-control.json", "fixed-stock-qemu.json"};
+	struct host_record *rec = calloc(1, sizeof(*rec));
+	char err[SEOIB_MESSAGE_MAX];
+
+	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+		size_t len;
+		_cleanup_free_ char *text = fixture_text(names[i], &len);
+		_cleanup_json_ json_object *root = json_tokener_parse(text);
+
+		json_object_object_del(at(root, "vmm"), "model");
+		json_object_object_del(at(root, "vmm"), "model_configured");
+		json_object_object_del(at(root, "vmm"), "property");
+		if (host_record_from_json(root, rec, err) < 0)
+			fail_msg("%s without vmm.model: %s", names[i], err);
+		if (i == 0) {
+			assert_int_equal(rec->vmm.model, VMM_MODEL_PROPERTY);
+			assert_string_equal(rec->vmm.property.qom_type, "kvm-accel");
+			assert_int_equal(rec->vmm.property.location, VMM_LOCATION_ACCEL);
+			assert_false(vmm_property_settable_from_xml(&rec->vmm.property));
+		} else {
+			assert_int_equal(rec->vmm.model, VMM_MODEL_NONE);
+			assert_false(vmm_sets_flags(&rec->vmm));
+		}
+	}
+	free(rec);
 }
 
 static void rejects_bad_text(void **state)
@@ -278,6 +324,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(rejects),
 		cmocka_unit_test(accepts_linux_host_names),
 		cmocka_unit_test(rejects_bad_text),
+		cmocka_unit_test(model_of_older_records),
 		cmocka_unit_test(load_names_file),
 		cmocka_unit_test(age_check),
 	};

@@ -30,6 +30,7 @@ static json_object *info_to_json(const struct vmm_info *info)
 	json_object_object_add(o, "mtime_ns", json_object_new_int64(info->mtime_ns));
 	json_object_object_add(o, "error", json_object_new_string(info->error));
 	json_object_object_add(o, "cache_note", json_object_new_string(info->cache_note));
+	vmm_model_add_json(o, info); /* model, model_configured, property */
 	return o;
 }
 
@@ -41,6 +42,7 @@ int main(int argc, char **argv)
 		{ "cache", required_argument, NULL, 'C' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "default-cache-dir", no_argument, NULL, 'd' },
+		{ "model", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *names[VMM_CONTROLS_MAX + 1] = { NULL };
@@ -60,6 +62,12 @@ int main(int argc, char **argv)
 			break;
 		case 'C': opts.cache_dir = optarg; break;
 		case 't': opts.timeout_ms = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'm':
+			if (vmm_model_from_string(optarg) < 0)
+				return 2;
+			opts.override_model = true;
+			opts.model = vmm_model_from_string(optarg);
+			break;
 		case 'd': {
 			char buf[4096];
 			const char *dir = vmm_default_cache_dir(buf, sizeof(buf));

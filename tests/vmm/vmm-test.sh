@@ -50,6 +50,33 @@ fake-control)
 	expect "$out" '.can_set_state == true' "can_set_state must follow the controls"
 	no_leftover
 	;;
+fake-machine)
+	# A machine property with its type and default: the property model,
+	# settable from libvirt XML; the same from the cache.
+	for i in 1 2; do
+		out=$(FAKE_QEMU_MODE=machine run_probe --qemu "$fake" --cache "$tmp/cache")
+		expect "$out" '.model == "property" and .model_configured == false' "machine property: not the property model ($i)"
+		expect "$out" '.property == {"qom_type": "pc-q35-11.0-machine", "name": "seoib-policy", "location": "machine", "value_type": "SeoibPolicy", "default": "quirked", "settable_from_xml": true}' "machine property described wrongly ($i)"
+	done
+	expect "$out" '.from_cache' "second probe not from the cache"
+	out=$(FAKE_QEMU_MODE=cpu run_probe --qemu "$fake")
+	expect "$out" '.property.location == "cpu" and .property.qom_type == "x86_64-cpu" and .property.settable_from_xml' "cpu property"
+	;;
+model-override)
+	# Stock QEMU looks like an RFC-style automatic one: only seoib.conf tells.
+	out=$(FAKE_QEMU_MODE=stock run_probe --qemu "$fake")
+	expect "$out" '.model == "none" and .property == null' "stock fake is not model none"
+	out=$(FAKE_QEMU_MODE=stock run_probe --qemu "$fake" --model automatic)
+	expect "$out" '.model == "automatic" and .model_configured' "vmm-model = automatic not followed"
+	out=$(FAKE_QEMU_MODE=stock run_probe --qemu "$fake" --model property)
+	expect "$out" '.model == "none" and (.error | test("vmm-model = property"))' "property without a control must say so"
+	out=$(FAKE_QEMU_MODE=control run_probe --qemu "$fake")
+	expect "$out" '.model == "property" and .property.location == "accelerator" and .property.settable_from_xml == false and .property.default == null' "accelerator property"
+	out=$(FAKE_QEMU_MODE=control run_probe --qemu "$fake" --model none)
+	expect "$out" '.model == "none" and .model_configured' "vmm-model = none not followed"
+	out=$(run_probe --qemu "$tmp/missing" --model automatic)
+	expect "$out" '.found == false and .model == "none"' "a missing QEMU runs nothing"
+	;;
 fake-stock)
 	out=$(FAKE_QEMU_MODE=stock run_probe --qemu "$fake")
 	expect "$out" '.found and .controls == [] and .can_set_state == false and .error == ""' "stock fake"
@@ -73,7 +100,7 @@ cache)
 	[ "$(starts)" = 1 ] || fail "first probe started QEMU $(starts) times"
 	file=$(ls "$cache"/vmm-*.json)
 	[ "$(ls "$cache" | wc -l)" = 1 ] || fail "temp files left in $cache: $(ls "$cache")"
-	jq -e --arg p "$fake" '.path == $p and .schema == "seoib.vmm-cache/2"' "$file" >/dev/null || fail "bad cache file"
+	jq -e --arg p "$fake" '.path == $p and .schema == "seoib.vmm-cache/3"' "$file" >/dev/null || fail "bad cache file"
 
 	out=$(run_probe --qemu "$fake" --cache "$cache")
 	expect "$out" '.found and .from_cache and .version == "11.0.1" and .can_set_state' "warm probe not cached"
@@ -104,7 +131,7 @@ corrupt-cache)
 	run_probe --qemu "$fake" --cache "$cache" >/dev/null
 	file=$(ls "$cache"/vmm-*.json)
 	n=1
-	for bad in '{"schema": "seoib.vmm-cache/1", "path": ' 'garbage' '[]' \
+	for bad in '{"schema": "seoib.vmm-cache/3", "path": ' 'garbage' '[]' \
 		"$(jq -c '.controls = "x"' "$file")" "$(jq -c '.size = "12"' "$file")" \
 		"$(jq -c '.schema = "seoib.vmm-cache/9"' "$file")" "$(jq -c 'del(.control_names)' "$file")" \
 		"$(jq -c '.ino += 1' "$file")" "$(jq -c '.ctime_ns -= 1' "$file")" "$(jq -c 'del(.dev)' "$file")"; do
@@ -114,7 +141,7 @@ corrupt-cache)
 		n=$((n + 1))
 		expect "$out" '.found and .from_cache == false and .can_set_state' "corrupt cache trusted: $bad"
 		[ "$(starts)" = "$n" ] || fail "corrupt cache did not re-probe: $bad"
-		jq -e '.schema == "seoib.vmm-cache/2"' "$file" >/dev/null || fail "corrupt cache not overwritten"
+		jq -e '.schema == "seoib.vmm-cache/3"' "$file" >/dev/null || fail "corrupt cache not overwritten"
 		[ "$(cat "$file")" = "$good" ] || fail "rewritten cache differs"
 	done
 	# An unwritable cache directory is not fatal either.

@@ -1,0 +1,255 @@
+/* seoibd's libvirt watcher (see libvirt_watch.h). Never used by the hook:
+ * a hook calling back into libvirtd deadlocks it. */
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "libvirt_watch.h"
+#include "log.h"
+#include "seoib/cleanup.h"
+#include "seoib/domain_record.h"
+#include "seoib/gate.h"
+#include "seoib/guest_facts.h"
+#include "seoib/host_record.h"
+
+#define WATCH_TICK_MS 1000
+#define WATCH_BACKOFF_MAX_S 30
+/* libvirt's keepalive: a daemon silent for 5 s x 3 probes is gone. */
+#define WATCH_KEEPALIVE_S 5
+#define WATCH_KEEPALIVE_COUNT 3
+
+struct libvirt_watch {
+	pthread_t thread;
+	atomic_bool stop;
+	char uri[1024];
+	char record_path[4096];
+	virConnectPtr conn;
+	int lifecycle_id;
+	atomic_bool closed;  /* libvirt closed the connection (close callback) */
+	int backoff_s;
+	time_t next_attempt;
+	bool logged_failure; /* the current outage was logged once */
+};
+
+static const char *last_error(void)
+{
+	const char *m = virGetLastErrorMessage();
+
+	return m && m[0] ? m : "no libvirt error";
+}
+
+/* The state `dom` runs in here: the hook's record of its start, else its
+ * metadata, else this host's VMM model (gate_state_in_flight() with this
+ * host as the source). False when none of them can tell. */
+static bool running_state(struct libvirt_watch *w, const struct guest_facts *facts, enum seoib_state *state,
+			  char hostname[256], char how[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ struct host_record *host = calloc(1, sizeof(*host));
+	struct domain_record started;
+	char err[SEOIB_MESSAGE_MAX];
+	bool have_started = domain_record_read(DOMAIN_RECORD_DIR, facts->uuid, &started, err) == 0;
+	bool have_host = host && host_record_load(w->record_path, host, err) == 0;
+
+	snprintf(hostname, 256, "%s", have_host ? host->host.hostname : "");
+	return gate_state_in_flight(facts, have_host ? host : NULL, have_started ? &started : NULL, state, how);
+}
+
+static int set_metadata(virDomainPtr dom, enum seoib_state state, const char *hostname, unsigned flags)
+{
+	_cleanup_free_ char *element = guest_metadata_element(state, hostname, time(NULL));
+
+	if (!element)
+		return -1;
+	return virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, element, SEOIB_METADATA_PREFIX,
+				    SEOIB_METADATA_URI, flags);
+}
+
+/* The persistent definition gets the state only when it has none: a state
+ * there that differs was written for the next start (seoibctl apply). */
+static bool persistent_lacks_state(virDomainPtr dom)
+{
+	_cleanup_free_ char *xml = NULL;
+	_cleanup_free_ struct guest_facts *facts = malloc(sizeof(*facts));
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (!facts || virDomainIsPersistent(dom) != 1)
+		return false;
+	xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+	return xml && guest_facts_from_xml(xml, strlen(xml), facts, err) == 0 && !facts->has_recorded_state;
+}
+
+static void sync_domain(struct libvirt_watch *w, virDomainPtr dom)
+{
+	_cleanup_free_ char *xml = virDomainGetXMLDesc(dom, 0);
+	_cleanup_free_ struct guest_facts *facts = malloc(sizeof(*facts));
+	char err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX], hostname[256];
+	enum seoib_state state;
+	unsigned flags = 0;
+
+	if (!xml || !facts || guest_facts_from_xml(xml, strlen(xml), facts, err) < 0) {
+		log_warning("cannot read the XML of domain '%s': %s; its seoib metadata is left as it is",
+			    virDomainGetName(dom), xml ? err : last_error());
+		return;
+	}
+	if (!running_state(w, facts, &state, hostname, how)) {
+		log_warning("%s; its seoib metadata is left as it is", how);
+		return;
+	}
+	if (!facts->has_recorded_state || facts->recorded_state != state)
+		flags |= VIR_DOMAIN_AFFECT_LIVE;
+	if (persistent_lacks_state(dom))
+		flags |= VIR_DOMAIN_AFFECT_CONFIG;
+	if (!flags)
+		return;
+	if (set_metadata(dom, state, hostname, flags) < 0)
+		log_warning("cannot write state %s into the metadata of '%s': %s", state_to_string(state), facts->name,
+			    last_error());
+	else
+		log_info("'%s' runs %s (%s): written into its %s metadata", facts->name, state_to_string(state), how,
+			 flags == VIR_DOMAIN_AFFECT_LIVE ? "live" : flags == VIR_DOMAIN_AFFECT_CONFIG ? "persistent" : "live and persistent");
+}
+
+static void sync_all(struct libvirt_watch *w)
+{
+	virDomainPtr *doms = NULL;
+	int n = virConnectListAllDomains(w->conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+
+	for (int i = 0; i < n; i++) {
+		sync_domain(w, doms[i]);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+}
+
+/* Started here (booted, migrated in, restored) or resumed: the state it
+ * runs in is settled; write it. */
+static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
+{
+	if (event == VIR_DOMAIN_EVENT_STARTED || event == VIR_DOMAIN_EVENT_RESUMED)
+		sync_domain(opaque, dom);
+	return 0;
+}
+
+static void on_close(virConnectPtr conn, int reason, void *opaque)
+{
+	struct libvirt_watch *w = opaque;
+
+	atomic_store(&w->closed, true);
+}
+
+static void disconnect(struct libvirt_watch *w)
+{
+	if (!w->conn)
+		return;
+	if (w->lifecycle_id >= 0)
+		virConnectDomainEventDeregisterAny(w->conn, w->lifecycle_id);
+	virConnectUnregisterCloseCallback(w->conn, on_close);
+	virConnectClose(w->conn);
+	w->conn = NULL;
+	w->lifecycle_id = -1;
+}
+
+static void schedule_retry(struct libvirt_watch *w, const char *what)
+{
+	if (!w->logged_failure)
+		log_warning("libvirt at %s: %s; the guests' running state is not written into their metadata until it answers (retrying, at most every %d s)",
+			    w->uri, what, WATCH_BACKOFF_MAX_S);
+	w->logged_failure = true;
+	w->backoff_s = w->backoff_s ? (w->backoff_s * 2 > WATCH_BACKOFF_MAX_S ? WATCH_BACKOFF_MAX_S : w->backoff_s * 2) : 1;
+	w->next_attempt = time(NULL) + w->backoff_s;
+}
+
+static void try_connect(struct libvirt_watch *w)
+{
+	char what[SEOIB_MESSAGE_MAX];
+
+	w->conn = virConnectOpen(w->uri);
+	if (!w->conn) {
+		snprintf(what, sizeof(what), "cannot connect: %s", last_error());
+		schedule_retry(w, what);
+		return;
+	}
+	atomic_store(&w->closed, false);
+	w->lifecycle_id = virConnectDomainEventRegisterAny(w->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+							   VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), w, NULL);
+	if (w->lifecycle_id < 0 || virConnectRegisterCloseCallback(w->conn, on_close, w, NULL) < 0 ||
+	    virConnectSetKeepAlive(w->conn, WATCH_KEEPALIVE_S, WATCH_KEEPALIVE_COUNT) < 0) {
+		snprintf(what, sizeof(what), "cannot watch domain events: %s", last_error());
+		disconnect(w);
+		schedule_retry(w, what);
+		return;
+	}
+	log_info("watching libvirt at %s for guests that start or arrive", w->uri);
+	w->logged_failure = false;
+	w->backoff_s = 0;
+	sync_all(w);
+}
+
+static void on_tick(int timer, void *opaque)
+{
+	struct libvirt_watch *w = opaque;
+
+	if (w->conn && atomic_load(&w->closed)) {
+		disconnect(w);
+		schedule_retry(w, "the connection closed");
+	}
+	if (!w->conn && !atomic_load(&w->stop) && time(NULL) >= w->next_attempt)
+		try_connect(w);
+}
+
+static void *watch_thread(void *opaque)
+{
+	struct libvirt_watch *w = opaque;
+	int timer = virEventAddTimeout(WATCH_TICK_MS, on_tick, w, NULL);
+
+	if (timer < 0) {
+		log_error("cannot add a timer to libvirt's event loop: %s; not watching libvirt", last_error());
+		return NULL;
+	}
+	on_tick(timer, w);
+	while (!atomic_load(&w->stop))
+		if (virEventRunDefaultImpl() < 0)
+			break;
+	virEventRemoveTimeout(timer);
+	disconnect(w);
+	return NULL;
+}
+
+struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_path)
+{
+	struct libvirt_watch *w;
+
+	if (!uri[0])
+		return NULL;
+	/* Once per process, before any connection (libvirt's rule). */
+	if (virInitialize() < 0 || virEventRegisterDefaultImpl() < 0) {
+		log_error("cannot start libvirt's event loop: %s; not watching libvirt", last_error());
+		return NULL;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	snprintf(w->uri, sizeof(w->uri), "%s", uri);
+	snprintf(w->record_path, sizeof(w->record_path), "%s", record_path);
+	w->lifecycle_id = -1;
+	if (pthread_create(&w->thread, NULL, watch_thread, w) != 0) {
+		log_error("cannot start the libvirt watcher thread; not watching libvirt");
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void libvirt_watch_stop(struct libvirt_watch *w)
+{
+	if (!w)
+		return;
+	atomic_store(&w->stop, true);
+	pthread_join(w->thread, NULL); /* the 1 s tick wakes the loop */
+	free(w);
+}

@@ -1,0 +1,17 @@
+/* seoibd's libvirt watcher: writes the state each running guest really
+ * runs in into its seoib metadata, so that it travels with every
+ * migration without `seoibctl apply` (docs/seoibd.md, "libvirt"). */
+#pragma once
+
+struct libvirt_watch;
+
+/* Start watching libvirt at `uri` ("" = off: returns NULL) on a thread of
+ * its own running libvirt's default event loop (virEventRegisterDefaultImpl:
+ * libvirt's callbacks never run on sd-event's thread, so nothing is shared
+ * but the files it reads: this host's record at record_path and the hook's
+ * per-domain records). It connects, and reconnects with a backoff, by
+ * itself: libvirt absent or restarting is a logged state, not an error. */
+struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_path);
+
+/* Stop the thread (bounded: the loop wakes every second) and free. */
+void libvirt_watch_stop(struct libvirt_watch *w);

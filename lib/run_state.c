@@ -1,0 +1,346 @@
+/* The state a guest will really run in on a host (see seoib/run_state.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "seoib/messages.h"
+#include "seoib/policy.h"
+#include "seoib/run_state.h"
+
+/* "-machine X", "-M X", "--machine X", "-machine=X"...: the specification
+ * of argument i when it is option `long_name` (or `short_name`), else NULL. */
+static const char *option_spec(const struct guest_facts *g, int *i, const char *long_name, const char *short_name)
+{
+	const char *arg = g->qemu_args[*i];
+	const char *names[] = {long_name, short_name};
+
+	for (size_t n = 0; n < 2; n++) {
+		const char *name = names[n];
+		size_t len;
+
+		if (!name)
+			continue;
+		if (arg[0] == '-' && arg[1] == '-' && name[1] != '-')
+			arg++; /* QEMU accepts "--opt" for every "-opt" */
+		len = strlen(name);
+		if (strncmp(arg, name, len) == 0 && arg[len] == '=')
+			return arg + len + 1;
+		if (strcmp(arg, name) == 0 && *i + 1 < g->n_qemu_args) {
+			*i += 1;
+			return g->qemu_args[*i];
+		}
+		arg = g->qemu_args[*i];
+	}
+	return NULL;
+}
+
+/* QEMU's keyval keys: "a-b" and the old "a_b" name the same property. */
+static bool same_key(const char *key, size_t len, const char *name)
+{
+	if (strlen(name) != len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char a = key[i] == '_' ? '-' : key[i], b = name[i] == '_' ? '-' : name[i];
+		if (a != b)
+			return false;
+	}
+	return true;
+}
+
+/* The value of `name` in "type,key=value,...", copied; false if absent. */
+static bool keyval_find(const char *spec, const char *name, char *value, size_t size)
+{
+	bool found = false;
+
+	while (*spec) {
+		const char *end = strchr(spec, ','), *eq = strchr(spec, '=');
+		size_t len = end ? (size_t)(end - spec) : strlen(spec);
+
+		if (eq && eq < spec + len && same_key(spec, (size_t)(eq - spec), name)) {
+			snprintf(value, size, "%.*s", (int)(spec + len - eq - 1), eq + 1);
+			found = true; /* a later key wins, as in QEMU's keyval */
+		}
+		spec += len + (end ? 1 : 0);
+	}
+	return found;
+}
+
+/* A CPU global "TYPE.PROP=VALUE" reaches every CPU whose class is TYPE or
+ * a subclass (QEMU matches globals with object_dynamic_cast). */
+static bool cpu_global_matches(const char *type, size_t len, const struct vmm_property *p)
+{
+	static const char suffix[] = "-x86_64-cpu";
+
+	if (len == strlen(p->qom_type) && strncmp(type, p->qom_type, len) == 0)
+		return true;
+	if (len == strlen("x86_64-cpu") && strncmp(type, "x86_64-cpu", len) == 0)
+		return true;
+	return len >= sizeof(suffix) - 1 && strncmp(type + len - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) == 0 &&
+	       strncmp(type, p->qom_type, len) == 0;
+}
+
+static bool cpu_global_value(const char *spec, const struct vmm_property *p, char *value, size_t size)
+{
+	const char *dot = strchr(spec, '.');
+	const char *eq = dot ? strchr(dot, '=') : NULL;
+
+	if (!dot || !eq || !cpu_global_matches(spec, (size_t)(dot - spec), p) ||
+	    !same_key(dot + 1, (size_t)(eq - dot - 1), p->name))
+		return false;
+	snprintf(value, size, "%s", eq + 1);
+	return true;
+}
+
+/* The value the guest's <qemu:commandline> gives the property, the last
+ * one winning; false when it sets none. */
+static bool xml_value(const struct guest_facts *g, const struct vmm_property *p, char *value, size_t size)
+{
+	bool found = false;
+
+	for (int i = 0; i < g->n_qemu_args; i++) {
+		const char *spec;
+
+		if (p->location == VMM_LOCATION_MACHINE && (spec = option_spec(g, &i, "-machine", "-M")))
+			found |= keyval_find(spec, p->name, value, size);
+		else if (p->location == VMM_LOCATION_CPU && (spec = option_spec(g, &i, "-global", NULL)))
+			found |= cpu_global_value(spec, p, value, size);
+	}
+	return found;
+}
+
+/* An -accel with the property in <qemu:commandline>: QEMU never uses it. */
+static bool xml_sets_unused_accel(const struct guest_facts *g, const struct vmm_property *p)
+{
+	char value[64];
+
+	for (int i = 0; i < g->n_qemu_args; i++) {
+		const char *spec = option_spec(g, &i, "-accel", NULL);
+		if (spec && keyval_find(spec, p->name, value, sizeof(value)))
+			return true;
+	}
+	return false;
+}
+
+static void set_argument(const struct vmm_property *p, enum seoib_state s, struct run_state *out)
+{
+	out->writable = true;
+	if (p->location == VMM_LOCATION_MACHINE) {
+		snprintf(out->option, sizeof(out->option), "-machine");
+		snprintf(out->value, sizeof(out->value), "%s=%s", p->name, state_to_string(s));
+	} else {
+		snprintf(out->option, sizeof(out->option), "-global");
+		snprintf(out->value, sizeof(out->value), "%s.%s=%s", p->qom_type, p->name, state_to_string(s));
+	}
+}
+
+static void decide_none(const struct host_record *host, struct run_state *out)
+{
+	out->known = true;
+	out->state = STATE_QUIRKED;
+	snprintf(out->why, sizeof(out->why),
+		 "QEMU %s at %s on %s has no seoib-policy support (VMM model none): it sets no x2APIC flag, so every guest runs quirked",
+		 host->vmm.version[0] ? host->vmm.version : "(version unknown)", host->vmm.path, host->host.hostname);
+}
+
+/* The RFC's current code: respected for I/O APIC 0x20, not-advertised for
+ * 0x11, quirked when the kernel lacks that flag. KVM refuses bit 2 without
+ * the split irqchip, and with the in-kernel one never advertises Directed
+ * EOI: quirked. */
+static void decide_automatic(const struct guest_facts *g, const struct host_record *host, struct run_state *out)
+{
+	enum seoib_state pick = g->ioapic_version == IOAPIC_VERSION_20 ? STATE_RESPECTED : STATE_NOT_ADVERTISED;
+
+	out->known = true;
+	if (g->irqchip == IRQCHIP_IN_KERNEL) {
+		out->state = STATE_QUIRKED;
+		snprintf(out->why, sizeof(out->why),
+			 "QEMU on %s chooses the state itself (VMM model automatic) and sets no flag for an in-kernel irqchip guest: quirked",
+			 host->host.hostname);
+	} else if (!(host->verdict.kernel_states & STATE_BIT(pick))) {
+		out->state = STATE_QUIRKED;
+		snprintf(out->why, sizeof(out->why),
+			 "QEMU on %s chooses the state itself (VMM model automatic): %s for I/O APIC 0x%x, but kernel %s lacks that flag, so it falls back to quirked",
+			 host->host.hostname, state_to_string(pick), g->ioapic_version, host->host.kernel_release);
+	} else {
+		out->state = pick;
+		snprintf(out->why, sizeof(out->why),
+			 "QEMU on %s chooses the state itself (VMM model automatic): %s for I/O APIC 0x%x, whatever seoib prefers",
+			 host->host.hostname, state_to_string(pick), g->ioapic_version);
+	}
+}
+
+static bool state_of_value(const char *value, enum seoib_state *state)
+{
+	int s = state_from_string(value);
+
+	if (s < 0)
+		return false;
+	*state = s;
+	return true;
+}
+
+static void decide_property(const struct guest_facts *g, const struct host_record *host, struct run_state *out)
+{
+	const struct vmm_property *p = &host->vmm.property;
+	bool settable = vmm_property_settable_from_xml(p);
+	char value[GUEST_QEMU_ARG_LEN] = "";
+
+	out->from_xml = settable && xml_value(g, p, value, sizeof(value));
+	if (!out->from_xml)
+		snprintf(value, sizeof(value), "%s", p->default_value[0] ? p->default_value : "quirked");
+	if (!state_of_value(value, &out->state)) {
+		snprintf(out->why, sizeof(out->why),
+			 "%s.%s = '%s' (%s) is not a state QEMU on %s knows; fix the guest's <qemu:commandline> or vmm-control",
+			 p->qom_type, p->name, value, out->from_xml ? "from the guest's <qemu:commandline>" : "its default",
+			 host->host.hostname);
+		return;
+	}
+	out->known = true;
+	if (out->from_xml)
+		snprintf(out->why, sizeof(out->why), "QEMU on %s runs the guest %s: its <qemu:commandline> sets the %s property %s.%s",
+			 host->host.hostname, value, vmm_location_to_string(p->location), p->qom_type, p->name);
+	else if (settable)
+		snprintf(out->why, sizeof(out->why),
+			 "QEMU on %s runs the guest in the default %s of the %s property %s.%s%s: the guest's XML does not set it",
+			 host->host.hostname, value, vmm_location_to_string(p->location), p->qom_type, p->name,
+			 p->default_value[0] ? "" : " (not reported by QEMU; the RFC's default)");
+	else
+		snprintf(out->why, sizeof(out->why),
+			 "QEMU on %s runs every libvirt guest in the default %s of the accelerator property %s.%s%s: libvirt writes the only -accel QEMU uses, and one in <qemu:commandline> is never used%s",
+			 host->host.hostname, value, p->qom_type, p->name,
+			 p->default_value[0] ? "" : " (not reported by QEMU; the RFC's default)",
+			 xml_sets_unused_accel(g, p) ? " (this guest has one)" : "");
+	if (settable)
+		set_argument(p, out->preferred, out);
+}
+
+void run_state_decide(const struct guest_facts *guest, const struct host_record *host,
+		      enum seoib_state preferred, struct run_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->preferred = preferred;
+	if (!host || host->status != PROBE_OK) {
+		snprintf(out->why, sizeof(out->why), "no usable record of the host, so its VMM model is unknown");
+		return;
+	}
+	if (guest->qemu_args_truncated) {
+		snprintf(out->why, sizeof(out->why),
+			 "the <qemu:commandline> of guest %s has more than %d arguments or one of %d bytes or more, so seoib cannot tell what QEMU will run",
+			 guest->name, GUEST_QEMU_ARGS_MAX, GUEST_QEMU_ARG_LEN);
+		return;
+	}
+	switch (vmm_sets_flags(&host->vmm) ? host->vmm.model : VMM_MODEL_NONE) {
+	case VMM_MODEL_AUTOMATIC:
+		decide_automatic(guest, host, out);
+		break;
+	case VMM_MODEL_PROPERTY:
+		decide_property(guest, host, out);
+		break;
+	default:
+		decide_none(host, out);
+		break;
+	}
+	out->differs = out->known && out->state != preferred;
+	if (out->writable && !out->differs)
+		out->writable = false; /* nothing to write */
+}
+
+int run_state_with_argument(const struct guest_facts *guest, const struct run_state *rs, struct guest_facts *out)
+{
+	*out = *guest;
+	if (out->n_qemu_args + 2 > GUEST_QEMU_ARGS_MAX)
+		return -1;
+	snprintf(out->qemu_args[out->n_qemu_args++], GUEST_QEMU_ARG_LEN, "%s", rs->option);
+	snprintf(out->qemu_args[out->n_qemu_args++], GUEST_QEMU_ARG_LEN, "%s", rs->value);
+	return 0;
+}
+
+/* ---- in the policy decision ---- */
+
+#define add_reason(d, ...) messages_add((d)->reasons, &(d)->n_reasons, DECISION_REASONS_MAX, __VA_ARGS__)
+
+/* What QEMU will do overrides seoib's choice: say it first, where the
+ * hook's one line (libvirt's error) cannot cut it off. */
+static void add_reason_first(struct decision *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_reason_first(struct decision *d, const char *fmt, ...)
+{
+	va_list ap;
+	int n = d->n_reasons < DECISION_REASONS_MAX ? d->n_reasons : DECISION_REASONS_MAX - 1;
+
+	memmove(d->reasons[1], d->reasons[0], (size_t)n * sizeof(d->reasons[0]));
+	d->n_reasons = n + 1;
+	va_start(ap, fmt);
+	vsnprintf(d->reasons[0], sizeof(d->reasons[0]), fmt, ap);
+	va_end(ap);
+}
+
+void policy_settle_run_state(const struct guest_facts *guest, const struct host_record *host, struct decision *d)
+{
+	d->preferred = d->state;
+	if (!host || host->status != PROBE_OK)
+		return; /* rule 4: no state can be chosen without the record */
+	run_state_decide(guest, host, d->state, &d->run);
+	if (!d->run.known) {
+		add_reason(d, "%s", d->run.why);
+		return;
+	}
+	if (!d->run.differs) {
+		/* Say how QEMU chooses wherever the state matters (split). */
+		if (guest->irqchip == IRQCHIP_SPLIT)
+			add_reason(d, "%s", d->run.why);
+		return;
+	}
+	add_reason_first(d, "seoib prefers %s, but %s", state_to_string(d->preferred), d->run.why);
+	d->state = d->run.state;
+}
+
+void policy_judge_run_state(const struct guest_facts *guest, struct decision *d)
+{
+	if (!d->run.known && d->run.why[0]) {
+		d->verdict = VERDICT_UNKNOWN;
+		snprintf(d->remediation, sizeof(d->remediation),
+			 "make the guest's <qemu:commandline> readable to seoib (at most %d short arguments), or set vmm-model in seoib.conf to what this host's QEMU does",
+			 GUEST_QEMU_ARGS_MAX);
+		return;
+	}
+	if (!d->run.differs)
+		return;
+	if (d->sticky) {
+		d->verdict = VERDICT_UNSAFE;
+		add_reason_first(d, "QEMU would start guest %s %s, not in its recorded state %s, which must never change under it",
+			   guest->name, state_to_string(d->run.state), state_to_string(d->preferred));
+	}
+	if (d->run.writable)
+		snprintf(d->remediation, sizeof(d->remediation),
+			 "run 'seoibctl apply --domain %s': it writes %s %s into the guest's <qemu:commandline> so that QEMU runs %s",
+			 guest->name, d->run.option, d->run.value, state_to_string(d->preferred));
+	else if (d->sticky)
+		snprintf(d->remediation, sizeof(d->remediation),
+			 "start guest %s on a host whose QEMU runs %s (VMM model automatic, or a machine or CPU property), or power it off and clear its recorded state (virsh metadata %s --uri %s --remove --config)",
+			 guest->name, state_to_string(d->preferred), guest->name, SEOIB_METADATA_URI);
+}
+
+bool policy_decide_applied(const struct guest_facts *guest, const struct host_record *host,
+			   const struct host_record *targets, size_t n_targets, struct decision *d,
+			   struct run_state *argument)
+{
+	struct guest_facts *with;
+	struct run_state arg;
+
+	policy_decide(guest, host, targets, n_targets, d);
+	if (!d->run.writable)
+		return false;
+	arg = d->run;
+	with = malloc(sizeof(*with));
+	if (!with || run_state_with_argument(guest, &arg, with) < 0) {
+		free(with);
+		return false; /* no room for it: the plain decision stands */
+	}
+	decision_free(d);
+	policy_decide(with, host, targets, n_targets, d);
+	free(with);
+	if (argument)
+		*argument = arg;
+	return true;
+}
