@@ -18,6 +18,7 @@
 #include "seoib/guest_facts.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
+#include "seoib/sentence.h"
 #include "vmm_argument.h"
 
 struct apply_args {
@@ -97,7 +98,7 @@ static int set_metadata(virDomainPtr dom, const char *element, unsigned flags, c
 				 SEOIB_METADATA_URI, flags);
 	libvirt_deadline_disarm();
 	if (r < 0)
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot set the seoib metadata of '%s': %s", virDomainGetName(dom),
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot set the seoib metadata of '%s': %s", virDomainGetName(dom),
 			 libvirt_last_error());
 	return r;
 }

@@ -22,6 +22,7 @@
 #include "seoib/host_can_run.h"
 #include "seoib/hostname.h"
 #include "seoib/json_util.h"
+#include "seoib/sentence.h"
 
 enum check_verdict { CHECK_OK, CHECK_REFUSE, CHECK_UNKNOWN };
 
@@ -155,7 +156,7 @@ static void check_one(const struct check_run *run, const char *xml, struct check
 	res->state = "";
 	if (!facts || guest_facts_from_xml(xml, strlen(xml), facts, err) < 0) {
 		res->verdict = CHECK_UNKNOWN;
-		snprintf(res->reason, sizeof(res->reason), "cannot read its domain XML: %s", facts ? err : "out of memory");
+		sentence_format(res->reason, sizeof(res->reason), "cannot read its domain XML: %s", facts ? err : "out of memory");
 		return;
 	}
 	snprintf(res->uuid, sizeof(res->uuid), "%s", facts->uuid);
@@ -167,7 +168,7 @@ static void check_one(const struct check_run *run, const char *xml, struct check
 		res->state = state_to_string(state);
 	if (!run->have_record) {
 		res->verdict = CHECK_UNKNOWN;
-		snprintf(res->reason, sizeof(res->reason), "%s", run->record_problem);
+		sentence_format(res->reason, sizeof(res->reason), "%s", run->record_problem);
 		return;
 	}
 	/* The planner reports what enforcement means, whatever HOST's hook-mode. */
@@ -177,8 +178,8 @@ static void check_one(const struct check_run *run, const char *xml, struct check
 	/* A state that cannot be known is "unknown", whatever on-error says. */
 	res->verdict = out.verdict == GATE_ALLOW ? CHECK_OK
 		     : out.verdict == GATE_REFUSE ? CHECK_REFUSE : CHECK_UNKNOWN;
-	snprintf(res->reason, sizeof(res->reason), "%s", out.reason);
-	snprintf(res->remediation, sizeof(res->remediation), "%s", out.remediation);
+	sentence_format(res->reason, sizeof(res->reason), "%s", out.reason);
+	sentence_format(res->remediation, sizeof(res->remediation), "%s", out.remediation);
 }
 
 static void check_domain(struct check_run *run, virDomainPtr dom, struct check_result *res)
@@ -192,7 +193,7 @@ static void check_domain(struct check_run *run, virDomainPtr dom, struct check_r
 	if (!xml) {
 		res->state = "";
 		res->verdict = CHECK_UNKNOWN;
-		snprintf(res->reason, sizeof(res->reason), "cannot read its domain XML: %s", libvirt_last_error());
+		sentence_format(res->reason, sizeof(res->reason), "cannot read its domain XML: %s", libvirt_last_error());
 		return;
 	}
 	check_one(run, xml, res);
@@ -229,14 +230,14 @@ static int check_domains(struct check_run *run, char err[SEOIB_MESSAGE_MAX])
 	libvirt_deadline_disarm();
 	if (n < 0) {
 		free(doms);
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot %s at %.200s: %s", run->args.domain ? "find the domain" : "list domains",
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot %s at %s: %s", run->args.domain ? "find the domain" : "list domains",
 			 run->args.uri ? run->args.uri : "the default URI", libvirt_last_error());
 		return -1;
 	}
 	run->results = calloc((size_t)n + 1, sizeof(*run->results));
 	if (!run->results) {
 		free_domains(doms, n);
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory");
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory");
 		return -1;
 	}
 	for (int i = 0; i < n; i++)

@@ -22,6 +22,7 @@
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
 #include "seoib/record_current.h"
+#include "seoib/sentence.h"
 
 struct fleet_args {
 	bool json;
@@ -156,7 +157,7 @@ static void fill_row(const struct fleet *f, const struct host_record *rec, struc
 
 	memset(row, 0, sizeof(*row));
 	snprintf(row->hostname, sizeof(row->hostname), "%s", rec->host.hostname);
-	snprintf(row->kernel, sizeof(row->kernel), "%s", rec->host.kernel_release);
+	sentence_format(row->kernel, sizeof(row->kernel), "%s", rec->host.kernel_release);
 	row->generation = rec->verdict.generation;
 	row->status = rec->status;
 	row->states = 0;

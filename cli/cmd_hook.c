@@ -30,6 +30,7 @@
 #include "seoib/host_record.h"
 #include "seoib/policy.h"
 #include "seoib/record_current.h"
+#include "seoib/sentence.h"
 
 /* Bound on one hook call. libvirt itself waits for ever, holding the
  * domain's job: a stuck hook would hang `virsh start` with it. */
@@ -178,7 +179,7 @@ static bool arrival_accepted(const struct hook_call *call, struct gate_outcome *
 	out->verdict = GATE_ALLOW;
 	out->state_known = true;
 	out->state = rec.state;
-	snprintf(out->reason, sizeof(out->reason), "'%s' arrives by %s in state %s, accepted at %s begin",
+	sentence_format(out->reason, sizeof(out->reason), "'%s' arrives by %s in state %s, accepted at %s begin",
 		 call->facts.name, rec.operation, state_to_string(rec.state), rec.operation);
 	return true;
 }
@@ -225,9 +226,9 @@ static int refuse_oversized_xml(const struct hook_call *call, const char *why)
 {
 	struct gate_outcome out = {.verdict = GATE_REFUSE};
 
-	snprintf(out.reason, sizeof(out.reason), "the domain XML of '%s' is over seoib's limits: %s", call->guest,
+	sentence_format(out.reason, sizeof(out.reason), "the domain XML of '%s' is over seoib's limits: %s", call->guest,
 		 why);
-	snprintf(out.remediation, sizeof(out.remediation), "%s",
+	sentence_format(out.remediation, sizeof(out.remediation), "%s",
 		 "remove the oversized content (often under <metadata>) from the domain definition; "
 		 "docs/libvirt.md lists the limits");
 	return call->op == GATE_FORGET ? SEOIB_EXIT_OK : hook_finish(call, &out);
@@ -246,12 +247,12 @@ static int hook_run(struct hook_call *call)
 
 	if (r == -EFBIG) {
 		drain_stdin();
-		snprintf(what, sizeof(what), "the domain XML on standard input %s", err);
+		sentence_format(what, sizeof(what), "the domain XML on standard input %s", err);
 		return refuse_oversized_xml(call, what);
 	}
 	if (r < 0) {
 		drain_stdin();
-		snprintf(what, sizeof(what), "the domain XML on standard input %s", err);
+		sentence_format(what, sizeof(what), "the domain XML on standard input %s", err);
 		gate_internal_error(what, &call->cfg, &out);
 		return hook_finish(call, &out);
 	}
@@ -259,7 +260,7 @@ static int hook_run(struct hook_call *call)
 	if (r == GUEST_XML_TOO_COMPLEX)
 		return refuse_oversized_xml(call, err);
 	if (r < 0) {
-		snprintf(what, sizeof(what), "cannot read the domain XML of '%.64s': %s", call->guest, err);
+		sentence_format(what, sizeof(what), "cannot read the domain XML of '%s': %s", call->guest, err);
 		gate_internal_error(what, &call->cfg, &out);
 		return call->op == GATE_FORGET ? SEOIB_EXIT_OK : hook_finish(call, &out);
 	}
@@ -267,12 +268,12 @@ static int hook_run(struct hook_call *call)
 	if (call->op == GATE_FORGET)
 		return forget(call);
 	if (!host || host_record_load(call->cfg.record_path, host, err) < 0) {
-		snprintf(what, sizeof(what), "no usable host record (%s)", host ? err : "out of memory");
+		sentence_format(what, sizeof(what), "no usable host record (%s)", host ? err : "out of memory");
 		gate_internal_error(what, &call->cfg, &out);
 		return hook_finish(call, &out);
 	}
 	if (!record_is_current(call, host, err)) {
-		snprintf(what, sizeof(what), "no usable host record (%s)", err);
+		sentence_format(what, sizeof(what), "no usable host record (%s)", err);
 		gate_internal_error(what, &call->cfg, &out);
 		return hook_finish(call, &out);
 	}
@@ -303,10 +304,10 @@ static int hook_bad_config(struct hook_call *call, const char *config_path)
 	}
 	memset(&out, 0, sizeof(out));
 	out.verdict = GATE_ERROR_DENY;
-	snprintf(out.reason, sizeof(out.reason),
+	sentence_format(out.reason, sizeof(out.reason),
 		 "seoib could not read its configuration: %s; refusing whatever on-error says, because that line decides what the hook enforces",
 		 err);
-	snprintf(out.remediation, sizeof(out.remediation), "%s",
+	sentence_format(out.remediation, sizeof(out.remediation), "%s",
 		 "correct that line, then check the file with 'seoibd --check-config'");
 	return hook_finish(call, &out);
 }

@@ -17,6 +17,7 @@
 #include "seoib/host_record.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
+#include "seoib/sentence.h"
 
 #define DEFAULT_HOST_RECORD SEOIB_RUNDIR "/host.json"
 
@@ -169,7 +170,7 @@ static void judge_own_record(const char *path, bool published, struct host_recor
 	if (host_record_this_boot(rec, &here, path, why))
 		return;
 	rec->status = PROBE_ERROR;
-	snprintf(rec->message, sizeof(rec->message), "%s", why);
+	sentence_format(rec->message, sizeof(rec->message), "%s", why);
 }
 
 /* --host, else the record seoibd publishes, else probe this host now. */

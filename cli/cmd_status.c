@@ -16,6 +16,7 @@
 #include "seoib/record_current.h"
 #include "seoib/host_can_run.h"
 #include "seoib/json_util.h"
+#include "seoib/sentence.h"
 
 #define RECORD_FILE_MAX (1024 * 1024)
 #define BUS_QUERY_TIMEOUT_USEC (1000 * 1000)
@@ -52,7 +53,7 @@ static const char *daemon_state(void)
 
 static int malformed(struct status_report *s, const char *why)
 {
-	snprintf(s->error, sizeof(s->error), "%s is malformed: %s; run 'seoibctl reprobe' to rewrite it", s->path, why);
+	sentence_format(s->error, sizeof(s->error), "%s is malformed: %s; run 'seoibctl reprobe' to rewrite it", s->path, why);
 	return SEOIB_EXIT_ERROR;
 }
 
@@ -64,7 +65,7 @@ static int load_record(struct status_report *s, json_object **file_json)
 	size_t len = 0;
 
 	if (access(s->path, F_OK) < 0) {
-		snprintf(s->error, sizeof(s->error),
+		sentence_format(s->error, sizeof(s->error),
 			 "no host record at %s: seoibd has not published one; start it with 'systemctl start seoibd'", s->path);
 		return SEOIB_EXIT_UNKNOWN;
 	}
@@ -89,14 +90,14 @@ static void judge_record(struct status_report *s)
 	host_identity_read(&here);
 	s->stale = !host_record_age_check(s->record, (int64_t)time(NULL), s->max_age_s, &s->age_s, why);
 	if (s->stale)
-		snprintf(s->error, sizeof(s->error), "the host record %s %s; run 'seoibctl reprobe'", s->path, why);
+		sentence_format(s->error, sizeof(s->error), "the host record %s %s; run 'seoibctl reprobe'", s->path, why);
 	/* The record seoibd publishes is this host's: another boot's is stale. */
 	else if (!host_record_this_boot(s->record, &here, s->path, why)) {
 		s->stale = true;
-		snprintf(s->error, sizeof(s->error), "%s", why);
+		sentence_format(s->error, sizeof(s->error), "%s", why);
 	}
 	else if (s->record->status != PROBE_OK)
-		snprintf(s->error, sizeof(s->error), "the host record says %s: %s",
+		sentence_format(s->error, sizeof(s->error), "the host record says %s: %s",
 			 probe_status_to_string(s->record->status), s->record->message);
 	s->exit = s->stale || s->record->status != PROBE_OK ? SEOIB_EXIT_UNKNOWN : SEOIB_EXIT_OK;
 }

@@ -4,11 +4,12 @@
 #include <stdio.h>
 
 #include "libvirt_conn.h"
+#include "seoib/sentence.h"
 
 int libvirt_domain_xml(const char *uri, const char *name, char **xml, char err[SEOIB_MESSAGE_MAX])
 {
 	*xml = NULL;
-	snprintf(err, SEOIB_MESSAGE_MAX, "cannot read domain %s: this seoibctl was built without libvirt; run seoibctl-full",
+	sentence_format(err, SEOIB_MESSAGE_MAX, "cannot read domain %s: this seoibctl was built without libvirt; run seoibctl-full",
 		 name);
 	return -1;
 }

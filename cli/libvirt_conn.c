@@ -8,6 +8,7 @@
 
 #include "libvirt_conn.h"
 #include "seoib/exit_codes.h"
+#include "seoib/sentence.h"
 
 static char deadline_message[SEOIB_MESSAGE_MAX];
 
@@ -53,16 +54,16 @@ virConnectPtr libvirt_open(const char *uri, char err[SEOIB_MESSAGE_MAX])
 
 	virSetErrorFunc(NULL, quiet_errors);
 	if (virInitialize() < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot initialise libvirt: %s", libvirt_last_error());
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot initialise libvirt: %s", libvirt_last_error());
 		return NULL;
 	}
-	snprintf(what, sizeof(what), "libvirt at %.200s", uri ? uri : "the default URI");
+	sentence_format(what, sizeof(what), "libvirt at %s", uri ? uri : "the default URI");
 	libvirt_deadline_arm(what);
 	conn = virConnectOpen(uri);
 	libvirt_deadline_disarm();
 	if (!conn)
-		snprintf(err, SEOIB_MESSAGE_MAX,
-			 "cannot connect to libvirt at %.200s: %s; check the URI (-c) and that libvirtd runs",
+		sentence_format(err, SEOIB_MESSAGE_MAX,
+			 "cannot connect to libvirt at %s: %s; check the URI (-c) and that libvirtd runs",
 			 uri ? uri : "the default URI", libvirt_last_error());
 	return conn;
 }
@@ -81,12 +82,12 @@ int libvirt_domain_xml(const char *uri, const char *name, char **xml, char err[S
 		*xml = virDomainGetXMLDesc(dom, 0);
 	libvirt_deadline_disarm();
 	if (!dom) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "no domain '%.200s' at %.200s: %s; check the name with 'virsh list --all'",
+		sentence_format(err, SEOIB_MESSAGE_MAX, "no domain '%s' at %s: %s; check the name with 'virsh list --all'",
 			 name, uri ? uri : "the default URI", libvirt_last_error());
 		return -1;
 	}
 	if (!*xml) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot read the XML of domain '%.200s': %s", name,
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot read the XML of domain '%s': %s", name,
 			 libvirt_last_error());
 		return -1;
 	}

@@ -19,6 +19,7 @@
 #include "seoib/hostname.h"
 #include "seoib/inventory.h"
 #include "seoib/json_util.h"
+#include "seoib/sentence.h"
 
 extern char **environ;
 
@@ -57,7 +58,7 @@ static int spawn_ssh(const char *host, unsigned connect_timeout_s, struct ssh_ru
 
 	snprintf(timeout_opt, sizeof(timeout_opt), "ConnectTimeout=%u", connect_timeout_s);
 	if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot create a pipe for ssh: %s", strerror(errno));
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot create a pipe for ssh: %s", strerror(errno));
 		return -1;
 	}
 	posix_spawn_file_actions_init(&fa);
@@ -73,7 +74,7 @@ static int spawn_ssh(const char *host, unsigned connect_timeout_s, struct ssh_ru
 	if (r != 0) {
 		close(run->out_fd);
 		close(run->err_fd);
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot run ssh: %s; install openssh-client", strerror(r));
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot run ssh: %s; install openssh-client", strerror(r));
 		return -1;
 	}
 	return 0;
@@ -162,7 +163,7 @@ static int run_ssh(const struct seoib_config *cfg, const char *host, struct ssh_
 	while (waitpid(run->pid, &run->status, 0) < 0 && errno == EINTR)
 		;
 	if (!finished) {
-		snprintf(err, SEOIB_MESSAGE_MAX,
+		sentence_format(err, SEOIB_MESSAGE_MAX,
 			 "ssh %s seoibctl status --json did not finish within %u s; check that %s is reachable and answers",
 			 host, connect_timeout + PEER_COMMAND_SLACK_S, host);
 		return -1;
@@ -191,24 +192,24 @@ static int fetch_over_ssh(const struct seoib_config *cfg, const char *host, stru
 	char inner[SEOIB_MESSAGE_MAX];
 
 	if (!out) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory");
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory");
 		return -1;
 	}
 	if (run_ssh(cfg, host, &run, err) < 0)
 		return -1;
 	if (WIFEXITED(run.status) && WEXITSTATUS(run.status) == 255) {
-		snprintf(err, SEOIB_MESSAGE_MAX,
+		sentence_format(err, SEOIB_MESSAGE_MAX,
 			 "ssh to %s failed: %s; check that %s is reachable and accepts this host's key (BatchMode: no password prompts)",
 			 host, last_line(run.err_tail), host);
 		return -1;
 	}
 	if (run.out_len == 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "seoibctl status --json on %s printed nothing (%s); check that seoib is installed and seoibd runs there",
+		sentence_format(err, SEOIB_MESSAGE_MAX, "seoibctl status --json on %s printed nothing (%s); check that seoib is installed and seoibd runs there",
 			 host, last_line(run.err_tail));
 		return -1;
 	}
 	if (peer_record_parse(out, run.out_len, rec, inner) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "the record from %s is not usable: %s", host, inner);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "the record from %s is not usable: %s", host, inner);
 		return -1;
 	}
 	return 0;
@@ -236,7 +237,7 @@ static int load_record_file(const char *host, const char *record_file, struct ho
 	if (host_record_load(record_file, rec, err) < 0)
 		return -1;
 	if (!same_host(rec->host.hostname, host)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "the record in %s is of host '%s', not of %s; pass the record %s "
+		sentence_format(err, SEOIB_MESSAGE_MAX, "the record in %s is of host '%s', not of %s; pass the record %s "
 			 "publishes (its /run/seoib/host.json), or --dest %s", record_file, rec->host.hostname, host,
 			 host, rec->host.hostname);
 		return -1;
@@ -258,7 +259,7 @@ int peer_record_fetch(const struct seoib_config *cfg, const char *host, const ch
 		if (found == 1)
 			return 0;
 		if (found == 0)
-			snprintf(err, SEOIB_MESSAGE_MAX, "%s has no record in the fleet inventory (its seoibd stopped "
+			sentence_format(err, SEOIB_MESSAGE_MAX, "%s has no record in the fleet inventory (its seoibd stopped "
 				 "publishing and its lease expired, or it never published); start seoibd on %s", host, host);
 		if (found != ETCD_UNREACHABLE)
 			return -1;

@@ -9,6 +9,7 @@
 #include "libvirt_conn.h"
 #include "seoib/cleanup.h"
 #include "seoib/guest_facts.h"
+#include "seoib/sentence.h"
 #include "vmm_argument.h"
 
 #define QEMU_NS_URI "http://libvirt.org/schemas/domain/qemu/1.0"
@@ -46,17 +47,17 @@ static char *edited_xml(const char *xml, const struct run_state *rs, char err[SE
 	int len = 0;
 
 	if (!domain || xmlStrcmp(domain->name, BAD_CAST "domain") != 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "libvirt returned a definition that is not a <domain>");
+		sentence_format(err, SEOIB_MESSAGE_MAX, "libvirt returned a definition that is not a <domain>");
 		return NULL;
 	}
 	commandline = commandline_of(domain);
 	if (!commandline || !add_arg(commandline, rs->option) || !add_arg(commandline, rs->value)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory adding %s %s to the definition", rs->option, rs->value);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory adding %s %s to the definition", rs->option, rs->value);
 		return NULL;
 	}
 	xmlDocDumpMemory(doc, &out, &len);
 	if (!out)
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory writing the definition");
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory writing the definition");
 	return (char *)out;
 }
 
@@ -71,13 +72,13 @@ int vmm_argument_write(virDomainPtr dom, const struct run_state *rs, char err[SE
 	xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE);
 	libvirt_deadline_disarm();
 	if (!xml) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot read the persistent definition of '%s': %s", virDomainGetName(dom),
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot read the persistent definition of '%s': %s", virDomainGetName(dom),
 			 libvirt_last_error());
 		return -1;
 	}
 	edited = (xmlChar *)edited_xml(xml, rs, inner);
 	if (!edited) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot add %s %s to the definition of '%s': %s", rs->option, rs->value,
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot add %s %s to the definition of '%s': %s", rs->option, rs->value,
 			 virDomainGetName(dom), inner);
 		return -1;
 	}
@@ -86,7 +87,7 @@ int vmm_argument_write(virDomainPtr dom, const struct run_state *rs, char err[SE
 	libvirt_deadline_disarm();
 	xmlFree(edited);
 	if (!defined) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot define '%s' with %s %s in its <qemu:commandline>: %s",
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot define '%s' with %s %s in its <qemu:commandline>: %s",
 			 virDomainGetName(dom), rs->option, rs->value, libvirt_last_error());
 		return -1;
 	}

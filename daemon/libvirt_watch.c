@@ -16,6 +16,7 @@
 #include "seoib/gate.h"
 #include "seoib/guest_facts.h"
 #include "seoib/host_record.h"
+#include "seoib/sentence.h"
 
 #define WATCH_TICK_MS 1000
 #define WATCH_BACKOFF_MAX_S 30
@@ -170,7 +171,7 @@ static void try_connect(struct libvirt_watch *w)
 
 	w->conn = virConnectOpen(w->uri);
 	if (!w->conn) {
-		snprintf(what, sizeof(what), "cannot connect: %s", last_error());
+		sentence_format(what, sizeof(what), "cannot connect: %s", last_error());
 		schedule_retry(w, what);
 		return;
 	}
@@ -179,7 +180,7 @@ static void try_connect(struct libvirt_watch *w)
 							   VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), w, NULL);
 	if (w->lifecycle_id < 0 || virConnectRegisterCloseCallback(w->conn, on_close, w, NULL) < 0 ||
 	    virConnectSetKeepAlive(w->conn, WATCH_KEEPALIVE_S, WATCH_KEEPALIVE_COUNT) < 0) {
-		snprintf(what, sizeof(what), "cannot watch domain events: %s", last_error());
+		sentence_format(what, sizeof(what), "cannot watch domain events: %s", last_error());
 		disconnect(w);
 		schedule_retry(w, what);
 		return;

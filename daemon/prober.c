@@ -13,6 +13,7 @@
 #include "reap.h"
 #include "seoib/fileio.h"
 #include "seoib/cleanup.h"
+#include "seoib/sentence.h"
 
 /* A host record is a few KiB; anything this large is not one. */
 #define PROBER_OUTPUT_MAX (1024 * 1024)
@@ -107,19 +108,19 @@ static void describe_exit(struct prober *p, int wstatus, struct prober_result *r
 	res->status = PROBE_RUN_FAILED;
 	if (p->timed_out) {
 		res->status = PROBE_RUN_TIMEOUT;
-		snprintf(res->message, sizeof(res->message),
+		sentence_format(res->message, sizeof(res->message),
 			 "the probe did not finish within %u ms and was killed; check dmesg for a wedged KVM, or raise probe-timeout-ms in seoib.conf on a slow host",
 			 p->timeout_ms);
 	} else if (p->too_large) {
-		snprintf(res->message, sizeof(res->message),
+		sentence_format(res->message, sizeof(res->message),
 			 "the probe process wrote more than %d bytes, which is no host record; report this as a bug",
 			 PROBER_OUTPUT_MAX);
 	} else if (WIFSIGNALED(wstatus)) {
-		snprintf(res->message, sizeof(res->message),
+		sentence_format(res->message, sizeof(res->message),
 			 "the probe process was killed by signal %s; check dmesg and the journal for the cause",
 			 strsignal(WTERMSIG(wstatus)));
 	} else if (WEXITSTATUS(wstatus) != 0 || p->len == 0) {
-		snprintf(res->message, sizeof(res->message),
+		sentence_format(res->message, sizeof(res->message),
 			 "the probe process exited with status %d without a record; check the journal for its error",
 			 WEXITSTATUS(wstatus));
 	} else {

@@ -20,6 +20,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/json_util.h"
 #include "seoib/inventory.h"
+#include "seoib/sentence.h"
 
 struct publisher {
 	sd_event *event;
@@ -143,7 +144,7 @@ static void call(struct publisher *p, const char *path, json_object *request, et
 	if (r < 0) {
 		char err[SEOIB_MESSAGE_MAX];
 
-		snprintf(err, sizeof(err), "cannot start the etcd request %s: %s", path, strerror(-r));
+		sentence_format(err, sizeof(err), "cannot start the etcd request %s: %s", path, strerror(-r));
 		step_failed(p, err);
 	}
 }
@@ -183,11 +184,11 @@ int publisher_new(sd_event *event, const struct seoib_config *cfg, const char *h
 	int r;
 
 	if (!p) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory creating the etcd publisher");
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory creating the etcd publisher");
 		return -1;
 	}
 	if (inventory_host_key(cfg->etcd_prefix, hostname, p->key, sizeof(p->key)) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "etcd key for host %s is too long; use a shorter etcd-prefix", hostname);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "etcd key for host %s is too long; use a shorter etcd-prefix", hostname);
 		return -1;
 	}
 	if (etcd_options_from_config(cfg, &opts, err) < 0)
@@ -202,7 +203,7 @@ int publisher_new(sd_event *event, const struct seoib_config *cfg, const char *h
 	if (r < 0) {
 		etcd_loop_free(p->loop);
 		etcd_client_free(p->client);
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot set up the etcd publisher on the event loop: %s", strerror(-r));
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot set up the etcd publisher on the event loop: %s", strerror(-r));
 		return -1;
 	}
 	p->event = sd_event_ref(event);
@@ -252,7 +253,7 @@ static int revoke_bounded(struct publisher *p, char err[SEOIB_MESSAGE_MAX])
 
 	if (!x) {
 		curl_easy_cleanup(handle);
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory");
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory");
 		return -1;
 	}
 	while ((easy = etcd_exchange_next(x))) {

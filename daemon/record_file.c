@@ -11,6 +11,7 @@
 #include "record_file.h"
 #include "seoib/fileio.h"
 #include "seoib/json_util.h"
+#include "seoib/sentence.h"
 
 #define RECORD_FILE_MAX (1024 * 1024)
 
@@ -37,7 +38,7 @@ char *record_file_publish(const char *path, json_object *record_json, const stru
 	text = strdup(json_object_to_json_string_ext(record_json, JSON_C_TO_STRING_PRETTY |
 								   JSON_C_TO_STRING_NOSLASHESCAPE));
 	if (!text) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory formatting the record for %s", path);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory formatting the record for %s", path);
 		return NULL;
 	}
 	if (write_file_atomic(path, text, strlen(text), 0644, err) < 0)
@@ -55,16 +56,16 @@ int record_file_load(const char *path, json_object **json, struct host_record *r
 	/* Regular files only: a FIFO there must not hang the daemon's start. */
 	if (read_regular_file_bounded(AT_FDCWD, path, 0, RECORD_FILE_MAX, &text, &len, why) < 0 ||
 	    json_parse_text(text, len, &obj, why) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "%s: %s", path, why);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "%s: %s", path, why);
 		return -1;
 	}
 	if (!json_object_is_type(obj, json_type_object)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "%s is not a JSON object", path);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "%s is not a JSON object", path);
 		return -1;
 	}
 	json_object_object_del(obj, "last_probe");
 	if (host_record_from_json(obj, rec, why) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "%s: %s", path, why);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "%s: %s", path, why);
 		return -1;
 	}
 	*json = steal_ptr(obj);

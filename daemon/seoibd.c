@@ -17,6 +17,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/escape.h"
 #include "seoib/json_util.h"
+#include "seoib/sentence.h"
 #include "seoibd.h"
 #include "libvirt_watch.h"
 
@@ -106,7 +107,7 @@ static void adopt_failure_record(struct seoibd *d)
 	snprintf(rec->tool_version, sizeof(rec->tool_version), "%s", SEOIB_VERSION);
 	rec->probe_time = (int64_t)time(NULL);
 	rec->status = PROBE_ERROR;
-	snprintf(rec->message, sizeof(rec->message), "%s", d->last.message);
+	sentence_format(rec->message, sizeof(rec->message), "%s", d->last.message);
 	kvm_measurements_init(&rec->kvm);
 	host_record_derive(rec);
 	d->record_json = host_record_to_json(rec);
@@ -127,7 +128,7 @@ static int validate_record(const struct prober_result *res, struct host_record *
 	_cleanup_free_ struct host_record *scratch = malloc(sizeof(*scratch));
 
 	if (!scratch) {
-		snprintf(why, SEOIB_MESSAGE_MAX, "out of memory");
+		sentence_format(why, SEOIB_MESSAGE_MAX, "out of memory");
 		return -1;
 	}
 	if (json_parse_text(res->record_text, res->record_len, obj, why) < 0 ||
@@ -143,12 +144,12 @@ static void adopt_probe_result(struct seoibd *d, const struct prober_result *res
 	char why[SEOIB_MESSAGE_MAX];
 
 	d->last.status = res->status;
-	snprintf(d->last.message, sizeof(d->last.message), "%s", res->message);
+	sentence_format(d->last.message, sizeof(d->last.message), "%s", res->message);
 	d->last.time_usec = realtime_usec();
 	d->last.current = false;
 	if (res->status == PROBE_RUN_OK && validate_record(res, d->record, &obj, why) < 0) {
 		d->last.status = PROBE_RUN_FAILED;
-		snprintf(d->last.message, sizeof(d->last.message),
+		sentence_format(d->last.message, sizeof(d->last.message),
 			 "the probe's record does not validate (%s); report this as a bug", why);
 	}
 	if (d->last.status == PROBE_RUN_OK) {
@@ -229,7 +230,7 @@ static void start_probe(struct seoibd *d)
 	if (r < 0) {
 		struct prober_result res = {.status = PROBE_RUN_FAILED};
 
-		snprintf(res.message, sizeof(res.message), "cannot start the probe process: %s; check the service's memory and task limits",
+		sentence_format(res.message, sizeof(res.message), "cannot start the probe process: %s; check the service's memory and task limits",
 			 strerror(-r));
 		d->prober = NULL;
 		on_probe_done(&res, d);

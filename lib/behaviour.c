@@ -25,6 +25,7 @@
 #include "seoib/kvm_vm.h"
 #include "seoib/kvm_x2apic.h"
 #include "seoib/messages.h"
+#include "seoib/sentence.h"
 
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid /* glibc < 2.35 lacks the name */
@@ -89,7 +90,7 @@ case_fail(struct behaviour_case *c, enum behaviour_outcome outcome, const char *
 
 	c->outcome = outcome;
 	va_start(ap, fmt);
-	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	sentence_vformat(c->detail, sizeof(c->detail), fmt, ap);
 	va_end(ap);
 }
 
@@ -569,11 +570,11 @@ static void case_skip(struct behaviour_case *c, int err)
 {
 	c->outcome = OUTCOME_SKIPPED;
 	if (err == PROBE_NOT_MEASURED)
-		snprintf(c->detail, sizeof(c->detail),
+		sentence_format(c->detail, sizeof(c->detail),
 			 "%s not run: the capability probe did not measure whether the kernel accepts the flag",
 			 case_name(c));
 	else
-		snprintf(c->detail, sizeof(c->detail),
+		sentence_format(c->detail, sizeof(c->detail),
 			 "%s not run: the kernel refused the flag on a split-irqchip VM (%s), so no guest can run in this mode",
 			 case_name(c), strerror(err));
 }
@@ -761,13 +762,13 @@ static bool mode_broken(const struct behaviour_case *asked, const struct behavio
 	const char *mode = mode_to_string(control ? control->mode : asked->mode);
 
 	if (done(control) && !control->eoi_exit) {
-		snprintf(evidence, SEOIB_MESSAGE_MAX,
+		sentence_format(evidence, SEOIB_MESSAGE_MAX,
 			 "in %s mode the EOI of a guest that did not set SPIV bit 12 never exited to the VMM's I/O APIC (no KVM_EXIT_IOAPIC_EOI for vector 0x%x)",
 			 mode, EOI_GUEST_VECTOR);
 		return true;
 	}
 	if (done(asked) && asked->spiv_bit12_stuck && !asked->lvr_directed_eoi) {
-		snprintf(evidence, SEOIB_MESSAGE_MAX,
+		sentence_format(evidence, SEOIB_MESSAGE_MAX,
 			 "in %s mode SPIV bit 12 stuck (SPIV 0x%x) although LVR bit 24 did not advertise Directed EOI",
 			 mode, asked->spiv);
 		return true;
@@ -780,11 +781,11 @@ static bool respected_contradicted(const struct behaviour_case *asked, char *evi
 	if (!done(asked))
 		return false;
 	if (asked->eoi_exit)
-		snprintf(evidence, SEOIB_MESSAGE_MAX,
+		sentence_format(evidence, SEOIB_MESSAGE_MAX,
 			 "in enable mode a guest that set SPIV bit 12 still had its EOI of vector 0x%x broadcast (KVM_EXIT_IOAPIC_EOI)",
 			 EOI_GUEST_VECTOR);
 	else if (!asked->spiv_bit12_stuck)
-		snprintf(evidence, SEOIB_MESSAGE_MAX,
+		sentence_format(evidence, SEOIB_MESSAGE_MAX,
 			 "in enable mode SPIV bit 12 did not stick (SPIV read back 0x%x, LVR bit 24 %s)", asked->spiv,
 			 asked->lvr_directed_eoi ? "set" : "clear");
 	else
@@ -796,7 +797,7 @@ static bool not_advertised_contradicted(const struct behaviour_case *asked, char
 {
 	if (!done(asked) || (!asked->lvr_directed_eoi && !asked->spiv_bit12_stuck))
 		return false;
-	snprintf(evidence, SEOIB_MESSAGE_MAX,
+	sentence_format(evidence, SEOIB_MESSAGE_MAX,
 		 "in disable mode the guest still saw Directed EOI (LVR bit 24 %s, SPIV bit 12 %s)",
 		 asked->lvr_directed_eoi ? "set" : "clear", asked->spiv_bit12_stuck ? "stuck" : "dropped");
 	return true;
@@ -809,10 +810,10 @@ static void unverified_evidence(const struct behaviour_case *asked, const struct
 	const struct behaviour_case *c = attempted(asked) && !done(asked) ? asked : control;
 
 	if (attempted(c) && !done(c))
-		snprintf(evidence, SEOIB_MESSAGE_MAX, "%s: %s", outcome_to_string(c->outcome),
+		sentence_format(evidence, SEOIB_MESSAGE_MAX, "%s: %s", outcome_to_string(c->outcome),
 			 c->detail[0] ? c->detail : "no detail");
 	else
-		snprintf(evidence, SEOIB_MESSAGE_MAX,
+		sentence_format(evidence, SEOIB_MESSAGE_MAX,
 			 "in %s mode the guests finished but their observations prove nothing either way",
 			 mode_to_string((asked ? asked : control)->mode));
 }
@@ -821,15 +822,15 @@ static void verified_evidence(enum seoib_state s, const struct behaviour_case *a
 {
 	switch (s) {
 	case STATE_RESPECTED:
-		snprintf(evidence, SEOIB_MESSAGE_MAX,
+		sentence_format(evidence, SEOIB_MESSAGE_MAX,
 			 "in enable mode a guest that set SPIV bit 12 had no EOI exit and one that did not had its EOI exit");
 		break;
 	case STATE_NOT_ADVERTISED:
-		snprintf(evidence, SEOIB_MESSAGE_MAX,
+		sentence_format(evidence, SEOIB_MESSAGE_MAX,
 			 "in disable mode LVR bit 24 was clear and SPIV bit 12 did not stick");
 		break;
 	default:
-		snprintf(evidence, SEOIB_MESSAGE_MAX, "in legacy mode EOIs exit to the VMM's I/O APIC; %s",
+		sentence_format(evidence, SEOIB_MESSAGE_MAX, "in legacy mode EOIs exit to the VMM's I/O APIC; %s",
 			 !asked->spiv_bit12_stuck ? "Directed EOI was not advertised to the guest"
 			 : asked->eoi_exit ? "the quirk was observed (broadcast despite SPIV bit 12)"
 					   : "SPIV bit 12 suppressed the broadcast without any flag");
@@ -847,11 +848,11 @@ enum proof behaviour_state_proof(const struct behaviour *b, enum seoib_state s,
 
 	evidence[0] = '\0';
 	if (!b->ran) {
-		snprintf(evidence, SEOIB_MESSAGE_MAX, "the behavioural probe did not run");
+		sentence_format(evidence, SEOIB_MESSAGE_MAX, "the behavioural probe did not run");
 		return PROOF_NOT_RUN;
 	}
 	if (!attempted(asked) && !attempted(control)) {
-		snprintf(evidence, SEOIB_MESSAGE_MAX, "no guest ran in %s mode%s%s", mode_to_string(mode),
+		sentence_format(evidence, SEOIB_MESSAGE_MAX, "no guest ran in %s mode%s%s", mode_to_string(mode),
 			 asked && asked->detail[0] ? ": " : "", asked ? asked->detail : "");
 		return PROOF_NOT_RUN;
 	}

@@ -14,6 +14,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/config.h"
 #include "seoib/fileio.h"
+#include "seoib/sentence.h"
 
 /* Where a line's error is reported: "FILE:LINE: ". */
 struct config_line {
@@ -31,7 +32,7 @@ struct config_key {
 
 static int line_error(const struct config_line *at, const char *what, const char *key, const char *value)
 {
-	snprintf(at->err, SEOIB_MESSAGE_MAX, "%s:%u: %s '%s' for %s; see seoib.conf(5) for the accepted values",
+	sentence_format(at->err, SEOIB_MESSAGE_MAX, "%s:%u: %s '%s' for %s; see seoib.conf(5) for the accepted values",
 		 at->path, at->number, what, value, key);
 	return -1;
 }
@@ -215,7 +216,7 @@ static int set_etcd_endpoints(struct seoib_config *cfg, const char *value, const
 		return line_error(at, "out of memory reading", "etcd-endpoints", value);
 	for (char *url = strtok_r(copy, ", \t", &save); url; url = strtok_r(NULL, ", \t", &save)) {
 		if (check_endpoint(url) < 0) {
-			snprintf(at->err, SEOIB_MESSAGE_MAX, "%s:%u: etcd endpoint '%s' is not an http:// or https:// "
+			sentence_format(at->err, SEOIB_MESSAGE_MAX, "%s:%u: etcd endpoint '%s' is not an http:// or https:// "
 				 "URL with a host; see seoib.conf(5)", at->path, at->number, url);
 			return -1;
 		}
@@ -294,10 +295,10 @@ static int check_export_name(const char *value, const char *key, const char *suf
 		return 0;
 	if (name[0] == '.' || n <= k || (suffix && strcmp(name + n - k, suffix) != 0)) {
 		if (suffix)
-			snprintf(what, sizeof(what), "%s reads only files named '*%s' that do not start with '.', not",
+			sentence_format(what, sizeof(what), "%s reads only files named '*%s' that do not start with '.', not",
 				 consumer, suffix);
 		else
-			snprintf(what, sizeof(what), "%s reads only files whose name does not start with '.', not",
+			sentence_format(what, sizeof(what), "%s reads only files whose name does not start with '.', not",
 				 consumer);
 		return line_error(at, what, key, value);
 	}
@@ -402,7 +403,7 @@ static int apply_line(struct seoib_config *cfg, char *line, const struct config_
 		return 0;
 	eq = strchr(text, '=');
 	if (!eq) {
-		snprintf(at->err, SEOIB_MESSAGE_MAX, "%s:%u: expected 'key = value', not '%s'; see seoib.conf(5)",
+		sentence_format(at->err, SEOIB_MESSAGE_MAX, "%s:%u: expected 'key = value', not '%s'; see seoib.conf(5)",
 			 at->path, at->number, text);
 		return -1;
 	}
@@ -412,7 +413,7 @@ static int apply_line(struct seoib_config *cfg, char *line, const struct config_
 	for (size_t i = 0; i < ELEMENTSOF(config_keys); i++)
 		if (strcmp(key, config_keys[i].name) == 0)
 			return config_keys[i].set(cfg, value, at);
-	snprintf(at->err, SEOIB_MESSAGE_MAX, "%s:%u: unknown key '%s'; see seoib.conf(5) for the keys",
+	sentence_format(at->err, SEOIB_MESSAGE_MAX, "%s:%u: unknown key '%s'; see seoib.conf(5) for the keys",
 		 at->path, at->number, key);
 	return -1;
 }
@@ -437,7 +438,7 @@ static int check_pairs(const struct seoib_config *cfg, const char *path, char er
 		bool b = ((const char *)cfg + pairs[i].b_off)[0] != '\0';
 
 		if (a != b) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "%s: %s is set but %s is not; set both or neither, see seoib.conf(5)",
+			sentence_format(err, SEOIB_MESSAGE_MAX, "%s: %s is set but %s is not; set both or neither, see seoib.conf(5)",
 				 path, a ? pairs[i].a : pairs[i].b, a ? pairs[i].b : pairs[i].a);
 			return -1;
 		}
@@ -449,7 +450,7 @@ static int check_pairs(const struct seoib_config *cfg, const char *path, char er
  * parser and not by another, so a file with one is not a configuration. */
 static void nul_error(const struct config_line *at)
 {
-	snprintf(at->err, SEOIB_MESSAGE_MAX,
+	sentence_format(at->err, SEOIB_MESSAGE_MAX,
 		 "%s:%u: contains a NUL byte, so it is not a text file; rewrite that line as text, see seoib.conf(5)",
 		 at->path, at->number);
 }
@@ -469,7 +470,7 @@ int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB
 	if (read_regular_file_bounded(AT_FDCWD, at.path, 0, SEOIB_CONFIG_MAX_BYTES, &text, &len, inner) < 0) {
 		if (errno == ENOENT) /* no file: the defaults are the configuration */
 			return 0;
-		snprintf(err, SEOIB_MESSAGE_MAX, "configuration file %s %s", at.path, inner);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "configuration file %s %s", at.path, inner);
 		return -1;
 	}
 	for (line = text; line < text + len; line = next) {
@@ -574,7 +575,7 @@ int seoib_config_salvage(const char *path, struct seoib_config *cfg, char err[SE
 	/* The same bounded, regular-file-only read as seoib_config_load(). */
 	if (read_regular_file_bounded(AT_FDCWD, at.path, 0, SEOIB_CONFIG_MAX_BYTES, &text, &len, inner) < 0) {
 		/* Nothing of it can be trusted, on-error included. */
-		snprintf(err, SEOIB_MESSAGE_MAX, "configuration file %s %s; the hook refuses guests until it reads",
+		sentence_format(err, SEOIB_MESSAGE_MAX, "configuration file %s %s; the hook refuses guests until it reads",
 			 at.path, inner);
 		return 1;
 	}
@@ -584,7 +585,7 @@ int seoib_config_salvage(const char *path, struct seoib_config *cfg, char err[SE
 		for (const char *p = text; *p; p++)
 			at.number += *p == '\n';
 		nul_error(&at);
-		snprintf(err, SEOIB_MESSAGE_MAX, "%s", line_err);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "%s", line_err);
 		return 1;
 	}
 	for (char *line = text, *next; line < text + len; line = next) {
@@ -599,15 +600,15 @@ int seoib_config_salvage(const char *path, struct seoib_config *cfg, char err[SE
 		if (apply_line(cfg, line, &at) == 0)
 			continue;
 		if (!closed && (!original || line_may_decide_enforcement(original))) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "%s", line_err);
+			sentence_format(err, SEOIB_MESSAGE_MAX, "%s", line_err);
 			closed = 1;
 		} else if (!closed && !err[0])
-			snprintf(err, SEOIB_MESSAGE_MAX, "%s", line_err);
+			sentence_format(err, SEOIB_MESSAGE_MAX, "%s", line_err);
 	}
 	/* Every line read: what failed was a pair of keys (etcd's), which
 	 * never decides enforcement. */
 	if (!err[0] && check_pairs(cfg, at.path, err) == 0)
-		snprintf(err, SEOIB_MESSAGE_MAX, "configuration file %s did not load, and no line of it says why; check it with 'seoibd --check-config'",
+		sentence_format(err, SEOIB_MESSAGE_MAX, "configuration file %s did not load, and no line of it says why; check it with 'seoibd --check-config'",
 			 at.path);
 	return closed;
 }

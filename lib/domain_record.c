@@ -11,6 +11,7 @@
 #include "seoib/fileio.h"
 #include "seoib/gate.h"
 #include "seoib/json_util.h"
+#include "seoib/sentence.h"
 
 #define DOMAIN_RECORD_MAX_BYTES (64 * 1024)
 
@@ -18,7 +19,7 @@ static int record_name(const char *uuid, char *name, size_t size, char err[SEOIB
 {
 	/* The UUID comes from the domain XML: never let it name another file. */
 	if (!gate_uuid_is_valid(uuid)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "domain UUID '%.64s' is not a canonical UUID; not using it as a file name",
+		sentence_format(err, SEOIB_MESSAGE_MAX, "domain UUID '%s' is not a canonical UUID; not using it as a file name",
 			 uuid);
 		return -1;
 	}
@@ -49,7 +50,7 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 	json_add(o, "time_unix", json_object_new_int64(rec->time));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (write_file_atomic_at(dfd, name, text, strlen(text), 0644, inner) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "in %s: %s", dir, inner);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "in %s: %s", dir, inner);
 		return -1;
 	}
 	return 0;
@@ -99,11 +100,11 @@ int domain_record_read(const char *dir, const char *uuid, struct domain_record *
 	if (read_regular_file_bounded(dfd, name, O_NOFOLLOW, DOMAIN_RECORD_MAX_BYTES, &text, &len, inner) < 0) {
 		if (errno == ENOENT)
 			return 1;
-		snprintf(err, SEOIB_MESSAGE_MAX, "%s/%s %s", dir, name, inner);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "%s/%s %s", dir, name, inner);
 		return -1;
 	}
 	if (json_parse_text(text, len, &o, inner) < 0 || domain_record_from_json(o, rec, inner) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "%s/%s: %s", dir, name, inner);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "%s/%s: %s", dir, name, inner);
 		return -1;
 	}
 	return 0;
@@ -120,7 +121,7 @@ int domain_record_forget(const char *dir, const char *uuid, char err[SEOIB_MESSA
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot remove %s/%s: %s", dir, name, strerror(errno));
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot remove %s/%s: %s", dir, name, strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -13,6 +13,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/etcd_reply.h"
 #include "seoib/json_util.h"
+#include "seoib/sentence.h"
 
 /* ---- base64, by libcrypto ---- */
 
@@ -66,7 +67,7 @@ static int member(json_object *obj, const char *key, enum json_type type, json_o
 		return 0;
 	}
 	if (!json_object_is_type(*out, type)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "\"%s\" is %s, not %s", key,
+		sentence_format(err, SEOIB_MESSAGE_MAX, "\"%s\" is %s, not %s", key,
 			 json_type_to_name(json_object_get_type(*out)), json_type_to_name(type));
 		*out = NULL;
 		return -1;
@@ -99,7 +100,7 @@ int etcd_reply_int64(json_object *obj, const char *key, int64_t *out, char err[S
 		}
 	}
 	*out = 0;
-	snprintf(err, SEOIB_MESSAGE_MAX, "\"%s\" is not a 64-bit integer", key);
+	sentence_format(err, SEOIB_MESSAGE_MAX, "\"%s\" is not a 64-bit integer", key);
 	return -1;
 }
 
@@ -114,14 +115,14 @@ static int read_bytes(json_object *obj, const char *key, char **out, size_t *len
 		return -1;
 	*out = base64_decode(v ? json_object_get_string(v) : "", len);
 	if (!*out) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "\"%s\" is not padded base64", key);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "\"%s\" is not padded base64", key);
 		return -1;
 	}
 	/* The string may hold a NUL; json-c's length is the one to trust. */
 	if (v && strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v)) {
 		free(*out);
 		*out = NULL;
-		snprintf(err, SEOIB_MESSAGE_MAX, "\"%s\" holds a NUL character", key);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "\"%s\" holds a NUL character", key);
 		return -1;
 	}
 	return 0;
@@ -131,13 +132,13 @@ int etcd_reply_parse(const char *body, size_t len, json_object **out, char err[S
 {
 	*out = NULL;
 	if (len > ETCD_REPLY_MAX) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "the reply is %zu bytes, more than %u", len, ETCD_REPLY_MAX);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "the reply is %zu bytes, more than %u", len, ETCD_REPLY_MAX);
 		return -1;
 	}
 	if (json_parse_text(body ? body : "", body ? len : 0, out, err) < 0)
 		return -1;
 	if (!json_object_is_type(*out, json_type_object)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "the reply is a JSON %s, not an object",
+		sentence_format(err, SEOIB_MESSAGE_MAX, "the reply is a JSON %s, not an object",
 			 json_type_to_name(json_object_get_type(*out)));
 		json_object_put(*out);
 		*out = NULL;
@@ -158,7 +159,7 @@ static int reply_error(json_object *reply, char err[SEOIB_MESSAGE_MAX])
 		return 0;
 	etcd_reply_error_text(json_object_to_json_string(reply), strlen(json_object_to_json_string(reply)),
 			      text, sizeof(text));
-	snprintf(err, SEOIB_MESSAGE_MAX, "the reply is an error: %s", text);
+	sentence_format(err, SEOIB_MESSAGE_MAX, "the reply is an error: %s", text);
 	return -1;
 }
 
@@ -170,7 +171,7 @@ int etcd_reply_lease_grant(json_object *reply, int64_t *lease_id, char err[SEOIB
 	if (reply_error(reply, err) < 0 || etcd_reply_int64(reply, "ID", lease_id, err) < 0)
 		return -1;
 	if (*lease_id <= 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "it grants no lease (\"ID\" is %s)", *lease_id ? "negative" : "missing");
+		sentence_format(err, SEOIB_MESSAGE_MAX, "it grants no lease (\"ID\" is %s)", *lease_id ? "negative" : "missing");
 		*lease_id = 0;
 		return -1;
 	}
@@ -201,19 +202,19 @@ int etcd_reply_token(json_object *reply, char *token, size_t size, char err[SEOI
 	if (reply_error(reply, err) < 0 || member(reply, "token", json_type_string, &t, err) < 0)
 		return -1;
 	if (!t) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "it holds no \"token\"");
+		sentence_format(err, SEOIB_MESSAGE_MAX, "it holds no \"token\"");
 		return -1;
 	}
 	s = json_object_get_string(t);
 	len = (size_t)json_object_get_string_len(t);
 	if (len == 0 || len >= size) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "its \"token\" is empty or longer than %zu bytes", size - 1);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "its \"token\" is empty or longer than %zu bytes", size - 1);
 		return -1;
 	}
 	/* It goes into an HTTP header: a CR or LF would add headers of its own. */
 	for (size_t i = 0; i < len; i++)
 		if (s[i] <= ' ' || s[i] >= 0x7f) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "its \"token\" holds a byte that is not printable ASCII");
+			sentence_format(err, SEOIB_MESSAGE_MAX, "its \"token\" holds a byte that is not printable ASCII");
 			return -1;
 		}
 	memcpy(token, s, len + 1);
@@ -250,19 +251,19 @@ static int read_kv(json_object *kvs, size_t i, struct kv *kv, char err[SEOIB_MES
 
 	*kv = (struct kv){0};
 	if (!json_object_is_type(entry, json_type_object)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "entry %zu of \"kvs\" is %s, not an object", i,
+		sentence_format(err, SEOIB_MESSAGE_MAX, "entry %zu of \"kvs\" is %s, not an object", i,
 			 json_type_to_name(json_object_get_type(entry)));
 		return -1;
 	}
 	if (read_bytes(entry, "key", &kv->key, &kv->key_len, inner) < 0 ||
 	    read_bytes(entry, "value", &kv->value, &kv->value_len, inner) < 0) {
 		kv_clear(kv);
-		snprintf(err, SEOIB_MESSAGE_MAX, "entry %zu of \"kvs\": %s", i, inner);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "entry %zu of \"kvs\": %s", i, inner);
 		return -1;
 	}
 	if (kv->key_len == 0 || memchr(kv->key, '\0', kv->key_len)) {
 		kv_clear(kv);
-		snprintf(err, SEOIB_MESSAGE_MAX, "entry %zu of \"kvs\" has an empty key or one holding a NUL byte", i);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "entry %zu of \"kvs\" has an empty key or one holding a NUL byte", i);
 		return -1;
 	}
 	return 0;
@@ -287,11 +288,11 @@ static int read_page(json_object *reply, long limit, json_object **kvs, bool *mo
 	*more = flag && json_object_get_boolean(flag);
 	n = *kvs ? json_object_array_length(*kvs) : 0;
 	if (limit > 0 && n > (size_t)limit) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "\"kvs\" has %zu entries, more than the %ld asked for", n, limit);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "\"kvs\" has %zu entries, more than the %ld asked for", n, limit);
 		return -1;
 	}
 	if (*more && n == 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "it says \"more\" but \"kvs\" is empty");
+		sentence_format(err, SEOIB_MESSAGE_MAX, "it says \"more\" but \"kvs\" is empty");
 		return -1;
 	}
 	return 0;
@@ -319,7 +320,7 @@ int etcd_reply_range(json_object *reply, const char *start, size_t start_len, co
 			return -1;
 		if (!in_range(&kv, start, start_len, end, end_len) ||
 		    (last && key_compare(kv.key, kv.key_len, last, last_len) <= 0)) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "entry %zu of \"kvs\" has a key %s", i,
+			sentence_format(err, SEOIB_MESSAGE_MAX, "entry %zu of \"kvs\" has a key %s", i,
 				 last && in_range(&kv, start, start_len, end, end_len) ? "out of order"
 										       : "outside the range asked for");
 			kv_clear(&kv);
@@ -337,7 +338,7 @@ int etcd_reply_range(json_object *reply, const char *start, size_t start_len, co
 		/* Continue just after the last key: the last key + "\0". */
 		*next = calloc(1, last_len + 2);
 		if (!*next) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "out of memory");
+			sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory");
 			return -1;
 		}
 		memcpy(*next, last, last_len);
@@ -362,7 +363,7 @@ int etcd_reply_get(json_object *reply, const char *key, char **value, size_t *le
 		return -1;
 	if (key_compare(kv.key, kv.key_len, key, strlen(key)) != 0) {
 		kv_clear(&kv);
-		snprintf(err, SEOIB_MESSAGE_MAX, "it holds another key than the one asked for");
+		sentence_format(err, SEOIB_MESSAGE_MAX, "it holds another key than the one asked for");
 		return -1;
 	}
 	*value = kv.value;

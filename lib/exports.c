@@ -12,6 +12,7 @@
 #include "seoib/fileio.h"
 #include "seoib/host_can_run.h"
 #include "seoib/states.h"
+#include "seoib/sentence.h"
 
 
 char *exports_nfd_text(const struct host_record *rec)
@@ -150,7 +151,7 @@ static int write_text(const char *path, char *text, const char *what, char err[S
 	_cleanup_free_ char *owned = text;
 
 	if (!owned) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory formatting the %s for %s", what, path);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory formatting the %s for %s", what, path);
 		return -1;
 	}
 	/* Hidden: NFD reads every other file of features.d; the textfile

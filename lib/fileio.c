@@ -13,6 +13,7 @@
 
 #include "seoib/cleanup.h"
 #include "seoib/fileio.h"
+#include "seoib/sentence.h"
 
 int read_fd_bounded(int fd, size_t max, char **out, size_t *len, char err[SEOIB_MESSAGE_MAX])
 {
@@ -20,7 +21,7 @@ int read_fd_bounded(int fd, size_t max, char **out, size_t *len, char err[SEOIB_
 	size_t used = 0;
 
 	if (!buf) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory reading at most %zu bytes", max);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory reading at most %zu bytes", max);
 		return -1;
 	}
 	for (;;) {
@@ -29,14 +30,14 @@ int read_fd_bounded(int fd, size_t max, char **out, size_t *len, char err[SEOIB_
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "cannot read: %s", strerror(errno));
+			sentence_format(err, SEOIB_MESSAGE_MAX, "cannot read: %s", strerror(errno));
 			return -1;
 		}
 		if (n == 0)
 			break;
 		used += (size_t)n;
 		if (used > max) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "is larger than %zu bytes, too large to be what it should be",
+			sentence_format(err, SEOIB_MESSAGE_MAX, "is larger than %zu bytes, too large to be what it should be",
 				 max);
 			return -EFBIG;
 		}
@@ -54,7 +55,7 @@ int read_file_bounded(const char *path, size_t max, char **out, size_t *len, cha
 
 	fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot open: %s", strerror(errno));
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot open: %s", strerror(errno));
 		return -1;
 	}
 	r = read_fd_bounded(fd, max, out, len, err);
@@ -79,19 +80,19 @@ int open_regular_file(int dirfd, const char *path, int flags, struct stat *st, c
 		int saved = errno; /* callers tell ENOENT apart */
 
 		if (errno == ELOOP && (flags & O_NOFOLLOW))
-			snprintf(err, SEOIB_MESSAGE_MAX, "is a symbolic link, which is not followed here; "
+			sentence_format(err, SEOIB_MESSAGE_MAX, "is a symbolic link, which is not followed here; "
 				 "replace it with a regular file");
 		else
-			snprintf(err, SEOIB_MESSAGE_MAX, "cannot be opened: %s", strerror(errno));
+			sentence_format(err, SEOIB_MESSAGE_MAX, "cannot be opened: %s", strerror(errno));
 		errno = saved;
 		return -1;
 	}
 	if (fstat(fd, st) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot be inspected: %s", strerror(errno));
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot be inspected: %s", strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(st->st_mode)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "is not a regular file (%s); point to a regular file",
+		sentence_format(err, SEOIB_MESSAGE_MAX, "is not a regular file (%s); point to a regular file",
 			 S_ISDIR(st->st_mode) ? "a directory" : S_ISFIFO(st->st_mode) ? "a FIFO"
 				: S_ISCHR(st->st_mode) ? "a character device" : S_ISSOCK(st->st_mode) ? "a socket"
 				: "a special file");
@@ -100,7 +101,7 @@ int open_regular_file(int dirfd, const char *path, int flags, struct stat *st, c
 	}
 	/* Regular files never block; reads then follow the usual rules. */
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot be set up for reading: %s", strerror(errno));
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot be set up for reading: %s", strerror(errno));
 		return -1;
 	}
 	return steal_fd(fd);
@@ -119,7 +120,7 @@ int read_regular_file_bounded(int dirfd, const char *path, int flags, size_t max
 		return -1;
 	/* Refuse before allocating: the size bound is the point. */
 	if ((unsigned long long)st.st_size > max) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "is %lld bytes, larger than the %zu it may be", (long long)st.st_size,
+		sentence_format(err, SEOIB_MESSAGE_MAX, "is %lld bytes, larger than the %zu it may be", (long long)st.st_size,
 			 max);
 		errno = EFBIG;
 		return -1;
@@ -167,24 +168,24 @@ static int write_atomic_via(char *tmp_template, const char *path, const char *da
 	_cleanup_close_ int fd = -1;
 
 	if (!tmp) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory writing %s", path);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory writing %s", path);
 		return -1;
 	}
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot create a temporary file beside %s: %s; check that the directory exists and is writable",
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot create a temporary file beside %s: %s; check that the directory exists and is writable",
 			 path, strerror(errno));
 		return -1;
 	}
 	/* Readers only ever see the old file or the complete new one: the data
 	 * reaches the disk before the rename makes it visible. */
 	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot write %s: %s", path, strerror(errno));
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot write %s: %s", path, strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
 	if (fsync_parent(path) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "wrote %s but cannot sync its directory: %s", path, strerror(errno));
+		sentence_format(err, SEOIB_MESSAGE_MAX, "wrote %s but cannot sync its directory: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -203,36 +204,36 @@ int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t l
 		unsigned char r[8];
 
 		if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "cannot name a temporary file beside %s: %s", name,
+			sentence_format(err, SEOIB_MESSAGE_MAX, "cannot name a temporary file beside %s: %s", name,
 				 strerror(errno));
 			return -1;
 		}
 		if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%c%c%c%c%c%c%c%c", name, letters[r[0] % 36],
 				     letters[r[1] % 36], letters[r[2] % 36], letters[r[3] % 36], letters[r[4] % 36],
 				     letters[r[5] % 36], letters[r[6] % 36], letters[r[7] % 36]) >= sizeof(tmp)) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "cannot write %s: the name is too long", name);
+			sentence_format(err, SEOIB_MESSAGE_MAX, "cannot write %s: the name is too long", name);
 			return -1;
 		}
 		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0 && errno != EEXIST) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "cannot create a temporary file beside %s: %s", name,
+			sentence_format(err, SEOIB_MESSAGE_MAX, "cannot create a temporary file beside %s: %s", name,
 				 strerror(errno));
 			return -1;
 		}
 	}
 	if (fd < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot create a temporary file beside %s: every name tried exists",
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot create a temporary file beside %s: every name tried exists",
 			 name);
 		return -1;
 	}
 	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0 ||
 	    renameat(dirfd, tmp, dirfd, name) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot write %s: %s", name, strerror(errno));
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot write %s: %s", name, strerror(errno));
 		unlinkat(dirfd, tmp, 0);
 		return -1;
 	}
 	if (fsync(dirfd) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "wrote %s but cannot sync its directory: %s", name, strerror(errno));
+		sentence_format(err, SEOIB_MESSAGE_MAX, "wrote %s but cannot sync its directory: %s", name, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -247,7 +248,7 @@ static int open_dir_step(int parent, const char *name, const char *path, bool cr
 
 	if (fd < 0 && errno == ENOENT && create) {
 		if (mkdirat(parent, name, 0755) < 0 && errno != EEXIST) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "cannot create %s: %s; check that /run is writable by root",
+			sentence_format(err, SEOIB_MESSAGE_MAX, "cannot create %s: %s; check that /run is writable by root",
 				 path, strerror(errno));
 			return -1;
 		}
@@ -256,18 +257,18 @@ static int open_dir_step(int parent, const char *name, const char *path, bool cr
 	if (fd >= 0)
 		return fd;
 	if (errno == ENOENT) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "%s does not exist", path);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "%s does not exist", path);
 		errno = ENOENT;
 		return -1;
 	}
 	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "refusing to use %s: it is %s owned by uid %u, not a directory; "
+		sentence_format(err, SEOIB_MESSAGE_MAX, "refusing to use %s: it is %s owned by uid %u, not a directory; "
 			 "another user may have planted it, remove it and check who can write to its parent",
 			 path, S_ISLNK(st.st_mode) ? "a symbolic link" : "a file", (unsigned)st.st_uid);
 		errno = ENOTDIR;
 		return -1;
 	}
-	snprintf(err, SEOIB_MESSAGE_MAX, "cannot open %s: %s", path, strerror(errno));
+	sentence_format(err, SEOIB_MESSAGE_MAX, "cannot open %s: %s", path, strerror(errno));
 	return -1;
 }
 
@@ -281,7 +282,7 @@ static bool dir_is_trusted(const struct stat *st)
 
 static int refuse_dir(const char *path, const struct stat *st, const char *rule, char err[SEOIB_MESSAGE_MAX])
 {
-	snprintf(err, SEOIB_MESSAGE_MAX, "refusing to use %s: it belongs to uid %u with mode %04o, but %s; "
+	sentence_format(err, SEOIB_MESSAGE_MAX, "refusing to use %s: it belongs to uid %u with mode %04o, but %s; "
 		 "another user could change what is in it: fix its owner and mode, or remove it",
 		 path, (unsigned)st->st_uid, (unsigned)(st->st_mode & 07777), rule);
 	errno = EPERM;
@@ -297,7 +298,7 @@ int open_dir_nofollow(const char *dir, int flags, char err[SEOIB_MESSAGE_MAX])
 	struct stat st;
 
 	if (!copy || dir[0] != '/' || strlen(dir) >= sizeof(path)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot use %s as a directory: %s", dir,
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot use %s as a directory: %s", dir,
 			 copy ? "not an absolute path shorter than PATH_MAX" : "out of memory");
 		errno = EINVAL;
 		return -1;
@@ -318,7 +319,7 @@ int open_dir_nofollow(const char *dir, int flags, char err[SEOIB_MESSAGE_MAX])
 		fd = next;
 	}
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot open %s: %s", dir, strerror(errno));
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot open %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {

@@ -6,6 +6,7 @@
 #include "seoib/gate.h"
 #include "seoib/host_can_run.h"
 #include "seoib/run_state.h"
+#include "seoib/sentence.h"
 
 enum gate_op gate_op_from_hook(const char *operation, const char *sub_operation)
 {
@@ -53,26 +54,26 @@ bool gate_state_in_flight(const struct guest_facts *facts, const struct host_rec
 
 	if (started && started->state < STATE_COUNT) {
 		*state = started->state;
-		snprintf(how, SEOIB_MESSAGE_MAX, "recorded by the hook at %s", started->operation);
+		sentence_format(how, SEOIB_MESSAGE_MAX, "recorded by the hook at %s", started->operation);
 		return true;
 	}
 	if (facts->has_recorded_state && facts->recorded_state < STATE_COUNT) {
 		*state = facts->recorded_state;
-		snprintf(how, SEOIB_MESSAGE_MAX, "seoib metadata");
+		sentence_format(how, SEOIB_MESSAGE_MAX, "seoib metadata");
 		return true;
 	}
 	if (facts->irqchip == IRQCHIP_IN_KERNEL) {
 		*state = STATE_QUIRKED;
-		snprintf(how, SEOIB_MESSAGE_MAX, "no seoib metadata; in-kernel irqchip: no flag changes it");
+		sentence_format(how, SEOIB_MESSAGE_MAX, "no seoib metadata; in-kernel irqchip: no flag changes it");
 		return true;
 	}
 	run_state_decide(facts, source, STATE_QUIRKED, &rs);
 	if (rs.known) {
 		*state = rs.state;
-		snprintf(how, SEOIB_MESSAGE_MAX, "no seoib metadata; %s", rs.why);
+		sentence_format(how, SEOIB_MESSAGE_MAX, "no seoib metadata; %s", rs.why);
 		return true;
 	}
-	snprintf(how, SEOIB_MESSAGE_MAX,
+	sentence_format(how, SEOIB_MESSAGE_MAX,
 		 "'%s' carries no seoib metadata and %s, so the state it runs in is unknown",
 		 facts->name, source ? rs.why : "the source's VMM model is unknown here");
 	return false;
@@ -95,19 +96,19 @@ bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
 	if (contradicted)
 		return false; /* why has the guests' evidence */
 	if (host->status != PROBE_OK)
-		snprintf(why, SEOIB_MESSAGE_MAX, "KVM on %s is not usable (%s: %s)", host->host.hostname,
+		sentence_format(why, SEOIB_MESSAGE_MAX, "KVM on %s is not usable (%s: %s)", host->host.hostname,
 			 probe_status_to_string(host->status), host->message);
 	else if (state == STATE_QUIRKED)
-		snprintf(why, SEOIB_MESSAGE_MAX, "the record of %s lists no runnable state", host->host.hostname);
+		sentence_format(why, SEOIB_MESSAGE_MAX, "the record of %s lists no runnable state", host->host.hostname);
 	else if (!(host->verdict.kernel_states & STATE_BIT(state)))
-		snprintf(why, SEOIB_MESSAGE_MAX, "kernel %s on %s (generation %s) lacks %s",
+		sentence_format(why, SEOIB_MESSAGE_MAX, "kernel %s on %s (generation %s) lacks %s",
 			 host->host.kernel_release, host->host.hostname,
 			 generation_to_string(host->verdict.generation), state_flag_name(state));
 	else if (!vmm_sets_flags(&host->vmm))
-		snprintf(why, SEOIB_MESSAGE_MAX, "QEMU %s %s on %s has no control to set the state",
+		sentence_format(why, SEOIB_MESSAGE_MAX, "QEMU %s %s on %s has no control to set the state",
 			 host->vmm.path, host->vmm.version, host->host.hostname);
 	else
-		snprintf(why, SEOIB_MESSAGE_MAX, "the record of %s does not list %s as runnable",
+		sentence_format(why, SEOIB_MESSAGE_MAX, "the record of %s does not list %s as runnable",
 			 host->host.hostname, state_to_string(state));
 	return false;
 }
@@ -116,10 +117,8 @@ bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
 static void join_reasons(const struct decision *d, char *buf, size_t size)
 {
 	buf[0] = '\0';
-	for (int i = 0; i < d->n_reasons && i < DECISION_REASONS_MAX; i++) {
-		size_t used = strlen(buf);
-		snprintf(buf + used, size - used, "%s%s", i ? "; " : "", d->reasons[i]);
-	}
+	for (int i = 0; i < d->n_reasons && i < DECISION_REASONS_MAX; i++)
+		sentence_append(buf, size, "; ", d->reasons[i]);
 	/* Keep it one line: libvirt shows the hook's stderr inside its error. */
 	for (char *p = buf; *p; p++)
 		if (*p == '\n' || *p == '\r')
@@ -132,16 +131,16 @@ void gate_internal_error(const char *what, const struct seoib_config *cfg, struc
 
 	memset(out, 0, sizeof(*out));
 	out->verdict = deny ? GATE_ERROR_DENY : GATE_ERROR_ALLOW;
-	snprintf(out->reason, sizeof(out->reason), "seoib could not decide: %s; %s (on-error = %s)", what,
+	sentence_format(out->reason, sizeof(out->reason), "seoib could not decide: %s; %s (on-error = %s)", what,
 		 deny ? "refusing" : "allowing without a check", deny ? "deny" : "allow");
-	snprintf(out->remediation, sizeof(out->remediation), "%s",
+	sentence_format(out->remediation, sizeof(out->remediation), "%s",
 		 "make sure seoibd has published this host's record (seoibctl status), or set on-error in seoib.conf");
 }
 
 void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 		  const struct seoib_config *cfg, struct gate_outcome *out)
 {
-	char reasons[SEOIB_MESSAGE_MAX];
+	char reasons[GATE_REASON_MAX];
 
 	join_reasons(d, reasons, sizeof(reasons));
 	if (d->verdict == VERDICT_UNKNOWN) {
@@ -153,20 +152,20 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 	out->state = d->state;
 	if (d->verdict == VERDICT_SAFE && facts->qemu_lapic) {
 		out->verdict = GATE_ALLOW;
-		snprintf(out->reason, sizeof(out->reason), "'%s' is not exposed: %s", facts->name, facts->lapic_why);
+		sentence_format(out->reason, sizeof(out->reason), "'%s' is not exposed: %s", facts->name, facts->lapic_why);
 		return;
 	}
 	if (d->verdict == VERDICT_SAFE) {
 		out->verdict = GATE_ALLOW;
-		snprintf(out->reason, sizeof(out->reason), "'%s' starts %s (risk %s)", facts->name,
+		sentence_format(out->reason, sizeof(out->reason), "'%s' starts %s (risk %s)", facts->name,
 			 state_to_string(d->state), risk_to_string(d->risk));
 		return;
 	}
 	out->verdict = cfg->hook_mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
-	snprintf(out->reason, sizeof(out->reason), "'%s' would start %s with risk %s on this host: %s",
+	sentence_format(out->reason, sizeof(out->reason), "'%s' would start %s with risk %s on this host: %s",
 		 facts->name, state_to_string(d->state), risk_to_string(d->risk),
 		 reasons[0] ? reasons : "the policy engine judged it unsafe");
-	snprintf(out->remediation, sizeof(out->remediation), "%s",
+	sentence_format(out->remediation, sizeof(out->remediation), "%s",
 		 d->remediation[0] ? d->remediation : "see 'seoibctl policy --domain NAME' for the details");
 }
 
@@ -191,12 +190,12 @@ void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct
 		out->verdict = GATE_ALLOW;
 		out->state_known = true;
 		out->state = STATE_QUIRKED;
-		snprintf(out->reason, sizeof(out->reason), "'%s' is not exposed: %s", facts->name, facts->lapic_why);
+		sentence_format(out->reason, sizeof(out->reason), "'%s' is not exposed: %s", facts->name, facts->lapic_why);
 		return;
 	}
 	if (!gate_state_in_flight(facts, source, started, &state, how)) {
 		gate_internal_error(how, cfg, out);
-		snprintf(out->remediation, sizeof(out->remediation),
+		sentence_format(out->remediation, sizeof(out->remediation),
 			 "let seoibd on the source write the state into the guest's metadata (or run seoibctl apply there), or set on-error in seoib.conf");
 		return;
 	}
@@ -205,21 +204,21 @@ void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct
 	out->state = state;
 	if (gate_host_can_run(host, out->state, why)) {
 		out->verdict = GATE_ALLOW;
-		snprintf(out->reason, sizeof(out->reason), "'%s' runs %s (%s) and this host can run it", facts->name,
+		sentence_format(out->reason, sizeof(out->reason), "'%s' runs %s (%s) and this host can run it", facts->name,
 			 state_to_string(out->state), how);
 		return;
 	}
 	out->verdict = cfg->hook_mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
-	snprintf(out->reason, sizeof(out->reason), "'%s' runs %s (%s), which cannot change under a running guest, and %s",
+	sentence_format(out->reason, sizeof(out->reason), "'%s' runs %s (%s), which cannot change under a running guest, and %s",
 		 facts->name, state_to_string(out->state), how, why);
-	snprintf(out->remediation, sizeof(out->remediation),
+	sentence_format(out->remediation, sizeof(out->remediation),
 		 "%s it to a host whose kernel and QEMU support %s (seoibctl check --dest HOST), or shut it down and start it afresh",
 		 op == GATE_RESTORE ? "restore" : "migrate", state_to_string(out->state));
 	if (contradicted_here(host, out->state)) {
 		char report[SEOIB_MESSAGE_MAX];
 
 		host_contradiction_remediation(host, out->state, report, sizeof(report));
-		snprintf(out->remediation, sizeof(out->remediation),
+		sentence_format(out->remediation, sizeof(out->remediation),
 			 "%s it to a host whose behaviour proves %s (seoibctl check --dest HOST); %s",
 			 op == GATE_RESTORE ? "restore" : "migrate", state_to_string(out->state), report);
 	}

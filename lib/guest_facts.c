@@ -15,6 +15,7 @@
 #include "seoib/guest_facts.h"
 #include "seoib/machine_types.h"
 #include "seoib/qemu_cmdline.h"
+#include "seoib/sentence.h"
 
 DEFINE_TRIVIAL_CLEANUP(xmlDocPtr, xmlFreeDoc)
 DEFINE_TRIVIAL_CLEANUP(xmlParserCtxtPtr, xmlFreeParserCtxt)
@@ -33,7 +34,7 @@ static void set_err(char err[SEOIB_MESSAGE_MAX], const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, SEOIB_MESSAGE_MAX, fmt, ap);
+	sentence_vformat(err, SEOIB_MESSAGE_MAX, fmt, ap);
 	va_end(ap);
 }
 
@@ -302,7 +303,7 @@ static int read_irqchip(xmlXPathContextPtr ctx, const struct qemu_cmdline *cmd, 
 
 	xpath_string(ctx, "/domain/features/ioapic/@driver", driver, sizeof(driver));
 	if (driver[0] && strcmp(driver, "qemu") != 0 && strcmp(driver, "kvm") != 0) {
-		set_err(err, "unknown <ioapic driver='%.32s'/> in guest %.200s; libvirt accepts 'kvm' or 'qemu'",
+		set_err(err, "unknown <ioapic driver='%s'/> in guest %s; libvirt accepts 'kvm' or 'qemu'",
 			driver, facts->name);
 		return -1;
 	}
@@ -432,14 +433,14 @@ static int read_recorded_state(xmlXPathContextPtr ctx, struct guest_facts *facts
 	if (n == 0)
 		return 0;
 	if (n > 1) {
-		set_err(err, "guest %.200s has %d seoib metadata elements; keep one (virsh metadata %.200s --uri %s --remove, then seoibctl apply)",
+		set_err(err, "guest %s has %d seoib metadata elements; keep one (virsh metadata %s --uri %s --remove, then seoibctl apply)",
 			facts->name, n, facts->name, SEOIB_METADATA_URI);
 		return -1;
 	}
 	xpath_string(ctx, "/domain/metadata/seoib:guest/@state", state, sizeof(state));
 	s = state_from_string(state);
 	if (s < 0) {
-		set_err(err, "unknown recorded state '%.40s' in the seoib metadata of guest %.200s; expected quirked, respected or not-advertised (virsh metadata %.100s --uri %s --remove clears it)",
+		set_err(err, "unknown recorded state '%s' in the seoib metadata of guest %s; expected quirked, respected or not-advertised (virsh metadata %s --uri %s --remove clears it)",
 			state, facts->name, facts->name, SEOIB_METADATA_URI);
 		return -1;
 	}
@@ -525,7 +526,7 @@ int guest_facts_from_xml(const char *xml, size_t len, struct guest_facts *facts,
 	}
 	root = xmlDocGetRootElement(doc);
 	if (!root || root->ns || strcmp((const char *)root->name, "domain") != 0) {
-		set_err(err, "the XML root is <%.64s>, not <domain>; pass a libvirt domain XML (virsh dumpxml GUEST)",
+		set_err(err, "the XML root is <%s>, not <domain>; pass a libvirt domain XML (virsh dumpxml GUEST)",
 			root ? (const char *)root->name : "");
 		return -1;
 	}
@@ -545,7 +546,7 @@ int guest_facts_load(const char *path, struct guest_facts *facts, char err[SEOIB
 
 	memset(facts, 0, sizeof(*facts));
 	if (read_file_bounded(path, GUEST_XML_MAX, &xml, &len, inner) < 0) {
-		set_err(err, "domain XML %.200s: %.250s; pass the XML as libvirt writes it (virsh dumpxml GUEST)",
+		set_err(err, "domain XML %s: %s; pass the XML as libvirt writes it (virsh dumpxml GUEST)",
 			strcmp(path, "-") == 0 ? "on standard input" : path, inner);
 		return -1;
 	}

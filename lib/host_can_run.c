@@ -4,6 +4,7 @@
 
 #include "seoib/host_can_run.h"
 #include "seoib/vmm.h"
+#include "seoib/sentence.h"
 
 enum proof host_state_proof(const struct host_record *rec, enum seoib_state s,
 			    char evidence[SEOIB_MESSAGE_MAX])
@@ -66,7 +67,7 @@ bool host_can_run(const struct host_record *rec, enum seoib_state s, bool *contr
 	if (host_state_proof(rec, s, evidence) == PROOF_CONTRADICTED) {
 		if (contradicted)
 			*contradicted = true;
-		snprintf(why, SEOIB_MESSAGE_MAX, "the behavioural probe on %s contradicts %s: %s",
+		sentence_format(why, SEOIB_MESSAGE_MAX, "the behavioural probe on %s contradicts %s: %s",
 			 rec->host.hostname[0] ? rec->host.hostname : "this host", state_to_string(s), evidence);
 		return false;
 	}
@@ -78,7 +79,7 @@ void host_contradiction_remediation(const struct host_record *rec, enum seoib_st
 {
 	const char *host = rec->host.hostname[0] ? rec->host.hostname : "this host";
 
-	snprintf(buf, size,
+	sentence_format(buf, size,
 		 "report kernel %s of %s to its vendor with the output of 'seoibctl probe --behaviour' there (its guests contradict %s), and keep guests quirked or on the in-kernel irqchip there",
 		 rec->host.kernel_release[0] ? rec->host.kernel_release : "(unknown release)", host,
 		 state_to_string(s));

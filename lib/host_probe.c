@@ -6,6 +6,7 @@
 #include "config.h"
 #include "seoib/host_can_run.h"
 #include "seoib/host_record.h"
+#include "seoib/sentence.h"
 
 static double now_ms(void)
 {
@@ -40,7 +41,7 @@ void host_probe(const struct host_probe_options *opts, struct host_record *rec)
 	if (opts->behaviour && rec->status == PROBE_OK)
 		behaviour_run(&opts->behaviour_opts, &rec->kvm, &rec->behaviour);
 	if (opts->no_vmm)
-		snprintf(rec->vmm.error, sizeof(rec->vmm.error), "VMM not probed (--no-vmm)");
+		sentence_format(rec->vmm.error, sizeof(rec->vmm.error), "VMM not probed (--no-vmm)");
 	else
 		vmm_probe(&opts->vmm, &rec->vmm);
 

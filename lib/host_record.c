@@ -16,6 +16,7 @@
 #include "seoib/fileio.h"
 #include "seoib/json_util.h"
 #include "seoib/kvm_x2apic.h"
+#include "seoib/sentence.h"
 
 /* Records are small (a few KiB); anything much larger is not a record. */
 #define HOST_RECORD_MAX_BYTES (1024 * 1024)
@@ -598,7 +599,7 @@ static int check_runnable_states(const struct host_record *rec, char err[SEOIB_M
 		return 0;
 	for (int s = 0; s < STATE_COUNT; s++)
 		if (extra & STATE_BIT(s)) {
-			snprintf(err, SEOIB_MESSAGE_MAX,
+			sentence_format(err, SEOIB_MESSAGE_MAX,
 				 "host record lists %s in verdict.states, but %s; the record contradicts itself, "
 				 "re-probe the host that wrote it",
 				 state_to_string(s),
@@ -618,13 +619,13 @@ int host_record_from_json(json_object *obj, struct host_record *rec, char err[SE
 	memset(rec, 0, sizeof(*rec));
 	err[0] = '\0';
 	if (!json_object_is_type(obj, json_type_object)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "host record is not a JSON object");
+		sentence_format(err, SEOIB_MESSAGE_MAX, "host record is not a JSON object");
 		return -1;
 	}
 	if (json_read_string(&r, obj, "schema", schema, sizeof(schema)) < 0)
 		return -1;
 	if (strcmp(schema, HOST_RECORD_SCHEMA) != 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX,
+		sentence_format(err, SEOIB_MESSAGE_MAX,
 			 "host record has schema \"%s\", this seoib reads \"%s\"; upgrade seoib on the reading host",
 			 schema, HOST_RECORD_SCHEMA);
 		return -1;
@@ -644,7 +645,7 @@ int host_record_from_string(const char *text, size_t len, struct host_record *re
 	int r;
 
 	if (len > HOST_RECORD_MAX_BYTES) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "host record is %zu bytes, more than the %d a record can be",
+		sentence_format(err, SEOIB_MESSAGE_MAX, "host record is %zu bytes, more than the %d a record can be",
 			 len, HOST_RECORD_MAX_BYTES);
 		return -1;
 	}
@@ -665,7 +666,7 @@ int host_record_load(const char *path, struct host_record *rec, char err[SEOIB_M
 	 * user writes, and a FIFO there must not hold it until its alarm. */
 	if (read_regular_file_bounded(AT_FDCWD, path, 0, HOST_RECORD_MAX_BYTES, &text, &len, inner) < 0 ||
 	    host_record_from_string(text, len, rec, inner) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "%s: %s", path, inner);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "%s: %s", path, inner);
 		return -1;
 	}
 	return 0;
@@ -690,14 +691,14 @@ bool host_record_age_check(const struct host_record *rec, int64_t now, unsigned 
 	*age_s = age;
 	why[0] = '\0';
 	if (age < -(int64_t)HOST_RECORD_CLOCK_SKEW_S) {
-		snprintf(why, SEOIB_MESSAGE_MAX,
+		sentence_format(why, SEOIB_MESSAGE_MAX,
 			 "is dated %llu s in the future, more than the %d s of clock skew allowed; "
 			 "check the clocks (NTP) of both hosts",
 			 0ULL - (unsigned long long)age, HOST_RECORD_CLOCK_SKEW_S);
 		return false;
 	}
 	if (max_age_s > 0 && age > (int64_t)max_age_s) {
-		snprintf(why, SEOIB_MESSAGE_MAX, "is %lld s old, older than max-record-age = %u s", (long long)age,
+		sentence_format(why, SEOIB_MESSAGE_MAX, "is %lld s old, older than max-record-age = %u s", (long long)age,
 			 max_age_s);
 		return false;
 	}

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "seoib/hostname.h"
+#include "seoib/sentence.h"
 
 #define LABEL_MAX 63
 
@@ -37,8 +38,8 @@ static bool check_labels(const char *host, char err[SEOIB_MESSAGE_MAX])
 	for (const char *p = host;; p++) {
 		if (*p == '.' || *p == '\0') {
 			if (label_len == 0 || p[-1] == '-') {
-				snprintf(err, SEOIB_MESSAGE_MAX,
-					 "invalid host name '%.64s': empty label or label ending with '-'; give an RFC 1123 host name or an IP address",
+				sentence_format(err, SEOIB_MESSAGE_MAX,
+					 "invalid host name '%s': empty label or label ending with '-'; give an RFC 1123 host name or an IP address",
 					 host);
 				return false;
 			}
@@ -49,19 +50,19 @@ static bool check_labels(const char *host, char err[SEOIB_MESSAGE_MAX])
 		}
 		if (!is_label_char(*p)) {
 			describe_char(*p, what, sizeof(what));
-			snprintf(err, SEOIB_MESSAGE_MAX,
+			sentence_format(err, SEOIB_MESSAGE_MAX,
 				 "invalid host name: %s is not allowed in a host name; give an RFC 1123 host name or an IP address",
 				 what);
 			return false;
 		}
 		if (label_len == 0 && *p == '-') {
-			snprintf(err, SEOIB_MESSAGE_MAX,
-				 "invalid host name '%.64s': a label starts with '-'; give an RFC 1123 host name or an IP address",
+			sentence_format(err, SEOIB_MESSAGE_MAX,
+				 "invalid host name '%s': a label starts with '-'; give an RFC 1123 host name or an IP address",
 				 host);
 			return false;
 		}
 		if (++label_len > LABEL_MAX) {
-			snprintf(err, SEOIB_MESSAGE_MAX,
+			sentence_format(err, SEOIB_MESSAGE_MAX,
 				 "invalid host name: a label is longer than %d characters; give an RFC 1123 host name or an IP address",
 				 LABEL_MAX);
 			return false;
@@ -72,17 +73,17 @@ static bool check_labels(const char *host, char err[SEOIB_MESSAGE_MAX])
 bool hostname_is_valid(const char *host, char err[SEOIB_MESSAGE_MAX])
 {
 	if (!host || host[0] == '\0') {
-		snprintf(err, SEOIB_MESSAGE_MAX, "empty host name; give an RFC 1123 host name or an IP address");
+		sentence_format(err, SEOIB_MESSAGE_MAX, "empty host name; give an RFC 1123 host name or an IP address");
 		return false;
 	}
 	/* Checked first and on its own: ssh reads "-oProxyCommand=..." as an option. */
 	if (host[0] == '-') {
-		snprintf(err, SEOIB_MESSAGE_MAX,
+		sentence_format(err, SEOIB_MESSAGE_MAX,
 			 "invalid host name: it starts with '-', which ssh would read as an option; give an RFC 1123 host name or an IP address");
 		return false;
 	}
 	if (strlen(host) > HOSTNAME_MAX) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "invalid host name: longer than %d characters; give an RFC 1123 host name or an IP address",
+		sentence_format(err, SEOIB_MESSAGE_MAX, "invalid host name: longer than %d characters; give an RFC 1123 host name or an IP address",
 			 HOSTNAME_MAX);
 		return false;
 	}
@@ -96,13 +97,13 @@ bool hostname_is_nodename(const char *name, char err[SEOIB_MESSAGE_MAX])
 	size_t len = name ? strlen(name) : 0;
 
 	if (len == 0 || len > NODENAME_MAX) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "the host name is %s; Linux host names are 1 to %d bytes (hostname(1))",
+		sentence_format(err, SEOIB_MESSAGE_MAX, "the host name is %s; Linux host names are 1 to %d bytes (hostname(1))",
 			 len ? "longer than 64 bytes" : "empty", NODENAME_MAX);
 		return false;
 	}
 	for (size_t i = 0; i < len; i++) {
 		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f) {
-			snprintf(err, SEOIB_MESSAGE_MAX,
+			sentence_format(err, SEOIB_MESSAGE_MAX,
 				 "the host name contains control characters, which no record carries; rename the host (hostname NEWNAME)");
 			return false;
 		}

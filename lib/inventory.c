@@ -14,6 +14,7 @@
 #include "seoib/fileio.h"
 #include "seoib/inventory.h"
 #include "seoib/json_util.h"
+#include "seoib/sentence.h"
 
 #define ETCD_DEFAULT_TIMEOUT_MS 3000
 #define ETCD_DEFAULT_CONNECT_TIMEOUT_MS 1000
@@ -48,7 +49,7 @@ static int read_password_file(const char *path, char *dst, size_t size, char err
 	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
 		text[--len] = '\0';
 	if (len == 0 || len >= size) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "etcd password file %s is empty or longer than %zu bytes; "
+		sentence_format(err, SEOIB_MESSAGE_MAX, "etcd password file %s is empty or longer than %zu bytes; "
 			 "put the password alone on its first line", path, size - 1);
 		return -1;
 	}
@@ -68,7 +69,7 @@ int etcd_options_from_config(const struct seoib_config *cfg, struct etcd_options
 	opts->timeout_ms = ETCD_DEFAULT_TIMEOUT_MS;
 	opts->connect_timeout_ms = ETCD_DEFAULT_CONNECT_TIMEOUT_MS;
 	if (cfg->etcd_user[0] && !cfg->etcd_password_file[0]) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "etcd-user is set but etcd-password-file is not; "
+		sentence_format(err, SEOIB_MESSAGE_MAX, "etcd-user is set but etcd-password-file is not; "
 			 "set both or neither in seoib.conf");
 		return -1;
 	}
@@ -90,7 +91,7 @@ static int split_endpoints(struct etcd_client *c, char err[SEOIB_MESSAGE_MAX])
 		size_t len = strlen(url);
 		if (c->n_endpoints == ETCD_ENDPOINTS_MAX || len >= sizeof(c->endpoints[0]) ||
 		    (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "bad etcd endpoint '%s'; expected up to %d "
+			sentence_format(err, SEOIB_MESSAGE_MAX, "bad etcd endpoint '%s'; expected up to %d "
 				 "comma-separated http:// or https:// URLs", url, ETCD_ENDPOINTS_MAX);
 			return -1;
 		}
@@ -99,7 +100,7 @@ static int split_endpoints(struct etcd_client *c, char err[SEOIB_MESSAGE_MAX])
 		memcpy(c->endpoints[c->n_endpoints++], url, len + 1);
 	}
 	if (c->n_endpoints == 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "no etcd endpoint configured; set etcd-endpoints in seoib.conf "
+		sentence_format(err, SEOIB_MESSAGE_MAX, "no etcd endpoint configured; set etcd-endpoints in seoib.conf "
 			 "or pass --endpoints");
 		return -1;
 	}
@@ -111,7 +112,7 @@ int etcd_client_new(const struct etcd_options *opts, struct etcd_client **out, c
 	_cleanup_free_ struct etcd_client *c = calloc(1, sizeof(*c));
 
 	if (!c) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory creating the etcd client");
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory creating the etcd client");
 		return -1;
 	}
 	c->opts = *opts;
@@ -124,7 +125,7 @@ int etcd_client_new(const struct etcd_options *opts, struct etcd_client **out, c
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	c->curl = curl_easy_init();
 	if (!c->curl) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "cannot initialise libcurl for etcd; check the libcurl installation");
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot initialise libcurl for etcd; check the libcurl installation");
 		return -1;
 	}
 	*out = steal_ptr(c);
@@ -193,14 +194,14 @@ static void gateway_error(const struct etcd_client *c, const char *path, long st
 	char text[256];
 
 	etcd_reply_error_text(resp->data, resp->len, text, sizeof(text));
-	snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s refused %s (HTTP %ld): %s; check the etcd credentials and "
+	sentence_format(err, SEOIB_MESSAGE_MAX, "etcd at %s refused %s (HTTP %ld): %s; check the etcd credentials and "
 		 "its log", c->endpoints[c->current], path, status, text);
 }
 
 /* A reply the decoders refused: why is their fragment. */
 static int bad_reply(const struct etcd_client *c, const char *path, const char *why, char err[SEOIB_MESSAGE_MAX])
 {
-	snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s answered %s with a reply seoib cannot use (%s); is %s an etcd "
+	sentence_format(err, SEOIB_MESSAGE_MAX, "etcd at %s answered %s with a reply seoib cannot use (%s); is %s an etcd "
 		 "v3 endpoint?", c->endpoints[c->current], path, why, c->endpoints[c->current]);
 	return -1;
 }
@@ -254,7 +255,7 @@ static int authenticate_reply(struct etcd_client *c, json_object *reply, char er
 	char why[SEOIB_MESSAGE_MAX];
 
 	if (etcd_reply_token(reply, c->token, sizeof(c->token), why) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s did not return a usable auth token for user %s (%s); "
+		sentence_format(err, SEOIB_MESSAGE_MAX, "etcd at %s did not return a usable auth token for user %s (%s); "
 			 "check that authentication is enabled there", etcd_client_endpoint(c), c->opts.user, why);
 		return -1;
 	}
@@ -337,13 +338,13 @@ void etcd_exchange_done(struct etcd_exchange *x, CURLcode rc)
 		return;
 	if (rc == CURLE_WRITE_ERROR && x->resp.too_big) {
 		/* An answer, and a bad one: no other endpoint is tried. */
-		snprintf(x->err, SEOIB_MESSAGE_MAX, "etcd at %s answered %s with more than %u bytes; is %s an etcd v3 "
+		sentence_format(x->err, SEOIB_MESSAGE_MAX, "etcd at %s answered %s with more than %u bytes; is %s an etcd v3 "
 			 "endpoint?", c->endpoints[x->endpoint], path, ETCD_REPLY_MAX, c->endpoints[x->endpoint]);
 		exchange_finish(x, -1, NULL);
 		return;
 	}
 	if (rc != CURLE_OK) {
-		snprintf(x->err, SEOIB_MESSAGE_MAX, "cannot reach etcd at %s: %s; check etcd-endpoints and that "
+		sentence_format(x->err, SEOIB_MESSAGE_MAX, "cannot reach etcd at %s: %s; check etcd-endpoints and that "
 			 "etcd is running", c->endpoints[x->endpoint], curl_easy_strerror(rc));
 		/* Transport error: try the next endpoint; none left, err names the last. */
 		if (++x->tries == c->n_endpoints)
@@ -373,7 +374,7 @@ int etcd_exchange_result(struct etcd_exchange *x, json_object **reply, char err[
 {
 	*reply = NULL;
 	if (!x->finished) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "the etcd call %s was abandoned before an answer", x->path);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "the etcd call %s was abandoned before an answer", x->path);
 		return -1;
 	}
 	if (x->result < 0) {
@@ -409,7 +410,7 @@ static int etcd_call(struct etcd_client *c, const char *path, json_object *reque
 	int r;
 
 	if (!x) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory building the etcd request %s", path);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory building the etcd request %s", path);
 		return -1;
 	}
 	while ((easy = etcd_exchange_next(x)))
@@ -439,7 +440,7 @@ int etcd_lease_grant_reply(const struct etcd_client *c, json_object *reply, int6
 	char why[SEOIB_MESSAGE_MAX];
 
 	if (etcd_reply_lease_grant(reply, lease_id, why) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s granted no lease: %s; see its log", etcd_client_endpoint(c),
+		sentence_format(err, SEOIB_MESSAGE_MAX, "etcd at %s granted no lease: %s; see its log", etcd_client_endpoint(c),
 			 why);
 		return -1;
 	}
@@ -581,7 +582,7 @@ int etcd_range_prefix(struct etcd_client *c, const char *prefix, long page_size,
 	_cleanup_free_ char *start = strdup(prefix);
 
 	if (!end || !start) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory reading %s from etcd", prefix);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory reading %s from etcd", prefix);
 		return -1;
 	}
 	/* Each page starts past the last key of the one before (the decoder
@@ -593,7 +594,7 @@ int etcd_range_prefix(struct etcd_client *c, const char *prefix, long page_size,
 		int r;
 
 		if (page == ETCD_RANGE_PAGES_MAX || bytes > ETCD_RANGE_BYTES_MAX) {
-			snprintf(err, SEOIB_MESSAGE_MAX, "etcd at %s still had more keys under %s after %d pages (%zu bytes); "
+			sentence_format(err, SEOIB_MESSAGE_MAX, "etcd at %s still had more keys under %s after %d pages (%zu bytes); "
 				 "seoib reads at most %d pages of %ld keys and %u bytes: remove stale keys there",
 				 etcd_client_endpoint(c), prefix, page, bytes, ETCD_RANGE_PAGES_MAX, page_size,
 				 ETCD_RANGE_BYTES_MAX);
@@ -637,7 +638,7 @@ static void note_invalid(struct walk_state *w, const char *key, const char *why)
 	}
 	w->invalid = grown;
 	snprintf(grown[w->n_invalid].key, sizeof(grown->key), "%s", key);
-	snprintf(grown[w->n_invalid].why, sizeof(grown->why), "%s", why);
+	sentence_format(grown[w->n_invalid].why, sizeof(grown->why), "%s", why);
 	w->n_invalid++;
 }
 
@@ -660,7 +661,7 @@ static int walk_one(const char *key, const char *value, size_t len, void *userda
 	 * key starts with the hosts prefix. */
 	if (strcmp(key + w->hosts_prefix_len, rec->host.hostname) != 0) {
 		/* A record copied under another host's key would lie about that host. */
-		snprintf(err, sizeof(err), "record of host %s stored under another host's key", rec->host.hostname);
+		sentence_format(err, sizeof(err), "record of host %s stored under another host's key", rec->host.hostname);
 		note_invalid(w, key, err);
 		return w->oom;
 	}
@@ -675,13 +676,13 @@ int inventory_walk(struct etcd_client *c, const char *prefix, inventory_record_f
 	int r;
 
 	if (inventory_host_key(prefix, "", hosts_prefix, sizeof(hosts_prefix)) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "etcd prefix %s is too long; use a shorter etcd-prefix", prefix);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "etcd prefix %s is too long; use a shorter etcd-prefix", prefix);
 		return -1;
 	}
 	w.hosts_prefix_len = strlen(hosts_prefix);
 	r = etcd_range_prefix(c, hosts_prefix, INVENTORY_PAGE_SIZE, walk_one, &w, err);
 	if (r == 0 && w.oom) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory reading the inventory under %s", hosts_prefix);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory reading the inventory under %s", hosts_prefix);
 		r = -1;
 	}
 	*invalid = w.invalid;
@@ -698,18 +699,18 @@ int inventory_lookup(struct etcd_client *c, const char *prefix, const char *host
 	int found;
 
 	if (inventory_host_key(prefix, hostname, key, sizeof(key)) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "host name %s is too long for an inventory key", hostname);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "host name %s is too long for an inventory key", hostname);
 		return -1;
 	}
 	found = etcd_get(c, key, &value, &len, err);
 	if (found <= 0)
 		return found;
 	if (host_record_from_string(value, len, rec, why) < 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "the inventory entry %s is not a valid host record: %s", key, why);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "the inventory entry %s is not a valid host record: %s", key, why);
 		return -1;
 	}
 	if (strcmp(rec->host.hostname, hostname) != 0) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "the inventory entry %s holds the record of host %s; "
+		sentence_format(err, SEOIB_MESSAGE_MAX, "the inventory entry %s holds the record of host %s; "
 			 "remove it with etcdctl del", key, rec->host.hostname);
 		return -1;
 	}

@@ -6,6 +6,7 @@
 
 #include "seoib/hostname.h"
 #include "seoib/json_util.h"
+#include "seoib/sentence.h"
 
 void json_add(json_object *o, const char *key, json_object *v)
 {
@@ -86,7 +87,7 @@ int json_parse_text(const char *text, size_t len, json_object **out, char err[SE
 
 	*out = NULL;
 	if (!tok) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "out of memory while parsing JSON");
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory while parsing JSON");
 		return -1;
 	}
 	if (len > INT32_MAX)
@@ -97,20 +98,20 @@ int json_parse_text(const char *text, size_t len, json_object **out, char err[SE
 	json_tokener_free(tok);
 
 	if (e == json_tokener_continue || (!*out && e == json_tokener_success)) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "JSON ends early (truncated after %zu bytes)", len);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "JSON ends early (truncated after %zu bytes)", len);
 		json_object_put(*out);
 		*out = NULL;
 		return -1;
 	}
 	if (e != json_tokener_success) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "invalid JSON at byte %zu: %s", used, json_tokener_error_desc(e));
+		sentence_format(err, SEOIB_MESSAGE_MAX, "invalid JSON at byte %zu: %s", used, json_tokener_error_desc(e));
 		return -1;
 	}
 	/* Trailing bytes other than white space mean two documents or garbage. */
 	while (used < len && strchr(" \t\r\n", text[used]) && text[used])
 		used++;
 	if (used < len) {
-		snprintf(err, SEOIB_MESSAGE_MAX, "unexpected data after the JSON document at byte %zu", used);
+		sentence_format(err, SEOIB_MESSAGE_MAX, "unexpected data after the JSON document at byte %zu", used);
 		json_object_put(*out);
 		*out = NULL;
 		return -1;
@@ -144,7 +145,7 @@ int json_reader_fail(struct json_reader *r, const char *key, const char *what)
 	if (used < sizeof(path))
 		snprintf(path + used, sizeof(path) - used, "%s", key);
 	if (!r->failed)
-		snprintf(r->err, SEOIB_MESSAGE_MAX,
+		sentence_format(r->err, SEOIB_MESSAGE_MAX,
 			 "field \"%s\" %s; the record is malformed, truncated or from an incompatible seoib: "
 			 "probe that host again",
 			 path, what);
@@ -160,7 +161,7 @@ static int read_typed(struct json_reader *r, json_object *parent, const char *ke
 	if (!json_object_object_get_ex(parent, key, out) || !*out)
 		return json_reader_fail(r, key, "is missing");
 	if (!json_object_is_type(*out, type)) {
-		snprintf(what, sizeof(what), "is not %s", type_name);
+		sentence_format(what, sizeof(what), "is not %s", type_name);
 		return json_reader_fail(r, key, what);
 	}
 	return 0;

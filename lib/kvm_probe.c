@@ -17,6 +17,7 @@
 #include "seoib/kvm_reaper.h"
 #include "seoib/kvm_vm.h"
 #include "seoib/kvm_x2apic.h"
+#include "seoib/sentence.h"
 
 #define PROBE_DEFAULT_DEVICE "/dev/kvm"
 #define PROBE_DEFAULT_TIMEOUT_MS 5000
@@ -91,7 +92,7 @@ static enum probe_status fail(struct probe *p, enum probe_status status, const c
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(p->message, SEOIB_MESSAGE_MAX, fmt, ap);
+	sentence_vformat(p->message, SEOIB_MESSAGE_MAX, fmt, ap);
 	va_end(ap);
 	return status;
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "seoib/messages.h"
+#include "seoib/sentence.h"
 
 void messages_add(char (*list)[SEOIB_MESSAGE_MAX], int *n, int max, const char *fmt, ...)
 {
@@ -10,6 +11,6 @@ void messages_add(char (*list)[SEOIB_MESSAGE_MAX], int *n, int max, const char *
 	if (*n >= max)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(list[(*n)++], SEOIB_MESSAGE_MAX, fmt, ap);
+	sentence_vformat(list[(*n)++], SEOIB_MESSAGE_MAX, fmt, ap);
 	va_end(ap);
 }

@@ -9,6 +9,7 @@
 #include "seoib/host_can_run.h"
 #include "seoib/policy.h"
 #include "seoib/messages.h"
+#include "seoib/sentence.h"
 
 #define FIXED_KERNELS "Linux ≥ 6.18.17 / 7.0"
 
@@ -22,14 +23,10 @@ struct policy_input {
 
 #define add_reason(d, ...) messages_add((d)->reasons, &(d)->n_reasons, DECISION_REASONS_MAX, __VA_ARGS__)
 
-/* Append "; piece" (or the first piece) to a fixed buffer, cut at its end. */
+/* Append "; piece" (or the first piece), shortened at a word if need be. */
 static void append(char *buf, size_t size, const char *piece)
 {
-	size_t used = strlen(buf);
-
-	if (used + 1 >= size)
-		return;
-	snprintf(buf + used, size - used, "%s%s", used ? "; " : "", piece);
+	sentence_append(buf, size, "; ", piece);
 }
 
 static bool usable(const struct host_record *rec)
@@ -78,22 +75,22 @@ static bool vmm_lacks(const struct host_record *rec, enum seoib_state s)
 /* Why a usable record cannot run s: the kernel, the VMM, or both. */
 static void why_cannot(const struct host_record *rec, enum seoib_state s, char *buf, size_t size)
 {
-	char kernel[200] = "", vmm[300] = "", behaviour[SEOIB_MESSAGE_MAX];
+	char kernel[SEOIB_MESSAGE_MAX] = "", vmm[SEOIB_MESSAGE_MAX] = "", behaviour[SEOIB_MESSAGE_MAX];
 
 	if (contradicts(rec, s, behaviour)) {
-		snprintf(buf, size, "cannot run %s: %s", state_to_string(s), behaviour);
+		sentence_format(buf, size, "cannot run %s: %s", state_to_string(s), behaviour);
 		return;
 	}
 	if (kernel_lacks(rec, s))
-		snprintf(kernel, sizeof(kernel), "kernel %.100s is %s", kernel_name(rec),
+		sentence_format(kernel, sizeof(kernel), "kernel %s is %s", kernel_name(rec),
 			 generation_to_string(rec->verdict.generation));
 	if (vmm_lacks(rec, s))
-		snprintf(vmm, sizeof(vmm), "QEMU %.40s at %.200s has no seoib-policy control",
+		sentence_format(vmm, sizeof(vmm), "QEMU %s at %s has no seoib-policy control",
 			 rec->vmm.version[0] ? rec->vmm.version : "(version unknown)",
 			 rec->vmm.path[0] ? rec->vmm.path : "(no path)");
 	if (!kernel[0] && !vmm[0])
-		snprintf(kernel, sizeof(kernel), "its record does not list %s as runnable", state_to_string(s));
-	snprintf(buf, size, "cannot run %s: %s%s%s", state_to_string(s), kernel,
+		sentence_format(kernel, sizeof(kernel), "its record does not list %s as runnable", state_to_string(s));
+	sentence_format(buf, size, "cannot run %s: %s%s%s", state_to_string(s), kernel,
 		 kernel[0] && vmm[0] ? " and " : "", vmm);
 }
 
@@ -101,7 +98,7 @@ static void why_cannot(const struct host_record *rec, enum seoib_state s, char *
 static void upgrade_for(const struct host_record *rec, enum seoib_state s, char *buf, size_t size)
 {
 	enum kernel_generation g = rec->verdict.generation;
-	char piece[400] = "", evidence[SEOIB_MESSAGE_MAX];
+	char piece[SEOIB_MESSAGE_MAX] = "", evidence[SEOIB_MESSAGE_MAX];
 
 	buf[0] = '\0';
 	if (contradicts(rec, s, evidence)) {
@@ -109,16 +106,16 @@ static void upgrade_for(const struct host_record *rec, enum seoib_state s, char 
 		return;
 	}
 	if (kernel_lacks(rec, s) && (g == GEN_NONE || g == GEN_LEGACY))
-		snprintf(piece, sizeof(piece), "upgrade %.200s to %s", host_name(rec), FIXED_KERNELS);
+		sentence_format(piece, sizeof(piece), "upgrade %s to %s", host_name(rec), FIXED_KERNELS);
 	else if (kernel_lacks(rec, s))
-		snprintf(piece, sizeof(piece), "investigate the %s KVM of %.200s (seoibctl probe there)",
+		sentence_format(piece, sizeof(piece), "investigate the %s KVM of %s (seoibctl probe there)",
 			 generation_to_string(g), host_name(rec));
 	if (piece[0] && vmm_lacks(rec, s))
-		snprintf(buf, size, "%s and install a QEMU with the seoib-policy control there", piece);
+		sentence_format(buf, size, "%s and install a QEMU with the seoib-policy control there", piece);
 	else if (vmm_lacks(rec, s))
-		snprintf(buf, size, "install a QEMU with the seoib-policy control on %.200s", host_name(rec));
+		sentence_format(buf, size, "install a QEMU with the seoib-policy control on %s", host_name(rec));
 	else
-		snprintf(buf, size, "%s", piece);
+		sentence_format(buf, size, "%s", piece);
 }
 
 /* Upgrades on every known host (this one and the targets) that cannot run s. */
@@ -231,8 +228,8 @@ static bool recorded_conflicts(const struct guest_facts *g, struct decision *d)
 	d->sticky = true;
 	d->risk = RISK_HIGH;
 	d->verdict = VERDICT_UNSAFE;
-	snprintf(d->remediation, sizeof(d->remediation),
-		 "restore the split irqchip and I/O APIC 0x20 guest %.200s was started with, or power it off and clear its recorded state (virsh metadata %.200s --uri %s --remove --config)",
+	sentence_format(d->remediation, sizeof(d->remediation),
+		 "restore the split irqchip and I/O APIC 0x20 guest %s was started with, or power it off and clear its recorded state (virsh metadata %s --uri %s --remove --config)",
 		 g->name, g->name, SEOIB_METADATA_URI);
 	return true;
 }
@@ -319,11 +316,11 @@ static void judge_host(const struct host_record *rec, const char *fallback_name,
 	snprintf(tv->hostname, sizeof(tv->hostname), "%s", rec && rec->host.hostname[0] ? rec->host.hostname : fallback_name);
 	tv->known = usable(rec);
 	if (!rec) {
-		snprintf(tv->why, sizeof(tv->why), "no host record");
+		sentence_format(tv->why, sizeof(tv->why), "no host record");
 		return;
 	}
 	if (!tv->known) {
-		snprintf(tv->why, sizeof(tv->why), "record status %s: %.400s", probe_status_to_string(rec->status),
+		sentence_format(tv->why, sizeof(tv->why), "record status %s: %s", probe_status_to_string(rec->status),
 			 rec->message[0] ? rec->message : "no message");
 		return;
 	}
@@ -335,10 +332,10 @@ static void judge_host(const struct host_record *rec, const char *fallback_name,
 	}
 	if (state != preferred && !runs(rec, preferred)) {
 		why_cannot(rec, preferred, why_not, sizeof(why_not));
-		snprintf(tv->why, sizeof(tv->why), "runs %s; %.400s", state_to_string(state), why_not);
+		sentence_format(tv->why, sizeof(tv->why), "runs %s; %s", state_to_string(state), why_not);
 		return;
 	}
-	snprintf(tv->why, sizeof(tv->why), "runs %s", state_to_string(state));
+	sentence_format(tv->why, sizeof(tv->why), "runs %s", state_to_string(state));
 }
 
 static int judge_hosts(const struct policy_input *in, struct decision *d)
@@ -368,7 +365,7 @@ static void judge_not_exposed(const struct policy_input *in, struct decision *d)
 
 	snprintf(d->host.hostname, sizeof(d->host.hostname), "%s", host_name(in->host));
 	d->host.known = d->host.can_run = d->host_can_run = true;
-	snprintf(d->host.why, sizeof(d->host.why), "%s", why);
+	sentence_format(d->host.why, sizeof(d->host.why), "%s", why);
 	d->targets = in->n_targets ? calloc(in->n_targets, sizeof(*d->targets)) : NULL;
 	d->n_targets = d->targets ? in->n_targets : 0;
 	for (size_t i = 0; i < d->n_targets; i++) {
@@ -379,7 +376,7 @@ static void judge_not_exposed(const struct policy_input *in, struct decision *d)
 		else
 			snprintf(t->hostname, sizeof(t->hostname), "target %zu", i + 1);
 		t->known = t->can_run = true;
-		snprintf(t->why, sizeof(t->why), "%s", why);
+		sentence_format(t->why, sizeof(t->why), "%s", why);
 	}
 }
 
@@ -441,7 +438,7 @@ static void remediate_unsafe_hosts(const struct policy_input *in, struct decisio
 	char upgrades[SEOIB_MESSAGE_MAX];
 
 	upgrades_for(in, d->state, upgrades, sizeof(upgrades));
-	snprintf(d->remediation, sizeof(d->remediation), "%s, or keep guest %.100s on hosts that can run %s",
+	sentence_format(d->remediation, sizeof(d->remediation), "%s, or keep guest %s on hosts that can run %s",
 		 upgrades[0] ? upgrades : "fix the hosts above", in->guest->name, state_to_string(d->state));
 }
 
@@ -456,33 +453,33 @@ static void remediate_risk(const struct policy_input *in, struct decision *d)
 	upgrades_for(in, STATE_RESPECTED, upgrades, sizeof(upgrades));
 	if (!g->split_required && g->irqchip_cmdline)
 		/* <ioapic driver='kvm'/> alone would be overridden by it. */
-		snprintf(d->remediation, sizeof(d->remediation),
+		sentence_format(d->remediation, sizeof(d->remediation),
 			 "remove kernel-irqchip=split from the <qemu:commandline> of guest %s and use <ioapic driver='kvm'/> (Directed EOI is then never advertised)",
 			 g->name);
 	else if (!g->split_required)
-		snprintf(d->remediation, sizeof(d->remediation),
-			 "switch guest %.200s to the in-kernel irqchip with <ioapic driver='kvm'/> (Directed EOI is then never advertised)",
+		sentence_format(d->remediation, sizeof(d->remediation),
+			 "switch guest %s to the in-kernel irqchip with <ioapic driver='kvm'/> (Directed EOI is then never advertised)",
 			 g->name);
 	else if (upgrades[0])
-		snprintf(d->remediation, sizeof(d->remediation), "%s", upgrades);
+		sentence_format(d->remediation, sizeof(d->remediation), "%s", upgrades);
 	else if (d->sticky)
-		snprintf(d->remediation, sizeof(d->remediation),
-			 "power guest %.150s off and clear its recorded quirked state (virsh metadata %.150s --uri %s --remove --config) so that it starts respected",
+		sentence_format(d->remediation, sizeof(d->remediation),
+			 "power guest %s off and clear its recorded quirked state (virsh metadata %s --uri %s --remove --config) so that it starts respected",
 			 g->name, g->name, SEOIB_METADATA_URI);
 }
 
 static void remediate_unknown(const struct policy_input *in, struct decision *d)
 {
 	if (d->rule == 8)
-		snprintf(d->remediation, sizeof(d->remediation),
+		sentence_format(d->remediation, sizeof(d->remediation),
 			 "state the irqchip and I/O APIC of guest %s in elements seoib reads (<ioapic driver='qemu'|'kvm'/>, a machine type of docs/policy.md's table, <iommu> instead of a <qemu:commandline> device); docs/policy.md lists what seoib reads",
 			 in->guest->name);
 	else if (!usable(in->host))
-		snprintf(d->remediation, sizeof(d->remediation),
+		sentence_format(d->remediation, sizeof(d->remediation),
 			 "publish a usable record for %s (start seoibd, or seoibctl probe --json > /run/seoib/host.json) and fix what its status says",
 			 host_name(in->host));
 	else
-		snprintf(d->remediation, sizeof(d->remediation),
+		sentence_format(d->remediation, sizeof(d->remediation),
 			 "refresh the records of the targets listed without one (seoibctl probe --json on each)");
 }
 
@@ -503,7 +500,7 @@ static void remediate(const struct policy_input *in, struct decision *d)
 	else if (d->state == STATE_QUIRKED && !d->sticky && d->risk == RISK_LOW) {
 		upgrades_for(in, preferred_state(in->guest), upgrades, sizeof(upgrades));
 		if (upgrades[0])
-			snprintf(d->remediation, sizeof(d->remediation), "optional, to run %s: %s",
+			sentence_format(d->remediation, sizeof(d->remediation), "optional, to run %s: %s",
 				 state_to_string(preferred_state(in->guest)), upgrades);
 	}
 }

@@ -12,6 +12,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/json_util.h"
 #include "seoib/qemu_cmdline.h"
+#include "seoib/sentence.h"
 
 /* One key=value pair of a QemuOpts string ("," is escaped as ",,"). */
 struct opt_pair {
@@ -70,7 +71,7 @@ static void set_unknown(struct qemu_cmdline *out, const char *fmt, ...)
 		return; /* the first one is the one to fix first */
 	out->unknown = true;
 	va_start(ap, fmt);
-	vsnprintf(out->unknown_why, sizeof(out->unknown_why), fmt, ap);
+	sentence_vformat(out->unknown_why, sizeof(out->unknown_why), fmt, ap);
 	va_end(ap);
 }
 
@@ -159,7 +160,7 @@ static int read_global(const char *spec, struct qemu_cmdline *out, char err[SEOI
 			*k = '-';
 	if (strcmp(driver, "ioapic") == 0 && strcmp(property, "version") == 0) {
 		if (parse_ioapic_version(value, &out->ioapic_version) < 0) {
-			snprintf(err, SEOIB_MESSAGE_MAX,
+			sentence_format(err, SEOIB_MESSAGE_MAX,
 				 "unsupported I/O APIC version '%s' in <qemu:commandline>; QEMU accepts only 0x11 or 0x20",
 				 value);
 			return -1;

@@ -7,6 +7,7 @@
 #include "seoib/messages.h"
 #include "seoib/policy.h"
 #include "seoib/run_state.h"
+#include "seoib/sentence.h"
 
 /* "-machine X", "-M X", "--machine X", "-machine=X"...: the specification
  * of argument i when it is option `long_name` (or `short_name`), else NULL. */
@@ -138,7 +139,7 @@ static void decide_none(const struct host_record *host, struct run_state *out)
 {
 	out->known = true;
 	out->state = STATE_QUIRKED;
-	snprintf(out->why, sizeof(out->why),
+	sentence_format(out->why, sizeof(out->why),
 		 "QEMU %s at %s on %s has no seoib-policy support (VMM model none): it sets no x2APIC flag, so every guest runs quirked",
 		 host->vmm.version[0] ? host->vmm.version : "(version unknown)", host->vmm.path, host->host.hostname);
 }
@@ -154,17 +155,17 @@ static void decide_automatic(const struct guest_facts *g, const struct host_reco
 	out->known = true;
 	if (g->irqchip == IRQCHIP_IN_KERNEL) {
 		out->state = STATE_QUIRKED;
-		snprintf(out->why, sizeof(out->why),
+		sentence_format(out->why, sizeof(out->why),
 			 "QEMU on %s chooses the state itself (VMM model automatic) and sets no flag for an in-kernel irqchip guest: quirked",
 			 host->host.hostname);
 	} else if (!(host->verdict.kernel_states & STATE_BIT(pick))) {
 		out->state = STATE_QUIRKED;
-		snprintf(out->why, sizeof(out->why),
+		sentence_format(out->why, sizeof(out->why),
 			 "QEMU on %s chooses the state itself (VMM model automatic): %s for I/O APIC 0x%x, but kernel %s lacks that flag, so it falls back to quirked",
 			 host->host.hostname, state_to_string(pick), g->ioapic_version, host->host.kernel_release);
 	} else {
 		out->state = pick;
-		snprintf(out->why, sizeof(out->why),
+		sentence_format(out->why, sizeof(out->why),
 			 "QEMU on %s chooses the state itself (VMM model automatic): %s for I/O APIC 0x%x, whatever seoib prefers",
 			 host->host.hostname, state_to_string(pick), g->ioapic_version);
 	}
@@ -190,7 +191,7 @@ static void decide_property(const struct guest_facts *g, const struct host_recor
 	if (!out->from_xml)
 		snprintf(value, sizeof(value), "%s", p->default_value[0] ? p->default_value : "quirked");
 	if (!state_of_value(value, &out->state)) {
-		snprintf(out->why, sizeof(out->why),
+		sentence_format(out->why, sizeof(out->why),
 			 "%s.%s = '%s' (%s) is not a state QEMU on %s knows; fix the guest's <qemu:commandline> or vmm-control",
 			 p->qom_type, p->name, value, out->from_xml ? "from the guest's <qemu:commandline>" : "its default",
 			 host->host.hostname);
@@ -198,15 +199,15 @@ static void decide_property(const struct guest_facts *g, const struct host_recor
 	}
 	out->known = true;
 	if (out->from_xml)
-		snprintf(out->why, sizeof(out->why), "QEMU on %s runs the guest %s: its <qemu:commandline> sets the %s property %s.%s",
+		sentence_format(out->why, sizeof(out->why), "QEMU on %s runs the guest %s: its <qemu:commandline> sets the %s property %s.%s",
 			 host->host.hostname, value, vmm_location_to_string(p->location), p->qom_type, p->name);
 	else if (settable)
-		snprintf(out->why, sizeof(out->why),
+		sentence_format(out->why, sizeof(out->why),
 			 "QEMU on %s runs the guest in the default %s of the %s property %s.%s%s: the guest's XML does not set it",
 			 host->host.hostname, value, vmm_location_to_string(p->location), p->qom_type, p->name,
 			 p->default_value[0] ? "" : " (not reported by QEMU; the RFC's default)");
 	else
-		snprintf(out->why, sizeof(out->why),
+		sentence_format(out->why, sizeof(out->why),
 			 "QEMU on %s runs every libvirt guest in the default %s of the accelerator property %s.%s%s: libvirt writes the only -accel QEMU uses, and one in <qemu:commandline> is never used%s",
 			 host->host.hostname, value, p->qom_type, p->name,
 			 p->default_value[0] ? "" : " (not reported by QEMU; the RFC's default)",
@@ -221,11 +222,11 @@ void run_state_decide(const struct guest_facts *guest, const struct host_record 
 	memset(out, 0, sizeof(*out));
 	out->preferred = preferred;
 	if (!host || host->status != PROBE_OK) {
-		snprintf(out->why, sizeof(out->why), "no usable record of the host, so its VMM model is unknown");
+		sentence_format(out->why, sizeof(out->why), "no usable record of the host, so its VMM model is unknown");
 		return;
 	}
 	if (guest->qemu_args_truncated) {
-		snprintf(out->why, sizeof(out->why),
+		sentence_format(out->why, sizeof(out->why),
 			 "the <qemu:commandline> of guest %s has more than %d arguments or one of %d bytes or more, so seoib cannot tell what QEMU will run",
 			 guest->name, GUEST_QEMU_ARGS_MAX, GUEST_QEMU_ARG_LEN);
 		return;
@@ -271,7 +272,7 @@ static void add_reason_first(struct decision *d, const char *fmt, ...)
 	memmove(d->reasons[1], d->reasons[0], (size_t)n * sizeof(d->reasons[0]));
 	d->n_reasons = n + 1;
 	va_start(ap, fmt);
-	vsnprintf(d->reasons[0], sizeof(d->reasons[0]), fmt, ap);
+	sentence_vformat(d->reasons[0], sizeof(d->reasons[0]), fmt, ap);
 	va_end(ap);
 }
 
@@ -299,7 +300,7 @@ void policy_judge_run_state(const struct guest_facts *guest, struct decision *d)
 {
 	if (!d->run.known && d->run.why[0]) {
 		d->verdict = VERDICT_UNKNOWN;
-		snprintf(d->remediation, sizeof(d->remediation),
+		sentence_format(d->remediation, sizeof(d->remediation),
 			 "make the guest's <qemu:commandline> readable to seoib (at most %d short arguments), or set vmm-model in seoib.conf to what this host's QEMU does",
 			 GUEST_QEMU_ARGS_MAX);
 		return;
@@ -312,11 +313,11 @@ void policy_judge_run_state(const struct guest_facts *guest, struct decision *d)
 			   guest->name, state_to_string(d->run.state), state_to_string(d->preferred));
 	}
 	if (d->run.writable)
-		snprintf(d->remediation, sizeof(d->remediation),
+		sentence_format(d->remediation, sizeof(d->remediation),
 			 "run 'seoibctl apply --domain %s': it writes %s %s into the guest's <qemu:commandline> so that QEMU runs %s",
 			 guest->name, d->run.option, d->run.value, state_to_string(d->preferred));
 	else if (d->sticky)
-		snprintf(d->remediation, sizeof(d->remediation),
+		sentence_format(d->remediation, sizeof(d->remediation),
 			 "start guest %s on a host whose QEMU runs %s (VMM model automatic, or a machine or CPU property), or power it off and clear its recorded state (virsh metadata %s --uri %s --remove --config)",
 			 guest->name, state_to_string(d->preferred), guest->name, SEOIB_METADATA_URI);
 }

@@ -31,6 +31,7 @@
 #include "seoib/fileio.h"
 #include "seoib/json_util.h"
 #include "seoib/vmm.h"
+#include "seoib/sentence.h"
 
 #define VMM_DEFAULT_TIMEOUT_MS 3000
 #define VMM_QUIT_GRACE_MS 500
@@ -79,7 +80,7 @@ static void qmp_fail(struct qmp *q, const char *fmt, ...)
 	if (q->error[0])
 		return;
 	va_start(ap, fmt);
-	vsnprintf(q->error, SEOIB_MESSAGE_MAX, fmt, ap);
+	sentence_vformat(q->error, SEOIB_MESSAGE_MAX, fmt, ap);
 	va_end(ap);
 }
 
@@ -742,17 +743,17 @@ static int read_identity(struct vmm_info *info)
 
 	if (stat(info->path, &st) < 0) {
 		if (errno == ENOENT)
-			snprintf(info->error, sizeof(info->error),
+			sentence_format(info->error, sizeof(info->error),
 				 "QEMU not found at %s; install qemu-system-x86 or set qemu= in %s", info->path,
 				 SEOIB_CONFIG_PATH);
 		else
-			snprintf(info->error, sizeof(info->error),
+			sentence_format(info->error, sizeof(info->error),
 				 "cannot inspect QEMU at %s: %s; set qemu= in %s to a readable binary", info->path,
 				 strerror(errno), SEOIB_CONFIG_PATH);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || access(info->path, X_OK) < 0) {
-		snprintf(info->error, sizeof(info->error),
+		sentence_format(info->error, sizeof(info->error),
 			 "QEMU at %s is not an executable file; fix its mode or set qemu= in %s", info->path,
 			 SEOIB_CONFIG_PATH);
 		return -1;

@@ -6,6 +6,7 @@
 #include "seoib/config.h"
 #include "seoib/json_util.h"
 #include "seoib/vmm.h"
+#include "seoib/sentence.h"
 
 static const char *const model_names[VMM_MODEL_COUNT] = {
 	[VMM_MODEL_NONE] = "none",
@@ -93,7 +94,7 @@ void vmm_model_derive(const struct vmm_options *opts, struct vmm_info *info)
 	if (!opts->override_model || !info->found)
 		return;
 	if (opts->model == VMM_MODEL_PROPERTY && !has_property) {
-		snprintf(info->error, sizeof(info->error),
+		sentence_format(info->error, sizeof(info->error),
 			 "vmm-model = property in %s, but QEMU %s at %s has none of the vmm-control properties; "
 			 "taking it as stock QEMU (model none): fix vmm-control or vmm-model",
 			 SEOIB_CONFIG_PATH, info->version, info->path);

@@ -30,11 +30,15 @@ enum gate_verdict {
 	GATE_ERROR_DENY,  /* could not decide, refused (on-error = deny) */
 };
 
+/* A gate's reason quotes the decision's reasons, each a whole sentence:
+ * room for all of them, so that libvirt shows every one uncut. */
+#define GATE_REASON_MAX (DECISION_REASONS_MAX * SEOIB_MESSAGE_MAX + 512)
+
 struct gate_outcome {
 	enum gate_verdict verdict;
 	bool state_known;
 	enum seoib_state state;             /* the state the guest runs in here */
-	char reason[SEOIB_MESSAGE_MAX];      /* one sentence: what and why */
+	char reason[GATE_REASON_MAX];        /* one sentence: what and why */
 	char remediation[SEOIB_MESSAGE_MAX]; /* what to do, "" if nothing */
 };
 

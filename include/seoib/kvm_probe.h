@@ -9,7 +9,7 @@
 
 #include "seoib/states.h"
 
-#define SEOIB_MESSAGE_MAX 512
+#define SEOIB_MESSAGE_MAX 1024
 #define SEOIB_PROBLEMS_MAX 8
 
 /* Not measured (an earlier step failed, or the question did not apply). */

@@ -320,6 +320,30 @@ static void prepare(void **state)
 	assert_contains(out.reason, "on-error = deny");
 }
 
+/* The field's instance: "... kernel ... is lega" in virsh's error. Every
+ * reason of a refusal reaches libvirt whole, however long the kernel and
+ * QEMU names in it are. */
+static void prepare_reasons_uncut(void **state)
+{
+	struct seoib_config enforce = config(HOOK_ENFORCE, ON_ERROR_ALLOW);
+	struct guest_facts g = guest(false, STATE_QUIRKED);
+	struct decision unsafe = decision(VERDICT_UNSAFE, STATE_QUIRKED, RISK_HIGH);
+	char path[700];
+	struct gate_outcome out;
+
+	memset(path, 'q', sizeof(path) - 1);
+	path[sizeof(path) - 1] = '\0';
+	unsafe.n_reasons = DECISION_REASONS_MAX;
+	for (int i = 0; i < DECISION_REASONS_MAX; i++)
+		snprintf(unsafe.reasons[i], sizeof(unsafe.reasons[i]),
+			 "reason %d: kernel 6.1.0-40-amd64 is legacy and QEMU 7.2.22 at /usr/bin/%s has no control", i, path);
+	gate_prepare(&g, &unsafe, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	for (int i = 0; i < DECISION_REASONS_MAX; i++)
+		assert_contains(out.reason, unsafe.reasons[i]);
+	assert_null(strstr(out.reason, "…"));
+}
+
 static void uuids(void **state)
 {
 	assert_true(gate_uuid_is_valid(UUID));
@@ -370,7 +394,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hook_operations), cmocka_unit_test(verdicts), cmocka_unit_test(state_in_flight),
 		cmocka_unit_test(host_can_run),    cmocka_unit_test(arrival),  cmocka_unit_test(prepare),
-		cmocka_unit_test(arrival_contradicted),
+		cmocka_unit_test(arrival_contradicted), cmocka_unit_test(prepare_reasons_uncut),
 		cmocka_unit_test(uuids),           cmocka_unit_test(domain_records),
 	};
 
