@@ -75,7 +75,7 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
 
 /* The state a running guest is in now: what the hook recorded when it
  * started or arrived, else its metadata, else what this host's VMM model
- * runs it in. It must never change under the guest (domain.md section 5),
+ * runs it in. It must never change under the guest (docs/background.md section 5),
  * so live metadata may only say that. -1 when it cannot be known. */
 static int running_state(const struct guest_facts *facts, const struct host_record *host)
 {

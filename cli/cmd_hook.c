@@ -2,7 +2,7 @@
  *
  * libvirt runs it synchronously inside the daemon with argv
  * "GUEST OPERATION SUB-OPERATION EXTRA" and the domain XML on stdin
- * (domain.md section 4). So: never call back into libvirt (deadlock), keep
+ * (docs/background.md section 4). So: never call back into libvirt (deadlock), keep
  * the run time bounded, and print nothing on stdout, because for
  * "migrate begin" and "restore begin" stdout replaces the domain XML.
  * The decisions themselves are in lib/gate.c, shared with check --dest. */

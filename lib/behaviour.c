@@ -2,7 +2,7 @@
  * per (x2APIC mode x guest asks for Suppress EOI Broadcast) and watch
  * whether its EOI of a level-triggered interrupt still exits to userspace
  * (KVM_EXIT_IOAPIC_EOI). Capability bits say what a kernel claims; this says
- * what it does. The sequence is domain.md section 2; the guest is
+ * what it does. The sequence is docs/background.md section 2; the guest is
  * lib/guest/eoi_guest.S. docs/behaviour.md has the verdict rules. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* The capability probe (issue 2, "The probe", items 1-4): a list of small
  * questions, each asked of its own throwaway VM and answered with the raw
  * value the kernel gave. A VM never returns to the quirked mode once an x2APIC
- * API flag is set (domain.md section 2), so no VM is reused across questions.
+ * API flag is set (docs/background.md section 2), so no VM is reused across questions.
  * Needs only read/write access to the KVM device, no other privilege. */
 #include <errno.h>
 #include <signal.h>

@@ -2,7 +2,7 @@
  * the raw measurements. It claims a generation only when every measurement
  * agrees with it; a contradiction is reported as GEN_INCONSISTENT with one
  * sentence per problem, and such a kernel is promised nothing beyond the
- * quirked state every KVM runs. Expected values: domain.md section 2. */
+ * quirked state every KVM runs. Expected values: docs/background.md section 2. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

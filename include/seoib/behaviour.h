@@ -1,5 +1,5 @@
 /* The behavioural probe: run a tiny guest and watch whether EOIs are really
- * suppressed (domain.md section 2), instead of trusting capability bits. */
+ * suppressed (docs/background.md section 2), instead of trusting capability bits. */
 #pragma once
 
 #include <stdbool.h>

@@ -13,7 +13,7 @@
 #include "seoib/host_record.h"
 #include "seoib/policy.h"
 
-/* What a libvirt qemu hook call asks of seoib (domain.md section 4). */
+/* What a libvirt qemu hook call asks of seoib (docs/background.md section 4). */
 enum gate_op {
 	GATE_IGNORE,  /* every call seoib has no business with: exit 0 */
 	GATE_PREPARE, /* prepare begin: the guest is about to start here */
@@ -54,7 +54,7 @@ bool gate_verdict_allows(enum gate_verdict v);
  * never advertises Directed EOI there); what the source's QEMU ran it in,
  * by the source's VMM model (run_state_decide() on `source`, NULL when
  * unknown). Otherwise unknown: never assumed quirked, since an automatic
- * QEMU chooses a state by itself (domain.md section 3). Returns true with
+ * QEMU chooses a state by itself (docs/background.md section 3). Returns true with
  * *state set, false when unknown; `how` says where it came from or why it
  * is unknown. */
 bool gate_state_in_flight(const struct guest_facts *facts, const struct host_record *source,

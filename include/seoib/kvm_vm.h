@@ -37,7 +37,7 @@ int vm_create_irqchip(int vm_fd);
 int vm_setup_irqchip(int vm_fd, enum irqchip_mode irqchip);
 
 /* KVM_ENABLE_CAP(KVM_CAP_X2APIC_API, flags). Once a flag is set a VM can never
- * return to the quirked mode (domain.md section 2). 0 or -errno. */
+ * return to the quirked mode (docs/background.md section 2). 0 or -errno. */
 int vm_enable_x2apic_api(int vm_fd, uint64_t flags);
 
 /* KVM_CREATE_VCPU(id): vCPU fd or -errno. */

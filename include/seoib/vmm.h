@@ -119,7 +119,7 @@ void vmm_model_derive(const struct vmm_options *opts, struct vmm_info *info);
 bool vmm_sets_flags(const struct vmm_info *info);
 
 /* A machine or CPU property can be set from libvirt XML (<qemu:commandline>);
- * an accelerator property cannot (domain.md: a second -accel is unused). */
+ * an accelerator property cannot (docs/background.md: a second -accel is unused). */
 bool vmm_property_settable_from_xml(const struct vmm_property *p);
 
 /* The host record's vmm.model, vmm.model_configured and vmm.property

@@ -1,6 +1,6 @@
 /* The behavioural probe's guest: 16-bit real-mode code that asks (or not)
  * for Suppress EOI Broadcast and EOIs one level-triggered interrupt
- * (domain.md section 2).
+ * (docs/background.md section 2).
  *
  * It is assembled into the host's .rodata, never executed by the host: the
  * host copies [eoi_guest_start, eoi_guest_end) to guest-physical

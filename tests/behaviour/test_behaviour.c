@@ -1,6 +1,6 @@
 /* cmocka tests of the behavioural probe's classification
  * (behaviour_verdict_derive) and of behaviour_run's paths that need no KVM.
- * The fixtures are the tables measured on real kernels (domain.md section 2,
+ * The fixtures are the tables measured on real kernels (docs/background.md section 2,
  * and Debian 6.1 / 7.3 under TCG): a verdict change here is a behaviour
  * change that docs/behaviour.md must explain. */
 #include <errno.h>

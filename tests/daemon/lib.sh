@@ -1,5 +1,5 @@
-# Shared harness of the 'daemon' suite: a private system bus (testing.md
-# section 4) with seoib's bus policy, and seoibd under the fake-KVM shim.
+# Shared harness of the 'daemon' suite: a private system bus (a dbus-daemon
+# with a config modelled on the system bus) with seoib's bus policy, and seoibd under the fake-KVM shim.
 # Every wait is bounded; every process started here is stopped by PID.
 # shellcheck shell=bash
 

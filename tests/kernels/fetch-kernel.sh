@@ -31,7 +31,7 @@
 # stderr.
 set -euo pipefail
 
-# The modules kvm_amd needs on every Debian kernel so far (testing.md §1). A
+# The modules kvm_amd needs on every Debian kernel so far (irqbypass, ccp, kvm, kvm-amd). A
 # kernel that grows a new dependency fails with a sentence naming it.
 MODULE_PATHS=(
 	kernel/virt/lib/irqbypass

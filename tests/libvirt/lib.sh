@@ -1,7 +1,7 @@
 # Shared helpers of the 'libvirt' suite: real libvirtd instances, each in
 # its own mount and UTS namespace with per-instance /etc/libvirt, /run,
-# /var/lib/libvirt, /var/log/libvirt and /var/cache/libvirt (testing.md
-# section 3), the real seoib hook installed, and a per-instance host record
+# /var/lib/libvirt, /var/log/libvirt and /var/cache/libvirt (the hook
+# directory and qemu state paths are fixed, so each daemon gets its own), the real seoib hook installed, and a per-instance host record
 # at the default /run/seoib/host.json. Every daemon is stopped by PID.
 # Source it from a `set -euo pipefail` script; call lv_cleanup from a trap.
 
@@ -182,7 +182,8 @@ lv_cleanup() {
 	LV_INSTANCES=()
 }
 
-# Domain XML: TCG, q35, split irqchip (testing.md section 3).
+# Domain XML: q35, 64 MiB, no disks, split irqchip, no <graphics> at all
+# (libvirt rejects type='none').
 # lv_domain NAME UUID windows|linux [METADATA-STATE]
 # The domain type: 'kvm' where this machine has KVM, else 'qemu' (TCG), the
 # only kind a real libvirtd can start here. TCG guests are never exposed

@@ -1,5 +1,5 @@
 /* kvm_verdict_derive(): every branch, from measurements shaped like the
- * kernels of domain.md section 2 (6.1 legacy, 6.18.17+/7.x fixed, pre-4.8)
+ * kernels of docs/background.md section 2 (6.1 legacy, 6.18.17+/7.x fixed, pre-4.8)
  * and like kernels that contradict themselves. */
 #include <errno.h>
 #include <setjmp.h>
@@ -62,7 +62,7 @@ static void pre48_kernel(struct kvm_measurements *m)
 	refuse_all(m, LVR_DEOI, LVR_DEOI);
 }
 
-/* Linux 6.18.44 as measured on real hardware (domain.md section 2). */
+/* Linux 6.18.44 as measured on real hardware (docs/background.md section 2). */
 static void fixed_kernel(struct kvm_measurements *m)
 {
 	kvm_measurements_init(m);

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The behavioural probe on a real /dev/kvm (issue 3, docs/behaviour.md): the
-# six-case matrix must reproduce domain.md section 2's behaviour table for
+# six-case matrix must reproduce docs/background.md section 2's behaviour table for
 # the kernel's generation (measured on Linux 6.18.44, Intel), and a fault
 # injected with the test-only SEOIB_BEHAVIOUR_FAULT must end in bounded
 # timeouts. The generation is taken from the capability verdict; the

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The capability probe on a real /dev/kvm: what domain.md section 2 measured.
+# The capability probe on a real /dev/kvm: what docs/background.md section 2 measured.
 # A fixed kernel (Linux >= 6.18.17 / 7.x) must show caps 0xf/0xb/0xf and the
 # LVR table; an older one the legacy answers. Which one is decided from the
 # measured system caps, and every other measurement must agree with it.
@@ -41,7 +41,7 @@ case $(( system & 0xf )) in
 		and .kvm.enable_cap["in-kernel"].enable == "EINVAL" and .kvm.enable_cap["in-kernel"].disable == "accepted"' \
 		"bit 2 on split only, bit 3 on both"
 	check '.kvm.lvr.split.enable.directed_eoi == true and .kvm.lvr.split.disable.directed_eoi == false
-		and .kvm.lvr["in-kernel"].disable.directed_eoi == false' "the LVR table of domain.md section 2"
+		and .kvm.lvr["in-kernel"].disable.directed_eoi == false' "the LVR table of docs/background.md section 2"
 	check '.verdict.generation == "fixed" and .verdict.problems == [] and .verdict.split_masking_observed == true' \
 		"verdict fixed, masking observed"
 	check '.verdict.kernel_states | sort == ["not-advertised","quirked","respected"]' "all three states" ;;
@@ -54,4 +54,4 @@ case $(( system & 0xf )) in
 *)
 	die "KVM_CAP_X2APIC_API 0x$(printf %x "$system") is neither a fixed (0xf) nor a legacy (0x3) kernel" ;;
 esac
-echo "ok: real /dev/kvm agrees with domain.md section 2"
+echo "ok: real /dev/kvm agrees with docs/background.md section 2"

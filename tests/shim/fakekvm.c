@@ -71,7 +71,7 @@
 enum lvr_rule {
 	LVR_LEGACY,       /* 6.1: Directed EOI advertised with a split irqchip only */
 	LVR_PRE_0BCC3FB,  /* before 4.19: advertised with either irqchip */
-	LVR_FIXED,        /* 6.18.17+ / 7.x: bit 3 hides it (domain.md section 2) */
+	LVR_FIXED,        /* 6.18.17+ / 7.x: bit 3 hides it (docs/background.md section 2) */
 	LVR_ENABLE_BROKEN /* claims the fix but bit 2 clears LVR bit 24 */
 };
 

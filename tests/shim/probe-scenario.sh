@@ -100,7 +100,7 @@ fixed)
 	check '.verdict.states == ["quirked"]' "without a VMM control only quirked guests can start"
 	check '.kvm.x2apic_api | .system == 15 and .vm == 11 and .vm_split == 15 and .vm_irqchip == 11' "caps 0xf/0xb/0xf"
 	check "$fixed_enables" "flags accepted and refused as on Linux 6.18.44"
-	check "$lvr_table" "the LVR table of domain.md section 2"
+	check "$lvr_table" "the LVR table of docs/background.md section 2"
 	check '.verdict.split_masking_observed == true' "the VM-fd masking of bit 2 is observed"
 	check '.message == null' "no message when ok" ;;
 createvm-emfile)

@@ -1,5 +1,5 @@
 # Behavioural probe (issue 3, docs/behaviour.md) on a fixed kernel (Debian
-# 7.3): all six cases run and reproduce domain.md section 2's behaviour table.
+# 7.3): all six cases run and reproduce docs/background.md section 2's behaviour table.
 # Measured under TCG on 7.3.4, and the same as real Intel hardware on 6.18.44.
 .behaviour.ran == true
 (.behaviour.cases | map([.mode, .guest_sets_bit12])) == [["legacy", true], ["legacy", false], ["enable", true], ["enable", false], ["disable", true], ["disable", false]]

@@ -1,6 +1,6 @@
 # A fixed kernel (Linux 7.0 and later, 6.18.17 and later; Debian
 # trixie-backports 7.3): bits 2 and 3 of KVM_CAP_X2APIC_API (kvm-x86 commit
-# 6517dfbcc918), values and tables of domain.md section 2. One jq expression a
+# 6517dfbcc918), values and tables of docs/background.md section 2. One jq expression a
 # line, each must print true on the host record (docs/host-record.md);
 # $release and $suite are set by kernel-test.sh.
 .schema == "seoib.host/1"
@@ -28,7 +28,7 @@
 .kvm.enable_cap["in-kernel"].enable == "EINVAL"
 .kvm.enable_cap["in-kernel"].disable == "accepted"
 .kvm.enable_cap["in-kernel"].both == "EINVAL"
-# LVR bit 24 (domain.md section 2): split 1 / 1 / 0, in-kernel 0 / EINVAL / 0.
+# LVR bit 24 (docs/background.md section 2): split 1 / 1 / 0, in-kernel 0 / EINVAL / 0.
 .kvm.lvr.split.legacy.directed_eoi == true
 .kvm.lvr.split.enable.directed_eoi == true
 .kvm.lvr.split.disable.directed_eoi == false

@@ -1,6 +1,6 @@
 # A legacy kernel (Linux 4.8 .. 6.12; Debian bookworm 6.1, bookworm-backports 6.12):
 # KVM_CAP_X2APIC_API has bits 0-1 only, bits 2 and 3 are unknown flags that
-# KVM_ENABLE_CAP refuses with EINVAL (domain.md section 2). One jq expression a
+# KVM_ENABLE_CAP refuses with EINVAL (docs/background.md section 2). One jq expression a
 # line, each must print true on the host record (docs/host-record.md);
 # $release and $suite are set by kernel-test.sh.
 .schema == "seoib.host/1"
