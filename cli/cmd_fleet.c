@@ -416,7 +416,15 @@ static void migration_domain(const struct fleet *f, const struct guest_facts *gu
 	struct decision alone;
 	struct guest_facts pinned = *guest;
 
-	/* The state it gets at home once seoibctl apply wrote any argument. */
+	/* A recorded state is the one the guest runs in and carries (it never
+	 * changes under it), whatever its home QEMU would start it in: judged
+	 * against every host, home included (it is among f->records), without
+	 * letting home's VMM model replace it. Otherwise the state it gets at
+	 * home once seoibctl apply wrote any argument. */
+	if (guest->has_recorded_state) {
+		policy_decide(guest, NULL, f->records, f->n_rows, domain);
+		return;
+	}
 	policy_decide_applied(guest, home, NULL, 0, &alone, NULL);
 	pinned.has_recorded_state = true;
 	pinned.recorded_state = alone.state;
