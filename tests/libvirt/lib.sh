@@ -226,3 +226,45 @@ lv_fail() { echo "FAIL: $*" >&2; exit 1; }
 lv_expect_contains() { # TEXT NEEDLE WHAT
 	case "$1" in *"$2"*) ;; *) lv_fail "$3: expected '$2' in: $1" ;; esac
 }
+
+# sshd "on" an instance: in DIR's mount namespace, so `seoibctl status
+# --json` there reads that instance's record; the client reaches it as HOST
+# through an ssh config, and SSHDIR/bin/ssh (put first on PATH by the
+# caller) adds that config to the ssh seoibctl spawns. The caller stops it
+# with lv_kill_pidfile SSHDIR/sshd.pid.
+lv_sshd_as() { # DIR HOST SSHDIR
+	local d=$1 host=$2 s=$3
+	mkdir -p "$s/bin"
+	ssh-keygen -q -t ed25519 -N '' -f "$s/host_key"
+	ssh-keygen -q -t ed25519 -N '' -f "$s/client_key"
+	cp "$s/client_key.pub" "$s/authorized_keys"
+	cat >"$s/sshd_config" <<CFG
+Port 2222
+ListenAddress 127.0.0.1
+HostKey $s/host_key
+PidFile $s/sshd.pid
+AuthorizedKeysFile $s/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+StrictModes no
+CFG
+	cat >"$s/ssh_config" <<CFG
+Host $host
+  HostName 127.0.0.1
+  Port 2222
+  User root
+  IdentityFile $s/client_key
+  IdentitiesOnly yes
+  UserKnownHostsFile $s/known_hosts
+  GlobalKnownHostsFile /dev/null
+  StrictHostKeyChecking yes
+CFG
+	echo "[127.0.0.1]:2222 $(cut -d' ' -f1,2 "$s/host_key.pub")" >"$s/known_hosts"
+	# seoibctl spawns "ssh" from PATH: this one adds the test's client config.
+	printf '#!/bin/sh\nexec /usr/bin/ssh -F %s "$@"\n' "$s/ssh_config" >"$s/bin/ssh"
+	chmod 755 "$s/bin/ssh"
+	lv_exec "$d" sh -c 'mkdir -p /run/sshd && /usr/sbin/sshd -f "$1"' sshd "$s/sshd_config"
+}

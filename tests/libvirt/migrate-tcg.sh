@@ -29,41 +29,8 @@ lv_record legacy hv-dst "$B/run/seoib/host.json"
 lv_start "$A"
 lv_start "$B"
 
-# sshd "on hv-dst": in B's mount namespace, so `seoibctl status --json` there
-# reads B's record; the client reaches it as hv-dst through an ssh config.
-mkdir -p "$S/bin"
-ssh-keygen -q -t ed25519 -N '' -f "$S/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$S/client_key"
-cp "$S/client_key.pub" "$S/authorized_keys"
-cat >"$S/sshd_config" <<CFG
-Port 2222
-ListenAddress 127.0.0.1
-HostKey $S/host_key
-PidFile $S/sshd.pid
-AuthorizedKeysFile $S/authorized_keys
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PermitRootLogin prohibit-password
-UsePAM no
-StrictModes no
-CFG
-cat >"$S/ssh_config" <<CFG
-Host hv-dst
-  HostName 127.0.0.1
-  Port 2222
-  User root
-  IdentityFile $S/client_key
-  IdentitiesOnly yes
-  UserKnownHostsFile $S/known_hosts
-  GlobalKnownHostsFile /dev/null
-  StrictHostKeyChecking yes
-CFG
-echo "[127.0.0.1]:2222 $(cut -d' ' -f1,2 "$S/host_key.pub")" >"$S/known_hosts"
-# seoibctl spawns "ssh" from PATH: this one adds the test's client config.
-printf '#!/bin/sh\nexec /usr/bin/ssh -F %s "$@"\n' "$S/ssh_config" >"$S/bin/ssh"
-chmod 755 "$S/bin/ssh"
-lv_exec "$B" sh -c 'mkdir -p /run/sshd && /usr/sbin/sshd -f "$1"' sshd "$S/sshd_config"
+# sshd "on hv-dst" (lib.sh): seoibctl reaches B's record over real ssh.
+lv_sshd_as "$B" hv-dst "$S"
 
 URI_A=$(lv_uri "$A") URI_B=$(lv_uri "$B")
 lv_domain vm1 $UUID linux >"$T/vm1.xml"
