@@ -495,16 +495,6 @@ static int read_behaviour(struct json_reader *r, json_object *rec, struct behavi
 	return 0;
 }
 
-static int read_optional_string(struct json_reader *r, json_object *o, const char *key, char *dst, size_t size)
-{
-	json_object *v;
-
-	dst[0] = '\0';
-	if (json_read_optional(r, o, key, &v) < 0)
-		return -1;
-	return v ? json_read_string(r, o, key, dst, size) : 0;
-}
-
 static int read_vmm(struct json_reader *r, json_object *rec, struct vmm_info *v)
 {
 	json_object *o, *controls;
@@ -515,11 +505,11 @@ static int read_vmm(struct json_reader *r, json_object *rec, struct vmm_info *v)
 	json_reader_push(r, "vmm");
 	if (json_read_string(r, o, "path", v->path, sizeof(v->path)) < 0 ||
 	    json_read_bool(r, o, "found", &v->found) < 0 ||
-	    read_optional_string(r, o, "version", v->version, sizeof(v->version)) < 0 ||
+	    json_read_optional_string(r, o, "version", v->version, sizeof(v->version)) < 0 ||
 	    json_read_array(r, o, "controls", &controls) < 0 ||
 	    json_read_bool(r, o, "can_set_state", &v->can_set_state) < 0 ||
 	    json_read_bool(r, o, "from_cache", &v->from_cache) < 0 ||
-	    read_optional_string(r, o, "error", v->error, sizeof(v->error)) < 0)
+	    json_read_optional_string(r, o, "error", v->error, sizeof(v->error)) < 0)
 		return -1;
 	if (json_object_array_length(controls) > VMM_CONTROLS_MAX)
 		return json_reader_fail(r, "controls", "has too many entries");
@@ -581,7 +571,7 @@ static int read_probe(struct json_reader *r, json_object *rec, struct host_recor
 	if (s < 0)
 		return json_reader_fail(r, "status", "is not ok, kvm-unavailable or error");
 	out->status = s;
-	return read_optional_string(r, rec, "message", out->message, sizeof(out->message));
+	return json_read_optional_string(r, rec, "message", out->message, sizeof(out->message));
 }
 
 /* The runnable states are derived (host_record_derive): never more than

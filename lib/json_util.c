@@ -174,6 +174,16 @@ int json_read_optional(struct json_reader *r, json_object *parent, const char *k
 	return 0;
 }
 
+int json_read_optional_string(struct json_reader *r, json_object *o, const char *key, char *dst, size_t size)
+{
+	json_object *v;
+
+	dst[0] = '\0';
+	if (json_read_optional(r, o, key, &v) < 0)
+		return -1;
+	return v ? json_read_string(r, o, key, dst, size) : 0;
+}
+
 int json_read_object(struct json_reader *r, json_object *parent, const char *key, json_object **out)
 {
 	return read_typed(r, parent, key, json_type_object, "an object", out);

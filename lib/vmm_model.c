@@ -134,16 +134,6 @@ void vmm_model_add_json(json_object *vmm, const struct vmm_info *info)
 	json_add(vmm, "property", prop);
 }
 
-static int read_optional_string(struct json_reader *r, json_object *o, const char *key, char *dst, size_t size)
-{
-	json_object *v;
-
-	dst[0] = '\0';
-	if (json_read_optional(r, o, key, &v) < 0)
-		return -1;
-	return v ? json_read_string(r, o, key, dst, size) : 0;
-}
-
 static int read_property(struct json_reader *r, json_object *vmm, struct vmm_property *p)
 {
 	json_object *o;
@@ -156,8 +146,8 @@ static int read_property(struct json_reader *r, json_object *vmm, struct vmm_pro
 	if (json_read_string(r, o, "qom_type", p->qom_type, sizeof(p->qom_type)) < 0 ||
 	    json_read_string(r, o, "name", p->name, sizeof(p->name)) < 0 ||
 	    json_read_string(r, o, "location", location, sizeof(location)) < 0 ||
-	    read_optional_string(r, o, "value_type", p->value_type, sizeof(p->value_type)) < 0 ||
-	    read_optional_string(r, o, "default", p->default_value, sizeof(p->default_value)) < 0)
+	    json_read_optional_string(r, o, "value_type", p->value_type, sizeof(p->value_type)) < 0 ||
+	    json_read_optional_string(r, o, "default", p->default_value, sizeof(p->default_value)) < 0)
 		return -1;
 	l = vmm_location_from_string(location);
 	if (l < 0)

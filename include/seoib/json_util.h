@@ -58,3 +58,6 @@ int json_read_states(struct json_reader *r, json_object *parent, const char *key
 int json_value_string(struct json_reader *r, const char *key, json_object *v, char *dst, size_t size);
 /* Optional member: *out = NULL when absent or null. */
 int json_read_optional(struct json_reader *r, json_object *parent, const char *key, json_object **out);
+/* An optional string field (absent or null: dst = ""), else as
+ * json_read_string(): at most size - 1 bytes, or -1 with r's sentence. */
+int json_read_optional_string(struct json_reader *r, json_object *o, const char *key, char *dst, size_t size);
