@@ -287,7 +287,7 @@ static int hook_run(struct hook_call *call)
 }
 
 /* seoib.conf does not load. A bad line that decides enforcement (hook-mode,
- * on-error, record-path) refuses the guest whatever on-error says: a typo
+ * on-error, record-path, max-record-age) refuses the guest whatever on-error says: a typo
  * must never turn enforcement off. Any other bad line leaves the file's own
  * on-error in charge. */
 static int hook_bad_config(struct hook_call *call, const char *config_path)

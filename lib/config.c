@@ -491,8 +491,10 @@ int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB
 }
 
 /* The keys whose value decides what the libvirt hook enforces: a typo in
- * one of them must never fall back to a default that allows more. */
-static const char *const enforcement_keys[] = {"hook-mode", "on-error", "record-path"};
+ * one of them must never fall back to a default that allows more.
+ * max-record-age decides whether the hook trusts this host's record: its
+ * default day may be far older than the limit the writer meant. */
+static const char *const enforcement_keys[] = {"hook-mode", "on-error", "record-path", "max-record-age"};
 
 /* Levenshtein distance of two short key names, capped at 8 characters of
  * difference: enough to tell "hook-mdoe" from "ssh-connect-timeout". */

@@ -70,7 +70,8 @@ int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB
  * skipping the bad ones. Returns 1 when a bad line names, or may have meant
  * (a malformed line, an unknown key within two edits of one once folded to
  * lower case with '_' and blanks as '-' and non-ASCII bytes dropped), a key
- * that decides enforcement (hook-mode, on-error, record-path), or when the
+ * that decides enforcement (hook-mode, on-error, record-path,
+ * max-record-age), or when the
  * file cannot be read or holds a NUL byte: the caller must then refuse whatever on-error says; err
  * is that line's sentence, naming file and line. Returns 0 when only other
  * keys are bad: cfg then holds the file's enforcement keys, and err the

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The real seoib-hook with a seoib.conf that does not load: a bad line that
-# decides enforcement (hook-mode, on-error, record-path, or what may have
+# decides enforcement (hook-mode, on-error, record-path, max-record-age, or what may have
 # meant one of them) refuses the guest whatever on-error says, with a
 # sentence naming file and line; any other bad line leaves the file's own
 # on-error in charge. One case a line: CONF (\n-separated) | EXIT | TEXT.
@@ -23,6 +23,10 @@ cases=(
 	"record-path = run/host.json|1|bad.conf:1: not an absolute path"
 	"hook-mdoe = warn|1|bad.conf:1: unknown key 'hook-mdoe'"
 	"on_error = allow|1|bad.conf:1: unknown key 'on_error'"
+	# max-record-age decides whether the hook trusts this host's record: a
+	# bad value must not fall back to the default day, older than meant.
+	"$norecord\nmax-record-age = 1h\non-error = allow|1|refusing whatever on-error says"
+	"$norecord\nmax_record_age = 3600\non-error = allow|1|refusing whatever on-error says"
 	"hook-mode warn|1|bad.conf:1: expected 'key = value'"
 	# The same keys in another case, with '_' or a blank for '-', or behind
 	# a UTF-8 byte order mark or a no-break space: still meant them.
@@ -49,7 +53,7 @@ for c in "${cases[@]}"; do
 	[ ! -s "$WORK/out" ] || fail "with '$conf' the hook wrote to stdout: $(cat "$WORK/out")"
 done
 
-# A file over seoib.conf's 1 MiB bound (comments only) is not a configuration
+# A file over seoib.conf's 64 KiB bound (comments only) is not a configuration
 # for seoibd --check-config either: both readers refuse it, so the hook
 # never refuses what --check-config calls good, nor the reverse.
 {
