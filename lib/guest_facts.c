@@ -282,14 +282,14 @@ static void irqchip_from_domain(const char *driver, const struct machine_type_fa
 		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why), "<ioapic driver='kvm'/> chooses it");
 	else if (!mt->known) {
 		facts->irqchip_unknown = true;
-		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why),
+		sentence_format(facts->irqchip_why, sizeof(facts->irqchip_why),
 			 "no <ioapic> element, and the default irqchip of machine type %s is unknown: %s",
 			 facts->machine, mt->source);
 	} else if (mt->split_default) {
 		/* pc-q35-4.0 (QEMU 4.0; 4.0.1 reverted it); libvirt passes
 		 * no kernel_irqchip without an <ioapic> element. */
 		facts->irqchip = IRQCHIP_SPLIT;
-		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why), "no <ioapic> element: %s defaults to the split irqchip",
+		sentence_format(facts->irqchip_why, sizeof(facts->irqchip_why), "no <ioapic> element: %s defaults to the split irqchip",
 			 facts->machine);
 	} else
 		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why), "no <ioapic> element: QEMU's default for pc and q35");
@@ -320,7 +320,7 @@ static int read_irqchip(xmlXPathContextPtr ctx, const struct qemu_cmdline *cmd, 
 
 		facts->irqchip_unknown = false;
 		facts->irqchip = IRQCHIP_SPLIT;
-		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why), "%s%s", required,
+		sentence_format(facts->irqchip_why, sizeof(facts->irqchip_why), "%s%s", required,
 			 refused ? " (QEMU refuses the in-kernel irqchip also chosen: the guest runs split or not at all)" : "");
 	}
 	if (cmd->unknown) {
@@ -344,11 +344,11 @@ static void read_ioapic(const struct qemu_cmdline *cmd, const struct machine_typ
 		snprintf(facts->ioapic_why, sizeof(facts->ioapic_why), "%s", cmd->ioapic_why);
 	} else if (!mt->known) {
 		facts->ioapic_unknown = true;
-		snprintf(facts->ioapic_why, sizeof(facts->ioapic_why),
+		sentence_format(facts->ioapic_why, sizeof(facts->ioapic_why),
 			 "the I/O APIC version of machine type %s is unknown: %s", facts->machine, mt->source);
 	} else {
 		facts->ioapic_version = mt->ioapic_version;
-		snprintf(facts->ioapic_why, sizeof(facts->ioapic_why), "machine type %s (%s): %s",
+		sentence_format(facts->ioapic_why, sizeof(facts->ioapic_why), "machine type %s (%s): %s",
 			 facts->machine[0] ? facts->machine : "none", mt->family, mt->source);
 	}
 }

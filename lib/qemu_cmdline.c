@@ -165,7 +165,7 @@ static int read_global(const char *spec, struct qemu_cmdline *out, char err[SEOI
 				 value);
 			return -1;
 		}
-		snprintf(out->ioapic_why, sizeof(out->ioapic_why), "<qemu:commandline> sets -global %s", spec);
+		sentence_format(out->ioapic_why, sizeof(out->ioapic_why), "<qemu:commandline> sets -global %s", spec);
 	} else if (is_iommu(driver) && strcmp(property, "intremap") == 0 && strcmp(value, "off") != 0)
 		set_unknown(out, "<qemu:commandline> sets -global %s, which seoib does not follow to the IOMMU it changes",
 			    spec);
