@@ -122,13 +122,13 @@ static void load_dest_record(struct check_run *run)
 	run->have_record = peer_record_fetch(&run->cfg, run->args.dest, run->args.record_file, &run->dest_record,
 					     err) == 0;
 	if (!run->have_record) {
-		snprintf(run->record_problem, sizeof(run->record_problem), "no record of %s: %s", run->args.dest, err);
+		sentence_format(run->record_problem, sizeof(run->record_problem), "no record of %s: %s", run->args.dest, err);
 		return;
 	}
 	if (!host_record_age_check(&run->dest_record, time(NULL), run->cfg.max_record_age_s, &run->record_age_s,
 				   err)) {
 		run->have_record = false;
-		snprintf(run->record_problem, sizeof(run->record_problem),
+		sentence_format(run->record_problem, sizeof(run->record_problem),
 			 "the record of %s %s; run 'seoibctl reprobe' on %s", run->args.dest, err, run->args.dest);
 	}
 }
