@@ -674,7 +674,7 @@ static bool cache_load(int dfd, const char *name, const char *const *names, stru
 	fd = open_regular_file(dfd, name, O_NOFOLLOW, &st, err);
 	if (fd < 0) {
 		if (errno != ENOENT)
-			snprintf(info->cache_note, sizeof(info->cache_note), "the VMM cache entry %s %s; asked QEMU instead",
+			sentence_format(info->cache_note, sizeof(info->cache_note), "the VMM cache entry %s %s; asked QEMU instead",
 				 name, err);
 		return false;
 	}
@@ -732,7 +732,7 @@ static void cache_store(int dfd, const char *name, const char *const *names, str
 	char err[SEOIB_MESSAGE_MAX];
 
 	if (write_file_atomic_at(dfd, name, text, strlen(text), 0644, err) < 0 && !info->cache_note[0])
-		snprintf(info->cache_note, sizeof(info->cache_note), "cannot update the VMM cache: %s", err);
+		sentence_format(info->cache_note, sizeof(info->cache_note), "cannot update the VMM cache: %s", err);
 }
 
 /* ---- entry points ---- */
@@ -783,7 +783,7 @@ void vmm_probe(const struct vmm_options *opts, struct vmm_info *info)
 		 * read that user's entries, nor write into their ~/.cache. */
 		dfd = open_dir_nofollow(opts->cache_dir, DIR_CREATE | DIR_TRUSTED_PATH, err);
 		if (dfd < 0)
-			snprintf(info->cache_note, sizeof(info->cache_note), "not using the VMM cache: %s", err);
+			sentence_format(info->cache_note, sizeof(info->cache_note), "not using the VMM cache: %s", err);
 		else if (cache_load(dfd, name, names, info)) {
 			vmm_model_derive(opts, info);
 			return;

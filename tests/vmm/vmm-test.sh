@@ -220,6 +220,15 @@ cache-special-files)
 	out=$(run_probe --qemu "$fake" --cache "$tmp/link")
 	expect "$out" '.from_cache == false and (.cache_note | contains("is a symbolic link"))' "linked cache dir"
 	;;
+cache-note-long)
+	# A cache directory under a long path: the note is one sentence around
+	# an error already shortened, ending in the ellipsis, not cut mid-word.
+	dir="$tmp/$(python3 -c "print('/'.join(['\u00e9' * 41] * 10))")"
+	mkdir -p "$dir" "$tmp/real"
+	ln -s "$tmp/real" "$dir/link"
+	out=$(run_probe --qemu "$fake" --cache "$dir/link")
+	expect "$out" '.cache_note | startswith("not using the VMM cache: ") and endswith("\u2026")' "long cache note"
+	;;
 cache-foreign-owner)
 	# Root with another user's HOME: not one byte read from or written to
 	# that user's ~/.cache; an entry another user owns is not read either.
