@@ -381,7 +381,10 @@ int cmd_hook(int argc, char **argv)
 		drain_stdin();
 		return SEOIB_EXIT_OK;
 	}
-	if (seoib_config_load(config_path, &call.cfg, err) < 0)
+	/* "stopped end" and "release end" refuse nothing and forget the
+	 * guest's record under DOMAIN_RECORD_DIR, which no seoib.conf key
+	 * names: a bad file must not leave that record behind. */
+	if (seoib_config_load(config_path, &call.cfg, err) < 0 && call.op != GATE_FORGET)
 		return hook_bad_config(&call, config_path);
 	timeout_denies = call.cfg.on_error == ON_ERROR_DENY;
 	return hook_run(&call);

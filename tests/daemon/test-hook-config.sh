@@ -53,6 +53,17 @@ for c in "${cases[@]}"; do
 	[ ! -s "$WORK/out" ] || fail "with '$conf' the hook wrote to stdout: $(cat "$WORK/out")"
 done
 
+# A stop or release refuses nothing, whatever the file says: exit 0, and
+# no "refused" sentence for a guest that is already gone.
+printf 'hook-mode = enforse\n' >"$WORK/bad.conf"
+for sub in "stopped end" "release end"; do
+	status=0
+	# shellcheck disable=SC2086
+	"$HOOK" --config "$WORK/bad.conf" guest $sub - <"$XML" >"$WORK/out" 2>"$WORK/err" || status=$?
+	[ "$status" -eq 0 ] || fail "with a bad seoib.conf, '$sub' exited $status, not 0: $(cat "$WORK/err")"
+	! grep -q refused "$WORK/err" || fail "with a bad seoib.conf, '$sub' says: $(cat "$WORK/err")"
+done
+
 # A file over seoib.conf's 64 KiB bound (comments only) is not a configuration
 # for seoibd --check-config either: both readers refuse it, so the hook
 # never refuses what --check-config calls good, nor the reverse.
