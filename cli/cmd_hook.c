@@ -358,8 +358,12 @@ static void silence_stdout(void)
 	int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
 	fflush(stdout);
-	if (devnull < 0 || dup2(devnull, STDOUT_FILENO) < 0)
-		close(STDOUT_FILENO); /* then every write fails: still nothing on it */
+	if (devnull < 0)
+		/* Read-only, so every write to fd 1 fails; a closed fd 1 would
+		 * be handed to the next open() (a record file). */
+		devnull = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (devnull < 0 || (devnull != STDOUT_FILENO && dup2(devnull, STDOUT_FILENO) < 0))
+		_exit(SEOIB_EXIT_ERROR); /* stdout cannot be made safe: libvirt fails the call */
 	if (devnull > STDOUT_FILENO)
 		close(devnull);
 }
