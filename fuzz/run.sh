@@ -17,11 +17,17 @@ targets=("$@")
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 
 command -v clang >/dev/null || { echo "fuzz/run.sh: clang is not installed (Debian packages clang, libclang-rt-14-dev)" >&2; exit 2; }
-if [ ! -f "$build/build.ninja" ]; then
-	CC=clang meson setup "$build" --werror -Dfuzz=true -Dtests=false \
-		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+# The build's own output goes to a log, shown when it fails: ninja reports
+# compiler errors on stdout, and clang's warnings differ from gcc's.
+build_log=$(mktemp /tmp/seoib-fuzz-build.XXXXXX)
+trap 'rm -f "$build_log"' EXIT
+if ! { [ -f "$build/build.ninja" ] || CC=clang meson setup "$build" --werror -Dfuzz=true -Dtests=false \
+		-Db_sanitize=address,undefined -Db_lundef=false; } >"$build_log" 2>&1 ||
+	! ninja -C "$build" "${targets[@]/#/fuzz/fuzz-}" >>"$build_log" 2>&1; then
+	tail -n 40 "$build_log" >&2
+	echo "fuzz/run.sh: building the fuzz targets with clang in $build failed (above); fix the code or the build, then run it again" >&2
+	exit 2
 fi
-ninja -C "$build" "${targets[@]/#/fuzz/fuzz-}" >/dev/null
 
 mkdir -p "$build/artifacts"
 failed=()

@@ -130,7 +130,7 @@ static enum probe_status fail_open(struct probe *p, int err)
 			return fail(p, PROBE_KVM_UNAVAILABLE,
 				    "cannot open %s: no such file; it is not this host's KVM device: give its path (%s where the kvm module is loaded)",
 				    p->device, PROBE_DEFAULT_DEVICE);
-		/* fall through */
+		__attribute__((fallthrough)); /* the default device missing: no kvm module */
 	case ENODEV:
 	case ENXIO:
 		return fail(p, PROBE_KVM_UNAVAILABLE,
