@@ -9,6 +9,7 @@
 #include "log.h"
 #include "publisher.h"
 #include "seoib/cleanup.h"
+#include "seoib/sentence.h"
 #include "seoibd.h"
 
 static bool fleet_changed(const struct seoib_config *a, const struct seoib_config *b)
@@ -53,11 +54,11 @@ void daemon_reload(struct seoibd *d)
 	sd_notify(false, "RELOADING=1");
 	if (!next) {
 		log_error("reload of %s failed: out of memory; keeping the running configuration", path);
-		snprintf(d->reload_error, sizeof(d->reload_error), "out of memory reading %s", path);
+		sentence_format(d->reload_error, sizeof(d->reload_error), "out of memory reading %s", path);
 	} else if (seoib_config_load(d->config_path, next, err) < 0) {
 		log_error("reload failed, keeping the running configuration: %s", err);
 		sd_notifyf(false, "STATUS=reload of %s failed, running configuration kept: %s", path, err);
-		snprintf(d->reload_error, sizeof(d->reload_error), "%s", err);
+		sentence_format(d->reload_error, sizeof(d->reload_error), "%s", err);
 	} else {
 		if (d->record_override)
 			snprintf(next->record_path, sizeof(next->record_path), "%s", d->record_override);

@@ -595,7 +595,7 @@ static int check_runnable_states(const struct host_record *rec, char err[SEOIB_M
 				 state_to_string(s),
 				 !(rec->verdict.kernel_states & STATE_BIT(s)) ? "its verdict.kernel_states lack it"
 				 : rec->status != PROBE_OK ? "its probe did not succeed"
-				 : "its VMM (model none) cannot set that state");
+				 : "its VMM sets no flag (model none, or no QEMU found)");
 			break;
 		}
 	return -1;

@@ -171,7 +171,7 @@ static void rejects(void **state)
 		{edit_no_vmm, "\"vmm\" is missing"},
 		{edit_vmm_contradiction, "contradicts"},
 		{edit_tristate_type, "behaviour.respected_verified\" is not true, false or null"},
-		{edit_states_beyond_vmm, "lists respected in verdict.states, but its VMM (model none) cannot set that state"},
+		{edit_states_beyond_vmm, "lists respected in verdict.states, but its VMM sets no flag (model none, or no QEMU found)"},
 		{edit_states_beyond_kernel, "lists quirked in verdict.states, but its verdict.kernel_states lack it"},
 		{edit_time_negative, "probe.time_unix\" is before 1970"},
 		{edit_vmm_model, "vmm.model\" is not none, automatic or property"},
