@@ -294,3 +294,76 @@ int qemu_cmdline_read(const char *const *argv, int argc, struct qemu_cmdline *ou
 	}
 	return 0;
 }
+
+/* QEMU's key spellings: "a_b" is "a-b" (next_pair() folds the keys). */
+static bool same_key(const char *folded, const char *name)
+{
+	for (; *folded && *name; folded++, name++)
+		if (*folded != (*name == '_' ? '-' : *name))
+			return false;
+	return *folded == *name;
+}
+
+/* One option's argument, as qemu_cmdline_lookup() reads it. */
+static bool lookup_in(enum qemu_option option, const char *spec, const char *driver, bool (*driver_matches)(const char *, const char *),
+		      const char *key, char *value, size_t size)
+{
+	bool found = false;
+
+	if (option == QEMU_OPTION_GLOBAL) {
+		char d[64], property[64], v[64];
+
+		split_global(spec, d, property, v);
+		if (!d[0] || !driver_matches(d, driver))
+			return false;
+		for (char *k = property; *k; k++)
+			if (*k == '_')
+				*k = '-';
+		if (!same_key(property, key))
+			return false;
+		copy_str(value, size, v);
+		return true;
+	}
+	for (size_t pos = 0; ; ) {
+		struct opt_pair pair;
+
+		if (!next_pair(spec, &pos, &pair))
+			break;
+		if (!pair.bare && same_key(pair.key, key)) {
+			copy_str(value, size, pair.value);
+			found = true; /* a later key wins, as in QEMU's keyval */
+		}
+	}
+	return found;
+}
+
+bool qemu_cmdline_lookup(const char *const *argv, int argc, enum qemu_option option, const char *driver,
+			 bool (*driver_matches)(const char *global_driver, const char *driver), const char *key,
+			 char *value, size_t size)
+{
+	static const char *const names[][2] = {
+		[QEMU_OPTION_MACHINE] = {"machine", "M"},
+		[QEMU_OPTION_GLOBAL] = {"global", NULL},
+		[QEMU_OPTION_ACCEL] = {"accel", NULL},
+	};
+	bool found = false;
+
+	for (int i = 0; i < argc; i++) {
+		const char *inline_value, *spec;
+		char name[64];
+
+		if (!argv[i] || !option_name(argv[i], name, sizeof(name), &inline_value) ||
+		    (!takes_value(name) && strcmp(name, "accel") != 0))
+			continue;
+		spec = inline_value;
+		if (!spec) {
+			if (i + 1 >= argc || !argv[i + 1])
+				break;
+			spec = argv[++i];
+		}
+		if (strcmp(name, names[option][0]) != 0 && !(names[option][1] && strcmp(name, names[option][1]) == 0))
+			continue;
+		found |= lookup_in(option, spec, driver, driver_matches, key, value, size);
+	}
+	return found;
+}

@@ -6,121 +6,53 @@
 
 #include "seoib/messages.h"
 #include "seoib/policy.h"
+#include "seoib/qemu_cmdline.h"
 #include "seoib/run_state.h"
 #include "seoib/sentence.h"
 
-/* "-machine X", "-M X", "--machine X", "-machine=X"...: the specification
- * of argument i when it is option `long_name` (or `short_name`), else NULL. */
-static const char *option_spec(const struct guest_facts *g, int *i, const char *long_name, const char *short_name)
-{
-	const char *arg = g->qemu_args[*i];
-	const char *names[] = {long_name, short_name};
-
-	for (size_t n = 0; n < 2; n++) {
-		const char *name = names[n];
-		size_t len;
-
-		if (!name)
-			continue;
-		if (arg[0] == '-' && arg[1] == '-' && name[1] != '-')
-			arg++; /* QEMU accepts "--opt" for every "-opt" */
-		len = strlen(name);
-		if (strncmp(arg, name, len) == 0 && arg[len] == '=')
-			return arg + len + 1;
-		if (strcmp(arg, name) == 0 && *i + 1 < g->n_qemu_args) {
-			*i += 1;
-			return g->qemu_args[*i];
-		}
-		arg = g->qemu_args[*i];
-	}
-	return NULL;
-}
-
-/* QEMU's keyval keys: "a-b" and the old "a_b" name the same property. */
-static bool same_key(const char *key, size_t len, const char *name)
-{
-	if (strlen(name) != len)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char a = key[i] == '_' ? '-' : key[i], b = name[i] == '_' ? '-' : name[i];
-		if (a != b)
-			return false;
-	}
-	return true;
-}
-
-/* The value of `name` in "type,key=value,...", copied; false if absent. */
-static bool keyval_find(const char *spec, const char *name, char *value, size_t size)
-{
-	bool found = false;
-
-	while (*spec) {
-		const char *end = strchr(spec, ','), *eq = strchr(spec, '=');
-		size_t len = end ? (size_t)(end - spec) : strlen(spec);
-
-		if (eq && eq < spec + len && same_key(spec, (size_t)(eq - spec), name)) {
-			snprintf(value, size, "%.*s", (int)(spec + len - eq - 1), eq + 1);
-			found = true; /* a later key wins, as in QEMU's keyval */
-		}
-		spec += len + (end ? 1 : 0);
-	}
-	return found;
-}
-
 /* A CPU global "TYPE.PROP=VALUE" reaches every CPU whose class is TYPE or
  * a subclass (QEMU matches globals with object_dynamic_cast). */
-static bool cpu_global_matches(const char *type, size_t len, const struct vmm_property *p)
+static bool cpu_global_matches(const char *type, const char *qom_type)
 {
 	static const char suffix[] = "-x86_64-cpu";
+	size_t len = strlen(type);
 
-	if (len == strlen(p->qom_type) && strncmp(type, p->qom_type, len) == 0)
+	if (strcmp(type, qom_type) == 0 || strcmp(type, "x86_64-cpu") == 0)
 		return true;
-	if (len == strlen("x86_64-cpu") && strncmp(type, "x86_64-cpu", len) == 0)
-		return true;
-	return len >= sizeof(suffix) - 1 && strncmp(type + len - (sizeof(suffix) - 1), suffix, sizeof(suffix) - 1) == 0 &&
-	       strncmp(type, p->qom_type, len) == 0;
+	return len >= sizeof(suffix) - 1 && strcmp(type + len - (sizeof(suffix) - 1), suffix) == 0 &&
+	       strncmp(type, qom_type, len) == 0;
 }
 
-static bool cpu_global_value(const char *spec, const struct vmm_property *p, char *value, size_t size)
+/* The guest's <qemu:commandline>, as qemu_cmdline_lookup() takes it. */
+static int qemu_argv(const struct guest_facts *g, const char *argv[GUEST_QEMU_ARGS_MAX])
 {
-	const char *dot = strchr(spec, '.');
-	const char *eq = dot ? strchr(dot, '=') : NULL;
-
-	if (!dot || !eq || !cpu_global_matches(spec, (size_t)(dot - spec), p) ||
-	    !same_key(dot + 1, (size_t)(eq - dot - 1), p->name))
-		return false;
-	snprintf(value, size, "%s", eq + 1);
-	return true;
+	for (int i = 0; i < g->n_qemu_args; i++)
+		argv[i] = g->qemu_args[i];
+	return g->n_qemu_args;
 }
 
 /* The value the guest's <qemu:commandline> gives the property, the last
  * one winning; false when it sets none. */
 static bool xml_value(const struct guest_facts *g, const struct vmm_property *p, char *value, size_t size)
 {
-	bool found = false;
+	const char *argv[GUEST_QEMU_ARGS_MAX];
+	int argc = qemu_argv(g, argv);
 
-	for (int i = 0; i < g->n_qemu_args; i++) {
-		const char *spec;
-
-		if (p->location == VMM_LOCATION_MACHINE && (spec = option_spec(g, &i, "-machine", "-M")))
-			found |= keyval_find(spec, p->name, value, size);
-		else if (p->location == VMM_LOCATION_CPU && (spec = option_spec(g, &i, "-global", NULL)))
-			found |= cpu_global_value(spec, p, value, size);
-	}
-	return found;
+	if (p->location == VMM_LOCATION_MACHINE)
+		return qemu_cmdline_lookup(argv, argc, QEMU_OPTION_MACHINE, NULL, NULL, p->name, value, size);
+	return p->location == VMM_LOCATION_CPU &&
+	       qemu_cmdline_lookup(argv, argc, QEMU_OPTION_GLOBAL, p->qom_type, cpu_global_matches, p->name, value,
+				   size);
 }
 
 /* An -accel with the property in <qemu:commandline>: QEMU never uses it. */
 static bool xml_sets_unused_accel(const struct guest_facts *g, const struct vmm_property *p)
 {
+	const char *argv[GUEST_QEMU_ARGS_MAX];
+	int argc = qemu_argv(g, argv);
 	char value[64];
 
-	for (int i = 0; i < g->n_qemu_args; i++) {
-		const char *spec = option_spec(g, &i, "-accel", NULL);
-		if (spec && keyval_find(spec, p->name, value, sizeof(value)))
-			return true;
-	}
-	return false;
+	return qemu_cmdline_lookup(argv, argc, QEMU_OPTION_ACCEL, NULL, NULL, p->name, value, sizeof(value));
 }
 
 static void set_argument(const struct vmm_property *p, enum seoib_state s, struct run_state *out)

@@ -32,3 +32,19 @@ struct qemu_cmdline {
  * hw/intc/ioapic.c (versions), hw/i386/x86-iommu.c (intremap). */
 int qemu_cmdline_read(const char *const *argv, int argc, struct qemu_cmdline *out,
 		      char err[SEOIB_MESSAGE_MAX]);
+
+enum qemu_option {
+	QEMU_OPTION_MACHINE, /* -machine / -M: keyval, merged */
+	QEMU_OPTION_GLOBAL,  /* -global DRIVER.PROP=VALUE or driver=,property=,value= */
+	QEMU_OPTION_ACCEL,   /* -accel: keyval */
+};
+
+/* The value argv[0..argc) gives `key` in `option`, read with the same
+ * option, escape (",,") and spelling ("_" = "-") rules as
+ * qemu_cmdline_read(); the last one wins. For QEMU_OPTION_GLOBAL only
+ * globals whose driver driver_matches(global's driver, driver) are read.
+ * Copies at most size - 1 bytes into value; false when no argument sets it.
+ * Source: QEMU util/keyval.c, qom/object.c object_property_set_globals(). */
+bool qemu_cmdline_lookup(const char *const *argv, int argc, enum qemu_option option, const char *driver,
+			 bool (*driver_matches)(const char *global_driver, const char *driver), const char *key,
+			 char *value, size_t size);
