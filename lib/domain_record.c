@@ -82,11 +82,20 @@ static int domain_record_from_json(json_object *o, struct domain_record *rec, ch
 	return 0;
 }
 
+int domain_record_from_string(const char *text, size_t len, struct domain_record *rec, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_json_ json_object *o = NULL;
+
+	memset(rec, 0, sizeof(*rec));
+	if (json_parse_text(text, len, &o, err) < 0 || domain_record_from_json(o, rec, err) < 0)
+		return -1;
+	return 0;
+}
+
 int domain_record_read(const char *dir, const char *uuid, struct domain_record *rec,
 		       char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_free_ char *text = NULL;
-	_cleanup_json_ json_object *o = NULL;
 	_cleanup_close_ int dfd = -1;
 	char name[80], inner[SEOIB_MESSAGE_MAX];
 	size_t len;
@@ -103,7 +112,7 @@ int domain_record_read(const char *dir, const char *uuid, struct domain_record *
 		sentence_format(err, SEOIB_MESSAGE_MAX, "%s/%s %s", dir, name, inner);
 		return -1;
 	}
-	if (json_parse_text(text, len, &o, inner) < 0 || domain_record_from_json(o, rec, inner) < 0) {
+	if (domain_record_from_string(text, len, rec, inner) < 0) {
 		sentence_format(err, SEOIB_MESSAGE_MAX, "%s/%s: %s", dir, name, inner);
 		return -1;
 	}

@@ -4,6 +4,8 @@
  * boot, like the guests themselves. Later checks (seoibctl apply) read it. */
 #pragma once
 
+#include <stddef.h>
+
 #include <stdint.h>
 
 #include <config.h> /* SEOIB_RUNDIR */
@@ -31,6 +33,11 @@ struct domain_record {
  * Write atomically as DIR/<uuid>.json, creating DIR (and its parents, 0755)
  * if needed. Returns 0, or -1 with a sentence in err. */
 int domain_record_write(const char *dir, const struct domain_record *rec, char err[SEOIB_MESSAGE_MAX]);
+
+/* The record file's JSON, text[0..len) (untrusted: /run/seoib belongs to
+ * seoibd's user), checked field by field. Returns 0, or -1 with a sentence
+ * fragment in err. */
+int domain_record_from_string(const char *text, size_t len, struct domain_record *rec, char err[SEOIB_MESSAGE_MAX]);
 
 /* Returns 0, 1 when there is none, or -1 with a sentence in err. */
 int domain_record_read(const char *dir, const char *uuid, struct domain_record *rec,
