@@ -362,8 +362,12 @@ static void silence_stdout(void)
 		/* Read-only, so every write to fd 1 fails; a closed fd 1 would
 		 * be handed to the next open() (a record file). */
 		devnull = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (devnull < 0 || (devnull != STDOUT_FILENO && dup2(devnull, STDOUT_FILENO) < 0))
-		_exit(SEOIB_EXIT_ERROR); /* stdout cannot be made safe: libvirt fails the call */
+	if (devnull < 0 || (devnull != STDOUT_FILENO && dup2(devnull, STDOUT_FILENO) < 0)) {
+		/* stdout cannot be made safe: libvirt fails the call, and shows this. */
+		fprintf(stderr, "seoib: refused: the hook cannot point its standard output away from libvirt (%s); "
+				"check that /dev/null exists and is a character device\n", strerror(errno));
+		_exit(SEOIB_EXIT_ERROR);
+	}
 	if (devnull > STDOUT_FILENO)
 		close(devnull);
 }
