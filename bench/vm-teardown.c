@@ -3,7 +3,7 @@
  * split irqchip, as the probe does, and close it, timing each create+close
  * on its own; print the slowest and the median in milliseconds as JSON.
  * The close() waits for the kernel's VM teardown, the cost the probe no
- * longer serialises on (lib/kvm_reaper.c). Exit 77 without a usable DEVICE. */
+ * longer serialises on (lib/kvm/kvm_reaper.c). Exit 77 without a usable DEVICE. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* seoibctl check --dest HOST: can this host's running guests migrate to HOST?
  *
  * For each running domain it asks the very question HOST's qemu hook will
- * ask at "migrate begin" (gate_arrival() in lib/gate.c), against HOST's
+ * ask at "migrate begin" (gate_arrival() in lib/policy/gate.c), against HOST's
  * record, so the answer matches what a real migration would do. It is also
  * the evacuation planner: "can I drain this host onto HOST?". */
 #include <getopt.h>

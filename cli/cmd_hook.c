@@ -5,7 +5,7 @@
  * (docs/background.md section 4). So: never call back into libvirt (deadlock), keep
  * the run time bounded, and print nothing on stdout, because for
  * "migrate begin" and "restore begin" stdout replaces the domain XML.
- * The decisions themselves are in lib/gate.c, shared with check --dest. */
+ * The decisions themselves are in lib/policy/gate.c, shared with check --dest. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

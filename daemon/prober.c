@@ -81,7 +81,7 @@ static _Noreturn void run_child(int fd, pid_t parent, const struct host_probe_op
 	if (!rec)
 		_exit(1);
 	host_probe(opts, rec);
-	/* Not part of the record: why the VMM cache was skipped (lib/vmm.c). */
+	/* Not part of the record: why the VMM cache was skipped (lib/vmm/vmm.c). */
 	if (rec->vmm.cache_note[0])
 		log_warning("%s", rec->vmm.cache_note);
 	json = host_record_to_json(rec);

@@ -1,4 +1,4 @@
-/* Atomic publication of the host record (the write itself is lib/fileio.c). */
+/* Atomic publication of the host record (the write itself is lib/util/fileio.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-/* libFuzzer target: the hook's per-domain record (lib/domain_record.c),
+/* libFuzzer target: the hook's per-domain record (lib/record/domain_record.c),
  * read from /run/seoib/domains, which belongs to seoibd's less privileged
  * user. */
 #include <stddef.h>

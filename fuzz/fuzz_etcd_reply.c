@@ -1,4 +1,4 @@
-/* libFuzzer target: the etcd v3 gateway reply decoders (lib/etcd_reply.c),
+/* libFuzzer target: the etcd v3 gateway reply decoders (lib/fleet/etcd_reply.c),
  * which read whatever an etcd endpoint answers. The first input byte picks
  * the decoder, the rest is the reply body. Besides crashes, it checks what
  * the decoders promise: range keys inside the range and increasing, a

@@ -1,5 +1,5 @@
 /* libFuzzer target: the guest facts read from a libvirt domain XML
- * (lib/guest_facts.c), which the hook and Decide() get from libvirt or from
+ * (lib/guest/guest_facts.c), which the hook and Decide() get from libvirt or from
  * any local caller. */
 #include <stdint.h>
 #include <stdlib.h>

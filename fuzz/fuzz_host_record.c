@@ -1,4 +1,4 @@
-/* libFuzzer target: the host record JSON parser (lib/host_record.c), which
+/* libFuzzer target: the host record JSON parser (lib/record/host_record.c), which
  * reads records from peers over SSH, from etcd and from files. */
 #include <stdint.h>
 #include <stdlib.h>

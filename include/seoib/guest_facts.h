@@ -39,7 +39,7 @@
 #define IOAPIC_VERSION_11 0x11 /* no EOI register: pc-*-2.7 and older */
 #define IOAPIC_VERSION_20 0x20 /* EOI register: QEMU's default since 2.8 */
 
-/* <qemu:commandline> arguments kept for the VMM model (lib/run_state.c):
+/* <qemu:commandline> arguments kept for the VMM model (lib/policy/run_state.c):
  * a libvirt guest rarely has more than a handful. */
 #define GUEST_QEMU_ARGS_MAX 32
 #define GUEST_QEMU_ARG_LEN 256

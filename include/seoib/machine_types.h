@@ -1,6 +1,6 @@
 /* What a QEMU machine type decides for seoib: the I/O APIC version and the
  * irqchip a guest gets without an <ioapic> element. One table, one owner
- * (lib/machine_types.c); docs/policy.md, "Machine types", lists every row
+ * (lib/guest/machine_types.c); docs/policy.md, "Machine types", lists every row
  * with its source. */
 #pragma once
 

@@ -54,7 +54,7 @@ void policy_decide(const struct guest_facts *guest, const struct host_record *ho
 		   const struct host_record *targets, size_t n_targets, struct decision *out);
 void decision_free(struct decision *d);
 
-/* Inside policy_decide(), in lib/run_state.c: replace d->state (seoib's
+/* Inside policy_decide(), in lib/policy/run_state.c: replace d->state (seoib's
  * choice, kept in d->preferred) by the state QEMU will run on `host`
  * (run_state_decide()), with a reason when they differ. */
 void policy_settle_run_state(const struct guest_facts *guest, const struct host_record *host, struct decision *d);

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "lib/guest/eoi_guest.h"
-#include "lib/behaviour_loop.h"
+#include "lib/kvm/eoi_guest.h"
+#include "lib/kvm/behaviour_loop.h"
 #include "seoib/behaviour.h"
 
 enum case_index { LEGACY_SET, LEGACY_CLEAR, ENABLE_SET, ENABLE_CLEAR, DISABLE_SET, DISABLE_CLEAR };
@@ -382,7 +382,7 @@ static void unknown_fault_is_refused(void **state)
 
 /* ---- The run loop against recorded exit sequences ----
  *
- * behaviour_run_guest() is the loop lib/behaviour.c drives with KVM_RUN. Here
+ * behaviour_run_guest() is the loop lib/kvm/behaviour.c drives with KVM_RUN. Here
  * it is driven by exit sequences as real hosts deliver them: the EOI exit
  * before the guest's DONE write (TCG+SVM), or after it, on the next
  * KVM_RUN (Linux 6.18.44 kvm_pvm, Intel, nested: `out DONE`, `eoi(vector)`,

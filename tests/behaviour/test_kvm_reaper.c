@@ -1,4 +1,4 @@
-/* lib/kvm_reaper.c: handed fds are closed and mappings unmapped, off the
+/* lib/kvm/kvm_reaper.c: handed fds are closed and mappings unmapped, off the
  * caller's thread; drain waits for them, bounded; a process exits with none
  * left open (atexit). Plain fds stand in for VM fds: close() is the same
  * call, only a VM's takes long. */

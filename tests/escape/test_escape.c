@@ -1,4 +1,4 @@
-/* lib/escape.c: what reaches a terminal or the journal is inert (cmocka). */
+/* lib/util/escape.c: what reaches a terminal or the journal is inert (cmocka). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* Unit tests of the pure parts of the inventory and exports: base64 as
- * etcd's gateway encodes bytes, the decoders of its replies (lib/etcd_reply.c)
+ * etcd's gateway encodes bytes, the decoders of its replies (lib/fleet/etcd_reply.c)
  * against hostile ones, inventory keys, and the export texts of the
  * legacy and fixed fixture records. Argument: tests/record/data. */
 #include <inttypes.h>

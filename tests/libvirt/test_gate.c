@@ -1,5 +1,5 @@
-/* The libvirt gate (lib/gate.c) and the hook's per-domain records
- * (lib/domain_record.c): pure decisions, no libvirt. */
+/* The libvirt gate (lib/policy/gate.c) and the hook's per-domain records
+ * (lib/record/domain_record.c): pure decisions, no libvirt. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

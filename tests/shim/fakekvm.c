@@ -24,7 +24,7 @@
  *
  * Fake fds are real descriptors of /dev/null, so the kernel hands out the
  * numbers and nothing else can collide with them; a table says what each one
- * plays. KVM_RUN plays the behaviour probe's guest (lib/guest/eoi_guest.S) as
+ * plays. KVM_RUN plays the behaviour probe's guest (lib/kvm/eoi_guest.S) as
  * a sequence of exits: SPIV and READY writes, then, once the host pulsed a
  * routed line, the EOI exit (unless SPIV bit 12 stuck in a VM with bit 2 on a
  * kernel that honours it) around DONE, then FENCE; where the guest would
@@ -53,7 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/guest/eoi_guest.h"
+#include "lib/kvm/eoi_guest.h"
 #include "seoib/kvm_x2apic.h"
 
 #define FAKE_FDS_MAX 4096
@@ -496,7 +496,7 @@ static int create_vcpu(int vm_index)
 	return fd;
 }
 
-/* The MSI route and the pulse lib/behaviour.c uses to deliver a level
+/* The MSI route and the pulse lib/kvm/behaviour.c uses to deliver a level
  * interrupt: the guest takes it once a routed line was raised. */
 static int irq_line(struct fake_vm *vm, const struct kvm_irq_level *line)
 {

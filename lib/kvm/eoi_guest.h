@@ -1,4 +1,4 @@
-/* The contract between the behavioural probe (lib/behaviour.c) and its tiny
+/* The contract between the behavioural probe (lib/kvm/behaviour.c) and its tiny
  * real-mode guest (eoi_guest.S): where the guest lives, the vector it takes,
  * the I/O ports it signals on, and what the host passes in registers.
  * Shared by C and assembly, so only #defines outside the C-only part. */

@@ -1,5 +1,5 @@
 /* The behavioural probe's run loop, apart from the VM it runs: what it makes
- * of the exits of one case, in the order KVM delivers them. lib/behaviour.c
+ * of the exits of one case, in the order KVM delivers them. lib/kvm/behaviour.c
  * drives it with KVM_RUN on a real vCPU; tests/behaviour replays exit
  * sequences recorded on real hosts through the same loop (both orders of
  * the EOI exit, a missing fence). Internal to libseoib-core. */
@@ -15,7 +15,7 @@ struct behaviour_vcpu {
 	struct kvm_run *run; /* the shared kvm_run page: exit_reason, io, eoi, immediate_exit */
 	/* One KVM_RUN. Returns 0 with run->exit_reason set, or -1 with errno:
 	 * EINTR once the case deadline fired (it also sets run->immediate_exit,
-	 * as lib/behaviour.c's SIGALRM handler does), EINTR/EAGAIN for any other
+	 * as lib/kvm/behaviour.c's SIGALRM handler does), EINTR/EAGAIN for any other
 	 * signal, anything else for a failed ioctl. */
 	int (*enter)(struct behaviour_vcpu *vcpu);
 	/* Deliver one level-triggered interrupt of EOI_GUEST_VECTOR (the MSI
@@ -25,7 +25,7 @@ struct behaviour_vcpu {
 	void *opaque; /* the caller's, e.g. the VM the vCPU belongs to */
 };
 
-/* Run the guest of lib/guest/eoi_guest.S until its FENCE write, never only
+/* Run the guest of lib/kvm/eoi_guest.S until its FENCE write, never only
  * until DONE: KVM delivers KVM_EXIT_IOAPIC_EOI by a vCPU request, on the
  * next entry, which on some hosts is the KVM_RUN after the DONE exit
  * (arch/x86/kvm/x86.c: vcpu_enter_guest() turns KVM_REQ_IOAPIC_EOI_EXIT

@@ -203,10 +203,10 @@ static xmlDocPtr parse_domain(const char *xml, size_t len, char err[SEOIB_MESSAG
 }
 
 /* The <qemu:commandline> arguments, in document order, read as QEMU would
- * (lib/qemu_cmdline.c); <qemu:override> may set an IOMMU's intremap too,
+ * (lib/guest/qemu_cmdline.c); <qemu:override> may set an IOMMU's intremap too,
  * and is not followed: it makes the facts unknown. */
 /* Keep the arguments too: a -machine or -global there may set the VMM
- * property that chooses the state (lib/run_state.c reads them). */
+ * property that chooses the state (lib/policy/run_state.c reads them). */
 static void keep_qemu_arg(struct guest_facts *facts, const char *arg)
 {
 	if (facts->qemu_args_truncated)

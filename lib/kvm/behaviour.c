@@ -3,7 +3,7 @@
  * whether its EOI of a level-triggered interrupt still exits to userspace
  * (KVM_EXIT_IOAPIC_EOI). Capability bits say what a kernel claims; this says
  * what it does. The sequence is docs/background.md section 2; the guest is
- * lib/guest/eoi_guest.S. docs/behaviour.md has the verdict rules. */
+ * lib/kvm/eoi_guest.S. docs/behaviour.md has the verdict rules. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "behaviour_loop.h"
-#include "guest/eoi_guest.h"
+#include "eoi_guest.h"
 #include "seoib/behaviour.h"
 #include "seoib/cleanup.h"
 #include "seoib/kvm_reaper.h"
@@ -267,7 +267,7 @@ static void real_mode_segment(struct kvm_segment *s)
 }
 
 /* Real mode at EOI_GUEST_LOAD with flat zero segments; the guest's inputs
- * in EBX and ESI (lib/guest/eoi_guest.h). */
+ * in EBX and ESI (lib/kvm/eoi_guest.h). */
 static int vcpu_set_entry(int vcpu_fd, uint32_t spiv, uint32_t guest_flags, struct behaviour_case *c)
 {
 	struct kvm_sregs sregs;
@@ -366,7 +366,7 @@ static const char *phase_doing(enum guest_phase phase)
 }
 
 /* A port the guest writes only in one phase, written in another: the guest
- * and this loop disagree on the contract in lib/guest/eoi_guest.h. */
+ * and this loop disagree on the contract in lib/kvm/eoi_guest.h. */
 static int out_of_order(struct behaviour_case *c, const char *port, enum guest_phase phase)
 {
 	c->exit_reason = KVM_EXIT_IO;
