@@ -6,7 +6,7 @@
 #include <stddef.h>
 
 #include "seoib/config.h"
-#include "seoib/host_record.h"
+#include "seoib/host_probe.h"
 
 /* Long options every command that may probe accepts (probe, policy). */
 enum probe_arg {

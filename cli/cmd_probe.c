@@ -7,7 +7,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "seoib/exit_codes.h"
-#include "seoib/host_record.h"
+#include "seoib/host_probe.h"
 #include "seoib/json_util.h"
 #include "seoib/kvm_x2apic.h"
 

@@ -5,7 +5,7 @@
 #include <libvirt/libvirt.h>
 
 #include "seoib/cleanup.h"
-#include "seoib/kvm_probe.h"
+#include "seoib/sentence.h"
 
 /* Bound on connecting and on each call, so a wedged daemon cannot hang us. */
 #define LIBVIRT_TIMEOUT_S 30

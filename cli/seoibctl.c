@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "config.h"
+#include "build_config.h"
 #include "seoib/cleanup.h"
 #include "seoib/escape.h"
 #include "seoib/exit_codes.h"

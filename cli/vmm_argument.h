@@ -5,7 +5,7 @@
 
 #include <libvirt/libvirt.h>
 
-#include "seoib/kvm_probe.h"
+#include "seoib/sentence.h"
 #include "seoib/run_state.h"
 
 /* Append <qemu:arg value=rs->option/><qemu:arg value=rs->value/> to the

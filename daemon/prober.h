@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <systemd/sd-event.h>
 
-#include "seoib/host_record.h"
+#include "seoib/host_probe.h"
 
 enum probe_run_status {
 	PROBE_RUN_NONE,    /* no probe finished yet */

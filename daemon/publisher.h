@@ -11,7 +11,6 @@
 #include <systemd/sd-event.h>
 
 #include "seoib/config.h"
-#include "seoib/kvm_probe.h"
 
 #define PUBLISHER_REQUEST_TIMEOUT_MS 1000
 #define PUBLISHER_CONNECT_TIMEOUT_MS 300

@@ -9,11 +9,12 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
-#include "config.h"
+#include "build_config.h"
 #include "log.h"
 #include "publisher.h"
 #include "seoib/exports.h"
 #include "seoib/host_can_run.h"
+#include "seoib/host_probe.h"
 #include "seoib/cleanup.h"
 #include "seoib/escape.h"
 #include "seoib/json_util.h"

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "seoib/kvm_probe.h"
+#include "seoib/kvm_verdict.h"
+#include "seoib/messages.h"
 #include "seoib/states.h"
 
 enum behaviour_outcome {

@@ -8,8 +8,8 @@
 
 #include <stdint.h>
 
-#include <config.h> /* SEOIB_RUNDIR */
-#include "seoib/kvm_probe.h"
+#include <build_config.h> /* SEOIB_RUNDIR */
+#include "seoib/sentence.h"
 #include "seoib/states.h"
 
 #define DOMAIN_RECORD_SCHEMA "seoib.domain/1"

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "seoib/kvm_probe.h"
+#include "seoib/sentence.h"
 
 /* Bytes of one reply body the client reads; a larger one is refused. A
  * page of INVENTORY_PAGE_SIZE records of 2.3 KiB is ~8 MiB of JSON. */

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include "seoib/kvm_probe.h"
+#include "seoib/sentence.h"
 
 /* Read a whole file ("-" = stdin) of at most max bytes, NUL-terminated.
  * Returns 0, -EFBIG when it holds more than max bytes, or -1; a sentence

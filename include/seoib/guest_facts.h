@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "seoib/kvm_probe.h"
+#include "seoib/sentence.h"
 #include "seoib/states.h"
 
 /* seoib's own metadata element in the domain XML (virDomainSetMetadata):

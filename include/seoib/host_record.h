@@ -8,18 +8,11 @@
 #include <stdint.h>
 
 #include "seoib/behaviour.h"
-#include "seoib/kvm_probe.h"
+#include "seoib/host_identity.h"
+#include "seoib/kvm_verdict.h"
 #include "seoib/vmm.h"
 
 #define HOST_RECORD_SCHEMA "seoib.host/1"
-
-struct host_identity {
-	char hostname[256];
-	char machine_id[64];
-	char boot_id[64];
-	char kernel_release[128];
-	char cpu_vendor[32];
-};
 
 struct host_record {
 	struct host_identity host;
@@ -36,23 +29,6 @@ struct host_record {
 	 * less those the VMM cannot set. Quirked needs only a working KVM. */
 	unsigned runnable_states;
 };
-
-struct host_probe_options {
-	struct kvm_probe_options kvm;
-	bool behaviour;            /* run the behavioural probe */
-	bool no_vmm;               /* do not ask the VMM (its section says so) */
-	struct behaviour_options behaviour_opts;
-	struct vmm_options vmm;
-};
-
-/* Probe this host: identity, KVM, behaviour, VMM, derived verdicts. */
-void host_probe(const struct host_probe_options *opts, struct host_record *rec);
-
-/* Fill identity from uname, /etc/machine-id, boot_id, /proc/cpuinfo. */
-void host_identity_read(struct host_identity *id);
-
-/* Pure: derive verdict, behaviour verdicts and runnable_states. */
-void host_record_derive(struct host_record *rec);
 
 json_object *host_record_to_json(const struct host_record *rec);
 /* Validate schema and types. Returns 0, or -1 with a sentence in err. */

@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-#include "seoib/kvm_probe.h" /* SEOIB_MESSAGE_MAX */
+#include "seoib/sentence.h"
 
 #define HOSTNAME_MAX 253 /* RFC 1123 / RFC 1035: 253 characters in text form */
 

@@ -17,7 +17,6 @@
 #include "seoib/config.h"
 #include "seoib/etcd_reply.h"
 #include "seoib/host_record.h"
-#include "seoib/kvm_probe.h"
 
 #define INVENTORY_DEFAULT_PREFIX "/seoib/v1/"
 #define INVENTORY_HOSTS_DIR "hosts/"

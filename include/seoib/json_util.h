@@ -9,7 +9,7 @@
 
 #include "seoib/cleanup.h"
 
-#include "seoib/kvm_probe.h"
+#include "seoib/sentence.h"
 #include "seoib/states.h"
 
 #define JSON_READER_DEPTH 12

@@ -9,8 +9,7 @@
 
 #include "seoib/states.h"
 
-#define SEOIB_MESSAGE_MAX 1024
-#define SEOIB_PROBLEMS_MAX 8
+#include "seoib/sentence.h"
 
 /* Not measured (an earlier step failed, or the question did not apply). */
 #define PROBE_NOT_MEASURED (-1)
@@ -49,16 +48,6 @@ struct kvm_measurements {
 	struct lvr_result lvr[IRQCHIP_COUNT][MODE_COUNT];
 };
 
-/* What the measurements mean, derived by kvm_verdict_derive() alone. */
-struct kvm_verdict {
-	enum kernel_generation generation;
-	unsigned kernel_states;              /* STATE_BIT()s this kernel can run */
-	unsigned long long unknown_bits;     /* reported bits seoib does not know */
-	bool split_masking_observed;         /* VM fd without split masks bit 2 */
-	int n_problems;                      /* inconsistencies, each a sentence */
-	char problems[SEOIB_PROBLEMS_MAX][SEOIB_MESSAGE_MAX];
-};
-
 struct kvm_probe_options {
 	const char *device;     /* default "/dev/kvm" */
 	unsigned timeout_ms;    /* bound on the whole probe; 0 = default */
@@ -72,11 +61,3 @@ enum probe_status kvm_probe_run(const struct kvm_probe_options *opts, struct kvm
 
 /* Mark every measurement PROBE_NOT_MEASURED. */
 void kvm_measurements_init(struct kvm_measurements *m);
-
-/* Pure: derive generation, states and problems from raw measurements.
- * A verdict must be consistent with every measurement; a contradiction makes
- * the generation GEN_INCONSISTENT with a problem sentence, never a guess. */
-void kvm_verdict_derive(const struct kvm_measurements *m, struct kvm_verdict *v);
-
-const char *probe_status_to_string(enum probe_status s);
-int probe_status_from_string(const char *s);

@@ -3,7 +3,12 @@
  * first entries already say what matters. */
 #pragma once
 
-#include "seoib/kvm_probe.h" /* SEOIB_MESSAGE_MAX */
+#include "seoib/sentence.h"
 
+/* The entries a list holds: a verdict's problems, the behaviour probe's conflicts. */
+#define SEOIB_PROBLEMS_MAX 8
+
+/* Appends the sentence fmt formats to list (n entries, *n updated) unless
+ * it already holds max; shortened as sentence_format() does. */
 __attribute__((format(printf, 4, 5)))
 void messages_add(char (*list)[SEOIB_MESSAGE_MAX], int *n, int max, const char *fmt, ...);

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "seoib/kvm_probe.h" /* SEOIB_MESSAGE_MAX */
+#include "seoib/sentence.h"
 
 struct qemu_cmdline {
 	char machine_type[128];  /* -machine type=X or -M X; "" when not set */

@@ -11,6 +11,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+/* The size of every sentence buffer, NUL included: long enough for a
+ * sentence naming two paths and a remedy, short enough to travel in structs. */
+#define SEOIB_MESSAGE_MAX 1024
+
 /* Formats fmt into buf (size bytes, size >= 8), NUL-terminated.
  * Returns 0 when the whole sentence fit, 1 when it was shortened at a word
  * and ends with "…", -1 (buf = "") on an allocation failure. */

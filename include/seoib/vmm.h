@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "seoib/kvm_probe.h"
+#include "seoib/sentence.h"
 
 struct json_object;
 struct json_reader;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "seoib/kvm_probe.h"
+#include "seoib/kvm_verdict.h"
 #include "seoib/kvm_x2apic.h"
 #include "seoib/messages.h"
 

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "seoib/cleanup.h"
-#include "seoib/host_record.h"
+#include "seoib/host_identity.h"
 
 /* Copy the first line of a small file, or leave dst empty. */
 static void read_first_line(const char *path, char *dst, size_t size)

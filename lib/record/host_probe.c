@@ -3,9 +3,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
+#include "build_config.h"
 #include "seoib/host_can_run.h"
-#include "seoib/host_record.h"
+#include "seoib/host_probe.h"
 #include "seoib/sentence.h"
 
 static double now_ms(void)

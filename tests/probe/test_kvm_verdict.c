@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "seoib/kvm_probe.h"
+#include "seoib/kvm_verdict.h"
 #include "seoib/kvm_x2apic.h"
 
 /* An LVR as KVM builds it: version 0x14, max LVT entry 5. */

@@ -1,0 +1,29 @@
+/* Probe this host end to end (lib/record/host_probe.c): identity, the KVM
+ * capability probe, the behavioural probe, the VMM, and what they mean. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "seoib/behaviour.h"
+#include "seoib/host_record.h"
+#include "seoib/kvm_probe.h"
+#include "seoib/vmm.h"
+
+struct host_probe_options {
+	struct kvm_probe_options kvm;
+	bool behaviour;            /* run the behavioural probe */
+	bool no_vmm;               /* do not ask the VMM (its section says so) */
+	struct behaviour_options behaviour_opts;
+	struct vmm_options vmm;
+};
+
+/* Probe this host into rec: identity, KVM (kvm_probe_run()), behaviour
+ * (behaviour_run(), when opts->behaviour), the VMM (vmm_probe(), unless
+ * opts->no_vmm), then host_record_derive(). Never fails: what could not be
+ * measured is recorded as such, with rec->status and rec->message saying why;
+ * rec->probe_duration_ms is the wall time, in milliseconds. */
+void host_probe(const struct host_probe_options *opts, struct host_record *rec);
+
+/* Pure: derive rec's verdict (kvm_verdict_derive()), behaviour verdicts and
+ * runnable_states from its measurements. No errors. */
+void host_record_derive(struct host_record *rec);
