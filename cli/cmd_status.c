@@ -18,7 +18,6 @@
 #include "seoib/json_util.h"
 #include "seoib/sentence.h"
 
-#define RECORD_FILE_MAX (1024 * 1024)
 #define BUS_QUERY_TIMEOUT_USEC (1000 * 1000)
 
 struct status_report {
@@ -70,7 +69,7 @@ static int load_record(struct status_report *s, json_object **file_json)
 		return SEOIB_EXIT_UNKNOWN;
 	}
 	/* Regular files only: a FIFO put there must not hang status. */
-	if (read_regular_file_bounded(AT_FDCWD, s->path, 0, RECORD_FILE_MAX, &text, &len, why) < 0 ||
+	if (read_regular_file_bounded(AT_FDCWD, s->path, 0, HOST_RECORD_MAX_BYTES, &text, &len, why) < 0 ||
 	    json_parse_text(text, len, file_json, why) < 0)
 		return malformed(s, why);
 	if (!json_object_is_type(*file_json, json_type_object))

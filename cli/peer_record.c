@@ -23,8 +23,6 @@
 
 extern char **environ;
 
-/* A record is a few KiB; the status output around it a little more. */
-#define PEER_OUTPUT_MAX (1024 * 1024)
 #define PEER_STDERR_KEEP 1024
 /* On top of ssh's ConnectTimeout: the remote seoibctl's own run time. */
 #define PEER_COMMAND_SLACK_S 20
@@ -102,7 +100,7 @@ static int collect(struct ssh_run *run, int fd)
 		run->err_tail[run->err_len] = '\0';
 		return 1;
 	}
-	if (run->out_len + (size_t)n > PEER_OUTPUT_MAX)
+	if (run->out_len + (size_t)n > HOST_RECORD_MAX_BYTES)
 		return 0; /* more than a record can be: stop reading, reported below */
 	memcpy(run->out + run->out_len, buf, (size_t)n);
 	run->out_len += (size_t)n;
@@ -187,7 +185,7 @@ int peer_record_parse(const char *text, size_t len, struct host_record *rec, cha
 static int fetch_over_ssh(const struct seoib_config *cfg, const char *host, struct host_record *rec,
 			  char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_free_ char *out = malloc(PEER_OUTPUT_MAX + 1);
+	_cleanup_free_ char *out = malloc(HOST_RECORD_MAX_BYTES + 1);
 	struct ssh_run run = {.out = out};
 	char inner[SEOIB_MESSAGE_MAX];
 

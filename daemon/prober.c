@@ -15,9 +15,6 @@
 #include "seoib/cleanup.h"
 #include "seoib/sentence.h"
 
-/* A host record is a few KiB; anything this large is not one. */
-#define PROBER_OUTPUT_MAX (1024 * 1024)
-
 struct prober {
 	pid_t pid;
 	int fd;
@@ -114,7 +111,7 @@ static void describe_exit(struct prober *p, int wstatus, struct prober_result *r
 	} else if (p->too_large) {
 		sentence_format(res->message, sizeof(res->message),
 			 "the probe process wrote more than %d bytes, which is no host record; report this as a bug",
-			 PROBER_OUTPUT_MAX);
+			 HOST_RECORD_MAX_BYTES);
 	} else if (WIFSIGNALED(wstatus)) {
 		sentence_format(res->message, sizeof(res->message),
 			 "the probe process was killed by signal %s; check dmesg and the journal for the cause",
@@ -153,7 +150,7 @@ static int grow_output(struct prober *p)
 	size_t cap = p->cap ? p->cap * 2 : 16384;
 	char *bigger;
 
-	if (cap > PROBER_OUTPUT_MAX + 1)
+	if (cap > HOST_RECORD_MAX_BYTES + 1)
 		return -1;
 	bigger = realloc(p->output, cap);
 	if (!bigger)

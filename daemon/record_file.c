@@ -13,8 +13,6 @@
 #include "seoib/json_util.h"
 #include "seoib/sentence.h"
 
-#define RECORD_FILE_MAX (1024 * 1024)
-
 static json_object *last_probe_to_json(const struct last_probe *last)
 {
 	json_object *o = json_object_new_object();
@@ -54,7 +52,7 @@ int record_file_load(const char *path, json_object **json, struct host_record *r
 	size_t len = 0;
 
 	/* Regular files only: a FIFO there must not hang the daemon's start. */
-	if (read_regular_file_bounded(AT_FDCWD, path, 0, RECORD_FILE_MAX, &text, &len, why) < 0 ||
+	if (read_regular_file_bounded(AT_FDCWD, path, 0, HOST_RECORD_MAX_BYTES, &text, &len, why) < 0 ||
 	    json_parse_text(text, len, &obj, why) < 0) {
 		sentence_format(err, SEOIB_MESSAGE_MAX, "%s: %s", path, why);
 		return -1;

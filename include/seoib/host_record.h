@@ -14,6 +14,11 @@
 
 #define HOST_RECORD_SCHEMA "seoib.host/1"
 
+/* The most bytes of record text any reader takes in (the record file, the
+ * probe child's output, a peer's answer over ssh): records are a few KiB,
+ * anything much larger is not a record. */
+#define HOST_RECORD_MAX_BYTES (1024 * 1024)
+
 struct host_record {
 	struct host_identity host;
 	char tool_version[32];

@@ -18,9 +18,6 @@
 #include "seoib/kvm_x2apic.h"
 #include "seoib/sentence.h"
 
-/* Records are small (a few KiB); anything much larger is not a record. */
-#define HOST_RECORD_MAX_BYTES (1024 * 1024)
-
 /* ---- building ---------------------------------------------------------- */
 
 static json_object *measured_int(long long v)

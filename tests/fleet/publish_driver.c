@@ -29,7 +29,7 @@ static int publish_file(struct driver *d)
 	char err[SEOIB_MESSAGE_MAX];
 	size_t len;
 
-	if (!rec || read_file_bounded(d->record_path, 1 << 20, &text, &len, err) < 0 ||
+	if (!rec || read_file_bounded(d->record_path, HOST_RECORD_MAX_BYTES, &text, &len, err) < 0 ||
 	    host_record_from_string(text, len, rec, err) < 0) {
 		fprintf(stderr, "publish-driver: %s\n", rec ? err : "out of memory");
 		return -1;

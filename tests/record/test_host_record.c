@@ -20,7 +20,7 @@ static char *fixture_text(const char *name, size_t *len)
 	char *text = NULL;
 
 	snprintf(path, sizeof(path), "%s/%s", data_dir, name);
-	if (read_file_bounded(path, 1 << 20, &text, len, err) < 0)
+	if (read_file_bounded(path, HOST_RECORD_MAX_BYTES, &text, len, err) < 0)
 		fail_msg("%s: %s", path, err);
 	return text;
 }
