@@ -14,6 +14,7 @@
 #include "seoib/fileio.h"
 #include "seoib/host_record.h"
 #include "seoib/record_current.h"
+#include "seoib/record_file.h"
 #include "seoib/host_can_run.h"
 #include "seoib/json_util.h"
 #include "seoib/sentence.h"
@@ -24,7 +25,7 @@ struct status_report {
 	const char *path;
 	const char *daemon; /* running, not-running, unknown */
 	struct host_record *record;
-	json_object *last_probe; /* borrowed from the file's JSON, may be NULL */
+	json_object *last_probe; /* the file's "last_probe", may be NULL */
 	int64_t age_s;
 	bool have_record;
 	bool stale;
@@ -57,11 +58,9 @@ static int malformed(struct status_report *s, const char *why)
 }
 
 /* The daemon's file is the host record plus "last_probe" (docs/seoibd.md). */
-static int load_record(struct status_report *s, json_object **file_json)
+static int load_record(struct status_report *s, json_object **last_probe)
 {
-	_cleanup_free_ char *text = NULL;
 	char why[SEOIB_MESSAGE_MAX];
-	size_t len = 0;
 
 	if (access(s->path, F_OK) < 0) {
 		sentence_format(s->error, sizeof(s->error),
@@ -69,14 +68,9 @@ static int load_record(struct status_report *s, json_object **file_json)
 		return SEOIB_EXIT_UNKNOWN;
 	}
 	/* Regular files only: a FIFO put there must not hang status. */
-	if (read_regular_file_bounded(AT_FDCWD, s->path, 0, HOST_RECORD_MAX_BYTES, &text, &len, why) < 0 ||
-	    json_parse_text(text, len, file_json, why) < 0)
+	if (record_file_read(s->path, s->record, NULL, last_probe, why) < 0)
 		return malformed(s, why);
-	if (!json_object_is_type(*file_json, json_type_object))
-		return malformed(s, "it is not a JSON object");
-	json_object_object_get_ex(*file_json, "last_probe", &s->last_probe);
-	if (host_record_from_json(*file_json, s->record, why) < 0)
-		return malformed(s, why);
+	s->last_probe = *last_probe;
 	s->have_record = true;
 	return SEOIB_EXIT_OK;
 }
@@ -203,7 +197,7 @@ int cmd_status(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0},
 	};
 	_cleanup_free_ struct host_record *record = calloc(1, sizeof(*record));
-	_cleanup_json_ json_object *file_json = NULL;
+	_cleanup_json_ json_object *last_probe = NULL;
 	struct seoib_config cfg;
 	struct status_report s = {.record = record};
 	const char *record_path = NULL, *config_path = NULL;
@@ -227,7 +221,7 @@ int cmd_status(int argc, char **argv)
 	s.path = record_path ? record_path : cfg.record_path;
 	s.max_age_s = cfg.max_record_age_s;
 	s.daemon = daemon_state();
-	s.exit = load_record(&s, &file_json);
+	s.exit = load_record(&s, &last_probe);
 	if (s.exit == SEOIB_EXIT_OK)
 		judge_record(&s);
 	if (json)

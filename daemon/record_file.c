@@ -1,4 +1,4 @@
-/* Atomic publication of the host record (the write itself is lib/util/fileio.c). */
+/* Atomic publication of the host record: the envelope is lib/record/record_file.c, the write lib/util/fileio.c. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +11,7 @@
 #include "record_file.h"
 #include "seoib/fileio.h"
 #include "seoib/json_util.h"
+#include "seoib/record_file.h"
 #include "seoib/sentence.h"
 
 static json_object *last_probe_to_json(const struct last_probe *last)
@@ -30,11 +31,8 @@ static json_object *last_probe_to_json(const struct last_probe *last)
 char *record_file_publish(const char *path, json_object *record_json, const struct last_probe *last,
 			  char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ char *text = record_file_format(record_json, last_probe_to_json(last));
 
-	json_object_object_add(record_json, "last_probe", last_probe_to_json(last));
-	text = strdup(json_object_to_json_string_ext(record_json, JSON_C_TO_STRING_PRETTY |
-								   JSON_C_TO_STRING_NOSLASHESCAPE));
 	if (!text) {
 		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory formatting the record for %s", path);
 		return NULL;
@@ -46,27 +44,13 @@ char *record_file_publish(const char *path, json_object *record_json, const stru
 
 int record_file_load(const char *path, json_object **json, struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_free_ char *text = NULL;
-	_cleanup_json_ json_object *obj = NULL;
 	char why[SEOIB_MESSAGE_MAX];
-	size_t len = 0;
 
 	/* Regular files only: a FIFO there must not hang the daemon's start. */
-	if (read_regular_file_bounded(AT_FDCWD, path, 0, HOST_RECORD_MAX_BYTES, &text, &len, why) < 0 ||
-	    json_parse_text(text, len, &obj, why) < 0) {
+	if (record_file_read(path, rec, json, NULL, why) < 0) {
 		sentence_format(err, SEOIB_MESSAGE_MAX, "%s: %s", path, why);
 		return -1;
 	}
-	if (!json_object_is_type(obj, json_type_object)) {
-		sentence_format(err, SEOIB_MESSAGE_MAX, "%s is not a JSON object", path);
-		return -1;
-	}
-	json_object_object_del(obj, "last_probe");
-	if (host_record_from_json(obj, rec, why) < 0) {
-		sentence_format(err, SEOIB_MESSAGE_MAX, "%s: %s", path, why);
-		return -1;
-	}
-	*json = steal_ptr(obj);
 	return 0;
 }
 

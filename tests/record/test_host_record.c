@@ -11,6 +11,7 @@
 #include "seoib/fileio.h"
 #include "seoib/host_record.h"
 #include "seoib/json_util.h"
+#include "seoib/record_file.h"
 
 static const char *data_dir;
 
@@ -269,6 +270,42 @@ static void rejects_bad_text(void **state)
 	free(rec);
 }
 
+/* The record file seoibd writes: the record plus "last_probe", which comes
+ * back apart from the record; the record's own checks still apply. */
+static void record_file_envelope(void **state)
+{
+	size_t len;
+	_cleanup_free_ char *text = fixture_text("fixed-stock-qemu.json", &len);
+	_cleanup_free_ struct host_record *rec = calloc(1, sizeof(*rec));
+	_cleanup_json_ json_object *record = NULL, *back = NULL, *last = NULL;
+	_cleanup_free_ char *file = NULL;
+	json_object *status = NULL;
+	char err[SEOIB_MESSAGE_MAX];
+
+	assert_int_equal(json_parse_text(text, len, &record, err), 0);
+	last = json_object_new_object();
+	json_add(last, "status", json_object_new_string("timeout"));
+	file = record_file_format(record, json_object_get(last));
+	assert_non_null(file);
+	json_object_put(steal_ptr(last));
+	assert_int_equal(record_file_parse(file, strlen(file), rec, &back, &last, err), 0);
+	assert_non_null(last);
+	assert_true(json_object_object_get_ex(last, "status", &status));
+	assert_string_equal(json_object_get_string(status), "timeout");
+	assert_false(json_object_object_get_ex(back, RECORD_FILE_LAST_PROBE, NULL));
+
+	assert_int_equal(record_file_parse("[1,2]", 5, rec, NULL, NULL, err), -1);
+	assert_string_equal(err, "it is not a JSON object");
+	json_add(record, "schema", json_object_new_string("seoib.host/2"));
+	free(file);
+	file = record_file_format(record, NULL);
+	assert_null(strstr(file, RECORD_FILE_LAST_PROBE));
+	assert_int_equal(record_file_parse(file, strlen(file), rec, NULL, NULL, err), -1);
+	assert_non_null(strstr(err, "seoib.host/2"));
+	assert_int_equal(record_file_read("/nonexistent/host.json", rec, NULL, NULL, err), -1);
+	assert_non_null(strstr(err, "cannot be opened"));
+}
+
 static void load_names_file(void **state)
 {
 	struct host_record *rec = calloc(1, sizeof(*rec));
@@ -325,6 +362,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(accepts_linux_host_names),
 		cmocka_unit_test(rejects_bad_text),
 		cmocka_unit_test(model_of_older_records),
+		cmocka_unit_test(record_file_envelope),
 		cmocka_unit_test(load_names_file),
 		cmocka_unit_test(age_check),
 	};
