@@ -5,6 +5,7 @@
 #include <systemd/sd-bus.h>
 
 #include "commands.h"
+#include "seoib/bus_names.h"
 #include "seoib/cleanup.h"
 #include "seoib/config.h"
 #include "seoib/exit_codes.h"
@@ -29,7 +30,7 @@ static int explain(const sd_bus_error *e, int r)
 			e->message ? e->message : strerror(-r));
 		return SEOIB_EXIT_ERROR;
 	}
-	if (sd_bus_error_has_names(e, "org.seoib1.Error.ProbeTimeout", "org.seoib1.Error.ProbeFailed")) {
+	if (sd_bus_error_has_names(e, SEOIB_BUS_ERROR_PROBE_TIMEOUT, SEOIB_BUS_ERROR_PROBE_FAILED)) {
 		fprintf(stderr, "seoibctl reprobe: the probe failed and seoibd kept the last good record: %s\n", e->message);
 		return SEOIB_EXIT_UNKNOWN;
 	}
@@ -75,7 +76,7 @@ int cmd_reprobe(int argc, char **argv)
 		fprintf(stderr, "seoibctl reprobe: cannot connect to the system bus: %s; is dbus running?\n", strerror(-r));
 		return SEOIB_EXIT_ERROR;
 	}
-	r = sd_bus_call_method(bus, "org.seoib1", "/org/seoib1", "org.seoib1.Host", "Reprobe", &error, NULL, "");
+	r = sd_bus_call_method(bus, SEOIB_BUS_NAME, SEOIB_BUS_PATH, SEOIB_BUS_INTERFACE, "Reprobe", &error, NULL, "");
 	if (r < 0)
 		return explain(&error, r);
 	printf("seoibd probed this host again; see 'seoibctl status'.\n");

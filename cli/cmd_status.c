@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "seoib/bus_names.h"
 #include "seoib/cleanup.h"
 #include "seoib/config.h"
 #include "seoib/exit_codes.h"
@@ -45,7 +46,7 @@ static const char *daemon_state(void)
 	if (sd_bus_open_system(&bus) < 0 || sd_bus_set_method_call_timeout(bus, BUS_QUERY_TIMEOUT_USEC) < 0)
 		return "unknown";
 	if (sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-			       "NameHasOwner", NULL, &reply, "s", "org.seoib1") < 0 ||
+			       "NameHasOwner", NULL, &reply, "s", SEOIB_BUS_NAME) < 0 ||
 	    sd_bus_message_read(reply, "b", &has_owner) < 0)
 		return "unknown";
 	return has_owner ? "running" : "not-running";

@@ -5,19 +5,13 @@
 #include <string.h>
 
 #include "log.h"
+#include "seoib/bus_names.h"
 #include "seoib/cleanup.h"
 #include "seoib/guest_facts.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
 #include "seoibd.h"
 
-#define BUS_NAME "org.seoib1"
-#define BUS_PATH "/org/seoib1"
-#define BUS_INTERFACE "org.seoib1.Host"
-#define BUS_ERROR_INVALID_XML "org.seoib1.Error.InvalidXML"
-#define BUS_ERROR_INVALID_RECORD "org.seoib1.Error.InvalidRecord"
-#define BUS_ERROR_PROBE_FAILED "org.seoib1.Error.ProbeFailed"
-#define BUS_ERROR_PROBE_TIMEOUT "org.seoib1.Error.ProbeTimeout"
 /* Bounds on Decide() input: far above any real domain or fleet. */
 #define DECIDE_XML_MAX (4 * 1024 * 1024)
 #define DECIDE_TARGETS_MAX 256
@@ -127,7 +121,7 @@ static int read_targets(sd_bus_message *m, struct host_record **out, size_t *n, 
 			return -ENOMEM;
 		*out = grown;
 		if (host_record_from_string(text, strlen(text), &grown[*n], why) < 0)
-			return sd_bus_error_setf(error, BUS_ERROR_INVALID_RECORD, "target record %zu is not a host record: %s",
+			return sd_bus_error_setf(error, SEOIB_BUS_ERROR_INVALID_RECORD, "target record %zu is not a host record: %s",
 						 *n + 1, why);
 		(*n)++;
 	}
@@ -165,7 +159,7 @@ static int method_decide(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "the domain XML is larger than %d bytes; pass one domain's XML",
 					 DECIDE_XML_MAX);
 	if (guest_facts_from_xml(xml, strlen(xml), facts, why) < 0)
-		return sd_bus_error_setf(error, BUS_ERROR_INVALID_XML, "the domain XML was rejected: %s", why);
+		return sd_bus_error_setf(error, SEOIB_BUS_ERROR_INVALID_XML, "the domain XML was rejected: %s", why);
 	r = read_targets(m, &targets, &n_targets, error);
 	if (r < 0 || sd_bus_error_is_set(error))
 		return r;
@@ -195,17 +189,17 @@ int bus_start(struct seoibd *d)
 		log_error("cannot connect to the system bus: %s; start dbus, or run seoibd --no-bus", strerror(-r));
 		return r;
 	}
-	r = sd_bus_add_object_vtable(d->bus, NULL, BUS_PATH, BUS_INTERFACE, host_vtable, d);
+	r = sd_bus_add_object_vtable(d->bus, NULL, SEOIB_BUS_PATH, SEOIB_BUS_INTERFACE, host_vtable, d);
 	if (r >= 0)
 		r = sd_bus_attach_event(d->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
 	if (r < 0) {
-		log_error("cannot publish %s on the system bus: %s", BUS_PATH, strerror(-r));
+		log_error("cannot publish %s on the system bus: %s", SEOIB_BUS_PATH, strerror(-r));
 		return r;
 	}
-	r = sd_bus_request_name(d->bus, BUS_NAME, 0);
+	r = sd_bus_request_name(d->bus, SEOIB_BUS_NAME, 0);
 	if (r < 0)
 		log_error("cannot own the bus name %s: %s; stop the other seoibd, or install the bus policy /usr/share/dbus-1/system.d/org.seoib1.conf",
-			  BUS_NAME, strerror(-r));
+			  SEOIB_BUS_NAME, strerror(-r));
 	return r;
 }
 
@@ -213,7 +207,7 @@ void bus_emit_changed(struct seoibd *d)
 {
 	if (!d->bus)
 		return;
-	sd_bus_emit_properties_changed(d->bus, BUS_PATH, BUS_INTERFACE, "HostRecord", "Generation",
+	sd_bus_emit_properties_changed(d->bus, SEOIB_BUS_PATH, SEOIB_BUS_INTERFACE, "HostRecord", "Generation",
 				       "SupportedStates", "BehaviourProof", "LastProbeTime", "LastProbeStatus", NULL);
 }
 
@@ -235,10 +229,10 @@ static void answer(struct seoibd *d, sd_bus_message *m)
 		sd_bus_reply_method_return(m, "");
 		break;
 	case PROBE_RUN_TIMEOUT:
-		sd_bus_reply_method_errorf(m, BUS_ERROR_PROBE_TIMEOUT, "%s", d->last.message);
+		sd_bus_reply_method_errorf(m, SEOIB_BUS_ERROR_PROBE_TIMEOUT, "%s", d->last.message);
 		break;
 	default:
-		sd_bus_reply_method_errorf(m, BUS_ERROR_PROBE_FAILED, "%s", d->last.message);
+		sd_bus_reply_method_errorf(m, SEOIB_BUS_ERROR_PROBE_FAILED, "%s", d->last.message);
 		break;
 	}
 }

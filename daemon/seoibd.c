@@ -12,6 +12,7 @@
 #include "build_config.h"
 #include "log.h"
 #include "publisher.h"
+#include "seoib/bus_names.h"
 #include "seoib/exports.h"
 #include "seoib/host_can_run.h"
 #include "seoib/host_probe.h"
@@ -307,7 +308,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "Usage: seoibd [--config PATH] [--record PATH] [--cache-dir DIR] [--no-bus] [--check-config]\n\n"
 		     "Probe this host's KVM and VMM for Directed EOI support, publish the host record\n"
-		     "and answer on the system bus as org.seoib1. See seoibd(8) and seoib.conf(5).\n");
+		     "and answer on the system bus as " SEOIB_BUS_NAME ". See seoibd(8) and seoib.conf(5).\n");
 }
 
 static int parse_options(int argc, char **argv, struct options *o)

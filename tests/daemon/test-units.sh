@@ -39,4 +39,12 @@ xmllint --noout "$SEOIB_SOURCE_ROOT/systemd/org.seoib1.conf" 2>/dev/null ||
 grep -q '^SystemdService=seoibd.service$' "$SEOIB_SOURCE_ROOT/systemd/org.seoib1.service" ||
 	fail "the activation file does not name seoibd.service"
 grep -q '^BusName=org.seoib1$' "$unit" || fail "the unit lacks BusName=org.seoib1"
+# ... and spell the names seoibd and seoibctl are built with (seoib/bus_names.h).
+header="$SEOIB_SOURCE_ROOT/include/seoib/bus_names.h"
+grep -q '^#define SEOIB_BUS_NAME "org.seoib1"$' "$header" || fail "$header does not name org.seoib1, as the unit and the policy do"
+grep -q '^#define SEOIB_BUS_PATH "/org/seoib1"$' "$header" || fail "$header does not name /org/seoib1"
+grep -q 'send_interface="org.seoib1.Host"' "$SEOIB_SOURCE_ROOT/systemd/org.seoib1.conf" ||
+	fail "org.seoib1.conf does not allow the interface org.seoib1.Host that seoibd serves"
+grep -q '^Name=org.seoib1$' "$SEOIB_SOURCE_ROOT/systemd/org.seoib1.service" ||
+	fail "the activation file does not name org.seoib1"
 echo "PASS"
