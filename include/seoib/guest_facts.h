@@ -6,15 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "seoib/guest_metadata.h"
 #include "seoib/sentence.h"
 #include "seoib/states.h"
-
-/* seoib's own metadata element in the domain XML (virDomainSetMetadata):
- *   <seoib:guest xmlns:seoib="https://seoib.org/xmlns/libvirt/guest/1"
- *                state="respected" host="h1" decided="2026-11-23T09:40:00Z"/> */
-#define SEOIB_METADATA_URI "https://seoib.org/xmlns/libvirt/guest/1"
-#define SEOIB_METADATA_PREFIX "seoib"
-#define SEOIB_METADATA_ELEMENT "guest"
 
 /* A libvirt domain XML is a few KiB (a large one with many disks and NICs
  * 100 KiB); anything beyond this is not a domain and is refused unread. */
@@ -93,11 +87,6 @@ int guest_facts_load(const char *path, struct guest_facts *facts, char err[SEOIB
 /* The irqchip as decisions print it: "split", "in-kernel", "unknown"
  * (irqchip_unknown), or "userspace" (qemu_lapic: QEMU's own local APIC). */
 const char *guest_facts_irqchip_string(const struct guest_facts *facts);
-
-/* <guest state="S" host="H" decided="2026-11-23T09:40:00Z"/>, to pass to
- * virDomainSetMetadata() with SEOIB_METADATA_URI (`when`: seconds since the
- * epoch). NULL when out of memory; free() it. */
-char *guest_metadata_element(enum seoib_state state, const char *hostname, int64_t when);
 
 /* A guest known to suffer the interrupt storm (Windows with Hyper-V / VBS). */
 bool guest_facts_at_risk(const struct guest_facts *facts);

@@ -13,6 +13,8 @@
 #include "seoib/cleanup.h"
 #include "seoib/fileio.h"
 #include "seoib/guest_facts.h"
+#include "seoib/guest_metadata.h"
+#include "guest_xpath.h"
 #include "seoib/machine_types.h"
 #include "seoib/qemu_cmdline.h"
 #include "seoib/sentence.h"
@@ -47,45 +49,11 @@ static void copy_field(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-/* The string value of an XPath expression (wrapped in string()), trimmed of
- * surrounding whitespace; "" when the node does not exist. */
-static void xpath_string(xmlXPathContextPtr ctx, const char *expr, char *dst, size_t size)
-{
-	char wrapped[512];
-	_cleanup_(xmlXPathFreeObjectp) xmlXPathObjectPtr obj = NULL;
-	const char *s;
-	size_t n;
-
-	dst[0] = '\0';
-	snprintf(wrapped, sizeof(wrapped), "normalize-space(%s)", expr);
-	obj = xmlXPathEvalExpression((const xmlChar *)wrapped, ctx);
-	if (!obj || obj->type != XPATH_STRING || !obj->stringval)
-		return;
-	s = (const char *)obj->stringval;
-	n = strlen(s);
-	if (n >= size)
-		n = size - 1;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-}
-
-static int xpath_count(xmlXPathContextPtr ctx, const char *expr)
-{
-	char wrapped[512];
-	_cleanup_(xmlXPathFreeObjectp) xmlXPathObjectPtr obj = NULL;
-
-	snprintf(wrapped, sizeof(wrapped), "count(%s)", expr);
-	obj = xmlXPathEvalExpression((const xmlChar *)wrapped, ctx);
-	if (!obj || obj->type != XPATH_NUMBER)
-		return 0;
-	return (int)obj->floatval;
-}
-
 static bool xpath_equals(xmlXPathContextPtr ctx, const char *expr, const char *value)
 {
 	char s[128];
 
-	xpath_string(ctx, expr, s, sizeof(s));
+	guest_xpath_string(ctx, expr, s, sizeof(s));
 	return strcmp(s, value) == 0;
 }
 
@@ -243,7 +211,7 @@ static int read_commandline(xmlXPathContextPtr ctx, struct qemu_cmdline *cmd, st
 		set_err(err, "%s", inner);
 		return -1;
 	}
-	if (!cmd->unknown && xpath_count(ctx, "/domain/qemu:override//qemu:property[@name='intremap']") > 0) {
+	if (!cmd->unknown && guest_xpath_count(ctx, "/domain/qemu:override//qemu:property[@name='intremap']") > 0) {
 		cmd->unknown = true;
 		snprintf(cmd->unknown_why, sizeof(cmd->unknown_why), "%s",
 			 "<qemu:override> sets an intremap property, which seoib does not follow to its device");
@@ -258,9 +226,9 @@ static int read_commandline(xmlXPathContextPtr ctx, struct qemu_cmdline *cmd, st
 static const char *split_requirement(xmlXPathContextPtr ctx, const struct qemu_cmdline *cmd,
 				     const struct machine_type_facts *mt)
 {
-	if (xpath_count(ctx, "/domain/launchSecurity[@type='tdx']") > 0)
+	if (guest_xpath_count(ctx, "/domain/launchSecurity[@type='tdx']") > 0)
 		return "TDX (<launchSecurity type='tdx'>) requires the split irqchip";
-	if (xpath_count(ctx, "/domain/devices/iommu[driver/@intremap='on']") > 0)
+	if (guest_xpath_count(ctx, "/domain/devices/iommu[driver/@intremap='on']") > 0)
 		return "an IOMMU with intremap='on' (interrupt remapping) requires the split irqchip";
 	if (cmd->split_required)
 		return cmd->split_why;
@@ -301,7 +269,7 @@ static int read_irqchip(xmlXPathContextPtr ctx, const struct qemu_cmdline *cmd, 
 	char driver[32];
 	const char *required = split_requirement(ctx, cmd, mt);
 
-	xpath_string(ctx, "/domain/features/ioapic/@driver", driver, sizeof(driver));
+	guest_xpath_string(ctx, "/domain/features/ioapic/@driver", driver, sizeof(driver));
 	if (driver[0] && strcmp(driver, "qemu") != 0 && strcmp(driver, "kvm") != 0) {
 		set_err(err, "unknown <ioapic driver='%s'/> in guest %s; libvirt accepts 'kvm' or 'qemu'",
 			driver, facts->name);
@@ -360,7 +328,7 @@ static void read_lapic(xmlXPathContextPtr ctx, const struct qemu_cmdline *cmd, s
 {
 	char type[32];
 
-	xpath_string(ctx, "/domain/@type", type, sizeof(type));
+	guest_xpath_string(ctx, "/domain/@type", type, sizeof(type));
 	if (strcmp(type, "qemu") == 0) {
 		facts->qemu_lapic = true;
 		snprintf(facts->lapic_why, sizeof(facts->lapic_why),
@@ -378,7 +346,7 @@ static bool read_hyperv(xmlXPathContextPtr ctx)
 {
 	if (xpath_equals(ctx, "/domain/features/hyperv/@mode", "passthrough"))
 		return true;
-	return xpath_count(ctx, "/domain/features/hyperv/*[@state='on']") > 0;
+	return guest_xpath_count(ctx, "/domain/features/hyperv/*[@state='on']") > 0;
 }
 
 /* vmx/svm reaches the guest with host-passthrough / maximum CPUs, and with
@@ -390,9 +358,9 @@ static void read_nested_virt(xmlXPathContextPtr ctx, struct guest_facts *facts)
 	static const char vmx_svm[] = "(@name='vmx' or @name='svm')";
 	char mode[32], expr[256];
 
-	xpath_string(ctx, "/domain/cpu/@mode", mode, sizeof(mode));
+	guest_xpath_string(ctx, "/domain/cpu/@mode", mode, sizeof(mode));
 	snprintf(expr, sizeof(expr), "/domain/cpu/feature[%s and (@policy='disable' or @policy='forbid')]", vmx_svm);
-	if (xpath_count(ctx, expr) > 0)
+	if (guest_xpath_count(ctx, expr) > 0)
 		return;
 	if (strcmp(mode, "host-passthrough") == 0 || strcmp(mode, "maximum") == 0 ||
 	    strcmp(mode, "host-model") == 0) {
@@ -402,7 +370,7 @@ static void read_nested_virt(xmlXPathContextPtr ctx, struct guest_facts *facts)
 	}
 	snprintf(expr, sizeof(expr),
 		 "/domain/cpu/feature[%s and (@policy='require' or @policy='force' or @policy='optional')]", vmx_svm);
-	if (xpath_count(ctx, expr) > 0) {
+	if (guest_xpath_count(ctx, expr) > 0) {
 		facts->nested_virt = true;
 		snprintf(facts->nested_why, sizeof(facts->nested_why), "<cpu> requires the vmx/svm feature");
 	}
@@ -410,57 +378,26 @@ static void read_nested_virt(xmlXPathContextPtr ctx, struct guest_facts *facts)
 
 static void read_risk_signals(xmlXPathContextPtr ctx, struct guest_facts *facts)
 {
-	xpath_string(ctx, "/domain/metadata/libosinfo:libosinfo/libosinfo:os/@id", facts->os_id,
+	guest_xpath_string(ctx, "/domain/metadata/libosinfo:libosinfo/libosinfo:os/@id", facts->os_id,
 		     sizeof(facts->os_id));
 	facts->windows = strncmp(facts->os_id, WINDOWS_OS_PREFIX, strlen(WINDOWS_OS_PREFIX)) == 0;
 	facts->hyperv = read_hyperv(ctx);
 	read_nested_virt(ctx, facts);
 	facts->secure_boot =
 		xpath_equals(ctx, "/domain/os/loader/@secure", "yes") ||
-		xpath_count(ctx, "/domain/os/firmware/feature[@name='secure-boot' and @enabled='yes']") > 0;
-	facts->tpm = xpath_count(ctx, "/domain/devices/tpm") > 0;
-}
-
-/* seoib's own element: a state it cannot read is an error, never ignored,
- * because ignoring it could change a running guest's state on migration. */
-static int read_recorded_state(xmlXPathContextPtr ctx, struct guest_facts *facts,
-			       char err[SEOIB_MESSAGE_MAX])
-{
-	int n = xpath_count(ctx, "/domain/metadata/seoib:guest");
-	char state[64];
-	int s;
-
-	if (n == 0)
-		return 0;
-	if (n > 1) {
-		set_err(err, "guest %s has %d seoib metadata elements; keep one (virsh metadata %s --uri %s --remove, then seoibctl apply)",
-			facts->name, n, facts->name, SEOIB_METADATA_URI);
-		return -1;
-	}
-	xpath_string(ctx, "/domain/metadata/seoib:guest/@state", state, sizeof(state));
-	s = state_from_string(state);
-	if (s < 0) {
-		set_err(err, "unknown recorded state '%s' in the seoib metadata of guest %s; expected quirked, respected or not-advertised (virsh metadata %s --uri %s --remove clears it)",
-			state, facts->name, facts->name, SEOIB_METADATA_URI);
-		return -1;
-	}
-	facts->has_recorded_state = true;
-	facts->recorded_state = (enum seoib_state)s;
-	xpath_string(ctx, "/domain/metadata/seoib:guest/@host", facts->recorded_host, sizeof(facts->recorded_host));
-	xpath_string(ctx, "/domain/metadata/seoib:guest/@decided", facts->recorded_decided,
-		     sizeof(facts->recorded_decided));
-	return 0;
+		guest_xpath_count(ctx, "/domain/os/firmware/feature[@name='secure-boot' and @enabled='yes']") > 0;
+	facts->tpm = guest_xpath_count(ctx, "/domain/devices/tpm") > 0;
 }
 
 static int read_identity(xmlXPathContextPtr ctx, struct guest_facts *facts, char err[SEOIB_MESSAGE_MAX])
 {
-	xpath_string(ctx, "/domain/name", facts->name, sizeof(facts->name));
+	guest_xpath_string(ctx, "/domain/name", facts->name, sizeof(facts->name));
 	if (!facts->name[0]) {
 		set_err(err, "the domain XML has no <name>; pass the XML as libvirt writes it (virsh dumpxml GUEST)");
 		return -1;
 	}
-	xpath_string(ctx, "/domain/uuid", facts->uuid, sizeof(facts->uuid));
-	xpath_string(ctx, "/domain/os/type/@machine", facts->machine, sizeof(facts->machine));
+	guest_xpath_string(ctx, "/domain/uuid", facts->uuid, sizeof(facts->uuid));
+	guest_xpath_string(ctx, "/domain/os/type/@machine", facts->machine, sizeof(facts->machine));
 	return 0;
 }
 
@@ -479,7 +416,7 @@ static int read_facts(xmlXPathContextPtr ctx, struct guest_facts *facts, char er
 	read_lapic(ctx, &cmd, facts);
 	read_ioapic(&cmd, &mt, facts);
 	read_risk_signals(ctx, facts);
-	return read_recorded_state(ctx, facts, err);
+	return guest_metadata_read(ctx, facts, err);
 }
 
 static xmlXPathContextPtr new_xpath_context(xmlDocPtr doc)

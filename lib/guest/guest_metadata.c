@@ -1,12 +1,15 @@
-/* seoib's metadata element for a domain (see seoib/guest_facts.h), built
- * with libxml2; libvirt adds the namespace and prefix on
- * virDomainSetMetadata(VIR_DOMAIN_METADATA_ELEMENT). */
+/* seoib's metadata element for a domain (seoib/guest_metadata.h): built
+ * with libxml2 for virDomainSetMetadata(VIR_DOMAIN_METADATA_ELEMENT), which
+ * adds the namespace and prefix, and read back from the domain XML. */
 #include <libxml/tree.h>
+#include <libxml/xpath.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "guest_xpath.h"
 #include "seoib/cleanup.h"
 #include "seoib/guest_facts.h"
+#include "seoib/guest_metadata.h"
 #include "seoib/json_util.h"
 
 DEFINE_TRIVIAL_CLEANUP(xmlDocPtr, xmlFreeDoc)
@@ -31,4 +34,37 @@ char *guest_metadata_element(enum seoib_state state, const char *hostname, int64
 	    !xmlNewProp(node, BAD_CAST "decided", BAD_CAST decided) || xmlNodeDump(buf, doc, node, 0, 0) < 0)
 		return NULL;
 	return strdup((const char *)xmlBufferContent(buf));
+}
+
+/* A state it cannot read is an error, never ignored, because ignoring it
+ * could change a running guest's state on migration. */
+int guest_metadata_read(xmlXPathContextPtr ctx, struct guest_facts *facts, char err[SEOIB_MESSAGE_MAX])
+{
+	int n = guest_xpath_count(ctx, "/domain/metadata/seoib:guest");
+	char state[64];
+	int s;
+
+	if (n == 0)
+		return 0;
+	if (n > 1) {
+		sentence_format(err, SEOIB_MESSAGE_MAX,
+				"guest %s has %d seoib metadata elements; keep one (virsh metadata %s --uri %s --remove, then seoibctl apply)",
+				facts->name, n, facts->name, SEOIB_METADATA_URI);
+		return -1;
+	}
+	guest_xpath_string(ctx, "/domain/metadata/seoib:guest/@state", state, sizeof(state));
+	s = state_from_string(state);
+	if (s < 0) {
+		sentence_format(err, SEOIB_MESSAGE_MAX,
+				"unknown recorded state '%s' in the seoib metadata of guest %s; expected quirked, respected or not-advertised (virsh metadata %s --uri %s --remove clears it)",
+				state, facts->name, facts->name, SEOIB_METADATA_URI);
+		return -1;
+	}
+	facts->has_recorded_state = true;
+	facts->recorded_state = (enum seoib_state)s;
+	guest_xpath_string(ctx, "/domain/metadata/seoib:guest/@host", facts->recorded_host,
+			   sizeof(facts->recorded_host));
+	guest_xpath_string(ctx, "/domain/metadata/seoib:guest/@decided", facts->recorded_decided,
+			   sizeof(facts->recorded_decided));
+	return 0;
 }

@@ -386,6 +386,28 @@ static void load_missing_file(void **state)
 	assert_non_null(strstr(err, "/nonexistent/seoib/guest.xml"));
 }
 
+/* What seoib writes into a domain's metadata, it reads back: the element
+ * as guest_metadata_element() builds it, with the namespace libvirt's
+ * virDomainSetMetadata() adds. */
+static void metadata_round_trip(void **state)
+{
+	char *element = guest_metadata_element(STATE_RESPECTED, "hv1", 86400);
+	char extra[1024];
+	struct guest_facts f;
+
+	assert_non_null(element);
+	assert_int_equal(strncmp(element, "<" SEOIB_METADATA_ELEMENT " ", strlen(SEOIB_METADATA_ELEMENT) + 2), 0);
+	snprintf(extra, sizeof(extra), "<metadata><" SEOIB_METADATA_PREFIX ":" SEOIB_METADATA_ELEMENT
+		 " xmlns:" SEOIB_METADATA_PREFIX "='" SEOIB_METADATA_URI "'%s</metadata>",
+		 element + strlen(SEOIB_METADATA_ELEMENT) + 1);
+	free(element);
+	f = parse_ok("pc-q35-8.2", "", extra);
+	assert_true(f.has_recorded_state);
+	assert_int_equal(f.recorded_state, STATE_RESPECTED);
+	assert_string_equal(f.recorded_host, "hv1");
+	assert_string_equal(f.recorded_decided, "1970-01-02T00:00:00Z");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +424,7 @@ int main(void)
 		cmocka_unit_test(risk_signals),
 		cmocka_unit_test(windows_and_secure_boot),
 		cmocka_unit_test(recorded_state),
+		cmocka_unit_test(metadata_round_trip),
 		cmocka_unit_test(malformed),
 		cmocka_unit_test(load_missing_file),
 	};
