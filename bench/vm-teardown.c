@@ -13,17 +13,10 @@
 #include <unistd.h>
 
 #include "seoib/kvm_vm.h"
+#include "seoib/monotonic.h"
 #include "seoib/kvm_x2apic.h"
 
 #define COUNT_MAX 1000
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int by_value(const void *a, const void *b)
 {
@@ -50,7 +43,7 @@ int main(int argc, char **argv)
 		return 77;
 	}
 	for (int i = 0; i < count; i++) {
-		double start = now_ms();
+		uint64_t start = monotonic_usec();
 		int vm_fd = vm_create(kvm_fd);
 		int r;
 
@@ -60,7 +53,7 @@ int main(int argc, char **argv)
 		}
 		r = vm_enable_split_irqchip(vm_fd, SEOIB_SPLIT_IRQCHIP_PINS);
 		close(vm_fd);
-		ms[i] = now_ms() - start;
+		ms[i] = (double)(monotonic_usec() - start) / 1000.0;
 		if (r < 0) {
 			fprintf(stderr, "vm-teardown: KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP) failed: %s.\n", strerror(-r));
 			return 1;

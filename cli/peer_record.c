@@ -19,6 +19,7 @@
 #include "seoib/hostname.h"
 #include "seoib/inventory.h"
 #include "seoib/json_util.h"
+#include "seoib/monotonic.h"
 #include "seoib/sentence.h"
 
 extern char **environ;
@@ -36,14 +37,6 @@ struct ssh_run {
 	size_t err_len;
 	int status;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int spawn_ssh(const char *host, unsigned connect_timeout_s, struct ssh_run *run, char err[SEOIB_MESSAGE_MAX])
 {
@@ -114,7 +107,7 @@ static bool collect_until(struct ssh_run *run, int64_t deadline)
 	int open_fds = 2;
 
 	while (open_fds > 0) {
-		int64_t left = deadline - now_ms();
+		int64_t left = deadline - monotonic_ms();
 
 		if (left <= 0)
 			return false;
@@ -148,7 +141,7 @@ static const char *last_line(char *text)
 static int run_ssh(const struct seoib_config *cfg, const char *host, struct ssh_run *run, char err[SEOIB_MESSAGE_MAX])
 {
 	unsigned connect_timeout = cfg->ssh_connect_timeout_s ? cfg->ssh_connect_timeout_s : 10;
-	int64_t deadline = now_ms() + (int64_t)(connect_timeout + PEER_COMMAND_SLACK_S) * 1000;
+	int64_t deadline = monotonic_ms() + (int64_t)(connect_timeout + PEER_COMMAND_SLACK_S) * 1000;
 	bool finished;
 
 	if (spawn_ssh(host, connect_timeout, run, err) < 0)

@@ -19,6 +19,7 @@
 #include "publisher.h"
 #include "seoib/cleanup.h"
 #include "seoib/json_util.h"
+#include "seoib/monotonic.h"
 #include "seoib/inventory.h"
 #include "seoib/sentence.h"
 
@@ -40,17 +41,9 @@ struct publisher {
 	char status[SEOIB_MESSAGE_MAX + 64];
 };
 
-static uint64_t now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void schedule(struct publisher *p, uint64_t delay_ms)
 {
-	sd_event_source_set_time(p->timer, now_usec() + delay_ms * 1000u);
+	sd_event_source_set_time(p->timer, monotonic_usec() + delay_ms * 1000u);
 	sd_event_source_set_enabled(p->timer, SD_EVENT_ONESHOT);
 }
 
@@ -245,7 +238,7 @@ static int revoke_bounded(struct publisher *p, char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_json_ json_object *req = etcd_lease_id_request(p->lease_id);
 	_cleanup_json_ json_object *reply = NULL;
-	const uint64_t deadline = now_usec() + PUBLISHER_REVOKE_BUDGET_MS * 1000u;
+	const uint64_t deadline = monotonic_usec() + PUBLISHER_REVOKE_BUDGET_MS * 1000u;
 	CURL *handle = curl_easy_init(), *easy;
 	struct etcd_exchange *x = req && handle ? etcd_exchange_new(p->client, handle, ETCD_LEASE_REVOKE_PATH, req)
 						: NULL;
@@ -257,7 +250,7 @@ static int revoke_bounded(struct publisher *p, char err[SEOIB_MESSAGE_MAX])
 		return -1;
 	}
 	while ((easy = etcd_exchange_next(x))) {
-		uint64_t now = now_usec();
+		uint64_t now = monotonic_usec();
 		long left_ms = now < deadline ? (long)((deadline - now) / 1000u) : 0;
 
 		if (left_ms <= 0)

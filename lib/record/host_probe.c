@@ -5,16 +5,9 @@
 
 #include "build_config.h"
 #include "seoib/host_can_run.h"
+#include "seoib/monotonic.h"
 #include "seoib/host_probe.h"
 #include "seoib/sentence.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 void host_record_derive(struct host_record *rec)
 {
@@ -29,7 +22,7 @@ void host_record_derive(struct host_record *rec)
 
 void host_probe(const struct host_probe_options *opts, struct host_record *rec)
 {
-	double start = now_ms();
+	uint64_t start = monotonic_usec();
 
 	memset(rec, 0, sizeof(*rec));
 	host_identity_read(&rec->host);
@@ -46,5 +39,5 @@ void host_probe(const struct host_probe_options *opts, struct host_record *rec)
 		vmm_probe(&opts->vmm, &rec->vmm);
 
 	host_record_derive(rec);
-	rec->probe_duration_ms = now_ms() - start;
+	rec->probe_duration_ms = (double)(monotonic_usec() - start) / 1000.0;
 }

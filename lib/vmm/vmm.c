@@ -30,6 +30,7 @@
 #include "seoib/config.h"
 #include "seoib/fileio.h"
 #include "seoib/json_util.h"
+#include "seoib/monotonic.h"
 #include "seoib/vmm.h"
 #include "seoib/sentence.h"
 
@@ -43,16 +44,6 @@
 
 
 static const char *const default_control_names[] = { "seoib-policy", NULL };
-
-/* ---- time ---- */
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- the QMP conversation ---- */
 
@@ -88,11 +79,11 @@ static void qmp_fail(struct qmp *q, const char *fmt, ...)
  * leaves a process behind and never waits longer than its bound. */
 static void qmp_reap(struct qmp *q)
 {
-	long long until = now_ms() + VMM_QUIT_GRACE_MS;
+	long long until = monotonic_ms() + VMM_QUIT_GRACE_MS;
 
 	if (q->pid <= 0)
 		return;
-	while (now_ms() < until) {
+	while (monotonic_ms() < until) {
 		if (waitpid(q->pid, NULL, WNOHANG) == q->pid) {
 			q->pid = -1;
 			return;
@@ -148,7 +139,7 @@ static const char *qmp_stderr(struct qmp *q)
 static ssize_t qmp_fill(struct qmp *q)
 {
 	for (;;) {
-		long long left = q->deadline_ms - now_ms();
+		long long left = q->deadline_ms - monotonic_ms();
 		struct pollfd fds[2] = {
 			{ .fd = q->sock, .events = POLLIN },
 			{ .fd = q->err_fd, .events = POLLIN },
@@ -201,7 +192,7 @@ static json_object *qmp_next_value(struct qmp *q)
 		ssize_t n = qmp_fill(q);
 		if (n == 0) {
 			/* Let stderr catch up so the sentence can quote it. */
-			q->deadline_ms = now_ms() + 100;
+			q->deadline_ms = monotonic_ms() + 100;
 			while (q->err_fd >= 0 && !q->stderr_done && qmp_fill(q) > 0)
 				;
 			qmp_fail(q, "QEMU at %s exited before answering QMP (%s); run it by hand with "
@@ -509,7 +500,7 @@ static void probe_qemu(const struct vmm_options *opts, const char *const *names,
 	};
 
 	q.tok = json_tokener_new();
-	q.deadline_ms = now_ms() + q.timeout_ms;
+	q.deadline_ms = monotonic_ms() + q.timeout_ms;
 	if (!q.tok || qmp_spawn(&q) < 0 || ask_qemu(&q, names, info) < 0) {
 		info->n_controls = 0;
 		info->version[0] = '\0';
