@@ -39,6 +39,7 @@ struct probe_args {
 	struct host_probe_options opts; /* what host_probe() gets */
 	struct seoib_config config;
 	const char *config_path;
+	unsigned timeout_ms;            /* --timeout; 0: probe-timeout-ms */
 	int behaviour;                  /* -1: from the configuration */
 	const char *qemu;
 	int n_controls;
@@ -53,6 +54,11 @@ void probe_args_init(struct probe_args *args);
 int probe_args_parse(struct probe_args *args, int opt, const char *arg);
 /* Load the configuration and fill args->opts; -1 with a message. */
 int probe_args_finish(struct probe_args *args);
+/* host_probe() bounded as seoibd bounds it: the whole probe within
+ * args->timeout_ms (--timeout, else probe-timeout-ms). Past it, a sentence
+ * on stderr and exit status 2; the process's exit releases its VMs.
+ * Returns 0, or -1 with a message when the bound cannot be set up. */
+int probe_args_run(const struct probe_args *args, struct host_record *rec);
 
 /* 0 ok, 3 KVM unavailable, 2 error. */
 int probe_exit_code(enum probe_status status);

@@ -10,7 +10,6 @@
 #include "cli.h"
 #include "seoib/record_current.h"
 #include "commands.h"
-#include "build_config.h"
 #include "libvirt_conn.h"
 #include "seoib/exit_codes.h"
 #include "seoib/guest_facts.h"
@@ -20,7 +19,6 @@
 #include "seoib/policy.h"
 #include "seoib/sentence.h"
 
-#define DEFAULT_HOST_RECORD SEOIB_RUNDIR "/host.json"
 
 struct policy_args {
 	const char *xml_path;
@@ -53,7 +51,7 @@ static void policy_usage(FILE *out)
 		     "  --xml FILE|-         libvirt domain XML ('-' reads standard input)\n"
 		     "  --domain NAME        ask libvirt for the domain's XML instead\n"
 		     "  -c, --connect URI    libvirt URI for --domain (default: libvirt's default)\n"
-		     "  --host RECORD        this host's record (default " DEFAULT_HOST_RECORD ",\n"
+		     "  --host RECORD        this host's record (default record-path in seoib.conf,\n"
 		     "                       or a live probe when that file does not exist)\n"
 		     "  --target RECORD      a migration target's record (repeatable)\n"
 		     "  --json               print the decision (seoib.decision/1)\n"
@@ -174,14 +172,21 @@ static void judge_own_record(const char *path, bool published, struct host_recor
 	sentence_format(rec->message, sizeof(rec->message), "%s", why);
 }
 
-/* --host, else the record seoibd publishes, else probe this host now. */
+/* --host, else the record seoibd publishes (record-path, as the hook reads
+ * it), else probe this host now. */
 static int read_host(struct policy_args *a, struct policy_run *run)
 {
 	char err[SEOIB_MESSAGE_MAX];
 	const char *path = a->host_path;
 
-	if (!path && access(DEFAULT_HOST_RECORD, F_OK) == 0)
-		path = DEFAULT_HOST_RECORD;
+	if (!path) {
+		if (seoib_config_load(a->probe.config_path, &a->probe.config, err) < 0) {
+			fprintf(stderr, "seoibctl policy: %s\n", err);
+			return -1;
+		}
+		if (access(a->probe.config.record_path, F_OK) == 0)
+			path = a->probe.config.record_path;
+	}
 	if (path) {
 		run->host_source = "record";
 		snprintf(run->host_path, sizeof(run->host_path), "%s", path);
@@ -196,8 +201,7 @@ static int read_host(struct policy_args *a, struct policy_run *run)
 	if (probe_args_finish(&a->probe) < 0)
 		return -1;
 	run->host_source = "live probe";
-	host_probe(&a->probe.opts, run->host);
-	return 0;
+	return probe_args_run(&a->probe, run->host);
 }
 
 static int read_targets(const struct policy_args *a, struct policy_run *run)

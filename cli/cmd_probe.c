@@ -20,7 +20,8 @@ static void probe_usage(FILE *out)
 		     "  --behaviour          run the behavioural probe (default: behaviour-probe= in seoib.conf)\n"
 		     "  --no-behaviour       skip it\n"
 		     "  --device PATH        KVM device (default /dev/kvm)\n"
-		     "  --timeout MS         bound on the capability probe (default 5000)\n"
+		     "  --timeout MS         bound on the whole probe (default probe-timeout-ms, "
+		     SEOIB_STRINGIFY(SEOIB_PROBE_TIMEOUT_DEFAULT_MS) ")\n"
 		     "  --qemu PATH          QEMU binary to ask (default qemu= in seoib.conf)\n"
 		     "  --vmm-control NAME   QEMU property that sets the state (repeatable)\n"
 		     "  --vmm-cache DIR      VMM answer cache (default /var/cache/seoib or ~/.cache/seoib)\n"
@@ -213,11 +214,10 @@ int cmd_probe(int argc, char **argv)
 		fprintf(stderr, "seoibctl probe: out of memory\n");
 		return SEOIB_EXIT_ERROR;
 	}
-	if (probe_args_finish(&args) < 0) {
+	if (probe_args_finish(&args) < 0 || probe_args_run(&args, rec) < 0) {
 		free(rec);
 		return SEOIB_EXIT_ERROR;
 	}
-	host_probe(&args.opts, rec);
 	if (json) {
 		_cleanup_json_ json_object *o = host_record_to_json(rec);
 

@@ -140,7 +140,7 @@ static const char *last_line(char *text)
 
 static int run_ssh(const struct seoib_config *cfg, const char *host, struct ssh_run *run, char err[SEOIB_MESSAGE_MAX])
 {
-	unsigned connect_timeout = cfg->ssh_connect_timeout_s ? cfg->ssh_connect_timeout_s : 10;
+	unsigned connect_timeout = cfg->ssh_connect_timeout_s;
 	int64_t deadline = monotonic_ms() + (int64_t)(connect_timeout + PEER_COMMAND_SLACK_S) * 1000;
 	bool finished;
 

@@ -16,6 +16,15 @@
 #define SEOIB_CONFIG_MAX_BYTES (64 * 1024)
 #define SEOIB_ETCD_ENDPOINTS_MAX 16
 #define SEOIB_ETCD_URL_MAX 256
+/* probe-timeout-ms, and seoibctl's --timeout that overrides it: the bound
+ * on one whole probe (capability probe, behavioural probe, VMM), in seoibd
+ * and in seoibctl alike. A probe must finish; an hour is far beyond any sane
+ * bound, and below 100 ms not even a fast host gets through. */
+#define SEOIB_PROBE_TIMEOUT_MIN_MS 100
+#define SEOIB_PROBE_TIMEOUT_MAX_MS 3600000
+#define SEOIB_PROBE_TIMEOUT_DEFAULT_MS 10000
+/* ssh-connect-timeout: ssh's ConnectTimeout for seoibctl check --dest. */
+#define SEOIB_SSH_CONNECT_TIMEOUT_DEFAULT_S 5
 #define SEOIB_STRINGIFY_(x) #x
 #define SEOIB_STRINGIFY(x) SEOIB_STRINGIFY_(x)
 
@@ -57,6 +66,11 @@ struct seoib_config {
 	char nova_provider_file[4096];                      /* nova-provider-file = "" (off) */
 	char libvirt_uri[1024];                             /* libvirt-uri = qemu:///system ("" = off) */
 };
+
+/* A probe-timeout-ms value (also seoibctl's --timeout): decimal
+ * milliseconds from SEOIB_PROBE_TIMEOUT_MIN_MS to SEOIB_PROBE_TIMEOUT_MAX_MS
+ * into *ms. Returns 0, or -1 (leaving *ms alone) for anything else. */
+int seoib_config_parse_probe_timeout(const char *value, unsigned *ms);
 
 /* Defaults only. */
 void seoib_config_defaults(struct seoib_config *cfg);

@@ -130,11 +130,22 @@ static int set_behaviour_probe(struct seoib_config *cfg, const char *value, cons
 	return 0;
 }
 
-/* A probe must finish; an hour is far beyond any sane bound. */
+int seoib_config_parse_probe_timeout(const char *value, unsigned *ms)
+{
+	unsigned v;
+
+	if (parse_unsigned(value, SEOIB_PROBE_TIMEOUT_MAX_MS, &v) < 0 || v < SEOIB_PROBE_TIMEOUT_MIN_MS)
+		return -1;
+	*ms = v;
+	return 0;
+}
+
 static int set_probe_timeout(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
-	if (parse_unsigned(value, 3600000, &cfg->probe_timeout_ms) < 0 || cfg->probe_timeout_ms < 100)
-		return line_error(at, "expected milliseconds between 100 and 3600000, not", "probe-timeout-ms", value);
+	if (seoib_config_parse_probe_timeout(value, &cfg->probe_timeout_ms) < 0)
+		return line_error(at,
+				  "expected milliseconds between " SEOIB_STRINGIFY(SEOIB_PROBE_TIMEOUT_MIN_MS) " and "
+				  SEOIB_STRINGIFY(SEOIB_PROBE_TIMEOUT_MAX_MS) ", not", "probe-timeout-ms", value);
 	return 0;
 }
 
@@ -370,13 +381,13 @@ void seoib_config_defaults(struct seoib_config *cfg)
 	cfg->n_vmm_controls = 1;
 	snprintf(cfg->vmm_controls[0], sizeof(cfg->vmm_controls[0]), "seoib-policy");
 	cfg->behaviour_probe = true;
-	cfg->probe_timeout_ms = 10000;
+	cfg->probe_timeout_ms = SEOIB_PROBE_TIMEOUT_DEFAULT_MS;
 	cfg->reprobe_interval_s = 6 * 3600; /* keeps a running seoibd's record younger than max-record-age */
 	cfg->hook_mode = HOOK_ENFORCE;
 	cfg->on_error = ON_ERROR_ALLOW;
 	cfg->max_record_age_s = 24 * 3600;
 	snprintf(cfg->record_path, sizeof(cfg->record_path), "%s/host.json", SEOIB_RUNDIR);
-	cfg->ssh_connect_timeout_s = 5;
+	cfg->ssh_connect_timeout_s = SEOIB_SSH_CONNECT_TIMEOUT_DEFAULT_S;
 	snprintf(cfg->etcd_prefix, sizeof(cfg->etcd_prefix), "/seoib/v1/");
 	cfg->etcd_lease_ttl_s = 60;
 	snprintf(cfg->libvirt_uri, sizeof(cfg->libvirt_uri), "qemu:///system");

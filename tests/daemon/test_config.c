@@ -217,6 +217,62 @@ static void test_size_bounded(void **state)
 	assert_non_null(strstr(err, "larger than the 65536 it may be"));
 }
 
+/* probe-timeout-ms and --timeout share one parser, one range. */
+static void test_probe_timeout_range(void **state)
+{
+	unsigned ms = 7;
+
+	assert_int_equal(seoib_config_parse_probe_timeout("99", &ms), -1);
+	assert_int_equal(ms, 7);
+	assert_int_equal(seoib_config_parse_probe_timeout("100", &ms), 0);
+	assert_int_equal(ms, SEOIB_PROBE_TIMEOUT_MIN_MS);
+	assert_int_equal(seoib_config_parse_probe_timeout("3600000", &ms), 0);
+	assert_int_equal(ms, SEOIB_PROBE_TIMEOUT_MAX_MS);
+	assert_int_equal(seoib_config_parse_probe_timeout("3600001", &ms), -1);
+	assert_int_equal(seoib_config_parse_probe_timeout("+500", &ms), -1);
+	assert_int_equal(seoib_config_parse_probe_timeout("", &ms), -1);
+	assert_error("probe-timeout-ms = 99\n", "1", "between 100 and 3600000");
+}
+
+/* The default seoib.conf(5) documents for key, or -1. */
+static long man_default(const char *key)
+{
+	const char *root = getenv("SEOIB_SOURCE_ROOT");
+	char path[4096], line[512], want[128];
+	_cleanup_fclose_ FILE *f = NULL;
+	bool in_key = false;
+	const char *d;
+
+	if (!root)
+		fail_msg("SEOIB_SOURCE_ROOT is not set (meson test sets it)");
+	snprintf(path, sizeof(path), "%s/docs/seoib.conf.5", root);
+	snprintf(want, sizeof(want), ".B %s\n", key);
+	f = fopen(path, "re");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (strcmp(line, want) == 0)
+			in_key = true;
+		else if (in_key && (strncmp(line, ".TP", 3) == 0 || strncmp(line, ".SH", 3) == 0))
+			return -1;
+		else if (in_key && (d = strstr(line, "Default: ")))
+			return strtol(d + strlen("Default: "), NULL, 10);
+	}
+	return -1;
+}
+
+/* What the code falls back to is what the manual says. */
+static void test_defaults_match_the_manual(void **state)
+{
+	struct seoib_config cfg;
+
+	seoib_config_defaults(&cfg);
+	assert_int_equal(man_default("probe-timeout-ms"), cfg.probe_timeout_ms);
+	assert_int_equal(cfg.probe_timeout_ms, SEOIB_PROBE_TIMEOUT_DEFAULT_MS);
+	assert_int_equal(man_default("ssh-connect-timeout"), cfg.ssh_connect_timeout_s);
+	assert_int_equal(cfg.ssh_connect_timeout_s, SEOIB_SSH_CONNECT_TIMEOUT_DEFAULT_S);
+	assert_int_equal(man_default("max-record-age"), cfg.max_record_age_s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +285,8 @@ int main(void)
 		cmocka_unit_test(test_pairs_checked),
 		cmocka_unit_test(test_special_files_refused),
 		cmocka_unit_test(test_size_bounded),
+		cmocka_unit_test(test_probe_timeout_range),
+		cmocka_unit_test(test_defaults_match_the_manual),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
