@@ -36,7 +36,7 @@ static void adopt_config(struct seoibd *d, const struct seoib_config *next)
 		watch_periodic(d);
 	}
 	if (strcmp(old.record_path, next->record_path) != 0)
-		record_file_prepare_dir(next->record_path);
+		published_record_prepare_dir(next->record_path);
 	/* The next export starts a publisher with the new settings; freeing the
 	 * old one revokes its lease, so the record leaves the old etcd. */
 	if (fleet_changed(&old, next) && d->publisher) {

@@ -191,7 +191,7 @@ static void export_record(struct seoibd *d)
 static void publish(struct seoibd *d)
 {
 	char err[SEOIB_MESSAGE_MAX];
-	char *text = record_file_publish(d->cfg.record_path, d->record_json, &d->last, err);
+	char *text = published_record_write(d->cfg.record_path, d->record_json, &d->last, err);
 
 	if (!text) {
 		log_error("%s", err);
@@ -300,7 +300,7 @@ static void load_previous_record(struct seoibd *d)
 
 	if (access(d->cfg.record_path, F_OK) < 0)
 		return;
-	if (record_file_load(d->cfg.record_path, &d->record_json, d->record, err) < 0)
+	if (published_record_load(d->cfg.record_path, &d->record_json, d->record, err) < 0)
 		log_warning("ignoring the existing record: %s", err);
 }
 
@@ -368,7 +368,7 @@ static int run(struct seoibd *d, const struct options *o)
 	/* Pings the service manager at half of WatchdogSec= from the loop itself:
 	 * a wedged loop stops pinging and systemd restarts us. */
 	sd_event_set_watchdog(d->event, true);
-	record_file_prepare_dir(d->cfg.record_path);
+	published_record_prepare_dir(d->cfg.record_path);
 	load_previous_record(d);
 	if (!o->no_bus && bus_start(d) < 0)
 		return 1;

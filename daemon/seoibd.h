@@ -10,7 +10,7 @@
 #include <systemd/sd-event.h>
 
 #include "prober.h"
-#include "record_file.h"
+#include "published_record.h"
 #include "seoib/config.h"
 #include "seoib/host_record.h"
 

@@ -1,4 +1,5 @@
-/* Atomic publication of the host record: the envelope is lib/record/record_file.c, the write lib/util/fileio.c. */
+/* seoibd's published record: the envelope is lib/record/record_file.c, the
+ * atomic write lib/util/fileio.c; here, last_probe and the directory. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "record_file.h"
+#include "published_record.h"
 #include "seoib/fileio.h"
 #include "seoib/json_util.h"
 #include "seoib/record_file.h"
@@ -28,7 +29,7 @@ static json_object *last_probe_to_json(const struct last_probe *last)
 	return o;
 }
 
-char *record_file_publish(const char *path, json_object *record_json, const struct last_probe *last,
+char *published_record_write(const char *path, json_object *record_json, const struct last_probe *last,
 			  char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_free_ char *text = record_file_format(record_json, last_probe_to_json(last));
@@ -42,7 +43,7 @@ char *record_file_publish(const char *path, json_object *record_json, const stru
 	return steal_ptr(text);
 }
 
-int record_file_load(const char *path, json_object **json, struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
+int published_record_load(const char *path, json_object **json, struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
 {
 	char why[SEOIB_MESSAGE_MAX];
 
@@ -61,7 +62,7 @@ static bool is_leftover_temp(const char *name, const char *base)
 	return strncmp(name, base, n) == 0 && strncmp(name + n, ".tmp.", 5) == 0;
 }
 
-void record_file_prepare_dir(const char *path)
+void published_record_prepare_dir(const char *path)
 {
 	_cleanup_free_ char *dir_copy = strdup(path);
 	_cleanup_free_ char *base_copy = strdup(path);

@@ -17,11 +17,11 @@ struct last_probe {
 
 /* Add "last_probe" to record_json (replacing any) and write it atomically,
  * mode 0644. Returns the text written (caller frees), or NULL with err set. */
-char *record_file_publish(const char *path, json_object *record_json, const struct last_probe *last,
+char *published_record_write(const char *path, json_object *record_json, const struct last_probe *last,
 			  char err[SEOIB_MESSAGE_MAX]);
 /* Read an existing record file and validate it; "last_probe" is removed
  * from *json so it holds the bare host record. Returns 0 or -1 with err. */
-int record_file_load(const char *path, json_object **json, struct host_record *rec, char err[SEOIB_MESSAGE_MAX]);
+int published_record_load(const char *path, json_object **json, struct host_record *rec, char err[SEOIB_MESSAGE_MAX]);
 /* Remove "PATH.tmp.*" files a writer killed mid-write left behind, and
  * create PATH's directory if it is missing. */
-void record_file_prepare_dir(const char *path);
+void published_record_prepare_dir(const char *path);
