@@ -72,7 +72,7 @@ struct seoib_config {
  * into *ms. Returns 0, or -1 (leaving *ms alone) for anything else. */
 int seoib_config_parse_probe_timeout(const char *value, unsigned *ms);
 
-/* Defaults only. */
+/* Fill cfg with every key's default (docs/seoib.conf.5) and nothing else. */
 void seoib_config_defaults(struct seoib_config *cfg);
 /* Defaults, then the file at path (NULL = SEOIB_CONFIG_PATH; a missing file
  * is not an error). Returns 0, or -1 with a sentence naming file and line. */

@@ -35,12 +35,20 @@ struct host_record {
 	unsigned runnable_states;
 };
 
+/* The record as "seoib.host/1" JSON (docs/host-record.md); the caller puts
+ * the returned object. Unmeasured values are null, errno values their names. */
 json_object *host_record_to_json(const struct host_record *rec);
-/* Validate schema and types. Returns 0, or -1 with a sentence in err. */
+/* Read obj into rec, validating schema, every field's type and range, and
+ * that the derived states follow from the measurements (a record claiming
+ * more is refused). Returns 0, or -1 with a sentence in err. */
 int host_record_from_json(json_object *obj, struct host_record *rec, char err[SEOIB_MESSAGE_MAX]);
+/* host_record_from_json() on text (len bytes, at most HOST_RECORD_MAX_BYTES,
+ * one JSON document and nothing after it). Returns 0, or -1 with err. */
 int host_record_from_string(const char *text, size_t len, struct host_record *rec,
 			    char err[SEOIB_MESSAGE_MAX]);
-/* Read and validate a record file; "-" is standard input. */
+/* Read and validate a record file (a regular file, or "-" for standard
+ * input; at most HOST_RECORD_MAX_BYTES); a record file's "last_probe" is
+ * ignored. Returns 0, or -1 with a sentence naming path in err. */
 int host_record_load(const char *path, struct host_record *rec, char err[SEOIB_MESSAGE_MAX]);
 
 /* Age of a record in seconds relative to now (both seconds since the
