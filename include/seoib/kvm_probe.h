@@ -50,7 +50,8 @@ struct kvm_measurements {
 
 struct kvm_probe_options {
 	const char *device;     /* default "/dev/kvm" */
-	unsigned timeout_ms;    /* bound on the whole probe; 0 = default */
+	unsigned timeout_ms;    /* bound on the capability probe alone; 0 = 5000 ms (it runs
+				 * inside the whole probe's probe-timeout-ms) */
 };
 
 /* Run the capability probe. Returns the status; on anything but PROBE_OK,
