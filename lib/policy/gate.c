@@ -79,37 +79,19 @@ bool gate_state_in_flight(const struct guest_facts *facts, const struct host_rec
 	return false;
 }
 
-/* The x2APIC API flag a state needs from the kernel, for the sentence. */
-static const char *state_flag_name(enum seoib_state state)
-{
-	return state == STATE_RESPECTED ? "KVM_X2APIC_ENABLE_SUPPRESS_EOI_BROADCAST (KVM_CAP_X2APIC_API bit 2)"
-					: "KVM_X2APIC_DISABLE_SUPPRESS_EOI_BROADCAST (KVM_CAP_X2APIC_API bit 3)";
-}
-
 bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
 		       char why[SEOIB_MESSAGE_MAX])
 {
-	bool contradicted;
+	const char *name = host->host.hostname[0] ? host->host.hostname : "this host";
+	char cannot[SEOIB_MESSAGE_MAX];
 
-	if (host_can_run(host, state, &contradicted, why))
+	if (host_can_run(host, state, NULL, why))
 		return true;
-	if (contradicted)
-		return false; /* why has the guests' evidence */
+	host_why_cannot(host, state, cannot, sizeof(cannot));
 	if (host->status != PROBE_OK)
-		sentence_format(why, SEOIB_MESSAGE_MAX, "KVM on %s is not usable (%s: %s)", host->host.hostname,
-			 probe_status_to_string(host->status), host->message);
-	else if (state == STATE_QUIRKED)
-		sentence_format(why, SEOIB_MESSAGE_MAX, "the record of %s lists no runnable state", host->host.hostname);
-	else if (!(host->verdict.kernel_states & STATE_BIT(state)))
-		sentence_format(why, SEOIB_MESSAGE_MAX, "kernel %s on %s (generation %s) lacks %s",
-			 host->host.kernel_release, host->host.hostname,
-			 generation_to_string(host->verdict.generation), state_flag_name(state));
-	else if (!vmm_sets_flags(&host->vmm))
-		sentence_format(why, SEOIB_MESSAGE_MAX, "QEMU %s %s on %s has no control to set the state",
-			 host->vmm.path, host->vmm.version, host->host.hostname);
+		sentence_format(why, SEOIB_MESSAGE_MAX, "%s has no usable record (%s)", name, cannot);
 	else
-		sentence_format(why, SEOIB_MESSAGE_MAX, "the record of %s does not list %s as runnable",
-			 host->host.hostname, state_to_string(state));
+		sentence_format(why, SEOIB_MESSAGE_MAX, "%s %s", name, cannot);
 	return false;
 }
 
@@ -169,14 +151,6 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 		 d->remediation[0] ? d->remediation : "see 'seoibctl policy --domain NAME' for the details");
 }
 
-static bool contradicted_here(const struct host_record *host, enum seoib_state state)
-{
-	char why[SEOIB_MESSAGE_MAX];
-	bool contradicted;
-
-	return !host_can_run(host, state, &contradicted, why) && contradicted;
-}
-
 void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_record *source,
 		  const struct domain_record *started, const struct host_record *host,
 		  const struct seoib_config *cfg, struct gate_outcome *out)
@@ -214,7 +188,7 @@ void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct
 	sentence_format(out->remediation, sizeof(out->remediation),
 		 "%s it to a host whose kernel and QEMU support %s (seoibctl check --dest HOST), or shut it down and start it afresh",
 		 op == GATE_RESTORE ? "restore" : "migrate", state_to_string(out->state));
-	if (contradicted_here(host, out->state)) {
+	if (host_contradicts(host, out->state, how)) {
 		char report[SEOIB_MESSAGE_MAX];
 
 		host_contradiction_remediation(host, out->state, report, sizeof(report));

@@ -72,7 +72,7 @@ static void in_kernel_is_quirked_everywhere(void **state)
 
 	t.status = PROBE_KVM_UNAVAILABLE;
 	decide(&g, NULL, &t, 1, &d);
-	assert_int_equal(d.rule, 3);
+	assert_int_equal(d.rule, RULE_IN_KERNEL);
 	assert_int_equal(d.state, STATE_QUIRKED);
 	assert_int_equal(d.risk, RISK_NONE);
 	assert_int_equal(d.verdict, VERDICT_SAFE);
@@ -181,7 +181,7 @@ static void sticky_state(void **state)
 
 	guest_runs(&g, STATE_RESPECTED);
 	decide(&g, &fixed, &legacy, 1, &d);
-	assert_int_equal(d.rule, 5);
+	assert_int_equal(d.rule, RULE_RECORDED);
 	assert_int_equal(d.verdict, VERDICT_UNSAFE);
 	assert_true(d.host_can_run);
 	assert_false(d.targets[0].can_run);
@@ -213,7 +213,7 @@ static void recorded_conflicts_with_config(void **state)
 	g.has_recorded_state = true;
 	g.recorded_state = STATE_RESPECTED;
 	decide(&g, &fixed, NULL, 0, &d);
-	assert_int_equal(d.rule, 1);
+	assert_int_equal(d.rule, RULE_RECORDED_NEEDS_SPLIT);
 	assert_int_equal(d.verdict, VERDICT_UNSAFE);
 	decision_free(&d);
 
@@ -221,7 +221,7 @@ static void recorded_conflicts_with_config(void **state)
 	g.has_recorded_state = true;
 	g.recorded_state = STATE_RESPECTED;
 	decide(&g, &fixed, NULL, 0, &d);
-	assert_int_equal(d.rule, 2);
+	assert_int_equal(d.rule, RULE_RECORDED_NEEDS_EOI);
 	assert_int_equal(d.verdict, VERDICT_UNSAFE);
 	decision_free(&d);
 
@@ -243,7 +243,7 @@ static void unknown_records(void **state)
 	struct decision d;
 
 	decide(&g, NULL, NULL, 0, &d);
-	assert_int_equal(d.rule, 4);
+	assert_int_equal(d.rule, RULE_NO_HOST_RECORD);
 	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
 	assert_string_equal(d.host.hostname, "this host");
 	decision_free(&d);
@@ -298,7 +298,7 @@ static void qemu_lapic_not_exposed(void **state)
 	g.recorded_state = STATE_RESPECTED;
 	t.status = PROBE_KVM_UNAVAILABLE;
 	decide(&g, NULL, &t, 1, &d);
-	assert_int_equal(d.rule, 0);
+	assert_int_equal(d.rule, RULE_NOT_EXPOSED);
 	assert_int_equal(d.risk, RISK_NONE);
 	assert_int_equal(d.verdict, VERDICT_SAFE);
 	assert_true(d.host.can_run && d.targets[0].can_run);
@@ -316,21 +316,21 @@ static void unknown_facts(void **state)
 	g.ioapic_unknown = true;
 	snprintf(g.ioapic_why, sizeof(g.ioapic_why), "machine type pc-q35-jammy is unknown");
 	decide(&g, &h, NULL, 0, &d);
-	assert_int_equal(d.rule, 8);
+	assert_int_equal(d.rule, RULE_FACTS_UNKNOWN);
 	assert_int_equal(d.risk, RISK_UNKNOWN);
 	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
 	decision_free(&d);
 	/* In-kernel: the I/O APIC does not matter. */
 	g.irqchip = IRQCHIP_IN_KERNEL;
 	decide(&g, &h, NULL, 0, &d);
-	assert_int_equal(d.rule, 3);
+	assert_int_equal(d.rule, RULE_IN_KERNEL);
 	decision_free(&d);
 	/* The irqchip unknown: not rule 1 even with a recorded respected. */
 	g.irqchip_unknown = true;
 	g.has_recorded_state = true;
 	g.recorded_state = STATE_RESPECTED;
 	decide(&g, &h, NULL, 0, &d);
-	assert_int_equal(d.rule, 8);
+	assert_int_equal(d.rule, RULE_FACTS_UNKNOWN);
 	assert_int_equal(d.state, STATE_RESPECTED);
 	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
 	decision_free(&d);
