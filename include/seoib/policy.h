@@ -90,6 +90,17 @@ void policy_settle_run_state(const struct guest_facts *guest, const struct host_
 bool policy_decide_applied(const struct guest_facts *guest, const struct host_record *host,
 			   const struct host_record *targets, size_t n_targets, struct decision *d,
 			   struct run_state *argument);
+/* seoibctl fleet --domain, the guest's migration domain: which of `hosts`
+ * can run the state the guest is in. A recorded state is the one the guest
+ * runs in and carries (it never changes under it), whatever home's QEMU
+ * would start it in; otherwise the state it gets on `home` (its current
+ * host, NULL when unknown) once seoibctl apply wrote any argument
+ * (policy_decide_applied()). out->state is that state and out->targets one
+ * verdict per host, in order (known, can_run, why as for any target); the
+ * rest of out is the decision that chose the state. Free with
+ * decision_free(). */
+void policy_migration_domain(const struct guest_facts *guest, const struct host_record *home,
+			     const struct host_record *hosts, size_t n_hosts, struct decision *out);
 /* Verdict and remediation for what the VMM model changed: a recorded state
  * QEMU will not run is unsafe, an unknown run state unknown. */
 void policy_judge_run_state(const struct guest_facts *guest, struct decision *d);

@@ -1,4 +1,5 @@
-/* The libvirt gate (see seoib/gate.h). Pure: no I/O, no clock. */
+/* The libvirt gate (see seoib/gate.h). Pure: no I/O, no clock (the front
+ * ends read the records and the time, and pass them). */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -107,9 +108,9 @@ static void join_reasons(const struct decision *d, char *buf, size_t size)
 			*p = ' ';
 }
 
-void gate_internal_error(const char *what, const struct seoib_config *cfg, struct gate_outcome *out)
+static void internal_error(const char *what, enum on_error on_error, struct gate_outcome *out)
 {
-	bool deny = cfg->on_error == ON_ERROR_DENY;
+	bool deny = on_error == ON_ERROR_DENY;
 
 	memset(out, 0, sizeof(*out));
 	out->verdict = deny ? GATE_ERROR_DENY : GATE_ERROR_ALLOW;
@@ -117,6 +118,11 @@ void gate_internal_error(const char *what, const struct seoib_config *cfg, struc
 		 deny ? "refusing" : "allowing without a check", deny ? "deny" : "allow");
 	sentence_format(out->remediation, sizeof(out->remediation), "%s",
 		 "make sure seoibd has published this host's record (seoibctl status), or set on-error in seoib.conf");
+}
+
+void gate_internal_error(const char *what, const struct seoib_config *cfg, struct gate_outcome *out)
+{
+	internal_error(what, cfg->on_error, out);
 }
 
 void gate_prepare(const struct guest_facts *facts, const struct decision *d,
@@ -151,9 +157,43 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 		 d->remediation[0] ? d->remediation : "see 'seoibctl policy --domain NAME' for the details");
 }
 
-void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_record *source,
-		  const struct domain_record *started, const struct host_record *host,
-		  const struct seoib_config *cfg, struct gate_outcome *out)
+/* The hook's record of an arrival this "prepare begin" follows. */
+static bool arrival_accepted(const struct domain_record *last, int64_t now)
+{
+	if (!last || last->state >= STATE_COUNT)
+		return false;
+	if (strcmp(last->operation, gate_op_to_string(GATE_MIGRATE)) != 0 &&
+	    strcmp(last->operation, gate_op_to_string(GATE_RESTORE)) != 0)
+		return false;
+	/* last->time >= 0 (domain_record_read): no overflow. A record dated
+	 * in the future (the clock went back) proves nothing either. */
+	return now >= last->time && now - last->time <= GATE_ARRIVAL_VALID_S;
+}
+
+void gate_start(const struct guest_facts *facts, const struct host_record *host,
+		const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
+		struct gate_outcome *out)
+{
+	struct decision d;
+
+	if (arrival_accepted(last, now)) {
+		memset(out, 0, sizeof(*out));
+		out->verdict = GATE_ALLOW;
+		out->state_known = true;
+		out->state = last->state;
+		sentence_format(out->reason, sizeof(out->reason), "'%s' arrives by %s in state %s, accepted at %s begin",
+			 facts->name, last->operation, state_to_string(last->state), last->operation);
+		return;
+	}
+	policy_decide(facts, host, NULL, 0, &d);
+	gate_prepare(facts, &d, cfg, out);
+	decision_free(&d);
+}
+
+/* The arrival gate under an explicit hook-mode and on-error. */
+static void arrive(enum gate_op op, const struct guest_facts *facts, const struct host_record *source,
+		   const struct domain_record *started, const struct host_record *host, enum hook_mode mode,
+		   enum on_error on_error, struct gate_outcome *out)
 {
 	char how[SEOIB_MESSAGE_MAX], why[SEOIB_MESSAGE_MAX];
 	enum seoib_state state;
@@ -168,7 +208,7 @@ void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct
 		return;
 	}
 	if (!gate_state_in_flight(facts, source, started, &state, how)) {
-		gate_internal_error(how, cfg, out);
+		internal_error(how, on_error, out);
 		sentence_format(out->remediation, sizeof(out->remediation),
 			 "let seoibd on the source write the state into the guest's metadata (or run seoibctl apply there), or set on-error in seoib.conf");
 		return;
@@ -182,7 +222,7 @@ void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct
 			 state_to_string(out->state), how);
 		return;
 	}
-	out->verdict = cfg->hook_mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
+	out->verdict = mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
 	sentence_format(out->reason, sizeof(out->reason), "'%s' runs %s (%s), which cannot change under a running guest, and %s",
 		 facts->name, state_to_string(out->state), how, why);
 	sentence_format(out->remediation, sizeof(out->remediation),
@@ -196,6 +236,41 @@ void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct
 			 "%s it to a host whose behaviour proves %s (seoibctl check --dest HOST); %s",
 			 op == GATE_RESTORE ? "restore" : "migrate", state_to_string(out->state), report);
 	}
+}
+
+void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_record *source,
+		  const struct domain_record *started, const struct host_record *host,
+		  const struct seoib_config *cfg, struct gate_outcome *out)
+{
+	arrive(op, facts, source, started, host, cfg->hook_mode, cfg->on_error, out);
+}
+
+const char *gate_check_to_string(enum gate_check v)
+{
+	static const char *const names[] = {"ok", "refuse", "unknown"};
+	return v <= GATE_CHECK_UNKNOWN ? names[v] : "?";
+}
+
+enum gate_check gate_migration_check(const struct guest_facts *facts, const struct host_record *source,
+				     const struct domain_record *started, const struct host_record *dest,
+				     const char *dest_problem, enum on_error on_error, struct gate_outcome *out)
+{
+	char how[SEOIB_MESSAGE_MAX];
+	enum seoib_state state;
+	bool known = gate_state_in_flight(facts, source, started, &state, how);
+
+	if (dest)
+		arrive(GATE_MIGRATE, facts, source, started, dest, HOOK_ENFORCE, on_error, out);
+	else {
+		memset(out, 0, sizeof(*out));
+		out->verdict = GATE_ERROR_ALLOW;
+		sentence_format(out->reason, sizeof(out->reason), "%s", dest_problem);
+	}
+	out->state_known = known;
+	out->state = known ? state : STATE_QUIRKED;
+	/* Under enforce only a refusal is one; the rest could not decide. */
+	return out->verdict == GATE_ALLOW ? GATE_CHECK_OK : out->verdict == GATE_REFUSE ? GATE_CHECK_REFUSE
+											 : GATE_CHECK_UNKNOWN;
 }
 
 bool gate_uuid_is_valid(const char *uuid)

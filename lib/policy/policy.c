@@ -397,10 +397,10 @@ static int judge_hosts(const struct policy_input *in, struct decision *d)
 
 	judge_host(in->host, "this host", d->state, preferred, &d->host);
 	d->host_can_run = d->host.known && d->host.can_run;
-	d->n_targets = in->n_targets;
 	d->targets = in->n_targets ? calloc(in->n_targets, sizeof(*d->targets)) : NULL;
 	if (in->n_targets && !d->targets)
 		return -1;
+	d->n_targets = in->n_targets;
 	for (size_t i = 0; i < in->n_targets; i++) {
 		char fallback[32];
 
@@ -583,6 +583,23 @@ void policy_decide(const struct guest_facts *guest, const struct host_record *ho
 	decide_verdict(row, out);
 	remediate(row, &in, out);
 	policy_judge_run_state(guest, out);
+}
+
+void policy_migration_domain(const struct guest_facts *guest, const struct host_record *home,
+			     const struct host_record *hosts, size_t n_hosts, struct decision *out)
+{
+	/* A recorded state is judged without home's VMM model replacing it. */
+	const struct policy_input in = {guest, guest->has_recorded_state ? NULL : home, hosts, n_hosts};
+
+	if (guest->has_recorded_state)
+		policy_decide(guest, NULL, NULL, 0, out);
+	else
+		policy_decide_applied(guest, home, NULL, 0, out, NULL);
+	decision_free(out);
+	if (rule_row(out->rule)->flags & RULE_HOSTS_ALIKE)
+		judge_hosts_alike(&in, out);
+	else if (judge_hosts(&in, out) < 0)
+		add_reason(out, "out of memory while judging %zu hosts", n_hosts);
 }
 
 void decision_free(struct decision *d)

@@ -344,6 +344,73 @@ static void prepare_reasons_uncut(void **state)
 	assert_null(strstr(out.reason, "…"));
 }
 
+/* prepare begin right after an accepted migrate or restore: the guest
+ * keeps the state the arrival accepted, for GATE_ARRIVAL_VALID_S only. */
+static void start_after_arrival(void **state)
+{
+	struct seoib_config enforce = config(HOOK_ENFORCE, ON_ERROR_ALLOW);
+	struct guest_facts g = guest(false, STATE_QUIRKED);
+	struct host_record legacy = legacy_host();
+	struct domain_record last = {.state = STATE_RESPECTED, .time = 1795424400, .operation = "migrate"};
+	struct gate_outcome out;
+	const int64_t t = last.time;
+
+	/* At-risk Windows on a legacy host: a fresh start is refused... */
+	g.windows = true;
+	gate_start(&g, &legacy, NULL, t, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	/* ... but the guest that just arrived runs respected already. */
+	gate_start(&g, &legacy, &last, t + GATE_ARRIVAL_VALID_S, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.state, STATE_RESPECTED);
+	assert_string_equal(out.reason, "'vm1' arrives by migrate in state respected, accepted at migrate begin");
+	snprintf(last.operation, sizeof(last.operation), "restore");
+	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	/* Too old, dated in the future, or not an arrival: decided afresh. */
+	gate_start(&g, &legacy, &last, t + GATE_ARRIVAL_VALID_S + 1, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	gate_start(&g, &legacy, &last, t - 1, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	snprintf(last.operation, sizeof(last.operation), "prepare");
+	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	/* No record of this host: on-error. */
+	gate_start(&g, NULL, NULL, t, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
+}
+
+/* check --dest: what enforcement would do, whatever hook-mode says; an
+ * unknown state or destination is unknown, whatever on-error says. */
+static void migration_check(void **state)
+{
+	struct guest_facts respected = guest(true, STATE_RESPECTED), plain = guest(false, STATE_QUIRKED);
+	struct host_record fixed = fixed_host(true), legacy = legacy_host();
+	struct domain_record started = {.state = STATE_NOT_ADVERTISED, .operation = "prepare"};
+	struct gate_outcome out;
+
+	assert_int_equal(gate_migration_check(&respected, NULL, NULL, &fixed, "", ON_ERROR_ALLOW, &out), GATE_CHECK_OK);
+	assert_int_equal(gate_migration_check(&respected, NULL, NULL, &legacy, "", ON_ERROR_ALLOW, &out),
+			 GATE_CHECK_REFUSE);
+	assert_contains(out.reason, "hv-legacy cannot run respected");
+	assert_contains(out.remediation, "migrate it to a host");
+	/* The hook's record of the start wins over the metadata. */
+	assert_int_equal(gate_migration_check(&respected, NULL, &started, &legacy, "", ON_ERROR_DENY, &out),
+			 GATE_CHECK_REFUSE);
+	assert_int_equal(out.state, STATE_NOT_ADVERTISED);
+	/* No metadata, no source record: unknown under either on-error. */
+	assert_int_equal(gate_migration_check(&plain, NULL, NULL, &fixed, "", ON_ERROR_DENY, &out), GATE_CHECK_UNKNOWN);
+	assert_false(out.state_known);
+	/* No record of the destination: unknown, with why, and the state. */
+	assert_int_equal(gate_migration_check(&respected, NULL, NULL, NULL, "no record of hv-x: ssh failed", ON_ERROR_ALLOW,
+					      &out),
+			 GATE_CHECK_UNKNOWN);
+	assert_string_equal(out.reason, "no record of hv-x: ssh failed");
+	assert_true(out.state_known);
+	assert_int_equal(out.state, STATE_RESPECTED);
+	assert_string_equal(gate_check_to_string(GATE_CHECK_REFUSE), "refuse");
+}
+
 static void uuids(void **state)
 {
 	assert_true(gate_uuid_is_valid(UUID));
@@ -395,6 +462,7 @@ int main(void)
 		cmocka_unit_test(hook_operations), cmocka_unit_test(verdicts), cmocka_unit_test(state_in_flight),
 		cmocka_unit_test(host_can_run),    cmocka_unit_test(arrival),  cmocka_unit_test(prepare),
 		cmocka_unit_test(arrival_contradicted), cmocka_unit_test(prepare_reasons_uncut),
+		cmocka_unit_test(start_after_arrival), cmocka_unit_test(migration_check),
 		cmocka_unit_test(uuids),           cmocka_unit_test(domain_records),
 	};
 
