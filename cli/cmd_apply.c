@@ -96,12 +96,10 @@ static int record_state(virDomainPtr dom, const struct guest_facts *facts, const
 	_cleanup_free_ char *element = guest_metadata_element(d->state, host->host.hostname, time(NULL));
 	char err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX];
 	bool active = virDomainIsActive(dom) == 1, persistent = virDomainIsPersistent(dom) == 1;
-	struct domain_record started;
-	bool have_started = active && domain_record_read(DOMAIN_RECORD_DIR, facts->uuid, &started, err) == 0;
 	enum seoib_state running;
 	/* The state it runs in now must never change under it (docs/background.md
-	 * section 5): live metadata may only say that one. This host is its source. */
-	bool running_known = active && gate_state_in_flight(facts, host, have_started ? &started : NULL, &running, how);
+	 * section 5): live metadata may only say that one. */
+	bool running_known = active && gate_state_running(DOMAIN_RECORD_DIR, facts, host, &running, how);
 	bool live = running_known && running == d->state;
 	unsigned flags = (persistent ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (live ? VIR_DOMAIN_AFFECT_LIVE : 0);
 	const char *running_name = running_known ? state_to_string(running) : "an unknown state";

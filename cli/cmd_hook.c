@@ -153,17 +153,6 @@ static void remember(const struct hook_call *call, const struct gate_outcome *ou
 		fprintf(stderr, "seoib: warning: cannot remember the state of '%s': %s\n", rec.name, err);
 }
 
-/* prepare begin: the hook's record of this guest (an arrival it follows,
- * gate_start() decides) and the clock are the only inputs read here. */
-static void decide_prepare(struct hook_call *call, const struct host_record *host, struct gate_outcome *out)
-{
-	struct domain_record last;
-	char err[SEOIB_MESSAGE_MAX];
-	bool have_last = domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, &last, err) == 0;
-
-	gate_start(&call->facts, host, have_last ? &last : NULL, (int64_t)time(NULL), &call->cfg, out);
-}
-
 static int forget(const struct hook_call *call)
 {
 	char err[SEOIB_MESSAGE_MAX];
@@ -210,6 +199,8 @@ static int hook_run(struct hook_call *call)
 	_cleanup_free_ char *xml = NULL;
 	char err[SEOIB_MESSAGE_MAX], what[SEOIB_MESSAGE_MAX + 64];
 	struct gate_outcome out;
+	struct domain_record last;
+	bool have_last;
 	size_t len;
 
 	int r = read_file_bounded("-", GUEST_XML_MAX, &xml, &len, err);
@@ -246,11 +237,10 @@ static int hook_run(struct hook_call *call)
 		gate_internal_error(what, &call->cfg, &out);
 		return hook_finish(call, &out);
 	}
-	if (call->op == GATE_PREPARE)
-		decide_prepare(call, host, &out);
-	else
-		/* The source is not known here: no record of it, no hook record. */
-		gate_arrival(call->op, &call->facts, NULL, NULL, host, &call->cfg, &out);
+	/* The hook's record of this guest (an arrival a prepare may follow)
+	 * and the clock: the only inputs gate_hook() does not get from above. */
+	have_last = domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, &last, err) == 0;
+	gate_hook(call->op, &call->facts, host, have_last ? &last : NULL, (int64_t)time(NULL), &call->cfg, &out);
 	remember(call, &out);
 	return hook_finish(call, &out);
 }

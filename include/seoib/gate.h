@@ -61,6 +61,14 @@ bool gate_verdict_allows(enum gate_verdict v);
 bool gate_state_in_flight(const struct guest_facts *facts, const struct host_record *source,
 			  const struct domain_record *started, enum seoib_state *state, char how[SEOIB_MESSAGE_MAX]);
 
+/* The state a guest that runs on this host is in now: gate_state_in_flight()
+ * with this host (`here`, NULL when it has no record) as the source and the
+ * hook's record of the guest's start read from dir (DOMAIN_RECORD_DIR; a
+ * missing or unreadable record counts as none). The gate's one function
+ * that reads a file: seoibctl apply and seoibd's libvirt watcher ask it. */
+bool gate_state_running(const char *dir, const struct guest_facts *facts, const struct host_record *here,
+			enum seoib_state *state, char how[SEOIB_MESSAGE_MAX]);
+
 /* Can this host start or receive a guest in `state`? If not, `why` says
  * which part (kernel flag, VMM control, KVM itself) is missing. */
 bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
@@ -83,6 +91,16 @@ bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
 void gate_start(const struct guest_facts *facts, const struct host_record *host,
 		const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
 		struct gate_outcome *out);
+
+/* The hook's whole decision for one operation: gate_start() at prepare
+ * begin, gate_arrival() at migrate / restore begin (the hook knows neither
+ * the source nor the source's record of the start, so those are NULL).
+ * `last` and `now` as for gate_start(). The operations that decide nothing
+ * (GATE_IGNORE, GATE_FORGET) are allowed. A new operation is a row in
+ * gate_op_from_hook()'s table and a case here. */
+void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct host_record *host,
+	       const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
+	       struct gate_outcome *out);
 
 /* prepare begin: turn the policy decision for this host into a verdict.
  * A decision that cannot be made (VERDICT_UNKNOWN) is an internal error. */

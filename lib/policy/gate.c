@@ -1,5 +1,6 @@
-/* The libvirt gate (see seoib/gate.h). Pure: no I/O, no clock (the front
- * ends read the records and the time, and pass them). */
+/* The libvirt gate (see seoib/gate.h). Pure but for gate_state_running(),
+ * which reads the hook's record of one guest: no other I/O, no clock (the
+ * front ends read the records and the time, and pass them). */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,6 +79,16 @@ bool gate_state_in_flight(const struct guest_facts *facts, const struct host_rec
 		 "'%s' carries no seoib metadata and %s, so the state it runs in is unknown",
 		 facts->name, source ? rs.why : "the source's VMM model is unknown here");
 	return false;
+}
+
+bool gate_state_running(const char *dir, const struct guest_facts *facts, const struct host_record *here,
+			enum seoib_state *state, char how[SEOIB_MESSAGE_MAX])
+{
+	struct domain_record started;
+	char err[SEOIB_MESSAGE_MAX];
+	bool have_started = domain_record_read(dir, facts->uuid, &started, err) == 0;
+
+	return gate_state_in_flight(facts, here, have_started ? &started : NULL, state, how);
 }
 
 bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
@@ -243,6 +254,27 @@ void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct
 		  const struct seoib_config *cfg, struct gate_outcome *out)
 {
 	arrive(op, facts, source, started, host, cfg->hook_mode, cfg->on_error, out);
+}
+
+void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct host_record *host,
+	       const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
+	       struct gate_outcome *out)
+{
+	switch (op) {
+	case GATE_PREPARE:
+		gate_start(facts, host, last, now, cfg, out);
+		return;
+	case GATE_MIGRATE:
+	case GATE_RESTORE:
+		gate_arrival(op, facts, NULL, NULL, host, cfg, out);
+		return;
+	case GATE_IGNORE:
+	case GATE_FORGET:
+		break;
+	}
+	memset(out, 0, sizeof(*out));
+	out->verdict = GATE_ALLOW;
+	sentence_format(out->reason, sizeof(out->reason), "%s decides nothing", gate_op_to_string(op));
 }
 
 const char *gate_check_to_string(enum gate_check v)

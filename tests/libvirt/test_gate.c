@@ -380,6 +380,31 @@ static void start_after_arrival(void **state)
 	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
 }
 
+/* The hook asks one function; a migrate never takes this host's old
+ * record of the guest for the state it runs in (the hook cannot know). */
+static void hook_dispatch(void **state)
+{
+	struct seoib_config enforce = config(HOOK_ENFORCE, ON_ERROR_DENY);
+	struct guest_facts plain = guest(false, STATE_QUIRKED), respected = guest(true, STATE_RESPECTED);
+	struct host_record legacy = legacy_host();
+	struct domain_record last = {.state = STATE_QUIRKED, .time = 1795424400, .operation = "migrate"};
+	struct gate_outcome out;
+
+	plain.windows = true;
+	gate_hook(GATE_PREPARE, &plain, &legacy, &last, last.time, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_contains(out.reason, "arrives by migrate");
+	gate_hook(GATE_PREPARE, &plain, &legacy, NULL, last.time, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	gate_hook(GATE_MIGRATE, &plain, &legacy, &last, last.time, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	gate_hook(GATE_RESTORE, &respected, &legacy, &last, last.time, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_contains(out.remediation, "restore it");
+	gate_hook(GATE_FORGET, &plain, &legacy, NULL, last.time, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+}
+
 /* check --dest: what enforcement would do, whatever hook-mode says; an
  * unknown state or destination is unknown, whatever on-error says. */
 static void migration_check(void **state)
@@ -456,6 +481,32 @@ static void domain_records(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* apply and seoibd: the hook's record of the start, read from its
+ * directory, wins over the metadata; without one, the metadata. */
+static void state_running(void **state)
+{
+	char dir[] = "/tmp/seoib-test-gate-XXXXXX", sub[64], err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX];
+	struct domain_record rec = {.state = STATE_NOT_ADVERTISED, .time = 1795424400};
+	struct guest_facts tagged = guest(true, STATE_RESPECTED);
+	enum seoib_state s;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/domains", dir);
+	assert_true(gate_state_running(sub, &tagged, NULL, &s, how));
+	assert_int_equal(s, STATE_RESPECTED);
+	snprintf(rec.name, sizeof(rec.name), "vm1");
+	snprintf(rec.uuid, sizeof(rec.uuid), UUID);
+	snprintf(rec.operation, sizeof(rec.operation), "prepare");
+	snprintf(rec.verdict, sizeof(rec.verdict), "allow");
+	assert_int_equal(domain_record_write(sub, &rec, err), 0);
+	assert_true(gate_state_running(sub, &tagged, NULL, &s, how));
+	assert_int_equal(s, STATE_NOT_ADVERTISED);
+	assert_contains(how, "recorded by the hook at prepare");
+	assert_int_equal(domain_record_forget(sub, UUID, err), 0);
+	assert_int_equal(rmdir(sub), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +514,7 @@ int main(void)
 		cmocka_unit_test(host_can_run),    cmocka_unit_test(arrival),  cmocka_unit_test(prepare),
 		cmocka_unit_test(arrival_contradicted), cmocka_unit_test(prepare_reasons_uncut),
 		cmocka_unit_test(start_after_arrival), cmocka_unit_test(migration_check),
+		cmocka_unit_test(hook_dispatch),   cmocka_unit_test(state_running),
 		cmocka_unit_test(uuids),           cmocka_unit_test(domain_records),
 	};
 
