@@ -470,15 +470,8 @@ static int mobility_exit(const struct decision *m, json_object *absent)
  * none is known to (the same rule as with targets: 0 yes, 1 no, 3 unknown). */
 static int domain_exit(const struct decision *d)
 {
-	size_t can = 0, unknown = 0;
-
-	for (size_t i = 0; i < d->n_targets; i++) {
-		can += d->targets[i].known && d->targets[i].can_run;
-		unknown += !d->targets[i].known;
-	}
-	if (can)
-		return SEOIB_EXIT_OK;
-	return unknown || d->n_targets == 0 ? SEOIB_EXIT_UNKNOWN : SEOIB_EXIT_UNSAFE;
+	return d->verdict == VERDICT_SAFE ? SEOIB_EXIT_OK
+	     : d->verdict == VERDICT_UNSAFE ? SEOIB_EXIT_UNSAFE : SEOIB_EXIT_UNKNOWN;
 }
 
 static int run_domain(struct fleet *f)

@@ -96,9 +96,11 @@ bool policy_decide_applied(const struct guest_facts *guest, const struct host_re
  * would start it in; otherwise the state it gets on `home` (its current
  * host, NULL when unknown) once seoibctl apply wrote any argument
  * (policy_decide_applied()). out->state is that state and out->targets one
- * verdict per host, in order (known, can_run, why as for any target); the
- * rest of out is the decision that chose the state. Free with
- * decision_free(). */
+ * verdict per host, in order (known, can_run, why as for any target).
+ * out->verdict answers "can it go anywhere": safe when at least one host
+ * can run the state, unsafe when every host is known and none can, unknown
+ * otherwise (no hosts at all included). The rest of out is the decision
+ * that chose the state. Free with decision_free(). */
 void policy_migration_domain(const struct guest_facts *guest, const struct host_record *home,
 			     const struct host_record *hosts, size_t n_hosts, struct decision *out);
 /* Verdict and remediation for what the VMM model changed: a recorded state

@@ -585,6 +585,22 @@ void policy_decide(const struct guest_facts *guest, const struct host_record *ho
 	policy_judge_run_state(guest, out);
 }
 
+/* Can the guest go anywhere: safe when at least one host can run its
+ * state, unsafe when every host is known and none can, unknown otherwise
+ * (no host, or only hosts without a usable record left). */
+static enum verdict domain_verdict(const struct decision *d)
+{
+	size_t can = 0, unknown = 0;
+
+	for (size_t i = 0; i < d->n_targets; i++) {
+		can += d->targets[i].known && d->targets[i].can_run;
+		unknown += !d->targets[i].known;
+	}
+	if (can)
+		return VERDICT_SAFE;
+	return unknown || d->n_targets == 0 ? VERDICT_UNKNOWN : VERDICT_UNSAFE;
+}
+
 void policy_migration_domain(const struct guest_facts *guest, const struct host_record *home,
 			     const struct host_record *hosts, size_t n_hosts, struct decision *out)
 {
@@ -600,6 +616,7 @@ void policy_migration_domain(const struct guest_facts *guest, const struct host_
 		judge_hosts_alike(&in, out);
 	else if (judge_hosts(&in, out) < 0)
 		add_reason(out, "out of memory while judging %zu hosts", n_hosts);
+	out->verdict = domain_verdict(out);
 }
 
 void decision_free(struct decision *d)

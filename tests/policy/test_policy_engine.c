@@ -413,6 +413,17 @@ static void migration_domain(void **state)
 	assert_string_equal(d.targets[2].why, "cannot run respected: QEMU 7.2.22 at /usr/bin/qemu-system-x86_64 has no seoib-policy control");
 	assert_false(d.targets[3].known);
 	assert_string_equal(d.targets[3].why, "record status kvm-unavailable: cannot open /dev/kvm");
+	assert_int_equal(d.verdict, VERDICT_SAFE); /* h1 can */
+	decision_free(&d);
+	/* Only hosts that cannot: unsafe; one of them unknown: unknown; none: unknown. */
+	policy_migration_domain(&g, &hosts[0], &hosts[1], 2, &d);
+	assert_int_equal(d.verdict, VERDICT_UNSAFE);
+	decision_free(&d);
+	policy_migration_domain(&g, &hosts[0], &hosts[1], 3, &d);
+	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
+	decision_free(&d);
+	policy_migration_domain(&g, &hosts[0], NULL, 0, &d);
+	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
 	decision_free(&d);
 	/* A stock QEMU at home runs it quirked: every working host can. */
 	policy_migration_domain(&g, &hosts[2], hosts, 4, &d);
