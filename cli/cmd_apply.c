@@ -73,22 +73,6 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
 	return 0;
 }
 
-/* The state a running guest is in now: what the hook recorded when it
- * started or arrived, else its metadata, else what this host's VMM model
- * runs it in. It must never change under the guest (docs/background.md section 5),
- * so live metadata may only say that. -1 when it cannot be known. */
-static int running_state(const struct guest_facts *facts, const struct host_record *host)
-{
-	struct domain_record rec;
-	char err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX];
-	bool started = domain_record_read(DOMAIN_RECORD_DIR, facts->uuid, &rec, err) == 0;
-	enum seoib_state state;
-
-	if (!gate_state_in_flight(facts, host, started ? &rec : NULL, &state, how))
-		return -1;
-	return (int)state;
-}
-
 static int set_metadata(virDomainPtr dom, const char *element, unsigned flags, char err[SEOIB_MESSAGE_MAX])
 {
 	int r;
@@ -110,12 +94,15 @@ static int record_state(virDomainPtr dom, const struct guest_facts *facts, const
 			const struct host_record *host, const struct run_state *argument)
 {
 	_cleanup_free_ char *element = guest_metadata_element(d->state, host->host.hostname, time(NULL));
-	char err[SEOIB_MESSAGE_MAX];
+	char err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX];
 	bool active = virDomainIsActive(dom) == 1, persistent = virDomainIsPersistent(dom) == 1;
-	int running = active ? running_state(facts, host) : -1;
-	bool live = active && running == (int)d->state;
+	enum seoib_state running;
+	/* The state it runs in now must never change under it (docs/background.md
+	 * section 5): live metadata may only say that one. */
+	bool running_known = active && gate_state_running(DOMAIN_RECORD_DIR, facts, host, &running, how);
+	bool live = running_known && running == d->state;
 	unsigned flags = (persistent ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (live ? VIR_DOMAIN_AFFECT_LIVE : 0);
-	const char *running_name = running >= 0 ? state_to_string(running) : "an unknown state";
+	const char *running_name = running_known ? state_to_string(running) : "an unknown state";
 
 	if (!element) {
 		fprintf(stderr, "seoibctl apply: out of memory building the metadata element\n");

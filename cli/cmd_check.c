@@ -24,8 +24,6 @@
 #include "seoib/json_util.h"
 #include "seoib/sentence.h"
 
-enum check_verdict { CHECK_OK, CHECK_REFUSE, CHECK_UNKNOWN };
-
 struct check_args {
 	const char *dest;
 	const char *uri;
@@ -39,7 +37,7 @@ struct check_result {
 	char name[256];
 	char uuid[64];
 	const char *state; /* "" when unknown */
-	enum check_verdict verdict;
+	enum gate_check verdict;
 	char reason[SEOIB_MESSAGE_MAX];
 	char remediation[SEOIB_MESSAGE_MAX];
 };
@@ -56,12 +54,6 @@ struct check_run {
 	size_t n_results;
 	struct check_result *results;
 };
-
-static const char *check_verdict_to_string(enum check_verdict v)
-{
-	static const char *const names[] = {"ok", "refuse", "unknown"};
-	return names[v];
-}
 
 static void check_usage(FILE *out)
 {
@@ -145,17 +137,15 @@ static void load_source_record(struct check_run *run)
 
 static void check_one(const struct check_run *run, const char *xml, struct check_result *res)
 {
-	struct seoib_config enforce = run->cfg;
 	_cleanup_free_ struct guest_facts *facts = malloc(sizeof(*facts));
 	struct gate_outcome out;
 	struct domain_record started;
 	bool have_started;
-	enum seoib_state state;
-	char err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX];
+	char err[SEOIB_MESSAGE_MAX];
 
 	res->state = "";
 	if (!facts || guest_facts_from_xml(xml, strlen(xml), facts, err) < 0) {
-		res->verdict = CHECK_UNKNOWN;
+		res->verdict = GATE_CHECK_UNKNOWN;
 		sentence_format(res->reason, sizeof(res->reason), "cannot read its domain XML: %s", facts ? err : "out of memory");
 		return;
 	}
@@ -163,21 +153,10 @@ static void check_one(const struct check_run *run, const char *xml, struct check
 	/* What the hook recorded when the guest started here is the state it
 	 * runs in, even where nothing wrote it into the metadata yet. */
 	have_started = domain_record_read(DOMAIN_RECORD_DIR, facts->uuid, &started, err) == 0;
-	if (gate_state_in_flight(facts, run->have_source ? &run->source_record : NULL, have_started ? &started : NULL,
-				 &state, how))
-		res->state = state_to_string(state);
-	if (!run->have_record) {
-		res->verdict = CHECK_UNKNOWN;
-		sentence_format(res->reason, sizeof(res->reason), "%s", run->record_problem);
-		return;
-	}
-	/* The planner reports what enforcement means, whatever HOST's hook-mode. */
-	enforce.hook_mode = HOOK_ENFORCE;
-	gate_arrival(GATE_MIGRATE, facts, run->have_source ? &run->source_record : NULL, have_started ? &started : NULL,
-		     &run->dest_record, &enforce, &out);
-	/* A state that cannot be known is "unknown", whatever on-error says. */
-	res->verdict = out.verdict == GATE_ALLOW ? CHECK_OK
-		     : out.verdict == GATE_REFUSE ? CHECK_REFUSE : CHECK_UNKNOWN;
+	res->verdict = gate_migration_check(facts, run->have_source ? &run->source_record : NULL,
+					    have_started ? &started : NULL, run->have_record ? &run->dest_record : NULL,
+					    run->record_problem, run->cfg.on_error, &out);
+	res->state = out.state_known ? state_to_string(out.state) : "";
 	sentence_format(res->reason, sizeof(res->reason), "%s", out.reason);
 	sentence_format(res->remediation, sizeof(res->remediation), "%s", out.remediation);
 }
@@ -192,7 +171,7 @@ static void check_domain(struct check_run *run, virDomainPtr dom, struct check_r
 	libvirt_deadline_disarm();
 	if (!xml) {
 		res->state = "";
-		res->verdict = CHECK_UNKNOWN;
+		res->verdict = GATE_CHECK_UNKNOWN;
 		sentence_format(res->reason, sizeof(res->reason), "cannot read its domain XML: %s", libvirt_last_error());
 		return;
 	}
@@ -248,29 +227,16 @@ static int check_domains(struct check_run *run, char err[SEOIB_MESSAGE_MAX])
 	return 0;
 }
 
-static enum check_verdict overall(const struct check_run *run)
+static enum gate_check overall(const struct check_run *run)
 {
 	bool unknown = false;
 
 	for (size_t i = 0; i < run->n_results; i++) {
-		if (run->results[i].verdict == CHECK_REFUSE)
-			return CHECK_REFUSE; /* a definite "no" answers "can I drain onto HOST" */
-		unknown |= run->results[i].verdict == CHECK_UNKNOWN;
+		if (run->results[i].verdict == GATE_CHECK_REFUSE)
+			return GATE_CHECK_REFUSE; /* a definite "no" answers "can I drain onto HOST" */
+		unknown |= run->results[i].verdict == GATE_CHECK_UNKNOWN;
 	}
-	return unknown ? CHECK_UNKNOWN : CHECK_OK;
-}
-
-/* The destination's states as the gate judges them (host_can_run()): a state
- * its guests contradicted is left out even if its record lists it. */
-static unsigned dest_states(const struct host_record *rec)
-{
-	char why[SEOIB_MESSAGE_MAX];
-	unsigned states = 0;
-
-	for (int s = 0; s < STATE_COUNT; s++)
-		if (host_can_run(rec, (enum seoib_state)s, NULL, why))
-			states |= STATE_BIT(s);
-	return states;
+	return unknown ? GATE_CHECK_UNKNOWN : GATE_CHECK_OK;
 }
 
 static void print_json(const struct check_run *run)
@@ -280,13 +246,13 @@ static void print_json(const struct check_run *run)
 	json_object *rec = json_object_new_object();
 
 	json_add(o, "dest", json_object_new_string(run->args.dest));
-	json_add(o, "verdict", json_object_new_string(check_verdict_to_string(overall(run))));
+	json_add(o, "verdict", json_object_new_string(gate_check_to_string(overall(run))));
 	json_add(rec, "usable", json_object_new_boolean(run->have_record));
 	json_add(rec, "problem", run->have_record ? NULL : json_object_new_string(run->record_problem));
 	if (run->have_record) {
 		json_add(rec, "hostname", json_object_new_string(run->dest_record.host.hostname));
 		json_add(rec, "age_s", json_object_new_int64(run->record_age_s));
-		json_add(rec, "states", states_to_json(dest_states(&run->dest_record)));
+		json_add(rec, "states", states_to_json(host_can_run_states(&run->dest_record)));
 		json_add(rec, "behaviour", json_object_new_string(proof_to_string(host_behaviour_proof(&run->dest_record))));
 	}
 	json_add(o, "record", rec);
@@ -297,7 +263,7 @@ static void print_json(const struct check_run *run)
 		json_add(d, "name", json_object_new_string(r->name));
 		json_add(d, "uuid", json_object_new_string(r->uuid));
 		json_add(d, "state", r->state[0] ? json_object_new_string(r->state) : NULL);
-		json_add(d, "verdict", json_object_new_string(check_verdict_to_string(r->verdict)));
+		json_add(d, "verdict", json_object_new_string(gate_check_to_string(r->verdict)));
 		json_add(d, "reason", json_object_new_string(r->reason));
 		json_add(d, "remediation", r->remediation[0] ? json_object_new_string(r->remediation) : NULL);
 		json_object_array_add(domains, d);
@@ -317,7 +283,7 @@ static void print_table(const struct check_run *run)
 		const struct check_result *r = &run->results[i];
 
 		printf("%-24s %-15s %-8s %s\n", r->name, r->state[0] ? r->state : "-",
-		       check_verdict_to_string(r->verdict), r->verdict == CHECK_OK ? "" : r->reason);
+		       gate_check_to_string(r->verdict), r->verdict == GATE_CHECK_OK ? "" : r->reason);
 	}
 }
 
@@ -355,5 +321,5 @@ int cmd_check(int argc, char **argv)
 		print_table(run);
 	r = overall(run);
 	free(run->results);
-	return r == CHECK_OK ? SEOIB_EXIT_OK : r == CHECK_REFUSE ? SEOIB_EXIT_UNSAFE : SEOIB_EXIT_UNKNOWN;
+	return r == GATE_CHECK_OK ? SEOIB_EXIT_OK : r == GATE_CHECK_REFUSE ? SEOIB_EXIT_UNSAFE : SEOIB_EXIT_UNKNOWN;
 }

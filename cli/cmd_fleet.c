@@ -160,14 +160,11 @@ static void fill_row(const struct fleet *f, const struct host_record *rec, struc
 	sentence_format(row->kernel, sizeof(row->kernel), "%s", rec->host.kernel_release);
 	row->generation = rec->verdict.generation;
 	row->status = rec->status;
-	row->states = 0;
-	for (int s = 0; s < STATE_COUNT; s++) {
-		/* The same answer as policy and the hook: a state the host's
-		 * guests contradicted is not counted, whatever the record lists. */
-		if (host_can_run(rec, (enum seoib_state)s, NULL, why))
-			row->states |= STATE_BIT(s);
+	/* The same answer as policy and the hook: a state the host's guests
+	 * contradicted is not counted, whatever the record lists. */
+	row->states = host_can_run_states(rec);
+	for (int s = 0; s < STATE_COUNT; s++)
 		row->state_proof[s] = host_state_proof(rec, (enum seoib_state)s, why);
-	}
 	row->proof = host_behaviour_proof(rec);
 	row->vmm_control = vmm_sets_flags(&rec->vmm); /* any model but none */
 	/* A live lease says the daemon runs; an old probe says it stopped
@@ -408,30 +405,6 @@ static int select_targets(const struct fleet *f, struct host_record **out, size_
 	return 0;
 }
 
-/* Which hosts can run the state the guest has (or gets) on its home host:
- * the decision for the guest pinned to that state, against every host. */
-static void migration_domain(const struct fleet *f, const struct guest_facts *guest, const struct host_record *home,
-			     struct decision *domain)
-{
-	struct decision alone;
-	struct guest_facts pinned = *guest;
-
-	/* A recorded state is the one the guest runs in and carries (it never
-	 * changes under it), whatever its home QEMU would start it in: judged
-	 * against every host, home included (it is among f->records), without
-	 * letting home's VMM model replace it. Otherwise the state it gets at
-	 * home once seoibctl apply wrote any argument. */
-	if (guest->has_recorded_state) {
-		policy_decide(guest, NULL, f->records, f->n_rows, domain);
-		return;
-	}
-	policy_decide_applied(guest, home, NULL, 0, &alone, NULL);
-	pinned.has_recorded_state = true;
-	pinned.recorded_state = alone.state;
-	decision_free(&alone);
-	policy_decide_applied(&pinned, home, f->records, f->n_rows, domain, NULL);
-}
-
 static json_object *domain_to_json(const struct decision *d)
 {
 	json_object *o = json_object_new_object(), *can = json_object_new_array(), *cannot = json_object_new_array();
@@ -497,15 +470,8 @@ static int mobility_exit(const struct decision *m, json_object *absent)
  * none is known to (the same rule as with targets: 0 yes, 1 no, 3 unknown). */
 static int domain_exit(const struct decision *d)
 {
-	size_t can = 0, unknown = 0;
-
-	for (size_t i = 0; i < d->n_targets; i++) {
-		can += d->targets[i].known && d->targets[i].can_run;
-		unknown += !d->targets[i].known;
-	}
-	if (can)
-		return SEOIB_EXIT_OK;
-	return unknown || d->n_targets == 0 ? SEOIB_EXIT_UNKNOWN : SEOIB_EXIT_UNSAFE;
+	return d->verdict == VERDICT_SAFE ? SEOIB_EXIT_OK
+	     : d->verdict == VERDICT_UNSAFE ? SEOIB_EXIT_UNSAFE : SEOIB_EXIT_UNKNOWN;
 }
 
 static int run_domain(struct fleet *f)
@@ -530,7 +496,7 @@ static int run_domain(struct fleet *f)
 	if (!home)
 		fprintf(stderr, "seoibctl fleet: no record of the guest's host %s in the inventory; its state is "
 				"judged without it (pass --host NAME)\n", hostname);
-	migration_domain(f, &guest, home, &domain);
+	policy_migration_domain(&guest, home, f->records, f->n_rows, &domain);
 	rc = domain_exit(&domain);
 	if (want_mobility) {
 		if (select_targets(f, &targets, &n_targets, absent) < 0) {

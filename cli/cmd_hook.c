@@ -28,17 +28,12 @@
 #include "seoib/gate.h"
 #include "seoib/guest_facts.h"
 #include "seoib/host_record.h"
-#include "seoib/policy.h"
 #include "seoib/record_current.h"
 #include "seoib/sentence.h"
 
 /* Bound on one hook call. libvirt itself waits for ever, holding the
  * domain's job: a stuck hook would hang `virsh start` with it. */
 #define HOOK_TIMEOUT_S 10
-
-/* How long a migrate/restore check stays valid for the "prepare begin"
- * that follows it on the same host (libvirt runs them back to back). */
-#define HOOK_ARRIVAL_VALID_S 300
 
 struct hook_call {
 	const char *guest;
@@ -158,43 +153,6 @@ static void remember(const struct hook_call *call, const struct gate_outcome *ou
 		fprintf(stderr, "seoib: warning: cannot remember the state of '%s': %s\n", rec.name, err);
 }
 
-/* libvirt runs "prepare begin" right after "migrate begin" / "restore begin"
- * on the same host. The guest already runs (elsewhere, or in the saved
- * image) in the state the arrival gate accepted: a fresh start decision
- * would judge a state it cannot change. True when that applies. */
-static bool arrival_accepted(const struct hook_call *call, struct gate_outcome *out)
-{
-	struct domain_record rec;
-	char err[SEOIB_MESSAGE_MAX];
-
-	if (domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, &rec, err) != 0)
-		return false;
-	if (strcmp(rec.operation, "migrate") != 0 && strcmp(rec.operation, "restore") != 0)
-		return false;
-	/* time_unix >= 0 (domain_record_read): no overflow. A record dated in
-	 * the future (the clock went back) proves nothing either. */
-	if (time(NULL) - rec.time > HOOK_ARRIVAL_VALID_S || time(NULL) < rec.time)
-		return false;
-	memset(out, 0, sizeof(*out));
-	out->verdict = GATE_ALLOW;
-	out->state_known = true;
-	out->state = rec.state;
-	sentence_format(out->reason, sizeof(out->reason), "'%s' arrives by %s in state %s, accepted at %s begin",
-		 call->facts.name, rec.operation, state_to_string(rec.state), rec.operation);
-	return true;
-}
-
-static void decide_prepare(struct hook_call *call, const struct host_record *host, struct gate_outcome *out)
-{
-	struct decision d;
-
-	if (arrival_accepted(call, out))
-		return;
-	policy_decide(&call->facts, host, NULL, 0, &d);
-	gate_prepare(&call->facts, &d, &call->cfg, out);
-	decision_free(&d);
-}
-
 static int forget(const struct hook_call *call)
 {
 	char err[SEOIB_MESSAGE_MAX];
@@ -241,6 +199,8 @@ static int hook_run(struct hook_call *call)
 	_cleanup_free_ char *xml = NULL;
 	char err[SEOIB_MESSAGE_MAX], what[SEOIB_MESSAGE_MAX + 64];
 	struct gate_outcome out;
+	struct domain_record last;
+	bool have_last;
 	size_t len;
 
 	int r = read_file_bounded("-", GUEST_XML_MAX, &xml, &len, err);
@@ -277,11 +237,10 @@ static int hook_run(struct hook_call *call)
 		gate_internal_error(what, &call->cfg, &out);
 		return hook_finish(call, &out);
 	}
-	if (call->op == GATE_PREPARE)
-		decide_prepare(call, host, &out);
-	else
-		/* The source is not known here: no record of it, no hook record. */
-		gate_arrival(call->op, &call->facts, NULL, NULL, host, &call->cfg, &out);
+	/* The hook's record of this guest (an arrival a prepare may follow)
+	 * and the clock: the only inputs gate_hook() does not get from above. */
+	have_last = domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, &last, err) == 0;
+	gate_hook(call->op, &call->facts, host, have_last ? &last : NULL, (int64_t)time(NULL), &call->cfg, &out);
 	remember(call, &out);
 	return hook_finish(call, &out);
 }

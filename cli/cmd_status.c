@@ -105,20 +105,6 @@ static const char *last_probe_field(const struct status_report *s, const char *k
 	return json_object_get_string(v);
 }
 
-/* The states this host runs: the same answer as policy and the hook, so
- * a state its guests contradicted is left out even if an older seoib wrote
- * the record listing it. */
-static unsigned runnable(const struct host_record *rec)
-{
-	char why[SEOIB_MESSAGE_MAX];
-	unsigned states = 0;
-
-	for (int st = 0; st < STATE_COUNT; st++)
-		if (host_can_run(rec, (enum seoib_state)st, NULL, why))
-			states |= STATE_BIT(st);
-	return states;
-}
-
 static json_object *proofs_to_json(const struct host_record *rec)
 {
 	json_object *o = json_object_new_object();
@@ -143,9 +129,9 @@ static void print_human(const struct status_report *s)
 		printf("kernel:     %s\n", generation_to_string(rec->verdict.generation));
 		printf("states:    ");
 		for (int st = 0; st < STATE_COUNT; st++)
-			if (runnable(rec) & STATE_BIT(st))
+			if (host_can_run_states(rec) & STATE_BIT(st))
 				printf(" %s", state_to_string(st));
-		printf("%s\n", runnable(rec) ? "" : " none");
+		printf("%s\n", host_can_run_states(rec) ? "" : " none");
 		printf("behaviour:  %s (", proof_to_string(host_behaviour_proof(rec)));
 		for (int st = 0; st < STATE_COUNT; st++)
 			printf("%s%s %s", st ? ", " : "", state_to_string((enum seoib_state)st),
@@ -174,7 +160,7 @@ static void print_json(const struct status_report *s)
 		json_add(o, "stale", json_object_new_boolean(s->stale));
 		json_add(o, "status", json_object_new_string(probe_status_to_string(s->record->status)));
 		json_add(o, "generation", json_object_new_string(generation_to_string(s->record->verdict.generation)));
-		json_add(o, "runnable_states", states_to_json(runnable(s->record)));
+		json_add(o, "runnable_states", states_to_json(host_can_run_states(s->record)));
 		json_add(o, "behaviour", json_object_new_string(proof_to_string(host_behaviour_proof(s->record))));
 		json_add(o, "proof", proofs_to_json(s->record));
 		json_add(o, "last_probe", s->last_probe ? json_object_get(s->last_probe) : NULL);

@@ -44,20 +44,17 @@ static const char *last_error(void)
 	return m && m[0] ? m : "no libvirt error";
 }
 
-/* The state `dom` runs in here: the hook's record of its start, else its
- * metadata, else this host's VMM model (gate_state_in_flight() with this
- * host as the source). False when none of them can tell. */
+/* The state `dom` runs in here (gate_state_running()), with this host's
+ * name for the metadata. False when it cannot be told. */
 static bool running_state(struct libvirt_watch *w, const struct guest_facts *facts, enum seoib_state *state,
 			  char hostname[256], char how[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_free_ struct host_record *host = calloc(1, sizeof(*host));
-	struct domain_record started;
 	char err[SEOIB_MESSAGE_MAX];
-	bool have_started = domain_record_read(DOMAIN_RECORD_DIR, facts->uuid, &started, err) == 0;
 	bool have_host = host && host_record_load(w->record_path, host, err) == 0;
 
 	snprintf(hostname, 256, "%s", have_host ? host->host.hostname : "");
-	return gate_state_in_flight(facts, have_host ? host : NULL, have_started ? &started : NULL, state, how);
+	return gate_state_running(DOMAIN_RECORD_DIR, facts, have_host ? host : NULL, state, how);
 }
 
 static int set_metadata(virDomainPtr dom, enum seoib_state state, const char *hostname, unsigned flags)

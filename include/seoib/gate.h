@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "seoib/config.h"
 #include "seoib/domain_record.h"
@@ -60,10 +61,46 @@ bool gate_verdict_allows(enum gate_verdict v);
 bool gate_state_in_flight(const struct guest_facts *facts, const struct host_record *source,
 			  const struct domain_record *started, enum seoib_state *state, char how[SEOIB_MESSAGE_MAX]);
 
+/* The state a guest that runs on this host is in now: gate_state_in_flight()
+ * with this host (`here`, NULL when it has no record) as the source and the
+ * hook's record of the guest's start read from dir (DOMAIN_RECORD_DIR; a
+ * missing or unreadable record counts as none). The gate's one function
+ * that reads a file: seoibctl apply and seoibd's libvirt watcher ask it. */
+bool gate_state_running(const char *dir, const struct guest_facts *facts, const struct host_record *here,
+			enum seoib_state *state, char how[SEOIB_MESSAGE_MAX]);
+
 /* Can this host start or receive a guest in `state`? If not, `why` says
  * which part (kernel flag, VMM control, KVM itself) is missing. */
 bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
 		       char why[SEOIB_MESSAGE_MAX]);
+
+/* How long an accepted migrate or restore answers the "prepare begin" that
+ * libvirt runs right after it on the same host, in seconds. */
+#define GATE_ARRIVAL_VALID_S 300
+
+/* prepare begin, the whole question: may the guest start on this host?
+ * libvirt runs "prepare begin" right after "migrate begin" / "restore
+ * begin" on the same host; the guest then already runs (elsewhere, or in
+ * the saved image) in the state the arrival gate accepted, which a fresh
+ * start decision would judge although it cannot change. So when `last`
+ * (the hook's record of this guest, NULL when none) is a migrate or
+ * restore allowed at most GATE_ARRIVAL_VALID_S seconds before `now`
+ * (seconds since the epoch; a record dated after `now` proves nothing),
+ * the guest is allowed in that state. Otherwise policy_decide() for this
+ * host (`host` may be NULL: unknown) through gate_prepare(). */
+void gate_start(const struct guest_facts *facts, const struct host_record *host,
+		const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
+		struct gate_outcome *out);
+
+/* The hook's whole decision for one operation: gate_start() at prepare
+ * begin, gate_arrival() at migrate / restore begin (the hook knows neither
+ * the source nor the source's record of the start, so those are NULL).
+ * `last` and `now` as for gate_start(). The operations that decide nothing
+ * (GATE_IGNORE, GATE_FORGET) are allowed. A new operation is a row in
+ * gate_op_from_hook()'s table and a case here. */
+void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct host_record *host,
+	       const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
+	       struct gate_outcome *out);
 
 /* prepare begin: turn the policy decision for this host into a verdict.
  * A decision that cannot be made (VERDICT_UNKNOWN) is an internal error. */
@@ -77,6 +114,27 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_record *source,
 		  const struct domain_record *started, const struct host_record *host,
 		  const struct seoib_config *cfg, struct gate_outcome *out);
+
+/* seoibctl check --dest: the planner's verdict on one running guest. */
+enum gate_check {
+	GATE_CHECK_OK,      /* dest's hook would allow it at migrate begin */
+	GATE_CHECK_REFUSE,  /* dest cannot run the guest's state: refused */
+	GATE_CHECK_UNKNOWN, /* the guest's state or dest's record is unknown */
+};
+
+const char *gate_check_to_string(enum gate_check v); /* "ok", "refuse", "unknown" */
+
+/* check --dest: the verdict dest's qemu hook would give at "migrate begin"
+ * (gate_arrival()) if it enforced, whatever dest's own hook-mode: the
+ * planner reports what enforcement means. A state that cannot be known,
+ * or a dest without a usable record (dest NULL; dest_problem says why,
+ * one sentence), is unknown whatever on-error says; on_error only words
+ * the reason. `source` (this host's record, NULL when none) and `started`
+ * as for gate_state_in_flight(). out->state_known and out->state are
+ * gate_state_in_flight()'s answer, given even when dest is NULL. */
+enum gate_check gate_migration_check(const struct guest_facts *facts, const struct host_record *source,
+				     const struct domain_record *started, const struct host_record *dest,
+				     const char *dest_problem, enum on_error on_error, struct gate_outcome *out);
 
 /* No decision possible (no record, malformed XML...): follow on-error. */
 void gate_internal_error(const char *what, const struct seoib_config *cfg, struct gate_outcome *out);

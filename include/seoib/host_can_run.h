@@ -36,6 +36,27 @@ unsigned host_runnable_states(const struct host_record *rec);
 bool host_can_run(const struct host_record *rec, enum seoib_state s, bool *contradicted,
 		  char why[SEOIB_MESSAGE_MAX]);
 
+/* True when rec's own guests contradict s (B1 of docs/policy.md); why gets
+ * the evidence. */
+bool host_contradicts(const struct host_record *rec, enum seoib_state s, char why[SEOIB_MESSAGE_MAX]);
+
+/* The states host_can_run() says rec can run, as STATE_BIT()s: what
+ * seoibctl fleet and check --dest list for a host. */
+unsigned host_can_run_states(const struct host_record *rec);
+
+/* Why rec cannot run s, in the one wording every front end shows (the
+ * decision's "why", the hook's and check --dest's reasons): "no host
+ * record" (rec NULL), "record status STATUS: MESSAGE", "cannot run S:
+ * EVIDENCE" (behaviour), or "cannot run S: kernel K is GENERATION and/or
+ * QEMU V at PATH has no seoib-policy control". Meaningful when
+ * host_can_run() is false. */
+void host_why_cannot(const struct host_record *rec, enum seoib_state s, char *buf, size_t size);
+
+/* What to do on rec's host so that it can run s: upgrade the kernel,
+ * install a QEMU with the control, or report a contradicting kernel; ""
+ * when nothing helps. rec must be usable (status ok). */
+void host_upgrade_for(const struct host_record *rec, enum seoib_state s, char *buf, size_t size);
+
 /* The remediation for a contradicted state on host_name: report the
  * kernel, keep guests quirked or on the in-kernel irqchip there. */
 void host_contradiction_remediation(const struct host_record *rec, enum seoib_state s, char *buf,

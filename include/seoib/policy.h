@@ -14,6 +14,29 @@
 #define DECISION_REASONS_MAX 8
 #define DECISION_SCHEMA "seoib.decision/1"
 
+/* The state rules of docs/policy.md ("State"). A rule's value is its number
+ * as published (the decision's "rule"): stable, never reused. The order the
+ * rules are tried in is the rule table's (lib/policy/policy.c, rule_rows[]),
+ * which tests/policy/test_policy_rules.c checks against docs/policy.md. */
+enum policy_rule {
+	RULE_NOT_EXPOSED = 0,          /* QEMU's own local APIC: no KVM flag applies */
+	RULE_RECORDED_NEEDS_SPLIT = 1, /* recorded respected, irqchip now in-kernel */
+	RULE_RECORDED_NEEDS_EOI = 2,   /* recorded respected, I/O APIC now 0x11 */
+	RULE_IN_KERNEL = 3,            /* in-kernel irqchip: quirked on every kernel */
+	RULE_NO_HOST_RECORD = 4,       /* this host's record missing or not ok */
+	RULE_RECORDED = 5,             /* the recorded state is sticky */
+	RULE_SPLIT_EOI = 6,            /* split, I/O APIC 0x20: respected if every host can */
+	RULE_SPLIT_NO_EOI = 7,         /* split, I/O APIC 0x11: not-advertised if every host can */
+	RULE_FACTS_UNKNOWN = 8,        /* irqchip or I/O APIC unknown */
+	RULE_COUNT,
+};
+
+/* The rule tried at position `precedence` (0 first), RULE_COUNT past the
+ * last one; and a rule's name as docs/policy.md writes it ("invalid" when
+ * out of range). */
+enum policy_rule policy_rule_at(size_t precedence);
+const char *policy_rule_to_string(enum policy_rule rule);
+
 /* Can one host (this host or a migration target) run the decided state? */
 struct target_verdict {
 	char hostname[256];
@@ -35,7 +58,7 @@ struct decision {
 	enum seoib_state state;
 	enum risk risk;
 	enum verdict verdict;
-	unsigned rule;               /* the rule table row that decided (docs/policy.md) */
+	enum policy_rule rule;       /* the rule table row that decided (docs/policy.md) */
 	bool sticky;                 /* state came from the guest's recorded state */
 	enum seoib_state preferred;  /* seoib's choice before the VMM model: `state` is what QEMU runs */
 	struct run_state run;        /* this host's VMM model applied (run.known false: not applied) */
@@ -67,6 +90,19 @@ void policy_settle_run_state(const struct guest_facts *guest, const struct host_
 bool policy_decide_applied(const struct guest_facts *guest, const struct host_record *host,
 			   const struct host_record *targets, size_t n_targets, struct decision *d,
 			   struct run_state *argument);
+/* seoibctl fleet --domain, the guest's migration domain: which of `hosts`
+ * can run the state the guest is in. A recorded state is the one the guest
+ * runs in and carries (it never changes under it), whatever home's QEMU
+ * would start it in; otherwise the state it gets on `home` (its current
+ * host, NULL when unknown) once seoibctl apply wrote any argument
+ * (policy_decide_applied()). out->state is that state and out->targets one
+ * verdict per host, in order (known, can_run, why as for any target).
+ * out->verdict answers "can it go anywhere": safe when at least one host
+ * can run the state, unsafe when every host is known and none can, unknown
+ * otherwise (no hosts at all included). The rest of out is the decision
+ * that chose the state. Free with decision_free(). */
+void policy_migration_domain(const struct guest_facts *guest, const struct host_record *home,
+			     const struct host_record *hosts, size_t n_hosts, struct decision *out);
 /* Verdict and remediation for what the VMM model changed: a recorded state
  * QEMU will not run is unsafe, an unknown run state unknown. */
 void policy_judge_run_state(const struct guest_facts *guest, struct decision *d);

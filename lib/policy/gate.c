@@ -1,4 +1,6 @@
-/* The libvirt gate (see seoib/gate.h). Pure: no I/O, no clock. */
+/* The libvirt gate (see seoib/gate.h). Pure but for gate_state_running(),
+ * which reads the hook's record of one guest: no other I/O, no clock (the
+ * front ends read the records and the time, and pass them). */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -79,37 +81,29 @@ bool gate_state_in_flight(const struct guest_facts *facts, const struct host_rec
 	return false;
 }
 
-/* The x2APIC API flag a state needs from the kernel, for the sentence. */
-static const char *state_flag_name(enum seoib_state state)
+bool gate_state_running(const char *dir, const struct guest_facts *facts, const struct host_record *here,
+			enum seoib_state *state, char how[SEOIB_MESSAGE_MAX])
 {
-	return state == STATE_RESPECTED ? "KVM_X2APIC_ENABLE_SUPPRESS_EOI_BROADCAST (KVM_CAP_X2APIC_API bit 2)"
-					: "KVM_X2APIC_DISABLE_SUPPRESS_EOI_BROADCAST (KVM_CAP_X2APIC_API bit 3)";
+	struct domain_record started;
+	char err[SEOIB_MESSAGE_MAX];
+	bool have_started = domain_record_read(dir, facts->uuid, &started, err) == 0;
+
+	return gate_state_in_flight(facts, here, have_started ? &started : NULL, state, how);
 }
 
 bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
 		       char why[SEOIB_MESSAGE_MAX])
 {
-	bool contradicted;
+	const char *name = host->host.hostname[0] ? host->host.hostname : "this host";
+	char cannot[SEOIB_MESSAGE_MAX];
 
-	if (host_can_run(host, state, &contradicted, why))
+	if (host_can_run(host, state, NULL, why))
 		return true;
-	if (contradicted)
-		return false; /* why has the guests' evidence */
+	host_why_cannot(host, state, cannot, sizeof(cannot));
 	if (host->status != PROBE_OK)
-		sentence_format(why, SEOIB_MESSAGE_MAX, "KVM on %s is not usable (%s: %s)", host->host.hostname,
-			 probe_status_to_string(host->status), host->message);
-	else if (state == STATE_QUIRKED)
-		sentence_format(why, SEOIB_MESSAGE_MAX, "the record of %s lists no runnable state", host->host.hostname);
-	else if (!(host->verdict.kernel_states & STATE_BIT(state)))
-		sentence_format(why, SEOIB_MESSAGE_MAX, "kernel %s on %s (generation %s) lacks %s",
-			 host->host.kernel_release, host->host.hostname,
-			 generation_to_string(host->verdict.generation), state_flag_name(state));
-	else if (!vmm_sets_flags(&host->vmm))
-		sentence_format(why, SEOIB_MESSAGE_MAX, "QEMU %s %s on %s has no control to set the state",
-			 host->vmm.path, host->vmm.version, host->host.hostname);
+		sentence_format(why, SEOIB_MESSAGE_MAX, "%s has no usable record (%s)", name, cannot);
 	else
-		sentence_format(why, SEOIB_MESSAGE_MAX, "the record of %s does not list %s as runnable",
-			 host->host.hostname, state_to_string(state));
+		sentence_format(why, SEOIB_MESSAGE_MAX, "%s %s", name, cannot);
 	return false;
 }
 
@@ -125,9 +119,9 @@ static void join_reasons(const struct decision *d, char *buf, size_t size)
 			*p = ' ';
 }
 
-void gate_internal_error(const char *what, const struct seoib_config *cfg, struct gate_outcome *out)
+static void internal_error(const char *what, enum on_error on_error, struct gate_outcome *out)
 {
-	bool deny = cfg->on_error == ON_ERROR_DENY;
+	bool deny = on_error == ON_ERROR_DENY;
 
 	memset(out, 0, sizeof(*out));
 	out->verdict = deny ? GATE_ERROR_DENY : GATE_ERROR_ALLOW;
@@ -135,6 +129,11 @@ void gate_internal_error(const char *what, const struct seoib_config *cfg, struc
 		 deny ? "refusing" : "allowing without a check", deny ? "deny" : "allow");
 	sentence_format(out->remediation, sizeof(out->remediation), "%s",
 		 "make sure seoibd has published this host's record (seoibctl status), or set on-error in seoib.conf");
+}
+
+void gate_internal_error(const char *what, const struct seoib_config *cfg, struct gate_outcome *out)
+{
+	internal_error(what, cfg->on_error, out);
 }
 
 void gate_prepare(const struct guest_facts *facts, const struct decision *d,
@@ -169,17 +168,43 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 		 d->remediation[0] ? d->remediation : "see 'seoibctl policy --domain NAME' for the details");
 }
 
-static bool contradicted_here(const struct host_record *host, enum seoib_state state)
+/* The hook's record of an arrival this "prepare begin" follows. */
+static bool arrival_accepted(const struct domain_record *last, int64_t now)
 {
-	char why[SEOIB_MESSAGE_MAX];
-	bool contradicted;
-
-	return !host_can_run(host, state, &contradicted, why) && contradicted;
+	if (!last || last->state >= STATE_COUNT)
+		return false;
+	if (strcmp(last->operation, gate_op_to_string(GATE_MIGRATE)) != 0 &&
+	    strcmp(last->operation, gate_op_to_string(GATE_RESTORE)) != 0)
+		return false;
+	/* last->time >= 0 (domain_record_read): no overflow. A record dated
+	 * in the future (the clock went back) proves nothing either. */
+	return now >= last->time && now - last->time <= GATE_ARRIVAL_VALID_S;
 }
 
-void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_record *source,
-		  const struct domain_record *started, const struct host_record *host,
-		  const struct seoib_config *cfg, struct gate_outcome *out)
+void gate_start(const struct guest_facts *facts, const struct host_record *host,
+		const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
+		struct gate_outcome *out)
+{
+	struct decision d;
+
+	if (arrival_accepted(last, now)) {
+		memset(out, 0, sizeof(*out));
+		out->verdict = GATE_ALLOW;
+		out->state_known = true;
+		out->state = last->state;
+		sentence_format(out->reason, sizeof(out->reason), "'%s' arrives by %s in state %s, accepted at %s begin",
+			 facts->name, last->operation, state_to_string(last->state), last->operation);
+		return;
+	}
+	policy_decide(facts, host, NULL, 0, &d);
+	gate_prepare(facts, &d, cfg, out);
+	decision_free(&d);
+}
+
+/* The arrival gate under an explicit hook-mode and on-error. */
+static void arrive(enum gate_op op, const struct guest_facts *facts, const struct host_record *source,
+		   const struct domain_record *started, const struct host_record *host, enum hook_mode mode,
+		   enum on_error on_error, struct gate_outcome *out)
 {
 	char how[SEOIB_MESSAGE_MAX], why[SEOIB_MESSAGE_MAX];
 	enum seoib_state state;
@@ -194,7 +219,7 @@ void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct
 		return;
 	}
 	if (!gate_state_in_flight(facts, source, started, &state, how)) {
-		gate_internal_error(how, cfg, out);
+		internal_error(how, on_error, out);
 		sentence_format(out->remediation, sizeof(out->remediation),
 			 "let seoibd on the source write the state into the guest's metadata (or run seoibctl apply there), or set on-error in seoib.conf");
 		return;
@@ -208,13 +233,13 @@ void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct
 			 state_to_string(out->state), how);
 		return;
 	}
-	out->verdict = cfg->hook_mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
+	out->verdict = mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
 	sentence_format(out->reason, sizeof(out->reason), "'%s' runs %s (%s), which cannot change under a running guest, and %s",
 		 facts->name, state_to_string(out->state), how, why);
 	sentence_format(out->remediation, sizeof(out->remediation),
 		 "%s it to a host whose kernel and QEMU support %s (seoibctl check --dest HOST), or shut it down and start it afresh",
 		 op == GATE_RESTORE ? "restore" : "migrate", state_to_string(out->state));
-	if (contradicted_here(host, out->state)) {
+	if (host_contradicts(host, out->state, how)) {
 		char report[SEOIB_MESSAGE_MAX];
 
 		host_contradiction_remediation(host, out->state, report, sizeof(report));
@@ -222,6 +247,62 @@ void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct
 			 "%s it to a host whose behaviour proves %s (seoibctl check --dest HOST); %s",
 			 op == GATE_RESTORE ? "restore" : "migrate", state_to_string(out->state), report);
 	}
+}
+
+void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_record *source,
+		  const struct domain_record *started, const struct host_record *host,
+		  const struct seoib_config *cfg, struct gate_outcome *out)
+{
+	arrive(op, facts, source, started, host, cfg->hook_mode, cfg->on_error, out);
+}
+
+void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct host_record *host,
+	       const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
+	       struct gate_outcome *out)
+{
+	switch (op) {
+	case GATE_PREPARE:
+		gate_start(facts, host, last, now, cfg, out);
+		return;
+	case GATE_MIGRATE:
+	case GATE_RESTORE:
+		gate_arrival(op, facts, NULL, NULL, host, cfg, out);
+		return;
+	case GATE_IGNORE:
+	case GATE_FORGET:
+		break;
+	}
+	memset(out, 0, sizeof(*out));
+	out->verdict = GATE_ALLOW;
+	sentence_format(out->reason, sizeof(out->reason), "%s decides nothing", gate_op_to_string(op));
+}
+
+const char *gate_check_to_string(enum gate_check v)
+{
+	static const char *const names[] = {"ok", "refuse", "unknown"};
+	return v <= GATE_CHECK_UNKNOWN ? names[v] : "?";
+}
+
+enum gate_check gate_migration_check(const struct guest_facts *facts, const struct host_record *source,
+				     const struct domain_record *started, const struct host_record *dest,
+				     const char *dest_problem, enum on_error on_error, struct gate_outcome *out)
+{
+	char how[SEOIB_MESSAGE_MAX];
+	enum seoib_state state;
+	bool known = gate_state_in_flight(facts, source, started, &state, how);
+
+	if (dest)
+		arrive(GATE_MIGRATE, facts, source, started, dest, HOOK_ENFORCE, on_error, out);
+	else {
+		memset(out, 0, sizeof(*out));
+		out->verdict = GATE_ERROR_ALLOW;
+		sentence_format(out->reason, sizeof(out->reason), "%s", dest_problem);
+	}
+	out->state_known = known;
+	out->state = known ? state : STATE_QUIRKED;
+	/* Under enforce only a refusal is one; the rest could not decide. */
+	return out->verdict == GATE_ALLOW ? GATE_CHECK_OK : out->verdict == GATE_REFUSE ? GATE_CHECK_REFUSE
+											 : GATE_CHECK_UNKNOWN;
 }
 
 bool gate_uuid_is_valid(const char *uuid)

@@ -6,6 +6,32 @@
 #include "seoib/vmm.h"
 #include "seoib/sentence.h"
 
+/* The first kernels with the fix (docs/background.md). */
+#define FIXED_KERNELS "Linux ≥ 6.18.17 / 7.0"
+
+static const char *host_name(const struct host_record *rec)
+{
+	return rec->host.hostname[0] ? rec->host.hostname : "this host";
+}
+
+static const char *kernel_name(const struct host_record *rec)
+{
+	return rec->host.kernel_release[0] ? rec->host.kernel_release : "(unknown release)";
+}
+
+/* The kernel lacks s: a legacy / pre-4.8 kernel, or one seoib could not
+ * make sense of (inconsistent measurements are reported, never guessed). */
+static bool kernel_lacks(const struct host_record *rec, enum seoib_state s)
+{
+	return !(rec->verdict.kernel_states & STATE_BIT(s));
+}
+
+/* Only respected and not-advertised need the VMM to set a flag at power-on. */
+static bool vmm_lacks(const struct host_record *rec, enum seoib_state s)
+{
+	return s != STATE_QUIRKED && !vmm_sets_flags(&rec->vmm);
+}
+
 enum proof host_state_proof(const struct host_record *rec, enum seoib_state s,
 			    char evidence[SEOIB_MESSAGE_MAX])
 {
@@ -68,7 +94,7 @@ bool host_can_run(const struct host_record *rec, enum seoib_state s, bool *contr
 		if (contradicted)
 			*contradicted = true;
 		sentence_format(why, SEOIB_MESSAGE_MAX, "the behavioural probe on %s contradicts %s: %s",
-			 rec->host.hostname[0] ? rec->host.hostname : "this host", state_to_string(s), evidence);
+			 host_name(rec), state_to_string(s), evidence);
 		return false;
 	}
 	return (rec->runnable_states & STATE_BIT(s)) != 0;
@@ -77,10 +103,78 @@ bool host_can_run(const struct host_record *rec, enum seoib_state s, bool *contr
 void host_contradiction_remediation(const struct host_record *rec, enum seoib_state s, char *buf,
 				    size_t size)
 {
-	const char *host = rec->host.hostname[0] ? rec->host.hostname : "this host";
-
 	sentence_format(buf, size,
 		 "report kernel %s of %s to its vendor with the output of 'seoibctl probe --behaviour' there (its guests contradict %s), and keep guests quirked or on the in-kernel irqchip there",
-		 rec->host.kernel_release[0] ? rec->host.kernel_release : "(unknown release)", host,
-		 state_to_string(s));
+		 kernel_name(rec), host_name(rec), state_to_string(s));
+}
+
+bool host_contradicts(const struct host_record *rec, enum seoib_state s, char why[SEOIB_MESSAGE_MAX])
+{
+	bool contradicted;
+
+	return !host_can_run(rec, s, &contradicted, why) && contradicted;
+}
+
+unsigned host_can_run_states(const struct host_record *rec)
+{
+	char why[SEOIB_MESSAGE_MAX];
+	unsigned states = 0;
+
+	for (int s = 0; s < STATE_COUNT; s++)
+		if (host_can_run(rec, (enum seoib_state)s, NULL, why))
+			states |= STATE_BIT(s);
+	return states;
+}
+
+void host_why_cannot(const struct host_record *rec, enum seoib_state s, char *buf, size_t size)
+{
+	char kernel[SEOIB_MESSAGE_MAX] = "", vmm[SEOIB_MESSAGE_MAX] = "", behaviour[SEOIB_MESSAGE_MAX];
+
+	if (!rec) {
+		sentence_format(buf, size, "no host record");
+		return;
+	}
+	if (rec->status != PROBE_OK) {
+		sentence_format(buf, size, "record status %s: %s", probe_status_to_string(rec->status),
+			 rec->message[0] ? rec->message : "no message");
+		return;
+	}
+	if (host_contradicts(rec, s, behaviour)) {
+		sentence_format(buf, size, "cannot run %s: %s", state_to_string(s), behaviour);
+		return;
+	}
+	if (kernel_lacks(rec, s))
+		sentence_format(kernel, sizeof(kernel), "kernel %s is %s", kernel_name(rec),
+			 generation_to_string(rec->verdict.generation));
+	if (vmm_lacks(rec, s))
+		sentence_format(vmm, sizeof(vmm), "QEMU %s at %s has no seoib-policy control",
+			 rec->vmm.version[0] ? rec->vmm.version : "(version unknown)",
+			 rec->vmm.path[0] ? rec->vmm.path : "(no path)");
+	if (!kernel[0] && !vmm[0])
+		sentence_format(kernel, sizeof(kernel), "its record does not list %s as runnable", state_to_string(s));
+	sentence_format(buf, size, "cannot run %s: %s%s%s", state_to_string(s), kernel,
+		 kernel[0] && vmm[0] ? " and " : "", vmm);
+}
+
+void host_upgrade_for(const struct host_record *rec, enum seoib_state s, char *buf, size_t size)
+{
+	enum kernel_generation g = rec->verdict.generation;
+	char piece[SEOIB_MESSAGE_MAX] = "", evidence[SEOIB_MESSAGE_MAX];
+
+	buf[0] = '\0';
+	if (host_contradicts(rec, s, evidence)) {
+		host_contradiction_remediation(rec, s, buf, size);
+		return;
+	}
+	if (kernel_lacks(rec, s) && (g == GEN_NONE || g == GEN_LEGACY))
+		sentence_format(piece, sizeof(piece), "upgrade %s to %s", host_name(rec), FIXED_KERNELS);
+	else if (kernel_lacks(rec, s))
+		sentence_format(piece, sizeof(piece), "investigate the %s KVM of %s (seoibctl probe there)",
+			 generation_to_string(g), host_name(rec));
+	if (piece[0] && vmm_lacks(rec, s))
+		sentence_format(buf, size, "%s and install a QEMU with the seoib-policy control there", piece);
+	else if (vmm_lacks(rec, s))
+		sentence_format(buf, size, "install a QEMU with the seoib-policy control on %s", host_name(rec));
+	else
+		sentence_format(buf, size, "%s", piece);
 }

@@ -1,5 +1,6 @@
 /* The policy engine: guest facts + host records -> decision.
- * The rule table lives in docs/policy.md; the rule numbers below match it. */
+ * rule_rows[] is the state rule table; docs/policy.md publishes it (checked
+ * by tests/policy/test_policy_rules.c). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,8 +11,6 @@
 #include "seoib/policy.h"
 #include "seoib/messages.h"
 #include "seoib/sentence.h"
-
-#define FIXED_KERNELS "Linux ≥ 6.18.17 / 7.0"
 
 /* Everything one decision looks at, so that helpers take one argument. */
 struct policy_input {
@@ -42,80 +41,9 @@ static bool runs(const struct host_record *rec, enum seoib_state s)
 	return host_can_run(rec, s, NULL, why);
 }
 
-static bool contradicts(const struct host_record *rec, enum seoib_state s, char why[SEOIB_MESSAGE_MAX])
-{
-	bool contradicted;
-
-	return !host_can_run(rec, s, &contradicted, why) && contradicted;
-}
-
 static const char *host_name(const struct host_record *rec)
 {
 	return rec && rec->host.hostname[0] ? rec->host.hostname : "this host";
-}
-
-static const char *kernel_name(const struct host_record *rec)
-{
-	return rec->host.kernel_release[0] ? rec->host.kernel_release : "(unknown release)";
-}
-
-/* The kernel lacks s: a legacy / pre-4.8 kernel, or one seoib could not
- * make sense of (inconsistent measurements are reported, never guessed). */
-static bool kernel_lacks(const struct host_record *rec, enum seoib_state s)
-{
-	return !(rec->verdict.kernel_states & STATE_BIT(s));
-}
-
-/* Only respected and not-advertised need the VMM to set a flag at power-on. */
-static bool vmm_lacks(const struct host_record *rec, enum seoib_state s)
-{
-	return s != STATE_QUIRKED && !vmm_sets_flags(&rec->vmm);
-}
-
-/* Why a usable record cannot run s: the kernel, the VMM, or both. */
-static void why_cannot(const struct host_record *rec, enum seoib_state s, char *buf, size_t size)
-{
-	char kernel[SEOIB_MESSAGE_MAX] = "", vmm[SEOIB_MESSAGE_MAX] = "", behaviour[SEOIB_MESSAGE_MAX];
-
-	if (contradicts(rec, s, behaviour)) {
-		sentence_format(buf, size, "cannot run %s: %s", state_to_string(s), behaviour);
-		return;
-	}
-	if (kernel_lacks(rec, s))
-		sentence_format(kernel, sizeof(kernel), "kernel %s is %s", kernel_name(rec),
-			 generation_to_string(rec->verdict.generation));
-	if (vmm_lacks(rec, s))
-		sentence_format(vmm, sizeof(vmm), "QEMU %s at %s has no seoib-policy control",
-			 rec->vmm.version[0] ? rec->vmm.version : "(version unknown)",
-			 rec->vmm.path[0] ? rec->vmm.path : "(no path)");
-	if (!kernel[0] && !vmm[0])
-		sentence_format(kernel, sizeof(kernel), "its record does not list %s as runnable", state_to_string(s));
-	sentence_format(buf, size, "cannot run %s: %s%s%s", state_to_string(s), kernel,
-		 kernel[0] && vmm[0] ? " and " : "", vmm);
-}
-
-/* What to do on one host so that it can run s; "" when nothing helps. */
-static void upgrade_for(const struct host_record *rec, enum seoib_state s, char *buf, size_t size)
-{
-	enum kernel_generation g = rec->verdict.generation;
-	char piece[SEOIB_MESSAGE_MAX] = "", evidence[SEOIB_MESSAGE_MAX];
-
-	buf[0] = '\0';
-	if (contradicts(rec, s, evidence)) {
-		host_contradiction_remediation(rec, s, buf, size);
-		return;
-	}
-	if (kernel_lacks(rec, s) && (g == GEN_NONE || g == GEN_LEGACY))
-		sentence_format(piece, sizeof(piece), "upgrade %s to %s", host_name(rec), FIXED_KERNELS);
-	else if (kernel_lacks(rec, s))
-		sentence_format(piece, sizeof(piece), "investigate the %s KVM of %s (seoibctl probe there)",
-			 generation_to_string(g), host_name(rec));
-	if (piece[0] && vmm_lacks(rec, s))
-		sentence_format(buf, size, "%s and install a QEMU with the seoib-policy control there", piece);
-	else if (vmm_lacks(rec, s))
-		sentence_format(buf, size, "install a QEMU with the seoib-policy control on %s", host_name(rec));
-	else
-		sentence_format(buf, size, "%s", piece);
 }
 
 /* Upgrades on every known host (this one and the targets) that cannot run s. */
@@ -125,13 +53,13 @@ static void upgrades_for(const struct policy_input *in, enum seoib_state s, char
 
 	buf[0] = '\0';
 	if (usable(in->host) && !runs(in->host, s)) {
-		upgrade_for(in->host, s, piece, sizeof(piece));
+		host_upgrade_for(in->host, s, piece, sizeof(piece));
 		append(buf, size, piece);
 	}
 	for (size_t i = 0; i < in->n_targets; i++) {
 		if (!usable(&in->targets[i]) || runs(&in->targets[i], s))
 			continue;
-		upgrade_for(&in->targets[i], s, piece, sizeof(piece));
+		host_upgrade_for(&in->targets[i], s, piece, sizeof(piece));
 		append(buf, size, piece);
 	}
 }
@@ -208,40 +136,15 @@ static void describe_guest(const struct guest_facts *g, struct decision *d)
 		add_reason(d, "not a known victim: no Windows os id and no Hyper-V enlightenments");
 }
 
-/* Rules 1-2: a recorded respected state the guest's own configuration can
- * no longer run (bit 2 needs split; the guest then EOIs the I/O APIC's EOI
- * register, which 0x11 lacks). */
-static bool recorded_conflicts(const struct guest_facts *g, struct decision *d)
-{
-	if (!g->has_recorded_state || g->recorded_state != STATE_RESPECTED)
-		return false;
-	if (g->irqchip == IRQCHIP_IN_KERNEL && !g->irqchip_unknown) {
-		d->rule = 1;
-		add_reason(d, "recorded state respected needs the split irqchip, but the guest now uses the in-kernel irqchip (KVM refuses bit 2 without split)");
-	} else if (!g->ioapic_unknown && g->ioapic_version != IOAPIC_VERSION_20) {
-		d->rule = 2;
-		add_reason(d, "recorded state respected needs an I/O APIC with an EOI register (0x20), but the guest now has 0x%x",
-			   g->ioapic_version);
-	} else
-		return false;
-	d->state = STATE_RESPECTED;
-	d->sticky = true;
-	d->risk = RISK_HIGH;
-	d->verdict = VERDICT_UNSAFE;
-	sentence_format(d->remediation, sizeof(d->remediation),
-		 "restore the split irqchip and I/O APIC 0x20 guest %s was started with, or power it off and clear its recorded state (virsh metadata %s --uri %s --remove --config)",
-		 g->name, g->name, SEOIB_METADATA_URI);
-	return true;
-}
+/* ---- the state rules: one row each in rule_rows[] ---- */
 
 /* Rule 0: KVM's x2APIC flags reach only KVM's local APIC; a guest with
  * QEMU's own (TCG, kernel-irqchip=off) never sees Directed EOI advertised,
  * on any host. Nothing to decide, nothing to refuse. */
-static bool not_exposed(const struct guest_facts *g, struct decision *d)
+static bool not_exposed(const struct policy_input *in, struct decision *d)
 {
-	if (!g->qemu_lapic)
+	if (!in->guest->qemu_lapic)
 		return false;
-	d->rule = 0;
 	d->state = STATE_QUIRKED;
 	d->risk = RISK_NONE;
 	d->verdict = VERDICT_SAFE;
@@ -249,15 +152,59 @@ static bool not_exposed(const struct guest_facts *g, struct decision *d)
 	return true;
 }
 
+static bool recorded_respected(const struct guest_facts *g)
+{
+	return g->has_recorded_state && g->recorded_state == STATE_RESPECTED;
+}
+
+/* Rules 1-2: a recorded respected state the guest's own configuration can
+ * no longer run (bit 2 needs split; the guest then EOIs the I/O APIC's EOI
+ * register, which 0x11 lacks). Sticky, high risk, unsafe. */
+static void recorded_conflict(const struct guest_facts *g, struct decision *d)
+{
+	d->state = STATE_RESPECTED;
+	d->sticky = true;
+	d->risk = RISK_HIGH;
+	d->verdict = VERDICT_UNSAFE;
+	sentence_format(d->remediation, sizeof(d->remediation),
+		 "restore the split irqchip and I/O APIC 0x20 guest %s was started with, or power it off and clear its recorded state (virsh metadata %s --uri %s --remove --config)",
+		 g->name, g->name, SEOIB_METADATA_URI);
+}
+
+static bool recorded_needs_split(const struct policy_input *in, struct decision *d)
+{
+	const struct guest_facts *g = in->guest;
+
+	if (!recorded_respected(g) || g->irqchip != IRQCHIP_IN_KERNEL || g->irqchip_unknown)
+		return false;
+	add_reason(d, "recorded state respected needs the split irqchip, but the guest now uses the in-kernel irqchip (KVM refuses bit 2 without split)");
+	recorded_conflict(g, d);
+	return true;
+}
+
+/* Only on a known I/O APIC; an unknown one is rule 8's. */
+static bool recorded_needs_eoi(const struct policy_input *in, struct decision *d)
+{
+	const struct guest_facts *g = in->guest;
+
+	if (!recorded_respected(g) || g->ioapic_unknown || g->ioapic_version == IOAPIC_VERSION_20)
+		return false;
+	add_reason(d, "recorded state respected needs an I/O APIC with an EOI register (0x20), but the guest now has 0x%x",
+		   g->ioapic_version);
+	recorded_conflict(g, d);
+	return true;
+}
+
 /* Rule 8: the irqchip, or a split guest's I/O APIC, is unknown (a machine
  * type seoib's table lacks, a <qemu:commandline> it cannot read). The state
  * is the recorded one, else quirked (what a VMM without the flags runs);
  * the risk and the verdict are unknown, never guessed from a default. */
-static bool facts_unknown_rule(const struct guest_facts *g, struct decision *d)
+static bool facts_unknown_rule(const struct policy_input *in, struct decision *d)
 {
+	const struct guest_facts *g = in->guest;
+
 	if (!facts_unknown(g))
 		return false;
-	d->rule = 8;
 	d->state = g->has_recorded_state ? g->recorded_state : STATE_QUIRKED;
 	d->sticky = g->has_recorded_state;
 	d->risk = RISK_UNKNOWN;
@@ -266,36 +213,65 @@ static bool facts_unknown_rule(const struct guest_facts *g, struct decision *d)
 	return true;
 }
 
-/* Rules 3-7: choose the state. */
-static void choose_state(const struct policy_input *in, struct decision *d)
+/* Rule 8's remediation when the verdict is unknown. */
+static void facts_unknown_remediation(const struct policy_input *in, struct decision *d)
+{
+	sentence_format(d->remediation, sizeof(d->remediation),
+		 "state the irqchip and I/O APIC of guest %s in elements seoib reads (<ioapic driver='qemu'|'kvm'/>, a machine type of docs/policy.md's table, <iommu> instead of a <qemu:commandline> device); docs/policy.md lists what seoib reads",
+		 in->guest->name);
+}
+
+/* Rule 3: with the in-kernel irqchip KVM never advertises Directed EOI. */
+static bool in_kernel(const struct policy_input *in, struct decision *d)
 {
 	const struct guest_facts *g = in->guest;
-	enum seoib_state preferred = preferred_state(g);
 
-	if (g->irqchip == IRQCHIP_IN_KERNEL && (!g->has_recorded_state || g->recorded_state == STATE_QUIRKED)) {
-		d->rule = 3;
+	if (g->irqchip != IRQCHIP_IN_KERNEL || (g->has_recorded_state && g->recorded_state != STATE_QUIRKED))
+		return false;
+	d->state = STATE_QUIRKED;
+	d->sticky = g->has_recorded_state;
+	add_reason(d, "quirked: KVM never advertises Directed EOI with the in-kernel irqchip, on any kernel");
+	return true;
+}
+
+/* The recorded state, sticky: a guest's state never changes under it. */
+static void keep_recorded(const struct guest_facts *g, struct decision *d)
+{
+	d->state = g->recorded_state;
+	d->sticky = true;
+	add_reason(d, "recorded state %s (by %s%s%s) is sticky: a guest's Directed EOI state never changes under it",
+		   state_to_string(g->recorded_state), g->recorded_host[0] ? g->recorded_host : "an unknown host",
+		   g->recorded_decided[0] ? " at " : "", g->recorded_decided);
+}
+
+/* Rule 4: without this host's record nothing can be chosen; a VMM without
+ * the kernel's flags falls back to quirked. */
+static bool no_host_record(const struct policy_input *in, struct decision *d)
+{
+	if (usable(in->host))
+		return false;
+	if (in->guest->has_recorded_state)
+		keep_recorded(in->guest, d);
+	else
 		d->state = STATE_QUIRKED;
-		d->sticky = g->has_recorded_state;
-		add_reason(d, "quirked: KVM never advertises Directed EOI with the in-kernel irqchip, on any kernel");
-		return;
-	}
-	if (g->has_recorded_state) {
-		d->rule = usable(in->host) ? 5 : 4;
-		d->state = g->recorded_state;
-		d->sticky = true;
-		add_reason(d, "recorded state %s (by %s%s%s) is sticky: a guest's Directed EOI state never changes under it",
-			   state_to_string(g->recorded_state), g->recorded_host[0] ? g->recorded_host : "an unknown host",
-			   g->recorded_decided[0] ? " at " : "", g->recorded_decided);
-		return;
-	}
-	if (!usable(in->host)) {
-		/* Without this host's record nothing can be chosen; a VMM
-		 * without the kernel's flags falls back to quirked. */
-		d->rule = 4;
-		d->state = STATE_QUIRKED;
-		return;
-	}
-	d->rule = preferred == STATE_RESPECTED ? 6 : 7;
+	return true;
+}
+
+/* Rule 5. */
+static bool recorded(const struct policy_input *in, struct decision *d)
+{
+	if (!in->guest->has_recorded_state)
+		return false;
+	keep_recorded(in->guest, d);
+	return true;
+}
+
+/* Rules 6-7: a fresh choice, the preferred state where every known host
+ * can run it. */
+static void choose_fresh(const struct policy_input *in, struct decision *d)
+{
+	enum seoib_state preferred = preferred_state(in->guest);
+
 	d->state = all_known_run(in, preferred) ? preferred : STATE_QUIRKED;
 	if (d->state == preferred)
 		add_reason(d, "%s: this host and every known target can run it", state_to_string(preferred));
@@ -304,6 +280,88 @@ static void choose_state(const struct policy_input *in, struct decision *d)
 	else
 		add_reason(d, "quirked: not every host (this one and %zu target%s) can run %s", in->n_targets,
 			   in->n_targets == 1 ? "" : "s", state_to_string(preferred));
+}
+
+static bool split_eoi(const struct policy_input *in, struct decision *d)
+{
+	if (preferred_state(in->guest) != STATE_RESPECTED)
+		return false;
+	choose_fresh(in, d);
+	return true;
+}
+
+/* The last row: every guest that reaches it is split with I/O APIC 0x11. */
+static bool split_no_eoi(const struct policy_input *in, struct decision *d)
+{
+	choose_fresh(in, d);
+	return true;
+}
+
+/* What a rule settles itself, and what is judged after it. */
+enum rule_flag {
+	RULE_HOSTS_ALIKE = 1u << 0,    /* every host runs the guest alike: no host record is judged */
+	RULE_SETTLES = 1u << 1,        /* the row sets risk, verdict and remediation: nothing is judged after */
+	RULE_VMM_MODEL = 1u << 2,      /* a choice: this host's VMM model may replace it; risk from the state */
+	RULE_STATE_GUESSED = 1u << 3,  /* the state itself is a guess: verdict unknown (V2) */
+	RULE_ANY_KERNEL = 1u << 4,     /* alike on every kernel: missing records change nothing, nothing to fix */
+};
+
+struct rule_row {
+	enum policy_rule rule;
+	const char *name; /* as in docs/policy.md's rule table */
+	/* True when the rule applies: it has set the state, sticky and its reason. */
+	bool (*match)(const struct policy_input *in, struct decision *d);
+	unsigned flags;
+	/* The remediation when the verdict is unknown; NULL: the general one. */
+	void (*remediate_unknown)(const struct policy_input *in, struct decision *d);
+};
+
+/* First match wins: the rows are in the order they are tried, which is the
+ * order of docs/policy.md's table. A new rule is one row here, its number
+ * in enum policy_rule, its row in docs/policy.md and its test case. */
+static const struct rule_row rule_rows[] = {
+	{RULE_NOT_EXPOSED, "not-exposed", not_exposed, RULE_HOSTS_ALIKE | RULE_SETTLES, NULL},
+	{RULE_RECORDED_NEEDS_SPLIT, "recorded-needs-split", recorded_needs_split, RULE_SETTLES, NULL},
+	{RULE_RECORDED_NEEDS_EOI, "recorded-needs-eoi-register", recorded_needs_eoi, RULE_SETTLES, NULL},
+	{RULE_FACTS_UNKNOWN, "facts-unknown", facts_unknown_rule, RULE_STATE_GUESSED, facts_unknown_remediation},
+	{RULE_IN_KERNEL, "in-kernel", in_kernel, RULE_VMM_MODEL | RULE_ANY_KERNEL, NULL},
+	{RULE_NO_HOST_RECORD, "no-host-record", no_host_record, RULE_VMM_MODEL | RULE_STATE_GUESSED, NULL},
+	{RULE_RECORDED, "recorded", recorded, RULE_VMM_MODEL, NULL},
+	{RULE_SPLIT_EOI, "split-eoi-register", split_eoi, RULE_VMM_MODEL, NULL},
+	{RULE_SPLIT_NO_EOI, "split-no-eoi-register", split_no_eoi, RULE_VMM_MODEL, NULL},
+};
+_Static_assert(sizeof(rule_rows) / sizeof(rule_rows[0]) == RULE_COUNT, "one row per rule");
+
+#define N_RULE_ROWS (sizeof(rule_rows) / sizeof(rule_rows[0]))
+
+static const struct rule_row *rule_row(enum policy_rule rule)
+{
+	for (size_t i = 0; i < N_RULE_ROWS; i++)
+		if (rule_rows[i].rule == rule)
+			return &rule_rows[i];
+	return NULL;
+}
+
+/* The first row that matches; the last one always does. */
+static const struct rule_row *match_rule(const struct policy_input *in, struct decision *d)
+{
+	for (size_t i = 0; i + 1 < N_RULE_ROWS; i++)
+		if (rule_rows[i].match(in, d))
+			return &rule_rows[i];
+	rule_rows[N_RULE_ROWS - 1].match(in, d);
+	return &rule_rows[N_RULE_ROWS - 1];
+}
+
+enum policy_rule policy_rule_at(size_t precedence)
+{
+	return precedence < N_RULE_ROWS ? rule_rows[precedence].rule : RULE_COUNT;
+}
+
+const char *policy_rule_to_string(enum policy_rule rule)
+{
+	const struct rule_row *row = rule_row(rule);
+
+	return row ? row->name : "invalid";
 }
 
 /* Per host: can it run the decided state; when it can but not the preferred
@@ -315,23 +373,18 @@ static void judge_host(const struct host_record *rec, const char *fallback_name,
 
 	snprintf(tv->hostname, sizeof(tv->hostname), "%s", rec && rec->host.hostname[0] ? rec->host.hostname : fallback_name);
 	tv->known = usable(rec);
-	if (!rec) {
-		sentence_format(tv->why, sizeof(tv->why), "no host record");
-		return;
-	}
 	if (!tv->known) {
-		sentence_format(tv->why, sizeof(tv->why), "record status %s: %s", probe_status_to_string(rec->status),
-			 rec->message[0] ? rec->message : "no message");
+		host_why_cannot(rec, state, tv->why, sizeof(tv->why));
 		return;
 	}
 	tv->proof = host_state_proof(rec, state, tv->evidence);
 	tv->can_run = runs(rec, state);
 	if (!tv->can_run) {
-		why_cannot(rec, state, tv->why, sizeof(tv->why));
+		host_why_cannot(rec, state, tv->why, sizeof(tv->why));
 		return;
 	}
 	if (state != preferred && !runs(rec, preferred)) {
-		why_cannot(rec, preferred, why_not, sizeof(why_not));
+		host_why_cannot(rec, preferred, why_not, sizeof(why_not));
 		sentence_format(tv->why, sizeof(tv->why), "runs %s; %s", state_to_string(state), why_not);
 		return;
 	}
@@ -344,10 +397,10 @@ static int judge_hosts(const struct policy_input *in, struct decision *d)
 
 	judge_host(in->host, "this host", d->state, preferred, &d->host);
 	d->host_can_run = d->host.known && d->host.can_run;
-	d->n_targets = in->n_targets;
 	d->targets = in->n_targets ? calloc(in->n_targets, sizeof(*d->targets)) : NULL;
 	if (in->n_targets && !d->targets)
 		return -1;
+	d->n_targets = in->n_targets;
 	for (size_t i = 0; i < in->n_targets; i++) {
 		char fallback[32];
 
@@ -359,7 +412,7 @@ static int judge_hosts(const struct policy_input *in, struct decision *d)
 
 /* Rule 0: every host runs such a guest alike; say so instead of judging
  * KVM records that do not apply to it. */
-static void judge_not_exposed(const struct policy_input *in, struct decision *d)
+static void judge_hosts_alike(const struct policy_input *in, struct decision *d)
 {
 	static const char why[] = "runs it: KVM's flags do not apply to this guest";
 
@@ -408,20 +461,18 @@ static void explain_hosts(struct decision *d)
 }
 
 /* Verdict rows V1-V4 of docs/policy.md, first match wins. */
-static void decide_verdict(struct decision *d)
+static void decide_verdict(const struct rule_row *row, struct decision *d)
 {
 	size_t cannot, unknown;
 
 	count_hosts(d, &cannot, &unknown);
-	if (d->rule == 3) {
-		/* Quirked in-kernel guests behave the same on every kernel:
-		 * missing records cannot change anything. */
+	if (row->flags & RULE_ANY_KERNEL)
+		/* Such guests behave the same on every kernel: missing
+		 * records cannot change anything. */
 		unknown = 0;
-	}
 	if (cannot)
 		d->verdict = VERDICT_UNSAFE;
-	else if (d->rule == 4 || d->rule == 8)
-		/* Without this host's record the state itself is a guess. */
+	else if (row->flags & RULE_STATE_GUESSED)
 		d->verdict = VERDICT_UNKNOWN;
 	else if (d->risk == RISK_HIGH)
 		d->verdict = VERDICT_UNSAFE;
@@ -429,7 +480,7 @@ static void decide_verdict(struct decision *d)
 		d->verdict = VERDICT_UNKNOWN;
 	else
 		d->verdict = VERDICT_SAFE;
-	if (d->rule != 3)
+	if (!(row->flags & RULE_ANY_KERNEL))
 		explain_hosts(d);
 }
 
@@ -468,12 +519,10 @@ static void remediate_risk(const struct policy_input *in, struct decision *d)
 			 g->name, g->name, SEOIB_METADATA_URI);
 }
 
-static void remediate_unknown(const struct policy_input *in, struct decision *d)
+static void remediate_unknown(const struct rule_row *row, const struct policy_input *in, struct decision *d)
 {
-	if (d->rule == 8)
-		sentence_format(d->remediation, sizeof(d->remediation),
-			 "state the irqchip and I/O APIC of guest %s in elements seoib reads (<ioapic driver='qemu'|'kvm'/>, a machine type of docs/policy.md's table, <iommu> instead of a <qemu:commandline> device); docs/policy.md lists what seoib reads",
-			 in->guest->name);
+	if (row->remediate_unknown)
+		row->remediate_unknown(in, d);
 	else if (!usable(in->host))
 		sentence_format(d->remediation, sizeof(d->remediation),
 			 "publish a usable record for %s (start seoibd, or seoibctl probe --json > /run/seoib/host.json) and fix what its status says",
@@ -483,18 +532,18 @@ static void remediate_unknown(const struct policy_input *in, struct decision *d)
 			 "refresh the records of the targets listed without one (seoibctl probe --json on each)");
 }
 
-static void remediate(const struct policy_input *in, struct decision *d)
+static void remediate(const struct rule_row *row, const struct policy_input *in, struct decision *d)
 {
 	size_t cannot, unknown;
 	char upgrades[SEOIB_MESSAGE_MAX];
 
-	if (d->rule <= 3)
+	if (row->flags & RULE_ANY_KERNEL)
 		return;
 	count_hosts(d, &cannot, &unknown);
 	if (cannot)
 		remediate_unsafe_hosts(in, d);
 	else if (d->verdict == VERDICT_UNKNOWN)
-		remediate_unknown(in, d);
+		remediate_unknown(row, in, d);
 	else if (d->risk == RISK_HIGH)
 		remediate_risk(in, d);
 	else if (d->state == STATE_QUIRKED && !d->sticky && d->risk == RISK_LOW) {
@@ -509,15 +558,17 @@ void policy_decide(const struct guest_facts *guest, const struct host_record *ho
 		   const struct host_record *targets, size_t n_targets, struct decision *out)
 {
 	const struct policy_input in = {guest, host, targets, n_targets};
+	const struct rule_row *row;
 
 	memset(out, 0, sizeof(*out));
 	describe_guest(guest, out);
-	if (not_exposed(guest, out)) {
-		judge_not_exposed(&in, out);
+	row = match_rule(&in, out);
+	out->rule = row->rule;
+	if (row->flags & RULE_HOSTS_ALIKE) {
+		judge_hosts_alike(&in, out);
 		return;
 	}
-	if (!recorded_conflicts(guest, out) && !facts_unknown_rule(guest, out)) {
-		choose_state(&in, out);
+	if (row->flags & RULE_VMM_MODEL) {
 		policy_settle_run_state(guest, host, out);
 		out->risk = risk_of(guest, out->state);
 	} else
@@ -527,11 +578,45 @@ void policy_decide(const struct guest_facts *guest, const struct host_record *ho
 		add_reason(out, "out of memory while judging %zu targets", n_targets);
 		return;
 	}
-	if (out->rule <= 2)
+	if (row->flags & RULE_SETTLES)
 		return;
-	decide_verdict(out);
-	remediate(&in, out);
+	decide_verdict(row, out);
+	remediate(row, &in, out);
 	policy_judge_run_state(guest, out);
+}
+
+/* Can the guest go anywhere: safe when at least one host can run its
+ * state, unsafe when every host is known and none can, unknown otherwise
+ * (no host, or only hosts without a usable record left). */
+static enum verdict domain_verdict(const struct decision *d)
+{
+	size_t can = 0, unknown = 0;
+
+	for (size_t i = 0; i < d->n_targets; i++) {
+		can += d->targets[i].known && d->targets[i].can_run;
+		unknown += !d->targets[i].known;
+	}
+	if (can)
+		return VERDICT_SAFE;
+	return unknown || d->n_targets == 0 ? VERDICT_UNKNOWN : VERDICT_UNSAFE;
+}
+
+void policy_migration_domain(const struct guest_facts *guest, const struct host_record *home,
+			     const struct host_record *hosts, size_t n_hosts, struct decision *out)
+{
+	/* A recorded state is judged without home's VMM model replacing it. */
+	const struct policy_input in = {guest, guest->has_recorded_state ? NULL : home, hosts, n_hosts};
+
+	if (guest->has_recorded_state)
+		policy_decide(guest, NULL, NULL, 0, out);
+	else
+		policy_decide_applied(guest, home, NULL, 0, out, NULL);
+	decision_free(out);
+	if (rule_row(out->rule)->flags & RULE_HOSTS_ALIKE)
+		judge_hosts_alike(&in, out);
+	else if (judge_hosts(&in, out) < 0)
+		add_reason(out, "out of memory while judging %zu hosts", n_hosts);
+	out->verdict = domain_verdict(out);
 }
 
 void decision_free(struct decision *d)

@@ -212,7 +212,7 @@ void policy_settle_run_state(const struct guest_facts *guest, const struct host_
 {
 	d->preferred = d->state;
 	if (!host || host->status != PROBE_OK)
-		return; /* rule 4: no state can be chosen without the record */
+		return; /* RULE_NO_HOST_RECORD: no state can be chosen without the record */
 	run_state_decide(guest, host, d->state, &d->run);
 	if (!d->run.known) {
 		add_reason(d, "%s", d->run.why);

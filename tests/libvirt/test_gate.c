@@ -148,15 +148,15 @@ static void host_can_run(void **state)
 	for (int s = 0; s < STATE_COUNT; s++)
 		assert_true(gate_host_can_run(&fixed, s, why));
 	assert_true(gate_host_can_run(&legacy, STATE_QUIRKED, why));
+	/* The policy engine's words (host_why_cannot()), with the host's name. */
 	assert_false(gate_host_can_run(&legacy, STATE_RESPECTED, why));
-	assert_contains(why, "bit 2");
-	assert_contains(why, "6.1.0-40-amd64");
+	assert_string_equal(why, "hv-legacy cannot run respected: kernel 6.1.0-40-amd64 is legacy and QEMU 7.2.22 at /usr/bin/qemu-system-x86_64 has no seoib-policy control");
 	assert_false(gate_host_can_run(&legacy, STATE_NOT_ADVERTISED, why));
-	assert_contains(why, "bit 3");
+	assert_contains(why, "cannot run not-advertised: kernel 6.1.0-40-amd64 is legacy");
 	assert_false(gate_host_can_run(&stock, STATE_RESPECTED, why));
-	assert_contains(why, "no control");
+	assert_string_equal(why, "hv-fixed cannot run respected: QEMU 7.2.22 at /usr/bin/qemu-system-x86_64 has no seoib-policy control");
 	assert_false(gate_host_can_run(&broken, STATE_QUIRKED, why));
-	assert_contains(why, "kvm-unavailable");
+	assert_string_equal(why, "hv-fixed has no usable record (record status kvm-unavailable: cannot open /dev/kvm)");
 }
 
 static void arrival(void **state)
@@ -175,7 +175,7 @@ static void arrival(void **state)
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	assert_true(out.state_known);
 	assert_contains(out.reason, "'vm1' runs respected");
-	assert_contains(out.reason, "bit 2");
+	assert_contains(out.reason, "hv-legacy cannot run respected: kernel 6.1.0-40-amd64 is legacy");
 	assert_contains(out.remediation, "migrate it to a host");
 
 	gate_arrival(GATE_RESTORE, &respected, NULL, NULL, &legacy, &enforce, &out);
@@ -344,6 +344,98 @@ static void prepare_reasons_uncut(void **state)
 	assert_null(strstr(out.reason, "…"));
 }
 
+/* prepare begin right after an accepted migrate or restore: the guest
+ * keeps the state the arrival accepted, for GATE_ARRIVAL_VALID_S only. */
+static void start_after_arrival(void **state)
+{
+	struct seoib_config enforce = config(HOOK_ENFORCE, ON_ERROR_ALLOW);
+	struct guest_facts g = guest(false, STATE_QUIRKED);
+	struct host_record legacy = legacy_host();
+	struct domain_record last = {.state = STATE_RESPECTED, .time = 1795424400, .operation = "migrate"};
+	struct gate_outcome out;
+	const int64_t t = last.time;
+
+	/* At-risk Windows on a legacy host: a fresh start is refused... */
+	g.windows = true;
+	gate_start(&g, &legacy, NULL, t, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	/* ... but the guest that just arrived runs respected already. */
+	gate_start(&g, &legacy, &last, t + GATE_ARRIVAL_VALID_S, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.state, STATE_RESPECTED);
+	assert_string_equal(out.reason, "'vm1' arrives by migrate in state respected, accepted at migrate begin");
+	snprintf(last.operation, sizeof(last.operation), "restore");
+	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	/* Too old, dated in the future, or not an arrival: decided afresh. */
+	gate_start(&g, &legacy, &last, t + GATE_ARRIVAL_VALID_S + 1, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	gate_start(&g, &legacy, &last, t - 1, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	snprintf(last.operation, sizeof(last.operation), "prepare");
+	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	/* No record of this host: on-error. */
+	gate_start(&g, NULL, NULL, t, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
+}
+
+/* The hook asks one function; a migrate never takes this host's old
+ * record of the guest for the state it runs in (the hook cannot know). */
+static void hook_dispatch(void **state)
+{
+	struct seoib_config enforce = config(HOOK_ENFORCE, ON_ERROR_DENY);
+	struct guest_facts plain = guest(false, STATE_QUIRKED), respected = guest(true, STATE_RESPECTED);
+	struct host_record legacy = legacy_host();
+	struct domain_record last = {.state = STATE_QUIRKED, .time = 1795424400, .operation = "migrate"};
+	struct gate_outcome out;
+
+	plain.windows = true;
+	gate_hook(GATE_PREPARE, &plain, &legacy, &last, last.time, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_contains(out.reason, "arrives by migrate");
+	gate_hook(GATE_PREPARE, &plain, &legacy, NULL, last.time, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	gate_hook(GATE_MIGRATE, &plain, &legacy, &last, last.time, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	gate_hook(GATE_RESTORE, &respected, &legacy, &last, last.time, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_contains(out.remediation, "restore it");
+	gate_hook(GATE_FORGET, &plain, &legacy, NULL, last.time, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+}
+
+/* check --dest: what enforcement would do, whatever hook-mode says; an
+ * unknown state or destination is unknown, whatever on-error says. */
+static void migration_check(void **state)
+{
+	struct guest_facts respected = guest(true, STATE_RESPECTED), plain = guest(false, STATE_QUIRKED);
+	struct host_record fixed = fixed_host(true), legacy = legacy_host();
+	struct domain_record started = {.state = STATE_NOT_ADVERTISED, .operation = "prepare"};
+	struct gate_outcome out;
+
+	assert_int_equal(gate_migration_check(&respected, NULL, NULL, &fixed, "", ON_ERROR_ALLOW, &out), GATE_CHECK_OK);
+	assert_int_equal(gate_migration_check(&respected, NULL, NULL, &legacy, "", ON_ERROR_ALLOW, &out),
+			 GATE_CHECK_REFUSE);
+	assert_contains(out.reason, "hv-legacy cannot run respected");
+	assert_contains(out.remediation, "migrate it to a host");
+	/* The hook's record of the start wins over the metadata. */
+	assert_int_equal(gate_migration_check(&respected, NULL, &started, &legacy, "", ON_ERROR_DENY, &out),
+			 GATE_CHECK_REFUSE);
+	assert_int_equal(out.state, STATE_NOT_ADVERTISED);
+	/* No metadata, no source record: unknown under either on-error. */
+	assert_int_equal(gate_migration_check(&plain, NULL, NULL, &fixed, "", ON_ERROR_DENY, &out), GATE_CHECK_UNKNOWN);
+	assert_false(out.state_known);
+	/* No record of the destination: unknown, with why, and the state. */
+	assert_int_equal(gate_migration_check(&respected, NULL, NULL, NULL, "no record of hv-x: ssh failed", ON_ERROR_ALLOW,
+					      &out),
+			 GATE_CHECK_UNKNOWN);
+	assert_string_equal(out.reason, "no record of hv-x: ssh failed");
+	assert_true(out.state_known);
+	assert_int_equal(out.state, STATE_RESPECTED);
+	assert_string_equal(gate_check_to_string(GATE_CHECK_REFUSE), "refuse");
+}
+
 static void uuids(void **state)
 {
 	assert_true(gate_uuid_is_valid(UUID));
@@ -389,12 +481,40 @@ static void domain_records(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* apply and seoibd: the hook's record of the start, read from its
+ * directory, wins over the metadata; without one, the metadata. */
+static void state_running(void **state)
+{
+	char dir[] = "/tmp/seoib-test-gate-XXXXXX", sub[64], err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX];
+	struct domain_record rec = {.state = STATE_NOT_ADVERTISED, .time = 1795424400};
+	struct guest_facts tagged = guest(true, STATE_RESPECTED);
+	enum seoib_state s;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/domains", dir);
+	assert_true(gate_state_running(sub, &tagged, NULL, &s, how));
+	assert_int_equal(s, STATE_RESPECTED);
+	snprintf(rec.name, sizeof(rec.name), "vm1");
+	snprintf(rec.uuid, sizeof(rec.uuid), UUID);
+	snprintf(rec.operation, sizeof(rec.operation), "prepare");
+	snprintf(rec.verdict, sizeof(rec.verdict), "allow");
+	assert_int_equal(domain_record_write(sub, &rec, err), 0);
+	assert_true(gate_state_running(sub, &tagged, NULL, &s, how));
+	assert_int_equal(s, STATE_NOT_ADVERTISED);
+	assert_contains(how, "recorded by the hook at prepare");
+	assert_int_equal(domain_record_forget(sub, UUID, err), 0);
+	assert_int_equal(rmdir(sub), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hook_operations), cmocka_unit_test(verdicts), cmocka_unit_test(state_in_flight),
 		cmocka_unit_test(host_can_run),    cmocka_unit_test(arrival),  cmocka_unit_test(prepare),
 		cmocka_unit_test(arrival_contradicted), cmocka_unit_test(prepare_reasons_uncut),
+		cmocka_unit_test(start_after_arrival), cmocka_unit_test(migration_check),
+		cmocka_unit_test(hook_dispatch),   cmocka_unit_test(state_running),
 		cmocka_unit_test(uuids),           cmocka_unit_test(domain_records),
 	};
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "seoib/host_can_run.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
 
@@ -72,7 +73,7 @@ static void in_kernel_is_quirked_everywhere(void **state)
 
 	t.status = PROBE_KVM_UNAVAILABLE;
 	decide(&g, NULL, &t, 1, &d);
-	assert_int_equal(d.rule, 3);
+	assert_int_equal(d.rule, RULE_IN_KERNEL);
 	assert_int_equal(d.state, STATE_QUIRKED);
 	assert_int_equal(d.risk, RISK_NONE);
 	assert_int_equal(d.verdict, VERDICT_SAFE);
@@ -181,7 +182,7 @@ static void sticky_state(void **state)
 
 	guest_runs(&g, STATE_RESPECTED);
 	decide(&g, &fixed, &legacy, 1, &d);
-	assert_int_equal(d.rule, 5);
+	assert_int_equal(d.rule, RULE_RECORDED);
 	assert_int_equal(d.verdict, VERDICT_UNSAFE);
 	assert_true(d.host_can_run);
 	assert_false(d.targets[0].can_run);
@@ -213,7 +214,7 @@ static void recorded_conflicts_with_config(void **state)
 	g.has_recorded_state = true;
 	g.recorded_state = STATE_RESPECTED;
 	decide(&g, &fixed, NULL, 0, &d);
-	assert_int_equal(d.rule, 1);
+	assert_int_equal(d.rule, RULE_RECORDED_NEEDS_SPLIT);
 	assert_int_equal(d.verdict, VERDICT_UNSAFE);
 	decision_free(&d);
 
@@ -221,7 +222,7 @@ static void recorded_conflicts_with_config(void **state)
 	g.has_recorded_state = true;
 	g.recorded_state = STATE_RESPECTED;
 	decide(&g, &fixed, NULL, 0, &d);
-	assert_int_equal(d.rule, 2);
+	assert_int_equal(d.rule, RULE_RECORDED_NEEDS_EOI);
 	assert_int_equal(d.verdict, VERDICT_UNSAFE);
 	decision_free(&d);
 
@@ -243,7 +244,7 @@ static void unknown_records(void **state)
 	struct decision d;
 
 	decide(&g, NULL, NULL, 0, &d);
-	assert_int_equal(d.rule, 4);
+	assert_int_equal(d.rule, RULE_NO_HOST_RECORD);
 	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
 	assert_string_equal(d.host.hostname, "this host");
 	decision_free(&d);
@@ -298,7 +299,7 @@ static void qemu_lapic_not_exposed(void **state)
 	g.recorded_state = STATE_RESPECTED;
 	t.status = PROBE_KVM_UNAVAILABLE;
 	decide(&g, NULL, &t, 1, &d);
-	assert_int_equal(d.rule, 0);
+	assert_int_equal(d.rule, RULE_NOT_EXPOSED);
 	assert_int_equal(d.risk, RISK_NONE);
 	assert_int_equal(d.verdict, VERDICT_SAFE);
 	assert_true(d.host.can_run && d.targets[0].can_run);
@@ -316,21 +317,21 @@ static void unknown_facts(void **state)
 	g.ioapic_unknown = true;
 	snprintf(g.ioapic_why, sizeof(g.ioapic_why), "machine type pc-q35-jammy is unknown");
 	decide(&g, &h, NULL, 0, &d);
-	assert_int_equal(d.rule, 8);
+	assert_int_equal(d.rule, RULE_FACTS_UNKNOWN);
 	assert_int_equal(d.risk, RISK_UNKNOWN);
 	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
 	decision_free(&d);
 	/* In-kernel: the I/O APIC does not matter. */
 	g.irqchip = IRQCHIP_IN_KERNEL;
 	decide(&g, &h, NULL, 0, &d);
-	assert_int_equal(d.rule, 3);
+	assert_int_equal(d.rule, RULE_IN_KERNEL);
 	decision_free(&d);
 	/* The irqchip unknown: not rule 1 even with a recorded respected. */
 	g.irqchip_unknown = true;
 	g.has_recorded_state = true;
 	g.recorded_state = STATE_RESPECTED;
 	decide(&g, &h, NULL, 0, &d);
-	assert_int_equal(d.rule, 8);
+	assert_int_equal(d.rule, RULE_FACTS_UNKNOWN);
 	assert_int_equal(d.state, STATE_RESPECTED);
 	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
 	decision_free(&d);
@@ -352,6 +353,137 @@ static void split_required_remediation(void **state)
 	decision_free(&d);
 }
 
+/* What seoibctl fleet did before policy_migration_domain(): the engine
+ * twice, the second time with the guest pinned to the state it got at home.
+ * Kept as the oracle the one lib function must agree with. */
+static void pinned_domain(const struct guest_facts *guest, const struct host_record *home,
+			  const struct host_record *hosts, size_t n, struct decision *domain)
+{
+	struct guest_facts pinned = *guest;
+	struct decision alone;
+
+	if (guest->has_recorded_state) {
+		policy_decide(guest, NULL, hosts, n, domain);
+		return;
+	}
+	policy_decide_applied(guest, home, NULL, 0, &alone, NULL);
+	pinned.has_recorded_state = true;
+	pinned.recorded_state = alone.state;
+	decision_free(&alone);
+	policy_decide_applied(&pinned, home, hosts, n, domain, NULL);
+}
+
+static void assert_same_domain(const struct guest_facts *g, const struct host_record *home,
+			       const struct host_record *hosts, size_t n)
+{
+	struct decision got, want;
+
+	policy_migration_domain(g, home, hosts, n, &got);
+	pinned_domain(g, home, hosts, n, &want);
+	assert_int_equal(got.state, want.state);
+	assert_int_equal(got.n_targets, want.n_targets);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_equal(got.targets[i].hostname, want.targets[i].hostname);
+		assert_int_equal(got.targets[i].known, want.targets[i].known);
+		assert_int_equal(got.targets[i].can_run, want.targets[i].can_run);
+		assert_string_equal(got.targets[i].why, want.targets[i].why);
+	}
+	decision_free(&got);
+	decision_free(&want);
+}
+
+/* fleet --domain: the state the guest gets at home (after apply), or its
+ * recorded one, judged on every host with the decision's words. */
+static void migration_domain(void **state)
+{
+	struct host_record hosts[4] = {host_of("h1", GEN_FIXED, true), host_of("h3", GEN_LEGACY, false),
+				       host_of("h4", GEN_FIXED, false), host_of("h5", GEN_FIXED, true)};
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, true);
+	struct decision d;
+
+	hosts[3].status = PROBE_KVM_UNAVAILABLE;
+	snprintf(hosts[3].message, sizeof(hosts[3].message), "cannot open /dev/kvm");
+	/* Home's machine property, written by apply: respected. */
+	policy_migration_domain(&g, &hosts[0], hosts, 4, &d);
+	assert_int_equal(d.state, STATE_RESPECTED);
+	assert_int_equal(d.n_targets, 4);
+	assert_true(d.targets[0].known && d.targets[0].can_run);
+	assert_false(d.targets[1].can_run);
+	assert_string_equal(d.targets[1].why, "cannot run respected: kernel 6.1.0-40-amd64 is legacy and QEMU 7.2.22 at /usr/bin/qemu-system-x86_64 has no seoib-policy control");
+	assert_string_equal(d.targets[2].why, "cannot run respected: QEMU 7.2.22 at /usr/bin/qemu-system-x86_64 has no seoib-policy control");
+	assert_false(d.targets[3].known);
+	assert_string_equal(d.targets[3].why, "record status kvm-unavailable: cannot open /dev/kvm");
+	assert_int_equal(d.verdict, VERDICT_SAFE); /* h1 can */
+	decision_free(&d);
+	/* Only hosts that cannot: unsafe; one of them unknown: unknown; none: unknown. */
+	policy_migration_domain(&g, &hosts[0], &hosts[1], 2, &d);
+	assert_int_equal(d.verdict, VERDICT_UNSAFE);
+	decision_free(&d);
+	policy_migration_domain(&g, &hosts[0], &hosts[1], 3, &d);
+	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
+	decision_free(&d);
+	policy_migration_domain(&g, &hosts[0], NULL, 0, &d);
+	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
+	decision_free(&d);
+	/* A stock QEMU at home runs it quirked: every working host can. */
+	policy_migration_domain(&g, &hosts[2], hosts, 4, &d);
+	assert_int_equal(d.state, STATE_QUIRKED);
+	assert_true(d.targets[1].can_run && d.targets[2].can_run);
+	decision_free(&d);
+	/* A recorded state stays, whatever home's QEMU would start it in. */
+	g.has_recorded_state = true;
+	g.recorded_state = STATE_NOT_ADVERTISED;
+	policy_migration_domain(&g, &hosts[2], hosts, 4, &d);
+	assert_int_equal(d.state, STATE_NOT_ADVERTISED);
+	assert_true(d.targets[0].can_run);
+	assert_false(d.targets[2].can_run);
+	decision_free(&d);
+}
+
+/* The same answers as the two engine calls it replaced, over the rules. */
+static void migration_domain_as_pinned(void **state)
+{
+	struct host_record hosts[3] = {host_of("h1", GEN_FIXED, true), host_of("h3", GEN_LEGACY, false),
+				       host_of("h4", GEN_FIXED, false)};
+	const struct host_record *homes[] = {&hosts[0], &hosts[1], &hosts[2], NULL};
+	struct guest_facts guests[6] = {
+		guest_of(IRQCHIP_SPLIT, 0x20, true), guest_of(IRQCHIP_SPLIT, 0x11, false),
+		guest_of(IRQCHIP_IN_KERNEL, 0x20, true), guest_of(IRQCHIP_SPLIT, 0x20, false),
+		guest_of(IRQCHIP_SPLIT, 0x20, true), guest_of(IRQCHIP_SPLIT, 0x20, true),
+	};
+
+	guests[3].qemu_lapic = true;
+	guests[4].irqchip_unknown = true;
+	guests[5].has_recorded_state = true;
+	guests[5].recorded_state = STATE_RESPECTED;
+	for (size_t g = 0; g < 6; g++)
+		for (size_t h = 0; h < 4; h++)
+			assert_same_domain(&guests[g], homes[h], hosts, 3);
+}
+
+/* host_can_run.c: the one wording of "cannot run", and the runnable set. */
+static void host_why_cannot_words(void **state)
+{
+	struct host_record legacy = host_of("h3", GEN_LEGACY, false), fixed = host_of("h1", GEN_FIXED, true);
+	char why[SEOIB_MESSAGE_MAX];
+
+	host_why_cannot(NULL, STATE_RESPECTED, why, sizeof(why));
+	assert_string_equal(why, "no host record");
+	host_why_cannot(&legacy, STATE_NOT_ADVERTISED, why, sizeof(why));
+	assert_string_equal(why, "cannot run not-advertised: kernel 6.1.0-40-amd64 is legacy and QEMU 7.2.22 at /usr/bin/qemu-system-x86_64 has no seoib-policy control");
+	assert_int_equal(host_can_run_states(&legacy), STATE_BIT(STATE_QUIRKED));
+	assert_int_equal(host_can_run_states(&fixed), STATE_ALL);
+	legacy.status = PROBE_ERROR;
+	host_why_cannot(&legacy, STATE_QUIRKED, why, sizeof(why));
+	assert_string_equal(why, "record status error: no message");
+	assert_int_equal(host_can_run_states(&legacy), 0);
+	host_upgrade_for(&fixed, STATE_RESPECTED, why, sizeof(why));
+	assert_string_equal(why, "");
+	fixed.vmm.model = VMM_MODEL_NONE;
+	host_upgrade_for(&fixed, STATE_RESPECTED, why, sizeof(why));
+	assert_string_equal(why, "install a QEMU with the seoib-policy control on h1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +499,9 @@ int main(void)
 		cmocka_unit_test(qemu_lapic_not_exposed),
 		cmocka_unit_test(unknown_facts),
 		cmocka_unit_test(split_required_remediation),
+		cmocka_unit_test(migration_domain),
+		cmocka_unit_test(migration_domain_as_pinned),
+		cmocka_unit_test(host_why_cannot_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
