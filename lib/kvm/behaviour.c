@@ -6,8 +6,6 @@
  * lib/kvm/eoi_guest.S. docs/behaviour.md has the verdict rules. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,15 +19,12 @@
 #include "eoi_guest.h"
 #include "seoib/behaviour.h"
 #include "seoib/cleanup.h"
+#include "seoib/kvm_deadline.h"
 #include "seoib/kvm_reaper.h"
 #include "seoib/kvm_vm.h"
 #include "seoib/kvm_x2apic.h"
 #include "seoib/messages.h"
 #include "seoib/sentence.h"
-
-#ifndef sigev_notify_thread_id
-#define sigev_notify_thread_id _sigev_un._tid /* glibc < 2.35 lacks the name */
-#endif
 
 #define DEFAULT_CASE_TIMEOUT_MS 1000
 /* Any GSI below the pins reserved for the VMM's I/O APIC: KVM computes the
@@ -43,8 +38,6 @@
  * unrestricted guest; outside guest memory, the address QEMU uses. A no-op
  * on AMD. */
 #define VMX_TSS_ADDR 0xfffbd000ul
-/* The deadline interrupts KVM_RUN with this signal, aimed at this thread. */
-#define DEADLINE_SIGNAL SIGALRM
 
 /* The fixed order of b->cases: what each index asks. */
 static const struct {
@@ -102,66 +95,6 @@ static int ioctl_fail(struct behaviour_case *c, const char *call)
 		  "%s failed in the behaviour VM (%s): %s; check the kernel log and report it with the kernel version",
 		  call, case_name(c), strerror(c->err));
 	return -1;
-}
-
-/* ---- The deadline: one timer per case, bounding every KVM_RUN ---- */
-
-/* The vCPU this thread is running, for the signal handler. The handler's
- * disposition is process-wide, so behaviour_run() lets one thread at a time
- * through (behaviour_lock). */
-static __thread struct kvm_run *volatile deadline_run;
-
-/* Setting immediate_exit (KVM_CAP_IMMEDIATE_EXIT, Linux 4.11) closes the
- * race where the signal lands just before KVM_RUN is entered: that KVM_RUN,
- * and every later one, returns EINTR at once. A signal during KVM_RUN makes
- * it return EINTR anyway, because the handler has no SA_RESTART. */
-static void on_deadline(int sig)
-{
-	struct kvm_run *run = deadline_run;
-
-	if (run)
-		run->immediate_exit = 1;
-}
-
-struct deadline {
-	bool armed;
-	timer_t timer;
-	struct sigaction old_action;
-	sigset_t old_mask;
-};
-
-static void deadline_release(struct deadline *d)
-{
-	if (!d->armed)
-		return;
-	timer_delete(d->timer); /* no further signal after this */
-	deadline_run = NULL;
-	pthread_sigmask(SIG_SETMASK, &d->old_mask, NULL);
-	sigaction(DEADLINE_SIGNAL, &d->old_action, NULL);
-	d->armed = false;
-}
-
-/* Install the handler (restored by deadline_release), make sure the signal
- * is not blocked in this thread (a daemon may block it for signalfd), and
- * arm a one-shot timer that signals this thread after ms. */
-static int deadline_arm(struct deadline *d, struct kvm_run *run, unsigned ms)
-{
-	struct sigaction action = {.sa_handler = on_deadline}; /* no SA_RESTART */
-	struct sigevent event = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = DEADLINE_SIGNAL};
-	struct itimerspec when = {.it_value = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000}};
-	sigset_t unblock;
-
-	event.sigev_notify_thread_id = gettid();
-	sigemptyset(&action.sa_mask);
-	if (timer_create(CLOCK_MONOTONIC, &event, &d->timer) < 0)
-		return -1;
-	deadline_run = run;
-	sigaction(DEADLINE_SIGNAL, &action, &d->old_action);
-	sigemptyset(&unblock);
-	sigaddset(&unblock, DEADLINE_SIGNAL);
-	pthread_sigmask(SIG_UNBLOCK, &unblock, &d->old_mask);
-	d->armed = true;
-	return timer_settime(d->timer, 0, &when, NULL);
 }
 
 /* ---- One throwaway VM ---- */
@@ -525,14 +458,17 @@ static void run_case(int kvm_fd, struct behaviour_case *c, enum behaviour_fault 
 		     unsigned timeout_ms)
 {
 	_cleanup_(behaviour_vm_release) struct behaviour_vm vm = BEHAVIOUR_VM_INIT;
-	_cleanup_(deadline_release) struct deadline deadline = {0};
+	_cleanup_(kvm_deadline_disarm) struct kvm_deadline deadline = {.armed = false};
 	struct behaviour_vcpu vcpu = {.enter = vcpu_enter, .inject = vcpu_inject, .opaque = &vm};
 	double start;
+	int ret;
 
 	if (vm_prepare(kvm_fd, &vm, c, fault) < 0)
 		return;
 	vcpu.run = vm.run;
-	if (deadline_arm(&deadline, vm.run, timeout_ms) < 0) {
+	ret = kvm_deadline_arm(&deadline, timeout_ms, vm.run);
+	if (ret < 0) {
+		errno = -ret;
 		ioctl_fail(c, "arming the case deadline (timer_create)");
 		return;
 	}
@@ -615,26 +551,13 @@ static void fail_all_cases(struct behaviour *b, const char *device, int err)
 	}
 }
 
-/* Serialises behaviour_run(): two threads installing and restoring the
- * deadline's signal disposition at once could leave one KVM_RUN interrupted
- * by a signal with the default action, which terminates the process. */
-static pthread_mutex_t behaviour_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void mutex_unlockp(pthread_mutex_t **mutex)
-{
-	if (*mutex)
-		pthread_mutex_unlock(*mutex);
-}
-
 void behaviour_run(const struct behaviour_options *opts, const struct kvm_measurements *m,
 		   struct behaviour *b)
 {
-	_cleanup_(mutex_unlockp) pthread_mutex_t *locked = &behaviour_lock;
 	const char *device = opts && opts->device ? opts->device : "/dev/kvm";
 	double start = now_ms();
 	_cleanup_close_ int kvm_fd = -1;
 
-	pthread_mutex_lock(locked);
 	memset(b, 0, sizeof(*b));
 	b->ran = true;
 	for (int i = 0; i < BEHAVIOUR_CASES; i++) {

@@ -4,15 +4,14 @@
  * API flag is set (docs/background.md section 2), so no VM is reused across questions.
  * Needs only read/write access to the KVM device, no other privilege. */
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "seoib/cleanup.h"
+#include "seoib/kvm_deadline.h"
 #include "seoib/kvm_probe.h"
 #include "seoib/kvm_reaper.h"
 #include "seoib/kvm_vm.h"
@@ -25,64 +24,12 @@
 struct probe {
 	const char *device;
 	unsigned timeout_ms;
-	struct timespec start;
+	struct kvm_deadline deadline; /* bounds the whole probe (kvm_deadline.h) */
 	int kvm_fd;
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID with x2APIC set */
 	struct kvm_measurements *m;
 	char *message;
 };
-
-/* ---- time bound ------------------------------------------------------------ */
-
-/* A per-thread timer that fires SIGALRM at the deadline. The handler is
- * installed without SA_RESTART, so an ioctl blocked in the kernel returns
- * EINTR instead of holding the caller past the bound; between steps the
- * elapsed time is checked as well. The previous handler is restored. */
-struct probe_alarm {
-	bool armed;
-	timer_t timer;
-	struct sigaction previous;
-};
-
-static void probe_alarm_handler(int sig)
-{
-	(void)sig; /* its only job is to interrupt a blocking ioctl */
-}
-
-static void probe_alarm_arm(struct probe_alarm *alarm, unsigned ms)
-{
-	struct sigaction action = {.sa_handler = probe_alarm_handler};
-	struct sigevent event = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGALRM};
-	struct itimerspec when = {.it_value = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L}};
-
-	event._sigev_un._tid = gettid();
-	sigemptyset(&action.sa_mask);
-	if (sigaction(SIGALRM, &action, &alarm->previous) < 0)
-		return;
-	if (timer_create(CLOCK_MONOTONIC, &event, &alarm->timer) < 0) {
-		sigaction(SIGALRM, &alarm->previous, NULL);
-		return;
-	}
-	timer_settime(alarm->timer, 0, &when, NULL);
-	alarm->armed = true;
-}
-
-static void probe_alarm_disarm(struct probe_alarm *alarm)
-{
-	if (!alarm->armed)
-		return;
-	timer_delete(alarm->timer);
-	sigaction(SIGALRM, &alarm->previous, NULL);
-	alarm->armed = false;
-}
-
-static double elapsed_ms(const struct probe *p)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - p->start.tv_sec) * 1e3 + (double)(now.tv_nsec - p->start.tv_nsec) / 1e6;
-}
 
 /* ---- errors ---------------------------------------------------------------- */
 
@@ -115,7 +62,7 @@ static enum probe_status fail_step(struct probe *p, const char *step, int err)
 
 static enum probe_status check_deadline(struct probe *p, const char *next_step)
 {
-	if (elapsed_ms(p) > p->timeout_ms)
+	if (kvm_deadline_passed(&p->deadline))
 		return fail_timeout(p, next_step);
 	return PROBE_OK;
 }
@@ -436,12 +383,27 @@ static void probe_release(struct probe *p)
 {
 	free(steal_ptr(p->cpuid));
 	cleanup_closep(&p->kvm_fd);
+	kvm_deadline_disarm(&p->deadline);
+}
+
+/* Without its bound the probe could hang on a wedged kernel: refuse to start. */
+static enum probe_status arm_deadline(struct probe *p)
+{
+	int ret = kvm_deadline_arm(&p->deadline, p->timeout_ms, NULL);
+
+	if (ret < 0)
+		return fail(p, PROBE_ERROR,
+			    "cannot bound the KVM probe of %s by a timer (timer_create): %s; raise the pending-signal limit (ulimit -i) or free memory, and retry",
+			    p->device, strerror(-ret));
+	return PROBE_OK;
 }
 
 static enum probe_status probe_steps(struct probe *p)
 {
-	enum probe_status status = open_device(p);
+	enum probe_status status = arm_deadline(p);
 
+	if (status == PROBE_OK)
+		status = open_device(p);
 	if (status == PROBE_OK)
 		status = check_system_caps(p);
 	if (status == PROBE_OK)
@@ -456,7 +418,6 @@ static enum probe_status probe_steps(struct probe *p)
 enum probe_status kvm_probe_run(const struct kvm_probe_options *opts, struct kvm_measurements *m,
 				char message[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_(probe_alarm_disarm) struct probe_alarm alarm = {.armed = false};
 	_cleanup_(probe_release) struct probe p = {
 		.device = opts && opts->device ? opts->device : PROBE_DEFAULT_DEVICE,
 		.timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms : PROBE_DEFAULT_TIMEOUT_MS,
@@ -467,7 +428,5 @@ enum probe_status kvm_probe_run(const struct kvm_probe_options *opts, struct kvm
 
 	kvm_measurements_init(m);
 	message[0] = '\0';
-	clock_gettime(CLOCK_MONOTONIC, &p.start);
-	probe_alarm_arm(&alarm, p.timeout_ms);
 	return probe_steps(&p);
 }
