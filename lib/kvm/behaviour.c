@@ -5,22 +5,17 @@
  * what it does. The sequence is docs/background.md section 2; the guest is
  * lib/kvm/eoi_guest.S. docs/behaviour.md has the verdict rules. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "behaviour_loop.h"
 #include "eoi_guest.h"
 #include "seoib/behaviour.h"
 #include "seoib/cleanup.h"
 #include "seoib/kvm_deadline.h"
-#include "seoib/kvm_reaper.h"
 #include "seoib/kvm_vm.h"
 #include "seoib/kvm_x2apic.h"
 #include "seoib/messages.h"
@@ -87,108 +82,72 @@ case_fail(struct behaviour_case *c, enum behaviour_outcome outcome, const char *
 	va_end(ap);
 }
 
-/* An ioctl failed: ERROR with the call, the case and the errno. */
-static int ioctl_fail(struct behaviour_case *c, const char *call)
+/* A call failed: ERROR with the call, the case and the errno. */
+static int call_fail(struct behaviour_case *c, const char *call, int err)
 {
-	c->err = errno;
+	c->err = err;
 	case_fail(c, OUTCOME_ERROR,
 		  "%s failed in the behaviour VM (%s): %s; check the kernel log and report it with the kernel version",
 		  call, case_name(c), strerror(c->err));
 	return -1;
 }
 
+/* A kvm_vm.h helper's answer: on failure (-errno), ERROR naming the KVM call
+ * that failed (kvm_last_failure()). */
+static int check(struct behaviour_case *c, long long ret)
+{
+	const struct kvm_failure *failure = kvm_last_failure();
+
+	return ret < 0 ? call_fail(c, failure->call, failure->err) : 0;
+}
+
 /* ---- One throwaway VM ---- */
 
 struct behaviour_vm {
-	int vm_fd;
-	int vcpu_fd;
-	void *memory;
-	struct kvm_run *run;
-	size_t run_size;
+	struct kvm_vm vm;
+	struct kvm_vcpu vcpu;
 };
 
-#define BEHAVIOUR_VM_INIT {.vm_fd = -1, .vcpu_fd = -1, .memory = MAP_FAILED, .run = MAP_FAILED}
+#define BEHAVIOUR_VM_INIT {.vm = KVM_VM_INIT, .vcpu = KVM_VCPU_INIT}
 
-/* The kernel frees the VM with its last fd, and that close() waits for the
- * teardown: the reaper does it off this path, then unmaps the guest memory
- * the VM's memory slot still points at. */
-static void behaviour_vm_release(struct behaviour_vm *vm)
+/* The vCPU first; the VM's last fd and the guest memory then go to the
+ * reaper, off this path (kvm_vm_release). */
+static void behaviour_vm_release(struct behaviour_vm *bvm)
 {
-	if (vm->run != MAP_FAILED)
-		munmap(vm->run, vm->run_size);
-	if (vm->vcpu_fd >= 0)
-		close(vm->vcpu_fd); /* the VM fd still holds the VM: no teardown here */
-	kvm_reaper_close(vm->vm_fd, vm->memory != MAP_FAILED ? vm->memory : NULL, EOI_GUEST_MEM_SIZE);
-}
-
-/* A kvm_vm.h helper's answer (-errno on failure) as this case's outcome. */
-static int check(struct behaviour_case *c, const char *call, long long ret)
-{
-	if (ret >= 0)
-		return 0;
-	errno = (int)-ret;
-	return ioctl_fail(c, call);
+	kvm_vcpu_release(&bvm->vcpu);
+	kvm_vm_release(&bvm->vm);
 }
 
 /* VM with a split irqchip (24 pins, as QEMU) and the mode's x2APIC flags,
- * set before any vCPU exists (KVM refuses KVM_CAP_SPLIT_IRQCHIP after). */
-static int vm_create_split(int kvm_fd, struct behaviour_vm *vm, struct behaviour_case *c)
+ * set before any vCPU exists (KVM refuses KVM_CAP_SPLIT_IRQCHIP after), and
+ * the guest of lib/kvm/eoi_guest.S in memory slot 0. */
+static int vm_create_split(int kvm_fd, struct kvm_vm *vm, struct behaviour_case *c)
 {
 	unsigned long long flags = mode_flags(c->mode);
 
-	vm->vm_fd = vm_create(kvm_fd);
-	if (check(c, "KVM_CREATE_VM", vm->vm_fd) < 0 ||
-	    check(c, "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP)",
-		  vm_enable_split_irqchip(vm->vm_fd, SEOIB_SPLIT_IRQCHIP_PINS)) < 0 ||
-	    (flags && check(c, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API)", vm_enable_x2apic_api(vm->vm_fd, flags)) < 0))
+	if (check(c, vm_create(kvm_fd, vm)) < 0 || check(c, vm_setup_irqchip(vm, IRQCHIP_SPLIT)) < 0 ||
+	    (flags && check(c, vm_enable_x2apic_api(vm, flags)) < 0) ||
+	    check(c, vm_set_tss_addr(vm, VMX_TSS_ADDR)) < 0 ||
+	    check(c, vm_add_guest_memory(vm, EOI_GUEST_MEM_SIZE)) < 0)
 		return -1;
-	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, VMX_TSS_ADDR) < 0)
-		return ioctl_fail(c, "KVM_SET_TSS_ADDR");
-	return 0;
-}
-
-static int vm_map_guest(struct behaviour_vm *vm, struct behaviour_case *c)
-{
-	struct kvm_userspace_memory_region region = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = EOI_GUEST_MEM_SIZE,
-	};
-
-	vm->memory = mmap(NULL, EOI_GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->memory == MAP_FAILED)
-		return ioctl_fail(c, "mmap of guest memory");
-	memcpy((char *)vm->memory + EOI_GUEST_LOAD, eoi_guest_start,
-	       (size_t)(eoi_guest_end - eoi_guest_start));
-	region.userspace_addr = (uint64_t)(uintptr_t)vm->memory;
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		return ioctl_fail(c, "KVM_SET_USER_MEMORY_REGION");
+	memcpy((char *)vm->mem + EOI_GUEST_LOAD, eoi_guest_start, (size_t)(eoi_guest_end - eoi_guest_start));
 	return 0;
 }
 
 /* KVM's supported CPUID with x2APIC set in leaf 1. The LVR is recomputed on
  * KVM_SET_CPUID2 (kvm_apic_set_version): Directed EOI is advertised only
- * with x2APIC in CPUID, and only after the flags above are set. */
-static int vcpu_set_x2apic_cpuid(int kvm_fd, int vcpu_fd, struct behaviour_case *c)
+ * with x2APIC in CPUID, and only after the flags above are set. Then LVR
+ * bit 24 as the guest will see it, read before it runs. */
+static int vcpu_set_x2apic_cpuid(struct kvm_vcpu *vcpu, struct behaviour_case *c)
 {
 	int err = 0;
-	_cleanup_free_ struct kvm_cpuid2 *cpuid = kvm_get_supported_cpuid(kvm_fd, &err);
+	_cleanup_free_ struct kvm_cpuid2 *cpuid = kvm_get_x2apic_cpuid(vcpu->vm->kvm_fd, &err);
+	uint32_t lvr;
 
-	if (!cpuid)
-		return check(c, "KVM_GET_SUPPORTED_CPUID", -err);
-	cpuid_set_x2apic(cpuid);
-	return check(c, "KVM_SET_CPUID2", vcpu_set_cpuid(vcpu_fd, cpuid));
-}
-
-/* LVR bit 24 as the guest will see it, read before it runs. */
-static int vcpu_read_lvr(int vcpu_fd, struct behaviour_case *c)
-{
-	struct kvm_lapic_state lapic;
-
-	if (check(c, "KVM_GET_LAPIC", vcpu_get_lapic(vcpu_fd, &lapic)) < 0)
+	if (check(c, cpuid ? 0 : -err) < 0 || check(c, vcpu_set_cpuid(vcpu, cpuid)) < 0 ||
+	    check(c, vcpu_read_lvr(vcpu, &lvr)) < 0)
 		return -1;
-	c->lvr_directed_eoi = (lapic_reg(&lapic, SEOIB_APIC_LVR) & SEOIB_LVR_DIRECTED_EOI) != 0;
+	c->lvr_directed_eoi = (lvr & SEOIB_LVR_DIRECTED_EOI) != 0;
 	return 0;
 }
 
@@ -201,7 +160,7 @@ static void real_mode_segment(struct kvm_segment *s)
 
 /* Real mode at EOI_GUEST_LOAD with flat zero segments; the guest's inputs
  * in EBX and ESI (lib/kvm/eoi_guest.h). */
-static int vcpu_set_entry(int vcpu_fd, uint32_t spiv, uint32_t guest_flags, struct behaviour_case *c)
+static int vcpu_set_entry(struct kvm_vcpu *vcpu, uint32_t spiv, uint32_t guest_flags, struct behaviour_case *c)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = {
@@ -211,60 +170,24 @@ static int vcpu_set_entry(int vcpu_fd, uint32_t spiv, uint32_t guest_flags, stru
 		.rsi = guest_flags,
 	};
 
-	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
-		return ioctl_fail(c, "KVM_GET_SREGS");
+	if (check(c, vcpu_get_sregs(vcpu, &sregs)) < 0)
+		return -1;
 	real_mode_segment(&sregs.cs);
 	real_mode_segment(&sregs.ds);
 	real_mode_segment(&sregs.es);
 	real_mode_segment(&sregs.ss);
-	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
-		return ioctl_fail(c, "KVM_SET_SREGS");
-	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0)
-		return ioctl_fail(c, "KVM_SET_REGS");
-	return 0;
-}
-
-/* vCPU 0 (APIC ID 0, the MSI's destination) and its shared kvm_run page. */
-static int vcpu_create_mapped(int kvm_fd, struct behaviour_vm *vm, struct behaviour_case *c)
-{
-	int size;
-
-	vm->vcpu_fd = vcpu_create(vm->vm_fd, 0);
-	if (check(c, "KVM_CREATE_VCPU", vm->vcpu_fd) < 0)
+	if (check(c, vcpu_set_sregs(vcpu, &sregs)) < 0 || check(c, vcpu_set_regs(vcpu, &regs)) < 0)
 		return -1;
-	size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (size < (int)sizeof(struct kvm_run))
-		return ioctl_fail(c, "KVM_GET_VCPU_MMAP_SIZE");
-	vm->run_size = (size_t)size;
-	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
-	if (vm->run == MAP_FAILED)
-		return ioctl_fail(c, "mmap of kvm_run");
 	return 0;
 }
 
 /* The level-triggered MSI route on a reserved pin, then a pulse on it: the
  * way QEMU's split I/O APIC delivers a level interrupt. */
-static int inject_level_interrupt(int vm_fd, struct behaviour_case *c)
+static int inject_level_interrupt(struct kvm_vm *vm, struct behaviour_case *c)
 {
-	_cleanup_free_ struct kvm_irq_routing *routing =
-		calloc(1, sizeof(*routing) + sizeof(routing->entries[0]));
-	struct kvm_irq_level line = {.irq = BEHAVIOUR_GSI, .level = 1};
-
-	if (!routing)
-		return ioctl_fail(c, "allocating the GSI routing table");
-	routing->nr = 1;
-	routing->entries[0] = (struct kvm_irq_routing_entry){
-		.gsi = BEHAVIOUR_GSI,
-		.type = KVM_IRQ_ROUTING_MSI,
-		.u.msi = {.address_lo = MSI_ADDRESS, .data = EOI_GUEST_VECTOR | MSI_DATA_LEVEL},
-	};
-	if (ioctl(vm_fd, KVM_SET_GSI_ROUTING, routing) < 0)
-		return ioctl_fail(c, "KVM_SET_GSI_ROUTING");
-	if (ioctl(vm_fd, KVM_IRQ_LINE, &line) < 0)
-		return ioctl_fail(c, "KVM_IRQ_LINE (assert)");
-	line.level = 0;
-	if (ioctl(vm_fd, KVM_IRQ_LINE, &line) < 0)
-		return ioctl_fail(c, "KVM_IRQ_LINE (deassert)");
+	if (check(c, vm_route_msi(vm, BEHAVIOUR_GSI, MSI_ADDRESS, EOI_GUEST_VECTOR | MSI_DATA_LEVEL)) < 0 ||
+	    check(c, vm_irq_line(vm, BEHAVIOUR_GSI, 1)) < 0 || check(c, vm_irq_line(vm, BEHAVIOUR_GSI, 0)) < 0)
+		return -1;
 	return 0;
 }
 
@@ -415,7 +338,7 @@ void behaviour_run_guest(struct behaviour_vcpu *vcpu, struct behaviour_case *c, 
 			continue;
 		}
 		if (errno != EINTR && errno != EAGAIN) {
-			ioctl_fail(c, "KVM_RUN");
+			call_fail(c, "KVM_RUN", errno);
 			return;
 		}
 		if (vcpu->run->immediate_exit) {
@@ -429,27 +352,33 @@ void behaviour_run_guest(struct behaviour_vcpu *vcpu, struct behaviour_case *c, 
 
 static int vcpu_enter(struct behaviour_vcpu *vcpu)
 {
-	const struct behaviour_vm *vm = vcpu->opaque;
+	struct behaviour_vm *bvm = vcpu->opaque;
+	int ret = vcpu_run(&bvm->vcpu);
 
-	return ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0 ? -1 : 0;
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return 0;
 }
 
 static int vcpu_inject(struct behaviour_vcpu *vcpu, struct behaviour_case *c)
 {
-	const struct behaviour_vm *vm = vcpu->opaque;
+	struct behaviour_vm *bvm = vcpu->opaque;
 
-	return inject_level_interrupt(vm->vm_fd, c);
+	return inject_level_interrupt(&bvm->vm, c);
 }
 
-static int vm_prepare(int kvm_fd, struct behaviour_vm *vm, struct behaviour_case *c,
+/* vCPU 0 (APIC ID 0, the MSI's destination) with its kvm_run page. */
+static int vm_prepare(int kvm_fd, struct behaviour_vm *bvm, struct behaviour_case *c,
 		      enum behaviour_fault fault)
 {
 	uint32_t spiv = SPIV_ENABLED_VECTOR_FF | (c->guest_sets_bit12 ? SEOIB_SPIV_SUPPRESS_EOI : 0);
 	uint32_t guest_flags = fault == FAULT_NO_EOI ? EOI_GUEST_FLAG_SKIP_EOI : 0;
 
-	if (vm_create_split(kvm_fd, vm, c) < 0 || vm_map_guest(vm, c) < 0 ||
-	    vcpu_create_mapped(kvm_fd, vm, c) < 0 || vcpu_set_x2apic_cpuid(kvm_fd, vm->vcpu_fd, c) < 0 ||
-	    vcpu_read_lvr(vm->vcpu_fd, c) < 0 || vcpu_set_entry(vm->vcpu_fd, spiv, guest_flags, c) < 0)
+	if (vm_create_split(kvm_fd, &bvm->vm, c) < 0 || check(c, vcpu_create(&bvm->vm, 0, &bvm->vcpu)) < 0 ||
+	    check(c, vcpu_map_run(&bvm->vcpu)) < 0 || vcpu_set_x2apic_cpuid(&bvm->vcpu, c) < 0 ||
+	    vcpu_set_entry(&bvm->vcpu, spiv, guest_flags, c) < 0)
 		return -1;
 	return 0;
 }
@@ -457,19 +386,18 @@ static int vm_prepare(int kvm_fd, struct behaviour_vm *vm, struct behaviour_case
 static void run_case(int kvm_fd, struct behaviour_case *c, enum behaviour_fault fault,
 		     unsigned timeout_ms)
 {
-	_cleanup_(behaviour_vm_release) struct behaviour_vm vm = BEHAVIOUR_VM_INIT;
+	_cleanup_(behaviour_vm_release) struct behaviour_vm bvm = BEHAVIOUR_VM_INIT;
 	_cleanup_(kvm_deadline_disarm) struct kvm_deadline deadline = {.armed = false};
-	struct behaviour_vcpu vcpu = {.enter = vcpu_enter, .inject = vcpu_inject, .opaque = &vm};
+	struct behaviour_vcpu vcpu = {.enter = vcpu_enter, .inject = vcpu_inject, .opaque = &bvm};
 	double start;
 	int ret;
 
-	if (vm_prepare(kvm_fd, &vm, c, fault) < 0)
+	if (vm_prepare(kvm_fd, &bvm, c, fault) < 0)
 		return;
-	vcpu.run = vm.run;
-	ret = kvm_deadline_arm(&deadline, timeout_ms, vm.run);
+	vcpu.run = bvm.vcpu.run;
+	ret = kvm_deadline_arm(&deadline, timeout_ms, bvm.vcpu.run);
 	if (ret < 0) {
-		errno = -ret;
-		ioctl_fail(c, "arming the case deadline (timer_create)");
+		call_fail(c, "arming the case deadline (timer_create)", -ret);
 		return;
 	}
 	start = now_ms();
@@ -564,9 +492,9 @@ void behaviour_run(const struct behaviour_options *opts, const struct kvm_measur
 		b->cases[i].mode = case_plan[i].mode;
 		b->cases[i].guest_sets_bit12 = case_plan[i].guest_sets_bit12;
 	}
-	kvm_fd = open(device, O_RDWR | O_CLOEXEC);
+	kvm_fd = kvm_open(device);
 	if (kvm_fd < 0)
-		fail_all_cases(b, device, errno);
+		fail_all_cases(b, device, -kvm_fd);
 	else
 		run_all_cases(opts, m, b, kvm_fd);
 	b->duration_ms = now_ms() - start;

@@ -13,7 +13,6 @@
 #include "seoib/cleanup.h"
 #include "seoib/kvm_deadline.h"
 #include "seoib/kvm_probe.h"
-#include "seoib/kvm_reaper.h"
 #include "seoib/kvm_vm.h"
 #include "seoib/kvm_x2apic.h"
 #include "seoib/sentence.h"
@@ -51,13 +50,18 @@ static enum probe_status fail_timeout(struct probe *p, const char *step)
 		    p->device, p->timeout_ms, step);
 }
 
-/* An ioctl that should not fail did: say which, on what, and where to look. */
-static enum probe_status fail_step(struct probe *p, const char *step, int err)
+/* A KVM call that should not fail did (kvm_last_failure() says which, the
+ * caller on what, e.g. " on a fresh VM"): say so, and where to look. */
+static enum probe_status fail_step(struct probe *p, const char *context)
 {
-	if (err == EINTR)
+	const struct kvm_failure *failure = kvm_last_failure();
+	char step[SEOIB_MESSAGE_MAX];
+
+	sentence_format(step, sizeof(step), "%s%s", failure->call ? failure->call : "a KVM call", context);
+	if (failure->err == EINTR)
 		return fail_timeout(p, step);
 	return fail(p, PROBE_ERROR, "%s failed on %s: %s; check the kernel log (dmesg) for KVM errors and report it if it persists",
-		    step, p->device, strerror(err));
+		    step, p->device, strerror(failure->err));
 }
 
 static enum probe_status check_deadline(struct probe *p, const char *next_step)
@@ -149,15 +153,17 @@ static enum probe_status fail_create_vm(struct probe *p, int err)
 	}
 }
 
-/* A fresh VM; *vm_fd is owned by the caller. */
-static enum probe_status new_vm(struct probe *p, const char *question, int *vm_fd)
+/* A fresh VM into *vm, released by the caller (kvm_vm_release: the teardown
+ * goes off this path). */
+static enum probe_status new_vm(struct probe *p, const char *question, struct kvm_vm *vm)
 {
 	enum probe_status status = check_deadline(p, question);
+	int ret;
 
 	if (status != PROBE_OK)
 		return status;
-	*vm_fd = vm_create(p->kvm_fd);
-	return *vm_fd < 0 ? fail_create_vm(p, -*vm_fd) : PROBE_OK;
+	ret = vm_create(p->kvm_fd, vm);
+	return ret < 0 ? fail_create_vm(p, -ret) : PROBE_OK;
 }
 
 static bool irqchip_supported(const struct probe *p, enum irqchip_mode irqchip)
@@ -167,32 +173,24 @@ static bool irqchip_supported(const struct probe *p, enum irqchip_mode irqchip)
 	return cap > 0;
 }
 
-static const char *irqchip_step(enum irqchip_mode irqchip)
-{
-	return irqchip == IRQCHIP_SPLIT ? "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP, 24)" : "KVM_CREATE_IRQCHIP";
-}
-
 /* A fresh VM with the irqchip a guest of that mode gets. */
 static enum probe_status new_vm_with_irqchip(struct probe *p, enum irqchip_mode irqchip, const char *question,
-					     int *vm_fd)
+					     struct kvm_vm *vm)
 {
-	enum probe_status status = new_vm(p, question, vm_fd);
-	int ret;
+	enum probe_status status = new_vm(p, question, vm);
 
 	if (status != PROBE_OK)
 		return status;
-	ret = vm_setup_irqchip(*vm_fd, irqchip);
-	return ret < 0 ? fail_step(p, irqchip_step(irqchip), -ret) : PROBE_OK;
+	return vm_setup_irqchip(vm, irqchip) < 0 ? fail_step(p, "") : PROBE_OK;
 }
 
 /* ---- step 2: what each fd reports ----------------------------------------- */
 
-static enum probe_status check_system(struct probe *p, unsigned long cap, const char *name, long long *answer)
+/* A KVM_CHECK_EXTENSION answer kept as measured, or the failure. */
+static enum probe_status keep_answer(struct probe *p, long long ret, const char *context, long long *answer)
 {
-	long long ret = kvm_check_extension(p->kvm_fd, cap);
-
 	if (ret < 0)
-		return fail_step(p, name, (int)-ret);
+		return fail_step(p, context);
 	*answer = ret;
 	return PROBE_OK;
 }
@@ -202,34 +200,31 @@ static enum probe_status check_system_caps(struct probe *p)
 	struct kvm_measurements *m = p->m;
 	enum probe_status status;
 
-	status = check_system(p, KVM_CAP_X2APIC_API, "KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API) on the system fd",
-			      &m->x2apic_api_system);
+	status = keep_answer(p, kvm_check_extension(p->kvm_fd, KVM_CAP_X2APIC_API), " on the system fd",
+			     &m->x2apic_api_system);
 	if (status == PROBE_OK)
-		status = check_system(p, KVM_CAP_SPLIT_IRQCHIP, "KVM_CHECK_EXTENSION(KVM_CAP_SPLIT_IRQCHIP)",
-				      &m->cap_split_irqchip);
+		status = keep_answer(p, kvm_check_extension(p->kvm_fd, KVM_CAP_SPLIT_IRQCHIP), "",
+				     &m->cap_split_irqchip);
 	if (status == PROBE_OK)
-		status = check_system(p, KVM_CAP_IRQCHIP, "KVM_CHECK_EXTENSION(KVM_CAP_IRQCHIP)", &m->cap_irqchip);
+		status = keep_answer(p, kvm_check_extension(p->kvm_fd, KVM_CAP_IRQCHIP), "", &m->cap_irqchip);
 	return status;
 }
 
 /* KVM_CAP_X2APIC_API as a VM fd reports it: without a split irqchip a fixed
  * kernel masks bit 2, so the /dev/kvm answer alone is not the guest's. */
-static enum probe_status check_vm_x2apic_api(struct probe *p, int irqchip, const char *question, long long *answer)
+static enum probe_status check_vm_x2apic_api(struct probe *p, int irqchip, const char *on_vm, long long *answer)
 {
-	_cleanup_(kvm_reaper_closep) int vm_fd = -1; /* torn down off this path */
+	_cleanup_(kvm_vm_release) struct kvm_vm vm = KVM_VM_INIT;
+	char question[SEOIB_MESSAGE_MAX];
 	enum probe_status status;
-	long long ret;
 
 	if (irqchip >= 0 && !irqchip_supported(p, irqchip))
 		return PROBE_OK; /* left PROBE_NOT_MEASURED: nothing to ask */
-	status = irqchip < 0 ? new_vm(p, question, &vm_fd) : new_vm_with_irqchip(p, irqchip, question, &vm_fd);
+	sentence_format(question, sizeof(question), "KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API)%s", on_vm);
+	status = irqchip < 0 ? new_vm(p, question, &vm) : new_vm_with_irqchip(p, irqchip, question, &vm);
 	if (status != PROBE_OK)
 		return status;
-	ret = kvm_check_extension(vm_fd, KVM_CAP_X2APIC_API);
-	if (ret < 0)
-		return fail_step(p, question, (int)-ret);
-	*answer = ret;
-	return PROBE_OK;
+	return keep_answer(p, kvm_check_extension(vm.fd, KVM_CAP_X2APIC_API), on_vm, answer);
 }
 
 static enum probe_status check_vm_caps(struct probe *p)
@@ -237,14 +232,11 @@ static enum probe_status check_vm_caps(struct probe *p)
 	struct kvm_measurements *m = p->m;
 	enum probe_status status;
 
-	status = check_vm_x2apic_api(p, -1, "KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API) on a fresh VM", &m->x2apic_api_vm);
+	status = check_vm_x2apic_api(p, -1, " on a fresh VM", &m->x2apic_api_vm);
 	if (status == PROBE_OK)
-		status = check_vm_x2apic_api(p, IRQCHIP_SPLIT,
-					     "KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API) on a split-irqchip VM",
-					     &m->x2apic_api_vm_split);
+		status = check_vm_x2apic_api(p, IRQCHIP_SPLIT, " on a split-irqchip VM", &m->x2apic_api_vm_split);
 	if (status == PROBE_OK)
-		status = check_vm_x2apic_api(p, IRQCHIP_IN_KERNEL,
-					     "KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API) on an in-kernel-irqchip VM",
+		status = check_vm_x2apic_api(p, IRQCHIP_IN_KERNEL, " on an in-kernel-irqchip VM",
 					     &m->x2apic_api_vm_irqchip);
 	return status;
 }
@@ -253,16 +245,16 @@ static enum probe_status check_vm_caps(struct probe *p)
 
 static enum probe_status check_enable(struct probe *p, enum irqchip_mode irqchip, enum x2apic_mode mode)
 {
-	_cleanup_(kvm_reaper_closep) int vm_fd = -1; /* torn down off this path */
+	_cleanup_(kvm_vm_release) struct kvm_vm vm = KVM_VM_INIT;
 	enum probe_status status;
 	int ret;
 
 	if (!irqchip_supported(p, irqchip))
 		return PROBE_OK;
-	status = new_vm_with_irqchip(p, irqchip, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API)", &vm_fd);
+	status = new_vm_with_irqchip(p, irqchip, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API)", &vm);
 	if (status != PROBE_OK)
 		return status;
-	ret = vm_enable_x2apic_api(vm_fd, mode_flags(mode));
+	ret = vm_enable_x2apic_api(&vm, mode_flags(mode));
 	if (ret == -EINTR)
 		return fail_timeout(p, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API)");
 	/* Refusal (EINVAL) is an answer, not a failure: record the errno. */
@@ -288,42 +280,30 @@ static enum probe_status load_cpuid(struct probe *p)
 {
 	int err = 0;
 
-	p->cpuid = kvm_get_supported_cpuid(p->kvm_fd, &err);
-	if (!p->cpuid)
-		return fail_step(p, "KVM_GET_SUPPORTED_CPUID", err);
-	cpuid_set_x2apic(p->cpuid);
-	return PROBE_OK;
+	p->cpuid = kvm_get_x2apic_cpuid(p->kvm_fd, &err);
+	return p->cpuid ? PROBE_OK : fail_step(p, "");
 }
 
-/* On a VM already set up: one vCPU with x2APIC in CPUID, then its LVR. */
-static enum probe_status read_vcpu_lvr(struct probe *p, int vm_fd, struct lvr_result *result)
+/* On a VM already set up: one vCPU with x2APIC in CPUID, then its LVR. KVM
+ * recomputes the LVR only on KVM_SET_CPUID2 / KVM_SET_LAPIC, and sets bit 24
+ * only for a vCPU with x2APIC in its CPUID. */
+static enum probe_status read_vcpu_lvr(struct probe *p, struct kvm_vm *vm, struct lvr_result *result)
 {
-	_cleanup_close_ int vcpu_fd = vcpu_create(vm_fd, 0);
-	struct kvm_lapic_state lapic;
-	int ret;
+	_cleanup_(kvm_vcpu_release) struct kvm_vcpu vcpu = KVM_VCPU_INIT;
+	int ret = vcpu_create(vm, 0, &vcpu);
 
-	if (vcpu_fd < 0) {
-		result->err = -vcpu_fd;
-		return fail_step(p, "KVM_CREATE_VCPU", -vcpu_fd);
-	}
-	/* KVM recomputes the LVR only on KVM_SET_CPUID2 / KVM_SET_LAPIC, and sets
-	 * bit 24 only for a vCPU with x2APIC in its CPUID. */
-	ret = vcpu_set_cpuid(vcpu_fd, p->cpuid);
 	if (ret == 0)
-		ret = vcpu_get_lapic(vcpu_fd, &lapic);
-	if (ret < 0) {
-		result->err = -ret;
-		return fail_step(p, "KVM_SET_CPUID2 / KVM_GET_LAPIC", -ret);
-	}
-	result->lvr = lapic_reg(&lapic, SEOIB_APIC_LVR);
-	result->err = 0;
-	return PROBE_OK;
+		ret = vcpu_set_cpuid(&vcpu, p->cpuid);
+	if (ret == 0)
+		ret = vcpu_read_lvr(&vcpu, &result->lvr);
+	result->err = -ret;
+	return ret < 0 ? fail_step(p, "") : PROBE_OK;
 }
 
 static enum probe_status check_lvr(struct probe *p, enum irqchip_mode irqchip, enum x2apic_mode mode)
 {
 	struct lvr_result *result = &p->m->lvr[irqchip][mode];
-	_cleanup_(kvm_reaper_closep) int vm_fd = -1; /* torn down off this path */
+	_cleanup_(kvm_vm_release) struct kvm_vm vm = KVM_VM_INIT;
 	enum probe_status status;
 	int ret;
 
@@ -334,11 +314,11 @@ static enum probe_status check_lvr(struct probe *p, enum irqchip_mode irqchip, e
 		result->err = p->m->enable[irqchip][mode].err;
 		return PROBE_OK;
 	}
-	status = new_vm_with_irqchip(p, irqchip, "KVM_GET_LAPIC", &vm_fd);
+	status = new_vm_with_irqchip(p, irqchip, "KVM_GET_LAPIC", &vm);
 	if (status != PROBE_OK)
 		return status;
 	if (mode != MODE_LEGACY) {
-		ret = vm_enable_x2apic_api(vm_fd, mode_flags(mode));
+		ret = vm_enable_x2apic_api(&vm, mode_flags(mode));
 		if (ret < 0) {
 			/* Accepted a moment ago, refused now: record it, the
 			 * verdict reports the contradiction. */
@@ -346,7 +326,7 @@ static enum probe_status check_lvr(struct probe *p, enum irqchip_mode irqchip, e
 			return ret == -EINTR ? fail_timeout(p, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API)") : PROBE_OK;
 		}
 	}
-	return read_vcpu_lvr(p, vm_fd, result);
+	return read_vcpu_lvr(p, &vm, result);
 }
 
 static enum probe_status check_lvrs(struct probe *p)
