@@ -345,7 +345,9 @@ void behaviour_run_guest(struct behaviour_vcpu *vcpu, struct behaviour_case *c, 
 			case_timed_out(c, timeout_ms, phase);
 			return;
 		}
-		/* Another signal interrupted KVM_RUN: run on, the deadline holds. */
+		/* Another signal interrupted KVM_RUN (an injected enter() may say
+		 * so; vcpu_run() restarts those itself, kvm_ioctl()): run on,
+		 * the deadline holds. */
 	}
 	c->outcome = OUTCOME_DONE;
 }
