@@ -749,6 +749,23 @@ static const char *const proof_names[PROOF_COUNT] = {
 	[PROOF_CONTRADICTED] = "contradicted",
 };
 
+static const char *const outcome_names[OUTCOME_COUNT] = {
+	[OUTCOME_NOT_RUN] = "not-run",
+	[OUTCOME_SKIPPED] = "skipped",
+	[OUTCOME_DONE] = "done",
+	[OUTCOME_TIMEOUT] = "timeout",
+	[OUTCOME_ERROR] = "error",
+};
+
+/* The index of s in names[0..n), or -1. */
+static int name_lookup(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; i < n; i++)
+		if (s && strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
 const char *proof_to_string(enum proof p)
 {
 	return p < PROOF_COUNT ? proof_names[p] : "invalid";
@@ -756,10 +773,17 @@ const char *proof_to_string(enum proof p)
 
 int proof_from_string(const char *s)
 {
-	for (int p = 0; p < PROOF_COUNT; p++)
-		if (s && strcmp(s, proof_names[p]) == 0)
-			return p;
-	return -1;
+	return name_lookup(proof_names, PROOF_COUNT, s);
+}
+
+const char *outcome_to_string(enum behaviour_outcome o)
+{
+	return o < OUTCOME_COUNT ? outcome_names[o] : "invalid";
+}
+
+int outcome_from_string(const char *s)
+{
+	return name_lookup(outcome_names, OUTCOME_COUNT, s);
 }
 
 void behaviour_verdict_derive(struct behaviour *b, const struct kvm_verdict *v)
@@ -772,19 +796,4 @@ void behaviour_verdict_derive(struct behaviour *b, const struct kvm_verdict *v)
 		case_conflicts(b, &b->cases[i]);
 	claim_conflicts(b, v);
 	behaviour_proofs_derive(b);
-}
-
-const char *outcome_to_string(enum behaviour_outcome o)
-{
-	static const char *const names[] = {"not-run", "skipped", "done", "timeout", "error"};
-	return o < OUTCOME_COUNT ? names[o] : "invalid";
-}
-
-int outcome_from_string(const char *s)
-{
-	static const char *const names[] = {"not-run", "skipped", "done", "timeout", "error"};
-	for (int i = 0; i < OUTCOME_COUNT; i++)
-		if (s && strcmp(s, names[i]) == 0)
-			return i;
-	return -1;
 }
