@@ -122,9 +122,12 @@ int vm_create(int kvm_fd, struct kvm_vm *vm)
 
 void kvm_vm_release(struct kvm_vm *vm)
 {
+	int saved = errno; /* a cleanup must not clobber the errno being reported */
+
 	if (vm->fd >= 0 || vm->mem)
 		kvm_reaper_close(vm->fd, vm->mem, vm->mem_size);
 	*vm = (struct kvm_vm)KVM_VM_INIT;
+	errno = saved;
 }
 
 int vm_enable_cap_named(struct kvm_vm *vm, uint32_t cap, uint64_t arg0, const char *name)
