@@ -3,8 +3,9 @@
  * SIGALRM blocked (a daemon blocks signals for signalfd); immediate_exit is
  * set on the given kvm_run; the mask and disposition come back after; two
  * threads' deadlines never undo each other's handler. A pipe nobody writes
- * stands in for a wedged KVM ioctl: read() blocks the same way. */
+ * stands in for a wedged KVM ioctl: ppoll() blocks the same way. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -19,18 +20,25 @@
 
 #include "seoib/kvm_deadline.h"
 
-/* A read() that only a signal can end (nothing ever writes the pipe);
- * returns its errno. */
-static int blocked_read(void)
+/* Wait, at most 10 s, for a signal on a pipe nobody writes, the way a KVM
+ * ioctl waits in a wedged kernel; returns the errno that ended the wait (0 if
+ * none did). SIGALRM is let in only inside ppoll(), atomically, so a deadline
+ * that fired a moment early still ends this wait instead of being missed. */
+static int blocked_wait(void)
 {
-	int fds[2];
-	char byte;
-	ssize_t n;
-	int err;
+	const struct timespec bound = {.tv_sec = 10};
+	sigset_t alarm_only, inside;
+	struct pollfd pfd = {.events = POLLIN};
+	int fds[2], ret, err;
 
 	assert_int_equal(pipe(fds), 0);
-	n = read(fds[0], &byte, 1);
-	err = n < 0 ? errno : 0;
+	pfd.fd = fds[0];
+	sigemptyset(&alarm_only);
+	sigaddset(&alarm_only, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alarm_only, &inside);
+	ret = ppoll(&pfd, 1, &bound, &inside);
+	err = ret < 0 ? errno : 0;
+	pthread_sigmask(SIG_SETMASK, &inside, NULL);
 	close(fds[0]);
 	close(fds[1]);
 	return err;
@@ -60,10 +68,10 @@ static void fires_through_a_blocked_signal_and_restores(void **state)
 	sigaddset(&block, SIGALRM);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 
-	assert_int_equal(kvm_deadline_arm(&d, 50, &shared.run), 0);
+	assert_int_equal(kvm_deadline_arm(&d, 200, &shared.run), 0);
 	assert_false(alarm_blocked());
 	assert_false(kvm_deadline_fired());
-	assert_int_equal(blocked_read(), EINTR);
+	assert_int_equal(blocked_wait(), EINTR);
 	assert_true(kvm_deadline_fired());
 	assert_true(kvm_deadline_passed(&d));
 	assert_int_equal(shared.run.immediate_exit, 1);
@@ -110,7 +118,7 @@ static void threads_keep_each_others_handler(void **state)
 	assert_int_equal(kvm_deadline_arm(&d, 100, NULL), 0);
 	assert_int_equal(pthread_create(&thread, NULL, arm_and_disarm, NULL), 0);
 	assert_int_equal(pthread_join(thread, NULL), 0);
-	assert_int_equal(blocked_read(), EINTR);
+	assert_int_equal(blocked_wait(), EINTR);
 	kvm_deadline_disarm(&d);
 }
 

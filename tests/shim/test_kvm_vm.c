@@ -128,7 +128,7 @@ static void deadline_ends_the_call(void **state)
 	int kvm_fd = kvm_open("/dev/kvm");
 
 	assert_true(kvm_fd >= 0);
-	assert_int_equal(kvm_deadline_arm(&deadline, 50, NULL), 0);
+	assert_int_equal(kvm_deadline_arm(&deadline, 200, NULL), 0);
 	assert_int_equal(vm_create(kvm_fd, &vm), -EINTR);
 	assert_true(kvm_deadline_fired());
 	assert_failure("KVM_CREATE_VM", EINTR);
