@@ -138,7 +138,7 @@ static int vm_create_split(int kvm_fd, struct kvm_vm *vm, struct behaviour_case 
  * KVM_SET_CPUID2 (kvm_apic_set_version): Directed EOI is advertised only
  * with x2APIC in CPUID, and only after the flags above are set. Then LVR
  * bit 24 as the guest will see it, read before it runs. */
-static int vcpu_set_x2apic_cpuid(struct kvm_vcpu *vcpu, struct behaviour_case *c)
+static int vcpu_set_x2apic_read_lvr(struct kvm_vcpu *vcpu, struct behaviour_case *c)
 {
 	int err = 0;
 	_cleanup_free_ struct kvm_cpuid2 *cpuid = kvm_get_x2apic_cpuid(vcpu->vm->kvm_fd, &err);
@@ -379,7 +379,7 @@ static int vm_prepare(int kvm_fd, struct behaviour_vm *bvm, struct behaviour_cas
 	uint32_t guest_flags = fault == FAULT_NO_EOI ? EOI_GUEST_FLAG_SKIP_EOI : 0;
 
 	if (vm_create_split(kvm_fd, &bvm->vm, c) < 0 || check(c, vcpu_create(&bvm->vm, 0, &bvm->vcpu)) < 0 ||
-	    check(c, vcpu_map_run(&bvm->vcpu)) < 0 || vcpu_set_x2apic_cpuid(&bvm->vcpu, c) < 0 ||
+	    check(c, vcpu_map_run(&bvm->vcpu)) < 0 || vcpu_set_x2apic_read_lvr(&bvm->vcpu, c) < 0 ||
 	    vcpu_set_entry(&bvm->vcpu, spiv, guest_flags, c) < 0)
 		return -1;
 	return 0;
