@@ -5,13 +5,13 @@
  * The close() waits for the kernel's VM teardown, the cost the probe no
  * longer serialises on (lib/kvm/kvm_reaper.c). Exit 77 without a usable DEVICE. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "seoib/cleanup.h"
 #include "seoib/kvm_vm.h"
 #include "seoib/monotonic.h"
 #include "seoib/kvm_x2apic.h"
@@ -36,23 +36,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vm-teardown: COUNT must be 1 to %d, not '%s'.\n", COUNT_MAX, argv[1]);
 		return 2;
 	}
-	kvm_fd = open(device, O_RDWR | O_CLOEXEC);
+	kvm_fd = kvm_open(device);
 	if (kvm_fd < 0) {
 		fprintf(stderr, "vm-teardown: cannot open %s: %s; this benchmark needs a usable KVM device.\n", device,
-			strerror(errno));
+			strerror(-kvm_fd));
 		return 77;
 	}
 	for (int i = 0; i < count; i++) {
+		struct kvm_vm vm = KVM_VM_INIT;
 		uint64_t start = monotonic_usec();
-		int vm_fd = vm_create(kvm_fd);
-		int r;
+		int r = vm_create(kvm_fd, &vm);
 
-		if (vm_fd < 0) {
-			fprintf(stderr, "vm-teardown: KVM_CREATE_VM failed on %s: %s.\n", device, strerror(-vm_fd));
+		if (r < 0) {
+			fprintf(stderr, "vm-teardown: KVM_CREATE_VM failed on %s: %s.\n", device, strerror(-r));
 			return 1;
 		}
-		r = vm_enable_split_irqchip(vm_fd, SEOIB_SPLIT_IRQCHIP_PINS);
-		close(vm_fd);
+		r = vm_setup_irqchip(&vm, IRQCHIP_SPLIT);
+		/* The reference: the teardown waited for here, not handed to
+		 * the reaper as kvm_vm_release() does. */
+		close(steal_fd(vm.fd));
 		ms[i] = (double)(monotonic_usec() - start) / 1000.0;
 		if (r < 0) {
 			fprintf(stderr, "vm-teardown: KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP) failed: %s.\n", strerror(-r));

@@ -70,8 +70,9 @@ struct behaviour_options {
 };
 
 /* Run every case the kernel accepts (m says which flags were accepted).
- * Each KVM_RUN is bounded by a per-case deadline (SIGALRM to the calling
- * thread, previous disposition restored); calls are serialised process-wide.
+ * Each KVM_RUN is bounded by a per-case deadline (seoib/kvm_deadline.h:
+ * SIGALRM to the calling thread, previous disposition restored); the
+ * deadline is per thread, so several threads may each run a probe.
  * Test-only: SEOIB_BEHAVIOUR_FAULT=no-irq|no-eoi forces timeouts
  * (docs/behaviour.md). */
 void behaviour_run(const struct behaviour_options *opts, const struct kvm_measurements *m,

@@ -22,11 +22,3 @@ void kvm_reaper_close(int fd, void *map, size_t map_len);
  * Returns the number still open (0 when drained). */
 int kvm_reaper_drain_ms(unsigned timeout_ms);
 void kvm_reaper_drain(void); /* kvm_reaper_drain_ms(0), for atexit() */
-
-/* For _cleanup_(kvm_reaper_closep): hand *fd to the reaper. */
-static inline void kvm_reaper_closep(int *fd)
-{
-	if (*fd >= 0)
-		kvm_reaper_close(*fd, NULL, 0);
-	*fd = -1;
-}

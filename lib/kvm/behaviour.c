@@ -5,31 +5,22 @@
  * what it does. The sequence is docs/background.md section 2; the guest is
  * lib/kvm/eoi_guest.S. docs/behaviour.md has the verdict rules. */
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "behaviour_loop.h"
 #include "eoi_guest.h"
 #include "seoib/behaviour.h"
 #include "seoib/cleanup.h"
-#include "seoib/kvm_reaper.h"
+#include "seoib/kvm_deadline.h"
 #include "seoib/kvm_vm.h"
+#include "seoib/monotonic.h"
 #include "seoib/kvm_x2apic.h"
 #include "seoib/messages.h"
 #include "seoib/sentence.h"
-
-#ifndef sigev_notify_thread_id
-#define sigev_notify_thread_id _sigev_un._tid /* glibc < 2.35 lacks the name */
-#endif
 
 #define DEFAULT_CASE_TIMEOUT_MS 1000
 /* Any GSI below the pins reserved for the VMM's I/O APIC: KVM computes the
@@ -43,8 +34,6 @@
  * unrestricted guest; outside guest memory, the address QEMU uses. A no-op
  * on AMD. */
 #define VMX_TSS_ADDR 0xfffbd000ul
-/* The deadline interrupts KVM_RUN with this signal, aimed at this thread. */
-#define DEADLINE_SIGNAL SIGALRM
 
 /* The fixed order of b->cases: what each index asks. */
 static const struct {
@@ -64,12 +53,10 @@ enum behaviour_fault {
 	FAULT_INVALID,
 };
 
+/* Milliseconds with the microseconds kept: case durations are fractions. */
 static double now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	return (double)monotonic_usec() / 1e3;
 }
 
 static const char *case_name(const struct behaviour_case *c)
@@ -94,168 +81,72 @@ case_fail(struct behaviour_case *c, enum behaviour_outcome outcome, const char *
 	va_end(ap);
 }
 
-/* An ioctl failed: ERROR with the call, the case and the errno. */
-static int ioctl_fail(struct behaviour_case *c, const char *call)
+/* A call failed: ERROR with the call, the case and the errno. */
+static int call_fail(struct behaviour_case *c, const char *call, int err)
 {
-	c->err = errno;
+	c->err = err;
 	case_fail(c, OUTCOME_ERROR,
 		  "%s failed in the behaviour VM (%s): %s; check the kernel log and report it with the kernel version",
 		  call, case_name(c), strerror(c->err));
 	return -1;
 }
 
-/* ---- The deadline: one timer per case, bounding every KVM_RUN ---- */
-
-/* The vCPU this thread is running, for the signal handler. The handler's
- * disposition is process-wide, so behaviour_run() lets one thread at a time
- * through (behaviour_lock). */
-static __thread struct kvm_run *volatile deadline_run;
-
-/* Setting immediate_exit (KVM_CAP_IMMEDIATE_EXIT, Linux 4.11) closes the
- * race where the signal lands just before KVM_RUN is entered: that KVM_RUN,
- * and every later one, returns EINTR at once. A signal during KVM_RUN makes
- * it return EINTR anyway, because the handler has no SA_RESTART. */
-static void on_deadline(int sig)
+/* A kvm_vm.h helper's answer: on failure (-errno), ERROR naming the KVM call
+ * that failed (kvm_last_failure()). */
+static int check(struct behaviour_case *c, long long ret)
 {
-	struct kvm_run *run = deadline_run;
+	const struct kvm_failure *failure = kvm_last_failure();
 
-	if (run)
-		run->immediate_exit = 1;
-}
-
-struct deadline {
-	bool armed;
-	timer_t timer;
-	struct sigaction old_action;
-	sigset_t old_mask;
-};
-
-static void deadline_release(struct deadline *d)
-{
-	if (!d->armed)
-		return;
-	timer_delete(d->timer); /* no further signal after this */
-	deadline_run = NULL;
-	pthread_sigmask(SIG_SETMASK, &d->old_mask, NULL);
-	sigaction(DEADLINE_SIGNAL, &d->old_action, NULL);
-	d->armed = false;
-}
-
-/* Install the handler (restored by deadline_release), make sure the signal
- * is not blocked in this thread (a daemon may block it for signalfd), and
- * arm a one-shot timer that signals this thread after ms. */
-static int deadline_arm(struct deadline *d, struct kvm_run *run, unsigned ms)
-{
-	struct sigaction action = {.sa_handler = on_deadline}; /* no SA_RESTART */
-	struct sigevent event = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = DEADLINE_SIGNAL};
-	struct itimerspec when = {.it_value = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000}};
-	sigset_t unblock;
-
-	event.sigev_notify_thread_id = gettid();
-	sigemptyset(&action.sa_mask);
-	if (timer_create(CLOCK_MONOTONIC, &event, &d->timer) < 0)
-		return -1;
-	deadline_run = run;
-	sigaction(DEADLINE_SIGNAL, &action, &d->old_action);
-	sigemptyset(&unblock);
-	sigaddset(&unblock, DEADLINE_SIGNAL);
-	pthread_sigmask(SIG_UNBLOCK, &unblock, &d->old_mask);
-	d->armed = true;
-	return timer_settime(d->timer, 0, &when, NULL);
+	return ret < 0 ? call_fail(c, failure->call, failure->err) : 0;
 }
 
 /* ---- One throwaway VM ---- */
 
 struct behaviour_vm {
-	int vm_fd;
-	int vcpu_fd;
-	void *memory;
-	struct kvm_run *run;
-	size_t run_size;
+	struct kvm_vm vm;
+	struct kvm_vcpu vcpu;
 };
 
-#define BEHAVIOUR_VM_INIT {.vm_fd = -1, .vcpu_fd = -1, .memory = MAP_FAILED, .run = MAP_FAILED}
+#define BEHAVIOUR_VM_INIT {.vm = KVM_VM_INIT, .vcpu = KVM_VCPU_INIT}
 
-/* The kernel frees the VM with its last fd, and that close() waits for the
- * teardown: the reaper does it off this path, then unmaps the guest memory
- * the VM's memory slot still points at. */
-static void behaviour_vm_release(struct behaviour_vm *vm)
+/* The vCPU first; the VM's last fd and the guest memory then go to the
+ * reaper, off this path (kvm_vm_release). */
+static void behaviour_vm_release(struct behaviour_vm *bvm)
 {
-	if (vm->run != MAP_FAILED)
-		munmap(vm->run, vm->run_size);
-	if (vm->vcpu_fd >= 0)
-		close(vm->vcpu_fd); /* the VM fd still holds the VM: no teardown here */
-	kvm_reaper_close(vm->vm_fd, vm->memory != MAP_FAILED ? vm->memory : NULL, EOI_GUEST_MEM_SIZE);
-}
-
-/* A kvm_vm.h helper's answer (-errno on failure) as this case's outcome. */
-static int check(struct behaviour_case *c, const char *call, long long ret)
-{
-	if (ret >= 0)
-		return 0;
-	errno = (int)-ret;
-	return ioctl_fail(c, call);
+	kvm_vcpu_release(&bvm->vcpu);
+	kvm_vm_release(&bvm->vm);
 }
 
 /* VM with a split irqchip (24 pins, as QEMU) and the mode's x2APIC flags,
- * set before any vCPU exists (KVM refuses KVM_CAP_SPLIT_IRQCHIP after). */
-static int vm_create_split(int kvm_fd, struct behaviour_vm *vm, struct behaviour_case *c)
+ * set before any vCPU exists (KVM refuses KVM_CAP_SPLIT_IRQCHIP after), and
+ * the guest of lib/kvm/eoi_guest.S in memory slot 0. */
+static int vm_create_split(int kvm_fd, struct kvm_vm *vm, struct behaviour_case *c)
 {
 	unsigned long long flags = mode_flags(c->mode);
 
-	vm->vm_fd = vm_create(kvm_fd);
-	if (check(c, "KVM_CREATE_VM", vm->vm_fd) < 0 ||
-	    check(c, "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP)",
-		  vm_enable_split_irqchip(vm->vm_fd, SEOIB_SPLIT_IRQCHIP_PINS)) < 0 ||
-	    (flags && check(c, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API)", vm_enable_x2apic_api(vm->vm_fd, flags)) < 0))
+	if (check(c, vm_create(kvm_fd, vm)) < 0 || check(c, vm_setup_irqchip(vm, IRQCHIP_SPLIT)) < 0 ||
+	    (flags && check(c, vm_enable_x2apic_api(vm, flags)) < 0) ||
+	    check(c, vm_set_tss_addr(vm, VMX_TSS_ADDR)) < 0 ||
+	    check(c, vm_add_guest_memory(vm, EOI_GUEST_MEM_SIZE)) < 0)
 		return -1;
-	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, VMX_TSS_ADDR) < 0)
-		return ioctl_fail(c, "KVM_SET_TSS_ADDR");
-	return 0;
-}
-
-static int vm_map_guest(struct behaviour_vm *vm, struct behaviour_case *c)
-{
-	struct kvm_userspace_memory_region region = {
-		.slot = 0,
-		.guest_phys_addr = 0,
-		.memory_size = EOI_GUEST_MEM_SIZE,
-	};
-
-	vm->memory = mmap(NULL, EOI_GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->memory == MAP_FAILED)
-		return ioctl_fail(c, "mmap of guest memory");
-	memcpy((char *)vm->memory + EOI_GUEST_LOAD, eoi_guest_start,
-	       (size_t)(eoi_guest_end - eoi_guest_start));
-	region.userspace_addr = (uint64_t)(uintptr_t)vm->memory;
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		return ioctl_fail(c, "KVM_SET_USER_MEMORY_REGION");
+	memcpy((char *)vm->mem + EOI_GUEST_LOAD, eoi_guest_start, (size_t)(eoi_guest_end - eoi_guest_start));
 	return 0;
 }
 
 /* KVM's supported CPUID with x2APIC set in leaf 1. The LVR is recomputed on
  * KVM_SET_CPUID2 (kvm_apic_set_version): Directed EOI is advertised only
- * with x2APIC in CPUID, and only after the flags above are set. */
-static int vcpu_set_x2apic_cpuid(int kvm_fd, int vcpu_fd, struct behaviour_case *c)
+ * with x2APIC in CPUID, and only after the flags above are set. Then LVR
+ * bit 24 as the guest will see it, read before it runs. */
+static int vcpu_set_x2apic_read_lvr(struct kvm_vcpu *vcpu, struct behaviour_case *c)
 {
 	int err = 0;
-	_cleanup_free_ struct kvm_cpuid2 *cpuid = kvm_get_supported_cpuid(kvm_fd, &err);
+	_cleanup_free_ struct kvm_cpuid2 *cpuid = kvm_get_x2apic_cpuid(vcpu->vm->kvm_fd, &err);
+	uint32_t lvr;
 
-	if (!cpuid)
-		return check(c, "KVM_GET_SUPPORTED_CPUID", -err);
-	cpuid_set_x2apic(cpuid);
-	return check(c, "KVM_SET_CPUID2", vcpu_set_cpuid(vcpu_fd, cpuid));
-}
-
-/* LVR bit 24 as the guest will see it, read before it runs. */
-static int vcpu_read_lvr(int vcpu_fd, struct behaviour_case *c)
-{
-	struct kvm_lapic_state lapic;
-
-	if (check(c, "KVM_GET_LAPIC", vcpu_get_lapic(vcpu_fd, &lapic)) < 0)
+	if (check(c, cpuid ? 0 : -err) < 0 || check(c, vcpu_set_cpuid(vcpu, cpuid)) < 0 ||
+	    check(c, vcpu_read_lvr(vcpu, &lvr)) < 0)
 		return -1;
-	c->lvr_directed_eoi = (lapic_reg(&lapic, SEOIB_APIC_LVR) & SEOIB_LVR_DIRECTED_EOI) != 0;
+	c->lvr_directed_eoi = (lvr & SEOIB_LVR_DIRECTED_EOI) != 0;
 	return 0;
 }
 
@@ -268,7 +159,7 @@ static void real_mode_segment(struct kvm_segment *s)
 
 /* Real mode at EOI_GUEST_LOAD with flat zero segments; the guest's inputs
  * in EBX and ESI (lib/kvm/eoi_guest.h). */
-static int vcpu_set_entry(int vcpu_fd, uint32_t spiv, uint32_t guest_flags, struct behaviour_case *c)
+static int vcpu_set_entry(struct kvm_vcpu *vcpu, uint32_t spiv, uint32_t guest_flags, struct behaviour_case *c)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = {
@@ -278,60 +169,24 @@ static int vcpu_set_entry(int vcpu_fd, uint32_t spiv, uint32_t guest_flags, stru
 		.rsi = guest_flags,
 	};
 
-	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
-		return ioctl_fail(c, "KVM_GET_SREGS");
+	if (check(c, vcpu_get_sregs(vcpu, &sregs)) < 0)
+		return -1;
 	real_mode_segment(&sregs.cs);
 	real_mode_segment(&sregs.ds);
 	real_mode_segment(&sregs.es);
 	real_mode_segment(&sregs.ss);
-	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
-		return ioctl_fail(c, "KVM_SET_SREGS");
-	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0)
-		return ioctl_fail(c, "KVM_SET_REGS");
-	return 0;
-}
-
-/* vCPU 0 (APIC ID 0, the MSI's destination) and its shared kvm_run page. */
-static int vcpu_create_mapped(int kvm_fd, struct behaviour_vm *vm, struct behaviour_case *c)
-{
-	int size;
-
-	vm->vcpu_fd = vcpu_create(vm->vm_fd, 0);
-	if (check(c, "KVM_CREATE_VCPU", vm->vcpu_fd) < 0)
+	if (check(c, vcpu_set_sregs(vcpu, &sregs)) < 0 || check(c, vcpu_set_regs(vcpu, &regs)) < 0)
 		return -1;
-	size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (size < (int)sizeof(struct kvm_run))
-		return ioctl_fail(c, "KVM_GET_VCPU_MMAP_SIZE");
-	vm->run_size = (size_t)size;
-	vm->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
-	if (vm->run == MAP_FAILED)
-		return ioctl_fail(c, "mmap of kvm_run");
 	return 0;
 }
 
 /* The level-triggered MSI route on a reserved pin, then a pulse on it: the
  * way QEMU's split I/O APIC delivers a level interrupt. */
-static int inject_level_interrupt(int vm_fd, struct behaviour_case *c)
+static int inject_level_interrupt(struct kvm_vm *vm, struct behaviour_case *c)
 {
-	_cleanup_free_ struct kvm_irq_routing *routing =
-		calloc(1, sizeof(*routing) + sizeof(routing->entries[0]));
-	struct kvm_irq_level line = {.irq = BEHAVIOUR_GSI, .level = 1};
-
-	if (!routing)
-		return ioctl_fail(c, "allocating the GSI routing table");
-	routing->nr = 1;
-	routing->entries[0] = (struct kvm_irq_routing_entry){
-		.gsi = BEHAVIOUR_GSI,
-		.type = KVM_IRQ_ROUTING_MSI,
-		.u.msi = {.address_lo = MSI_ADDRESS, .data = EOI_GUEST_VECTOR | MSI_DATA_LEVEL},
-	};
-	if (ioctl(vm_fd, KVM_SET_GSI_ROUTING, routing) < 0)
-		return ioctl_fail(c, "KVM_SET_GSI_ROUTING");
-	if (ioctl(vm_fd, KVM_IRQ_LINE, &line) < 0)
-		return ioctl_fail(c, "KVM_IRQ_LINE (assert)");
-	line.level = 0;
-	if (ioctl(vm_fd, KVM_IRQ_LINE, &line) < 0)
-		return ioctl_fail(c, "KVM_IRQ_LINE (deassert)");
+	if (check(c, vm_route_msi(vm, BEHAVIOUR_GSI, MSI_ADDRESS, EOI_GUEST_VECTOR | MSI_DATA_LEVEL)) < 0 ||
+	    check(c, vm_irq_line(vm, BEHAVIOUR_GSI, 1)) < 0 || check(c, vm_irq_line(vm, BEHAVIOUR_GSI, 0)) < 0)
+		return -1;
 	return 0;
 }
 
@@ -482,41 +337,49 @@ void behaviour_run_guest(struct behaviour_vcpu *vcpu, struct behaviour_case *c, 
 			continue;
 		}
 		if (errno != EINTR && errno != EAGAIN) {
-			ioctl_fail(c, "KVM_RUN");
+			call_fail(c, "KVM_RUN", errno);
 			return;
 		}
 		if (vcpu->run->immediate_exit) {
 			case_timed_out(c, timeout_ms, phase);
 			return;
 		}
-		/* Another signal interrupted KVM_RUN: run on, the deadline holds. */
+		/* Another signal interrupted KVM_RUN (an injected enter() may say
+		 * so; vcpu_run() restarts those itself, kvm_ioctl()): run on,
+		 * the deadline holds. */
 	}
 	c->outcome = OUTCOME_DONE;
 }
 
 static int vcpu_enter(struct behaviour_vcpu *vcpu)
 {
-	const struct behaviour_vm *vm = vcpu->opaque;
+	struct behaviour_vm *bvm = vcpu->opaque;
+	int ret = vcpu_run(&bvm->vcpu);
 
-	return ioctl(vm->vcpu_fd, KVM_RUN, 0) < 0 ? -1 : 0;
+	if (ret < 0) {
+		errno = -ret;
+		return -1;
+	}
+	return 0;
 }
 
 static int vcpu_inject(struct behaviour_vcpu *vcpu, struct behaviour_case *c)
 {
-	const struct behaviour_vm *vm = vcpu->opaque;
+	struct behaviour_vm *bvm = vcpu->opaque;
 
-	return inject_level_interrupt(vm->vm_fd, c);
+	return inject_level_interrupt(&bvm->vm, c);
 }
 
-static int vm_prepare(int kvm_fd, struct behaviour_vm *vm, struct behaviour_case *c,
+/* vCPU 0 (APIC ID 0, the MSI's destination) with its kvm_run page. */
+static int vm_prepare(int kvm_fd, struct behaviour_vm *bvm, struct behaviour_case *c,
 		      enum behaviour_fault fault)
 {
 	uint32_t spiv = SPIV_ENABLED_VECTOR_FF | (c->guest_sets_bit12 ? SEOIB_SPIV_SUPPRESS_EOI : 0);
 	uint32_t guest_flags = fault == FAULT_NO_EOI ? EOI_GUEST_FLAG_SKIP_EOI : 0;
 
-	if (vm_create_split(kvm_fd, vm, c) < 0 || vm_map_guest(vm, c) < 0 ||
-	    vcpu_create_mapped(kvm_fd, vm, c) < 0 || vcpu_set_x2apic_cpuid(kvm_fd, vm->vcpu_fd, c) < 0 ||
-	    vcpu_read_lvr(vm->vcpu_fd, c) < 0 || vcpu_set_entry(vm->vcpu_fd, spiv, guest_flags, c) < 0)
+	if (vm_create_split(kvm_fd, &bvm->vm, c) < 0 || check(c, vcpu_create(&bvm->vm, 0, &bvm->vcpu)) < 0 ||
+	    check(c, vcpu_map_run(&bvm->vcpu)) < 0 || vcpu_set_x2apic_read_lvr(&bvm->vcpu, c) < 0 ||
+	    vcpu_set_entry(&bvm->vcpu, spiv, guest_flags, c) < 0)
 		return -1;
 	return 0;
 }
@@ -524,16 +387,18 @@ static int vm_prepare(int kvm_fd, struct behaviour_vm *vm, struct behaviour_case
 static void run_case(int kvm_fd, struct behaviour_case *c, enum behaviour_fault fault,
 		     unsigned timeout_ms)
 {
-	_cleanup_(behaviour_vm_release) struct behaviour_vm vm = BEHAVIOUR_VM_INIT;
-	_cleanup_(deadline_release) struct deadline deadline = {0};
-	struct behaviour_vcpu vcpu = {.enter = vcpu_enter, .inject = vcpu_inject, .opaque = &vm};
+	_cleanup_(behaviour_vm_release) struct behaviour_vm bvm = BEHAVIOUR_VM_INIT;
+	_cleanup_(kvm_deadline_disarm) struct kvm_deadline deadline = {.armed = false};
+	struct behaviour_vcpu vcpu = {.enter = vcpu_enter, .inject = vcpu_inject, .opaque = &bvm};
 	double start;
+	int ret;
 
-	if (vm_prepare(kvm_fd, &vm, c, fault) < 0)
+	if (vm_prepare(kvm_fd, &bvm, c, fault) < 0)
 		return;
-	vcpu.run = vm.run;
-	if (deadline_arm(&deadline, vm.run, timeout_ms) < 0) {
-		ioctl_fail(c, "arming the case deadline (timer_create)");
+	vcpu.run = bvm.vcpu.run;
+	ret = kvm_deadline_arm(&deadline, timeout_ms, bvm.vcpu.run);
+	if (ret < 0) {
+		call_fail(c, "arming the case deadline (timer_create)", -ret);
 		return;
 	}
 	start = now_ms();
@@ -615,35 +480,22 @@ static void fail_all_cases(struct behaviour *b, const char *device, int err)
 	}
 }
 
-/* Serialises behaviour_run(): two threads installing and restoring the
- * deadline's signal disposition at once could leave one KVM_RUN interrupted
- * by a signal with the default action, which terminates the process. */
-static pthread_mutex_t behaviour_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void mutex_unlockp(pthread_mutex_t **mutex)
-{
-	if (*mutex)
-		pthread_mutex_unlock(*mutex);
-}
-
 void behaviour_run(const struct behaviour_options *opts, const struct kvm_measurements *m,
 		   struct behaviour *b)
 {
-	_cleanup_(mutex_unlockp) pthread_mutex_t *locked = &behaviour_lock;
 	const char *device = opts && opts->device ? opts->device : "/dev/kvm";
 	double start = now_ms();
 	_cleanup_close_ int kvm_fd = -1;
 
-	pthread_mutex_lock(locked);
 	memset(b, 0, sizeof(*b));
 	b->ran = true;
 	for (int i = 0; i < BEHAVIOUR_CASES; i++) {
 		b->cases[i].mode = case_plan[i].mode;
 		b->cases[i].guest_sets_bit12 = case_plan[i].guest_sets_bit12;
 	}
-	kvm_fd = open(device, O_RDWR | O_CLOEXEC);
+	kvm_fd = kvm_open(device);
 	if (kvm_fd < 0)
-		fail_all_cases(b, device, errno);
+		fail_all_cases(b, device, -kvm_fd);
 	else
 		run_all_cases(opts, m, b, kvm_fd);
 	b->duration_ms = now_ms() - start;
@@ -896,6 +748,23 @@ static const char *const proof_names[PROOF_COUNT] = {
 	[PROOF_CONTRADICTED] = "contradicted",
 };
 
+static const char *const outcome_names[OUTCOME_COUNT] = {
+	[OUTCOME_NOT_RUN] = "not-run",
+	[OUTCOME_SKIPPED] = "skipped",
+	[OUTCOME_DONE] = "done",
+	[OUTCOME_TIMEOUT] = "timeout",
+	[OUTCOME_ERROR] = "error",
+};
+
+/* The index of s in names[0..n), or -1. */
+static int name_lookup(const char *const *names, int n, const char *s)
+{
+	for (int i = 0; i < n; i++)
+		if (s && strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
 const char *proof_to_string(enum proof p)
 {
 	return p < PROOF_COUNT ? proof_names[p] : "invalid";
@@ -903,10 +772,17 @@ const char *proof_to_string(enum proof p)
 
 int proof_from_string(const char *s)
 {
-	for (int p = 0; p < PROOF_COUNT; p++)
-		if (s && strcmp(s, proof_names[p]) == 0)
-			return p;
-	return -1;
+	return name_lookup(proof_names, PROOF_COUNT, s);
+}
+
+const char *outcome_to_string(enum behaviour_outcome o)
+{
+	return o < OUTCOME_COUNT ? outcome_names[o] : "invalid";
+}
+
+int outcome_from_string(const char *s)
+{
+	return name_lookup(outcome_names, OUTCOME_COUNT, s);
 }
 
 void behaviour_verdict_derive(struct behaviour *b, const struct kvm_verdict *v)
@@ -919,19 +795,4 @@ void behaviour_verdict_derive(struct behaviour *b, const struct kvm_verdict *v)
 		case_conflicts(b, &b->cases[i]);
 	claim_conflicts(b, v);
 	behaviour_proofs_derive(b);
-}
-
-const char *outcome_to_string(enum behaviour_outcome o)
-{
-	static const char *const names[] = {"not-run", "skipped", "done", "timeout", "error"};
-	return o < OUTCOME_COUNT ? names[o] : "invalid";
-}
-
-int outcome_from_string(const char *s)
-{
-	static const char *const names[] = {"not-run", "skipped", "done", "timeout", "error"};
-	for (int i = 0; i < OUTCOME_COUNT; i++)
-		if (s && strcmp(s, names[i]) == 0)
-			return i;
-	return -1;
 }

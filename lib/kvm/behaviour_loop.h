@@ -15,8 +15,8 @@ struct behaviour_vcpu {
 	struct kvm_run *run; /* the shared kvm_run page: exit_reason, io, eoi, immediate_exit */
 	/* One KVM_RUN. Returns 0 with run->exit_reason set, or -1 with errno:
 	 * EINTR once the case deadline fired (it also sets run->immediate_exit,
-	 * as lib/kvm/behaviour.c's SIGALRM handler does), EINTR/EAGAIN for any other
-	 * signal, anything else for a failed ioctl. */
+	 * as the deadline of seoib/kvm_deadline.h does), EINTR/EAGAIN for any
+	 * other signal, anything else for a failed ioctl. */
 	int (*enter)(struct behaviour_vcpu *vcpu);
 	/* Deliver one level-triggered interrupt of EOI_GUEST_VECTOR (the MSI
 	 * route and a pulse on its GSI). Returns 0, or -1 with the case's

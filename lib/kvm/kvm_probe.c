@@ -4,17 +4,15 @@
  * API flag is set (docs/background.md section 2), so no VM is reused across questions.
  * Needs only read/write access to the KVM device, no other privilege. */
 #include <errno.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "seoib/cleanup.h"
+#include "seoib/kvm_deadline.h"
 #include "seoib/kvm_probe.h"
-#include "seoib/kvm_reaper.h"
 #include "seoib/kvm_vm.h"
 #include "seoib/kvm_x2apic.h"
 #include "seoib/sentence.h"
@@ -25,64 +23,12 @@
 struct probe {
 	const char *device;
 	unsigned timeout_ms;
-	struct timespec start;
+	struct kvm_deadline deadline; /* bounds the whole probe (kvm_deadline.h) */
 	int kvm_fd;
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID with x2APIC set */
 	struct kvm_measurements *m;
 	char *message;
 };
-
-/* ---- time bound ------------------------------------------------------------ */
-
-/* A per-thread timer that fires SIGALRM at the deadline. The handler is
- * installed without SA_RESTART, so an ioctl blocked in the kernel returns
- * EINTR instead of holding the caller past the bound; between steps the
- * elapsed time is checked as well. The previous handler is restored. */
-struct probe_alarm {
-	bool armed;
-	timer_t timer;
-	struct sigaction previous;
-};
-
-static void probe_alarm_handler(int sig)
-{
-	(void)sig; /* its only job is to interrupt a blocking ioctl */
-}
-
-static void probe_alarm_arm(struct probe_alarm *alarm, unsigned ms)
-{
-	struct sigaction action = {.sa_handler = probe_alarm_handler};
-	struct sigevent event = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGALRM};
-	struct itimerspec when = {.it_value = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L}};
-
-	event._sigev_un._tid = gettid();
-	sigemptyset(&action.sa_mask);
-	if (sigaction(SIGALRM, &action, &alarm->previous) < 0)
-		return;
-	if (timer_create(CLOCK_MONOTONIC, &event, &alarm->timer) < 0) {
-		sigaction(SIGALRM, &alarm->previous, NULL);
-		return;
-	}
-	timer_settime(alarm->timer, 0, &when, NULL);
-	alarm->armed = true;
-}
-
-static void probe_alarm_disarm(struct probe_alarm *alarm)
-{
-	if (!alarm->armed)
-		return;
-	timer_delete(alarm->timer);
-	sigaction(SIGALRM, &alarm->previous, NULL);
-	alarm->armed = false;
-}
-
-static double elapsed_ms(const struct probe *p)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - p->start.tv_sec) * 1e3 + (double)(now.tv_nsec - p->start.tv_nsec) / 1e6;
-}
 
 /* ---- errors ---------------------------------------------------------------- */
 
@@ -104,18 +50,23 @@ static enum probe_status fail_timeout(struct probe *p, const char *step)
 		    p->device, p->timeout_ms, step);
 }
 
-/* An ioctl that should not fail did: say which, on what, and where to look. */
-static enum probe_status fail_step(struct probe *p, const char *step, int err)
+/* A KVM call that should not fail did (kvm_last_failure() says which, the
+ * caller on what, e.g. " on a fresh VM"): say so, and where to look. */
+static enum probe_status fail_step(struct probe *p, const char *context)
 {
-	if (err == EINTR)
+	const struct kvm_failure *failure = kvm_last_failure();
+	char step[SEOIB_MESSAGE_MAX];
+
+	sentence_format(step, sizeof(step), "%s%s", failure->call ? failure->call : "a KVM call", context);
+	if (failure->err == EINTR)
 		return fail_timeout(p, step);
 	return fail(p, PROBE_ERROR, "%s failed on %s: %s; check the kernel log (dmesg) for KVM errors and report it if it persists",
-		    step, p->device, strerror(err));
+		    step, p->device, strerror(failure->err));
 }
 
 static enum probe_status check_deadline(struct probe *p, const char *next_step)
 {
-	if (elapsed_ms(p) > p->timeout_ms)
+	if (kvm_deadline_passed(&p->deadline))
 		return fail_timeout(p, next_step);
 	return PROBE_OK;
 }
@@ -202,15 +153,17 @@ static enum probe_status fail_create_vm(struct probe *p, int err)
 	}
 }
 
-/* A fresh VM; *vm_fd is owned by the caller. */
-static enum probe_status new_vm(struct probe *p, const char *question, int *vm_fd)
+/* A fresh VM into *vm, released by the caller (kvm_vm_release: the teardown
+ * goes off this path). */
+static enum probe_status new_vm(struct probe *p, const char *question, struct kvm_vm *vm)
 {
 	enum probe_status status = check_deadline(p, question);
+	int ret;
 
 	if (status != PROBE_OK)
 		return status;
-	*vm_fd = vm_create(p->kvm_fd);
-	return *vm_fd < 0 ? fail_create_vm(p, -*vm_fd) : PROBE_OK;
+	ret = vm_create(p->kvm_fd, vm);
+	return ret < 0 ? fail_create_vm(p, -ret) : PROBE_OK;
 }
 
 static bool irqchip_supported(const struct probe *p, enum irqchip_mode irqchip)
@@ -220,32 +173,24 @@ static bool irqchip_supported(const struct probe *p, enum irqchip_mode irqchip)
 	return cap > 0;
 }
 
-static const char *irqchip_step(enum irqchip_mode irqchip)
-{
-	return irqchip == IRQCHIP_SPLIT ? "KVM_ENABLE_CAP(KVM_CAP_SPLIT_IRQCHIP, 24)" : "KVM_CREATE_IRQCHIP";
-}
-
 /* A fresh VM with the irqchip a guest of that mode gets. */
 static enum probe_status new_vm_with_irqchip(struct probe *p, enum irqchip_mode irqchip, const char *question,
-					     int *vm_fd)
+					     struct kvm_vm *vm)
 {
-	enum probe_status status = new_vm(p, question, vm_fd);
-	int ret;
+	enum probe_status status = new_vm(p, question, vm);
 
 	if (status != PROBE_OK)
 		return status;
-	ret = vm_setup_irqchip(*vm_fd, irqchip);
-	return ret < 0 ? fail_step(p, irqchip_step(irqchip), -ret) : PROBE_OK;
+	return vm_setup_irqchip(vm, irqchip) < 0 ? fail_step(p, "") : PROBE_OK;
 }
 
 /* ---- step 2: what each fd reports ----------------------------------------- */
 
-static enum probe_status check_system(struct probe *p, unsigned long cap, const char *name, long long *answer)
+/* A KVM_CHECK_EXTENSION answer kept as measured, or the failure. */
+static enum probe_status keep_answer(struct probe *p, long long ret, const char *context, long long *answer)
 {
-	long long ret = kvm_check_extension(p->kvm_fd, cap);
-
 	if (ret < 0)
-		return fail_step(p, name, (int)-ret);
+		return fail_step(p, context);
 	*answer = ret;
 	return PROBE_OK;
 }
@@ -255,34 +200,31 @@ static enum probe_status check_system_caps(struct probe *p)
 	struct kvm_measurements *m = p->m;
 	enum probe_status status;
 
-	status = check_system(p, KVM_CAP_X2APIC_API, "KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API) on the system fd",
-			      &m->x2apic_api_system);
+	status = keep_answer(p, kvm_check_extension(p->kvm_fd, KVM_CAP_X2APIC_API), " on the system fd",
+			     &m->x2apic_api_system);
 	if (status == PROBE_OK)
-		status = check_system(p, KVM_CAP_SPLIT_IRQCHIP, "KVM_CHECK_EXTENSION(KVM_CAP_SPLIT_IRQCHIP)",
-				      &m->cap_split_irqchip);
+		status = keep_answer(p, kvm_check_extension(p->kvm_fd, KVM_CAP_SPLIT_IRQCHIP), "",
+				     &m->cap_split_irqchip);
 	if (status == PROBE_OK)
-		status = check_system(p, KVM_CAP_IRQCHIP, "KVM_CHECK_EXTENSION(KVM_CAP_IRQCHIP)", &m->cap_irqchip);
+		status = keep_answer(p, kvm_check_extension(p->kvm_fd, KVM_CAP_IRQCHIP), "", &m->cap_irqchip);
 	return status;
 }
 
 /* KVM_CAP_X2APIC_API as a VM fd reports it: without a split irqchip a fixed
  * kernel masks bit 2, so the /dev/kvm answer alone is not the guest's. */
-static enum probe_status check_vm_x2apic_api(struct probe *p, int irqchip, const char *question, long long *answer)
+static enum probe_status check_vm_x2apic_api(struct probe *p, int irqchip, const char *on_vm, long long *answer)
 {
-	_cleanup_(kvm_reaper_closep) int vm_fd = -1; /* torn down off this path */
+	_cleanup_(kvm_vm_release) struct kvm_vm vm = KVM_VM_INIT;
+	char question[SEOIB_MESSAGE_MAX];
 	enum probe_status status;
-	long long ret;
 
 	if (irqchip >= 0 && !irqchip_supported(p, irqchip))
 		return PROBE_OK; /* left PROBE_NOT_MEASURED: nothing to ask */
-	status = irqchip < 0 ? new_vm(p, question, &vm_fd) : new_vm_with_irqchip(p, irqchip, question, &vm_fd);
+	sentence_format(question, sizeof(question), "KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API)%s", on_vm);
+	status = irqchip < 0 ? new_vm(p, question, &vm) : new_vm_with_irqchip(p, irqchip, question, &vm);
 	if (status != PROBE_OK)
 		return status;
-	ret = kvm_check_extension(vm_fd, KVM_CAP_X2APIC_API);
-	if (ret < 0)
-		return fail_step(p, question, (int)-ret);
-	*answer = ret;
-	return PROBE_OK;
+	return keep_answer(p, kvm_check_extension(vm.fd, KVM_CAP_X2APIC_API), on_vm, answer);
 }
 
 static enum probe_status check_vm_caps(struct probe *p)
@@ -290,14 +232,11 @@ static enum probe_status check_vm_caps(struct probe *p)
 	struct kvm_measurements *m = p->m;
 	enum probe_status status;
 
-	status = check_vm_x2apic_api(p, -1, "KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API) on a fresh VM", &m->x2apic_api_vm);
+	status = check_vm_x2apic_api(p, -1, " on a fresh VM", &m->x2apic_api_vm);
 	if (status == PROBE_OK)
-		status = check_vm_x2apic_api(p, IRQCHIP_SPLIT,
-					     "KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API) on a split-irqchip VM",
-					     &m->x2apic_api_vm_split);
+		status = check_vm_x2apic_api(p, IRQCHIP_SPLIT, " on a split-irqchip VM", &m->x2apic_api_vm_split);
 	if (status == PROBE_OK)
-		status = check_vm_x2apic_api(p, IRQCHIP_IN_KERNEL,
-					     "KVM_CHECK_EXTENSION(KVM_CAP_X2APIC_API) on an in-kernel-irqchip VM",
+		status = check_vm_x2apic_api(p, IRQCHIP_IN_KERNEL, " on an in-kernel-irqchip VM",
 					     &m->x2apic_api_vm_irqchip);
 	return status;
 }
@@ -306,16 +245,16 @@ static enum probe_status check_vm_caps(struct probe *p)
 
 static enum probe_status check_enable(struct probe *p, enum irqchip_mode irqchip, enum x2apic_mode mode)
 {
-	_cleanup_(kvm_reaper_closep) int vm_fd = -1; /* torn down off this path */
+	_cleanup_(kvm_vm_release) struct kvm_vm vm = KVM_VM_INIT;
 	enum probe_status status;
 	int ret;
 
 	if (!irqchip_supported(p, irqchip))
 		return PROBE_OK;
-	status = new_vm_with_irqchip(p, irqchip, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API)", &vm_fd);
+	status = new_vm_with_irqchip(p, irqchip, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API)", &vm);
 	if (status != PROBE_OK)
 		return status;
-	ret = vm_enable_x2apic_api(vm_fd, mode_flags(mode));
+	ret = vm_enable_x2apic_api(&vm, mode_flags(mode));
 	if (ret == -EINTR)
 		return fail_timeout(p, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API)");
 	/* Refusal (EINVAL) is an answer, not a failure: record the errno. */
@@ -341,42 +280,30 @@ static enum probe_status load_cpuid(struct probe *p)
 {
 	int err = 0;
 
-	p->cpuid = kvm_get_supported_cpuid(p->kvm_fd, &err);
-	if (!p->cpuid)
-		return fail_step(p, "KVM_GET_SUPPORTED_CPUID", err);
-	cpuid_set_x2apic(p->cpuid);
-	return PROBE_OK;
+	p->cpuid = kvm_get_x2apic_cpuid(p->kvm_fd, &err);
+	return p->cpuid ? PROBE_OK : fail_step(p, "");
 }
 
-/* On a VM already set up: one vCPU with x2APIC in CPUID, then its LVR. */
-static enum probe_status read_vcpu_lvr(struct probe *p, int vm_fd, struct lvr_result *result)
+/* On a VM already set up: one vCPU with x2APIC in CPUID, then its LVR. KVM
+ * recomputes the LVR only on KVM_SET_CPUID2 / KVM_SET_LAPIC, and sets bit 24
+ * only for a vCPU with x2APIC in its CPUID. */
+static enum probe_status read_vcpu_lvr(struct probe *p, struct kvm_vm *vm, struct lvr_result *result)
 {
-	_cleanup_close_ int vcpu_fd = vcpu_create(vm_fd, 0);
-	struct kvm_lapic_state lapic;
-	int ret;
+	_cleanup_(kvm_vcpu_release) struct kvm_vcpu vcpu = KVM_VCPU_INIT;
+	int ret = vcpu_create(vm, 0, &vcpu);
 
-	if (vcpu_fd < 0) {
-		result->err = -vcpu_fd;
-		return fail_step(p, "KVM_CREATE_VCPU", -vcpu_fd);
-	}
-	/* KVM recomputes the LVR only on KVM_SET_CPUID2 / KVM_SET_LAPIC, and sets
-	 * bit 24 only for a vCPU with x2APIC in its CPUID. */
-	ret = vcpu_set_cpuid(vcpu_fd, p->cpuid);
 	if (ret == 0)
-		ret = vcpu_get_lapic(vcpu_fd, &lapic);
-	if (ret < 0) {
-		result->err = -ret;
-		return fail_step(p, "KVM_SET_CPUID2 / KVM_GET_LAPIC", -ret);
-	}
-	result->lvr = lapic_reg(&lapic, SEOIB_APIC_LVR);
-	result->err = 0;
-	return PROBE_OK;
+		ret = vcpu_set_cpuid(&vcpu, p->cpuid);
+	if (ret == 0)
+		ret = vcpu_read_lvr(&vcpu, &result->lvr);
+	result->err = -ret;
+	return ret < 0 ? fail_step(p, "") : PROBE_OK;
 }
 
 static enum probe_status check_lvr(struct probe *p, enum irqchip_mode irqchip, enum x2apic_mode mode)
 {
 	struct lvr_result *result = &p->m->lvr[irqchip][mode];
-	_cleanup_(kvm_reaper_closep) int vm_fd = -1; /* torn down off this path */
+	_cleanup_(kvm_vm_release) struct kvm_vm vm = KVM_VM_INIT;
 	enum probe_status status;
 	int ret;
 
@@ -387,11 +314,11 @@ static enum probe_status check_lvr(struct probe *p, enum irqchip_mode irqchip, e
 		result->err = p->m->enable[irqchip][mode].err;
 		return PROBE_OK;
 	}
-	status = new_vm_with_irqchip(p, irqchip, "KVM_GET_LAPIC", &vm_fd);
+	status = new_vm_with_irqchip(p, irqchip, "KVM_GET_LAPIC", &vm);
 	if (status != PROBE_OK)
 		return status;
 	if (mode != MODE_LEGACY) {
-		ret = vm_enable_x2apic_api(vm_fd, mode_flags(mode));
+		ret = vm_enable_x2apic_api(&vm, mode_flags(mode));
 		if (ret < 0) {
 			/* Accepted a moment ago, refused now: record it, the
 			 * verdict reports the contradiction. */
@@ -399,7 +326,7 @@ static enum probe_status check_lvr(struct probe *p, enum irqchip_mode irqchip, e
 			return ret == -EINTR ? fail_timeout(p, "KVM_ENABLE_CAP(KVM_CAP_X2APIC_API)") : PROBE_OK;
 		}
 	}
-	return read_vcpu_lvr(p, vm_fd, result);
+	return read_vcpu_lvr(p, &vm, result);
 }
 
 static enum probe_status check_lvrs(struct probe *p)
@@ -436,12 +363,27 @@ static void probe_release(struct probe *p)
 {
 	free(steal_ptr(p->cpuid));
 	cleanup_closep(&p->kvm_fd);
+	kvm_deadline_disarm(&p->deadline);
+}
+
+/* Without its bound the probe could hang on a wedged kernel: refuse to start. */
+static enum probe_status arm_deadline(struct probe *p)
+{
+	int ret = kvm_deadline_arm(&p->deadline, p->timeout_ms, NULL);
+
+	if (ret < 0)
+		return fail(p, PROBE_ERROR,
+			    "cannot bound the KVM probe of %s by a timer (timer_create): %s; raise the pending-signal limit (ulimit -i) or free memory, and retry",
+			    p->device, strerror(-ret));
+	return PROBE_OK;
 }
 
 static enum probe_status probe_steps(struct probe *p)
 {
-	enum probe_status status = open_device(p);
+	enum probe_status status = arm_deadline(p);
 
+	if (status == PROBE_OK)
+		status = open_device(p);
 	if (status == PROBE_OK)
 		status = check_system_caps(p);
 	if (status == PROBE_OK)
@@ -456,7 +398,6 @@ static enum probe_status probe_steps(struct probe *p)
 enum probe_status kvm_probe_run(const struct kvm_probe_options *opts, struct kvm_measurements *m,
 				char message[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_(probe_alarm_disarm) struct probe_alarm alarm = {.armed = false};
 	_cleanup_(probe_release) struct probe p = {
 		.device = opts && opts->device ? opts->device : PROBE_DEFAULT_DEVICE,
 		.timeout_ms = opts && opts->timeout_ms ? opts->timeout_ms : PROBE_DEFAULT_TIMEOUT_MS,
@@ -467,7 +408,5 @@ enum probe_status kvm_probe_run(const struct kvm_probe_options *opts, struct kvm
 
 	kvm_measurements_init(m);
 	message[0] = '\0';
-	clock_gettime(CLOCK_MONOTONIC, &p.start);
-	probe_alarm_arm(&alarm, p.timeout_ms);
 	return probe_steps(&p);
 }

@@ -267,17 +267,21 @@ void kvm_verdict_derive(const struct kvm_measurements *m, struct kvm_verdict *v)
 	v->kernel_states = states_of(generation);
 }
 
+static const char *const probe_status_names[PROBE_STATUS_COUNT] = {
+	[PROBE_OK] = "ok",
+	[PROBE_KVM_UNAVAILABLE] = "kvm-unavailable",
+	[PROBE_ERROR] = "error",
+};
+
 const char *probe_status_to_string(enum probe_status s)
 {
-	static const char *const names[] = {"ok", "kvm-unavailable", "error"};
-	return s < PROBE_STATUS_COUNT ? names[s] : "invalid";
+	return s < PROBE_STATUS_COUNT ? probe_status_names[s] : "invalid";
 }
 
 int probe_status_from_string(const char *s)
 {
-	static const char *const names[] = {"ok", "kvm-unavailable", "error"};
 	for (int i = 0; i < PROBE_STATUS_COUNT; i++)
-		if (s && strcmp(s, names[i]) == 0)
+		if (s && strcmp(s, probe_status_names[i]) == 0)
 			return i;
 	return -1;
 }

@@ -84,20 +84,6 @@ static void negative_fd_only_unmaps(void **state)
 	assert_int_equal(named_maps_left(), 0);
 }
 
-static void cleanup_helper_hands_over(void **state)
-{
-	int fds[2];
-
-	assert_int_equal(pipe(fds), 0);
-	{
-		_cleanup_(kvm_reaper_closep) int fd = fds[0];
-		(void)fd;
-	}
-	close(fds[1]);
-	assert_int_equal(kvm_reaper_drain_ms(5000), 0);
-	assert_false(fd_open(fds[0]));
-}
-
 /* A close() that takes long, like a VM's last one: a loopback TCP socket
  * with unsent data and SO_LINGER of 1 s blocks in close() until the linger
  * time runs out (the peer never reads). */
@@ -164,7 +150,6 @@ int main(void)
 		cmocka_unit_test(exit_drains), /* first: see there */
 		cmocka_unit_test(closes_and_unmaps_in_the_background),
 		cmocka_unit_test(negative_fd_only_unmaps),
-		cmocka_unit_test(cleanup_helper_hands_over),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
