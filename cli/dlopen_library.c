@@ -20,8 +20,9 @@ int dlopen_library_load(struct dlopen_library *lib, char err[SEOIB_MESSAGE_MAX])
 
 	if (lib->handle)
 		return 0;
-	/* RTLD_LOCAL: the library's symbols stay out of the global scope, so
-	 * they never meet the forwarding functions of the same names. */
+	/* The forwarding functions of the same names are not exported from
+	 * seoibctl (no -rdynamic), so the library's calls to its own functions
+	 * bind inside it; RTLD_LOCAL keeps its symbols out of the global scope. */
 	handle = dlopen(lib->soname, RTLD_NOW | RTLD_LOCAL);
 	if (!handle)
 		return fail(lib, err, dlerror());
