@@ -7,9 +7,9 @@
 # policy` on the same domain) and the paths that need libvirt or libcurl
 # (`check --help`, `fleet --help`, `policy --domain` on libvirt's test
 # driver), and `--version` with libcurl, libcrypto or libvirt preloaded:
-# what linking that library would add to every command. Every command is run RUNS times (default 201), all of them
-# interleaved in a shuffled order each round, so that the machine's load
-# drifts over all of them alike; `/bin/true` runs in the same rounds as the
+# what linking that library would add to every command. Every command is
+# run RUNS times (default 201), all of them interleaved in a shuffled order
+# each round, so that the machine's load drifts over all of them alike; `/bin/true` runs in the same rounds as the
 # reference. Prints, per command, the median wall time and the median CPU
 # time (user+sys, from wait4) and the ratio of each median to /bin/true's.
 #

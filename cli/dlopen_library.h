@@ -4,7 +4,8 @@
  * load at every start of seoibctl, including `seoibctl --version` and the
  * libvirt hook, and several times their start-up (docs/benchmarks.md).
  *
- * Each library is one table (cli/libvirt_dlopen.c, cli/curl_dlopen.c):
+ * Each library is one table (cli/libvirt_dlopen.c, cli/curl_dlopen.c,
+ * cli/libcrypto_dlopen.c; DLOPEN_LIBRARY() below):
  * its soname, the Debian package that ships it, and the functions seoibctl
  * calls, each defined there under the library's own name and forwarded to
  * the library's symbol, resolved at first use. A new call into one of these
@@ -39,21 +40,38 @@ int dlopen_library_load(struct dlopen_library *lib, char err[SEOIB_MESSAGE_MAX])
  * on stderr and exits with SEOIB_EXIT_ERROR (2), as a missing program would. */
 void dlopen_library_require(struct dlopen_library *lib);
 
-/* The pieces of a library's table, for an X-macro list of its functions
- * whose rows are (return type, name, (parameters), (arguments)):
- * the pointer each resolves into, its row in the symbol table, and the
- * function of the library's name that loads the library and forwards. */
+/* A library's file: an X-macro list FUNCTIONS(X, V, H) of the functions
+ * seoibctl calls, one row each, (return type, name, (parameters),
+ * (arguments)): X for one that returns a value, V for a void one, H for one
+ * forwarded by hand (variable arguments) with empty parameters and
+ * arguments. DLOPEN_LIBRARY() then defines, from that list, a pointer a
+ * function (sym_NAME), the symbol table, `library` (the file's one struct
+ * dlopen_library) and the forwarding functions for the X and V rows. */
+#define DLOPEN_LIBRARY(FUNCTIONS, soname_, package_, purpose_)                         \
+	FUNCTIONS(DLOPEN_SYMBOL_POINTER, DLOPEN_SYMBOL_POINTER, DLOPEN_SYMBOL_POINTER) \
+	static const struct dlopen_symbol library_symbols[] = {                        \
+		FUNCTIONS(DLOPEN_SYMBOL_ROW, DLOPEN_SYMBOL_ROW, DLOPEN_SYMBOL_ROW)};   \
+	static struct dlopen_library library = {                                       \
+		.soname = soname_,                                                     \
+		.package = package_,                                                   \
+		.purpose = purpose_,                                                   \
+		.symbols = library_symbols,                                            \
+		.n_symbols = sizeof(library_symbols) / sizeof(library_symbols[0]),     \
+	};                                                                             \
+	FUNCTIONS(DLOPEN_FORWARD, DLOPEN_FORWARD_VOID, DLOPEN_BY_HAND)
+
 #define DLOPEN_SYMBOL_POINTER(type, name, params, args) static __typeof__(name) *sym_##name;
 #define DLOPEN_SYMBOL_ROW(type, name, params, args) {#name, (void **)&sym_##name},
-#define DLOPEN_FORWARD(lib, type, name, params, args) \
+#define DLOPEN_FORWARD(type, name, params, args)  \
+	type name params                          \
+	{                                         \
+		dlopen_library_require(&library); \
+		return sym_##name args;           \
+	}
+#define DLOPEN_FORWARD_VOID(type, name, params, args) \
 	type name params                              \
 	{                                             \
-		dlopen_library_require(&lib);         \
-		return sym_##name args;               \
+		dlopen_library_require(&library);     \
+		sym_##name args;                      \
 	}
-#define DLOPEN_FORWARD_VOID(lib, type, name, params, args) \
-	type name params                                   \
-	{                                                  \
-		dlopen_library_require(&lib);              \
-		sym_##name args;                           \
-	}
+#define DLOPEN_BY_HAND(type, name, params, args)

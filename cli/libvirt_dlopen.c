@@ -10,42 +10,29 @@
 #include "libvirt_conn.h"
 
 /* X(return type, name, (parameters), (arguments)); V(...) for a void one. */
-#define LIBVIRT_FUNCTIONS(X, V)                                                                                         \
-	X(int, virInitialize, (void), ())                                                                             \
-	X(virConnectPtr, virConnectOpen, (const char *name), (name))                                                 \
-	X(int, virConnectClose, (virConnectPtr conn), (conn))                                                        \
-	X(int, virConnectListAllDomains, (virConnectPtr conn, virDomainPtr **domains, unsigned int flags),           \
-	  (conn, domains, flags))                                                                                     \
-	X(virDomainPtr, virDomainLookupByName, (virConnectPtr conn, const char *name), (conn, name))                 \
-	X(virDomainPtr, virDomainDefineXML, (virConnectPtr conn, const char *xml), (conn, xml))                      \
-	X(int, virDomainFree, (virDomainPtr domain), (domain))                                                       \
-	X(virConnectPtr, virDomainGetConnect, (virDomainPtr domain), (domain))                                       \
-	X(const char *, virDomainGetName, (virDomainPtr domain), (domain))                                           \
-	X(char *, virDomainGetXMLDesc, (virDomainPtr domain, unsigned int flags), (domain, flags))                   \
-	X(int, virDomainIsActive, (virDomainPtr domain), (domain))                                                   \
-	X(int, virDomainIsPersistent, (virDomainPtr domain), (domain))                                               \
-	X(int, virDomainSetMetadata,                                                                                  \
+#define LIBVIRT_FUNCTIONS(X, V, H)                                                                                     \
+	X(int, virInitialize, (void), ())                                                                              \
+	X(virConnectPtr, virConnectOpen, (const char *name), (name))                                                   \
+	X(int, virConnectClose, (virConnectPtr conn), (conn))                                                          \
+	X(int, virConnectListAllDomains, (virConnectPtr conn, virDomainPtr **domains, unsigned int flags),             \
+	  (conn, domains, flags))                                                                                      \
+	X(virDomainPtr, virDomainLookupByName, (virConnectPtr conn, const char *name), (conn, name))                   \
+	X(virDomainPtr, virDomainDefineXML, (virConnectPtr conn, const char *xml), (conn, xml))                        \
+	X(int, virDomainFree, (virDomainPtr domain), (domain))                                                         \
+	X(virConnectPtr, virDomainGetConnect, (virDomainPtr domain), (domain))                                         \
+	X(const char *, virDomainGetName, (virDomainPtr domain), (domain))                                             \
+	X(char *, virDomainGetXMLDesc, (virDomainPtr domain, unsigned int flags), (domain, flags))                     \
+	X(int, virDomainIsActive, (virDomainPtr domain), (domain))                                                     \
+	X(int, virDomainIsPersistent, (virDomainPtr domain), (domain))                                                 \
+	X(int, virDomainSetMetadata,                                                                                   \
 	  (virDomainPtr domain, int type, const char *metadata, const char *key, const char *uri, unsigned int flags), \
-	  (domain, type, metadata, key, uri, flags))                                                                  \
-	X(const char *, virGetLastErrorMessage, (void), ())                                                          \
+	  (domain, type, metadata, key, uri, flags))                                                                   \
+	X(const char *, virGetLastErrorMessage, (void), ())                                                            \
 	V(void, virSetErrorFunc, (void *opaque, virErrorFunc handler), (opaque, handler))
 
-LIBVIRT_FUNCTIONS(DLOPEN_SYMBOL_POINTER, DLOPEN_SYMBOL_POINTER)
-static const struct dlopen_symbol libvirt_symbols[] = {LIBVIRT_FUNCTIONS(DLOPEN_SYMBOL_ROW, DLOPEN_SYMBOL_ROW)};
-
-static struct dlopen_library libvirt = {
-	.soname = "libvirt.so.0",
-	.package = "libvirt0",
-	.purpose = "to talk to libvirt",
-	.symbols = libvirt_symbols,
-	.n_symbols = sizeof(libvirt_symbols) / sizeof(libvirt_symbols[0]),
-};
+DLOPEN_LIBRARY(LIBVIRT_FUNCTIONS, "libvirt.so.0", "libvirt0", "to talk to libvirt")
 
 int libvirt_load(char err[SEOIB_MESSAGE_MAX])
 {
-	return dlopen_library_load(&libvirt, err);
+	return dlopen_library_load(&library, err);
 }
-
-#define FORWARD(type, name, params, args) DLOPEN_FORWARD(libvirt, type, name, params, args)
-#define FORWARD_VOID(type, name, params, args) DLOPEN_FORWARD_VOID(libvirt, type, name, params, args)
-LIBVIRT_FUNCTIONS(FORWARD, FORWARD_VOID)
