@@ -1,12 +1,12 @@
 /* Shared libraries seoibctl loads only inside the commands that need them,
- * as systemd does for its optional libraries (src/shared/dlopen helpers):
- * libvirt (65 libraries with its dependencies) and libcurl would otherwise
- * load at every start of seoibctl, including `seoibctl --version` and the
- * libvirt hook, and several times their start-up (docs/benchmarks.md).
+ * as systemd does for its optional libraries (src/shared/dlopen helpers).
+ * Linked, libvirt (65 libraries with its dependencies) and libcurl would load
+ * at every start of seoibctl, `--version` and the libvirt hook included, and
+ * make it about 3 and 2.4 times as long (docs/benchmarks.md).
  *
- * Each library is one table (cli/libvirt_dlopen.c, cli/curl_dlopen.c,
- * cli/libcrypto_dlopen.c; DLOPEN_LIBRARY() below):
- * its soname, the Debian package that ships it, and the functions seoibctl
+ * Each library is one file (cli/libvirt_dlopen.c, cli/curl_dlopen.c,
+ * cli/libcrypto_dlopen.c) with one table, DLOPEN_LIBRARY() below: its
+ * soname, the Debian package that ships it, and the functions seoibctl
  * calls, each defined there under the library's own name and forwarded to
  * the library's symbol, resolved at first use. A new call into one of these
  * libraries fails to link until its function is added to the table. */
