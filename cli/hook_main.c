@@ -1,7 +1,7 @@
-/* seoib-hook: `seoibctl hook` as its own executable, for libvirt's
- * hooks/qemu.d/50-seoib. It links no libvirt: loading libvirt's ~60 shared
- * libraries was most of a hook call's time, and the hook must never call
- * libvirt anyway (it runs inside libvirtd). */
+/* seoib-hook: `seoibctl hook` under its own path, the one libvirt's
+ * hooks/qemu.d/50-seoib runs. Like seoibctl it links no libvirt (the hook must
+ * never call libvirt: it runs inside libvirtd); it starts no faster than
+ * `seoibctl hook` (docs/layout.md, "The binaries"). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

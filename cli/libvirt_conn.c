@@ -52,6 +52,8 @@ virConnectPtr libvirt_open(const char *uri, char err[SEOIB_MESSAGE_MAX])
 	char what[SEOIB_MESSAGE_MAX];
 	virConnectPtr conn;
 
+	if (libvirt_load(err) < 0)
+		return NULL;
 	virSetErrorFunc(NULL, quiet_errors);
 	if (virInitialize() < 0) {
 		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot initialise libvirt: %s", libvirt_last_error());

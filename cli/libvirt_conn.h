@@ -15,6 +15,11 @@ DEFINE_TRIVIAL_CLEANUP(virDomainPtr, virDomainFree)
 #define _cleanup_virconnect_ _cleanup_(virConnectClosep)
 #define _cleanup_virdomain_ _cleanup_(virDomainFreep)
 
+/* Load libvirt (cli/libvirt_dlopen.c): seoibctl does not link it, so that
+ * the commands without it start fast. 0, or -1 with a sentence naming the
+ * package to install. libvirt_open() calls it first. */
+int libvirt_load(char err[SEOIB_MESSAGE_MAX]);
+
 /* Open uri (NULL = libvirt's default). NULL with a sentence on failure. */
 virConnectPtr libvirt_open(const char *uri, char err[SEOIB_MESSAGE_MAX]);
 

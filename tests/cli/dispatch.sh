@@ -1,37 +1,80 @@
 #!/bin/bash
-# seoibctl's two binaries: the lean one answers probe/policy/status itself and
-# hands check, apply, fleet and policy --domain to seoibctl-full.
+# seoibctl is one binary that links no libvirt, libcurl or libcrypto: the
+# commands that call them load them at first use (cli/dlopen_library.h), the
+# lean paths (--version, the hook, policy --xml) never do, and a missing
+# library is a sentence naming the package to install, with exit 2.
 set -euo pipefail
 : "${SEOIBCTL:?run through meson test}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+heavy='libvirt\.so|libcurl\.so|libcrypto\.so'
 
-# The point of the split: no libvirt, no libcurl at start-up.
-# (ldd's output is taken whole first: grep -q closing the pipe early would
-# fail the pipeline under pipefail.)
-lean_libs=$(ldd "$SEOIBCTL")
-full_libs=$(ldd "$(dirname "$SEOIBCTL")/seoibctl-full")
-if grep -E 'libvirt|libcurl' <<<"$lean_libs"; then
-	fail "seoibctl links libvirt or libcurl; those belong in seoibctl-full"
+# Nothing heavy at start-up. (ldd's output is taken whole first: grep -q
+# closing the pipe early would fail the pipeline under pipefail.)
+libs=$(ldd "$SEOIBCTL")
+if grep -E "$heavy" <<<"$libs"; then
+	fail "seoibctl links libvirt, libcurl or libcrypto; they are loaded with dlopen() by the commands that need them"
 fi
-grep -q libvirt <<<"$full_libs" || fail "seoibctl-full does not link libvirt"
 
-# Delegated commands work through the lean binary, with its name in usage.
+# loaded CMD... : the shared objects the dynamic loader opened for CMD.
+loaded() { LD_DEBUG=files "$@" 2>&1 >/dev/null | sed -n 's/.*file=\([^ ]*\) .*/\1/p' | sort -u; }
+
+# The lean paths load none of them, even at run time.
+printf 'hook-mode = enforce\non-error = allow\nrecord-path = %s/absent.json\n' "$work" >"$work/seoib.conf"
+domain=$SEOIB_SOURCE_ROOT/tests/policy/data/amd-iommu-intremap-legacy.xml
+for cmd in "--version" "hook --config $work/seoib.conf vm1 prepare begin -" "policy --xml - --host $SEOIB_SOURCE_ROOT/tests/record/data/legacy.json"; do
+	# shellcheck disable=SC2086
+	files=$(loaded "$SEOIBCTL" $cmd <"$domain" || true)
+	if grep -E "$heavy" <<<"$files"; then
+		fail "seoibctl $cmd loaded libvirt, libcurl or libcrypto"
+	fi
+done
+
+# The commands that need them load them, and work.
 "$SEOIBCTL" fleet --help >"$work/out" || fail "seoibctl fleet --help failed"
 grep -q '^Usage: seoibctl fleet' "$work/out" || fail "fleet --help: $(cat "$work/out")"
 "$SEOIBCTL" check --help >"$work/out" || fail "seoibctl check --help failed"
-"$SEOIBCTL" policy --domain test -c test:///default \
-	--host "$SEOIB_SOURCE_ROOT/tests/record/data/legacy.json" --json >"$work/out" ||
-	fail "policy --domain through seoibctl-full failed"
+policy_domain=("$SEOIBCTL" policy --domain test -c test:///default
+	--host "$SEOIB_SOURCE_ROOT/tests/record/data/legacy.json" --json)
+"${policy_domain[@]}" >"$work/out" || fail "policy --domain failed"
 jq -e '.guest.name == "test"' "$work/out" >/dev/null || fail "policy --domain: $(cat "$work/out")"
-
-# Without seoibctl-full anywhere: a sentence and exit 2, never a crash.
-cp "$SEOIBCTL" "$work/seoibctl"
+loaded "${policy_domain[@]}" | grep -q 'libvirt\.so\.0' || fail "policy --domain did not load libvirt.so.0 itself"
+# libcurl through its forwarding functions (setopt's variable arguments
+# included): a refused connection is etcd's sentence, not a crash.
 rc=0
-"$work/seoibctl" check --dest host2 2>"$work/err" || rc=$?
-[ "$rc" = 2 ] || fail "a missing seoibctl-full gave exit $rc, not 2"
-grep -q "cannot run .*seoibctl-full for 'check'.*reinstall seoib" "$work/err" || fail "message: $(cat "$work/err")"
+"$SEOIBCTL" fleet --endpoints http://127.0.0.1:9 --config "$work/seoib.conf" --json >"$work/out" 2>"$work/err" || rc=$?
+[ "$rc" = 2 ] || fail "fleet against a closed port exited $rc, not 2: $(cat "$work/err")"
+grep -q '127\.0\.0\.1:9' "$work/err" || fail "fleet against a closed port: $(cat "$work/err")"
+
+# A library that cannot be loaded: hidden by an empty file bound over it in
+# a private mount namespace (root only).
+if ! unshare --mount true 2>/dev/null; then
+	echo "dispatch: ok (missing-library cases skipped: unshare --mount needs root)"
+	exit 0
+fi
+hidden() { # SONAME CMD... : run CMD with SONAME's file replaced by an empty one
+	local file
+	file=$(readlink -f "$(ldconfig -p | awk -v so="$1" '$1 == so {print $NF; exit}')")
+	[ -f "$file" ] || fail "ldconfig does not know $1"
+	shift
+	: >"$work/empty"
+	unshare --mount sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh "$work/empty" "$file" "$@"
+}
+expect_missing() { # SONAME PACKAGE CMD...
+	local so=$1 package=$2 rc=0
+	shift 2
+	hidden "$so" "$@" >"$work/out" 2>"$work/err" || rc=$?
+	[ "$rc" = 2 ] || fail "$* without $so exited $rc, not 2: $(cat "$work/err")"
+	grep -q "cannot load $so, which seoibctl needs .*; install the $package package" "$work/err" ||
+		fail "$* without $so: $(cat "$work/err")"
+}
+expect_missing libvirt.so.0 libvirt0 "${policy_domain[@]}"
+expect_missing libvirt.so.0 libvirt0 "$SEOIBCTL" check --dest h1 -c test:///default \
+	--record-from-file "$SEOIB_SOURCE_ROOT/tests/record/data/legacy.json"
+expect_missing libcurl.so.4 libcurl4 "$SEOIBCTL" fleet --endpoints http://127.0.0.1:9 --config "$work/seoib.conf"
 # ... while the lean commands still work.
-"$work/seoibctl" --version | grep -q '^seoibctl ' || fail "lean seoibctl --version"
+hidden libvirt.so.0 "$SEOIBCTL" --version | grep -q '^seoibctl ' || fail "--version without libvirt"
+hidden libcurl.so.4 "$SEOIBCTL" hook --config "$work/seoib.conf" vm1 prepare begin - <"$domain" ||
+	fail "the hook without libcurl"
 echo "dispatch: ok"

@@ -135,6 +135,15 @@ wait_until 60 sh -c '[ -n "$(/usr/local/bin/etcdctl --endpoints=http://127.0.0.1
 	fail "the record did not reach etcd from inside the sandbox"
 echo "etcd keys: $(etcd_get | tr '\n' ' ')"
 
+step "the installed seoibctl loads libvirt and libcurl when a command calls them"
+[ ! -e /usr/libexec/seoib/seoibctl-full ] || fail "the package still ships seoibctl-full"
+seoibctl policy --domain test -c test:///default --host /run/seoib/host.json --json >/root/policy.json
+case $? in 0 | 1 | 3) ;; *) fail "seoibctl policy --domain through libvirt's test driver failed" ;; esac
+grep -q '"name": *"test"' /root/policy.json || fail "policy --domain: $(head -c 300 /root/policy.json)"
+seoibctl fleet --endpoints http://127.0.0.1:2379 --json >/root/fleet.json ||
+	fail "seoibctl fleet against the container's etcd failed"
+grep -q '"hosts"' /root/fleet.json || fail "fleet --json: $(head -c 300 /root/fleet.json)"
+
 step "systemd-analyze security with the fleet on"
 systemd-analyze security --no-pager seoibd.service >/root/security.txt 2>&1 || true
 cat /root/security.txt | tail -n 25

@@ -20,8 +20,9 @@ set -euo pipefail
 die() { echo "make-rootfs.sh: $*" >&2; exit 1; }
 skip() { echo "make-rootfs.sh: SKIP: $*" >&2; exit 77; }
 
-# systemd as PID 1, the system bus, and the run-time libraries of seoibd,
-# seoibctl and seoibctl-full (debian/control's shlibs). Keep this list and
+# systemd as PID 1, the system bus, and the run-time libraries of seoibd
+# and seoibctl (debian/control's shlibs, from seoibd; seoibctl loads
+# libvirt, libcurl and libcrypto at first use). Keep this list and
 # the version stamp together: a change of the list makes a new root.
 PACKAGES=systemd,systemd-sysv,dbus,libjson-c5,libxml2,libcurl4,libvirt0,ca-certificates
 STAMP=bookworm-minbase-v1
