@@ -57,6 +57,9 @@ struct seoib_config {
 	char prometheus_textfile[4096];                     /* prometheus-textfile = "" (off) */
 	char nova_provider_file[4096];                      /* nova-provider-file = "" (off) */
 	char libvirt_uri[1024];                             /* libvirt-uri = qemu:///system ("" = off) */
+	/* Where peers' records come from (fleet_backend.h, docs/fleet.md). */
+	char fleet_backends[128];                           /* fleet-backends = etcd,ssh (in that order) */
+	char fleet_directory[4096];                         /* fleet-directory = "" (file backend off) */
 };
 
 /* Defaults only. */

@@ -337,6 +337,23 @@ static int set_libvirt_uri(struct seoib_config *cfg, const char *value, const st
 	return 0;
 }
 
+/* The backend names are the fleet chain's to check (lib/fleet/fleet_chain.c,
+ * which knows the table); here only their shape: lower-case words. */
+static int set_fleet_backends(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	for (const char *p = value; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || *p == ',' || *p == ' ' || *p == '\t'))
+			return line_error(at, "expected backend names such as etcd,ssh,file, not", "fleet-backends", value);
+	if (!value[strspn(value, ", \t")])
+		return line_error(at, "expected at least one backend name, not", "fleet-backends", value);
+	return copy_text(cfg->fleet_backends, sizeof(cfg->fleet_backends), value, "fleet-backends", at);
+}
+
+static int set_fleet_directory(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	return copy_path(cfg->fleet_directory, sizeof(cfg->fleet_directory), value, "fleet-directory", at);
+}
+
 static const struct config_key config_keys[] = {
 	{"qemu", set_qemu},
 	{"vmm-control", set_vmm_control},
@@ -361,6 +378,8 @@ static const struct config_key config_keys[] = {
 	{"prometheus-textfile", set_prometheus_textfile},
 	{"nova-provider-file", set_nova_provider_file},
 	{"libvirt-uri", set_libvirt_uri},
+	{"fleet-backends", set_fleet_backends},
+	{"fleet-directory", set_fleet_directory},
 };
 
 void seoib_config_defaults(struct seoib_config *cfg)
@@ -380,6 +399,7 @@ void seoib_config_defaults(struct seoib_config *cfg)
 	snprintf(cfg->etcd_prefix, sizeof(cfg->etcd_prefix), "/seoib/v1/");
 	cfg->etcd_lease_ttl_s = 60;
 	snprintf(cfg->libvirt_uri, sizeof(cfg->libvirt_uri), "qemu:///system");
+	snprintf(cfg->fleet_backends, sizeof(cfg->fleet_backends), "etcd,ssh");
 }
 
 static char *trim(char *s)
