@@ -56,7 +56,7 @@ struct fleet {
 	struct fleet_args args;
 	struct seoib_config cfg;
 	int64_t now;
-	size_t n_rows;
+	size_t n_rows, capacity;    /* rows (and records) allocated */
 	struct fleet_row *rows;
 	bool keep_records;          /* domain mode needs whole records */
 	struct host_record *records;
@@ -165,24 +165,44 @@ static void fill_row(const struct fleet *f, const struct host_summary *sum, stru
 	row->stale = !host_probe_time_age_check(sum->probe_time, f->now, f->cfg.max_record_age_s, &row->age_s, why);
 }
 
+/* Room for one more row (and record): doubling, as 10,000 rows grown one
+ * by one would be copied over and over. */
+static bool grow(struct fleet *f)
+{
+	size_t want = f->capacity ? f->capacity * 2 : 256;
+	struct fleet_row *rows;
+	struct host_record *records;
+
+	if (f->n_rows < f->capacity)
+		return true;
+	rows = reallocarray(f->rows, want, sizeof(*rows));
+	if (!rows)
+		return false;
+	f->rows = rows;
+	if (f->keep_records) {
+		records = reallocarray(f->records, want, sizeof(*records));
+		if (!records)
+			return false;
+		f->records = records;
+	}
+	f->capacity = want;
+	return true;
+}
+
 static int collect_record(const struct host_summary *sum, const struct host_record *rec, void *userdata)
 {
 	struct fleet *f = userdata;
-	struct fleet_row *rows = realloc(f->rows, (f->n_rows + 1) * sizeof(*rows));
+	struct fleet_row *rows;
 
-	if (!rows) {
-		f->oom = true;
+	if (!grow(f) || (f->keep_records && !rec)) {
+		f->oom = true; /* a walk for records always hands one */
 		return 1;
 	}
-	f->rows = rows;
+	rows = f->rows;
 	fill_row(f, sum, &rows[f->n_rows]);
-	if (f->keep_records && rec) {
-		struct host_record *records = realloc(f->records, (f->n_rows + 1) * sizeof(*records));
-		if (!records) {
-			f->oom = true;
-			return 1;
-		}
-		f->records = records;
+	if (f->keep_records) {
+		struct host_record *records = f->records;
+
 		records[f->n_rows] = *rec;
 		if (rows[f->n_rows].stale) {
 			/* An old record no longer says what that host runs:

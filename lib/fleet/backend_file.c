@@ -82,8 +82,12 @@ static int file_lookup(void *state, const char *host, struct host_record *rec, c
 				fb->path);
 		return -1;
 	}
-	if (lstat(path, &st) < 0 && errno == ENOENT)
-		return 0; /* no record: unknown, as a key without a lease */
+	if (lstat(path, &st) < 0 && errno == ENOENT) {
+		/* No record: unknown, as a key without a lease. */
+		sentence_format(err, SEOIB_MESSAGE_MAX, "%s has no record in fleet-directory %s; copy its "
+				"/run/seoib/host.json there as %s" RECORD_SUFFIX, host, fb->path, host);
+		return 0;
+	}
 	if (host_record_load(path, rec, err) < 0)
 		return -1;
 	if (strcmp(rec->host.hostname, host) != 0) {
