@@ -1,8 +1,8 @@
 /* seoibctl fleet: the host records of the fleet inventory in etcd
  * (docs/fleet.md), one line per host and a summary; with --domain / --xml,
  * a guest's migration domain and the state it would get if it must stay
- * mobile across a set of hosts. A thin layer over lib/fleet/inventory.c and
- * lib/policy/policy.c. */
+ * mobile across a set of hosts. A thin layer over the fleet chain
+ * (lib/fleet/fleet_chain.c) and lib/policy/policy.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

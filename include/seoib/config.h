@@ -13,7 +13,7 @@
 #define SEOIB_CONFIG_PATH SEOIB_SYSCONFDIR "/seoib/seoib.conf"
 
 /* Bounds checked at load (docs/seoib.conf.5): the file's size, and the
- * etcd-endpoints list (lib/fleet/inventory.c holds the same number of URLs). */
+ * etcd-endpoints list (lib/fleet/etcd_client.c holds the same number of URLs). */
 #define SEOIB_CONFIG_MAX_BYTES (64 * 1024)
 #define SEOIB_ETCD_ENDPOINTS_MAX 16
 #define SEOIB_ETCD_URL_MAX 256

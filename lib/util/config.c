@@ -193,7 +193,7 @@ static int copy_text(char *dst, size_t size, const char *value, const char *key,
 /* Each URL must be one etcd's client API can be (http or https with a
  * host): anything else, such as file:///etc/passwd, would hand libcurl a
  * scheme that reads local files. Checked here, at load, so that
- * --check-config catches it; lib/fleet/inventory.c splits the list the same way. */
+ * --check-config catches it; lib/fleet/etcd_client.c splits the list the same way. */
 static int check_endpoint(const char *url)
 {
 	const char *rest = strncmp(url, "http://", 7) == 0 ? url + 7 : strncmp(url, "https://", 8) == 0 ? url + 8 : NULL;

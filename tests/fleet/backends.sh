@@ -94,16 +94,16 @@ printf '%s\n' "fleet-backends = ssh,file" "fleet-directory = $DIR" >"$WORK/list.
 jq -e '[.hosts[].hostname] == ["hv-fixed-1", "hv-fixed-2", "hv-legacy-1"] and .invalid[0].key == "hv-broken"' \
 	"$WORK/list.out" >/dev/null || fail "fleet over the directory: $(cat "$WORK/list.out")"
 grep -q "skipped hv-broken" "$WORK/list.err" || fail "the broken file is not named: $(cat "$WORK/list.err")"
-echo "== fleet with no backend that can list: the sentence of before"
-printf '%s\n' "fleet-backends = ssh" >"$WORK/nolist.conf"
-rc=0
-"$SEOIBCTL" fleet --json --config "$WORK/nolist.conf" >/dev/null 2>"$WORK/nolist.err" || rc=$?
-[ "$rc" = 2 ] && grep -q "no etcd endpoint configured" "$WORK/nolist.err" ||
-	fail "fleet without a listing backend: exit $rc, $(cat "$WORK/nolist.err")"
-echo "== an unknown backend name is a sentence, exit 2"
-printf '%s\n' "fleet-backends = etcd,consul" >"$WORK/unknown.conf"
-rc=0
-"$SEOIBCTL" fleet --json --config "$WORK/unknown.conf" >/dev/null 2>"$WORK/unknown.err" || rc=$?
-[ "$rc" = 2 ] && grep -q "'consul', which is no fleet backend" "$WORK/unknown.err" ||
-	fail "unknown backend: exit $rc, $(cat "$WORK/unknown.err")"
+# fleet_fails NAME EXPECT CONFIG-LINES...: fleet exits 2 with EXPECT on stderr.
+fleet_fails() {
+	local name=$1 expect=$2 rc=0
+	shift 2
+	echo "== fleet: $name"
+	printf '%s\n' "$@" >"$WORK/$name.conf"
+	"$SEOIBCTL" fleet --json --config "$WORK/$name.conf" >/dev/null 2>"$WORK/$name.err" || rc=$?
+	[ "$rc" = 2 ] && grep -q -- "$expect" "$WORK/$name.err" || fail "$name: exit $rc, $(cat "$WORK/$name.err")"
+}
+# No backend that can list: the sentence of before fleet-backends.
+fleet_fails no-listing-backend "no etcd endpoint configured" "fleet-backends = ssh"
+fleet_fails unknown-backend "'consul', which is no fleet backend" "fleet-backends = etcd,consul"
 echo "PASS"
