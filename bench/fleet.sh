@@ -50,10 +50,14 @@ read -r fleet2_ms summ_ms < <(median_pair_ms "$runs" "$fleet_cmd" "$etcdctl_cmd 
 read -r one_ms get1_ms < <(median_pair_ms "$runs" \
 	"$seoibctl check --config $work/seoib.conf --dest $one -c test:///default --json" \
 	"env ETCDCTL_API=3 etcdctl --endpoints $url get /seoib/v1/hosts/$one")
-/usr/bin/time -f '%M' -o "$work/rss" $fleet_cmd >/dev/null
-fleet_rss=$(cat "$work/rss")
-/usr/bin/time -f '%M' -o "$work/rss" $etcdctl_cmd /seoib/v1/hosts/ >/dev/null
-hosts_rss=$(cat "$work/rss")
+# peak_rss CMD...: peak RSS in KiB, or "failed (exit N)" with its stderr.
+peak_rss() {
+	local rc=0
+	/usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>"$work/rss.err" || rc=$?
+	if [ "$rc" = 0 ]; then tail -1 "$work/rss"; else echo "failed (exit $rc: $(tail -1 "$work/rss.err"))"; fi
+}
+fleet_rss=$(peak_rss $fleet_cmd)
+hosts_rss=$(peak_rss $etcdctl_cmd /seoib/v1/hosts/)
 # Before summaries: the same listing when it must read every record.
 ctl del --prefix /seoib/v1/summaries/ >/dev/null
 read -r full_ms hosts2_ms < <(median_pair_ms "$runs" "$fleet_cmd" "$etcdctl_cmd /seoib/v1/hosts/")
