@@ -264,6 +264,58 @@ static void test_same_host(void **state)
 	assert_false(fleet_same_host("hv2", "hv3"));
 }
 
+struct found {
+	const char *name;
+	bool seen;
+};
+
+static int find_one(const struct host_summary *sum, const struct host_record *rec, void *userdata)
+{
+	struct found *f = userdata;
+
+	f->seen |= strcmp(sum->hostname, f->name) == 0;
+	return 0;
+}
+
+/* The etcd backend's publish, lookup and walk against a real etcd (fleet.sh
+ * runs this binary with FLEET_TEST_ETCD=URL); skipped without one. */
+static void test_etcd_round_trip(void **state)
+{
+	const char *url = getenv("FLEET_TEST_ETCD");
+	struct seoib_config *cfg;
+	struct host_record *rec = malloc(sizeof(*rec));
+	struct fleet_walk_result res;
+	struct found found = {.name = "hv-round-trip"};
+	char err[SEOIB_MESSAGE_MAX];
+	void *eb;
+
+	if (!url) {
+		free(rec);
+		skip();
+	}
+	cfg = config("etcd", url);
+	cfg->etcd_lease_ttl_s = 2; /* gone by itself soon after */
+	assert_true(fleet_backend_etcd.configured(cfg));
+	assert_int_equal(fleet_backend_etcd.open(cfg, &eb, err), 0);
+	load("fixed-control.json", rec);
+	snprintf(rec->host.hostname, sizeof(rec->host.hostname), "hv-round-trip");
+	if (fleet_backend_etcd.publish(eb, rec, err) < 0)
+		fail_msg("%s", err);
+	memset(rec, 0, sizeof(*rec));
+	if (fleet_backend_etcd.lookup(eb, "hv-round-trip", rec, err) != 1)
+		fail_msg("%s", err);
+	assert_string_equal(rec->host.hostname, "hv-round-trip");
+	assert_int_equal(fleet_backend_etcd.lookup(eb, "hv-never-published", rec, err), 0);
+	assert_non_null(strstr(err, "has no record in the fleet inventory"));
+	if (fleet_backend_etcd.walk(eb, false, find_one, &found, &res, err) < 0)
+		fail_msg("%s", err);
+	assert_true(found.seen);
+	free(res.invalid);
+	fleet_backend_etcd.close(eb);
+	free(rec);
+	free(cfg);
+}
+
 static void test_table(void **state)
 {
 	/* Every row is findable by its name and answers lookup(). */
@@ -286,6 +338,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_chain_walker),
 		cmocka_unit_test(test_same_host),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_etcd_round_trip),
 	};
 
 	if (argc != 2) {
