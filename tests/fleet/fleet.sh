@@ -142,6 +142,8 @@ grep -q "skipped /seoib/v1/summaries/hv-legacy-1: .*is not seoib.host-summary/1"
 # The etcd backend's own publish, lookup and walk against this etcd.
 FLEET_TEST_ETCD=$ETCD_URL "$FLEET_BACKENDS_TEST" "$SEOIB_SOURCE_ROOT/tests/record/data" >"$WORK/backends.log" 2>&1 ||
 	fail "the etcd backend round trip failed: $(tail -20 "$WORK/backends.log")"
+ctl del /seoib/v1/hosts/hv-round-trip >/dev/null   # its lease would keep it 2 s more
+ctl del /seoib/v1/summaries/hv-round-trip >/dev/null
 
 echo "== a changed record is republished"
 jq --argjson now "$(date +%s)" '.host.kernel_release = "6.1.0-41-amd64" | .probe.time_unix = $now' \
