@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Load N synthetic host records into etcd through its v3 JSON gateway, for
-bench/fleet.sh: hv-00000 ... from the three record fixtures, in turn.
-Usage: fleet-load.py URL PREFIX N FIXTURE..."""
+"""Load N synthetic hosts into etcd through its v3 JSON gateway, for
+bench/fleet.sh: hv-00000 ... from the three record fixtures, in turn, each
+record under hosts/ and, as seoibd publishes it, its listing summary under
+summaries/ (made by bench/host-summary, so never a second derivation here).
+Usage: fleet-load.py URL PREFIX N HOST-SUMMARY-BINARY FIXTURE..."""
 import base64
 import http.client
 import json
+import subprocess
 import sys
 import urllib.parse
 
@@ -14,19 +17,26 @@ def b64(text):
 
 
 def main():
-    url, prefix, count, fixtures = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4:]
+    url, prefix, count, summarise, fixtures = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5:]
     records = [json.load(open(path)) for path in fixtures]
+    summaries = [json.loads(subprocess.check_output([summarise, path])) for path in fixtures]
     where = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(where.hostname, where.port, timeout=10)
-    for i in range(count):
-        record = dict(records[i % len(records)])
-        record["host"] = dict(record["host"], hostname=f"hv-{i:05d}")
-        body = json.dumps({"key": b64(f"{prefix}hosts/hv-{i:05d}"), "value": b64(json.dumps(record))})
-        conn.request("POST", "/v3/kv/put", body, {"Content-Type": "application/json"})
+    # 50 hosts a transaction: 100 puts, under etcd's --max-txn-ops (128).
+    for first in range(0, count, 50):
+        puts = []
+        for i in range(first, min(first + 50, count)):
+            name = f"hv-{i:06d}" if count > 99999 else f"hv-{i:05d}"
+            record = dict(records[i % len(records)])
+            record["host"] = dict(record["host"], hostname=name)
+            summary = dict(summaries[i % len(summaries)], hostname=name)
+            puts += [{"request_put": {"key": b64(f"{prefix}{d}/{name}"), "value": b64(json.dumps(v))}}
+                     for d, v in (("hosts", record), ("summaries", summary))]
+        conn.request("POST", "/v3/kv/txn", json.dumps({"success": puts}), {"Content-Type": "application/json"})
         reply = conn.getresponse()
         reply.read()
         if reply.status != 200:
-            sys.exit(f"put hv-{i:05d} failed: HTTP {reply.status}")
+            sys.exit(f"put from host {first} failed: HTTP {reply.status}")
 
 
 main()

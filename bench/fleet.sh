@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The fleet inventory with 10,000 synthetic host records in a real local etcd:
-# seoibctl fleet --json and check --dest, each against etcdctl reading the
-# same keys on the same run, and the publisher's memory.
-# Usage: bench/fleet.sh [BUILD-DIR]   (default build)
+# The fleet inventory with HOSTS (default 10,000) synthetic hosts in a real
+# local etcd, each a record and its listing summary as seoibd publishes them:
+# seoibctl fleet --json and check --dest, each run in turn with etcdctl
+# reading keys of the same run (median_pair_ms), their peak RSS, and the
+# publisher's memory. The listing is also timed with the summaries deleted
+# (every record read, as before summaries) for the before/after.
+# Usage: bench/fleet.sh [BUILD-DIR]   (default build; HOSTS=, RUNS=)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -11,45 +14,65 @@ seoibctl=$build/cli/seoibctl
 driver=$build/tests/fleet/publish-driver
 data=$here/../tests/record/data
 hosts=${HOSTS:-10000}
+runs=${RUNS:-11}
 work=$(mktemp -d /tmp/seoib-bench-fleet.XXXXXX)
 etcd_pid=
 cleanup() {
 	[ -n "$etcd_pid" ] && kill "$etcd_pid" 2>/dev/null && wait "$etcd_pid" 2>/dev/null
 	rm -rf "$work"
+	return 0 # etcd's exit on TERM is not the benchmark's
 }
 trap cleanup EXIT
 port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
 
 cport=$(port) pport=$(port)
 url=http://127.0.0.1:$cport
 etcd --name bench --data-dir "$work/data" --listen-client-urls "$url" --advertise-client-urls "$url" \
 	--listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
-	--initial-cluster "bench=http://127.0.0.1:$pport" >"$work/etcd.log" 2>&1 &
+	--initial-cluster "bench=http://127.0.0.1:$pport" --quota-backend-bytes $((8 << 30)) >"$work/etcd.log" 2>&1 &
 etcd_pid=$!
 ctl() { ETCDCTL_API=3 etcdctl --endpoints "$url" "$@"; }
 for _ in $(seq 100); do ctl endpoint health >/dev/null 2>&1 && break; sleep 0.1; done
-python3 "$here/fleet-load.py" "$url" /seoib/v1/ "$hosts" \
+python3 "$here/fleet-load.py" "$url" /seoib/v1/ "$hosts" "$build/bench/host-summary" \
 	"$data/legacy.json" "$data/fixed-stock-qemu.json" "$data/fixed-control.json"
 printf 'etcd-endpoints = %s\netcd-lease-ttl = 60\n' "$url" >"$work/seoib.conf"
 [ "$("$seoibctl" fleet --config "$work/seoib.conf" --json | jq '.summary.hosts')" = "$hosts" ] ||
 	{ echo "fleet does not list $hosts hosts" >&2; exit 1; }
+one=$(ctl get --prefix /seoib/v1/hosts/ --keys-only --limit 1 | head -1)
+one=${one##*/}
 
-echo "machine: $(machine)"
-echo "etcd: $(etcd --version | head -1), $hosts records of $(ctl get /seoib/v1/hosts/hv-00000 --print-value-only | wc -c) bytes or so"
-fleet_ms=$(median_ms "${RUNS:-10}" "$seoibctl" fleet --config "$work/seoib.conf" --json)
-get_ms=$(median_ms "${RUNS:-10}" env ETCDCTL_API=3 etcdctl --endpoints "$url" get --prefix /seoib/v1/hosts/)
-one_ms=$(median_ms "${RUNS:-30}" "$seoibctl" check --config "$work/seoib.conf" --dest hv-05001 \
-	-c test:///default --json)
-get1_ms=$(median_ms "${RUNS:-30}" env ETCDCTL_API=3 etcdctl --endpoints "$url" get /seoib/v1/hosts/hv-05001)
-printf '| command | median wall (ms) | ratio to etcdctl |\n|---|---|---|\n'
-printf '| seoibctl fleet --json (%s hosts) | %s | %s |\n' "$hosts" "$fleet_ms" \
-	"$(echo "$fleet_ms / $get_ms" | bc -l | xargs printf '%.2f')"
-printf '| etcdctl get --prefix (same keys) | %s | 1 |\n' "$get_ms"
-printf '| seoibctl check --dest (test:///default, 1 guest) | %s | %s |\n' "$one_ms" \
-	"$(echo "$one_ms / $get1_ms" | bc -l | xargs printf '%.2f')"
-printf '| etcdctl get (one key) | %s | 1 |\n' "$get1_ms"
-/usr/bin/time -f '%M' -o "$work/rss" "$seoibctl" fleet --config "$work/seoib.conf" --json >/dev/null
-printf '| seoibctl fleet --json peak RSS (KiB) | %s | |\n' "$(cat "$work/rss")"
+echo "machine: $(machine), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "etcd: $(etcd --version | head -1), $hosts hosts: records of $(ctl get "/seoib/v1/hosts/$one" --print-value-only | wc -c) bytes, summaries of $(ctl get "/seoib/v1/summaries/$one" --print-value-only | wc -c) bytes"
+etcdctl_cmd="env ETCDCTL_API=3 etcdctl --endpoints $url get --prefix"
+fleet_cmd="$seoibctl fleet --config $work/seoib.conf --json"
+read -r fleet_ms hosts_ms < <(median_pair_ms "$runs" "$fleet_cmd" "$etcdctl_cmd /seoib/v1/hosts/")
+read -r fleet2_ms summ_ms < <(median_pair_ms "$runs" "$fleet_cmd" "$etcdctl_cmd /seoib/v1/summaries/")
+read -r one_ms get1_ms < <(median_pair_ms "$runs" \
+	"$seoibctl check --config $work/seoib.conf --dest $one -c test:///default --json" \
+	"env ETCDCTL_API=3 etcdctl --endpoints $url get /seoib/v1/hosts/$one")
+# peak_rss CMD...: peak RSS in KiB, or "failed (exit N)" with its stderr.
+peak_rss() {
+	local rc=0
+	/usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>"$work/rss.err" || rc=$?
+	if [ "$rc" = 0 ]; then tail -1 "$work/rss"; else echo "failed (exit $rc: $(tail -1 "$work/rss.err"))"; fi
+}
+fleet_rss=$(peak_rss $fleet_cmd)
+hosts_rss=$(peak_rss $etcdctl_cmd /seoib/v1/hosts/)
+# Before summaries: the same listing when it must read every record.
+ctl del --prefix /seoib/v1/summaries/ >/dev/null
+read -r full_ms hosts2_ms < <(median_pair_ms "$runs" "$fleet_cmd" "$etcdctl_cmd /seoib/v1/hosts/")
+
+printf '| command (%s hosts, medians of %s, each run in turn with its reference) | median wall (ms) | ratio |\n|---|---|---|\n' "$hosts" "$runs"
+printf '| seoibctl fleet --json (reads summaries) | %s | %s × etcdctl get --prefix hosts/ (%s ms) |\n' \
+	"$fleet_ms" "$(ratio "$fleet_ms" "$hosts_ms")" "$hosts_ms"
+printf '| seoibctl fleet --json (reads summaries) | %s | %s × etcdctl get --prefix summaries/ (%s ms) |\n' \
+	"$fleet2_ms" "$(ratio "$fleet2_ms" "$summ_ms")" "$summ_ms"
+printf '| seoibctl fleet --json, summaries deleted (reads every record) | %s | %s × etcdctl get --prefix hosts/ (%s ms) |\n' \
+	"$full_ms" "$(ratio "$full_ms" "$hosts2_ms")" "$hosts2_ms"
+printf '| seoibctl check --dest (test:///default, 1 guest) | %s | %s × etcdctl get of one key (%s ms) |\n' \
+	"$one_ms" "$(ratio "$one_ms" "$get1_ms")" "$get1_ms"
+printf '| peak RSS: seoibctl fleet --json / etcdctl get --prefix hosts/ (KiB) | %s / %s | |\n' "$fleet_rss" "$hosts_rss"
 
 # The publisher as seoibd runs it: its peak RSS after 10 s of publishing.
 if [ -x "$driver" ]; then

@@ -44,3 +44,19 @@ machine() {
 	printf '%s, %s cores, Linux %s' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')" \
 		"$(nproc)" "$(uname -r)"
 }
+
+# median_pair_ms RUNS "CMD A" "CMD B": A and B run in turn, RUNS times each
+# (after one warm-up each), so that a load that comes and goes on a shared
+# machine weighs on both alike; prints "MEDIAN-A MEDIAN-B" in milliseconds.
+# The commands are split on white space (no quoting inside).
+median_pair_ms() {
+	local runs=$1 a=$2 b=$3 ta=() tb=() s e
+	$a >/dev/null 2>&1 || true
+	$b >/dev/null 2>&1 || true
+	for ((i = 0; i < runs; i++)); do
+		s=$(date +%s%N); $a >/dev/null 2>&1 || true; e=$(date +%s%N); ta+=($(((e - s) / 1000)))
+		s=$(date +%s%N); $b >/dev/null 2>&1 || true; e=$(date +%s%N); tb+=($(((e - s) / 1000)))
+	done
+	printf '%s %s\n' "$(printf '%s\n' "${ta[@]}" | sort -n | _median_us)" "$(printf '%s\n' "${tb[@]}" | sort -n | _median_us)"
+}
+_median_us() { awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f\n", m / 1000}'; }

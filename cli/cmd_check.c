@@ -12,11 +12,11 @@
 
 #include "commands.h"
 #include "libvirt_conn.h"
-#include "peer_record.h"
 #include "seoib/cleanup.h"
 #include "seoib/config.h"
 #include "seoib/domain_record.h"
 #include "seoib/exit_codes.h"
+#include "seoib/fleet_backend.h"
 #include "seoib/gate.h"
 #include "seoib/guest_facts.h"
 #include "seoib/host_can_run.h"
@@ -109,10 +109,15 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 /* HOST's record, or the reason every guest will be "unknown". */
 static void load_dest_record(struct check_run *run)
 {
+	struct fleet_chain *chain = NULL;
+	const char *from;
 	char err[SEOIB_MESSAGE_MAX];
 
-	run->have_record = peer_record_fetch(&run->cfg, run->args.dest, run->args.record_file, &run->dest_record,
-					     err) == 0;
+	/* fleet-backends in order (etcd, then ssh when etcd is down), or the
+	 * --record-from-file alone. */
+	run->have_record = fleet_chain_new(&run->cfg, run->args.record_file, &chain, err) == 0 &&
+			   fleet_chain_lookup(chain, run->args.dest, &run->dest_record, &from, err) == 1;
+	fleet_chain_free(chain);
 	if (!run->have_record) {
 		sentence_format(run->record_problem, sizeof(run->record_problem), "no record of %s: %s", run->args.dest, err);
 		return;

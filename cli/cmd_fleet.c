@@ -1,8 +1,8 @@
 /* seoibctl fleet: the host records of the fleet inventory in etcd
  * (docs/fleet.md), one line per host and a summary; with --domain / --xml,
  * a guest's migration domain and the state it would get if it must stay
- * mobile across a set of hosts. A thin layer over lib/fleet/inventory.c and
- * lib/policy/policy.c. */
+ * mobile across a set of hosts. A thin layer over the fleet chain
+ * (lib/fleet/fleet_chain.c) and lib/policy/policy.c. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +16,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/config.h"
 #include "seoib/exit_codes.h"
+#include "seoib/fleet_backend.h"
 #include "seoib/guest_facts.h"
 #include "seoib/host_can_run.h"
 #include "seoib/inventory.h"
@@ -55,11 +56,11 @@ struct fleet {
 	struct fleet_args args;
 	struct seoib_config cfg;
 	int64_t now;
-	size_t n_rows;
+	size_t n_rows, capacity;    /* rows (and records) allocated */
 	struct fleet_row *rows;
 	bool keep_records;          /* domain mode needs whole records */
 	struct host_record *records;
-	struct inventory_invalid *invalid;
+	struct fleet_invalid *invalid;
 	size_t n_invalid;
 	bool oom;
 };
@@ -143,53 +144,65 @@ static int load_config(struct fleet *f)
 		snprintf(f->cfg.etcd_endpoints, sizeof(f->cfg.etcd_endpoints), "%s", f->args.endpoints);
 	if (f->args.prefix)
 		snprintf(f->cfg.etcd_prefix, sizeof(f->cfg.etcd_prefix), "%s", f->args.prefix);
-	if (!f->cfg.etcd_endpoints[0]) {
-		fprintf(stderr, "seoibctl fleet: no etcd endpoint configured; set etcd-endpoints in %s or pass "
-				"--endpoints\n", f->args.config_path ? f->args.config_path : SEOIB_CONFIG_PATH);
-		return -1;
-	}
 	return 0;
 }
 
-static void fill_row(const struct fleet *f, const struct host_record *rec, struct fleet_row *row)
+static void fill_row(const struct fleet *f, const struct host_summary *sum, struct fleet_row *row)
 {
 	char why[SEOIB_MESSAGE_MAX];
 
 	memset(row, 0, sizeof(*row));
-	snprintf(row->hostname, sizeof(row->hostname), "%s", rec->host.hostname);
-	sentence_format(row->kernel, sizeof(row->kernel), "%s", rec->host.kernel_release);
-	row->generation = rec->verdict.generation;
-	row->status = rec->status;
-	/* The same answer as policy and the hook: a state the host's guests
-	 * contradicted is not counted, whatever the record lists. */
-	row->states = host_can_run_states(rec);
-	for (int s = 0; s < STATE_COUNT; s++)
-		row->state_proof[s] = host_state_proof(rec, (enum seoib_state)s, why);
-	row->proof = host_behaviour_proof(rec);
-	row->vmm_control = vmm_sets_flags(&rec->vmm); /* any model but none */
+	snprintf(row->hostname, sizeof(row->hostname), "%s", sum->hostname);
+	sentence_format(row->kernel, sizeof(row->kernel), "%s", sum->kernel_release);
+	row->generation = sum->generation;
+	row->status = sum->status;
+	row->states = sum->states;
+	memcpy(row->state_proof, sum->state_proof, sizeof(row->state_proof));
+	row->proof = sum->proof;
+	row->vmm_control = sum->vmm_control;
 	/* A live lease says the daemon runs; an old probe says it stopped
 	 * probing; a probe dated in the future says its clock cannot be trusted. */
-	row->stale = !host_record_age_check(rec, f->now, f->cfg.max_record_age_s, &row->age_s, why);
+	row->stale = !host_probe_time_age_check(sum->probe_time, f->now, f->cfg.max_record_age_s, &row->age_s, why);
 }
 
-static int collect_record(const char *key, const struct host_record *rec, void *userdata)
+/* Room for one more row (and record): doubling, as 10,000 rows grown one
+ * by one would be copied over and over. */
+static bool grow(struct fleet *f)
+{
+	size_t want = f->capacity ? f->capacity * 2 : 256;
+	struct fleet_row *rows;
+	struct host_record *records;
+
+	if (f->n_rows < f->capacity)
+		return true;
+	rows = reallocarray(f->rows, want, sizeof(*rows));
+	if (!rows)
+		return false;
+	f->rows = rows;
+	if (f->keep_records) {
+		records = reallocarray(f->records, want, sizeof(*records));
+		if (!records)
+			return false;
+		f->records = records;
+	}
+	f->capacity = want;
+	return true;
+}
+
+static int collect_record(const struct host_summary *sum, const struct host_record *rec, void *userdata)
 {
 	struct fleet *f = userdata;
-	struct fleet_row *rows = realloc(f->rows, (f->n_rows + 1) * sizeof(*rows));
+	struct fleet_row *rows;
 
-	if (!rows) {
-		f->oom = true;
+	if (!grow(f) || (f->keep_records && !rec)) {
+		f->oom = true; /* a walk for records always hands one */
 		return 1;
 	}
-	f->rows = rows;
-	fill_row(f, rec, &rows[f->n_rows]);
+	rows = f->rows;
+	fill_row(f, sum, &rows[f->n_rows]);
 	if (f->keep_records) {
-		struct host_record *records = realloc(f->records, (f->n_rows + 1) * sizeof(*records));
-		if (!records) {
-			f->oom = true;
-			return 1;
-		}
-		f->records = records;
+		struct host_record *records = f->records;
+
 		records[f->n_rows] = *rec;
 		if (rows[f->n_rows].stale) {
 			/* An old record no longer says what that host runs:
@@ -203,16 +216,30 @@ static int collect_record(const char *key, const struct host_record *rec, void *
 	return 0;
 }
 
-DEFINE_TRIVIAL_CLEANUP(struct etcd_client *, etcd_client_free)
+DEFINE_TRIVIAL_CLEANUP(struct fleet_chain *, fleet_chain_free)
 
+/* The first backend of fleet-backends that can list: summaries for the
+ * listing, whole records for a guest's migration domain. */
 static int read_inventory(struct fleet *f)
 {
-	_cleanup_(etcd_client_freep) struct etcd_client *client = NULL;
-	struct etcd_options opts;
+	_cleanup_(fleet_chain_freep) struct fleet_chain *chain = NULL;
+	struct fleet_walk_result res = {0};
 	char err[SEOIB_MESSAGE_MAX];
+	int r;
 
-	if (etcd_options_from_config(&f->cfg, &opts, err) < 0 || etcd_client_new(&opts, &client, err) < 0 ||
-	    inventory_walk(client, f->cfg.etcd_prefix, collect_record, f, &f->invalid, &f->n_invalid, err) < 0) {
+	if (fleet_chain_new(&f->cfg, NULL, &chain, err) < 0) {
+		fprintf(stderr, "seoibctl fleet: %s\n", err);
+		return -1;
+	}
+	if (!fleet_chain_walker(chain)) {
+		fprintf(stderr, "seoibctl fleet: no etcd endpoint configured; set etcd-endpoints in %s or pass "
+				"--endpoints\n", f->args.config_path ? f->args.config_path : SEOIB_CONFIG_PATH);
+		return -1;
+	}
+	r = fleet_chain_walk(chain, f->keep_records, collect_record, f, &res, err);
+	f->invalid = res.invalid;
+	f->n_invalid = res.n_invalid;
+	if (r < 0) {
 		fprintf(stderr, "seoibctl fleet: %s\n", err);
 		return -1;
 	}
@@ -220,6 +247,8 @@ static int read_inventory(struct fleet *f)
 		fprintf(stderr, "seoibctl fleet: out of memory reading %zu host records\n", f->n_rows);
 		return -1;
 	}
+	if (res.note[0])
+		fprintf(stderr, "seoibctl fleet: %s\n", res.note);
 	for (size_t i = 0; i < f->n_invalid; i++)
 		fprintf(stderr, "seoibctl fleet: skipped %s: %s\n", f->invalid[i].key, f->invalid[i].why);
 	return 0;

@@ -3,7 +3,7 @@
  * (CURLMOPT_SOCKETFUNCTION) and its timeouts by one sd-event timer
  * (CURLMOPT_TIMERFUNCTION), as in libcurl's "multi_socket" examples. The
  * call itself (authentication, endpoint failover, the reply's checks) is an
- * etcd_exchange of lib/fleet/inventory.c, the same one the blocking calls use. */
+ * etcd_exchange of lib/fleet/etcd_client.c, the same one the blocking calls use. */
 #pragma once
 
 #include <stdbool.h>

@@ -28,7 +28,9 @@ struct publisher {
 	sd_event_source *timer;
 	struct etcd_client *client;
 	struct etcd_loop *loop;
-	char key[512];
+	char key[512];              /* <prefix>hosts/<hostname>, for the log */
+	char prefix[256];
+	char hostname[256];
 	unsigned ttl_s;
 	char *record;               /* the JSON to publish; NULL before the first update */
 	uint64_t record_gen;        /* bumped by every new record */
@@ -142,14 +144,28 @@ static void call(struct publisher *p, const char *path, json_object *request, et
 	}
 }
 
+/* The record and its listing summary, in one transaction on the lease. */
+static void publish(struct publisher *p)
+{
+	_cleanup_json_ json_object *ops = NULL;
+	char err[SEOIB_MESSAGE_MAX];
+
+	p->put_gen = p->record_gen;
+	ops = inventory_publish_ops(p->prefix, p->hostname, p->record, p->lease_id, err);
+	if (!ops) {
+		step_failed(p, err);
+		return;
+	}
+	call(p, ETCD_TXN_PATH, etcd_txn_request(ops), on_put);
+}
+
 /* The next request of this round, or the round's success. */
 static void advance(struct publisher *p)
 {
 	if (!p->lease_id) {
 		call(p, ETCD_LEASE_GRANT_PATH, etcd_lease_grant_request(p->ttl_s), on_granted);
 	} else if (p->dirty) {
-		p->put_gen = p->record_gen;
-		call(p, ETCD_PUT_PATH, etcd_put_request(p->key, p->record, strlen(p->record), p->lease_id), on_put);
+		publish(p);
 	} else if (p->keepalive_due) {
 		call(p, ETCD_LEASE_KEEPALIVE_PATH, etcd_lease_id_request(p->lease_id), on_kept_alive);
 	} else {
@@ -180,10 +196,16 @@ int publisher_new(sd_event *event, const struct seoib_config *cfg, const char *h
 		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory creating the etcd publisher");
 		return -1;
 	}
-	if (inventory_host_key(cfg->etcd_prefix, hostname, p->key, sizeof(p->key)) < 0) {
+	char key[512];
+
+	if (inventory_host_key(cfg->etcd_prefix, hostname, p->key, sizeof(p->key)) < 0 ||
+	    inventory_summary_key(cfg->etcd_prefix, hostname, key, sizeof(key)) < 0 ||
+	    strlen(hostname) >= sizeof(p->hostname)) {
 		sentence_format(err, SEOIB_MESSAGE_MAX, "etcd key for host %s is too long; use a shorter etcd-prefix", hostname);
 		return -1;
 	}
+	snprintf(p->prefix, sizeof(p->prefix), "%s", cfg->etcd_prefix);
+	snprintf(p->hostname, sizeof(p->hostname), "%s", hostname);
 	if (etcd_options_from_config(cfg, &opts, err) < 0)
 		return -1;
 	opts.timeout_ms = PUBLISHER_REQUEST_TIMEOUT_MS;

@@ -1,10 +1,10 @@
 /* libFuzzer target: a peer's `seoibctl status --json` output as check --dest
- * reads it over SSH (cli/peer_record.c): a record, or one wrapped in
+ * reads it over SSH (lib/fleet/backend_ssh.c): a record, or one wrapped in
  * {"record": ...}. */
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "peer_record.h"
+#include "seoib/fleet_backend.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

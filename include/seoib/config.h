@@ -12,7 +12,7 @@
 #define SEOIB_CONFIG_PATH SEOIB_SYSCONFDIR "/seoib/seoib.conf"
 
 /* Bounds checked at load (docs/seoib.conf.5): the file's size, and the
- * etcd-endpoints list (lib/fleet/inventory.c holds the same number of URLs). */
+ * etcd-endpoints list (lib/fleet/etcd_client.c holds the same number of URLs). */
 #define SEOIB_CONFIG_MAX_BYTES (64 * 1024)
 #define SEOIB_ETCD_ENDPOINTS_MAX 16
 #define SEOIB_ETCD_URL_MAX 256
@@ -65,6 +65,9 @@ struct seoib_config {
 	char prometheus_textfile[4096];                     /* prometheus-textfile = "" (off) */
 	char nova_provider_file[4096];                      /* nova-provider-file = "" (off) */
 	char libvirt_uri[1024];                             /* libvirt-uri = qemu:///system ("" = off) */
+	/* Where peers' records come from (fleet_backend.h, docs/fleet.md). */
+	char fleet_backends[128];                           /* fleet-backends = etcd,ssh (in that order) */
+	char fleet_directory[4096];                         /* fleet-directory = "" (file backend off) */
 };
 
 /* A probe-timeout-ms value (also seoibctl's --timeout): decimal

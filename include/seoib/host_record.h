@@ -68,3 +68,6 @@ int64_t host_record_age(const struct host_record *rec, int64_t now);
  * HOST ": "is 700 s old, older than max-record-age = 600 s". */
 bool host_record_age_check(const struct host_record *rec, int64_t now, unsigned max_age_s, int64_t *age_s,
 			   char why[SEOIB_MESSAGE_MAX]);
+/* The same check on a probe time alone (a listing summary's). */
+bool host_probe_time_age_check(int64_t probe_time, int64_t now, unsigned max_age_s, int64_t *age_s,
+			       char why[SEOIB_MESSAGE_MAX]);

@@ -1,149 +1,63 @@
-/* The fleet inventory: host records in etcd (docs/fleet.md), read and
- * written through etcd's v3 JSON gateway (/v3/kv/..., /v3/lease/...) with
- * libcurl and json-c. Keys and values are base64 in that JSON.
+/* The fleet inventory on etcd (docs/fleet.md), lib/fleet/inventory.c: what
+ * the keys under etcd-prefix mean, read and written through the gateway
+ * client of etcd_client.h. It is the etcd backend of fleet_backend.h.
  *
- * Layout: <prefix>hosts/<hostname> = the host record JSON, attached to a
- * lease the publishing daemon keeps alive: a host that stops publishing
- * disappears after the lease TTL, so a missing key means "unknown". */
+ * Layout, both keys on the lease the publishing daemon keeps alive, put
+ * together in one transaction:
+ *   <prefix>hosts/<hostname>     = the host record JSON (seoib.host/1)
+ *   <prefix>summaries/<hostname> = its listing summary (seoib.host-summary/1)
+ * A host that stops publishing disappears after the lease TTL, so a missing
+ * key means "unknown". Listings read summaries; decisions read records. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include <curl/curl.h>
-#include <json-c/json.h>
-
-#include "seoib/config.h"
-#include "seoib/etcd_reply.h"
+#include "seoib/etcd_client.h"
+#include "seoib/fleet_backend.h"
 #include "seoib/host_record.h"
+#include "seoib/host_summary.h"
 
 #define INVENTORY_DEFAULT_PREFIX "/seoib/v1/"
 #define INVENTORY_HOSTS_DIR "hosts/"
+#define INVENTORY_SUMMARIES_DIR "summaries/"
 /* Keys per range request. etcd 3.4's gateway costs a fixed ~50 ms per
  * request on top of its JSON marshalling (measured: 10,000 records of 2.3 KiB
  * take 2.8 s in pages of 500, 1.4 s in pages of 2000 or more), so pages are
  * large: 2,500 records are ~8 MiB of JSON, far below its message limit. */
 #define INVENTORY_PAGE_SIZE 2500
+/* Summaries are ~320 bytes, ~560 in the gateway's JSON: 5,000 a page are
+ * ~2.8 MiB, answered in ~0.1 s by an idle etcd 3.4 holding 100,000 hosts
+ * (10,000 a page: 0.2-0.5 s, past seoibctl's 3 s request timeout on a
+ * machine loaded 6x over its cores). */
+#define INVENTORY_SUMMARY_PAGE_SIZE 5000
 
-struct etcd_options {
-	char endpoints[1024];      /* "http://a:2379,https://b:2379": tried in order */
-	char ca[4096];             /* PEM CA bundle, "" = system default */
-	char cert[4096];           /* client certificate, "" = none */
-	char key[4096];            /* its private key */
-	char user[256];            /* "" = no authentication */
-	char password[256];
-	long timeout_ms;           /* whole request, CURLOPT_TIMEOUT_MS */
-	long connect_timeout_ms;   /* CURLOPT_CONNECTTIMEOUT_MS */
-};
-
-struct etcd_client;
-
-/* Returned (instead of -1) when no endpoint could be reached at all, so a
- * caller can fall back to another source; -1 is any other failure. */
-#define ETCD_UNREACHABLE (-2)
-
-/* Options from seoib.conf (the password read from etcd-password-file).
- * Returns 0, or -1 with a sentence in err. */
-int etcd_options_from_config(const struct seoib_config *cfg, struct etcd_options *opts,
-			     char err[SEOIB_MESSAGE_MAX]);
-
-/* Creates the client; connects lazily (first request). */
-int etcd_client_new(const struct etcd_options *opts, struct etcd_client **out, char err[SEOIB_MESSAGE_MAX]);
-void etcd_client_free(struct etcd_client *c);
-/* The endpoint the last request went to. */
-const char *etcd_client_endpoint(const struct etcd_client *c);
-
-int etcd_lease_grant(struct etcd_client *c, int64_t ttl_s, int64_t *lease_id, char err[SEOIB_MESSAGE_MAX]);
-/* *ttl_left = 0 when the lease no longer exists (expired or revoked). */
-int etcd_lease_keepalive(struct etcd_client *c, int64_t lease_id, int64_t *ttl_left,
-			 char err[SEOIB_MESSAGE_MAX]);
-int etcd_lease_revoke(struct etcd_client *c, int64_t lease_id, char err[SEOIB_MESSAGE_MAX]);
-/* lease_id 0 = no lease. */
-int etcd_put(struct etcd_client *c, const char *key, const char *value, size_t len, int64_t lease_id,
-	     char err[SEOIB_MESSAGE_MAX]);
-/* Returns 1 and a malloc'ed NUL-terminated *value when found, 0 when absent,
- * -1 or ETCD_UNREACHABLE with a sentence in err. */
-int etcd_get(struct etcd_client *c, const char *key, char **value, size_t *len, char err[SEOIB_MESSAGE_MAX]);
-
-/* ---- the same calls, split for a caller that runs its own event loop ----
- * seoibd must never block on etcd (docs/fleet.md): it drives libcurl's multi
- * interface from sd-event (daemon/etcd_loop.c). An exchange is one call: a
- * POST of a JSON request to a gateway path, preceded by authentication when
- * etcd-user is set and no token is held, and moved to the next endpoint on
- * a transport error, exactly as the blocking calls above do (they are the
- * same exchange driven by curl_easy_perform()). Not thread-safe: one client,
- * one thread. */
-
-#define ETCD_LEASE_GRANT_PATH "/v3/lease/grant"
-#define ETCD_LEASE_KEEPALIVE_PATH "/v3/lease/keepalive"
-#define ETCD_LEASE_REVOKE_PATH "/v3/lease/revoke"
-#define ETCD_PUT_PATH "/v3/kv/put"
-
-struct etcd_exchange;
-
-/* request: the call's JSON body (copied); easy: the handle every POST of the
- * exchange reuses (reset each time). Returns NULL when out of memory. */
-struct etcd_exchange *etcd_exchange_new(struct etcd_client *c, CURL *easy, const char *path, json_object *request);
-/* The easy handle set up for the next POST, or NULL when the exchange has
- * its answer (then call etcd_exchange_result()). */
-CURL *etcd_exchange_next(struct etcd_exchange *x);
-/* How the POST set up by etcd_exchange_next() ended (its CURLcode). */
-void etcd_exchange_done(struct etcd_exchange *x, CURLcode rc);
-/* 0 and the reply object (the caller's, a JSON object), ETCD_UNREACHABLE
- * when no endpoint answered, or -1 (refused, malformed, abandoned), with a
- * sentence in err. */
-int etcd_exchange_result(struct etcd_exchange *x, json_object **reply, char err[SEOIB_MESSAGE_MAX]);
-void etcd_exchange_free(struct etcd_exchange *x);
-
-/* Requests (new objects, NULL when out of memory) and replies of the calls
- * above: ETCD_LEASE_GRANT_PATH, etcd_lease_grant_request(TTL in seconds),
- * etcd_lease_grant_reply(); ETCD_LEASE_KEEPALIVE_PATH or
- * ETCD_LEASE_REVOKE_PATH with etcd_lease_id_request(), and
- * etcd_lease_keepalive_reply() (*ttl_left in seconds, 0 = lease gone; -1
- * with a sentence when the reply is malformed);
- * ETCD_PUT_PATH with etcd_put_request() (lease_id 0 = no lease). */
-json_object *etcd_lease_grant_request(int64_t ttl_s);
-int etcd_lease_grant_reply(const struct etcd_client *c, json_object *reply, int64_t *lease_id,
-			   char err[SEOIB_MESSAGE_MAX]);
-json_object *etcd_lease_id_request(int64_t lease_id);
-int etcd_lease_keepalive_reply(const struct etcd_client *c, json_object *reply, int64_t *ttl_left,
-			       char err[SEOIB_MESSAGE_MAX]);
-json_object *etcd_put_request(const char *key, const char *value, size_t len, int64_t lease_id);
-
-
-/* Range over every key starting with prefix, page_size keys per request:
- * fn gets every key under prefix, in key order, and only those (the reply
- * decoder refuses any other); a non-zero return stops. At most
- * ETCD_RANGE_PAGES_MAX pages and ETCD_RANGE_BYTES_MAX reply bytes: past
- * that, -1 with a sentence. */
-int etcd_range_prefix(struct etcd_client *c, const char *prefix, long page_size, etcd_kv_fn fn,
-		      void *userdata, char err[SEOIB_MESSAGE_MAX]);
-
-/* <prefix>hosts/<hostname>. Returns 0, or -1 if it does not fit. */
+/* <prefix>hosts/<hostname> and <prefix>summaries/<hostname>. Return 0, or
+ * -1 if it does not fit in size. */
 int inventory_host_key(const char *prefix, const char *hostname, char *key, size_t size);
+int inventory_summary_key(const char *prefix, const char *hostname, char *key, size_t size);
 
-/* A record's key that did not hold a valid host record, and why. */
-struct inventory_invalid {
-	char key[512];
-	char why[SEOIB_MESSAGE_MAX];
-};
-
-/* Every valid record under <prefix>hosts/: fn gets each validated record;
- * invalid entries (malformed, foreign JSON, hostname not matching the key)
- * are collected in *invalid (malloc'ed, *n_invalid entries), never fatal. */
-typedef int (*inventory_record_fn)(const char *key, const struct host_record *rec, void *userdata);
-int inventory_walk(struct etcd_client *c, const char *prefix, inventory_record_fn fn, void *userdata,
-		   struct inventory_invalid **invalid, size_t *n_invalid, char err[SEOIB_MESSAGE_MAX]);
+/* Every host under <prefix>: fn gets each host's summary, and with
+ * want_records its validated full record too (read from hosts/, the
+ * summary derived from it). Without, summaries are read from summaries/,
+ * unless fewer valid summaries than records exist (a publisher older than
+ * summaries): then every record is read, and res->note says so. Invalid
+ * entries (malformed, foreign JSON, hostname not matching the key) are
+ * collected in res, never fatal. 0, or -1 with a sentence. */
+int inventory_walk(struct etcd_client *c, const char *prefix, bool want_records, fleet_summary_fn fn,
+		   void *userdata, struct fleet_walk_result *res, char err[SEOIB_MESSAGE_MAX]);
 
 /* One host's record. Returns 1 found and valid, 0 absent (never published,
- * or its lease expired), -1 with a sentence in err (etcd unreachable, or
- * the value is not a valid record). */
+ * or its lease expired), ETCD_UNREACHABLE, or -1 with a sentence in err
+ * (the value is not a valid record of that host). */
 int inventory_lookup(struct etcd_client *c, const char *prefix, const char *hostname, struct host_record *rec,
 		     char err[SEOIB_MESSAGE_MAX]);
 
-/* inventory_lookup() with the etcd settings of seoib.conf, for peers'
- * records (seoibctl check --dest): 1 found, 0 absent, ETCD_UNREACHABLE when
- * no endpoint answered, -1 for any other error. */
-int inventory_lookup_configured(const struct seoib_config *cfg, const char *hostname, struct host_record *rec,
-				char err[SEOIB_MESSAGE_MAX]);
+/* The transaction operations that publish hostname's record (its JSON
+ * text, stored as it is) and its summary (derived from it) under <prefix>,
+ * both on lease_id (0 = none): a new JSON array for etcd_txn() or
+ * etcd_txn_request(), or NULL with a sentence (a record that does not read
+ * back, a host name too long for a key, out of memory). */
+json_object *inventory_publish_ops(const char *prefix, const char *hostname, const char *record_json,
+				   int64_t lease_id, char err[SEOIB_MESSAGE_MAX]);

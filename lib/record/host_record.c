@@ -659,21 +659,32 @@ int host_record_load(const char *path, struct host_record *rec, char err[SEOIB_M
 	return 0;
 }
 
-int64_t host_record_age(const struct host_record *rec, int64_t now)
+static int64_t probe_time_age(int64_t probe_time, int64_t now)
 {
 	int64_t age;
 
 	/* Saturate: an age that does not fit is as old (or as far in the
 	 * future) as an age can be, never a wrapped-around fresh one. */
-	if (__builtin_sub_overflow(now, rec->probe_time, &age))
-		return rec->probe_time < 0 ? INT64_MAX : INT64_MIN;
+	if (__builtin_sub_overflow(now, probe_time, &age))
+		return probe_time < 0 ? INT64_MAX : INT64_MIN;
 	return age;
+}
+
+int64_t host_record_age(const struct host_record *rec, int64_t now)
+{
+	return probe_time_age(rec->probe_time, now);
 }
 
 bool host_record_age_check(const struct host_record *rec, int64_t now, unsigned max_age_s, int64_t *age_s,
 			   char why[SEOIB_MESSAGE_MAX])
 {
-	int64_t age = host_record_age(rec, now);
+	return host_probe_time_age_check(rec->probe_time, now, max_age_s, age_s, why);
+}
+
+bool host_probe_time_age_check(int64_t probe_time, int64_t now, unsigned max_age_s, int64_t *age_s,
+			       char why[SEOIB_MESSAGE_MAX])
+{
+	int64_t age = probe_time_age(probe_time, now);
 
 	*age_s = age;
 	why[0] = '\0';

@@ -204,7 +204,7 @@ static int copy_text(char *dst, size_t size, const char *value, const char *key,
 /* Each URL must be one etcd's client API can be (http or https with a
  * host): anything else, such as file:///etc/passwd, would hand libcurl a
  * scheme that reads local files. Checked here, at load, so that
- * --check-config catches it; lib/fleet/inventory.c splits the list the same way. */
+ * --check-config catches it; lib/fleet/etcd_client.c splits the list the same way. */
 static int check_endpoint(const char *url)
 {
 	const char *rest = strncmp(url, "http://", 7) == 0 ? url + 7 : strncmp(url, "https://", 8) == 0 ? url + 8 : NULL;
@@ -348,6 +348,23 @@ static int set_libvirt_uri(struct seoib_config *cfg, const char *value, const st
 	return 0;
 }
 
+/* The backend names are the fleet chain's to check (lib/fleet/fleet_chain.c,
+ * which knows the table); here only their shape: lower-case words. */
+static int set_fleet_backends(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	for (const char *p = value; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || *p == ',' || *p == ' ' || *p == '\t'))
+			return line_error(at, "expected backend names such as etcd,ssh,file, not", "fleet-backends", value);
+	if (!value[strspn(value, ", \t")])
+		return line_error(at, "expected at least one backend name, not", "fleet-backends", value);
+	return copy_text(cfg->fleet_backends, sizeof(cfg->fleet_backends), value, "fleet-backends", at);
+}
+
+static int set_fleet_directory(struct seoib_config *cfg, const char *value, const struct config_line *at)
+{
+	return copy_path(cfg->fleet_directory, sizeof(cfg->fleet_directory), value, "fleet-directory", at);
+}
+
 static const struct config_key config_keys[] = {
 	{"qemu", set_qemu},
 	{"vmm-control", set_vmm_control},
@@ -372,6 +389,8 @@ static const struct config_key config_keys[] = {
 	{"prometheus-textfile", set_prometheus_textfile},
 	{"nova-provider-file", set_nova_provider_file},
 	{"libvirt-uri", set_libvirt_uri},
+	{"fleet-backends", set_fleet_backends},
+	{"fleet-directory", set_fleet_directory},
 };
 
 void seoib_config_defaults(struct seoib_config *cfg)
@@ -391,6 +410,7 @@ void seoib_config_defaults(struct seoib_config *cfg)
 	snprintf(cfg->etcd_prefix, sizeof(cfg->etcd_prefix), "/seoib/v1/");
 	cfg->etcd_lease_ttl_s = 60;
 	snprintf(cfg->libvirt_uri, sizeof(cfg->libvirt_uri), "qemu:///system");
+	snprintf(cfg->fleet_backends, sizeof(cfg->fleet_backends), "etcd,ssh");
 }
 
 static char *trim(char *s)

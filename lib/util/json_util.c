@@ -231,7 +231,7 @@ int json_read_hostname(struct json_reader *r, json_object *parent, const char *k
 		return -1;
 	/* What Linux accepts as a host name, as the record's writer read it
 	 * from gethostname(); the RFC 1123 rule applies where a name reaches
-	 * ssh (check --dest, peer_record_fetch), not here. */
+	 * ssh (check --dest, lib/fleet/backend_ssh.c), not here. */
 	if (!hostname_is_nodename(dst, why))
 		return json_reader_fail(r, key, "is not a host name Linux accepts (1 to 64 bytes)");
 	return 0;

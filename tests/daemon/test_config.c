@@ -58,6 +58,8 @@ static void test_missing_file_is_defaults(void **state)
 	assert_int_equal(cfg.max_record_age_s, 86400);
 	assert_string_equal(cfg.record_path, "/run/seoib/host.json");
 	assert_int_equal(cfg.ssh_connect_timeout_s, 5);
+	assert_string_equal(cfg.fleet_backends, "etcd,ssh");
+	assert_string_equal(cfg.fleet_directory, "");
 	assert_false(cfg.vmm_model_set); /* vmm-model = probe */
 }
 
@@ -77,6 +79,8 @@ static void test_every_key(void **state)
 			      "max-record-age = 600\n"
 			      "record-path = /tmp/x/host.json\n"
 			      "ssh-connect-timeout = 9\n"
+			      "fleet-backends = file, ssh\n"
+			      "fleet-directory = /srv/seoib-fleet\n"
 			      "vmm-model = automatic\n",
 			      &cfg, err),
 			 0);
@@ -91,6 +95,8 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.max_record_age_s, 600);
 	assert_string_equal(cfg.record_path, "/tmp/x/host.json");
 	assert_int_equal(cfg.ssh_connect_timeout_s, 9);
+	assert_string_equal(cfg.fleet_backends, "file, ssh");
+	assert_string_equal(cfg.fleet_directory, "/srv/seoib-fleet");
 	assert_true(cfg.vmm_model_set);
 	assert_int_equal(cfg.vmm_model, VMM_MODEL_AUTOMATIC);
 	assert_int_equal(load("vmm-model = none\nvmm-model = probe\n", &cfg, err), 0);
@@ -122,6 +128,10 @@ static void test_errors_name_file_and_line(void **state)
 	assert_error("vmm-model = auto\n", "1", "probe, none, automatic or property");
 	assert_error("on-error\n", "1", "key = value");
 	assert_error("\n\n\nssh-connect-timeout = 0\n", "4", "ssh-connect-timeout");
+	/* Names are the fleet chain's to check; their shape is checked here. */
+	assert_error("fleet-backends = etcd;ssh\n", "1", "backend names such as etcd,ssh,file");
+	assert_error("fleet-backends = , \n", "1", "at least one backend name");
+	assert_error("fleet-directory = fleet\n", "1", "absolute path");
 }
 
 static void test_unreadable_path(void **state)

@@ -25,6 +25,7 @@ GOOD = {
     "/v3/lease/keepalive": {"result": {"ID": "7587", "TTL": "2"}},
     "/v3/lease/revoke": {},
     "/v3/kv/put": {},
+    "/v3/kv/txn": {"succeeded": True},
     "/v3/kv/range": {},
     "/v3/auth/authenticate": {"token": "fake.token.1"},
 }

@@ -111,6 +111,9 @@ jq -e '.summary.hosts == 3 and (.invalid | map(.key) | sort) ==
 jq -e '.invalid[] | select(.key == "/seoib/v1/hosts/impostor") | .why | test("hv-fixed-2")' <<<"$json" >/dev/null ||
 	fail "impostor not explained: $json"
 [ "$(grep -c 'skipped /seoib/v1/hosts/' "$WORK/stderr")" = 3 ] || fail "stderr: $(cat "$WORK/stderr")"
+# Records without summaries: the listing reads every record, and says so.
+grep -q "6 host records but 3 listing summaries.*reading every full record" "$WORK/stderr" ||
+	fail "the listing did not say it read every record: $(cat "$WORK/stderr")"
 ctl del /seoib/v1/hosts/garbage >/dev/null
 ctl del /seoib/v1/hosts/foreign >/dev/null
 ctl del /seoib/v1/hosts/impostor >/dev/null
@@ -124,6 +127,23 @@ jq -e '.domain.state == "respected" and .domain.can_run == ["hv-fixed-2"]
 json=$(fleet --xml "$POLICY_XML" --host hv-fixed-2 --targets hv-fixed-2 --json 2>/dev/null) ||
 	fail "guest should stay respected across hv-fixed-2 alone"
 jq -e '.mobility.state == "respected"' <<<"$json" >/dev/null || fail "mobility across hv-fixed-2: $json"
+
+echo "== listings read summaries; a broken one is named and its host read from its record"
+[ "$(ctl get --prefix /seoib/v1/summaries/ --keys-only | grep -c summaries/)" = 3 ] ||
+	fail "the publishers did not put their summaries: $(ctl get --prefix /seoib/v1/summaries/ --keys-only)"
+# The publisher of hv-legacy-1 puts it back in the next step (a changed record).
+ctl put /seoib/v1/summaries/hv-legacy-1 '{"schema": "seoib.host-summary/9"}' >/dev/null
+json=$(fleet --json 2>"$WORK/stderr") || fail "fleet failed on a broken summary"
+jq -e '.summary.hosts == 3 and .invalid[0].key == "/seoib/v1/summaries/hv-legacy-1" and
+	(.hosts[] | select(.hostname == "hv-legacy-1") | .generation == "legacy")' <<<"$json" >/dev/null ||
+	fail "a broken summary hid its host or went unnamed: $json"
+grep -q "skipped /seoib/v1/summaries/hv-legacy-1: .*is not seoib.host-summary/1" "$WORK/stderr" ||
+	fail "stderr: $(cat "$WORK/stderr")"
+# The etcd backend's own publish, lookup and walk against this etcd.
+FLEET_TEST_ETCD=$ETCD_URL "$FLEET_BACKENDS_TEST" "$SEOIB_SOURCE_ROOT/tests/record/data" >"$WORK/backends.log" 2>&1 ||
+	fail "the etcd backend round trip failed: $(tail -20 "$WORK/backends.log")"
+ctl del /seoib/v1/hosts/hv-round-trip >/dev/null   # its lease would keep it 2 s more
+ctl del /seoib/v1/summaries/hv-round-trip >/dev/null
 
 echo "== a changed record is republished"
 jq --argjson now "$(date +%s)" '.host.kernel_release = "6.1.0-41-amd64" | .probe.time_unix = $now' \

@@ -4,8 +4,9 @@
 # but not what etcd sends, or never ends. The real clients must each keep
 # running, say what is wrong in one sentence, and neither crash, loop, nor
 # use the reply: seoibd's publisher (publish-driver runs daemon/publisher.c)
-# for lease grant, keepalive, put and revoke and authenticate; seoibctl fleet
-# for range pages; seoibctl check --dest for a get.
+# for lease grant, keepalive, the put transaction, revoke and authenticate;
+# seoibctl fleet for counts and range pages (of summaries/, the keys a
+# listing reads); seoibctl check --dest for a get.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -15,8 +16,10 @@ require python3 "Debian package python3"
 FAKE="$(dirname "$0")/fake_etcd.py"
 RECORD="$SEOIB_SOURCE_ROOT/tests/record/data/fixed-control.json" # host hv-fixed-2
 HOSTS=/seoib/v1/hosts/
+LISTED=/seoib/v1/summaries/ # what a listing reads when counts agree
 b64() { printf '%s' "$1" | base64 -w0; }
 RECORD_B64=$(base64 -w0 <"$RECORD")
+SUMMARY_B64=$(jq -c . "$SEOIB_SOURCE_ROOT/tests/record/data/fixed-control.summary.json" | tr -d '\n' | base64 -w0)
 echo "secret" >"$WORK/password"
 AUTH=("etcd-user = seoib" "etcd-password-file = $WORK/password")
 
@@ -48,7 +51,7 @@ publisher_case() {
 	pid=$!
 	PIDS+=("$pid")
 	if [ "$path" = /v3/lease/revoke ]; then
-		wait_until 10 served /v3/kv/put || fail "$name: the publisher never put its record"
+		wait_until 10 served /v3/kv/txn || fail "$name: the publisher never put its record"
 	else
 		wait_until 10 served "$path" || fail "$name: the publisher never asked $path"
 		sleep 1 # several more steps: retries, backoff
@@ -95,7 +98,7 @@ check_case() { # check_case NAME EXPECT PATH=BODY...: the record is unusable, th
 
 # A reply that is JSON but not an object, at each of the seven call sites.
 for body in '[]' '"ok"'; do
-	for path in /v3/lease/grant /v3/lease/keepalive /v3/kv/put /v3/lease/revoke; do
+	for path in /v3/lease/grant /v3/lease/keepalive /v3/kv/txn /v3/lease/revoke; do
 		publisher_case "${path##*/}-$body" "$path" "$body" "not an object"
 	done
 	publisher_case "authenticate-$body" /v3/auth/authenticate "$body" "not an object" "${AUTH[@]}"
@@ -132,23 +135,33 @@ fleet_case key-shorter-than-prefix 2 'outside the range asked for' \
 fleet_case key-past-range 2 'outside the range asked for' \
 	"/v3/kv/range={\"kvs\": [{\"key\": \"$(b64 /seoib/v1/other)\", \"value\": \"$RECORD_B64\"}]}"
 fleet_case keys-out-of-order 2 'out of order' \
-	"/v3/kv/range={\"kvs\": [{\"key\": \"$(b64 "${HOSTS}b")\"}, {\"key\": \"$(b64 "${HOSTS}a")\"}]}"
-fleet_case more-than-limit 2 'more than the 2500 asked for' \
-	"/v3/kv/range=$(jq -cn --arg k "$(b64 "${HOSTS}x")" '{kvs: [range(2501) | {key: $k}]}')"
+	"/v3/kv/range={\"kvs\": [{\"key\": \"$(b64 "${LISTED}b")\"}, {\"key\": \"$(b64 "${LISTED}a")\"}]}"
+fleet_case more-than-limit 2 'more than the 5000 asked for' \
+	"/v3/kv/range=$(jq -cn --arg k "$(b64 "${LISTED}x")" '{kvs: [range(5001) | {key: $k}]}')"
 fleet_case more-without-kvs 2 'says "more" but "kvs" is empty' '/v3/kv/range={"more": true}'
 fleet_case more-not-bool 2 '"more" is string' '/v3/kv/range={"more": "yes"}'
 # "more" for ever: the same page again, or a new key past the last each time.
 fleet_case more-same-page 2 'outside the range asked for' \
-	"/v3/kv/range={\"kvs\": [{\"key\": \"$(b64 "${HOSTS}hv-fixed-2")\", \"value\": \"$RECORD_B64\"}], \"more\": true}"
+	"/v3/kv/range={\"kvs\": [{\"key\": \"$(b64 "${LISTED}hv-fixed-2")\", \"value\": \"$SUMMARY_B64\"}], \"more\": true}"
 fleet_case more-for-ever 2 'after 64 pages' '/v3/kv/range=@advance'
 fleet_case huge-reply 2 'more than 33554432 bytes' '/v3/kv/range=@huge'
 fleet_case http-500-escapes 2 'HTTP 500' '/v3/kv/range=@http500'
 
-# A value of null is an empty value: an invalid record, skipped and named.
-fleet_case value-null 0 "skipped ${HOSTS}hv-fixed-2" \
-	"/v3/kv/range={\"kvs\": [{\"key\": \"$(b64 "${HOSTS}hv-fixed-2")\", \"value\": null}]}"
-jq -e '.summary.hosts == 0 and .invalid[0].key == "/seoib/v1/hosts/hv-fixed-2"' "$WORK/fleet-value-null.out" \
+# A value of null is an empty value: an invalid summary, skipped and named;
+# the host's full record is then asked for (the same reply: another key).
+fleet_case value-null 0 "skipped ${LISTED}hv-fixed-2" \
+	"/v3/kv/range={\"kvs\": [{\"key\": \"$(b64 "${LISTED}hv-fixed-2")\", \"value\": null}]}"
+jq -e '.summary.hosts == 0 and .invalid[0].key == "/seoib/v1/summaries/hv-fixed-2" and
+	.invalid[1].key == "/seoib/v1/hosts/hv-fixed-2"' "$WORK/fleet-value-null.out" \
 	>/dev/null || fail "value-null: $(cat "$WORK/fleet-value-null.out")"
+# Counts: the one number a listing trusts before reading summaries.
+fleet_case count-text 2 '"count" is not a 64-bit integer' '/v3/kv/range={"count": "12abc"}'
+fleet_case count-negative 2 'negative' '/v3/kv/range={"count": "-1"}'
+# A summary stored under another host's key, or of a record it does not match.
+fleet_case summary-impostor 0 "summary of host hv-fixed-2 stored under another host's key" \
+	"/v3/kv/range={\"kvs\": [{\"key\": \"$(b64 "${LISTED}hv-other")\", \"value\": \"$SUMMARY_B64\"}]}"
+jq -e '.summary.hosts == 0' "$WORK/fleet-summary-impostor.out" >/dev/null ||
+	fail "summary-impostor listed: $(cat "$WORK/fleet-summary-impostor.out")"
 
 check_case kvs-object '"kvs" is object, not array' '/v3/kv/range={"kvs": {}}'
 check_case value-number '"value" is int, not string' \
@@ -159,7 +172,7 @@ check_case two-kvs 'more than the 1 asked for' \
 	"/v3/kv/range={\"kvs\": [{\"key\": \"$(b64 "${HOSTS}hv-fixed-2")\"}, {\"key\": \"$(b64 "${HOSTS}hv-fixed-3")\"}]}"
 
 echo "== a well-formed fake answer still works end to end"
-start_fake "/v3/kv/range={\"kvs\": [{\"key\": \"$(b64 "${HOSTS}hv-fixed-2")\", \"value\": \"$RECORD_B64\"}]}"
+start_fake "/v3/kv/range={\"kvs\": [{\"key\": \"$(b64 "${LISTED}hv-fixed-2")\", \"value\": \"$SUMMARY_B64\"}]}"
 client_case fleet-good 0 '' "$SEOIBCTL" fleet --json
 jq -e '.summary.hosts == 1 and .hosts[0].hostname == "hv-fixed-2"' "$WORK/fleet-good.out" >/dev/null ||
 	fail "a good page is not listed: $(cat "$WORK/fleet-good.out")"

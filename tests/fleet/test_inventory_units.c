@@ -14,7 +14,9 @@
 #include <cmocka.h>
 
 #include "seoib/exports.h"
+#include "seoib/fileio.h"
 #include "seoib/inventory.h"
+#include "seoib/json_util.h"
 
 static const char *data_dir;
 
@@ -367,6 +369,143 @@ static void load(const char *name, struct host_record *rec)
 		fail_msg("%s", err);
 }
 
+static void test_summary_key(void **state)
+{
+	char key[48];
+
+	assert_int_equal(inventory_summary_key("/seoib/v1/", "hv-1", key, sizeof(key)), 0);
+	assert_string_equal(key, "/seoib/v1/summaries/hv-1");
+	assert_int_equal(inventory_summary_key("/seoib/v1/", "a-very-long-host-name-indeed-longer", key, sizeof(key)), -1);
+}
+
+static char *summary_text_of(const struct host_summary *sum)
+{
+	json_object *o = host_summary_to_json(sum);
+	char *text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+
+	json_object_put(o);
+	return text;
+}
+
+/* The summary the publisher derives is the fixture, field for field, and
+ * the fixture reads back into the same summary. */
+static void test_summary_of_fixture(void **state)
+{
+	struct host_record *rec = malloc(sizeof(*rec));
+	struct host_summary derived, read;
+	char path[4096], err[SEOIB_MESSAGE_MAX], *text, *a, *b;
+	size_t len;
+
+	load("fixed-control.json", rec);
+	host_summary_from_record(rec, &derived);
+	snprintf(path, sizeof(path), "%s/fixed-control.summary.json", data_dir);
+	assert_int_equal(read_file_bounded(path, HOST_SUMMARY_MAX, &text, &len, err), 0);
+	if (host_summary_from_string(text, len, &read, err) < 0)
+		fail_msg("%s", err);
+	a = summary_text_of(&derived);
+	b = summary_text_of(&read);
+	assert_string_equal(a, b);
+	assert_string_equal(read.hostname, "hv-fixed-2");
+	assert_int_equal(read.states, STATE_ALL);
+	free(a);
+	free(b);
+	free(text);
+	free(rec);
+}
+
+/* A summary is a peer's: each of these is refused with a sentence. */
+static void test_summary_hostile(void **state)
+{
+	static const struct {
+		const char *edit; /* jq-like: a replacement of one field */
+		const char *from, *to;
+		const char *expect;
+	} cases[] = {
+		{"schema", "\"seoib.host-summary/1\"", "\"seoib.host-summary/2\"", "is not seoib.host-summary/1"},
+		{"hostname", "\"hv-fixed-2\"", "\"\"", "not a host name Linux accepts"},
+		{"hostname type", "\"hv-fixed-2\"", "7", "not a string"},
+		{"probe_time", "1795424400", "\"1795424400\"", "not an integer"},
+		{"status", "\"ok\"", "\"fine\"", "not a known word"},
+		{"generation", "\"fixed\"", "\"future\"", "not a known word"},
+		{"states", "\"quirked\",", "\"quirked\", \"quirked\",", "names a state twice"},
+		{"states word", "\"quirked\",", "\"bogus\",", "unknown state"},
+		{"behaviour", "\"behaviour\": \"verified\"", "\"behaviour\": 1", "not a string"},
+		{"proof", "\"respected\": \"verified\"", "\"respected\": \"sure\"", "not a known word"},
+		{"proof missing", "\"respected\": \"verified\",", "", "is missing"},
+		{"vmm_control", "\"vmm_control\": true", "\"vmm_control\": \"yes\"", "not true or false"},
+	};
+	char path[4096], err[SEOIB_MESSAGE_MAX], *text;
+	struct host_summary sum;
+	size_t len;
+
+	snprintf(path, sizeof(path), "%s/fixed-control.summary.json", data_dir);
+	assert_int_equal(read_file_bounded(path, HOST_SUMMARY_MAX, &text, &len, err), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char edited[HOST_SUMMARY_MAX * 2];
+		const char *at = strstr(text, cases[i].from);
+
+		assert_non_null(at);
+		snprintf(edited, sizeof(edited), "%.*s%s%s", (int)(at - text), text, cases[i].to, at + strlen(cases[i].from));
+		err[0] = '\0';
+		if (host_summary_from_string(edited, strlen(edited), &sum, err) == 0)
+			fail_msg("case %s: accepted", cases[i].edit);
+		assert_true(strlen(err) > 20);
+		if (cases[i].expect && !strstr(err, cases[i].expect))
+			fail_msg("case %s: '%s' lacks '%s'", cases[i].edit, err, cases[i].expect);
+	}
+	/* Not an object, not JSON, and over the bound. */
+	assert_int_equal(host_summary_from_string("[]", 2, &sum, err), -1);
+	assert_non_null(strstr(err, "not an object"));
+	assert_int_equal(host_summary_from_string("{", 1, &sum, err), -1);
+	{
+		char *big = malloc(HOST_SUMMARY_MAX + 2);
+		memset(big, ' ', HOST_SUMMARY_MAX + 1);
+		big[HOST_SUMMARY_MAX + 1] = '\0';
+		assert_int_equal(host_summary_from_string(big, HOST_SUMMARY_MAX + 1, &sum, err), -1);
+		assert_non_null(strstr(err, "more than the 4096"));
+		free(big);
+	}
+	free(text);
+}
+
+/* One transaction, two puts on the lease: the record as given, its summary. */
+static void test_publish_ops(void **state)
+{
+	char path[4096], err[SEOIB_MESSAGE_MAX], *record;
+	size_t len, value_len;
+	json_object *ops, *put, *v;
+	struct host_summary sum;
+
+	snprintf(path, sizeof(path), "%s/fixed-control.json", data_dir);
+	assert_int_equal(read_file_bounded(path, 1 << 20, &record, &len, err), 0);
+	ops = inventory_publish_ops("/seoib/v1/", "hv-fixed-2", record, 7587, err);
+	assert_non_null(ops);
+	assert_int_equal(json_object_array_length(ops), 2);
+	for (int i = 0; i < 2; i++) {
+		char *key, *value;
+
+		assert_true(json_object_object_get_ex(json_object_array_get_idx(ops, i), "request_put", &put));
+		assert_true(json_object_object_get_ex(put, "lease", &v));
+		assert_int_equal(json_object_get_int64(v), 7587);
+		json_object_object_get_ex(put, "key", &v);
+		key = base64_decode(json_object_get_string(v), &value_len);
+		json_object_object_get_ex(put, "value", &v);
+		value = base64_decode(json_object_get_string(v), &value_len);
+		assert_string_equal(key, i ? "/seoib/v1/summaries/hv-fixed-2" : "/seoib/v1/hosts/hv-fixed-2");
+		if (i == 0)
+			assert_string_equal(value, record);
+		else if (host_summary_from_string(value, value_len, &sum, err) < 0)
+			fail_msg("%s", err);
+		free(key);
+		free(value);
+	}
+	json_object_put(ops);
+	/* A record that does not read back is never published. */
+	assert_null(inventory_publish_ops("/seoib/v1/", "hv-fixed-2", "{}", 0, err));
+	assert_non_null(strstr(err, "does not read back"));
+	free(record);
+}
+
 static void test_exports_legacy(void **state)
 {
 	struct host_record *rec = malloc(sizeof(*rec));
@@ -425,6 +564,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_reply_get),
 		cmocka_unit_test(test_reply_error_text),
 		cmocka_unit_test(test_host_key),
+		cmocka_unit_test(test_summary_key),
+		cmocka_unit_test(test_summary_of_fixture),
+		cmocka_unit_test(test_summary_hostile),
+		cmocka_unit_test(test_publish_ops),
 		cmocka_unit_test(test_exports_legacy),
 		cmocka_unit_test(test_exports_unavailable),
 	};

@@ -1,6 +1,8 @@
-/* Peer records over SSH (see peer_record.h). ssh is spawned with an argv,
- * never through a shell, and the host name is validated first: ssh itself
- * would take "-oProxyCommand=..." as an option. */
+/* The ssh backend of the fleet chain (fleet_backend.h): a peer's record is
+ * what `ssh HOST seoibctl status --json` prints. ssh is spawned with an
+ * argv, never through a shell, and the host name is validated first: ssh
+ * itself would take "-oProxyCommand=..." as an option. It can look up one
+ * host; it cannot list the fleet nor publish. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,10 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "peer_record.h"
 #include "seoib/cleanup.h"
 #include "seoib/hostname.h"
-#include "seoib/inventory.h"
+#include "seoib/fleet_backend.h"
 #include "seoib/json_util.h"
 #include "seoib/monotonic.h"
 #include "seoib/sentence.h"
@@ -187,12 +188,12 @@ static int fetch_over_ssh(const struct seoib_config *cfg, const char *host, stru
 		return -1;
 	}
 	if (run_ssh(cfg, host, &run, err) < 0)
-		return -1;
+		return FLEET_UNREACHABLE;
 	if (WIFEXITED(run.status) && WEXITSTATUS(run.status) == 255) {
 		sentence_format(err, SEOIB_MESSAGE_MAX,
 			 "ssh to %s failed: %s; check that %s is reachable and accepts this host's key (BatchMode: no password prompts)",
 			 host, last_line(run.err_tail), host);
-		return -1;
+		return FLEET_UNREACHABLE;
 	}
 	if (run.out_len == 0) {
 		sentence_format(err, SEOIB_MESSAGE_MAX, "seoibctl status --json on %s printed nothing (%s); check that seoib is installed and seoibd runs there",
@@ -203,57 +204,42 @@ static int fetch_over_ssh(const struct seoib_config *cfg, const char *host, stru
 		sentence_format(err, SEOIB_MESSAGE_MAX, "the record from %s is not usable: %s", host, inner);
 		return -1;
 	}
-	return 0;
+	return 1;
 }
 
-/* Host names compare like DNS names (RFC 4343: without regard to case), and
- * a short name matches a fully qualified one with that first label: hosts
- * often know themselves as "hv2" and are reached as "hv2.example.net". */
-static bool same_host(const char *a, const char *b)
+/* Connection failures (ssh's own exit 255, a run past the deadline) leave
+ * the host unasked: FLEET_UNREACHABLE, so a chain may ask another backend. */
+static int ssh_lookup(void *state, const char *host, struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
 {
-	size_t la = strcspn(a, "."), lb = strcspn(b, ".");
+	const struct seoib_config *cfg = state;
 
-	if (strcasecmp(a, b) == 0)
-		return true;
-	if ((a[la] == '\0') == (b[lb] == '\0')) /* both short, or both qualified */
-		return false;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
-/* A file says nothing of whose record it holds but the record itself: one
- * of another host would judge the migration against the wrong machine. */
-static int load_record_file(const char *host, const char *record_file, struct host_record *rec,
-			    char err[SEOIB_MESSAGE_MAX])
-{
-	if (host_record_load(record_file, rec, err) < 0)
-		return -1;
-	if (!same_host(rec->host.hostname, host)) {
-		sentence_format(err, SEOIB_MESSAGE_MAX, "the record in %s is of host '%s', not of %s; pass the record %s "
-			 "publishes (its /run/seoib/host.json), or --dest %s", record_file, rec->host.hostname, host,
-			 host, rec->host.hostname);
-		return -1;
-	}
-	return 0;
-}
-
-int peer_record_fetch(const struct seoib_config *cfg, const char *host, const char *record_file,
-		      struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
-{
-	if (record_file)
-		return load_record_file(host, record_file, rec, err);
 	if (!hostname_is_valid(host, err))
 		return -1;
-	if (cfg->etcd_endpoints[0]) {
-		/* The fleet inventory (docs/fleet.md): a host without a key lost its
-		 * lease, so it is unknown, never ok; SSH only when etcd is down. */
-		int found = inventory_lookup_configured(cfg, host, rec, err);
-		if (found == 1)
-			return 0;
-		if (found == 0)
-			sentence_format(err, SEOIB_MESSAGE_MAX, "%s has no record in the fleet inventory (its seoibd stopped "
-				 "publishing and its lease expired, or it never published); start seoibd on %s", host, host);
-		if (found != ETCD_UNREACHABLE)
-			return -1;
-	}
 	return fetch_over_ssh(cfg, host, rec, err);
 }
+
+static bool ssh_configured(const struct seoib_config *cfg)
+{
+	(void)cfg;
+	return true; /* needs nothing but ssh and the host's keys */
+}
+
+static int ssh_open(const struct seoib_config *cfg, void **state, char err[SEOIB_MESSAGE_MAX])
+{
+	(void)err;
+	*state = (void *)cfg;
+	return 0;
+}
+
+static void ssh_close(void *state)
+{
+	(void)state;
+}
+
+const struct fleet_backend_ops fleet_backend_ssh = {
+	.name = "ssh",
+	.configured = ssh_configured,
+	.open = ssh_open,
+	.close = ssh_close,
+	.lookup = ssh_lookup,
+};

@@ -1,0 +1,125 @@
+/* The listing summary of a host record (host_summary.h): one owner of its
+ * format, both directions. */
+#include <stdio.h>
+#include <string.h>
+
+#include "seoib/host_can_run.h"
+#include "seoib/host_summary.h"
+#include "seoib/json_util.h"
+#include "seoib/sentence.h"
+#include "seoib/vmm.h"
+
+void host_summary_from_record(const struct host_record *rec, struct host_summary *sum)
+{
+	char why[SEOIB_MESSAGE_MAX];
+
+	memset(sum, 0, sizeof(*sum));
+	snprintf(sum->hostname, sizeof(sum->hostname), "%s", rec->host.hostname);
+	snprintf(sum->kernel_release, sizeof(sum->kernel_release), "%s", rec->host.kernel_release);
+	sum->probe_time = rec->probe_time;
+	sum->status = rec->status;
+	sum->generation = rec->verdict.generation;
+	/* The same answer as policy and the hook: a state the host's guests
+	 * contradicted is not counted, whatever the record lists. */
+	sum->states = host_can_run_states(rec);
+	for (int s = 0; s < STATE_COUNT; s++)
+		sum->state_proof[s] = host_state_proof(rec, (enum seoib_state)s, why);
+	sum->proof = host_behaviour_proof(rec);
+	sum->vmm_control = vmm_sets_flags(&rec->vmm); /* any model but none */
+}
+
+json_object *host_summary_to_json(const struct host_summary *sum)
+{
+	json_object *o = json_object_new_object(), *proofs = json_object_new_object();
+
+	for (int s = 0; s < STATE_COUNT; s++)
+		json_add(proofs, state_to_string((enum seoib_state)s),
+			 json_object_new_string(proof_to_string(sum->state_proof[s])));
+	json_add(o, "schema", json_object_new_string(HOST_SUMMARY_SCHEMA));
+	json_add(o, "hostname", json_object_new_string(sum->hostname));
+	json_add(o, "kernel_release", json_object_new_string(sum->kernel_release));
+	json_add(o, "probe_time", json_object_new_int64(sum->probe_time));
+	json_add(o, "status", json_object_new_string(probe_status_to_string(sum->status)));
+	json_add(o, "generation", json_object_new_string(generation_to_string(sum->generation)));
+	json_add(o, "states", states_to_json(sum->states));
+	json_add(o, "behaviour", json_object_new_string(proof_to_string(sum->proof)));
+	json_add(o, "proof", proofs);
+	json_add(o, "vmm_control", json_object_new_boolean(sum->vmm_control));
+	return o;
+}
+
+/* A string member from a fixed vocabulary: its index, or -1 with r's sentence. */
+static int read_word(struct json_reader *r, json_object *o, const char *key, int (*from_string)(const char *),
+		     int *out)
+{
+	char word[64];
+
+	if (json_read_string(r, o, key, word, sizeof(word)) < 0)
+		return -1;
+	*out = from_string(word);
+	if (*out < 0)
+		return json_reader_fail(r, key, "is not a known word");
+	return 0;
+}
+
+static int read_proofs(struct json_reader *r, json_object *o, struct host_summary *sum)
+{
+	json_object *proofs;
+	int v;
+
+	if (json_read_object(r, o, "proof", &proofs) < 0)
+		return -1;
+	json_reader_push(r, "proof");
+	for (int s = 0; s < STATE_COUNT; s++) {
+		if (read_word(r, proofs, state_to_string((enum seoib_state)s), proof_from_string, &v) < 0)
+			return -1;
+		sum->state_proof[s] = (enum proof)v;
+	}
+	json_reader_pop(r);
+	return 0;
+}
+
+static int summary_from_json(struct json_reader *r, json_object *o, struct host_summary *sum)
+{
+	char schema[64];
+	int status, generation, proof;
+
+	if (!json_object_is_type(o, json_type_object)) {
+		sentence_format(r->err, SEOIB_MESSAGE_MAX, "the host summary is a JSON %s, not an object",
+				json_type_to_name(json_object_get_type(o)));
+		return -1;
+	}
+	if (json_read_string(r, o, "schema", schema, sizeof(schema)) < 0)
+		return -1;
+	if (strcmp(schema, HOST_SUMMARY_SCHEMA) != 0)
+		return json_reader_fail(r, "schema", "is not " HOST_SUMMARY_SCHEMA);
+	if (json_read_hostname(r, o, "hostname", sum->hostname, sizeof(sum->hostname)) < 0 ||
+	    json_read_string(r, o, "kernel_release", sum->kernel_release, sizeof(sum->kernel_release)) < 0 ||
+	    json_read_int64(r, o, "probe_time", &sum->probe_time) < 0 ||
+	    read_word(r, o, "status", probe_status_from_string, &status) < 0 ||
+	    read_word(r, o, "generation", generation_from_string, &generation) < 0 ||
+	    json_read_states(r, o, "states", &sum->states) < 0 ||
+	    read_word(r, o, "behaviour", proof_from_string, &proof) < 0 || read_proofs(r, o, sum) < 0 ||
+	    json_read_bool(r, o, "vmm_control", &sum->vmm_control) < 0)
+		return -1;
+	sum->status = (enum probe_status)status;
+	sum->generation = (enum kernel_generation)generation;
+	sum->proof = (enum proof)proof;
+	return 0;
+}
+
+int host_summary_from_string(const char *text, size_t len, struct host_summary *sum, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_json_ json_object *o = NULL;
+	struct json_reader r = {.err = err};
+
+	memset(sum, 0, sizeof(*sum));
+	if (len > HOST_SUMMARY_MAX) {
+		sentence_format(err, SEOIB_MESSAGE_MAX, "the host summary is %zu bytes, more than the %d a summary can be",
+				len, HOST_SUMMARY_MAX);
+		return -1;
+	}
+	if (json_parse_text(text, len, &o, err) < 0)
+		return -1;
+	return summary_from_json(&r, o, sum);
+}

@@ -1,0 +1,109 @@
+#!/bin/bash
+# The fleet chain through the real seoibctl: fleet-backends decides which
+# backends answer check --dest and fleet, in which order. A fake ssh on
+# PATH ($WORK/bin/ssh) answers with the legacy record (or fails like ssh
+# does when a host is down), fleet-directory holds the three fixtures, and
+# a fake etcd gateway (fake_etcd.py) answers "no such key". The answers
+# differ (legacy: quirked only; the directory's hv-fixed-2: every state), so
+# each case shows which backend answered.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+require jq "Debian package jq"
+require python3 "Debian package python3"
+
+DATA=$SEOIB_SOURCE_ROOT/tests/record/data
+DIR=$WORK/records
+mkdir -p "$DIR" "$WORK/bin"
+cp "$DATA/fixed-control.json" "$DIR/hv-fixed-2.json"
+cp "$DATA/fixed-stock-qemu.json" "$DIR/hv-fixed-1.json"
+cp "$DATA/legacy.json" "$DIR/hv-legacy-1.json"
+cat >"$WORK/bin/ssh" <<FAKE
+#!/bin/bash
+# Fake ssh: the host is the argument after "--".
+while [ "\$1" != "--" ]; do shift; done
+echo "\$2" >>"$WORK/ssh.calls"
+if [ -e "$WORK/ssh.down" ]; then
+	echo "ssh: connect to host \$2 port 22: Connection refused" >&2
+	exit 255
+fi
+jq --arg h "\$2" '.host.hostname = \$h' "$DATA/legacy.json"
+FAKE
+chmod +x "$WORK/bin/ssh"
+export PATH="$WORK/bin:$PATH"
+
+# check_from NAME WANT-RC WANT-STATES CONFIG-LINES...: check --dest hv-fixed-2
+# exits WANT-RC and judged a record with WANT-STATES (jq array, "null" when
+# it had none).
+check_from() {
+	local name=$1 want=$2 states=$3 rc=0
+	shift 3
+	echo "== check --dest: $name"
+	# The fixtures are old: their age is not what these cases are about.
+	printf '%s\n' "max-record-age = 0" "$@" >"$WORK/$name.conf"
+	: >"$WORK/ssh.calls"
+	timeout 60 "$SEOIBCTL" check -c test:///default --json --dest "${DEST:-hv-fixed-2}" --config "$WORK/$name.conf" \
+		>"$WORK/$name.out" 2>"$WORK/$name.err" || rc=$?
+	[ "$rc" = "$want" ] || fail "$name: exit $rc, not $want: $(cat "$WORK/$name.err")"
+	[ "$(jq -c '.record.states' "$WORK/$name.out")" = "$states" ] ||
+		fail "$name: judged $(jq -c '.record' "$WORK/$name.out"), not states $states"
+}
+ssh_calls() { wc -l <"$WORK/ssh.calls"; }
+ALL='["quirked","respected","not-advertised"]'
+LEGACY='["quirked"]'
+
+check_from file-then-ssh 0 "$ALL" "fleet-backends = file,ssh" "fleet-directory = $DIR"
+[ "$(ssh_calls)" = 0 ] || fail "file answered, yet ssh was asked"
+check_from ssh-then-file 0 "$LEGACY" "fleet-backends = ssh,file" "fleet-directory = $DIR"
+[ "$(ssh_calls)" = 1 ] || fail "ssh first was not asked once"
+touch "$WORK/ssh.down"
+check_from ssh-down-then-file 0 "$ALL" "fleet-backends = ssh,file" "fleet-directory = $DIR"
+[ "$(ssh_calls)" = 1 ] || fail "the ssh that was down was not asked first"
+check_from ssh-down-alone 3 null "fleet-backends = ssh"
+grep -q "ssh to hv-fixed-2 failed: ssh: connect to host hv-fixed-2 port 22: Connection refused" \
+	"$WORK/ssh-down-alone.err" || fail "ssh-down-alone: $(cat "$WORK/ssh-down-alone.err")"
+rm "$WORK/ssh.down"
+# The default chain without etcd-endpoints is ssh, as before fleet-backends.
+check_from default-without-etcd 0 "$LEGACY"
+# Absent is final: a host missing from the first backend that answers is
+# unknown, never judged by an older record further down the chain.
+DEST=hv-gone check_from file-absent-is-final 3 null "fleet-backends = file,ssh" "fleet-directory = $DIR"
+[ "$(ssh_calls)" = 0 ] || fail "absent from the directory, yet ssh was asked"
+grep -q "hv-gone has no record in fleet-directory $DIR" "$WORK/file-absent-is-final.err" ||
+	fail "file-absent-is-final: $(cat "$WORK/file-absent-is-final.err")"
+
+# etcd answering "no such key" (the fake's healthy empty range): unknown,
+# the directory behind it is not read; etcd down: the directory answers.
+FAKE_REQUESTS=$WORK/fake.requests
+: >"$WORK/fake.replies"
+python3 "$(dirname "$0")/fake_etcd.py" "$WORK/fake.port" "$FAKE_REQUESTS" "$WORK/fake.replies" 2>>"$WORK/fake.log" &
+PIDS+=("$!")
+wait_until 30 test -s "$WORK/fake.port" || fail "the fake etcd did not start"
+check_from etcd-absent-is-final 3 null "fleet-backends = etcd,file" "fleet-directory = $DIR" \
+	"etcd-endpoints = http://127.0.0.1:$(cat "$WORK/fake.port")"
+grep -q "has no record in the fleet inventory" "$WORK/etcd-absent-is-final.err" ||
+	fail "etcd-absent-is-final: $(cat "$WORK/etcd-absent-is-final.err")"
+check_from etcd-down-then-file 0 "$ALL" "fleet-backends = etcd,file" "fleet-directory = $DIR" \
+	"etcd-endpoints = http://127.0.0.1:$(free_port)"
+
+echo "== fleet lists fleet-directory, and names what it cannot read"
+echo '{"schema": "seoib.host/1"}' >"$DIR/hv-broken.json"
+printf '%s\n' "fleet-backends = ssh,file" "fleet-directory = $DIR" >"$WORK/list.conf"
+"$SEOIBCTL" fleet --json --config "$WORK/list.conf" >"$WORK/list.out" 2>"$WORK/list.err" ||
+	fail "fleet over the directory failed: $(cat "$WORK/list.err")"
+jq -e '[.hosts[].hostname] == ["hv-fixed-1", "hv-fixed-2", "hv-legacy-1"] and .invalid[0].key == "hv-broken"' \
+	"$WORK/list.out" >/dev/null || fail "fleet over the directory: $(cat "$WORK/list.out")"
+grep -q "skipped hv-broken" "$WORK/list.err" || fail "the broken file is not named: $(cat "$WORK/list.err")"
+# fleet_fails NAME EXPECT CONFIG-LINES...: fleet exits 2 with EXPECT on stderr.
+fleet_fails() {
+	local name=$1 expect=$2 rc=0
+	shift 2
+	echo "== fleet: $name"
+	printf '%s\n' "$@" >"$WORK/$name.conf"
+	"$SEOIBCTL" fleet --json --config "$WORK/$name.conf" >/dev/null 2>"$WORK/$name.err" || rc=$?
+	[ "$rc" = 2 ] && grep -q -- "$expect" "$WORK/$name.err" || fail "$name: exit $rc, $(cat "$WORK/$name.err")"
+}
+# No backend that can list: the sentence of before fleet-backends.
+fleet_fails no-listing-backend "no etcd endpoint configured" "fleet-backends = ssh"
+fleet_fails unknown-backend "'consul', which is no fleet backend" "fleet-backends = etcd,consul"
+echo "PASS"
