@@ -15,10 +15,6 @@
 set -euo pipefail
 . "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
 lv_skip_unless_possible
-# A real libvirtd here runs KVM guests only with /dev/kvm; a TCG guest is
-# never exposed (QEMU's own local APIC), so it has no state to decide,
-# record or carry (migrate-tcg.sh covers TCG guests).
-lv_have_kvm || { echo "SKIP: needs /dev/kvm: without it libvirt runs only TCG guests, which carry no Directed EOI state"; exit 77; }
 command -v /usr/sbin/sshd >/dev/null && command -v ssh-keygen >/dev/null || { echo "SKIP: openssh is not installed"; exit 77; }
 # Own network namespace: the migration and ssh ports are this test's alone.
 if [ -z "${LV_IN_NETNS:-}" ]; then
@@ -28,6 +24,10 @@ ip link set lo up
 T=$(mktemp -d /tmp/seoib-libvirt-migrate.XXXXXX)
 S=$T/ssh
 trap 'lv_kill_pidfile "$S/sshd.pid"; lv_cleanup; rm -rf "$T"' EXIT
+# KVM guests: a TCG guest is never exposed (QEMU's own local APIC), so it
+# has no state to decide, record or carry. Without /dev/kvm they run on TCG
+# behind a KVM-looking QEMU (lib.sh, kvm-on-tcg).
+lv_kvm_guests "$T/emu"
 A=$T/a B=$T/b
 UUID=8a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
 lv_prepare "$A" a hv-src 11111111-2222-3333-4444-555555555555 0
