@@ -230,6 +230,15 @@ lv_cleanup() {
 	LV_INSTANCES=()
 }
 
+# A running guest is a KVM guest to libvirt (and so to the hook and seoibd),
+# whether on the real KVM or through kvm-on-tcg.
+lv_expect_kvm_guest() { # DIR DOM
+	case "$(lv_virsh "$1" dumpxml "$2")" in
+	"<domain type='kvm'"*) ;;
+	*) lv_fail "$2 does not run as a KVM guest: $(lv_virsh "$1" dumpxml "$2" | head -1)" ;;
+	esac
+}
+
 # Domain XML: q35, 64 MiB, no disks, split irqchip, no <graphics> at all
 # (libvirt rejects type='none').
 # lv_domain NAME UUID windows|linux [METADATA-STATE]

@@ -104,6 +104,7 @@ check ssh; [ "$rc" = 0 ] || lv_fail "check (ssh) vs fixed hv-dst: exit $rc: $jso
 lv_virsh "$A" migrate --live vm1 "$URI_B" --migrateuri tcp://127.0.0.1:49153 >/dev/null ||
 	lv_fail "migration to a host that supports respected failed"
 [ "$(lv_virsh "$B" domstate vm1)" = running ] || lv_fail "vm1 is not running on hv-dst"
+lv_expect_kvm_guest "$B" vm1
 jq -e '.state == "respected"' "$B/run/seoib/domains/$UUID.json" >/dev/null || lv_fail "hv-dst did not record vm1 respected"
 [ ! -e "$A/run/seoib/domains/$UUID.json" ] || lv_fail "hv-src did not forget vm1 after it left"
 lv_expect_contains "$(lv_virsh "$B" metadata vm1 --uri https://seoib.org/xmlns/libvirt/guest/1)" 'state="respected"' \

@@ -42,6 +42,7 @@ rc=0; json=$(policy vm-linux) || rc=$?
 jq -e '.state == "quirked" and .vmm.known and (.reasons | any(test("VMM model none.*every guest runs quirked")))' \
 	<<<"$json" >/dev/null || lv_fail "policy on stock QEMU: $json"
 lv_virsh "$A" start vm-linux >/dev/null
+lv_expect_kvm_guest "$A" vm-linux
 jq -e '.state == "quirked"' "$A/run/seoib/domains/$LIN.json" >/dev/null || lv_fail "vm-linux not recorded quirked"
 lv_virsh "$A" destroy vm-linux >/dev/null
 rc=0; err=$(lv_virsh "$A" start vm-sticky 2>&1) || rc=$?
