@@ -91,6 +91,7 @@ lv_record_vmm fixed-control hv-dst "$B/run/seoib/host.json" "$VMM"
 lv_virsh "$A" migrate --live vm1 "$URI_B" --migrateuri tcp://127.0.0.1:49161 >/dev/null ||
 	lv_fail "migration to a capable host failed"
 [ "$(lv_virsh "$B" domstate vm1)" = running ] || lv_fail "vm1 is not running on hv-dst"
+lv_expect_kvm_guest "$B" vm1
 lv_expect_contains "$(lv_virsh "$B" metadata vm1 --uri $META)" 'state="respected"' "metadata after migration"
 jq -e '.state == "respected"' "$B/run/seoib/domains/$UUID.json" >/dev/null ||
 	lv_fail "hv-dst's record of vm1: $(cat "$B/run/seoib/domains/$UUID.json")"
@@ -107,4 +108,8 @@ lv_virsh "$A" define "$T/vm2.xml" >/dev/null
 lv_virsh "$A" start vm2 >/dev/null
 wait_meta "$URI_A" vm2 respected --live
 [ "$(grep -c "watching libvirt" "$T/seoibd.log")" -ge 2 ] || lv_fail "seoibd did not reconnect: $(cat "$T/seoibd.log")"
+# Every line is seoibd's own sentence, once an outage: none of libvirt's
+# raw error prints (its default error function writes to stderr).
+! grep -v '^<[0-7]>seoibd: ' "$T/seoibd.log" >/dev/null || lv_fail "seoibd's log holds lines not its own: $(cat "$T/seoibd.log")"
+[ "$(grep -c "the connection closed" "$T/seoibd.log")" = 1 ] || lv_fail "seoibd logged one outage more than once: $(cat "$T/seoibd.log")"
 echo "PASS: the state travels by itself"
