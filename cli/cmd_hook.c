@@ -144,10 +144,13 @@ static int hook_finish(const struct hook_call *call, const struct gate_outcome *
 
 static void remember(const struct hook_call *call, const struct gate_outcome *out)
 {
-	struct domain_record rec = {.state = out->state, .time = time(NULL)};
+	struct domain_record rec = {.state = out->state_known ? out->state : STATE_COUNT, .time = time(NULL)};
 	char err[SEOIB_MESSAGE_MAX];
 
-	if (!out->state_known || !gate_verdict_allows(out->verdict))
+	/* An arrival allowed in an unknown state is remembered as unknown, so
+	 * that prepare begin does not take it for a fresh start. */
+	if (!gate_verdict_allows(out->verdict) ||
+	    (!out->state_known && call->op != GATE_MIGRATE && call->op != GATE_RESTORE))
 		return;
 	snprintf(rec.name, sizeof(rec.name), "%s", call->facts.name);
 	snprintf(rec.uuid, sizeof(rec.uuid), "%s", call->facts.uuid);
@@ -176,6 +179,13 @@ static bool arrival_accepted(const struct hook_call *call, struct gate_outcome *
 	if (time(NULL) - rec.time > HOOK_ARRIVAL_VALID_S || time(NULL) < rec.time)
 		return false;
 	memset(out, 0, sizeof(*out));
+	if (rec.state >= STATE_COUNT) {
+		out->verdict = GATE_ERROR_ALLOW;
+		sentence_format(out->reason, sizeof(out->reason),
+			 "'%s' arrives by %s in a state seoib cannot tell, allowed at %s begin (on-error = allow)",
+			 call->facts.name, rec.operation, rec.operation);
+		return true;
+	}
 	out->verdict = GATE_ALLOW;
 	out->state_known = true;
 	out->state = rec.state;

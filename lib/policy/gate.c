@@ -52,7 +52,15 @@ bool gate_state_in_flight(const struct guest_facts *facts, const struct host_rec
 {
 	struct run_state rs;
 
-	if (started && started->state < STATE_COUNT) {
+	if (started && started->state >= STATE_COUNT) {
+		/* Its state came with it from a source nothing here knows: this
+		 * host's VMM model says nothing about it. */
+		sentence_format(how, SEOIB_MESSAGE_MAX,
+			 "'%s' arrived here by %s carrying no seoib metadata from a source whose VMM model was unknown, "
+			 "so the state it runs in is unknown", facts->name, started->operation);
+		return false;
+	}
+	if (started) {
 		*state = started->state;
 		sentence_format(how, SEOIB_MESSAGE_MAX, "recorded by the hook at %s", started->operation);
 		return true;

@@ -143,6 +143,23 @@ rc=0; err=$(lv_virsh "$A" migrate --live vm2 "$URI_B" --migrateuri tcp://127.0.0
 [ "$rc" != 0 ] || lv_fail "vm2 without metadata migrated under on-error = deny"
 lv_expect_contains "$err" "carries no seoib metadata" "refused vm2 migration"
 [ "$(lv_virsh "$A" domstate vm2)" = running ] || lv_fail "vm2 is not running on the source after a refused migration"
+# Under on-error = allow it migrates, and nothing on the destination takes
+# it for a fresh start of its own VMM (which would say quirked): the hook
+# remembers the arrival as unknown, and check --dest there says unknown.
+lv_record_vmm fixed-control hv-dst "$B/run/seoib/host.json" "$VMM"
+lv_config "$B" enforce allow
+lv_virsh "$A" migrate --live vm2 "$URI_B" --migrateuri tcp://127.0.0.1:49155 >/dev/null ||
+	lv_fail "vm2 without metadata did not migrate under on-error = allow"
+[ "$(lv_virsh "$B" domstate vm2)" = running ] || lv_fail "vm2 is not running on hv-dst"
+lv_expect_kvm_guest "$B" vm2
+jq -e '.state == "unknown" and .operation == "migrate" and .verdict == "error-allow"' \
+	"$B/run/seoib/domains/$UUID2.json" >/dev/null ||
+	lv_fail "hv-dst recorded a state vm2 may not run in: $(cat "$B/run/seoib/domains/$UUID2.json")"
+rc=0; json=$(lv_exec "$B" "$SEOIBCTL" check --dest hv-src -c "$URI_B" --domain vm2 --json --config "$B/seoib.conf" \
+	--record-from-file "$A/run/seoib/host.json" 2>"$T/check.err") || rc=$?
+[ "$rc" = 3 ] || lv_fail "check vm2 on hv-dst: exit $rc: $json $(cat "$T/check.err")"
+jq -e '.domains[0].verdict == "unknown" and (.domains[0].reason | test("arrived here by migrate"))' <<<"$json" >/dev/null ||
+	lv_fail "check vm2 on hv-dst: $json"
 
 # 3. An unreachable destination is "unknown" (exit 3), not a hang.
 rc=0; PATH="$S/bin:$PATH" timeout 60 "$SEOIBCTL" check --dest 127.0.0.2 -c "$URI_B" >/dev/null 2>"$T/check.err" || rc=$?

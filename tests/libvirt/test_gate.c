@@ -129,6 +129,14 @@ static void state_in_flight(void **state)
 	assert_true(gate_state_in_flight(&plain, &stock, NULL, &s, how));
 	assert_int_equal(s, STATE_QUIRKED);
 	assert_contains(how, "model none");
+	/* It arrived here in a state nothing could tell (the hook's record
+	 * says unknown): neither this host's VMM model nor a default decides. */
+	started.state = STATE_COUNT;
+	snprintf(started.operation, sizeof(started.operation), "migrate");
+	assert_false(gate_state_in_flight(&plain, &stock, &started, &s, how));
+	assert_contains(how, "arrived here by migrate");
+	assert_contains(how, "unknown");
+	assert_false(gate_state_in_flight(&tagged, &automatic, &started, &s, how));
 	/* An in-kernel irqchip guest: quirked whatever the source. */
 	plain.irqchip = IRQCHIP_IN_KERNEL;
 	assert_true(gate_state_in_flight(&plain, NULL, NULL, &s, how));
@@ -379,6 +387,18 @@ static void domain_records(void **state)
 	assert_int_equal(domain_record_forget(sub, UUID, err), 0);
 	assert_int_equal(domain_record_read(sub, UUID, &back, err), 1);
 	assert_int_equal(domain_record_forget(sub, UUID, err), 0); /* none: not an error */
+
+	/* An arrival in an unknown state: "unknown" in the file, STATE_COUNT back. */
+	rec.state = STATE_COUNT;
+	assert_int_equal(domain_record_write(sub, &rec, err), 0);
+	assert_int_equal(domain_record_read(sub, UUID, &back, err), 0);
+	assert_int_equal(back.state, STATE_COUNT);
+	assert_int_equal(domain_record_forget(sub, UUID, err), 0);
+	static const char maybe[] = "{\"schema\":\"seoib.domain/1\",\"name\":\"v\",\"uuid\":\"" UUID
+				    "\",\"state\":\"maybe\",\"operation\":\"migrate\",\"verdict\":\"allow\",\"time_unix\":1}";
+	assert_int_equal(domain_record_from_string(maybe, strlen(maybe), &back, err), -1);
+	assert_contains(err, "state");
+	rec.state = STATE_RESPECTED;
 
 	snprintf(rec.uuid, sizeof(rec.uuid), "../escape");
 	assert_int_equal(domain_record_write(sub, &rec, err), -1);
