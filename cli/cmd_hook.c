@@ -174,6 +174,9 @@ static bool arrival_accepted(const struct hook_call *call, struct gate_outcome *
 		return false;
 	if (strcmp(rec.operation, "migrate") != 0 && strcmp(rec.operation, "restore") != 0)
 		return false;
+	/* Another guest's arrival under this UUID is no arrival of this one. */
+	if (strcmp(rec.name, call->facts.name) != 0)
+		return false;
 	/* time_unix >= 0 (domain_record_read): no overflow. A record dated in
 	 * the future (the clock went back) proves nothing either. */
 	if (time(NULL) - rec.time > HOOK_ARRIVAL_VALID_S || time(NULL) < rec.time)
@@ -184,6 +187,11 @@ static bool arrival_accepted(const struct hook_call *call, struct gate_outcome *
 		sentence_format(out->reason, sizeof(out->reason),
 			 "'%s' arrives by %s in a state seoib cannot tell, allowed at %s begin (on-error = allow)",
 			 call->facts.name, rec.operation, rec.operation);
+		/* Used once, as a known arrival's is (remember() rewrites it): a
+		 * later start of this guest is a start again. */
+		snprintf(rec.operation, sizeof(rec.operation), "prepare");
+		if (domain_record_write(DOMAIN_RECORD_DIR, &rec, err) < 0)
+			fprintf(stderr, "seoib: warning: cannot remember the arrival of '%s': %s\n", rec.name, err);
 		return true;
 	}
 	out->verdict = GATE_ALLOW;

@@ -56,8 +56,8 @@ bool gate_state_in_flight(const struct guest_facts *facts, const struct host_rec
 		/* Its state came with it from a source nothing here knows: this
 		 * host's VMM model says nothing about it. */
 		sentence_format(how, SEOIB_MESSAGE_MAX,
-			 "'%s' arrived here by %s carrying no seoib metadata from a source whose VMM model was unknown, "
-			 "so the state it runs in is unknown", facts->name, started->operation);
+			 "'%s' arrived here carrying no seoib metadata from a source whose VMM model was unknown, "
+			 "so the state it runs in is unknown", facts->name);
 		return false;
 	}
 	if (started) {

@@ -134,7 +134,7 @@ static void state_in_flight(void **state)
 	started.state = STATE_COUNT;
 	snprintf(started.operation, sizeof(started.operation), "migrate");
 	assert_false(gate_state_in_flight(&plain, &stock, &started, &s, how));
-	assert_contains(how, "arrived here by migrate");
+	assert_contains(how, "arrived here carrying no seoib metadata");
 	assert_contains(how, "unknown");
 	assert_false(gate_state_in_flight(&tagged, &automatic, &started, &s, how));
 	/* An in-kernel irqchip guest: quirked whatever the source. */
