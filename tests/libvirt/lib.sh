@@ -143,17 +143,23 @@ HOOK
 # a working KVM. The host's /dev (devtmpfs, shared by every test and
 # helper on this machine) is never written.
 lv_dev_with_kvm_node() {
-	local m
+	local e
 	mkdir -p /run/lv-host-dev
 	mount --rbind /dev /run/lv-host-dev
 	# Detached, not hidden: libvirt moves every mount under /dev into each
 	# QEMU's namespace, and a hidden second /dev/pts would fail that.
 	umount -R /dev
 	mount -t tmpfs -o mode=755,nosuid tmpfs /dev
-	cp -a /run/lv-host-dev/. /dev/
-	for m in pts shm mqueue hugepages; do
-		mountpoint -q "/run/lv-host-dev/$m" || continue
-		mount --bind "/run/lv-host-dev/$m" "/dev/$m"
+	# Nodes, links and plain directories copied; mounts (pts, shm, ...)
+	# bound, never copied (shm holds other processes' memory).
+	for e in /run/lv-host-dev/* /run/lv-host-dev/.[!.]*; do
+		[ -e "$e" ] || [ -L "$e" ] || continue
+		if mountpoint -q "$e"; then
+			mkdir -p "/dev/${e##*/}"
+			mount --bind "$e" "/dev/${e##*/}"
+		else
+			cp -a "$e" /dev/
+		fi
 	done
 	mknod -m 660 /dev/kvm c 10 232
 	chgrp kvm /dev/kvm
