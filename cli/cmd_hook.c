@@ -139,10 +139,14 @@ static int hook_finish(const struct hook_call *call, const struct gate_outcome *
 
 static void remember(const struct hook_call *call, const struct gate_outcome *out)
 {
-	struct domain_record rec = {.state = out->state, .time = time(NULL)};
+	struct domain_record rec = {.state = out->state_known ? out->state : STATE_COUNT, .time = time(NULL)};
 	char err[SEOIB_MESSAGE_MAX];
 
-	if (!out->state_known || !gate_verdict_allows(out->verdict))
+	/* An arrival allowed in an unknown state is remembered as unknown, so
+	 * that prepare begin does not take it for a fresh start; that prepare
+	 * records it as used. */
+	if (!gate_verdict_allows(out->verdict) ||
+	    (!out->state_known && call->op != GATE_MIGRATE && call->op != GATE_RESTORE && !out->arrival_unknown))
 		return;
 	snprintf(rec.name, sizeof(rec.name), "%s", call->facts.name);
 	snprintf(rec.uuid, sizeof(rec.uuid), "%s", call->facts.uuid);

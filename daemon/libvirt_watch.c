@@ -44,6 +44,14 @@ static const char *last_error(void)
 	return m && m[0] ? m : "no libvirt error";
 }
 
+/* libvirt prints every error to stderr by default: raw, besides the
+ * sentence seoibd logs, and again at each reconnection attempt. */
+static void quiet_errors(void *opaque, virErrorPtr error)
+{
+	(void)opaque;
+	(void)error;
+}
+
 /* The state `dom` runs in here (gate_state_running()), with this host's
  * name for the metadata. False when it cannot be told. */
 static bool running_state(struct libvirt_watch *w, const struct guest_facts *facts, enum seoib_state *state,
@@ -224,6 +232,7 @@ struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_pa
 
 	if (!uri[0])
 		return NULL;
+	virSetErrorFunc(NULL, quiet_errors);
 	/* Once per process, before any connection (libvirt's rule). */
 	if (virInitialize() < 0 || virEventRegisterDefaultImpl() < 0) {
 		log_error("cannot start libvirt's event loop: %s; not watching libvirt", last_error());

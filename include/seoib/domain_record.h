@@ -14,13 +14,18 @@
 
 #define DOMAIN_RECORD_SCHEMA "seoib.domain/1"
 #define DOMAIN_RECORD_DIR SEOIB_RUNDIR "/domains"
+/* The file's "state" of a guest that arrived (migrate or restore begin,
+ * allowed by on-error = allow) in a state nothing could tell: state ==
+ * STATE_COUNT in the struct. It keeps prepare begin from judging the
+ * arrival as a fresh start and recording a state the guest may not run. */
+#define DOMAIN_RECORD_STATE_UNKNOWN "unknown"
 
 struct domain_record {
 	char name[256];
 	char uuid[64];
-	enum seoib_state state;
+	enum seoib_state state; /* STATE_COUNT: unknown (DOMAIN_RECORD_STATE_UNKNOWN) */
 	char operation[16]; /* the gate that recorded it: prepare, migrate, restore */
-	char verdict[16];   /* allow or warn */
+	char verdict[16];   /* allow, warn, or error-allow (an arrival in an unknown state) */
 	int64_t time;       /* seconds since the epoch */
 };
 

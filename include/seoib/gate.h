@@ -39,6 +39,9 @@ struct gate_outcome {
 	enum gate_verdict verdict;
 	bool state_known;
 	enum seoib_state state;             /* the state the guest runs in here */
+	/* prepare begin after an arrival let in by on-error = allow in a state
+	 * nothing could tell: the hook records it as used, state unknown. */
+	bool arrival_unknown;
 	char reason[GATE_REASON_MAX];        /* one sentence: what and why */
 	char remediation[SEOIB_MESSAGE_MAX]; /* what to do, "" if nothing */
 };

@@ -54,7 +54,15 @@ bool gate_state_in_flight(const struct guest_facts *facts, const struct host_rec
 {
 	struct run_state rs;
 
-	if (started && started->state < STATE_COUNT) {
+	if (started && started->state >= STATE_COUNT) {
+		/* Its state came with it from a source nothing here knows: this
+		 * host's VMM model says nothing about it. */
+		sentence_format(how, SEOIB_MESSAGE_MAX,
+			 "'%s' arrived here carrying no seoib metadata from a source whose VMM model was unknown, "
+			 "so the state it runs in is unknown", facts->name);
+		return false;
+	}
+	if (started) {
 		*state = started->state;
 		sentence_format(how, SEOIB_MESSAGE_MAX, "recorded by the hook at %s", started->operation);
 		return true;
@@ -168,13 +176,17 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 		 d->remediation[0] ? d->remediation : "see 'seoibctl policy --domain NAME' for the details");
 }
 
-/* The hook's record of an arrival this "prepare begin" follows. */
-static bool arrival_accepted(const struct domain_record *last, int64_t now)
+/* The hook's record of an arrival this "prepare begin" follows. Its state
+ * may be unknown (STATE_COUNT): an arrival on-error = allow let in. */
+static bool arrival_accepted(const struct guest_facts *facts, const struct domain_record *last, int64_t now)
 {
-	if (!last || last->state >= STATE_COUNT)
+	if (!last)
 		return false;
 	if (strcmp(last->operation, gate_op_to_string(GATE_MIGRATE)) != 0 &&
 	    strcmp(last->operation, gate_op_to_string(GATE_RESTORE)) != 0)
+		return false;
+	/* Another guest's arrival under this UUID is no arrival of this one. */
+	if (strcmp(last->name, facts->name) != 0)
 		return false;
 	/* last->time >= 0 (domain_record_read): no overflow. A record dated
 	 * in the future (the clock went back) proves nothing either. */
@@ -187,7 +199,18 @@ void gate_start(const struct guest_facts *facts, const struct host_record *host,
 {
 	struct decision d;
 
-	if (arrival_accepted(last, now)) {
+	if (arrival_accepted(facts, last, now) && last->state >= STATE_COUNT) {
+		/* Used once, as a known arrival's record is (the hook rewrites it
+		 * as this prepare's): a later start of this guest is a start again. */
+		memset(out, 0, sizeof(*out));
+		out->verdict = GATE_ERROR_ALLOW;
+		out->arrival_unknown = true;
+		sentence_format(out->reason, sizeof(out->reason),
+			 "'%s' arrives by %s in a state seoib cannot tell, allowed at %s begin (on-error = allow)",
+			 facts->name, last->operation, last->operation);
+		return;
+	}
+	if (arrival_accepted(facts, last, now)) {
 		memset(out, 0, sizeof(*out));
 		out->verdict = GATE_ALLOW;
 		out->state_known = true;

@@ -43,7 +43,8 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 	json_add(o, "schema", json_object_new_string(DOMAIN_RECORD_SCHEMA));
 	json_add(o, "name", json_object_new_string(rec->name));
 	json_add(o, "uuid", json_object_new_string(rec->uuid));
-	json_add(o, "state", json_object_new_string(state_to_string(rec->state)));
+	json_add(o, "state", json_object_new_string(rec->state < STATE_COUNT ? state_to_string(rec->state)
+									  : DOMAIN_RECORD_STATE_UNKNOWN));
 	json_add(o, "operation", json_object_new_string(rec->operation));
 	json_add(o, "verdict", json_object_new_string(rec->verdict));
 	json_add(o, "time", json_object_new_string(when));
@@ -75,7 +76,7 @@ static int domain_record_from_json(json_object *o, struct domain_record *rec, ch
 		return -1;
 	if (rec->time < 0) /* also keeps now - time from overflowing */
 		return json_reader_fail(&r, "time_unix", "is before 1970");
-	s = state_from_string(state);
+	s = strcmp(state, DOMAIN_RECORD_STATE_UNKNOWN) == 0 ? STATE_COUNT : state_from_string(state);
 	if (s < 0)
 		return json_reader_fail(&r, "state", "is not a known state");
 	rec->state = s;

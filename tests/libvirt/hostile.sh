@@ -49,6 +49,22 @@ hook "$T/respected.xml" vm1 migrate begin -; expect 1 "respected guest arriving 
 lv_expect_contains "$err" "runs respected" "migrate refusal"
 hook "$T/respected.xml" vm1 restore begin -; expect 1 "respected guest restored on a legacy host"
 hook "$T/linux.xml" vm1 migrate begin -; expect 0 "quirked guest arriving"
+# It carries no metadata: its state is unknown, allowed by on-error = allow
+# and remembered as unknown; the prepare begin that follows accepts the
+# arrival (never this host's own start decision) once; a later start is a
+# start again, as is another guest's under the same UUID.
+jq -e '.state == "unknown" and .operation == "migrate" and .verdict == "error-allow"' /run/seoib/domains/$UUID.json >/dev/null ||
+	lv_fail "record of an arrival in an unknown state: $(cat /run/seoib/domains/$UUID.json)"
+hook "$T/win11.xml" win11 prepare begin -; expect 1 "another guest's start after vm1's arrival"
+hook "$T/linux.xml" vm1 migrate begin -; expect 0 "vm1 arriving again"
+hook "$T/linux.xml" vm1 prepare begin -; expect 0 "prepare after an arrival in an unknown state"
+lv_expect_contains "$err" "arrives by migrate in a state seoib cannot tell" "prepare after an unknown arrival"
+jq -e '.state == "unknown" and .operation == "prepare"' /run/seoib/domains/$UUID.json >/dev/null ||
+	lv_fail "record after the arrival's prepare: $(cat /run/seoib/domains/$UUID.json)"
+hook "$T/linux.xml" vm1 prepare begin -; expect 0 "a later start"
+jq -e '.state == "quirked" and .operation == "prepare"' /run/seoib/domains/$UUID.json >/dev/null ||
+	lv_fail "a later start was not decided afresh: $(cat /run/seoib/domains/$UUID.json)"
+hook "$T/linux.xml" vm1 release end -; expect 0 "release end"
 
 # Malformed XML: on-error = allow (default) allows with a warning; deny refuses.
 printf '<domain><name>x</nam' >"$T/bad.xml"

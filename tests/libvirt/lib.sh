@@ -55,6 +55,29 @@ lv_qemu_wrapper() { # DIR
 	chmod 1777 "$1/states"
 	cp "$SEOIB_SOURCE_ROOT/tests/libvirt/qemu-seoib" "$SEOIB_SOURCE_ROOT/tests/vmm/fake-qemu" "$1/"
 	chmod 755 "$1/qemu-seoib" "$1/fake-qemu"
+	# Without /dev/kvm, qemu-seoib runs its guests through kvm-on-tcg.
+	if [ -n "${LV_KVM_ON_TCG:-}" ] && [ "$LV_KVM_ON_TCG" != "$1/kvm-on-tcg" ]; then
+		cp "$LV_KVM_ON_TCG" "$1/kvm-on-tcg"
+	fi
+}
+
+# KVM guests (<domain type='kvm'>), for the tests whose subject is the
+# Directed EOI state: on the real KVM where /dev/kvm exists; else on TCG
+# through tests/libvirt/kvm-on-tcg, copied into DIR (the default
+# <emulator> from now on), and every instance started after this gets a
+# /dev/kvm node of its own (lv_dev_with_kvm_node). Says which on stdout.
+lv_kvm_guests() { # DIR
+	LV_DOMAIN_TYPE=kvm
+	if lv_have_kvm; then
+		echo "KVM guests on the real KVM (/dev/kvm)"
+		return 0
+	fi
+	mkdir -p "$1"
+	chmod 755 "$(dirname "$1")" "$1"
+	cp "$SEOIB_SOURCE_ROOT/tests/libvirt/kvm-on-tcg" "$1/kvm-on-tcg"
+	chmod 755 "$1/kvm-on-tcg"
+	LV_KVM_ON_TCG=$1/kvm-on-tcg
+	echo "KVM guests on TCG through tests/libvirt/kvm-on-tcg (no /dev/kvm here)"
 }
 
 # The vmm section of a QEMU, as the real probe reads it over QMP.
@@ -112,12 +135,42 @@ HOOK
 	lv_config "$d" enforce allow
 }
 
+# Without /dev/kvm (tests/libvirt/kvm-on-tcg runs the KVM guests on TCG):
+# inside an instance's mount namespace only, a private /dev that holds what
+# the host's does plus a /dev/kvm node, so that libvirt offers and starts
+# <domain type='kvm'>. The node has KVM's numbers (misc 10:232) but no
+# driver behind it: opening it fails (ENODEV), so nothing can take it for
+# a working KVM. The host's /dev (devtmpfs, shared by every test and
+# helper on this machine) is never written.
+lv_dev_with_kvm_node() {
+	local e
+	mkdir -p /run/lv-host-dev
+	mount --rbind /dev /run/lv-host-dev
+	# Detached, not hidden: libvirt moves every mount under /dev into each
+	# QEMU's namespace, and a hidden second /dev/pts would fail that.
+	umount -R /dev
+	mount -t tmpfs -o mode=755,nosuid tmpfs /dev
+	# Nodes, links and plain directories copied; mounts (pts, shm, ...)
+	# bound, never copied (shm holds other processes' memory).
+	for e in /run/lv-host-dev/* /run/lv-host-dev/.[!.]*; do
+		[ -e "$e" ] || [ -L "$e" ] || continue
+		if mountpoint -q "$e"; then
+			mkdir -p "/dev/${e##*/}"
+			mount --bind "$e" "/dev/${e##*/}"
+		else
+			cp -a "$e" /dev/
+		fi
+	done
+	mknod -m 660 /dev/kvm c 10 232
+	chgrp kvm /dev/kvm
+}
+
 # Start virtlogd and libvirtd in a private mount + UTS namespace.
 lv_start() { # DIR
 	local d=$1 listen="" i
 	[ "$(cat "$d/port")" != 0 ] && listen=--listen
-	unshare --mount --uts --propagation private bash -euo pipefail -c '
-		d=$1 listen=$2
+	unshare --mount --uts --propagation private bash -euo pipefail -c "$(declare -f lv_dev_with_kvm_node)"'
+		d=$1 listen=$2 kvm_on_tcg=$3
 		mount --make-rprivate /
 		hostname "$(cat "$d/hostname")"
 		# A private /run: nothing of this instance shows on the real host.
@@ -130,9 +183,10 @@ lv_start() { # DIR
 		mount --bind "$d/log" /var/log/libvirt
 		mount --bind "$d/cache" /var/cache/libvirt
 		mount --bind "$d/bin" /usr/local/bin
+		if [ -n "$kvm_on_tcg" ]; then lv_dev_with_kvm_node; fi
 		virtlogd --daemon --pid-file "$d/virtlogd.pid"
 		libvirtd --daemon --pid-file "$d/libvirtd.pid" -f /etc/libvirt/libvirtd.conf $listen
-	' lv-start "$d" "$listen"
+	' lv-start "$d" "$listen" "${LV_KVM_ON_TCG:-}"
 	LV_INSTANCES+=("$d")
 	for i in $(seq 1 120); do
 		if [ -s "$d/libvirtd.pid" ] && virsh -q -c "$(lv_uri "$d")" list >/dev/null 2>&1; then
@@ -182,18 +236,27 @@ lv_cleanup() {
 	LV_INSTANCES=()
 }
 
+# A running guest is a KVM guest to libvirt (and so to the hook and seoibd),
+# whether on the real KVM or through kvm-on-tcg.
+lv_expect_kvm_guest() { # DIR DOM
+	case "$(lv_virsh "$1" dumpxml "$2")" in
+	"<domain type='kvm'"*) ;;
+	*) lv_fail "$2 does not run as a KVM guest: $(lv_virsh "$1" dumpxml "$2" | head -1)" ;;
+	esac
+}
+
 # Domain XML: q35, 64 MiB, no disks, split irqchip, no <graphics> at all
 # (libvirt rejects type='none').
 # lv_domain NAME UUID windows|linux [METADATA-STATE]
-# The domain type: 'kvm' where this machine has KVM, else 'qemu' (TCG), the
-# only kind a real libvirtd can start here. TCG guests are never exposed
-# (QEMU's own local APIC): the hook allows them, whatever the host. Tests
-# that feed the hook XML directly pass LV_DOMAIN_TYPE=kvm.
+# The domain type: 'kvm' where this machine has KVM or after lv_kvm_guests,
+# else 'qemu' (TCG). TCG guests are never exposed (QEMU's own local APIC):
+# the hook allows them, whatever the host. Tests that feed the hook XML
+# directly pass LV_DOMAIN_TYPE=kvm.
 lv_have_kvm() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 lv_domain() {
 	local name=$1 uuid=$2 kind=$3 state=${4:-} os="" hyperv="" meta="" type
 	type=${LV_DOMAIN_TYPE:-$(lv_have_kvm && echo kvm || echo qemu)}
-	local cmdline="" a emulator=${LV_EMULATOR:-/usr/bin/qemu-system-x86_64}
+	local cmdline="" a emulator=${LV_EMULATOR:-${LV_KVM_ON_TCG:-/usr/bin/qemu-system-x86_64}}
 	for a in ${LV_QEMU_ARGS:-}; do cmdline+="<qemu:arg value='$a'/>"; done
 	[ -n "$cmdline" ] && cmdline="<qemu:commandline>$cmdline</qemu:commandline>"
 	if [ "$kind" = windows ]; then

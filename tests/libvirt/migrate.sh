@@ -15,10 +15,6 @@
 set -euo pipefail
 . "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
 lv_skip_unless_possible
-# A real libvirtd here runs KVM guests only with /dev/kvm; a TCG guest is
-# never exposed (QEMU's own local APIC), so it has no state to decide,
-# record or carry (migrate-tcg.sh covers TCG guests).
-lv_have_kvm || { echo "SKIP: needs /dev/kvm: without it libvirt runs only TCG guests, which carry no Directed EOI state"; exit 77; }
 command -v /usr/sbin/sshd >/dev/null && command -v ssh-keygen >/dev/null || { echo "SKIP: openssh is not installed"; exit 77; }
 # Own network namespace: the migration and ssh ports are this test's alone.
 if [ -z "${LV_IN_NETNS:-}" ]; then
@@ -28,6 +24,10 @@ ip link set lo up
 T=$(mktemp -d /tmp/seoib-libvirt-migrate.XXXXXX)
 S=$T/ssh
 trap 'lv_kill_pidfile "$S/sshd.pid"; lv_cleanup; rm -rf "$T"' EXIT
+# KVM guests: a TCG guest is never exposed (QEMU's own local APIC), so it
+# has no state to decide, record or carry. Without /dev/kvm they run on TCG
+# behind a KVM-looking QEMU (lib.sh, kvm-on-tcg).
+lv_kvm_guests "$T/emu"
 A=$T/a B=$T/b
 UUID=8a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
 lv_prepare "$A" a hv-src 11111111-2222-3333-4444-555555555555 0
@@ -104,6 +104,7 @@ check ssh; [ "$rc" = 0 ] || lv_fail "check (ssh) vs fixed hv-dst: exit $rc: $jso
 lv_virsh "$A" migrate --live vm1 "$URI_B" --migrateuri tcp://127.0.0.1:49153 >/dev/null ||
 	lv_fail "migration to a host that supports respected failed"
 [ "$(lv_virsh "$B" domstate vm1)" = running ] || lv_fail "vm1 is not running on hv-dst"
+lv_expect_kvm_guest "$B" vm1
 jq -e '.state == "respected"' "$B/run/seoib/domains/$UUID.json" >/dev/null || lv_fail "hv-dst did not record vm1 respected"
 [ ! -e "$A/run/seoib/domains/$UUID.json" ] || lv_fail "hv-src did not forget vm1 after it left"
 lv_expect_contains "$(lv_virsh "$B" metadata vm1 --uri https://seoib.org/xmlns/libvirt/guest/1)" 'state="respected"' \
@@ -142,6 +143,23 @@ rc=0; err=$(lv_virsh "$A" migrate --live vm2 "$URI_B" --migrateuri tcp://127.0.0
 [ "$rc" != 0 ] || lv_fail "vm2 without metadata migrated under on-error = deny"
 lv_expect_contains "$err" "carries no seoib metadata" "refused vm2 migration"
 [ "$(lv_virsh "$A" domstate vm2)" = running ] || lv_fail "vm2 is not running on the source after a refused migration"
+# Under on-error = allow it migrates, and nothing on the destination takes
+# it for a fresh start of its own VMM (which would say quirked): the hook
+# remembers the arrival as unknown, and check --dest there says unknown.
+lv_record_vmm fixed-control hv-dst "$B/run/seoib/host.json" "$VMM"
+lv_config "$B" enforce allow
+lv_virsh "$A" migrate --live vm2 "$URI_B" --migrateuri tcp://127.0.0.1:49155 >/dev/null ||
+	lv_fail "vm2 without metadata did not migrate under on-error = allow"
+[ "$(lv_virsh "$B" domstate vm2)" = running ] || lv_fail "vm2 is not running on hv-dst"
+lv_expect_kvm_guest "$B" vm2
+jq -e '.state == "unknown" and .verdict == "error-allow"' \
+	"$B/run/seoib/domains/$UUID2.json" >/dev/null ||
+	lv_fail "hv-dst recorded a state vm2 may not run in: $(cat "$B/run/seoib/domains/$UUID2.json")"
+rc=0; json=$(lv_exec "$B" "$SEOIBCTL" check --dest hv-src -c "$URI_B" --domain vm2 --json --config "$B/seoib.conf" \
+	--record-from-file "$A/run/seoib/host.json" 2>"$T/check.err") || rc=$?
+[ "$rc" = 3 ] || lv_fail "check vm2 on hv-dst: exit $rc: $json $(cat "$T/check.err")"
+jq -e '.domains[0].verdict == "unknown" and (.domains[0].reason | test("arrived here carrying no seoib metadata"))' <<<"$json" >/dev/null ||
+	lv_fail "check vm2 on hv-dst: $json"
 
 # 3. An unreachable destination is "unknown" (exit 3), not a hang.
 rc=0; PATH="$S/bin:$PATH" timeout 60 "$SEOIBCTL" check --dest 127.0.0.2 -c "$URI_B" >/dev/null 2>"$T/check.err" || rc=$?

@@ -129,6 +129,14 @@ static void state_in_flight(void **state)
 	assert_true(gate_state_in_flight(&plain, &stock, NULL, &s, how));
 	assert_int_equal(s, STATE_QUIRKED);
 	assert_contains(how, "model none");
+	/* It arrived here in a state nothing could tell (the hook's record
+	 * says unknown): neither this host's VMM model nor a default decides. */
+	started.state = STATE_COUNT;
+	snprintf(started.operation, sizeof(started.operation), "migrate");
+	assert_false(gate_state_in_flight(&plain, &stock, &started, &s, how));
+	assert_contains(how, "arrived here carrying no seoib metadata");
+	assert_contains(how, "unknown");
+	assert_false(gate_state_in_flight(&tagged, &automatic, &started, &s, how));
 	/* An in-kernel irqchip guest: quirked whatever the source. */
 	plain.irqchip = IRQCHIP_IN_KERNEL;
 	assert_true(gate_state_in_flight(&plain, NULL, NULL, &s, how));
@@ -351,7 +359,7 @@ static void start_after_arrival(void **state)
 	struct seoib_config enforce = config(HOOK_ENFORCE, ON_ERROR_ALLOW);
 	struct guest_facts g = guest(false, STATE_QUIRKED);
 	struct host_record legacy = legacy_host();
-	struct domain_record last = {.state = STATE_RESPECTED, .time = 1795424400, .operation = "migrate"};
+	struct domain_record last = {.name = "vm1", .state = STATE_RESPECTED, .time = 1795424400, .operation = "migrate"};
 	struct gate_outcome out;
 	const int64_t t = last.time;
 
@@ -364,9 +372,24 @@ static void start_after_arrival(void **state)
 	assert_int_equal(out.verdict, GATE_ALLOW);
 	assert_int_equal(out.state, STATE_RESPECTED);
 	assert_string_equal(out.reason, "'vm1' arrives by migrate in state respected, accepted at migrate begin");
+	assert_false(out.arrival_unknown);
 	snprintf(last.operation, sizeof(last.operation), "restore");
 	gate_start(&g, &legacy, &last, t, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
+	/* Another guest's arrival under this UUID is no arrival of this one. */
+	snprintf(last.name, sizeof(last.name), "vm2");
+	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	snprintf(last.name, sizeof(last.name), "vm1");
+	/* An arrival on-error = allow let in, its state unknown: let in once
+	 * more with a warning, never judged by this host's VMM model. */
+	last.state = STATE_COUNT;
+	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
+	assert_true(out.arrival_unknown);
+	assert_false(out.state_known);
+	assert_contains(out.reason, "in a state seoib cannot tell");
+	last.state = STATE_RESPECTED;
 	/* Too old, dated in the future, or not an arrival: decided afresh. */
 	gate_start(&g, &legacy, &last, t + GATE_ARRIVAL_VALID_S + 1, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
@@ -387,7 +410,7 @@ static void hook_dispatch(void **state)
 	struct seoib_config enforce = config(HOOK_ENFORCE, ON_ERROR_DENY);
 	struct guest_facts plain = guest(false, STATE_QUIRKED), respected = guest(true, STATE_RESPECTED);
 	struct host_record legacy = legacy_host();
-	struct domain_record last = {.state = STATE_QUIRKED, .time = 1795424400, .operation = "migrate"};
+	struct domain_record last = {.name = "vm1", .state = STATE_QUIRKED, .time = 1795424400, .operation = "migrate"};
 	struct gate_outcome out;
 
 	plain.windows = true;
@@ -471,6 +494,18 @@ static void domain_records(void **state)
 	assert_int_equal(domain_record_forget(sub, UUID, err), 0);
 	assert_int_equal(domain_record_read(sub, UUID, &back, err), 1);
 	assert_int_equal(domain_record_forget(sub, UUID, err), 0); /* none: not an error */
+
+	/* An arrival in an unknown state: "unknown" in the file, STATE_COUNT back. */
+	rec.state = STATE_COUNT;
+	assert_int_equal(domain_record_write(sub, &rec, err), 0);
+	assert_int_equal(domain_record_read(sub, UUID, &back, err), 0);
+	assert_int_equal(back.state, STATE_COUNT);
+	assert_int_equal(domain_record_forget(sub, UUID, err), 0);
+	static const char maybe[] = "{\"schema\":\"seoib.domain/1\",\"name\":\"v\",\"uuid\":\"" UUID
+				    "\",\"state\":\"maybe\",\"operation\":\"migrate\",\"verdict\":\"allow\",\"time_unix\":1}";
+	assert_int_equal(domain_record_from_string(maybe, strlen(maybe), &back, err), -1);
+	assert_contains(err, "state");
+	rec.state = STATE_RESPECTED;
 
 	snprintf(rec.uuid, sizeof(rec.uuid), "../escape");
 	assert_int_equal(domain_record_write(sub, &rec, err), -1);

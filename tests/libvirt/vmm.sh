@@ -13,12 +13,12 @@
 set -euo pipefail
 . "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
 lv_skip_unless_possible
-# A real libvirtd here runs KVM guests only with /dev/kvm; a TCG guest is
-# never exposed (QEMU's own local APIC), so it has no state to decide,
-# record or carry (migrate-tcg.sh covers TCG guests).
-lv_have_kvm || { echo "SKIP: needs /dev/kvm: without it libvirt runs only TCG guests, which carry no Directed EOI state"; exit 77; }
 T=$(mktemp -d /tmp/seoib-libvirt-vmm.XXXXXX)
 trap 'lv_cleanup; rm -rf "$T"' EXIT
+# KVM guests: a TCG guest is never exposed (QEMU's own local APIC), so it
+# has no state to decide, record or carry. Without /dev/kvm they run on TCG
+# behind a KVM-looking QEMU (lib.sh, kvm-on-tcg).
+lv_kvm_guests "$T/emu"
 A=$T/a
 LIN=5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
 STICKY=5b1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
@@ -42,6 +42,7 @@ rc=0; json=$(policy vm-linux) || rc=$?
 jq -e '.state == "quirked" and .vmm.known and (.reasons | any(test("VMM model none.*every guest runs quirked")))' \
 	<<<"$json" >/dev/null || lv_fail "policy on stock QEMU: $json"
 lv_virsh "$A" start vm-linux >/dev/null
+lv_expect_kvm_guest "$A" vm-linux
 jq -e '.state == "quirked"' "$A/run/seoib/domains/$LIN.json" >/dev/null || lv_fail "vm-linux not recorded quirked"
 lv_virsh "$A" destroy vm-linux >/dev/null
 rc=0; err=$(lv_virsh "$A" start vm-sticky 2>&1) || rc=$?
