@@ -12,8 +12,8 @@
 #include "seoib/policy.h"
 #include "seoibd.h"
 
-/* Bounds on Decide() input: far above any real domain or fleet. */
-#define DECIDE_XML_MAX (4 * 1024 * 1024)
+/* Bound on Decide()'s targets: far above any real fleet. The domain XML's
+ * bounds are guest_facts_from_xml()'s (GUEST_XML_MAX and its counts). */
 #define DECIDE_TARGETS_MAX 256
 
 static int property_host_record(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -155,9 +155,6 @@ static int method_decide(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	r = sd_bus_message_read(m, "s", &xml);
 	if (r < 0)
 		return r;
-	if (strlen(xml) > DECIDE_XML_MAX)
-		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "the domain XML is larger than %d bytes; pass one domain's XML",
-					 DECIDE_XML_MAX);
 	if (guest_facts_from_xml(xml, strlen(xml), facts, why) < 0)
 		return sd_bus_error_setf(error, SEOIB_BUS_ERROR_INVALID_XML, "the domain XML was rejected: %s", why);
 	r = read_targets(m, &targets, &n_targets, error);

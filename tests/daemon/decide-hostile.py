@@ -36,6 +36,19 @@ def decide_all(results):
                                                          "larger than 2 MiB" not in msg):
                 results.put("Decide() with %d attributes: %s: %s" % (n, name, msg))
                 return
+    # Over the bound every reader of domain XML applies (2 MiB), and over the
+    # 4 MiB the D-Bus method once checked on its own: the same refusal.
+    xml = subprocess.run([sys.executable, GEN, "bytes", str(5 << 20)], check=True, capture_output=True,
+                         text=True).stdout
+    try:
+        iface.Decide(xml, dbus.Array([], signature="s"), timeout=60)
+        results.put("Decide() with 5 MiB of XML answered a decision instead of refusing")
+        return
+    except dbus.DBusException as e:
+        name, msg = e.get_dbus_name(), e.get_dbus_message()
+        if name != "org.seoib1.Error.InvalidXML" or "larger than 2 MiB" not in msg:
+            results.put("Decide() with 5 MiB of XML: %s: %s" % (name, msg))
+            return
     results.put(None)
 
 
