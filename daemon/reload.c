@@ -9,6 +9,7 @@
 #include "log.h"
 #include "publisher.h"
 #include "seoib/cleanup.h"
+#include "seoib/fleet_backend.h"
 #include "seoib/sentence.h"
 #include "seoibd.h"
 
@@ -55,7 +56,7 @@ void daemon_reload(struct seoibd *d)
 	if (!next) {
 		log_error("reload of %s failed: out of memory; keeping the running configuration", path);
 		sentence_format(d->reload_error, sizeof(d->reload_error), "out of memory reading %s", path);
-	} else if (seoib_config_load(d->config_path, next, err) < 0) {
+	} else if (seoib_config_load(d->config_path, next, err) < 0 || fleet_backends_check(next, err) < 0) {
 		log_error("reload failed, keeping the running configuration: %s", err);
 		sd_notifyf(false, "STATUS=reload of %s failed, running configuration kept: %s", path, err);
 		sentence_format(d->reload_error, sizeof(d->reload_error), "%s", err);

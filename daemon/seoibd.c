@@ -14,6 +14,7 @@
 #include "publisher.h"
 #include "seoib/bus_names.h"
 #include "seoib/exports.h"
+#include "seoib/fleet_backend.h"
 #include "seoib/host_can_run.h"
 #include "seoib/host_probe.h"
 #include "seoib/cleanup.h"
@@ -345,7 +346,7 @@ static int configure(struct seoibd *d, const struct options *o)
 	char err[SEOIB_MESSAGE_MAX];
 	const char *cache = o->cache_dir ? o->cache_dir : getenv("CACHE_DIRECTORY"); /* CacheDirectory= sets it */
 
-	if (seoib_config_load(o->config_path, &d->cfg, err) < 0) {
+	if (seoib_config_load(o->config_path, &d->cfg, err) < 0 || fleet_backends_check(&d->cfg, err) < 0) {
 		log_error("%s", err);
 		return -1;
 	}

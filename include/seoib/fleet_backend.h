@@ -77,6 +77,12 @@ const struct fleet_backend_ops *fleet_backend_find(const char *name);
 /* The chain of fleet-backends: the configured ones, in that order. */
 struct fleet_chain;
 
+/* Checks cfg->fleet_backends as fleet_chain_new() would, opening nothing:
+ * for seoibd, which reads the same seoib.conf as seoibctl check, so that
+ * --check-config and a reload refuse a chain check would refuse.
+ * Returns 0, or -1 with a sentence (an unknown, repeated or no name). */
+int fleet_backends_check(const struct seoib_config *cfg, char err[SEOIB_MESSAGE_MAX]);
+
 /* Builds the chain from cfg->fleet_backends ("etcd,ssh" by default).
  * record_file, when not NULL, replaces the chain with that one file
  * (seoibctl check --record-from-file). cfg must outlive the chain.

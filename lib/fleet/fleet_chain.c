@@ -117,6 +117,13 @@ int fleet_chain_new(const struct seoib_config *cfg, const char *record_file, str
 	return 0;
 }
 
+int fleet_backends_check(const struct seoib_config *cfg, char err[SEOIB_MESSAGE_MAX])
+{
+	struct fleet_chain chain = {.cfg = cfg};
+
+	return chain_from_names(&chain, cfg->fleet_backends, err);
+}
+
 void fleet_chain_free(struct fleet_chain *chain)
 {
 	if (!chain)

@@ -79,6 +79,33 @@ static int read_proofs(struct json_reader *r, json_object *o, struct host_summar
 	return 0;
 }
 
+/* The summary's states, checked against its own facts by the rules of
+ * host_runnable_states() and host_can_run(), as host_record.c checks a
+ * record's: a summary claiming more contradicts itself, and a listing
+ * would show a state the record behind it refuses. */
+static int check_summary_states(const struct host_summary *sum, char err[SEOIB_MESSAGE_MAX])
+{
+	char why[SEOIB_MESSAGE_MAX];
+
+	for (int s = 0; s < STATE_COUNT; s++) {
+		if (!(sum->states & STATE_BIT(s)))
+			continue;
+		if (sum->status != PROBE_OK)
+			sentence_format(why, sizeof(why), "its status is %s", probe_status_to_string(sum->status));
+		else if (sum->state_proof[s] == PROOF_CONTRADICTED)
+			sentence_format(why, sizeof(why), "its proof of that state is contradicted");
+		else if (s != STATE_QUIRKED && !sum->vmm_control)
+			sentence_format(why, sizeof(why), "it has no VMM control to set the flag");
+		else
+			continue;
+		sentence_format(err, SEOIB_MESSAGE_MAX, "the host summary of %s lists %s in states, but %s; the "
+				"summary contradicts itself, re-publish it from the host's record", sum->hostname,
+				state_to_string((enum seoib_state)s), why);
+		return -1;
+	}
+	return 0;
+}
+
 static int summary_from_json(struct json_reader *r, json_object *o, struct host_summary *sum)
 {
 	char schema[64];
@@ -105,7 +132,7 @@ static int summary_from_json(struct json_reader *r, json_object *o, struct host_
 	sum->status = (enum probe_status)status;
 	sum->generation = (enum kernel_generation)generation;
 	sum->proof = (enum proof)proof;
-	return 0;
+	return check_summary_states(sum, r->err);
 }
 
 int host_summary_from_string(const char *text, size_t len, struct host_summary *sum, char err[SEOIB_MESSAGE_MAX])

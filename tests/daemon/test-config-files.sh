@@ -41,6 +41,12 @@ printf 'etcd-endpoints = file:///etc/passwd\n' >"$WORK/scheme.conf"
 check_refused "$WORK/scheme.conf" "etcd endpoint 'file:///etc/passwd' is not an http:// or https:// URL"
 printf 'etcd-endpoints = https://etcd:2379\netcd-user = seoib\n' >"$WORK/user.conf"
 check_refused "$WORK/user.conf" "etcd-user is set but etcd-password-file is not"
+# A fleet-backends that seoibctl check would refuse at its first lookup
+# (every guest "unknown") is refused here, not passed as "ok".
+printf 'fleet-backends = etcd,bogus\n' >"$WORK/backend-name.conf"
+check_refused "$WORK/backend-name.conf" "fleet-backends names 'bogus', which is no fleet backend"
+printf 'fleet-backends = file,ssh,file\n' >"$WORK/backend-twice.conf"
+check_refused "$WORK/backend-twice.conf" "fleet-backends names 'file' twice"
 
 # An export its consumer would never read is an error naming the line:
 # node_exporter reads only *.prom, nova-compute only *.yaml, and NFD skips

@@ -433,6 +433,12 @@ static void test_summary_hostile(void **state)
 		{"proof", "\"respected\": \"verified\"", "\"respected\": \"sure\"", "not a known word"},
 		{"proof missing", "\"respected\": \"verified\",", "", "is missing"},
 		{"vmm_control", "\"vmm_control\": true", "\"vmm_control\": \"yes\"", "not true or false"},
+		/* Well-formed but refused by its own facts (host_runnable_states()):
+		 * a listing must never show a state the record behind it refuses. */
+		{"states of a failed probe", "\"status\": \"ok\"", "\"status\": \"error\"", "its status is error"},
+		{"contradicted state listed", "\"respected\": \"verified\"", "\"respected\": \"contradicted\"",
+		 "contradicted"},
+		{"flags without a VMM control", "\"vmm_control\": true", "\"vmm_control\": false", "no VMM control"},
 	};
 	char path[4096], err[SEOIB_MESSAGE_MAX], *text;
 	struct host_summary sum;
