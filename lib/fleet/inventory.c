@@ -198,8 +198,14 @@ int inventory_lookup(struct etcd_client *c, const char *prefix, const char *host
 		return -1;
 	}
 	if (strcmp(rec->host.hostname, hostname) != 0) {
+		char summary_key[512];
+
+		/* Both keys: a summary left without its record misleads listings
+		 * (docs/fleet.md, "Known limit"). */
+		if (inventory_summary_key(prefix, hostname, summary_key, sizeof(summary_key)) < 0)
+			snprintf(summary_key, sizeof(summary_key), "its summary");
 		sentence_format(err, SEOIB_MESSAGE_MAX, "the inventory entry %s holds the record of host %s; "
-			 "remove it with etcdctl del", key, rec->host.hostname);
+			 "remove it and %s with etcdctl del", key, rec->host.hostname, summary_key);
 		return -1;
 	}
 	return 1;
