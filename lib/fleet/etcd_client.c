@@ -553,7 +553,7 @@ static char *prefix_range_end(const char *prefix, size_t *len)
 /* One page; *next gets the key to continue from (malloc'ed) when more.
  * Returns 0, 1 when fn stopped, -1 with a sentence in err. */
 static int range_page(struct etcd_client *c, const char *start, size_t start_len, const char *end, size_t end_len,
-		      long page_size, etcd_kv_fn fn, void *userdata, char **next, size_t *next_len,
+		      long page_size, bool keys_only, etcd_kv_fn fn, void *userdata, char **next, size_t *next_len,
 		      char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_json_ json_object *req = json_object_new_object();
@@ -565,6 +565,8 @@ static int range_page(struct etcd_client *c, const char *start, size_t start_len
 	json_add(req, "key", new_b64(start, start_len));
 	json_add(req, "range_end", new_b64(end, end_len));
 	json_add(req, "limit", json_object_new_int64(page_size));
+	if (keys_only)
+		json_add(req, "keys_only", json_object_new_boolean(true));
 	size_t page_len;
 
 	if (etcd_call(c, "/v3/kv/range", req, &reply, err) < 0)
@@ -577,8 +579,8 @@ static int range_page(struct etcd_client *c, const char *start, size_t start_len
 	return r;
 }
 
-int etcd_range_prefix(struct etcd_client *c, const char *prefix, long page_size, etcd_kv_fn fn, void *userdata,
-		      char err[SEOIB_MESSAGE_MAX])
+static int range_prefix(struct etcd_client *c, const char *prefix, long page_size, bool keys_only, etcd_kv_fn fn,
+			void *userdata, char err[SEOIB_MESSAGE_MAX])
 {
 	size_t end_len, start_len = strlen(prefix), bytes = 0;
 	_cleanup_free_ char *end = prefix_range_end(prefix, &end_len);
@@ -603,7 +605,7 @@ int etcd_range_prefix(struct etcd_client *c, const char *prefix, long page_size,
 				 ETCD_RANGE_BYTES_MAX);
 			return -1;
 		}
-		r = range_page(c, start, start_len, end, end_len, page_size, fn, userdata, &next, &next_len, err);
+		r = range_page(c, start, start_len, end, end_len, page_size, keys_only, fn, userdata, &next, &next_len, err);
 		if (r < 0)
 			return -1;
 		bytes += c->reply_len;
@@ -612,6 +614,18 @@ int etcd_range_prefix(struct etcd_client *c, const char *prefix, long page_size,
 		start_len = next_len;
 	}
 	return 0;
+}
+
+int etcd_range_prefix(struct etcd_client *c, const char *prefix, long page_size, etcd_kv_fn fn, void *userdata,
+		      char err[SEOIB_MESSAGE_MAX])
+{
+	return range_prefix(c, prefix, page_size, false, fn, userdata, err);
+}
+
+int etcd_range_prefix_keys(struct etcd_client *c, const char *prefix, long page_size, etcd_kv_fn fn,
+			   void *userdata, char err[SEOIB_MESSAGE_MAX])
+{
+	return range_prefix(c, prefix, page_size, true, fn, userdata, err);
 }
 
 int etcd_range_count(struct etcd_client *c, const char *prefix, int64_t *count, char err[SEOIB_MESSAGE_MAX])

@@ -39,6 +39,12 @@ struct walk_state {
 	struct fleet_walk_result *res;
 	size_t n_valid;
 	bool oom;
+	/* When a listing reads summaries: the hosts with a record under hosts/,
+	 * in etcd's key order, and which of them a summary listed. A summary
+	 * must name one, and a host left without one is read from its record. */
+	char **names;
+	bool *listed;
+	size_t n_names, names_size;
 };
 
 static int note_invalid(struct walk_state *w, const char *key, const char *why)
@@ -104,6 +110,64 @@ static int walk_record_instead(struct walk_state *w, const char *hostname)
 	return w->fn(&sum, NULL, w->userdata);
 }
 
+/* One key of hosts/, from a keys-only range: the host's name kept. */
+static int collect_name(const char *key, const char *value, size_t len, void *userdata)
+{
+	struct walk_state *w = userdata;
+
+	if (w->n_names == w->names_size) {
+		size_t want = w->names_size ? w->names_size * 2 : 256;
+		char **names = reallocarray(w->names, want, sizeof(*names));
+
+		if (names)
+			w->names = names;
+		if (!names || !(w->listed = reallocarray(w->listed, want, sizeof(*w->listed)))) {
+			w->oom = true;
+			return 1;
+		}
+		w->names_size = want;
+	}
+	w->names[w->n_names] = strdup(key + w->dir_len);
+	if (!w->names[w->n_names]) {
+		w->oom = true;
+		return 1;
+	}
+	w->listed[w->n_names++] = false;
+	return 0;
+}
+
+static void names_free(struct walk_state *w)
+{
+	for (size_t i = 0; i < w->n_names; i++)
+		free(w->names[i]);
+	free(w->names);
+	free(w->listed);
+	w->names = NULL;
+	w->listed = NULL;
+	w->n_names = w->names_size = 0;
+}
+
+static int compare_name(const void *key, const void *name)
+{
+	return strcmp(key, *(char *const *)name);
+}
+
+/* True when hostname has a record under hosts/ (it is then taken as
+ * listed), or when this walk does not match names. */
+static bool take_name(struct walk_state *w, const char *hostname)
+{
+	char **found;
+
+	if (!w->names)
+		return true;
+	/* etcd orders keys by bytes, as strcmp() does (keys hold no NUL). */
+	found = bsearch(hostname, w->names, w->n_names, sizeof(*w->names), compare_name);
+	if (!found)
+		return false;
+	w->listed[found - w->names] = true;
+	return true;
+}
+
 /* One summary of summaries/. */
 static int walk_summary(const char *key, const char *value, size_t len, void *userdata)
 {
@@ -111,6 +175,11 @@ static int walk_summary(const char *key, const char *value, size_t len, void *us
 	struct host_summary sum;
 	char err[SEOIB_MESSAGE_MAX];
 
+	if (!take_name(w, key + w->dir_len)) {
+		sentence_format(err, sizeof(err), "a summary of a host with no record under %s%s; not listed: delete it "
+			 "with etcdctl del", w->prefix, INVENTORY_HOSTS_DIR);
+		return note_invalid(w, key, err);
+	}
 	if (host_summary_from_string(value, len, &sum, err) < 0) {
 		if (note_invalid(w, key, err))
 			return 1;
@@ -154,6 +223,35 @@ static int count_dir(struct walk_state *w, const char *dir, int64_t *count, char
 	return etcd_range_count(w->c, dir_key, count, err) < 0 ? -1 : 0;
 }
 
+/* The summaries, matched by name to the records' keys (a keys-only range
+ * of hosts/, a few bytes a host): equal counts alone would let a summary
+ * left without its record list a host no decision knows, and hide one that
+ * has a record and no summary. */
+static int walk_summaries(struct walk_state *w, char err[SEOIB_MESSAGE_MAX])
+{
+	char dir_key[512];
+	int r;
+
+	if (prefixed_key(w->prefix, INVENTORY_HOSTS_DIR, "", dir_key, sizeof(dir_key)) < 0) {
+		sentence_format(err, SEOIB_MESSAGE_MAX, "etcd prefix %s is too long; use a shorter etcd-prefix", w->prefix);
+		return -1;
+	}
+	w->dir_len = strlen(dir_key);
+	r = etcd_range_prefix_keys(w->c, dir_key, INVENTORY_SUMMARY_PAGE_SIZE, collect_name, w, err);
+	if (r == 0 && !w->oom)
+		r = walk_dir(w, INVENTORY_SUMMARIES_DIR, INVENTORY_SUMMARY_PAGE_SIZE, walk_summary, err);
+	/* A host with a record and no summary: read from its record. */
+	for (size_t i = 0; r == 0 && !w->oom && i < w->n_names; i++)
+		if (!w->listed[i] && walk_record_instead(w, w->names[i]) != 0)
+			break;
+	if (r == 0 && w->oom) {
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory reading the inventory under %s", w->prefix);
+		r = -1;
+	}
+	names_free(w);
+	return r;
+}
+
 int inventory_walk(struct etcd_client *c, const char *prefix, bool want_records, fleet_summary_fn fn,
 		   void *userdata, struct fleet_walk_result *res, char err[SEOIB_MESSAGE_MAX])
 {
@@ -169,7 +267,7 @@ int inventory_walk(struct etcd_client *c, const char *prefix, bool want_records,
 	    count_dir(&w, INVENTORY_SUMMARIES_DIR, &summaries, err) < 0)
 		return -1;
 	if (records == summaries)
-		return walk_dir(&w, INVENTORY_SUMMARIES_DIR, INVENTORY_SUMMARY_PAGE_SIZE, walk_summary, err);
+		return walk_summaries(&w, err);
 	sentence_format(res->note, sizeof(res->note), "%lld host records but %lld listing summaries under %s (a seoibd "
 			"older than summaries publishes none); reading every full record, which is slower: upgrade "
 			"seoibd on every host", (long long)records, (long long)summaries, prefix);
@@ -200,8 +298,8 @@ int inventory_lookup(struct etcd_client *c, const char *prefix, const char *host
 	if (strcmp(rec->host.hostname, hostname) != 0) {
 		char summary_key[512];
 
-		/* Both keys: a summary left without its record misleads listings
-		 * (docs/fleet.md, "Known limit"). */
+		/* Both keys: a summary left without its record is named as
+		 * invalid by every listing (docs/fleet.md). */
 		if (inventory_summary_key(prefix, hostname, summary_key, sizeof(summary_key)) < 0)
 			snprintf(summary_key, sizeof(summary_key), "its summary");
 		sentence_format(err, SEOIB_MESSAGE_MAX, "the inventory entry %s holds the record of host %s; "
