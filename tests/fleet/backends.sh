@@ -106,4 +106,11 @@ fleet_fails() {
 # No backend that can list: the sentence of before fleet-backends.
 fleet_fails no-listing-backend "no etcd endpoint configured" "fleet-backends = ssh"
 fleet_fails unknown-backend "'consul', which is no fleet backend" "fleet-backends = etcd,consul"
+# check --dest: the same configuration error, exit 2, never "no record".
+printf '%s\n' "fleet-backends = etcd,consul" >"$WORK/check-unknown-backend.conf"
+rc=0
+"$SEOIBCTL" check -c test:///default --dest hv-fixed-2 --config "$WORK/check-unknown-backend.conf" \
+	>/dev/null 2>"$WORK/check-unknown-backend.err" || rc=$?
+[ "$rc" = 2 ] && grep -q -- "'consul', which is no fleet backend" "$WORK/check-unknown-backend.err" ||
+	fail "check with an unknown backend: exit $rc, $(cat "$WORK/check-unknown-backend.err")"
 echo "PASS"
