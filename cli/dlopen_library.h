@@ -14,7 +14,7 @@
 
 #include <stddef.h>
 
-#include "seoib/kvm_probe.h" /* SEOIB_MESSAGE_MAX */
+#include "seoib/sentence.h" /* SEOIB_MESSAGE_MAX */
 
 struct dlopen_symbol {
 	const char *name;
