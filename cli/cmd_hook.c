@@ -242,8 +242,9 @@ static int hook_run(struct hook_call *call)
 		return hook_finish(call, &out);
 	}
 	/* The hook's record of this guest (an arrival a prepare may follow)
-	 * and the clock: the only inputs gate_hook() does not get from above. */
-	have_last = domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, &last, err) == 0;
+	 * and the clock: the only inputs gate_hook() does not get from above.
+	 * Only prepare begin judges that record: an arrival never reads it. */
+	have_last = call->op == GATE_PREPARE && domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, &last, err) == 0;
 	gate_hook(call->op, &call->facts, host, have_last ? &last : NULL, (int64_t)time(NULL), &call->cfg, &out);
 	remember(call, &out);
 	return hook_finish(call, &out);
