@@ -331,3 +331,22 @@ CFG
 	chmod 755 "$s/bin/ssh"
 	lv_exec "$d" sh -c 'mkdir -p /run/sshd && /usr/sbin/sshd -f "$1"' sshd "$s/sshd_config"
 }
+
+# lv_check_dest WANT-RC WHAT: `seoibctl check --dest hv-dst` from host A, with
+# hv-dst's record read from B's file and then over ssh (the fake ssh in
+# $S/bin): both exit WANT-RC and give the same verdicts. Leaves the JSON of
+# the ssh run in $json. Uses A, B, S, T and URI_A of the calling test.
+lv_check_dest() {
+	local want=$1 what=$2 mode by_file=""
+	for mode in file ssh; do
+		local src=(--record-from-file "$B/run/seoib/host.json") rc=0
+		[ "$mode" = ssh ] && src=()
+		json=$(PATH="$S/bin:$PATH" "$SEOIBCTL" check --dest hv-dst -c "$URI_A" --json --config "$A/seoib.conf" \
+			"${src[@]}" 2>"$T/check.err") || rc=$?
+		[ "$rc" = "$want" ] || lv_fail "check ($mode) vs $what: exit $rc, not $want: $json $(cat "$T/check.err")"
+		local verdicts
+		verdicts=$(jq -c '[.domains[] | {name, state, verdict}]' <<<"$json")
+		[ -z "$by_file" ] || [ "$verdicts" = "$by_file" ] || lv_fail "ssh and file disagree: $verdicts vs $by_file"
+		by_file=$verdicts
+	done
+}

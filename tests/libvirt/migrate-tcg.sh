@@ -49,21 +49,10 @@ for flag in --live --config; do
 	lv_expect_contains "$meta" "state=\"$want\"" "metadata ($flag)"
 done
 
-check() { # MODE(file|ssh) -> rc, json
-	local src=(--record-from-file "$B/run/seoib/host.json")
-	[ "$1" = ssh ] && src=()
-	rc=0
-	json=$(PATH="$S/bin:$PATH" "$SEOIBCTL" check --dest hv-dst -c "$URI_A" --json --config "$A/seoib.conf" "${src[@]}" 2>"$T/check.err") || rc=$?
-}
-verdicts() { jq -c '[.domains[] | {name, state, verdict}]' <<<"$json"; }
-
 # 1. TCG: not exposed, so even the legacy hv-dst can take vm1, by file
 # and over ssh. A refusal still cancels the migration: on-error = deny
 # with no record on hv-dst, and vm1 keeps running on the source.
-check file; [ "$rc" = 0 ] || lv_fail "check (file), TCG vm1 vs legacy hv-dst: exit $rc: $json $(cat "$T/check.err")"
-by_file=$(verdicts)
-check ssh; [ "$rc" = 0 ] || lv_fail "check (ssh), TCG vm1 vs legacy hv-dst: exit $rc: $json $(cat "$T/check.err")"
-[ "$(verdicts)" = "$by_file" ] || lv_fail "ssh and file disagree: $(verdicts) vs $by_file"
+lv_check_dest 0 "legacy hv-dst (TCG vm1)"
 mv "$B/run/seoib/host.json" "$T/dst-host.json"
 lv_config "$B" enforce deny
 rc=0; err=$(lv_virsh "$A" migrate --live vm1 "$URI_B" --migrateuri tcp://127.0.0.1:49152 2>&1) || rc=$?
@@ -77,10 +66,7 @@ lv_config "$B" enforce allow
 
 # 2. hv-dst upgraded: check says ok, both ways; the migration succeeds.
 lv_record fixed-control hv-dst "$B/run/seoib/host.json"
-check file; [ "$rc" = 0 ] || lv_fail "check (file) vs fixed hv-dst: exit $rc: $json"
-by_file=$(verdicts)
-check ssh; [ "$rc" = 0 ] || lv_fail "check (ssh) vs fixed hv-dst: exit $rc: $json $(cat "$T/check.err")"
-[ "$(verdicts)" = "$by_file" ] || lv_fail "ssh and file disagree: $(verdicts) vs $by_file"
+lv_check_dest 0 "fixed hv-dst"
 lv_virsh "$A" migrate --live vm1 "$URI_B" --migrateuri tcp://127.0.0.1:49153 >/dev/null ||
 	lv_fail "migration to a host that supports respected failed"
 [ "$(lv_virsh "$B" domstate vm1)" = running ] || lv_fail "vm1 is not running on hv-dst"
