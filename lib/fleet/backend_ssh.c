@@ -204,6 +204,13 @@ static int fetch_over_ssh(const struct seoib_config *cfg, const char *host, stru
 		sentence_format(err, SEOIB_MESSAGE_MAX, "the record from %s is not usable: %s", host, inner);
 		return -1;
 	}
+	/* An ssh alias or a stale DNS entry reaches another machine: its
+	 * record would judge the migration against the wrong host. */
+	if (!fleet_same_host(rec->host.hostname, host)) {
+		sentence_format(err, SEOIB_MESSAGE_MAX, "ssh to %s reached host '%s', whose record is not %s's; "
+			 "check the ssh configuration and DNS entry of %s", host, rec->host.hostname, host, host);
+		return -1;
+	}
 	return 1;
 }
 

@@ -27,6 +27,7 @@ if [ -e "$WORK/ssh.down" ]; then
 	echo "ssh: connect to host \$2 port 22: Connection refused" >&2
 	exit 255
 fi
+if [ -e "$WORK/ssh.impostor" ]; then cat "$DATA/legacy.json"; exit 0; fi # another machine answers
 jq --arg h "\$2" '.host.hostname = \$h' "$DATA/legacy.json"
 FAKE
 chmod +x "$WORK/bin/ssh"
@@ -63,6 +64,13 @@ check_from ssh-down-alone 3 null "fleet-backends = ssh"
 grep -q "ssh to hv-fixed-2 failed: ssh: connect to host hv-fixed-2 port 22: Connection refused" \
 	"$WORK/ssh-down-alone.err" || fail "ssh-down-alone: $(cat "$WORK/ssh-down-alone.err")"
 rm "$WORK/ssh.down"
+# ssh reaching another machine (an alias, a stale DNS entry): its record is
+# not the destination's, so the destination is unknown.
+touch "$WORK/ssh.impostor"
+check_from ssh-impostor 3 null "fleet-backends = ssh"
+grep -q "ssh to hv-fixed-2 reached host 'hv-legacy-1'" "$WORK/ssh-impostor.err" ||
+	fail "ssh-impostor: $(cat "$WORK/ssh-impostor.err")"
+rm "$WORK/ssh.impostor"
 # The default chain without etcd-endpoints is ssh, as before fleet-backends.
 check_from default-without-etcd 0 "$LEGACY"
 # Absent is final: a host missing from the first backend that answers is
