@@ -119,12 +119,16 @@ static int collect_name(const char *key, const char *value, size_t len, void *us
 		size_t want = w->names_size ? w->names_size * 2 : 256;
 		char **names = reallocarray(w->names, want, sizeof(*names));
 
+		bool *listed;
+
 		if (names)
 			w->names = names;
-		if (!names || !(w->listed = reallocarray(w->listed, want, sizeof(*w->listed)))) {
+		listed = names ? reallocarray(w->listed, want, sizeof(*listed)) : NULL;
+		if (!listed) {
 			w->oom = true;
 			return 1;
 		}
+		w->listed = listed;
 		w->names_size = want;
 	}
 	w->names[w->n_names] = strdup(key + w->dir_len);
