@@ -46,13 +46,6 @@ void etcd_client_free(struct etcd_client *c);
 const char *etcd_client_endpoint(const struct etcd_client *c);
 
 int etcd_lease_grant(struct etcd_client *c, int64_t ttl_s, int64_t *lease_id, char err[SEOIB_MESSAGE_MAX]);
-/* *ttl_left = 0 when the lease no longer exists (expired or revoked). */
-int etcd_lease_keepalive(struct etcd_client *c, int64_t lease_id, int64_t *ttl_left,
-			 char err[SEOIB_MESSAGE_MAX]);
-int etcd_lease_revoke(struct etcd_client *c, int64_t lease_id, char err[SEOIB_MESSAGE_MAX]);
-/* lease_id 0 = no lease. */
-int etcd_put(struct etcd_client *c, const char *key, const char *value, size_t len, int64_t lease_id,
-	     char err[SEOIB_MESSAGE_MAX]);
 /* Returns 1 and a malloc'ed NUL-terminated *value when found, 0 when absent,
  * -1 or ETCD_UNREACHABLE with a sentence in err. */
 int etcd_get(struct etcd_client *c, const char *key, char **value, size_t *len, char err[SEOIB_MESSAGE_MAX]);
@@ -69,7 +62,6 @@ int etcd_get(struct etcd_client *c, const char *key, char **value, size_t *len, 
 #define ETCD_LEASE_GRANT_PATH "/v3/lease/grant"
 #define ETCD_LEASE_KEEPALIVE_PATH "/v3/lease/keepalive"
 #define ETCD_LEASE_REVOKE_PATH "/v3/lease/revoke"
-#define ETCD_PUT_PATH "/v3/kv/put"
 
 struct etcd_exchange;
 
@@ -93,7 +85,7 @@ void etcd_exchange_free(struct etcd_exchange *x);
  * ETCD_LEASE_REVOKE_PATH with etcd_lease_id_request(), and
  * etcd_lease_keepalive_reply() (*ttl_left in seconds, 0 = lease gone; -1
  * with a sentence when the reply is malformed);
- * ETCD_PUT_PATH with etcd_put_request() (lease_id 0 = no lease). */
+ * etcd_put_request(), a put for a transaction (lease_id 0 = no lease). */
 json_object *etcd_lease_grant_request(int64_t ttl_s);
 int etcd_lease_grant_reply(const struct etcd_client *c, json_object *reply, int64_t *lease_id,
 			   char err[SEOIB_MESSAGE_MAX]);

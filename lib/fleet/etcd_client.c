@@ -475,24 +475,6 @@ int etcd_lease_keepalive_reply(const struct etcd_client *c, json_object *reply, 
 	return 0;
 }
 
-int etcd_lease_keepalive(struct etcd_client *c, int64_t lease_id, int64_t *ttl_left, char err[SEOIB_MESSAGE_MAX])
-{
-	_cleanup_json_ json_object *req = etcd_lease_id_request(lease_id);
-	_cleanup_json_ json_object *reply = NULL;
-
-	if (etcd_call(c, ETCD_LEASE_KEEPALIVE_PATH, req, &reply, err) < 0)
-		return -1;
-	return etcd_lease_keepalive_reply(c, reply, ttl_left, err);
-}
-
-int etcd_lease_revoke(struct etcd_client *c, int64_t lease_id, char err[SEOIB_MESSAGE_MAX])
-{
-	_cleanup_json_ json_object *req = etcd_lease_id_request(lease_id);
-	_cleanup_json_ json_object *reply = NULL;
-
-	return etcd_call(c, ETCD_LEASE_REVOKE_PATH, req, &reply, err);
-}
-
 json_object *etcd_put_request(const char *key, const char *value, size_t len, int64_t lease_id)
 {
 	json_object *req = json_object_new_object();
@@ -502,15 +484,6 @@ json_object *etcd_put_request(const char *key, const char *value, size_t len, in
 	if (lease_id)
 		json_add(req, "lease", json_object_new_int64(lease_id));
 	return req;
-}
-
-int etcd_put(struct etcd_client *c, const char *key, const char *value, size_t len, int64_t lease_id,
-	     char err[SEOIB_MESSAGE_MAX])
-{
-	_cleanup_json_ json_object *req = etcd_put_request(key, value, len, lease_id);
-	_cleanup_json_ json_object *reply = NULL;
-
-	return etcd_call(c, ETCD_PUT_PATH, req, &reply, err);
 }
 
 int etcd_get(struct etcd_client *c, const char *key, char **value, size_t *len, char err[SEOIB_MESSAGE_MAX])
