@@ -226,18 +226,28 @@ static void *watch_thread(void *opaque)
 	return NULL;
 }
 
+/* Once per process, before any connection (libvirt's rule), however
+ * often a reload restarts the watcher. */
+static pthread_once_t libvirt_once = PTHREAD_ONCE_INIT;
+static bool libvirt_ready;
+
+static void libvirt_init_once(void)
+{
+	virSetErrorFunc(NULL, quiet_errors);
+	libvirt_ready = virInitialize() == 0 && virEventRegisterDefaultImpl() == 0;
+	if (!libvirt_ready)
+		log_error("cannot start libvirt's event loop: %s; not watching libvirt", last_error());
+}
+
 struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_path)
 {
 	struct libvirt_watch *w;
 
 	if (!uri[0])
 		return NULL;
-	virSetErrorFunc(NULL, quiet_errors);
-	/* Once per process, before any connection (libvirt's rule). */
-	if (virInitialize() < 0 || virEventRegisterDefaultImpl() < 0) {
-		log_error("cannot start libvirt's event loop: %s; not watching libvirt", last_error());
+	pthread_once(&libvirt_once, libvirt_init_once);
+	if (!libvirt_ready)
 		return NULL;
-	}
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return NULL;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "libvirt_watch.h"
 #include "log.h"
 #include "publisher.h"
 #include "seoib/cleanup.h"
@@ -38,6 +39,12 @@ static void adopt_config(struct seoibd *d, const struct seoib_config *next)
 	}
 	if (strcmp(old.record_path, next->record_path) != 0)
 		published_record_prepare_dir(next->record_path);
+	/* The watcher copied both at its start: a new URI or record path takes
+	 * a new watcher (stopping is bounded by its 1 s tick). */
+	if (strcmp(old.libvirt_uri, next->libvirt_uri) != 0 || strcmp(old.record_path, next->record_path) != 0) {
+		libvirt_watch_stop(d->libvirt);
+		d->libvirt = libvirt_watch_start(next->libvirt_uri, next->record_path);
+	}
 	/* The next export starts a publisher with the new settings; freeing the
 	 * old one revokes its lease, so the record leaves the old etcd. */
 	if (fleet_changed(&old, next) && d->publisher) {

@@ -50,6 +50,14 @@ write_config "nfd-features-file=$WORK/nfd" "prometheus-textfile=$WORK/seoib.prom
 kill -HUP "$DAEMON_PID"
 wait_until 15 test -s "$WORK/seoib.prom" || fail "a corrected file was not adopted"
 wait_until 10 eval '! status_says "not reloaded"' || fail "STATUS= still says not reloaded: $(last_status)"
+
+# 4. libvirt-uri set by a reload: the watcher starts on the new URI (it had
+# copied the empty one at start) and tries it: libvirt's test driver needs no
+# daemon, and says it cannot keep a connection alive, which is logged.
+write_config "nfd-features-file=$WORK/nfd" "prometheus-textfile=$WORK/seoib.prom" "libvirt-uri=test:///default"
+kill -HUP "$DAEMON_PID"
+wait_until 15 grep -q "libvirt at test:///default" "$WORK/seoibd.log" ||
+	fail "a reload that sets libvirt-uri did not start the watcher: $(tail -n 5 "$WORK/seoibd.log")"
 stop_daemon
 kill "${STARTED_PIDS[-1]}"
 echo "PASS"
