@@ -232,8 +232,10 @@ static int read_inventory(struct fleet *f)
 		return -1;
 	}
 	if (!fleet_chain_walker(chain)) {
-		fprintf(stderr, "seoibctl fleet: no etcd endpoint configured; set etcd-endpoints in %s or pass "
-				"--endpoints\n", f->args.config_path ? f->args.config_path : SEOIB_CONFIG_PATH);
+		fprintf(stderr, "seoibctl fleet: no backend of fleet-backends = %s can list hosts: no etcd endpoint "
+				"configured and no fleet-directory; set etcd-endpoints (or pass --endpoints) or "
+				"fleet-directory in %s\n", f->cfg.fleet_backends,
+			f->args.config_path ? f->args.config_path : SEOIB_CONFIG_PATH);
 		return -1;
 	}
 	r = fleet_chain_walk(chain, f->keep_records, collect_record, f, &res, err);

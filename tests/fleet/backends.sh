@@ -112,7 +112,8 @@ fleet_fails() {
 	[ "$rc" = 2 ] && grep -q -- "$expect" "$WORK/$name.err" || fail "$name: exit $rc, $(cat "$WORK/$name.err")"
 }
 # No backend that can list: the sentence of before fleet-backends.
-fleet_fails no-listing-backend "no etcd endpoint configured" "fleet-backends = ssh"
+fleet_fails no-listing-backend "no backend of fleet-backends = ssh can list hosts: no etcd endpoint configured" "fleet-backends = ssh"
+fleet_fails file-without-directory "or fleet-directory in" "fleet-backends = file"
 fleet_fails unknown-backend "'consul', which is no fleet backend" "fleet-backends = etcd,consul"
 # check --dest: the same configuration error, exit 2, never "no record".
 printf '%s\n' "fleet-backends = etcd,consul" >"$WORK/check-unknown-backend.conf"
