@@ -46,7 +46,7 @@ static enum probe_status fail(struct probe *p, enum probe_status status, const c
 static enum probe_status fail_timeout(struct probe *p, const char *step)
 {
 	return fail(p, PROBE_ERROR,
-		    "the KVM probe of %s did not finish within %u ms (stopped at %s); the kernel's KVM may be wedged: check the kernel log (dmesg), or raise the probe timeout",
+		    "the KVM probe of %s did not finish within %u ms (stopped at %s); the kernel's KVM may be wedged: check the kernel log (dmesg) for KVM errors; this bound is fixed and not raised by probe-timeout-ms",
 		    p->device, p->timeout_ms, step);
 }
 
