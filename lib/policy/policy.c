@@ -525,7 +525,7 @@ static void remediate_unknown(const struct rule_row *row, const struct policy_in
 		row->remediate_unknown(in, d);
 	else if (!usable(in->host))
 		sentence_format(d->remediation, sizeof(d->remediation),
-			 "publish a usable record for %s (start seoibd, or seoibctl probe --json > /run/seoib/host.json) and fix what its status says",
+			 "publish a usable record for %s (start seoibd, or run seoibctl reprobe where it runs) and fix what its status says",
 			 host_name(in->host));
 	else
 		sentence_format(d->remediation, sizeof(d->remediation),
