@@ -64,12 +64,13 @@ lv_qemu_wrapper() { # DIR
 # KVM guests (<domain type='kvm'>), for the tests whose subject is the
 # Directed EOI state: on the real KVM where /dev/kvm exists; else on TCG
 # through tests/libvirt/kvm-on-tcg, copied into DIR (the default
-# <emulator> from now on), and every instance started after this gets a
-# /dev/kvm node of its own (lv_dev_with_kvm_node). Says which on stdout.
+# <emulator> from now on). Either way every instance gets a /dev/kvm node
+# of its own (lv_dev_with_kvm_node). Says which on stdout, with the host
+# node's mode, so that a CI log tells what was covered.
 lv_kvm_guests() { # DIR
 	LV_DOMAIN_TYPE=kvm
 	if lv_have_kvm; then
-		echo "KVM guests on the real KVM (/dev/kvm)"
+		echo "KVM guests on the real KVM (the host's /dev/kvm is $(lv_kvm_node_mode); each libvirtd gets its own 0660 root:kvm node with the same numbers)"
 		return 0
 	fi
 	mkdir -p "$1"
@@ -78,6 +79,13 @@ lv_kvm_guests() { # DIR
 	chmod 755 "$1/kvm-on-tcg"
 	LV_KVM_ON_TCG=$1/kvm-on-tcg
 	echo "KVM guests on TCG through tests/libvirt/kvm-on-tcg (no /dev/kvm here)"
+}
+
+# The host's /dev/kvm as ls shows it: "crw------- root:root 10:232".
+lv_kvm_node_mode() {
+	local mode owner major minor
+	read -r mode owner major minor < <(stat -c '%A %U:%G %t %T' /dev/kvm)
+	echo "$mode $owner $((0x$major)):$((0x$minor))"
 }
 
 # The vmm section of a QEMU, as the real probe reads it over QMP.
@@ -135,13 +143,16 @@ HOOK
 	lv_config "$d" enforce allow
 }
 
-# Without /dev/kvm (tests/libvirt/kvm-on-tcg runs the KVM guests on TCG):
-# inside an instance's mount namespace only, a private /dev that holds what
-# the host's does plus a /dev/kvm node, so that libvirt offers and starts
-# <domain type='kvm'>. The node has KVM's numbers (misc 10:232) but no
-# driver behind it: opening it fails (ENODEV), so nothing can take it for
-# a working KVM. The host's /dev (devtmpfs, shared by every test and
-# helper on this machine) is never written.
+# Inside an instance's mount namespace only, a private /dev that holds what
+# the host's does plus a /dev/kvm node made as udev makes one on a real
+# Debian host: 0660 root:kvm (libvirt runs QEMU as libvirt-qemu, in group
+# kvm). With a real /dev/kvm the node has the host's device numbers, so its
+# QEMU runs on the real KVM even where the host's node is 0600 root:root (no
+# udev runs on the CI machines). Without one (tests/libvirt/kvm-on-tcg runs
+# the KVM guests on TCG) it has KVM's numbers (misc 10:232) but no driver
+# behind it: opening it fails (ENODEV), so nothing can take it for a working
+# KVM. The host's /dev (devtmpfs, shared by every test and helper on this
+# machine) and its /dev/kvm are never written.
 lv_dev_with_kvm_node() {
 	local e
 	mkdir -p /run/lv-host-dev
@@ -154,6 +165,7 @@ lv_dev_with_kvm_node() {
 	# bound, never copied (shm holds other processes' memory).
 	for e in /run/lv-host-dev/* /run/lv-host-dev/.[!.]*; do
 		[ -e "$e" ] || [ -L "$e" ] || continue
+		[ "$e" != /run/lv-host-dev/kvm ] || continue
 		if mountpoint -q "$e"; then
 			mkdir -p "/dev/${e##*/}"
 			mount --bind "$e" "/dev/${e##*/}"
@@ -161,8 +173,13 @@ lv_dev_with_kvm_node() {
 			cp -a "$e" /dev/
 		fi
 	done
-	mknod -m 660 /dev/kvm c 10 232
-	chgrp kvm /dev/kvm
+	local major=10 minor=232
+	if [ -c /run/lv-host-dev/kvm ]; then
+		major=$((0x$(stat -c %t /run/lv-host-dev/kvm)))
+		minor=$((0x$(stat -c %T /run/lv-host-dev/kvm)))
+	fi
+	mknod -m 0660 /dev/kvm c "$major" "$minor"
+	chown root:kvm /dev/kvm
 }
 
 # Start virtlogd and libvirtd in a private mount + UTS namespace.
@@ -183,7 +200,7 @@ lv_start() { # DIR
 		mount --bind "$d/log" /var/log/libvirt
 		mount --bind "$d/cache" /var/cache/libvirt
 		mount --bind "$d/bin" /usr/local/bin
-		if [ -n "$kvm_on_tcg" ]; then lv_dev_with_kvm_node; fi
+		if [ -n "$kvm_on_tcg" ] || [ -c /dev/kvm ]; then lv_dev_with_kvm_node; fi
 		virtlogd --daemon --pid-file "$d/virtlogd.pid"
 		libvirtd --daemon --pid-file "$d/libvirtd.pid" -f /etc/libvirt/libvirtd.conf $listen
 	' lv-start "$d" "$listen" "${LV_KVM_ON_TCG:-}"

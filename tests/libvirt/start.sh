@@ -15,6 +15,11 @@ LIN=7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
 lv_prepare "$A" a hv-legacy 11111111-2222-3333-4444-555555555555 0
 lv_record legacy hv-legacy "$A/run/seoib/host.json"
 lv_start "$A"
+if lv_have_kvm; then
+	echo "KVM guests on the real KVM (the host's /dev/kvm is $(lv_kvm_node_mode); libvirtd gets its own 0660 root:kvm node with the same numbers)"
+else
+	echo "TCG guests: no /dev/kvm on this machine, so the same guest is not exposed"
+fi
 lv_domain win11 $WIN windows >"$T/win11.xml"
 lv_domain vm-linux $LIN linux >"$T/linux.xml"
 lv_virsh "$A" define "$T/win11.xml" >/dev/null
