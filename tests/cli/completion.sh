@@ -30,7 +30,11 @@ offered=$(complete_line seoibctl "")
 for c in $commands; do
 	grep -qx "$c" <<<"$offered" || fail "'seoibctl <TAB>' does not offer $c: $offered"
 	offered_opts=$(complete_line seoibctl "$c" --)
-	for o in $(seoibctl "$c" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+	# Some commands (the hook) print their help on stderr: read both.
+	help=$(seoibctl "$c" --help 2>&1) || fail "seoibctl $c --help failed: $help"
+	opts=$(grep -o -- '--[a-z][a-z-]*' <<<"$help" | sort -u)
+	[ -n "$opts" ] || fail "seoibctl $c --help names no option: $help"
+	for o in $opts; do
 		grep -qx -- "$o" <<<"$offered_opts" || fail "'seoibctl $c --<TAB>' does not offer $o: $(echo $offered_opts)"
 	done
 done

@@ -83,13 +83,14 @@ grep -q "no domain 'no-such-guest' at test:///default" "$work/err"
 
 # Without --host and without the published record: a live probe. Here it
 # cannot reach KVM (a missing device), so a split guest is unknown (3) and
-# an in-kernel guest is still safe (0).
-if [[ -e /run/seoib/host.json ]]; then
-	echo "SKIP live-probe part: /run/seoib/host.json exists and would be used instead" >&2
-	exit 0
-fi
-expect 3 "$SEOIBCTL" policy --xml "$data/vmm-no-control.xml" --device /nonexistent/kvm --no-vmm --no-behaviour --json
+# an in-kernel guest is still safe (0). record-path names a file that does
+# not exist, so a host that runs seoibd (/run/seoib/host.json) runs this
+# part too.
+printf 'record-path = %s\n' "$work/no-record.json" >"$work/seoib.conf"
+expect 3 "$SEOIBCTL" policy --config "$work/seoib.conf" --xml "$data/vmm-no-control.xml" --device /nonexistent/kvm \
+	--no-vmm --no-behaviour --json
 jq -e '.host_source == "live probe" and .verdict == "unknown" and .host.can_run == null' "$work/out" >/dev/null
-expect 0 "$SEOIBCTL" policy --xml "$data/inkernel-default.xml" --device /nonexistent/kvm --no-vmm --no-behaviour
+expect 0 "$SEOIBCTL" policy --config "$work/seoib.conf" --xml "$data/inkernel-default.xml" --device /nonexistent/kvm \
+	--no-vmm --no-behaviour
 grep -q '^Host (live)' "$work/out"
 echo "policy CLI: ok"
