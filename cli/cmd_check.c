@@ -312,7 +312,7 @@ int cmd_check(int argc, char **argv)
 		return SEOIB_EXIT_ERROR;
 	}
 	/* A backend name the chain does not know is a configuration error, as
-	 * seoibd --check-config says, not a destination without a record. */
+	 * seoibctl check-config says, not a destination without a record. */
 	if (fleet_backends_check(&run->cfg, err) < 0) {
 		fprintf(stderr, "seoibctl check: %s\n", err);
 		return SEOIB_EXIT_ERROR;

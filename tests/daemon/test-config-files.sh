@@ -26,12 +26,23 @@ grep -q "$WORK/bad.conf:2: unknown key 'probe-timeout'" "$WORK/err" || fail "the
 # Hostile files fail at once with a sentence (exit 2): /dev/zero never ends,
 # a FIFO never opens without a writer, a NUL byte would cut a value short.
 # `timeout` turns a hang into a failure instead of a stuck suite.
+# seoibctl check-config, the command on PATH every advice names, says the
+# same as seoibd --check-config, which lives in /usr/libexec.
 check_refused() { # FILE WORDS
-	local status=0
-	timeout 5 "$SEOIBD" --check-config --config "$1" 2>"$WORK/err" >/dev/null || status=$?
-	[ "$status" -eq 2 ] || fail "seoibd --check-config exited $status on $1, not 2"
-	grep -qF -- "$2" "$WORK/err" || fail "the error for $1 says: $(cat "$WORK/err")"
+	local status=0 check
+	for check in "$SEOIBD --check-config" "$SEOIBCTL check-config"; do
+		status=0
+		# shellcheck disable=SC2086 # $check is two words
+		timeout 5 $check --config "$1" 2>"$WORK/err" >/dev/null || status=$?
+		[ "$status" -eq 2 ] || fail "$check exited $status on $1, not 2"
+		grep -qF -- "$2" "$WORK/err" || fail "$check: the error for $1 says: $(cat "$WORK/err")"
+	done
 }
+check_refused "$WORK/bad.conf" "$WORK/bad.conf:2: unknown key 'probe-timeout'"
+# ... and says what the libvirt hook makes of the file meanwhile.
+"$SEOIBCTL" check-config --config "$WORK/bad.conf" >"$WORK/out" 2>/dev/null || true
+grep -qF "meanwhile the libvirt hook ignores that line (its key keeps the built-in value)" "$WORK/out" ||
+	fail "check-config does not say what the hook does with the file: $(cat "$WORK/out")"
 check_refused /dev/zero "configuration file /dev/zero is not a regular file (a character device)"
 mkfifo "$WORK/fifo.conf"
 check_refused "$WORK/fifo.conf" "is not a regular file (a FIFO)"
@@ -73,4 +84,6 @@ printf '%s\n' "prometheus-textfile = /run/x/seoib.prom" "nova-provider-file = /r
 # ... and says so: a mistyped path must not pass for a checked file.
 grep -qxF "$WORK/absent.conf: does not exist, so the built-in defaults apply; see seoib.conf(5)" "$WORK/out" ||
 	fail "--check-config on a missing file says: $(cat "$WORK/out")"
+"$SEOIBCTL" check-config --config "$WORK/absent.conf" >"$WORK/out2" || fail "seoibctl check-config: a missing file is an error"
+cmp -s "$WORK/out" "$WORK/out2" || fail "seoibctl check-config on a missing file says: $(cat "$WORK/out2")"
 echo "PASS"
