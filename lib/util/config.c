@@ -419,7 +419,7 @@ void seoib_config_defaults(struct seoib_config *cfg)
 	cfg->behaviour_probe = true;
 	cfg->probe_timeout_ms = SEOIB_PROBE_TIMEOUT_DEFAULT_MS;
 	cfg->reprobe_interval_s = 6 * 3600; /* keeps a running seoibd's record younger than max-record-age */
-	cfg->hook_mode = HOOK_ENFORCE;
+	cfg->hook_mode = HOOK_WARN; /* a first install warns; enforce is the operator's step (seoib.conf(5), ROLL-OUT) */
 	cfg->on_error = ON_ERROR_ALLOW;
 	cfg->max_record_age_s = 24 * 3600;
 	snprintf(cfg->record_path, sizeof(cfg->record_path), "%s/host.json", SEOIB_RUNDIR);

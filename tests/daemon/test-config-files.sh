@@ -7,10 +7,20 @@ set -euo pipefail
 "$SEOIBD" --check-config --config "$SEOIB_SOURCE_ROOT/systemd/seoib.conf" >/dev/null ||
 	fail "seoibd rejects the shipped default seoib.conf"
 # Every key the shipped file documents, uncommented, is accepted as written.
-sed -n 's/^#\([a-z-]* = .*\)$/\1/p' "$SEOIB_SOURCE_ROOT/systemd/seoib.conf" >"$WORK/uncommented.conf"
+sed -n 's/^#\([a-z-]* =.*\)$/\1/p' "$SEOIB_SOURCE_ROOT/systemd/seoib.conf" >"$WORK/uncommented.conf"
 [ "$(wc -l <"$WORK/uncommented.conf")" -ge 10 ] || fail "the shipped seoib.conf documents fewer than 10 keys"
 "$SEOIBD" --check-config --config "$WORK/uncommented.conf" >/dev/null ||
 	fail "the shipped defaults, uncommented, are rejected"
+# The shipped file says its commented lines show the built-in defaults: it
+# shows every key the code knows, once, and uncommented it changes nothing
+# (seoibctl check-config --json lists every key's value).
+"$SEOIBCTL" check-config --json --config "$WORK/absent.conf" | jq -S .config >"$WORK/builtin.json"
+"$SEOIBCTL" check-config --json --config "$WORK/uncommented.conf" | jq -S .config >"$WORK/shipped.json"
+[ "$(jq length "$WORK/builtin.json")" -ge 20 ] || fail "check-config --json lists too few keys: $(cat "$WORK/builtin.json")"
+diff -u <(jq -r 'keys[]' "$WORK/builtin.json") <(sed 's/ =.*//' "$WORK/uncommented.conf" | sort) ||
+	fail "the shipped seoib.conf does not show every key exactly once (- missing, + extra)"
+diff -u "$WORK/builtin.json" "$WORK/shipped.json" ||
+	fail "the shipped seoib.conf shows values that are not the built-in defaults (- code, + file)"
 # ...and every one of them is documented in seoib.conf(5).
 for key in $(sed 's/ = .*//' "$WORK/uncommented.conf"); do
 	grep -q "^\\.B $key\$\|^\\.TP.*$key\|$key" "$SEOIB_SOURCE_ROOT/docs/seoib.conf.5" ||

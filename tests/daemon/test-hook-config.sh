@@ -34,6 +34,13 @@ status=0
 "$HOOK" --config "$WORK/good.conf" guest prepare begin - <"$DATA/$LIN.xml" 2>"$WORK/err" ||
 	fail "under a good hook-mode = enforce the Linux guest was refused: $(cat "$WORK/err")"
 
+# A first install warns: without hook-mode the at-risk guest starts, and
+# the line on stderr says why and how to enforce.
+printf '%s\n' "$rec" >"$WORK/first.conf"
+"$HOOK" --config "$WORK/first.conf" guest prepare begin - <"$DATA/$WIN.xml" 2>"$WORK/err" ||
+	fail "without hook-mode the Windows guest was refused: $(cat "$WORK/err")"
+grep -qF "allowed because hook-mode = warn" "$WORK/err" || fail "without hook-mode the hook says: $(cat "$WORK/err")"
+
 # No record: a config that loads would then be an internal error, decided
 # by on-error.
 norecord="record-path = $WORK/run/absent.json"
