@@ -53,6 +53,8 @@ struct check_run {
 	int64_t record_age_s;
 	size_t n_results;
 	struct check_result *results;
+	const char *uri;                  /* the libvirt URI listed (libvirt_uri_choose()) */
+	char uri_how[SEOIB_MESSAGE_MAX]; /* where it came from, how to choose another */
 };
 
 static void check_usage(FILE *out)
@@ -62,7 +64,8 @@ static void check_usage(FILE *out)
 		     "'ssh -o BatchMode=yes HOST seoibctl status --json'; each guest gets the verdict\n"
 		     "HOST's qemu hook would give at migrate begin: ok, refuse (why) or unknown (why).\n\n"
 		     "  --dest HOST              destination: an RFC 1123 host name or an IP address\n"
-		     "  -c, --connect URI        libvirt URI (default: libvirt's default)\n"
+		     "  -c, --connect URI        libvirt URI (default: $LIBVIRT_DEFAULT_URI, else\n"
+		     "                           libvirt-uri in seoib.conf, else qemu:///system)\n"
 		     "  --domain NAME            check one domain (default: every running one)\n"
 		     "  --record-from-file FILE  read HOST's record from FILE instead of ssh\n"
 		     "  --config PATH            configuration file (default " SEOIB_CONFIG_PATH ")\n"
@@ -198,7 +201,8 @@ static void free_domains(virDomainPtr *doms, int n)
 /* The running domains (or --domain), each checked. -1 with a sentence. */
 static int check_domains(struct check_run *run, char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_virconnect_ virConnectPtr conn = libvirt_open(run->args.uri, err);
+	_cleanup_virconnect_ virConnectPtr conn =
+		libvirt_connect(run->args.uri, &run->cfg, &run->uri, run->uri_how, err);
 	virDomainPtr *doms = NULL;
 	int n;
 
@@ -214,8 +218,8 @@ static int check_domains(struct check_run *run, char err[SEOIB_MESSAGE_MAX])
 	libvirt_deadline_disarm();
 	if (n < 0) {
 		free(doms);
-		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot %s at %s: %s", run->args.domain ? "find the domain" : "list domains",
-			 run->args.uri ? run->args.uri : "the default URI", libvirt_last_error());
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot %s at %s (%s): %s", run->args.domain ? "find the domain" : "list domains",
+			 run->uri, run->uri_how, libvirt_last_error());
 		return -1;
 	}
 	run->results = calloc((size_t)n + 1, sizeof(*run->results));
@@ -251,6 +255,7 @@ static void print_json(const struct check_run *run)
 	json_object *rec = json_object_new_object();
 
 	json_add(o, "dest", json_object_new_string(run->args.dest));
+	json_add(o, "uri", json_object_new_string(run->uri));
 	json_add(o, "verdict", json_object_new_string(gate_check_to_string(overall(run))));
 	json_add(rec, "usable", json_object_new_boolean(run->have_record));
 	json_add(rec, "problem", run->have_record ? NULL : json_object_new_string(run->record_problem));
@@ -280,7 +285,7 @@ static void print_json(const struct check_run *run)
 static void print_table(const struct check_run *run)
 {
 	if (run->n_results == 0) {
-		printf("No running domains to check against %s.\n", run->args.dest);
+		printf("No running domains at %s (%s) to check against %s.\n", run->uri, run->uri_how, run->args.dest);
 		return;
 	}
 	printf("%-24s %-15s %-8s %s\n", "DOMAIN", "STATE", "VERDICT", "REASON");
