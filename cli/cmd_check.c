@@ -14,7 +14,9 @@
 #include "libvirt_conn.h"
 #include "seoib/cleanup.h"
 #include "seoib/config.h"
+#include "seoib/display_width.h"
 #include "seoib/domain_record.h"
+#include "seoib/escape.h"
 #include "seoib/exit_codes.h"
 #include "seoib/fleet_backend.h"
 #include "seoib/gate.h"
@@ -288,12 +290,24 @@ static void print_table(const struct check_run *run)
 		printf("No running domains at %s (%s) to check against %s.\n", run->uri, run->uri_how, run->args.dest);
 		return;
 	}
-	printf("%-24s %-15s %-8s %s\n", "DOMAIN", "STATE", "VERDICT", "REASON");
+	/* Columns in terminal columns, not bytes (a name is any UTF-8), the
+	 * names as the terminal shows them (escaped), as wide as the widest. */
+	size_t width = 24;
+	char shown[TEXT_ESCAPE_ROOM(sizeof(run->results[0].name))];
+
+	for (size_t i = 0; i < run->n_results; i++) {
+		size_t w = text_display_width(text_escape_str(run->results[i].name, shown, sizeof(shown)));
+
+		width = w > width ? w : width;
+	}
+	text_print_padded(stdout, "DOMAIN", width);
+	printf(" %-15s %-8s %s\n", "STATE", "VERDICT", "REASON");
 	for (size_t i = 0; i < run->n_results; i++) {
 		const struct check_result *r = &run->results[i];
 
-		printf("%-24s %-15s %-8s %s\n", r->name, r->state[0] ? r->state : "-",
-		       gate_check_to_string(r->verdict), r->verdict == GATE_CHECK_OK ? "" : r->reason);
+		text_print_padded(stdout, text_escape_str(r->name, shown, sizeof(shown)), width);
+		printf(" %-15s %-8s %s\n", r->state[0] ? r->state : "-", gate_check_to_string(r->verdict),
+		       r->verdict == GATE_CHECK_OK ? "" : r->reason);
 	}
 }
 
