@@ -3,6 +3,7 @@
 # source tree the package does not ship, and every /usr/share/doc/seoib/NAME
 # they name is installed there, by meson (docs/meson.build) and by the
 # package (debian/seoib.docs, kept uncompressed by debian/rules) (issue 19).
+# README's Use section gives the installed commands only.
 set -euo pipefail
 : "${SEOIB_SOURCE_ROOT:?}"
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -26,4 +27,11 @@ for path in $named; do
 	esac
 done
 grep -q -- '-X.md' debian/rules || fail "debian/rules lets dh_compress rename NAME.md to NAME.md.gz"
+# README's "Use" is for an installed system: its commands are on PATH, not
+# in a build tree (one sentence says how to run them from one).
+use=$(awk '/^## Use/ {on = 1; next} on && /^## / {on = 0} on' README.md)
+[ -n "$use" ] || fail "README.md has no '## Use' section"
+if awk '/^```/ {code = !code; next} code' <<<"$use" | grep -n 'build/'; then
+	fail "README's Use section mixes build-tree paths into the commands of an installed system"
+fi
 echo "PASS"
