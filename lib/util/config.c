@@ -582,6 +582,7 @@ int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB
  * which record, and how old a one, the writer meant is unknown, and the
  * default day may be far older than the limit meant; the hook refuses. */
 enum salvage_action { SALVAGE_STRICT, SALVAGE_REFUSE };
+#define SALVAGE_UNREADABLE (-2)
 
 static const struct {
 	const char *key;
@@ -663,14 +664,15 @@ static bool near_key(const char *folded, const char *key, bool prefix)
  * its '=' within two edits of one once folded (lower case, '_' and blanks
  * as '-', non-ASCII bytes dropped), or, for a line that is not
  * "key = value" at all, its beginning. Returns its index in
- * enforcement_keys[], or -1 when the line meant none of them. */
+ * enforcement_keys[], -1 when the line meant none of them, or
+ * SALVAGE_UNREADABLE (out of memory: it cannot tell, so the hook refuses). */
 static int line_enforcement_key(const char *line)
 {
 	_cleanup_free_ char *copy = strdup(line);
 	char *eq, *key;
 
 	if (!copy)
-		return 0; /* cannot tell: hook-mode, taken strictly */
+		return SALVAGE_UNREADABLE;
 	eq = strchr(copy, '=');
 	if (eq)
 		*eq = '\0';
@@ -739,10 +741,10 @@ int seoib_config_salvage(const char *path, struct seoib_config *cfg, seoib_confi
 		original = strdup(line);
 		if (apply_line(cfg, line, &at) == 0)
 			continue;
-		k = original ? line_enforcement_key(original) : 0;
-		if (k < 0) {
+		k = original ? line_enforcement_key(original) : SALVAGE_UNREADABLE;
+		if (k == -1) {
 			salvage_note(note, userdata, line_err, "ignores that line (its key keeps the built-in value) and goes on checking");
-		} else if (enforcement_keys[k].action == SALVAGE_STRICT) {
+		} else if (k >= 0 && enforcement_keys[k].action == SALVAGE_STRICT) {
 			strict |= 1u << k;
 			sentence_format(what, sizeof(what), "takes %s at its strictest (%s) and goes on checking",
 				 enforcement_keys[k].key, strcmp(enforcement_keys[k].key, "hook-mode") == 0 ? "enforce" : "deny");
@@ -759,6 +761,6 @@ int seoib_config_salvage(const char *path, struct seoib_config *cfg, seoib_confi
 			apply_strict(cfg, enforcement_keys[i].key);
 	/* What failed may be a pair of keys (etcd's), which never decides enforcement. */
 	if (check_pairs(cfg, at.path, line_err) < 0)
-		salvage_note(note, userdata, line_err, "goes on checking without the fleet inventory's keys");
+		salvage_note(note, userdata, line_err, "goes on checking (it does not use the fleet inventory's keys)");
 	return refuse;
 }
