@@ -35,7 +35,8 @@ static void apply_usage(FILE *out)
 		     "metadata (<seoib:guest xmlns:seoib=\"" SEOIB_METADATA_URI "\">),\n"
 		     "persistent and, when the domain runs in that state, live.\n\n"
 		     "  --domain NAME        the domain\n"
-		     "  -c, --connect URI    libvirt URI (default: libvirt's default)\n"
+		     "  -c, --connect URI    libvirt URI (default: $LIBVIRT_DEFAULT_URI, else\n"
+		     "                       libvirt-uri in seoib.conf, else qemu:///system)\n"
 		     "  --host RECORD        this host's record (default: record-path in seoib.conf)\n"
 		     "  --config PATH        configuration file (default " SEOIB_CONFIG_PATH ")\n"
 		     "  -h, --help           show this help\n\n"
@@ -174,8 +175,9 @@ static int apply_decision(virDomainPtr dom, const struct guest_facts *facts, con
 
 static int apply(const struct apply_args *a, const struct seoib_config *cfg, const struct host_record *host)
 {
-	char err[SEOIB_MESSAGE_MAX];
-	_cleanup_virconnect_ virConnectPtr conn = libvirt_open(a->uri, err);
+	char err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX];
+	const char *uri = NULL;
+	_cleanup_virconnect_ virConnectPtr conn = libvirt_connect(a->uri, cfg, &uri, how, err);
 	_cleanup_virdomain_ virDomainPtr dom = NULL;
 	_cleanup_free_ char *xml = NULL;
 	struct guest_facts facts;
@@ -189,8 +191,8 @@ static int apply(const struct apply_args *a, const struct seoib_config *cfg, con
 	xml = dom ? virDomainGetXMLDesc(dom, 0) : NULL;
 	libvirt_deadline_disarm();
 	if (!xml) {
-		fprintf(stderr, "seoibctl apply: cannot read domain '%s': %s; check the name with 'virsh list --all'\n",
-			a->domain, libvirt_last_error());
+		fprintf(stderr, "seoibctl apply: cannot read domain '%s' at %s (%s): %s; check the name with 'virsh -c %s list --all'\n",
+			a->domain, uri, how, libvirt_last_error(), uri);
 		return SEOIB_EXIT_ERROR;
 	}
 	if (guest_facts_from_xml(xml, strlen(xml), &facts, err) < 0) {

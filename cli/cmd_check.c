@@ -14,7 +14,9 @@
 #include "libvirt_conn.h"
 #include "seoib/cleanup.h"
 #include "seoib/config.h"
+#include "seoib/display_width.h"
 #include "seoib/domain_record.h"
+#include "seoib/escape.h"
 #include "seoib/exit_codes.h"
 #include "seoib/fleet_backend.h"
 #include "seoib/gate.h"
@@ -53,6 +55,8 @@ struct check_run {
 	int64_t record_age_s;
 	size_t n_results;
 	struct check_result *results;
+	const char *uri;                  /* the libvirt URI listed (libvirt_uri_choose()) */
+	char uri_how[SEOIB_MESSAGE_MAX]; /* where it came from, how to choose another */
 };
 
 static void check_usage(FILE *out)
@@ -62,7 +66,8 @@ static void check_usage(FILE *out)
 		     "'ssh -o BatchMode=yes HOST seoibctl status --json'; each guest gets the verdict\n"
 		     "HOST's qemu hook would give at migrate begin: ok, refuse (why) or unknown (why).\n\n"
 		     "  --dest HOST              destination: an RFC 1123 host name or an IP address\n"
-		     "  -c, --connect URI        libvirt URI (default: libvirt's default)\n"
+		     "  -c, --connect URI        libvirt URI (default: $LIBVIRT_DEFAULT_URI, else\n"
+		     "                           libvirt-uri in seoib.conf, else qemu:///system)\n"
 		     "  --domain NAME            check one domain (default: every running one)\n"
 		     "  --record-from-file FILE  read HOST's record from FILE instead of ssh\n"
 		     "  --config PATH            configuration file (default " SEOIB_CONFIG_PATH ")\n"
@@ -198,7 +203,8 @@ static void free_domains(virDomainPtr *doms, int n)
 /* The running domains (or --domain), each checked. -1 with a sentence. */
 static int check_domains(struct check_run *run, char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_virconnect_ virConnectPtr conn = libvirt_open(run->args.uri, err);
+	_cleanup_virconnect_ virConnectPtr conn =
+		libvirt_connect(run->args.uri, &run->cfg, &run->uri, run->uri_how, err);
 	virDomainPtr *doms = NULL;
 	int n;
 
@@ -214,8 +220,8 @@ static int check_domains(struct check_run *run, char err[SEOIB_MESSAGE_MAX])
 	libvirt_deadline_disarm();
 	if (n < 0) {
 		free(doms);
-		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot %s at %s: %s", run->args.domain ? "find the domain" : "list domains",
-			 run->args.uri ? run->args.uri : "the default URI", libvirt_last_error());
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot %s at %s (%s): %s", run->args.domain ? "find the domain" : "list domains",
+			 run->uri, run->uri_how, libvirt_last_error());
 		return -1;
 	}
 	run->results = calloc((size_t)n + 1, sizeof(*run->results));
@@ -251,6 +257,7 @@ static void print_json(const struct check_run *run)
 	json_object *rec = json_object_new_object();
 
 	json_add(o, "dest", json_object_new_string(run->args.dest));
+	json_add(o, "uri", json_object_new_string(run->uri));
 	json_add(o, "verdict", json_object_new_string(gate_check_to_string(overall(run))));
 	json_add(rec, "usable", json_object_new_boolean(run->have_record));
 	json_add(rec, "problem", run->have_record ? NULL : json_object_new_string(run->record_problem));
@@ -280,15 +287,27 @@ static void print_json(const struct check_run *run)
 static void print_table(const struct check_run *run)
 {
 	if (run->n_results == 0) {
-		printf("No running domains to check against %s.\n", run->args.dest);
+		printf("No running domains at %s (%s) to check against %s.\n", run->uri, run->uri_how, run->args.dest);
 		return;
 	}
-	printf("%-24s %-15s %-8s %s\n", "DOMAIN", "STATE", "VERDICT", "REASON");
+	/* Columns in terminal columns, not bytes (a name is any UTF-8), the
+	 * names as the terminal shows them (escaped), as wide as the widest. */
+	size_t width = 24;
+	char shown[TEXT_ESCAPE_ROOM(sizeof(run->results[0].name))];
+
+	for (size_t i = 0; i < run->n_results; i++) {
+		size_t w = text_display_width(text_escape_str(run->results[i].name, shown, sizeof(shown)));
+
+		width = w > width ? w : width;
+	}
+	text_print_padded(stdout, "DOMAIN", width);
+	printf(" %-15s %-8s %s\n", "STATE", "VERDICT", "REASON");
 	for (size_t i = 0; i < run->n_results; i++) {
 		const struct check_result *r = &run->results[i];
 
-		printf("%-24s %-15s %-8s %s\n", r->name, r->state[0] ? r->state : "-",
-		       gate_check_to_string(r->verdict), r->verdict == GATE_CHECK_OK ? "" : r->reason);
+		text_print_padded(stdout, text_escape_str(r->name, shown, sizeof(shown)), width);
+		printf(" %-15s %-8s %s\n", r->state[0] ? r->state : "-", gate_check_to_string(r->verdict),
+		       r->verdict == GATE_CHECK_OK ? "" : r->reason);
 	}
 }
 
@@ -312,7 +331,7 @@ int cmd_check(int argc, char **argv)
 		return SEOIB_EXIT_ERROR;
 	}
 	/* A backend name the chain does not know is a configuration error, as
-	 * seoibd --check-config says, not a destination without a record. */
+	 * seoibctl check-config says, not a destination without a record. */
 	if (fleet_backends_check(&run->cfg, err) < 0) {
 		fprintf(stderr, "seoibctl check: %s\n", err);
 		return SEOIB_EXIT_ERROR;

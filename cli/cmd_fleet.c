@@ -232,9 +232,8 @@ static int read_inventory(struct fleet *f)
 		return -1;
 	}
 	if (!fleet_chain_walker(chain)) {
-		fprintf(stderr, "seoibctl fleet: no backend of fleet-backends = %s can list hosts: no etcd endpoint "
-				"configured and no fleet-directory; set etcd-endpoints (or pass --endpoints) or "
-				"fleet-directory in %s\n", f->cfg.fleet_backends,
+		fleet_chain_why_none(chain, true, NULL, err);
+		fprintf(stderr, "seoibctl fleet: %s (configuration file %s)\n", err,
 			f->args.config_path ? f->args.config_path : SEOIB_CONFIG_PATH);
 		return -1;
 	}

@@ -250,29 +250,38 @@ static int hook_run(struct hook_call *call)
 	return hook_finish(call, &out);
 }
 
-/* seoib.conf does not load. A bad line that decides enforcement (hook-mode,
- * on-error, record-path, max-record-age) refuses the guest whatever on-error says: a typo
- * must never turn enforcement off. Any other bad line leaves the file's own
- * on-error in charge. */
+/* A line of seoib.conf the hook goes past: said on stderr (libvirt shows
+ * it) and in the journal. */
+static void hook_config_note(const char *sentence, void *userdata)
+{
+	(void)userdata;
+	fprintf(stderr, "seoib: warning: %s\n", sentence);
+	sd_journal_send("MESSAGE=seoib: %s", sentence, "PRIORITY=%i", LOG_WARNING, "SYSLOG_IDENTIFIER=seoib-hook", NULL);
+}
+
+/* seoib.conf does not load (seoib_config_salvage(), docs/seoib.conf.5
+ * "ERRORS"): a bad hook-mode or on-error line is taken at its strictest and
+ * the guest is still checked, so a typo neither turns enforcement off nor
+ * refuses a guest enforcement would start; a bad record-path or
+ * max-record-age line, or a file that cannot be read, refuses whatever
+ * on-error says; any other bad line keeps its key's built-in value. */
 static int hook_bad_config(struct hook_call *call, const char *config_path)
 {
 	char err[SEOIB_MESSAGE_MAX];
 	struct gate_outcome out;
-	int closed = seoib_config_salvage(config_path, &call->cfg, err);
+	int closed = seoib_config_salvage(config_path, &call->cfg, hook_config_note, NULL, err);
 
 	timeout_denies = closed || call->cfg.on_error == ON_ERROR_DENY;
+	if (!closed)
+		return hook_run(call);
 	drain_stdin();
-	if (!closed) {
-		gate_internal_error(err, &call->cfg, &out);
-		return hook_finish(call, &out);
-	}
 	memset(&out, 0, sizeof(out));
 	out.verdict = GATE_ERROR_DENY;
 	sentence_format(out.reason, sizeof(out.reason),
-		 "seoib could not read its configuration: %s; refusing whatever on-error says, because that line decides what the hook enforces",
+		 "seoib could not read its configuration: %s; refusing whatever on-error says, because seoib cannot tell which host record, or how old a one, it may trust",
 		 err);
 	sentence_format(out.remediation, sizeof(out.remediation), "%s",
-		 "correct that line, then check the file with 'seoibd --check-config'");
+		 "correct that line, then check the file with 'seoibctl check-config'");
 	return hook_finish(call, &out);
 }
 

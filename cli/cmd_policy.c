@@ -50,7 +50,8 @@ static void policy_usage(FILE *out)
 		     "target can run it. The rule table is in docs/policy.md.\n\n"
 		     "  --xml FILE|-         libvirt domain XML ('-' reads standard input)\n"
 		     "  --domain NAME        ask libvirt for the domain's XML instead\n"
-		     "  -c, --connect URI    libvirt URI for --domain (default: libvirt's default)\n"
+		     "  -c, --connect URI    libvirt URI for --domain (default: $LIBVIRT_DEFAULT_URI,\n"
+		     "                       else libvirt-uri in seoib.conf, else qemu:///system)\n"
 		     "  --host RECORD        this host's record (default record-path in seoib.conf,\n"
 		     "                       or a live probe when that file does not exist)\n"
 		     "  --target RECORD      a migration target's record (repeatable)\n"
@@ -138,8 +139,12 @@ static int check_args(int argc, char **argv, const struct policy_args *a)
 static int domain_facts(const struct policy_args *a, struct guest_facts *facts, char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_free_ char *xml = NULL;
+	struct seoib_config cfg;
 
-	if (libvirt_domain_xml(a->connect_uri, a->domain, &xml, err) < 0)
+	/* libvirt-uri is the URI the operator means (libvirt_uri_choose()). */
+	if (seoib_config_load(a->probe.config_path, &cfg, err) < 0)
+		return -1;
+	if (libvirt_domain_xml_at(a->connect_uri, &cfg, a->domain, &xml, err) < 0)
 		return -1;
 	return guest_facts_from_xml(xml, strlen(xml), facts, err);
 }

@@ -10,3 +10,4 @@ int cmd_check(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);

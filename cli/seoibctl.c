@@ -30,6 +30,7 @@ static const struct command commands[] = {
 	{"apply", cmd_apply, "record a domain's decided state in its libvirt metadata"},
 	{"hook", cmd_hook, "libvirt qemu hook entry point"},
 	{"fleet", cmd_fleet, "the fleet inventory"},
+	{"check-config", cmd_check_config, "check seoib.conf as seoibd and the hook read it"},
 };
 
 static void usage(FILE *out)
@@ -37,7 +38,7 @@ static void usage(FILE *out)
 	fprintf(out, "Usage: seoibctl COMMAND [OPTIONS]\n\n"
 		     "Host compatibility probe and policy for KVM Directed EOI.\n\nCommands:\n");
 	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nRun 'seoibctl COMMAND --help' for a command's options; see seoibctl(1).\n"
 		     "Exit status: 0 ok/safe, 1 unsafe or refused, 2 usage or internal error, 3 unknown.\n");
 }

@@ -1,6 +1,31 @@
 # bash completion for seoibctl(1).
 # Commands and options come from seoibctl's own --help, so that this file
 # never drifts from the program.
+
+# Guest names for --domain, one a line: a name may hold spaces (libvirt
+# allows anything but '/' and a newline), which word splitting would cut into
+# several candidates. Each candidate is quoted for the command line. The URI
+# is the one seoibctl uses: -c/--connect, else $LIBVIRT_DEFAULT_URI, else
+# qemu:///system (seoibctl(1), OPTIONS).
+_comp_seoibctl_domains()
+{
+	local -a line
+	local n i uri=${LIBVIRT_DEFAULT_URI:-qemu:///system} prefix=$cur name
+	# The words again without ':' as a break, so that a URI is one word.
+	_get_comp_words_by_ref -n : -w line -i n
+	for ((i = 1; i < n; i++)); do
+		[[ ${line[i]} == -c || ${line[i]} == --connect ]] && uri=${line[i + 1]}
+	done
+	# What is typed so far, unquoted by hand (no eval of the command line):
+	# an opening quote, and a backslash before a character.
+	prefix=${prefix#[\'\"]}
+	prefix=$(printf '%s' "$prefix" | sed 's/\\\(.\)/\1/g')
+	COMPREPLY=()
+	while IFS= read -r name; do
+		[[ -n $name && $name == "$prefix"* ]] && COMPREPLY+=("$(printf '%q' "$name")")
+	done < <(virsh -q -c "$uri" list --all --name 2>/dev/null)
+}
+
 _comp_seoibctl()
 {
 	local cur prev words cword
@@ -27,9 +52,7 @@ _comp_seoibctl()
 		return
 		;;
 	--domain)
-		local domains
-		domains=$(virsh -q list --all --name 2>/dev/null)
-		COMPREPLY=($(compgen -W "$domains" -- "$cur"))
+		_comp_seoibctl_domains
 		return
 		;;
 	--dest | -c | --connect | --endpoints | --prefix | --vmm-control | --targets | --timeout)

@@ -64,7 +64,8 @@ void daemon_reload(struct seoibd *d)
 		log_error("reload of %s failed: out of memory; keeping the running configuration", path);
 		sentence_format(d->reload_error, sizeof(d->reload_error), "out of memory reading %s", path);
 	} else if (seoib_config_load(d->config_path, next, err) < 0 || fleet_backends_check(next, err) < 0) {
-		log_error("reload failed, keeping the running configuration: %s", err);
+		log_error("reload failed, keeping the running configuration: %s; correct the file and check it with 'seoibctl check-config'",
+			  err);
 		sd_notifyf(false, "STATUS=reload of %s failed, running configuration kept: %s", path, err);
 		sentence_format(d->reload_error, sizeof(d->reload_error), "%s", err);
 	} else {

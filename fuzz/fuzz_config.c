@@ -1,6 +1,7 @@
 /* libFuzzer target: the seoib.conf parser (lib/util/config.c). It reads a path,
  * so each input is written to a memfd and loaded as /proc/self/fd/N: a
- * regular file, as a configuration must be. */
+ * regular file, as a configuration must be. A file that does not load is
+ * also read as the libvirt hook reads it (seoib_config_salvage()). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "seoib/config.h"
+#include "seoib/json_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,7 +24,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (write(fd, data, size) != (ssize_t)size)
 		abort();
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	seoib_config_load(path, cfg, err);
+	/* The hook's reading of a file that does not load, and the listing
+	 * check-config prints, take the same hostile bytes. */
+	if (seoib_config_load(path, cfg, err) < 0)
+		seoib_config_salvage(path, cfg, NULL, NULL, err);
+	json_object_put(seoib_config_to_json(cfg));
 	close(fd);
 	free(cfg);
 	return 0;

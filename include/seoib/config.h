@@ -75,21 +75,34 @@ struct seoib_config {
  * into *ms. Returns 0, or -1 (leaving *ms alone) for anything else. */
 int seoib_config_parse_probe_timeout(const char *value, unsigned *ms);
 
+struct json_object;
+
 /* Fill cfg with every key's default (docs/seoib.conf.5) and nothing else. */
 void seoib_config_defaults(struct seoib_config *cfg);
 /* Defaults, then the file at path (NULL = SEOIB_CONFIG_PATH; a missing file
  * is not an error). Returns 0, or -1 with a sentence naming file and line. */
 int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB_MESSAGE_MAX]);
 
+/* Every key and its value as seoib.conf would spell it, one JSON string
+ * a key ({"hook-mode": "warn", ...}); NULL when out of memory. */
+struct json_object *seoib_config_to_json(const struct seoib_config *cfg);
+
+/* Called by seoib_config_salvage() with one whole sentence for each bad
+ * line the hook goes on past: the line's error and what the hook does. */
+typedef void (*seoib_config_note)(const char *sentence, void *userdata);
+
 /* For the libvirt hook, after seoib_config_load() failed on path (NULL =
- * SEOIB_CONFIG_PATH): defaults, then every line of the file that parses,
- * skipping the bad ones. Returns 1 when a bad line names, or may have meant
- * (a malformed line, an unknown key within two edits of one once folded to
- * lower case with '_' and blanks as '-' and non-ASCII bytes dropped), a key
- * that decides enforcement (hook-mode, on-error, record-path,
- * max-record-age), or when the
- * file cannot be read or holds a NUL byte: the caller must then refuse whatever on-error says; err
- * is that line's sentence, naming file and line. Returns 0 when only other
- * keys are bad: cfg then holds the file's enforcement keys, and err the
- * first bad line's sentence. */
-int seoib_config_salvage(const char *path, struct seoib_config *cfg, char err[SEOIB_MESSAGE_MAX]);
+ * SEOIB_CONFIG_PATH): defaults, then every line of the file that parses.
+ * A bad line that names, or may have meant, a key deciding whether a guest
+ * is refused (the key before its '=' within two edits of one once folded
+ * to lower case with '_' and blanks as '-' and non-ASCII bytes dropped;
+ * for a line without '=', its beginning) is taken strictly: hook-mode as
+ * enforce, on-error as deny, and the hook goes on checking; record-path or
+ * max-record-age, which have no strict value, make it return 1 (refuse
+ * whatever on-error says; err is that line's sentence, naming file and
+ * line), as does a file that cannot be read or holds a NUL byte. Any other
+ * bad line is skipped, its key keeps the built-in value. note (may be
+ * NULL) gets a sentence for each line taken strictly or skipped. Returns 0
+ * when the hook may go on checking with cfg. */
+int seoib_config_salvage(const char *path, struct seoib_config *cfg, seoib_config_note note, void *userdata,
+			 char err[SEOIB_MESSAGE_MAX]);

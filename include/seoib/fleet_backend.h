@@ -100,6 +100,13 @@ void fleet_chain_free(struct fleet_chain *chain);
 int fleet_chain_lookup(struct fleet_chain *chain, const char *hostname, struct host_record *rec, const char **from,
 		       char err[SEOIB_MESSAGE_MAX]);
 
+/* Why no backend of chain can list hosts (walk) or find hostname's record,
+ * as one sentence into err, with the fix for this configuration: naming in
+ * fleet-backends a backend whose key (etcd-endpoints, fleet-directory) is
+ * set, else setting the key of a backend it names. */
+void fleet_chain_why_none(const struct fleet_chain *chain, bool walk, const char *hostname,
+			  char err[SEOIB_MESSAGE_MAX]);
+
 /* The name of the backend fleet_chain_walk() would walk, or NULL. */
 const char *fleet_chain_walker(const struct fleet_chain *chain);
 

@@ -151,6 +151,57 @@ static int link_open(struct fleet_chain *chain, struct chain_link *l, char err[S
 	return 0;
 }
 
+/* The seoib.conf key that sets up a backend (NULL: none needed). */
+static const char *backend_key(const struct fleet_backend_ops *ops)
+{
+	return ops == &fleet_backend_etcd ? "etcd-endpoints" : ops == &fleet_backend_file ? "fleet-directory" : NULL;
+}
+
+static bool in_chain(const struct fleet_chain *chain, const struct fleet_backend_ops *ops)
+{
+	for (size_t i = 0; i < chain->n_links; i++)
+		if (chain->links[i].ops == ops)
+			return true;
+	return false;
+}
+
+/* Why no backend of the chain can answer (walk: list the fleet; else find
+ * hostname's record), and the fix that applies to this configuration: a
+ * backend set up but not named in fleet-backends is to be named there (its
+ * key is already set); otherwise the keys of the backends named. */
+void fleet_chain_why_none(const struct fleet_chain *chain, bool walk, const char *hostname,
+			  char err[SEOIB_MESSAGE_MAX])
+{
+	const char *names = chain->cfg->fleet_backends;
+	char what[SEOIB_MESSAGE_MAX], keys[SEOIB_MESSAGE_MAX] = "";
+
+	if (walk)
+		sentence_format(what, sizeof(what), "no backend of fleet-backends = %s can list hosts", names);
+	else
+		sentence_format(what, sizeof(what), "no backend of fleet-backends = %s is configured to find %s's record",
+				names, hostname);
+	for (size_t i = 0; fleet_backends[i]; i++) {
+		const struct fleet_backend_ops *ops = fleet_backends[i];
+
+		if ((walk && !ops->walk) || in_chain(chain, ops) || !backend_key(ops) || !ops->configured(chain->cfg))
+			continue;
+		sentence_format(err, SEOIB_MESSAGE_MAX, "%s; %s is set, but fleet-backends does not name %s: add it "
+				"in seoib.conf (fleet-backends = %s,%s)", what, backend_key(ops), ops->name, names, ops->name);
+		return;
+	}
+	for (size_t i = 0; i < chain->n_links; i++) {
+		const struct fleet_backend_ops *ops = chain->links[i].ops;
+
+		if ((!walk || ops->walk) && backend_key(ops))
+			sentence_append(keys, sizeof(keys), " or ", backend_key(ops));
+	}
+	if (keys[0])
+		sentence_format(err, SEOIB_MESSAGE_MAX, "%s; set %s in seoib.conf", what, keys);
+	else
+		sentence_format(err, SEOIB_MESSAGE_MAX, "%s; add etcd (with etcd-endpoints) or file (with fleet-directory) "
+				"to fleet-backends in seoib.conf", what);
+}
+
 int fleet_chain_lookup(struct fleet_chain *chain, const char *hostname, struct host_record *rec, const char **from,
 		       char err[SEOIB_MESSAGE_MAX])
 {
@@ -175,9 +226,7 @@ int fleet_chain_lookup(struct fleet_chain *chain, const char *hostname, struct h
 		return r == 1 ? 1 : r == 0 ? 0 : -1;
 	}
 	if (!asked)
-		sentence_format(err, SEOIB_MESSAGE_MAX, "no backend of fleet-backends = %s is configured to find %s's "
-				"record; set etcd-endpoints or fleet-directory in seoib.conf", chain->cfg->fleet_backends,
-				hostname);
+		fleet_chain_why_none(chain, false, hostname, err);
 	return -1;
 }
 
@@ -202,7 +251,6 @@ int fleet_chain_walk(struct fleet_chain *chain, bool want_records, fleet_summary
 			return -1;
 		return l->ops->walk(l->state, want_records, fn, userdata, res, err);
 	}
-	sentence_format(err, SEOIB_MESSAGE_MAX, "no backend of fleet-backends = %s can list the fleet; set "
-			"etcd-endpoints or fleet-directory in seoib.conf", chain->cfg->fleet_backends);
+	fleet_chain_why_none(chain, true, NULL, err);
 	return -1;
 }

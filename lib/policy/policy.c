@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "seoib/cleanup.h"
 #include "seoib/host_can_run.h"
@@ -46,7 +47,24 @@ static const char *host_name(const struct host_record *rec)
 	return rec && rec->host.hostname[0] ? rec->host.hostname : "this host";
 }
 
-/* Upgrades on every known host (this one and the targets) that cannot run s. */
+/* Whether targets[i] names a host already said: this host, or an earlier
+ * target (seoibctl fleet --all lists this host among the targets). */
+static bool host_said(const struct policy_input *in, size_t i)
+{
+	const char *name = in->targets[i].host.hostname;
+
+	if (!name[0])
+		return false;
+	if (in->host && strcasecmp(in->host->host.hostname, name) == 0)
+		return true;
+	for (size_t j = 0; j < i; j++)
+		if (strcasecmp(in->targets[j].host.hostname, name) == 0)
+			return true;
+	return false;
+}
+
+/* Upgrades on every known host (this one and the targets) that cannot run
+ * s, each host once. */
 static void upgrades_for(const struct policy_input *in, enum seoib_state s, char *buf, size_t size)
 {
 	char piece[SEOIB_MESSAGE_MAX];
@@ -57,7 +75,7 @@ static void upgrades_for(const struct policy_input *in, enum seoib_state s, char
 		append(buf, size, piece);
 	}
 	for (size_t i = 0; i < in->n_targets; i++) {
-		if (!usable(&in->targets[i]) || runs(&in->targets[i], s))
+		if (!usable(&in->targets[i]) || runs(&in->targets[i], s) || host_said(in, i))
 			continue;
 		host_upgrade_for(&in->targets[i], s, piece, sizeof(piece));
 		append(buf, size, piece);

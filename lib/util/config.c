@@ -14,6 +14,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/config.h"
 #include "seoib/fileio.h"
+#include "seoib/json_util.h"
 #include "seoib/sentence.h"
 
 /* Where a line's error is reported: "FILE:LINE: ". */
@@ -25,9 +26,22 @@ struct config_line {
 
 typedef int (*config_setter)(struct seoib_config *cfg, const char *value, const struct config_line *at);
 
+/* How a key's value is written back as seoib.conf text (seoib_config_to_json()). */
+enum key_kind {
+	KEY_TEXT,     /* a char array at offset */
+	KEY_UNSIGNED, /* an unsigned at offset */
+	KEY_YES_NO,   /* a bool at offset */
+	KEY_HOOK_MODE,
+	KEY_ON_ERROR,
+	KEY_VMM_CONTROL,
+	KEY_VMM_MODEL,
+};
+
 struct config_key {
 	const char *name;
 	config_setter set;
+	enum key_kind kind;
+	size_t offset;
 };
 
 static int line_error(const struct config_line *at, const char *what, const char *key, const char *value)
@@ -74,6 +88,17 @@ static int copy_path(char *dst, size_t size, const char *value, const char *key,
 		return line_error(at, "path too long", key, value);
 	memcpy(dst, value, strlen(value) + 1);
 	return 0;
+}
+
+/* Empty = not set (an export off, no TLS file): the built-in default of
+ * these keys, so that the shipped file can show it. */
+static int set_optional_path(char *dst, size_t size, const char *value, const char *key, const struct config_line *at)
+{
+	if (value[0] == '\0') {
+		dst[0] = '\0';
+		return 0;
+	}
+	return copy_path(dst, size, value, key, at);
 }
 
 static int set_qemu(struct seoib_config *cfg, const char *value, const struct config_line *at)
@@ -255,17 +280,17 @@ static int set_etcd_lease_ttl(struct seoib_config *cfg, const char *value, const
 
 static int set_etcd_ca(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
-	return copy_path(cfg->etcd_ca, sizeof(cfg->etcd_ca), value, "etcd-ca", at);
+	return set_optional_path(cfg->etcd_ca, sizeof(cfg->etcd_ca), value, "etcd-ca", at);
 }
 
 static int set_etcd_cert(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
-	return copy_path(cfg->etcd_cert, sizeof(cfg->etcd_cert), value, "etcd-cert", at);
+	return set_optional_path(cfg->etcd_cert, sizeof(cfg->etcd_cert), value, "etcd-cert", at);
 }
 
 static int set_etcd_key(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
-	return copy_path(cfg->etcd_key, sizeof(cfg->etcd_key), value, "etcd-key", at);
+	return set_optional_path(cfg->etcd_key, sizeof(cfg->etcd_key), value, "etcd-key", at);
 }
 
 static int set_etcd_user(struct seoib_config *cfg, const char *value, const struct config_line *at)
@@ -275,17 +300,7 @@ static int set_etcd_user(struct seoib_config *cfg, const char *value, const stru
 
 static int set_etcd_password_file(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
-	return copy_path(cfg->etcd_password_file, sizeof(cfg->etcd_password_file), value, "etcd-password-file", at);
-}
-
-/* Empty = export off. */
-static int set_optional_path(char *dst, size_t size, const char *value, const char *key, const struct config_line *at)
-{
-	if (value[0] == '\0') {
-		dst[0] = '\0';
-		return 0;
-	}
-	return copy_path(dst, size, value, key, at);
+	return set_optional_path(cfg->etcd_password_file, sizeof(cfg->etcd_password_file), value, "etcd-password-file", at);
 }
 
 /* Each consumer reads only some names of its directory, and says nothing of
@@ -362,36 +377,38 @@ static int set_fleet_backends(struct seoib_config *cfg, const char *value, const
 
 static int set_fleet_directory(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
-	return copy_path(cfg->fleet_directory, sizeof(cfg->fleet_directory), value, "fleet-directory", at);
+	return set_optional_path(cfg->fleet_directory, sizeof(cfg->fleet_directory), value, "fleet-directory", at);
 }
 
+#define AT(field) offsetof(struct seoib_config, field)
 static const struct config_key config_keys[] = {
-	{"qemu", set_qemu},
-	{"vmm-control", set_vmm_control},
-	{"vmm-model", set_vmm_model},
-	{"behaviour-probe", set_behaviour_probe},
-	{"probe-timeout-ms", set_probe_timeout},
-	{"reprobe-interval", set_reprobe_interval},
-	{"hook-mode", set_hook_mode},
-	{"on-error", set_on_error},
-	{"max-record-age", set_max_record_age},
-	{"record-path", set_record_path},
-	{"ssh-connect-timeout", set_ssh_connect_timeout},
-	{"etcd-endpoints", set_etcd_endpoints},
-	{"etcd-prefix", set_etcd_prefix},
-	{"etcd-lease-ttl", set_etcd_lease_ttl},
-	{"etcd-ca", set_etcd_ca},
-	{"etcd-cert", set_etcd_cert},
-	{"etcd-key", set_etcd_key},
-	{"etcd-user", set_etcd_user},
-	{"etcd-password-file", set_etcd_password_file},
-	{"nfd-features-file", set_nfd_features_file},
-	{"prometheus-textfile", set_prometheus_textfile},
-	{"nova-provider-file", set_nova_provider_file},
-	{"libvirt-uri", set_libvirt_uri},
-	{"fleet-backends", set_fleet_backends},
-	{"fleet-directory", set_fleet_directory},
+	{"qemu", set_qemu, KEY_TEXT, AT(qemu_path)},
+	{"vmm-control", set_vmm_control, KEY_VMM_CONTROL, 0},
+	{"vmm-model", set_vmm_model, KEY_VMM_MODEL, 0},
+	{"behaviour-probe", set_behaviour_probe, KEY_YES_NO, AT(behaviour_probe)},
+	{"probe-timeout-ms", set_probe_timeout, KEY_UNSIGNED, AT(probe_timeout_ms)},
+	{"reprobe-interval", set_reprobe_interval, KEY_UNSIGNED, AT(reprobe_interval_s)},
+	{"hook-mode", set_hook_mode, KEY_HOOK_MODE, 0},
+	{"on-error", set_on_error, KEY_ON_ERROR, 0},
+	{"max-record-age", set_max_record_age, KEY_UNSIGNED, AT(max_record_age_s)},
+	{"record-path", set_record_path, KEY_TEXT, AT(record_path)},
+	{"ssh-connect-timeout", set_ssh_connect_timeout, KEY_UNSIGNED, AT(ssh_connect_timeout_s)},
+	{"etcd-endpoints", set_etcd_endpoints, KEY_TEXT, AT(etcd_endpoints)},
+	{"etcd-prefix", set_etcd_prefix, KEY_TEXT, AT(etcd_prefix)},
+	{"etcd-lease-ttl", set_etcd_lease_ttl, KEY_UNSIGNED, AT(etcd_lease_ttl_s)},
+	{"etcd-ca", set_etcd_ca, KEY_TEXT, AT(etcd_ca)},
+	{"etcd-cert", set_etcd_cert, KEY_TEXT, AT(etcd_cert)},
+	{"etcd-key", set_etcd_key, KEY_TEXT, AT(etcd_key)},
+	{"etcd-user", set_etcd_user, KEY_TEXT, AT(etcd_user)},
+	{"etcd-password-file", set_etcd_password_file, KEY_TEXT, AT(etcd_password_file)},
+	{"nfd-features-file", set_nfd_features_file, KEY_TEXT, AT(nfd_features_file)},
+	{"prometheus-textfile", set_prometheus_textfile, KEY_TEXT, AT(prometheus_textfile)},
+	{"nova-provider-file", set_nova_provider_file, KEY_TEXT, AT(nova_provider_file)},
+	{"libvirt-uri", set_libvirt_uri, KEY_TEXT, AT(libvirt_uri)},
+	{"fleet-backends", set_fleet_backends, KEY_TEXT, AT(fleet_backends)},
+	{"fleet-directory", set_fleet_directory, KEY_TEXT, AT(fleet_directory)},
 };
+#undef AT
 
 void seoib_config_defaults(struct seoib_config *cfg)
 {
@@ -402,7 +419,7 @@ void seoib_config_defaults(struct seoib_config *cfg)
 	cfg->behaviour_probe = true;
 	cfg->probe_timeout_ms = SEOIB_PROBE_TIMEOUT_DEFAULT_MS;
 	cfg->reprobe_interval_s = 6 * 3600; /* keeps a running seoibd's record younger than max-record-age */
-	cfg->hook_mode = HOOK_ENFORCE;
+	cfg->hook_mode = HOOK_WARN; /* a first install warns; enforce is the operator's step (seoib.conf(5), ROLL-OUT) */
 	cfg->on_error = ON_ERROR_ALLOW;
 	cfg->max_record_age_s = 24 * 3600;
 	snprintf(cfg->record_path, sizeof(cfg->record_path), "%s/host.json", SEOIB_RUNDIR);
@@ -411,6 +428,41 @@ void seoib_config_defaults(struct seoib_config *cfg)
 	cfg->etcd_lease_ttl_s = 60;
 	snprintf(cfg->libvirt_uri, sizeof(cfg->libvirt_uri), "qemu:///system");
 	snprintf(cfg->fleet_backends, sizeof(cfg->fleet_backends), "etcd,ssh");
+}
+
+/* One key's value as seoib.conf would spell it. */
+static void key_value(const struct seoib_config *cfg, const struct config_key *k, char *buf, size_t size)
+{
+	const char *base = (const char *)cfg + k->offset;
+	size_t used = 0;
+
+	switch (k->kind) {
+	case KEY_TEXT: snprintf(buf, size, "%s", base); break;
+	case KEY_UNSIGNED: snprintf(buf, size, "%u", *(const unsigned *)(const void *)base); break;
+	case KEY_YES_NO: snprintf(buf, size, "%s", *(const bool *)(const void *)base ? "yes" : "no"); break;
+	case KEY_HOOK_MODE: snprintf(buf, size, "%s", cfg->hook_mode == HOOK_ENFORCE ? "enforce" : "warn"); break;
+	case KEY_ON_ERROR: snprintf(buf, size, "%s", cfg->on_error == ON_ERROR_DENY ? "deny" : "allow"); break;
+	case KEY_VMM_MODEL:
+		snprintf(buf, size, "%s", cfg->vmm_model_set ? vmm_model_to_string(cfg->vmm_model) : "probe");
+		break;
+	case KEY_VMM_CONTROL:
+		buf[0] = '\0';
+		for (int i = 0; i < cfg->n_vmm_controls && used < size; i++)
+			used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? " " : "", cfg->vmm_controls[i]);
+		break;
+	}
+}
+
+json_object *seoib_config_to_json(const struct seoib_config *cfg)
+{
+	json_object *o = json_object_new_object();
+	char value[4096];
+
+	for (size_t i = 0; o && i < ELEMENTSOF(config_keys); i++) {
+		key_value(cfg, &config_keys[i], value, sizeof(value));
+		json_add(o, config_keys[i].name, json_object_new_string(value));
+	}
+	return o;
 }
 
 static char *trim(char *s)
@@ -521,11 +573,26 @@ int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB
 	return check_pairs(cfg, at.path, err);
 }
 
-/* The keys whose value decides what the libvirt hook enforces: a typo in
- * one of them must never fall back to a default that allows more.
- * max-record-age decides whether the hook trusts this host's record: its
- * default day may be far older than the limit the writer meant. */
-static const char *const enforcement_keys[] = {"hook-mode", "on-error", "record-path", "max-record-age"};
+/* The keys whose value decides whether the libvirt hook refuses a guest,
+ * and what the hook does when a line of one of them cannot be read
+ * (docs/seoib.conf.5, "ERRORS"). hook-mode and on-error have a value that
+ * refuses more (enforce, deny): the hook takes it and goes on checking, so
+ * that a typo never turns enforcement off and never refuses a guest that
+ * enforcement would let start. record-path and max-record-age have none:
+ * which record, and how old a one, the writer meant is unknown, and the
+ * default day may be far older than the limit meant; the hook refuses. */
+enum salvage_action { SALVAGE_STRICT, SALVAGE_REFUSE };
+#define SALVAGE_UNREADABLE (-2)
+
+static const struct {
+	const char *key;
+	enum salvage_action action;
+} enforcement_keys[] = {
+	{"hook-mode", SALVAGE_STRICT},
+	{"on-error", SALVAGE_STRICT},
+	{"record-path", SALVAGE_REFUSE},
+	{"max-record-age", SALVAGE_REFUSE},
+};
 
 /* Levenshtein distance of two short key names, capped at 8 characters of
  * difference: enough to tell "hook-mdoe" from "ssh-connect-timeout". */
@@ -575,33 +642,74 @@ static char *fold_key(char *key)
 	return key;
 }
 
-/* A bad line may have meant an enforcement key: it names one, names an
- * unknown key within two edits of one, or is not "key = value" at all. */
-static bool line_may_decide_enforcement(const char *line)
+/* Whether folded text, or (for a line with no '=') some prefix of it,
+ * is within two edits of key. */
+static bool near_key(const char *folded, const char *key, bool prefix)
+{
+	size_t lk = strlen(key), lf = strlen(folded);
+	char head[64];
+
+	if (!prefix)
+		return key_distance(folded, key) <= 2;
+	for (size_t n = lk > 2 ? lk - 2 : 1; n <= lk + 2 && n <= lf && n < sizeof(head); n++) {
+		memcpy(head, folded, n);
+		head[n] = '\0';
+		if (key_distance(head, key) <= 2)
+			return true;
+	}
+	return false;
+}
+
+/* The enforcement key a bad line names or may have meant: the key before
+ * its '=' within two edits of one once folded (lower case, '_' and blanks
+ * as '-', non-ASCII bytes dropped), or, for a line that is not
+ * "key = value" at all, its beginning. Returns its index in
+ * enforcement_keys[], -1 when the line meant none of them, or
+ * SALVAGE_UNREADABLE (out of memory: it cannot tell, so the hook refuses). */
+static int line_enforcement_key(const char *line)
 {
 	_cleanup_free_ char *copy = strdup(line);
 	char *eq, *key;
 
 	if (!copy)
-		return true;
+		return SALVAGE_UNREADABLE;
 	eq = strchr(copy, '=');
-	if (!eq)
-		return true;
-	*eq = '\0';
+	if (eq)
+		*eq = '\0';
 	key = fold_key(trim(copy));
 	for (size_t i = 0; i < ELEMENTSOF(enforcement_keys); i++)
-		if (key_distance(key, enforcement_keys[i]) <= 2)
-			return true;
-	return false;
+		if (near_key(key, enforcement_keys[i].key, !eq))
+			return (int)i;
+	return -1;
 }
 
-int seoib_config_salvage(const char *path, struct seoib_config *cfg, char err[SEOIB_MESSAGE_MAX])
+static void apply_strict(struct seoib_config *cfg, const char *key)
+{
+	if (strcmp(key, "hook-mode") == 0)
+		cfg->hook_mode = HOOK_ENFORCE;
+	else if (strcmp(key, "on-error") == 0)
+		cfg->on_error = ON_ERROR_DENY;
+}
+
+static void salvage_note(seoib_config_note note, void *userdata, const char *line_err, const char *what)
+{
+	char sentence[SEOIB_MESSAGE_MAX];
+
+	sentence_format(sentence, sizeof(sentence), "%s; meanwhile the libvirt hook %s; correct the line and check the file with 'seoibctl check-config'",
+		 line_err, what);
+	if (note)
+		note(sentence, userdata);
+}
+
+int seoib_config_salvage(const char *path, struct seoib_config *cfg, seoib_config_note note, void *userdata,
+			 char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_free_ char *text = NULL;
-	char line_err[SEOIB_MESSAGE_MAX], inner[SEOIB_MESSAGE_MAX];
+	char line_err[SEOIB_MESSAGE_MAX], inner[SEOIB_MESSAGE_MAX], what[SEOIB_MESSAGE_MAX];
 	struct config_line at = {.path = path ? path : SEOIB_CONFIG_PATH, .err = line_err};
+	unsigned strict = 0; /* bit i: enforcement_keys[i] is taken at its strict value */
 	size_t len;
-	int closed = 0;
+	int refuse = 0;
 
 	seoib_config_defaults(cfg);
 	err[0] = '\0';
@@ -625,6 +733,7 @@ int seoib_config_salvage(const char *path, struct seoib_config *cfg, char err[SE
 		char *nl = memchr(line, '\n', (size_t)(text + len - line));
 		size_t line_len = nl ? (size_t)(nl - line) : (size_t)(text + len - line);
 		_cleanup_free_ char *original = NULL;
+		int k;
 
 		next = line + line_len + 1;
 		at.number++;
@@ -632,16 +741,26 @@ int seoib_config_salvage(const char *path, struct seoib_config *cfg, char err[SE
 		original = strdup(line);
 		if (apply_line(cfg, line, &at) == 0)
 			continue;
-		if (!closed && (!original || line_may_decide_enforcement(original))) {
+		k = original ? line_enforcement_key(original) : SALVAGE_UNREADABLE;
+		if (k == -1) {
+			salvage_note(note, userdata, line_err, "ignores that line (its key keeps the built-in value) and goes on checking");
+		} else if (k >= 0 && enforcement_keys[k].action == SALVAGE_STRICT) {
+			strict |= 1u << k;
+			sentence_format(what, sizeof(what), "takes %s at its strictest (%s) and goes on checking",
+				 enforcement_keys[k].key, strcmp(enforcement_keys[k].key, "hook-mode") == 0 ? "enforce" : "deny");
+			salvage_note(note, userdata, line_err, what);
+		} else if (!refuse) {
 			sentence_format(err, SEOIB_MESSAGE_MAX, "%s", line_err);
-			closed = 1;
-		} else if (!closed && !err[0])
-			sentence_format(err, SEOIB_MESSAGE_MAX, "%s", line_err);
+			refuse = 1;
+		}
 	}
-	/* Every line read: what failed was a pair of keys (etcd's), which
-	 * never decides enforcement. */
-	if (!err[0] && check_pairs(cfg, at.path, err) == 0)
-		sentence_format(err, SEOIB_MESSAGE_MAX, "configuration file %s did not load, and no line of it says why; check it with 'seoibd --check-config'",
-			 at.path);
-	return closed;
+	/* After every line: a later good "hook-mode = warn" must not undo the
+	 * strict value a bad line may have meant. */
+	for (size_t i = 0; i < ELEMENTSOF(enforcement_keys); i++)
+		if (strict & (1u << i))
+			apply_strict(cfg, enforcement_keys[i].key);
+	/* What failed may be a pair of keys (etcd's), which never decides enforcement. */
+	if (check_pairs(cfg, at.path, line_err) < 0)
+		salvage_note(note, userdata, line_err, "goes on checking (it does not use the fleet inventory's keys)");
+	return refuse;
 }

@@ -38,4 +38,25 @@ for c in $commands; do
 		grep -qx -- "$o" <<<"$offered_opts" || fail "'seoibctl $c --<TAB>' does not offer $o: $(echo $offered_opts)"
 	done
 done
+# --domain offers guest names whole, quoted for the command line, a name
+# with spaces as one candidate (issue 19), from the URI seoibctl would use.
+fake=$(mktemp -d /tmp/seoib-completion.XXXXXX)
+trap 'rm -rf "$fake"' EXIT
+cat >"$fake/virsh" <<FAKE
+#!/bin/sh
+echo "\$*" >>"$fake/calls"
+printf '%s\n' 'win 11' 'win2' 'plain vm'
+FAKE
+chmod +x "$fake/virsh"
+PATH=$fake:$PATH
+got=$(complete_line seoibctl policy --domain win | sort)
+[ "$got" = $'win2\nwin\\ 11' ] || fail "'seoibctl policy --domain win<TAB>' offers: $(echo "$got" | tr '\n' '|')"
+got=$(complete_line seoibctl policy --domain 'win\ ')
+[ "$got" = 'win\ 11' ] || fail "'seoibctl policy --domain win\\ <TAB>' offers: $(echo "$got" | tr '\n' '|')"
+got=$(complete_line seoibctl check --dest hv2 --domain "'plain")
+[ "$got" = 'plain\ vm' ] || fail "'seoibctl check --domain 'plain<TAB>' offers: $(echo "$got" | tr '\n' '|')"
+grep -qx -- "-q -c qemu:///system list --all --name" "$fake/calls" || fail "virsh was called as: $(cat "$fake/calls")"
+: >"$fake/calls"
+complete_line seoibctl policy -c test:///default --domain p >/dev/null
+grep -qx -- "-q -c test:///default list --all --name" "$fake/calls" || fail "with -c, virsh was called as: $(cat "$fake/calls")"
 echo "PASS"

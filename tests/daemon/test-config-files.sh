@@ -7,10 +7,20 @@ set -euo pipefail
 "$SEOIBD" --check-config --config "$SEOIB_SOURCE_ROOT/systemd/seoib.conf" >/dev/null ||
 	fail "seoibd rejects the shipped default seoib.conf"
 # Every key the shipped file documents, uncommented, is accepted as written.
-sed -n 's/^#\([a-z-]* = .*\)$/\1/p' "$SEOIB_SOURCE_ROOT/systemd/seoib.conf" >"$WORK/uncommented.conf"
+sed -n 's/^#\([a-z-]* =.*\)$/\1/p' "$SEOIB_SOURCE_ROOT/systemd/seoib.conf" >"$WORK/uncommented.conf"
 [ "$(wc -l <"$WORK/uncommented.conf")" -ge 10 ] || fail "the shipped seoib.conf documents fewer than 10 keys"
 "$SEOIBD" --check-config --config "$WORK/uncommented.conf" >/dev/null ||
 	fail "the shipped defaults, uncommented, are rejected"
+# The shipped file says its commented lines show the built-in defaults: it
+# shows every key the code knows, once, and uncommented it changes nothing
+# (seoibctl check-config --json lists every key's value).
+"$SEOIBCTL" check-config --json --config "$WORK/absent.conf" | jq -S .config >"$WORK/builtin.json"
+"$SEOIBCTL" check-config --json --config "$WORK/uncommented.conf" | jq -S .config >"$WORK/shipped.json"
+[ "$(jq length "$WORK/builtin.json")" -ge 20 ] || fail "check-config --json lists too few keys: $(cat "$WORK/builtin.json")"
+diff -u <(jq -r 'keys[]' "$WORK/builtin.json") <(sed 's/ =.*//' "$WORK/uncommented.conf" | sort) ||
+	fail "the shipped seoib.conf does not show every key exactly once (- missing, + extra)"
+diff -u "$WORK/builtin.json" "$WORK/shipped.json" ||
+	fail "the shipped seoib.conf shows values that are not the built-in defaults (- code, + file)"
 # ...and every one of them is documented in seoib.conf(5).
 for key in $(sed 's/ = .*//' "$WORK/uncommented.conf"); do
 	grep -q "^\\.B $key\$\|^\\.TP.*$key\|$key" "$SEOIB_SOURCE_ROOT/docs/seoib.conf.5" ||
@@ -26,12 +36,23 @@ grep -q "$WORK/bad.conf:2: unknown key 'probe-timeout'" "$WORK/err" || fail "the
 # Hostile files fail at once with a sentence (exit 2): /dev/zero never ends,
 # a FIFO never opens without a writer, a NUL byte would cut a value short.
 # `timeout` turns a hang into a failure instead of a stuck suite.
+# seoibctl check-config, the command on PATH every advice names, says the
+# same as seoibd --check-config, which lives in /usr/libexec.
 check_refused() { # FILE WORDS
-	local status=0
-	timeout 5 "$SEOIBD" --check-config --config "$1" 2>"$WORK/err" >/dev/null || status=$?
-	[ "$status" -eq 2 ] || fail "seoibd --check-config exited $status on $1, not 2"
-	grep -qF -- "$2" "$WORK/err" || fail "the error for $1 says: $(cat "$WORK/err")"
+	local status=0 check
+	for check in "$SEOIBD --check-config" "$SEOIBCTL check-config"; do
+		status=0
+		# shellcheck disable=SC2086 # $check is two words
+		timeout 5 $check --config "$1" 2>"$WORK/err" >/dev/null || status=$?
+		[ "$status" -eq 2 ] || fail "$check exited $status on $1, not 2"
+		grep -qF -- "$2" "$WORK/err" || fail "$check: the error for $1 says: $(cat "$WORK/err")"
+	done
 }
+check_refused "$WORK/bad.conf" "$WORK/bad.conf:2: unknown key 'probe-timeout'"
+# ... and says what the libvirt hook makes of the file meanwhile.
+"$SEOIBCTL" check-config --config "$WORK/bad.conf" >"$WORK/out" 2>/dev/null || true
+grep -qF "meanwhile the libvirt hook ignores that line (its key keeps the built-in value)" "$WORK/out" ||
+	fail "check-config does not say what the hook does with the file: $(cat "$WORK/out")"
 check_refused /dev/zero "configuration file /dev/zero is not a regular file (a character device)"
 mkfifo "$WORK/fifo.conf"
 check_refused "$WORK/fifo.conf" "is not a regular file (a FIFO)"
@@ -73,4 +94,6 @@ printf '%s\n' "prometheus-textfile = /run/x/seoib.prom" "nova-provider-file = /r
 # ... and says so: a mistyped path must not pass for a checked file.
 grep -qxF "$WORK/absent.conf: does not exist, so the built-in defaults apply; see seoib.conf(5)" "$WORK/out" ||
 	fail "--check-config on a missing file says: $(cat "$WORK/out")"
+"$SEOIBCTL" check-config --config "$WORK/absent.conf" >"$WORK/out2" || fail "seoibctl check-config: a missing file is an error"
+cmp -s "$WORK/out" "$WORK/out2" || fail "seoibctl check-config on a missing file says: $(cat "$WORK/out2")"
 echo "PASS"

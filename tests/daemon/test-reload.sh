@@ -58,6 +58,35 @@ write_config "nfd-features-file=$WORK/nfd" "prometheus-textfile=$WORK/seoib.prom
 kill -HUP "$DAEMON_PID"
 wait_until 15 grep -q "libvirt at test:///default" "$WORK/seoibd.log" ||
 	fail "a reload that sets libvirt-uri did not start the watcher: $(tail -n 5 "$WORK/seoibd.log")"
+# 5. systemctl reload: the unit's ExecReload= lines, run in order as
+# systemd runs them (the first that fails fails the reload). A bad file
+# fails it, with the error on stderr (systemctl status shows it), and
+# seoibd is never signalled; a good file is adopted.
+reload_as_systemd() {
+	local line
+	while IFS= read -r line; do
+		line=${line#ExecReload=}
+		line=${line//\$MAINPID/$DAEMON_PID}
+		line=${line/#*\/seoibctl check-config/$SEOIBCTL check-config --config $CONFIG}
+		# shellcheck disable=SC2086 # a command line, split as systemd does
+		$line || return
+	done < <(grep '^ExecReload=' "$SEOIB_BUILD_ROOT/systemd/seoibd.service")
+}
+write_config "nfd-features-file=$WORK/nfd" "prometheus-textfile=$WORK/seoib.prom" "hook-mode=enfroce"
+reloads=$(grep -c "reload" "$WORK/seoibd.log" || true)
+adopted=$(grep -c "reloaded the configuration" "$WORK/seoibd.log" || true)
+status=0
+reload_as_systemd 2>"$WORK/reload.err" || status=$?
+[ "$status" -ne 0 ] || fail "systemctl reload of a bad seoib.conf would exit 0"
+grep -qF "$CONFIG:8: expected enforce or warn, not 'enfroce'" "$WORK/reload.err" ||
+	fail "the failed reload does not say why: $(cat "$WORK/reload.err")"
+sleep 1
+[ "$(grep -c "reload" "$WORK/seoibd.log" || true)" -eq "$reloads" ] || fail "seoibd was signalled for a bad file"
+kill -0 "$DAEMON_PID" || fail "seoibd exited on a failed reload"
+write_config "nfd-features-file=$WORK/nfd" "prometheus-textfile=$WORK/seoib.prom" "hook-mode=enforce"
+reload_as_systemd || fail "systemctl reload of a good seoib.conf would fail"
+wait_until 15 eval '[ "$(grep -c "reloaded the configuration" "$WORK/seoibd.log")" -gt "$adopted" ]' ||
+	fail "a good reload was not adopted"
 stop_daemon
 kill "${STARTED_PIDS[-1]}"
 echo "PASS"

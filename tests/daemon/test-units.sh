@@ -10,9 +10,9 @@ unit=$SEOIB_BUILD_ROOT/systemd/seoibd.service
 grep -q '^ExecStart=/usr/libexec/seoibd$' "$unit" || grep -q '^ExecStart=/.*/seoibd$' "$unit" ||
 	fail "ExecStart= does not run seoibd: $(grep ExecStart= "$unit")"
 
-# verify insists that ExecStart= exists: point it at the built binary, keep
-# every other line. --man=no: seoib.conf(5) is only there once installed.
-sed "s|^ExecStart=.*|ExecStart=$SEOIBD|" "$unit" >"$WORK/seoibd.service"
+# verify insists that ExecStart= and ExecReload='s seoibctl exist: point
+# them at the built binaries, keep every other line. --man=no: seoib.conf(5) is only there once installed.
+sed -e "s|^ExecStart=.*|ExecStart=$SEOIBD|" -e "s|^ExecReload=.*/seoibctl |ExecReload=$SEOIBCTL |" "$unit" >"$WORK/seoibd.service"
 if ! systemd-analyze verify --man=no "$WORK/seoibd.service" >"$WORK/verify.log" 2>&1; then
 	cat "$WORK/verify.log" >&2
 	fail "systemd-analyze verify rejected seoibd.service"

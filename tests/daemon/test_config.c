@@ -53,7 +53,7 @@ static void test_missing_file_is_defaults(void **state)
 	assert_true(cfg.behaviour_probe);
 	assert_int_equal(cfg.probe_timeout_ms, 10000);
 	assert_int_equal(cfg.reprobe_interval_s, 21600);
-	assert_int_equal(cfg.hook_mode, HOOK_ENFORCE);
+	assert_int_equal(cfg.hook_mode, HOOK_WARN); /* a first install warns */
 	assert_int_equal(cfg.on_error, ON_ERROR_ALLOW);
 	assert_int_equal(cfg.max_record_age_s, 86400);
 	assert_string_equal(cfg.record_path, "/run/seoib/host.json");
@@ -74,7 +74,7 @@ static void test_every_key(void **state)
 			      "behaviour-probe = no\n"
 			      "probe-timeout-ms = 2500\n"
 			      "reprobe-interval = 3600\n"
-			      "hook-mode = warn\n"
+			      "hook-mode = enforce\n"
 			      "on-error = deny\n"
 			      "max-record-age = 600\n"
 			      "record-path = /tmp/x/host.json\n"
@@ -90,7 +90,7 @@ static void test_every_key(void **state)
 	assert_false(cfg.behaviour_probe);
 	assert_int_equal(cfg.probe_timeout_ms, 2500);
 	assert_int_equal(cfg.reprobe_interval_s, 3600);
-	assert_int_equal(cfg.hook_mode, HOOK_WARN);
+	assert_int_equal(cfg.hook_mode, HOOK_ENFORCE);
 	assert_int_equal(cfg.on_error, ON_ERROR_DENY);
 	assert_int_equal(cfg.max_record_age_s, 600);
 	assert_string_equal(cfg.record_path, "/tmp/x/host.json");

@@ -21,7 +21,7 @@ raw() {
 jq --argjson now "$(date +%s)" --arg boot "$(cat /proc/sys/kernel/random/boot_id)" --arg kernel "$(uname -r)" \
 	'.probe.time_unix = $now | .host.hostname = "hv1" | .host.boot_id = $boot | .host.kernel_release = $kernel' \
 	"$SEOIB_SOURCE_ROOT/tests/record/data/legacy.json" >"$T/host.json"
-printf 'record-path = %s/host.json\n' "$T" >"$T/seoib.conf"
+printf 'record-path = %s/host.json\nhook-mode = enforce\n' "$T" >"$T/seoib.conf" # refused: enforcement is the operator's step
 cat >"$T/guest.xml" <<XML
 <domain type='kvm'>
   <name>$NAME</name>

@@ -111,9 +111,11 @@ fleet_fails() {
 	"$SEOIBCTL" fleet --json --config "$WORK/$name.conf" >/dev/null 2>"$WORK/$name.err" || rc=$?
 	[ "$rc" = 2 ] && grep -q -- "$expect" "$WORK/$name.err" || fail "$name: exit $rc, $(cat "$WORK/$name.err")"
 }
-# No backend that can list: the sentence of before fleet-backends.
-fleet_fails no-listing-backend "no backend of fleet-backends = ssh can list hosts: no etcd endpoint configured" "fleet-backends = ssh"
-fleet_fails file-without-directory "or fleet-directory in" "fleet-backends = file"
+# No backend that can list: the fix for this configuration, never a key
+# that is already set (issue 19: fleet-directory set, file not named).
+fleet_fails no-listing-backend "no backend of fleet-backends = ssh can list hosts; add etcd (with etcd-endpoints) or file" "fleet-backends = ssh"
+fleet_fails file-without-directory "fleet-backends = file can list hosts; set fleet-directory in seoib.conf" "fleet-backends = file"
+fleet_fails directory-without-file "fleet-directory is set, but fleet-backends does not name file: add it in seoib.conf (fleet-backends = etcd,ssh,file)" "fleet-directory = $DIR"
 fleet_fails unknown-backend "'consul', which is no fleet backend" "fleet-backends = etcd,consul"
 # check --dest: the same configuration error, exit 2, never "no record".
 printf '%s\n' "fleet-backends = etcd,consul" >"$WORK/check-unknown-backend.conf"
