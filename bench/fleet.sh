@@ -6,7 +6,7 @@
 # publisher's memory. A listing reads every record and every summary, each
 # summary checked against its record (docs/fleet.md); it is also timed with
 # the summaries deleted (records alone).
-# Usage: bench/fleet.sh [BUILD-DIR]   (default build; HOSTS=, RUNS=)
+# Usage: bench/fleet.sh [BUILD-DIR]   (default build; HOSTS=, RUNS=, BASELINE=)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -60,6 +60,11 @@ peak_rss() {
 }
 fleet_rss=$(peak_rss $fleet_cmd)
 hosts_rss=$(peak_rss $etcdctl_cmd /seoib/v1/hosts/)
+# BASELINE=OTHER-SEOIBCTL: the same listing by another build (say, the
+# commit before a change), in turn with this one, for a before/after.
+if [ -n "${BASELINE:-}" ]; then
+	read -r this_ms base_ms < <(median_pair_ms "$runs" "$fleet_cmd" "$BASELINE fleet --config $work/seoib.conf --json")
+fi
 # Before summaries: the same listing when it must read every record.
 ctl del --prefix /seoib/v1/summaries/ >/dev/null
 read -r full_ms hosts2_ms < <(median_pair_ms "$runs" "$fleet_cmd" "$etcdctl_cmd /seoib/v1/hosts/")
@@ -71,6 +76,8 @@ printf '| seoibctl fleet --json (records and summaries) | %s | %s × etcdctl get
 	"$fleet2_ms" "$(ratio "$fleet2_ms" "$summ_ms")" "$summ_ms"
 printf '| seoibctl fleet --json, summaries deleted (records alone) | %s | %s × etcdctl get --prefix hosts/ (%s ms) |\n' \
 	"$full_ms" "$(ratio "$full_ms" "$hosts2_ms")" "$hosts2_ms"
+[ -z "${BASELINE:-}" ] || printf '| seoibctl fleet --json, this build / BASELINE %s | %s / %s | %s × |\n' \
+	"$BASELINE" "$this_ms" "$base_ms" "$(ratio "$this_ms" "$base_ms")"
 printf '| seoibctl check --dest (test:///default, 1 guest) | %s | %s × etcdctl get of one key (%s ms) |\n' \
 	"$one_ms" "$(ratio "$one_ms" "$get1_ms")" "$get1_ms"
 printf '| peak RSS: seoibctl fleet --json / etcdctl get --prefix hosts/ (KiB) | %s / %s | |\n' "$fleet_rss" "$hosts_rss"
