@@ -3,9 +3,10 @@
 # local etcd, each a record and its listing summary as seoibd publishes them:
 # seoibctl fleet --json and check --dest, each run in turn with etcdctl
 # reading keys of the same run (median_pair_ms), their peak RSS, and the
-# publisher's memory. The listing is also timed with the summaries deleted
-# (every record read, as before summaries) for the before/after.
-# Usage: bench/fleet.sh [BUILD-DIR]   (default build; HOSTS=, RUNS=)
+# publisher's memory. A listing reads every record and every summary, each
+# summary checked against its record (docs/fleet.md); it is also timed with
+# the summaries deleted (records alone).
+# Usage: bench/fleet.sh [BUILD-DIR]   (default build; HOSTS=, RUNS=, BASELINE=)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -59,17 +60,24 @@ peak_rss() {
 }
 fleet_rss=$(peak_rss $fleet_cmd)
 hosts_rss=$(peak_rss $etcdctl_cmd /seoib/v1/hosts/)
+# BASELINE=OTHER-SEOIBCTL: the same listing by another build (say, the
+# commit before a change), in turn with this one, for a before/after.
+if [ -n "${BASELINE:-}" ]; then
+	read -r this_ms base_ms < <(median_pair_ms "$runs" "$fleet_cmd" "$BASELINE fleet --config $work/seoib.conf --json")
+fi
 # Before summaries: the same listing when it must read every record.
 ctl del --prefix /seoib/v1/summaries/ >/dev/null
 read -r full_ms hosts2_ms < <(median_pair_ms "$runs" "$fleet_cmd" "$etcdctl_cmd /seoib/v1/hosts/")
 
 printf '| command (%s hosts, medians of %s, each run in turn with its reference) | median wall (ms) | ratio |\n|---|---|---|\n' "$hosts" "$runs"
-printf '| seoibctl fleet --json (reads summaries) | %s | %s × etcdctl get --prefix hosts/ (%s ms) |\n' \
+printf '| seoibctl fleet --json (records and summaries) | %s | %s × etcdctl get --prefix hosts/ (%s ms) |\n' \
 	"$fleet_ms" "$(ratio "$fleet_ms" "$hosts_ms")" "$hosts_ms"
-printf '| seoibctl fleet --json (reads summaries) | %s | %s × etcdctl get --prefix summaries/ (%s ms) |\n' \
+printf '| seoibctl fleet --json (records and summaries) | %s | %s × etcdctl get --prefix summaries/ (%s ms) |\n' \
 	"$fleet2_ms" "$(ratio "$fleet2_ms" "$summ_ms")" "$summ_ms"
-printf '| seoibctl fleet --json, summaries deleted (reads every record) | %s | %s × etcdctl get --prefix hosts/ (%s ms) |\n' \
+printf '| seoibctl fleet --json, summaries deleted (records alone) | %s | %s × etcdctl get --prefix hosts/ (%s ms) |\n' \
 	"$full_ms" "$(ratio "$full_ms" "$hosts2_ms")" "$hosts2_ms"
+[ -z "${BASELINE:-}" ] || printf '| seoibctl fleet --json, this build / BASELINE %s | %s / %s | %s × |\n' \
+	"$BASELINE" "$this_ms" "$base_ms" "$(ratio "$this_ms" "$base_ms")"
 printf '| seoibctl check --dest (test:///default, 1 guest) | %s | %s × etcdctl get of one key (%s ms) |\n' \
 	"$one_ms" "$(ratio "$one_ms" "$get1_ms")" "$get1_ms"
 printf '| peak RSS: seoibctl fleet --json / etcdctl get --prefix hosts/ (KiB) | %s / %s | |\n' "$fleet_rss" "$hosts_rss"

@@ -271,15 +271,23 @@ static json_object *state_proofs_to_json(const struct fleet_row *row)
 	return o;
 }
 
+/* Hosts per generation, and hosts able to run each state as a decision
+ * would count them: a stale record is unknown to every decision
+ * (collect_record()), so its states count for nothing. */
+static void tally(const struct fleet *f, size_t per_gen[GEN_COUNT], size_t per_state[STATE_COUNT])
+{
+	for (size_t i = 0; i < f->n_rows; i++) {
+		per_gen[f->rows[i].generation]++;
+		for (int s = 0; s < STATE_COUNT && !f->rows[i].stale; s++)
+			per_state[s] += (f->rows[i].states & STATE_BIT(s)) != 0;
+	}
+}
+
 static void print_summary_text(const struct fleet *f)
 {
 	size_t per_gen[GEN_COUNT] = {0}, per_state[STATE_COUNT] = {0};
 
-	for (size_t i = 0; i < f->n_rows; i++) {
-		per_gen[f->rows[i].generation]++;
-		for (int s = 0; s < STATE_COUNT; s++)
-			per_state[s] += (f->rows[i].states & STATE_BIT(s)) != 0;
-	}
+	tally(f, per_gen, per_state);
 	printf("\n%zu hosts; by kernel generation:", f->n_rows);
 	for (int g = 0; g < GEN_COUNT; g++)
 		if (per_gen[g])
@@ -338,11 +346,7 @@ static json_object *summary_to_json(const struct fleet *f)
 	json_object *states = json_object_new_object();
 	size_t per_gen[GEN_COUNT] = {0}, per_state[STATE_COUNT] = {0};
 
-	for (size_t i = 0; i < f->n_rows; i++) {
-		per_gen[f->rows[i].generation]++;
-		for (int s = 0; s < STATE_COUNT; s++)
-			per_state[s] += (f->rows[i].states & STATE_BIT(s)) != 0;
-	}
+	tally(f, per_gen, per_state);
 	for (int g = 0; g < GEN_COUNT; g++)
 		json_add(gens, generation_to_string((enum kernel_generation)g), json_object_new_int64((int64_t)per_gen[g]));
 	for (int s = 0; s < STATE_COUNT; s++)

@@ -115,11 +115,6 @@ const char *fleet_chain_walker(const struct fleet_chain *chain);
 int fleet_chain_walk(struct fleet_chain *chain, bool want_records, fleet_summary_fn fn, void *userdata,
 		     struct fleet_walk_result *res, char err[SEOIB_MESSAGE_MAX]);
 
-/* The record inside `seoibctl status --json` output (what the ssh backend
- * reads): the record itself, or an object that wraps it under "record".
- * 0, or -1 with a sentence. Fuzzed: fuzz/fuzz_peer_record.c. */
-int peer_record_parse(const char *text, size_t len, struct host_record *rec, char err[SEOIB_MESSAGE_MAX]);
-
 /* Do a and b name the same host? As DNS names (RFC 4343: without regard
  * to case), and a short name matches a fully qualified one with that
  * first label. */

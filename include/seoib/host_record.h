@@ -68,6 +68,14 @@ int64_t host_record_age(const struct host_record *rec, int64_t now);
  * HOST ": "is 700 s old, older than max-record-age = 600 s". */
 bool host_record_age_check(const struct host_record *rec, int64_t now, unsigned max_age_s, int64_t *age_s,
 			   char why[SEOIB_MESSAGE_MAX]);
+/* The states a host can be trusted to back, the one rule a record's
+ * verdict.states and a listing summary's states are checked by: none unless
+ * its probe worked (status), never more than its kernel's states
+ * (kernel_states, themselves never more than kvm_generation_states() of its
+ * generation: a "none" or "legacy" kernel runs every guest quirked), and quirked alone unless its VMM can
+ * set the flag (vmm_control, vmm_sets_flags()). A STATE_BIT() set. */
+unsigned host_backed_states(enum probe_status status, enum kernel_generation generation, unsigned kernel_states,
+			    bool vmm_control);
 /* The same check on a probe time alone (a listing summary's). */
 bool host_probe_time_age_check(int64_t probe_time, int64_t now, unsigned max_age_s, int64_t *age_s,
 			       char why[SEOIB_MESSAGE_MAX]);

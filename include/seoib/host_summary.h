@@ -43,6 +43,12 @@ struct host_summary {
 /* The summary of rec, by the same functions policy and the hook use
  * (host_can_run(), host_state_proof(), host_behaviour_proof()). */
 void host_summary_from_record(const struct host_record *rec, struct host_summary *sum);
+/* Does sum say exactly what of_record (host_summary_from_record() of the
+ * host's record) says? 0, or -1 with why: "it says generation fixed where
+ * its record says legacy", the first field that differs. A listing shows a
+ * summary only when it matches its record (docs/fleet.md). */
+int host_summary_match(const struct host_summary *sum, const struct host_summary *of_record,
+		       char why[SEOIB_MESSAGE_MAX]);
 json_object *host_summary_to_json(const struct host_summary *sum);
 /* A summary's JSON text, len bytes. 0, or -1 with a sentence in err. */
 int host_summary_from_string(const char *text, size_t len, struct host_summary *sum, char err[SEOIB_MESSAGE_MAX]);

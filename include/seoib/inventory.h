@@ -7,7 +7,8 @@
  *   <prefix>hosts/<hostname>     = the host record JSON (seoib.host/1)
  *   <prefix>summaries/<hostname> = its listing summary (seoib.host-summary/1)
  * A host that stops publishing disappears after the lease TTL, so a missing
- * key means "unknown". Listings read summaries; decisions read records. */
+ * key means "unknown". Decisions read records; listings read records and
+ * check each summary against its record. */
 #pragma once
 
 #include <stdbool.h>
@@ -38,13 +39,15 @@
 int inventory_host_key(const char *prefix, const char *hostname, char *key, size_t size);
 int inventory_summary_key(const char *prefix, const char *hostname, char *key, size_t size);
 
-/* Every host under <prefix>: fn gets each host's summary, and with
- * want_records its validated full record too (read from hosts/, the
- * summary derived from it). Without, summaries are read from summaries/,
- * unless fewer valid summaries than records exist (a publisher older than
- * summaries): then every record is read, and res->note says so. Invalid
- * entries (malformed, foreign JSON, hostname not matching the key) are
- * collected in res, never fatal. 0, or -1 with a sentence. */
+/* Every host under <prefix> with a valid record under hosts/ (parsed by
+ * host_record_from_string(), naming its key's host byte for byte, as
+ * inventory_lookup() reads it for a decision): fn gets its summary, derived
+ * from that record, and with want_records the record too. Without, the
+ * summaries under summaries/ are read as well and each checked against its
+ * host's record (host_summary_match()): a summary lists nothing by itself,
+ * and one that is broken, differs from its record, has no record or has an
+ * invalid one is collected in res with its sentence. Invalid entries are
+ * never fatal. 0, or -1 with a sentence. */
 int inventory_walk(struct etcd_client *c, const char *prefix, bool want_records, fleet_summary_fn fn,
 		   void *userdata, struct fleet_walk_result *res, char err[SEOIB_MESSAGE_MAX]);
 

@@ -27,6 +27,13 @@ struct kvm_verdict {
  * as arch/x86/kvm/lapic.c sets them (docs/background.md section 2). */
 void kvm_verdict_derive(const struct kvm_measurements *m, struct kvm_verdict *v);
 
+/* The STATE_BIT()s a kernel of generation g can run: all three for fixed,
+ * quirked alone for none, legacy and inconsistent (what every KVM does with
+ * no flag set), none for unknown. The verdict's kernel_states are exactly
+ * these; a record or summary claiming more for its generation contradicts
+ * itself (host_record.c, host_summary.c). */
+unsigned kvm_generation_states(enum kernel_generation g);
+
 /* The record's name of a probe status ("ok", "kvm-unavailable", "error"),
  * and back: -1 for NULL or an unknown name. */
 const char *probe_status_to_string(enum probe_status s);

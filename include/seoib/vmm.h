@@ -92,6 +92,17 @@ struct vmm_options {
  * binary lacks. Otherwise QEMU is asked and info->cache_note says why. */
 void vmm_probe(const struct vmm_options *opts, struct vmm_info *info);
 
+/* The VMM cache entry in text (len bytes, read from a cache file: hostile,
+ * as anyone who could write it may have): true when it is JSON of schema
+ * seoib.vmm-cache/3 whose identity (path, size, mtime_ns, ctime_ns, dev,
+ * ino) is info's and whose control_names are names (NULL-terminated); then
+ * info's version, controls (at most VMM_CONTROLS_MAX, each shorter than
+ * VMM_NAME_MAX) and property type and default are filled from it. False,
+ * with info's version and controls left empty, for anything else. Pure:
+ * vmm_probe() checks the file's owner and the binary itself around it.
+ * Fuzzed: fuzz/fuzz_vmm_cache.c. */
+bool vmm_cache_entry_parse(const char *text, size_t len, const char *const *names, struct vmm_info *info);
+
 /* Where seoibctl keeps the VMM cache: SEOIB_CACHEDIR when writable, else
  * $XDG_CACHE_HOME/seoib, else ~/.cache/seoib. Returns buf, or NULL when
  * none can be named (then run without a cache). */

@@ -21,6 +21,7 @@
 #include "seoib/fleet_backend.h"
 #include "seoib/json_util.h"
 #include "seoib/monotonic.h"
+#include "seoib/peer_reply.h"
 #include "seoib/sentence.h"
 
 extern char **environ;
@@ -34,9 +35,17 @@ struct ssh_run {
 	int out_fd, err_fd;
 	char *out;
 	size_t out_len;
+	bool overflow;          /* stdout sent more than HOST_RECORD_MAX_BYTES */
 	char err_tail[PEER_STDERR_KEEP];
 	size_t err_len;
 	int status;
+};
+
+/* How collect_until() ended. */
+enum collect_end {
+	COLLECT_EOF,
+	COLLECT_TIMEOUT,
+	COLLECT_OVERFLOW,
 };
 
 static int spawn_ssh(const char *host, unsigned connect_timeout_s, struct ssh_run *run, char err[SEOIB_MESSAGE_MAX])
@@ -94,15 +103,18 @@ static int collect(struct ssh_run *run, int fd)
 		run->err_tail[run->err_len] = '\0';
 		return 1;
 	}
-	if (run->out_len + (size_t)n > HOST_RECORD_MAX_BYTES)
-		return 0; /* more than a record can be: stop reading, reported below */
+	if (run->out_len + (size_t)n > HOST_RECORD_MAX_BYTES) {
+		run->overflow = true; /* more than a reply can be: stop at once */
+		return 0;
+	}
 	memcpy(run->out + run->out_len, buf, (size_t)n);
 	run->out_len += (size_t)n;
 	return 1;
 }
 
-/* Read both pipes until EOF or the deadline; false on timeout. */
-static bool collect_until(struct ssh_run *run, int64_t deadline)
+/* Read both pipes until EOF, the deadline, or stdout past its bound: a
+ * peer that sends too much is stopped there, not waited for. */
+static enum collect_end collect_until(struct ssh_run *run, int64_t deadline)
 {
 	struct pollfd fds[2] = {{.fd = run->out_fd, .events = POLLIN}, {.fd = run->err_fd, .events = POLLIN}};
 	int open_fds = 2;
@@ -111,9 +123,9 @@ static bool collect_until(struct ssh_run *run, int64_t deadline)
 		int64_t left = deadline - monotonic_ms();
 
 		if (left <= 0)
-			return false;
+			return COLLECT_TIMEOUT;
 		if (poll(fds, 2, (int)left) < 0 && errno != EINTR)
-			return false;
+			return COLLECT_TIMEOUT;
 		for (int i = 0; i < 2; i++) {
 			if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
@@ -121,9 +133,11 @@ static bool collect_until(struct ssh_run *run, int64_t deadline)
 				fds[i].fd = -1;
 				open_fds--;
 			}
+			if (run->overflow)
+				return COLLECT_OVERFLOW;
 		}
 	}
-	return true;
+	return COLLECT_EOF;
 }
 
 /* The last non-empty line of ssh's stderr, for the sentence. */
@@ -139,41 +153,37 @@ static const char *last_line(char *text)
 	return text[0] ? text : "no message";
 }
 
+/* 0 when ssh ran to its end; FLEET_UNREACHABLE when it could not be run
+ * or ran past the deadline (the host is unasked); -1 when the host answered
+ * more than a reply can be. Each with its own sentence. */
 static int run_ssh(const struct seoib_config *cfg, const char *host, struct ssh_run *run, char err[SEOIB_MESSAGE_MAX])
 {
 	unsigned connect_timeout = cfg->ssh_connect_timeout_s;
 	int64_t deadline = monotonic_ms() + (int64_t)(connect_timeout + PEER_COMMAND_SLACK_S) * 1000;
-	bool finished;
+	enum collect_end end;
 
 	if (spawn_ssh(host, connect_timeout, run, err) < 0)
-		return -1;
-	finished = collect_until(run, deadline);
+		return FLEET_UNREACHABLE;
+	end = collect_until(run, deadline);
 	close(run->out_fd);
 	close(run->err_fd);
-	if (!finished)
+	if (end != COLLECT_EOF)
 		kill(run->pid, SIGKILL);
 	while (waitpid(run->pid, &run->status, 0) < 0 && errno == EINTR)
 		;
-	if (!finished) {
+	if (end == COLLECT_OVERFLOW) {
+		sentence_format(err, SEOIB_MESSAGE_MAX,
+			 "ssh %s seoibctl status --json sent more than %d bytes, more than any status reply can be; "
+			 "stopped reading it: check what runs as seoibctl on %s", host, HOST_RECORD_MAX_BYTES, host);
+		return -1;
+	}
+	if (end == COLLECT_TIMEOUT) {
 		sentence_format(err, SEOIB_MESSAGE_MAX,
 			 "ssh %s seoibctl status --json did not finish within %u s; check that %s is reachable and answers",
 			 host, connect_timeout + PEER_COMMAND_SLACK_S, host);
-		return -1;
+		return FLEET_UNREACHABLE;
 	}
 	return 0;
-}
-
-int peer_record_parse(const char *text, size_t len, struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
-{
-	_cleanup_json_ json_object *o = NULL;
-	json_object *inner;
-
-	if (json_parse_text(text, len, &o, err) < 0)
-		return -1;
-	if (json_object_is_type(o, json_type_object) && !json_object_object_get_ex(o, "schema", NULL) &&
-	    json_object_object_get_ex(o, "record", &inner))
-		return host_record_from_json(inner, rec, err);
-	return host_record_from_json(o, rec, err);
 }
 
 static int fetch_over_ssh(const struct seoib_config *cfg, const char *host, struct host_record *rec,
@@ -182,13 +192,15 @@ static int fetch_over_ssh(const struct seoib_config *cfg, const char *host, stru
 	_cleanup_free_ char *out = malloc(HOST_RECORD_MAX_BYTES + 1);
 	struct ssh_run run = {.out = out};
 	char inner[SEOIB_MESSAGE_MAX];
+	int r;
 
 	if (!out) {
 		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory");
 		return -1;
 	}
-	if (run_ssh(cfg, host, &run, err) < 0)
-		return FLEET_UNREACHABLE;
+	r = run_ssh(cfg, host, &run, err);
+	if (r != 0)
+		return r;
 	if (WIFEXITED(run.status) && WEXITSTATUS(run.status) == 255) {
 		sentence_format(err, SEOIB_MESSAGE_MAX,
 			 "ssh to %s failed: %s; check that %s is reachable and accepts this host's key (BatchMode: no password prompts)",
@@ -200,8 +212,18 @@ static int fetch_over_ssh(const struct seoib_config *cfg, const char *host, stru
 			 host, last_line(run.err_tail));
 		return -1;
 	}
-	if (peer_record_parse(out, run.out_len, rec, inner) < 0) {
+	if (peer_reply_parse(out, run.out_len, rec, inner) < 0) {
 		sentence_format(err, SEOIB_MESSAGE_MAX, "the record from %s is not usable: %s", host, inner);
+		return -1;
+	}
+	/* The remote seoibctl's exit status, which ssh passes on, is the
+	 * peer's verdict too (3: missing, stale or not ok). */
+	if (!WIFEXITED(run.status) || WEXITSTATUS(run.status) != 0) {
+		sentence_format(err, SEOIB_MESSAGE_MAX, "the record from %s is not usable: seoibctl status --json there "
+			 "%s %d (%s); run seoibctl status on %s", host,
+			 WIFEXITED(run.status) ? "exited" : "was killed by signal",
+			 WIFEXITED(run.status) ? WEXITSTATUS(run.status) : WTERMSIG(run.status),
+			 last_line(run.err_tail), host);
 		return -1;
 	}
 	/* An ssh alias or a stale DNS entry reaches another machine: its

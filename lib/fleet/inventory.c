@@ -30,6 +30,14 @@ int inventory_summary_key(const char *prefix, const char *hostname, char *key, s
 
 /* ---- walking the inventory ---- */
 
+/* A summary of summaries/, kept until its host's record is read. */
+struct summary_entry {
+	char *name;                 /* the rest of its key */
+	bool ok;                    /* parsed, and names its key's host */
+	bool used;                  /* its host has a record under hosts/ */
+	struct host_summary sum;
+};
+
 struct walk_state {
 	struct etcd_client *c;
 	const char *prefix;
@@ -37,14 +45,11 @@ struct walk_state {
 	fleet_summary_fn fn;
 	void *userdata;
 	struct fleet_walk_result *res;
-	size_t n_valid;
+	bool want_records;
 	bool oom;
-	/* When a listing reads summaries: the hosts with a record under hosts/,
-	 * in etcd's key order, and which of them a summary listed. A summary
-	 * must name one, and a host left without one is read from its record. */
-	char **names;
-	bool *listed;
-	size_t n_names, names_size;
+	/* A listing's summaries, in etcd's key order (bytes, as strcmp()). */
+	struct summary_entry *summaries;
+	size_t n_summaries, summaries_size;
 };
 
 static int note_invalid(struct walk_state *w, const char *key, const char *why)
@@ -62,11 +67,68 @@ static bool key_names(const struct walk_state *w, const char *key, const char *h
 	return strcmp(key + w->dir_len, hostname) == 0;
 }
 
+static int compare_entry(const void *name, const void *entry)
+{
+	return strcmp(name, ((const struct summary_entry *)entry)->name);
+}
+
+/* The summary stored under <prefix>summaries/<hostname>, or NULL. */
+static struct summary_entry *find_summary(const struct walk_state *w, const char *hostname)
+{
+	return w->summaries ? bsearch(hostname, w->summaries, w->n_summaries, sizeof(*w->summaries), compare_entry)
+			    : NULL;
+}
+
+static void summary_key_of(const struct walk_state *w, const char *hostname, char *key, size_t size)
+{
+	if (inventory_summary_key(w->prefix, hostname, key, size) < 0)
+		snprintf(key, size, "%s%s...", w->prefix, INVENTORY_SUMMARIES_DIR);
+}
+
+/* The host's summary against its record: shown only when it says what
+ * the record says. The row is the record's either way, as a decision sees
+ * that host; a summary that differs is named, never listed. */
+static int check_summary(struct walk_state *w, const char *hostname, const struct host_summary *of_record)
+{
+	struct summary_entry *e = find_summary(w, hostname);
+	char why[SEOIB_MESSAGE_MAX], err[SEOIB_MESSAGE_MAX], key[512];
+
+	if (!e)
+		return 0;
+	e->used = true;
+	if (!e->ok || host_summary_match(&e->sum, of_record, why) == 0)
+		return 0;
+	summary_key_of(w, hostname, key, sizeof(key));
+	sentence_format(err, sizeof(err), "the summary of %s does not match its record under %s%s: %s; the host is "
+			"listed from its record: re-publish the summary from the record (restart seoibd there) or "
+			"delete it with etcdctl del", hostname, w->prefix, INVENTORY_HOSTS_DIR, why);
+	return note_invalid(w, key, err);
+}
+
+/* A summary whose host's record is not valid lists nothing: the record's
+ * own entry says why, this one that the summary was not used. */
+static int drop_summary(struct walk_state *w, const char *hostname)
+{
+	struct summary_entry *e = find_summary(w, hostname);
+	char err[SEOIB_MESSAGE_MAX], key[512];
+
+	if (!e)
+		return 0;
+	e->used = true;
+	if (!e->ok)
+		return 0;
+	summary_key_of(w, hostname, key, sizeof(key));
+	sentence_format(err, sizeof(err), "the summary of %s is not listed: its record under %s%s is not a valid "
+			"record of that host (see that key)", hostname, w->prefix, INVENTORY_HOSTS_DIR);
+	return note_invalid(w, key, err);
+}
+
 /* One record of hosts/: parsed, checked, summarised, handed on. */
 static int walk_record(const char *key, const char *value, size_t len, void *userdata)
 {
 	struct walk_state *w = userdata;
 	_cleanup_free_ struct host_record *rec = malloc(sizeof(*rec));
+	const char *hostname = key + w->dir_len;
 	struct host_summary sum;
 	char err[SEOIB_MESSAGE_MAX];
 
@@ -75,126 +137,59 @@ static int walk_record(const char *key, const char *value, size_t len, void *use
 		return 1;
 	}
 	if (host_record_from_string(value, len, rec, err) < 0)
-		return note_invalid(w, key, err);
+		return note_invalid(w, key, err) || drop_summary(w, hostname);
 	if (!key_names(w, key, rec->host.hostname)) {
 		sentence_format(err, sizeof(err), "record of host %s stored under another host's key", rec->host.hostname);
-		return note_invalid(w, key, err);
+		return note_invalid(w, key, err) || drop_summary(w, hostname);
 	}
 	host_summary_from_record(rec, &sum);
-	w->n_valid++;
-	return w->fn(&sum, rec, w->userdata);
-}
-
-/* A host whose summary is unusable (broken, or of a newer schema) is
- * listed from its full record, so that one bad summary hides no host. */
-static int walk_record_instead(struct walk_state *w, const char *hostname)
-{
-	_cleanup_free_ struct host_record *rec = malloc(sizeof(*rec));
-	struct host_summary sum;
-	char err[SEOIB_MESSAGE_MAX], key[512];
-	int found;
-
-	if (!rec) {
-		w->oom = true;
+	if (check_summary(w, hostname, &sum) != 0)
 		return 1;
-	}
-	found = inventory_lookup(w->c, w->prefix, hostname, rec, err);
-	if (found == 0)
-		return 0; /* gone since: unknown, as any host without a key */
-	if (found < 0) {
-		inventory_host_key(w->prefix, hostname, key, sizeof(key));
-		return note_invalid(w, key, err);
-	}
-	host_summary_from_record(rec, &sum);
-	w->n_valid++;
-	return w->fn(&sum, NULL, w->userdata);
+	return w->fn(&sum, w->want_records ? rec : NULL, w->userdata);
 }
 
-/* One key of hosts/, from a keys-only range: the host's name kept. */
-static int collect_name(const char *key, const char *value, size_t len, void *userdata)
+/* One summary of summaries/, kept for its record. */
+static int keep_summary(const char *key, const char *value, size_t len, void *userdata)
 {
 	struct walk_state *w = userdata;
+	struct summary_entry *e;
+	char err[SEOIB_MESSAGE_MAX];
 
-	if (w->n_names == w->names_size) {
-		size_t want = w->names_size ? w->names_size * 2 : 256;
-		char **names = reallocarray(w->names, want, sizeof(*names));
+	if (w->n_summaries == w->summaries_size) {
+		size_t want = w->summaries_size ? w->summaries_size * 2 : 256;
+		struct summary_entry *grown = reallocarray(w->summaries, want, sizeof(*grown));
 
-		bool *listed;
-
-		if (names)
-			w->names = names;
-		listed = names ? reallocarray(w->listed, want, sizeof(*listed)) : NULL;
-		if (!listed) {
+		if (!grown) {
 			w->oom = true;
 			return 1;
 		}
-		w->listed = listed;
-		w->names_size = want;
+		w->summaries = grown;
+		w->summaries_size = want;
 	}
-	w->names[w->n_names] = strdup(key + w->dir_len);
-	if (!w->names[w->n_names]) {
+	e = &w->summaries[w->n_summaries];
+	*e = (struct summary_entry){.name = strdup(key + w->dir_len)};
+	if (!e->name) {
 		w->oom = true;
 		return 1;
 	}
-	w->listed[w->n_names++] = false;
+	w->n_summaries++;
+	if (host_summary_from_string(value, len, &e->sum, err) < 0)
+		return note_invalid(w, key, err);
+	if (!key_names(w, key, e->sum.hostname)) {
+		sentence_format(err, sizeof(err), "summary of host %s stored under another host's key", e->sum.hostname);
+		return note_invalid(w, key, err);
+	}
+	e->ok = true;
 	return 0;
 }
 
-static void names_free(struct walk_state *w)
+static void summaries_free(struct walk_state *w)
 {
-	for (size_t i = 0; i < w->n_names; i++)
-		free(w->names[i]);
-	free(w->names);
-	free(w->listed);
-	w->names = NULL;
-	w->listed = NULL;
-	w->n_names = w->names_size = 0;
-}
-
-static int compare_name(const void *key, const void *name)
-{
-	return strcmp(key, *(char *const *)name);
-}
-
-/* True when hostname has a record under hosts/ (it is then taken as
- * listed), or when this walk does not match names. */
-static bool take_name(struct walk_state *w, const char *hostname)
-{
-	char **found;
-
-	if (!w->names)
-		return true;
-	/* etcd orders keys by bytes, as strcmp() does (keys hold no NUL). */
-	found = bsearch(hostname, w->names, w->n_names, sizeof(*w->names), compare_name);
-	if (!found)
-		return false;
-	w->listed[found - w->names] = true;
-	return true;
-}
-
-/* One summary of summaries/. */
-static int walk_summary(const char *key, const char *value, size_t len, void *userdata)
-{
-	struct walk_state *w = userdata;
-	struct host_summary sum;
-	char err[SEOIB_MESSAGE_MAX];
-
-	if (!take_name(w, key + w->dir_len)) {
-		sentence_format(err, sizeof(err), "a summary of a host with no record under %s%s; not listed: delete it "
-			 "with etcdctl del", w->prefix, INVENTORY_HOSTS_DIR);
-		return note_invalid(w, key, err);
-	}
-	if (host_summary_from_string(value, len, &sum, err) < 0) {
-		if (note_invalid(w, key, err))
-			return 1;
-		return walk_record_instead(w, key + w->dir_len);
-	}
-	if (!key_names(w, key, sum.hostname)) {
-		sentence_format(err, sizeof(err), "summary of host %s stored under another host's key", sum.hostname);
-		return note_invalid(w, key, err);
-	}
-	w->n_valid++;
-	return w->fn(&sum, NULL, w->userdata);
+	for (size_t i = 0; i < w->n_summaries; i++)
+		free(w->summaries[i].name);
+	free(w->summaries);
+	w->summaries = NULL;
+	w->n_summaries = w->summaries_size = 0;
 }
 
 static int walk_dir(struct walk_state *w, const char *dir, long page_size, etcd_kv_fn one, char err[SEOIB_MESSAGE_MAX])
@@ -207,7 +202,6 @@ static int walk_dir(struct walk_state *w, const char *dir, long page_size, etcd_
 		return -1;
 	}
 	w->dir_len = strlen(dir_key);
-	w->n_valid = 0;
 	r = etcd_range_prefix(w->c, dir_key, page_size, one, w, err);
 	if (r == 0 && w->oom) {
 		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory reading the inventory under %s", dir_key);
@@ -216,66 +210,43 @@ static int walk_dir(struct walk_state *w, const char *dir, long page_size, etcd_
 	return r;
 }
 
-static int count_dir(struct walk_state *w, const char *dir, int64_t *count, char err[SEOIB_MESSAGE_MAX])
+/* A listing: every record, as decisions read them, and every summary,
+ * each checked against its host's record. A summary alone can list no
+ * host: its record may be absent, invalid, of another host, old, or say
+ * something else (docs/fleet.md, "What a listing reads"). */
+static int walk_listing(struct walk_state *w, char err[SEOIB_MESSAGE_MAX])
 {
-	char dir_key[512];
-
-	if (prefixed_key(w->prefix, dir, "", dir_key, sizeof(dir_key)) < 0) {
-		sentence_format(err, SEOIB_MESSAGE_MAX, "etcd prefix %s is too long; use a shorter etcd-prefix", w->prefix);
-		return -1;
-	}
-	return etcd_range_count(w->c, dir_key, count, err) < 0 ? -1 : 0;
-}
-
-/* The summaries, matched by name to the records' keys (a keys-only range
- * of hosts/, a few bytes a host): equal counts alone would let a summary
- * left without its record list a host no decision knows, and hide one that
- * has a record and no summary. */
-static int walk_summaries(struct walk_state *w, char err[SEOIB_MESSAGE_MAX])
-{
-	char dir_key[512];
+	char key[512], why[SEOIB_MESSAGE_MAX];
 	int r;
 
-	if (prefixed_key(w->prefix, INVENTORY_HOSTS_DIR, "", dir_key, sizeof(dir_key)) < 0) {
-		sentence_format(err, SEOIB_MESSAGE_MAX, "etcd prefix %s is too long; use a shorter etcd-prefix", w->prefix);
-		return -1;
+	r = walk_dir(w, INVENTORY_SUMMARIES_DIR, INVENTORY_SUMMARY_PAGE_SIZE, keep_summary, err);
+	if (r == 0)
+		r = walk_dir(w, INVENTORY_HOSTS_DIR, INVENTORY_PAGE_SIZE, walk_record, err);
+	for (size_t i = 0; r == 0 && i < w->n_summaries; i++) {
+		if (w->summaries[i].used)
+			continue;
+		summary_key_of(w, w->summaries[i].name, key, sizeof(key));
+		sentence_format(why, sizeof(why), "a summary of a host with no record under %s%s; not listed: "
+				"delete it with etcdctl del", w->prefix, INVENTORY_HOSTS_DIR);
+		if (note_invalid(w, key, why)) {
+			sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory reading the inventory under %s", w->prefix);
+			r = -1;
+		}
 	}
-	w->dir_len = strlen(dir_key);
-	r = etcd_range_prefix_keys(w->c, dir_key, INVENTORY_SUMMARY_PAGE_SIZE, collect_name, w, err);
-	if (r == 0 && !w->oom)
-		r = walk_dir(w, INVENTORY_SUMMARIES_DIR, INVENTORY_SUMMARY_PAGE_SIZE, walk_summary, err);
-	/* A host with a record and no summary: read from its record. */
-	for (size_t i = 0; r == 0 && !w->oom && i < w->n_names; i++)
-		if (!w->listed[i] && walk_record_instead(w, w->names[i]) != 0)
-			break;
-	if (r == 0 && w->oom) {
-		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory reading the inventory under %s", w->prefix);
-		r = -1;
-	}
-	names_free(w);
+	summaries_free(w);
 	return r;
 }
 
 int inventory_walk(struct etcd_client *c, const char *prefix, bool want_records, fleet_summary_fn fn,
 		   void *userdata, struct fleet_walk_result *res, char err[SEOIB_MESSAGE_MAX])
 {
-	struct walk_state w = {.c = c, .prefix = prefix, .fn = fn, .userdata = userdata, .res = res};
-	int64_t records = 0, summaries = 0;
+	struct walk_state w = {.c = c, .prefix = prefix, .fn = fn, .userdata = userdata, .res = res,
+			       .want_records = want_records};
 
 	*res = (struct fleet_walk_result){0};
 	if (want_records)
 		return walk_dir(&w, INVENTORY_HOSTS_DIR, INVENTORY_PAGE_SIZE, walk_record, err);
-	/* Summaries answer a listing in a tenth of the bytes, but only if
-	 * every record has one: a seoibd older than summaries publishes none. */
-	if (count_dir(&w, INVENTORY_HOSTS_DIR, &records, err) < 0 ||
-	    count_dir(&w, INVENTORY_SUMMARIES_DIR, &summaries, err) < 0)
-		return -1;
-	if (records == summaries)
-		return walk_summaries(&w, err);
-	sentence_format(res->note, sizeof(res->note), "%lld host records but %lld listing summaries under %s (a seoibd "
-			"older than summaries publishes none); reading every full record, which is slower: upgrade "
-			"seoibd on every host", (long long)records, (long long)summaries, prefix);
-	return walk_dir(&w, INVENTORY_HOSTS_DIR, INVENTORY_PAGE_SIZE, walk_record, err);
+	return walk_listing(&w, err);
 }
 
 /* ---- one host ---- */

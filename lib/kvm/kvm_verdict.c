@@ -224,7 +224,7 @@ static enum kernel_generation claimed_generation(const struct kvm_measurements *
 	return known ? GEN_LEGACY : GEN_NONE;
 }
 
-static unsigned states_of(enum kernel_generation generation)
+unsigned kvm_generation_states(enum kernel_generation generation)
 {
 	switch (generation) {
 	case GEN_FIXED:
@@ -264,7 +264,7 @@ void kvm_verdict_derive(const struct kvm_measurements *m, struct kvm_verdict *v)
 	if (v->n_problems)
 		generation = GEN_INCONSISTENT;
 	v->generation = generation;
-	v->kernel_states = states_of(generation);
+	v->kernel_states = kvm_generation_states(generation);
 }
 
 static const char *const probe_status_names[PROBE_STATUS_COUNT] = {

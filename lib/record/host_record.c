@@ -15,6 +15,7 @@
 #include "seoib/host_record.h"
 #include "seoib/fileio.h"
 #include "seoib/json_util.h"
+#include "seoib/kvm_verdict.h"
 #include "seoib/kvm_x2apic.h"
 #include "seoib/sentence.h"
 
@@ -571,17 +572,37 @@ static int read_probe(struct json_reader *r, json_object *rec, struct host_recor
 	return json_read_optional_string(r, rec, "message", out->message, sizeof(out->message));
 }
 
+unsigned host_backed_states(enum probe_status status, enum kernel_generation generation, unsigned kernel_states,
+			    bool vmm_control)
+{
+	unsigned kernel = kernel_states & kvm_generation_states(generation);
+
+	if (status != PROBE_OK)
+		return 0;
+	return vmm_control ? kernel : kernel & STATE_BIT(STATE_QUIRKED);
+}
+
 /* The runnable states are derived (host_record_derive): never more than
- * the kernel's states, only quirked without a VMM control, none unless the
- * probe worked. A record claiming more contradicts itself; believing it
- * would let a guest start in a state nothing on the host backs. */
+ * the kernel's states, which are never more than its generation's, only
+ * quirked without a VMM control, none unless the probe worked. A record
+ * claiming more contradicts itself; believing it would let a guest start in
+ * a state nothing on the host backs. */
 static int check_runnable_states(const struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
 {
-	unsigned backed = rec->status != PROBE_OK ? 0
-			: vmm_sets_flags(&rec->vmm) ? rec->verdict.kernel_states
-			: rec->verdict.kernel_states & STATE_BIT(STATE_QUIRKED);
-	unsigned extra = rec->runnable_states & ~backed;
+	unsigned generation_states = kvm_generation_states(rec->verdict.generation);
+	unsigned extra_kernel = rec->verdict.kernel_states & ~generation_states;
+	unsigned extra = rec->runnable_states & ~host_backed_states(rec->status, rec->verdict.generation,
+								     rec->verdict.kernel_states,
+								     vmm_sets_flags(&rec->vmm));
 
+	for (int s = 0; s < STATE_COUNT && extra_kernel; s++)
+		if (extra_kernel & STATE_BIT(s)) {
+			sentence_format(err, SEOIB_MESSAGE_MAX,
+				 "host record lists %s in verdict.kernel_states, but its generation is %s, whose kernels "
+				 "cannot run it; the record contradicts itself, re-probe the host that wrote it",
+				 state_to_string(s), generation_to_string(rec->verdict.generation));
+			return -1;
+		}
 	if (!extra)
 		return 0;
 	for (int s = 0; s < STATE_COUNT; s++)

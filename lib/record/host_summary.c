@@ -6,6 +6,7 @@
 #include "seoib/host_can_run.h"
 #include "seoib/host_summary.h"
 #include "seoib/json_util.h"
+#include "seoib/kvm_verdict.h"
 #include "seoib/sentence.h"
 #include "seoib/vmm.h"
 
@@ -26,6 +27,56 @@ void host_summary_from_record(const struct host_record *rec, struct host_summary
 		sum->state_proof[s] = host_state_proof(rec, (enum seoib_state)s, why);
 	sum->proof = host_behaviour_proof(rec);
 	sum->vmm_control = vmm_sets_flags(&rec->vmm); /* any model but none */
+}
+
+/* The states as "quirked,respected" ("none" when empty). */
+static const char *states_words(unsigned states, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int s = 0; s < STATE_COUNT; s++)
+		if (states & STATE_BIT(s))
+			used += (size_t)snprintf(buf + used, used < size ? size - used : 0, "%s%s", used ? "," : "",
+						 state_to_string((enum seoib_state)s));
+	return buf[0] ? buf : "none";
+}
+
+/* "FIELD A where its record says B", for the first field that differs. */
+static bool differs(const char *field, const char *said, const char *record, char why[SEOIB_MESSAGE_MAX])
+{
+	if (strcmp(said, record) == 0)
+		return false;
+	sentence_format(why, SEOIB_MESSAGE_MAX, "it says %s %s where its record says %s", field, said, record);
+	return true;
+}
+
+int host_summary_match(const struct host_summary *sum, const struct host_summary *of_record,
+		       char why[SEOIB_MESSAGE_MAX])
+{
+	char a[96], b[96];
+
+	/* What decides first, so the sentence names what matters. */
+	if (differs("hostname", sum->hostname, of_record->hostname, why) ||
+	    differs("status", probe_status_to_string(sum->status), probe_status_to_string(of_record->status), why) ||
+	    differs("generation", generation_to_string(sum->generation), generation_to_string(of_record->generation),
+		    why) ||
+	    differs("states", states_words(sum->states, a, sizeof(a)), states_words(of_record->states, b, sizeof(b)),
+		    why) ||
+	    differs("vmm_control", sum->vmm_control ? "true" : "false", of_record->vmm_control ? "true" : "false", why) ||
+	    differs("behaviour", proof_to_string(sum->proof), proof_to_string(of_record->proof), why))
+		return -1;
+	for (int s = 0; s < STATE_COUNT; s++) {
+		snprintf(a, sizeof(a), "proof.%s", state_to_string((enum seoib_state)s));
+		if (differs(a, proof_to_string(sum->state_proof[s]), proof_to_string(of_record->state_proof[s]), why))
+			return -1;
+	}
+	snprintf(a, sizeof(a), "%lld", (long long)sum->probe_time);
+	snprintf(b, sizeof(b), "%lld", (long long)of_record->probe_time);
+	if (differs("probe_time", a, b, why) ||
+	    differs("kernel_release", sum->kernel_release, of_record->kernel_release, why))
+		return -1;
+	return 0;
 }
 
 json_object *host_summary_to_json(const struct host_summary *sum)
@@ -79,12 +130,15 @@ static int read_proofs(struct json_reader *r, json_object *o, struct host_summar
 	return 0;
 }
 
-/* The summary's states, checked against its own facts by the rules of
- * host_runnable_states() and host_can_run(), as host_record.c checks a
- * record's: a summary claiming more contradicts itself, and a listing
- * would show a state the record behind it refuses. */
+/* The summary's states, checked against its own facts by the record's own
+ * rule (host_backed_states(): status, generation, VMM control) and
+ * host_can_run()'s (a contradicted state is not run), as host_record.c
+ * checks a record's: a summary claiming more contradicts itself, and a
+ * listing would show a state the record behind it refuses. */
 static int check_summary_states(const struct host_summary *sum, char err[SEOIB_MESSAGE_MAX])
 {
+	unsigned backed = host_backed_states(sum->status, sum->generation, kvm_generation_states(sum->generation),
+					     sum->vmm_control);
 	char why[SEOIB_MESSAGE_MAX];
 
 	for (int s = 0; s < STATE_COUNT; s++) {
@@ -92,9 +146,12 @@ static int check_summary_states(const struct host_summary *sum, char err[SEOIB_M
 			continue;
 		if (sum->status != PROBE_OK)
 			sentence_format(why, sizeof(why), "its status is %s", probe_status_to_string(sum->status));
+		else if (!(kvm_generation_states(sum->generation) & STATE_BIT(s)))
+			sentence_format(why, sizeof(why), "its generation is %s, whose kernels cannot run it",
+					generation_to_string(sum->generation));
 		else if (sum->state_proof[s] == PROOF_CONTRADICTED)
 			sentence_format(why, sizeof(why), "its proof of that state is contradicted");
-		else if (s != STATE_QUIRKED && !sum->vmm_control)
+		else if (!(backed & STATE_BIT(s)))
 			sentence_format(why, sizeof(why), "it has no VMM control to set the flag");
 		else
 			continue;

@@ -647,6 +647,22 @@ static bool cache_entry_matches(json_object *entry, const char *const *names, st
 	       (snprintf(info->version, sizeof(info->version), "%s", json_object_get_string(version)), true);
 }
 
+bool vmm_cache_entry_parse(const char *text, size_t len, const char *const *names, struct vmm_info *info)
+{
+	_cleanup_(json_object_putp) json_object *entry = NULL;
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (json_parse_text(text, len, &entry, err) < 0)
+		return false;
+	if (!cache_entry_matches(entry, names, info)) {
+		info->n_controls = 0;
+		info->version[0] = '\0';
+		return false;
+	}
+	cache_property(entry, info);
+	return true;
+}
+
 /* The cache is a hint, read only from a regular file of our own in a
  * directory of our own (see vmm_probe), bounded, and counted only when
  * every key matches the binary's identity (path, device, inode, size,
@@ -657,7 +673,6 @@ static bool cache_load(int dfd, const char *name, const char *const *names, stru
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *text = NULL;
-	_cleanup_(json_object_putp) json_object *entry = NULL;
 	char err[SEOIB_MESSAGE_MAX];
 	struct stat st;
 	size_t len;
@@ -677,14 +692,15 @@ static bool cache_load(int dfd, const char *name, const char *const *names, stru
 			 (unsigned)geteuid(), VMM_CACHE_MAX_BYTES);
 		return false;
 	}
-	if (read_fd_bounded(fd, VMM_CACHE_MAX_BYTES, &text, &len, err) < 0 || json_parse_text(text, len, &entry, err) < 0)
+	if (read_fd_bounded(fd, VMM_CACHE_MAX_BYTES, &text, &len, err) < 0 ||
+	    !vmm_cache_entry_parse(text, len, names, info))
 		return false;
-	if (!cache_entry_matches(entry, names, info) || !binary_backs_controls(info)) {
+	if (!binary_backs_controls(info)) {
 		info->n_controls = 0;
 		info->version[0] = '\0';
+		memset(&info->property, 0, sizeof(info->property));
 		return false;
 	}
-	cache_property(entry, info);
 	info->found = true;
 	info->from_cache = true;
 	info->can_set_state = info->n_controls > 0;

@@ -28,6 +28,10 @@ if [ -e "$WORK/ssh.down" ]; then
 	exit 255
 fi
 if [ -e "$WORK/ssh.impostor" ]; then cat "$DATA/legacy.json"; exit 0; fi # another machine answers
+# A prepared reply, and the remote command's exit status that ssh passes on.
+if [ -e "$WORK/ssh.reply" ]; then cat "$WORK/ssh.reply"; exit "\$(cat "$WORK/ssh.exit")"; fi
+# More than any reply can be, then silence with the pipes still open.
+if [ -e "$WORK/ssh.big" ]; then yes '"0123456789abcdef0123456789abcdef0123456789abcdef",' | head -c 3000000; sleep 30; fi
 jq --arg h "\$2" '.host.hostname = \$h' "$DATA/legacy.json"
 FAKE
 chmod +x "$WORK/bin/ssh"
@@ -71,6 +75,51 @@ check_from ssh-impostor 3 null "fleet-backends = ssh"
 grep -q "ssh to hv-fixed-2 reached host 'hv-legacy-1'" "$WORK/ssh-impostor.err" ||
 	fail "ssh-impostor: $(cat "$WORK/ssh-impostor.err")"
 rm "$WORK/ssh.impostor"
+# The envelope of seoibctl status --json carries the peer's verdict about
+# its own record (exit, stale, error): honoured, with the peer's sentence
+# quoted and escaped (issue 20, item 4). Before, the record was read and
+# the verdict dropped: a stale record from another boot said "ok".
+envelope() { # envelope EXIT STALE ERROR-JSON [ssh exit]: the reply, as status prints it
+	jq --argjson exit "$1" --argjson stale "$2" --argjson error "$3" \
+		'{record_path: "/run/seoib/host.json", daemon: "active", exit: $exit, error: $error, stale: $stale,
+		  status: .status, record: .}' "$DATA/fixed-control.json" >"$WORK/ssh.reply"
+	echo "${4:-0}" >"$WORK/ssh.exit"
+}
+envelope 0 false null
+check_from envelope-ok 0 "$ALL" "fleet-backends = ssh"
+BOOT_ERR=$(jq -n --arg e "$(printf 'the host record /run/seoib/host.json is from another boot \033[31m(reboot: run seoibctl reprobe)')" '$e')
+envelope 3 true "$BOOT_ERR"
+check_from envelope-stale 3 null "fleet-backends = ssh"
+grep -qF 'says its own record is not usable (exit 3, stale): "the host record /run/seoib/host.json is from another boot \u001b[31m(reboot' \
+	"$WORK/envelope-stale.err" || fail "envelope-stale: $(cat "$WORK/envelope-stale.err")"
+! LC_ALL=C grep -q $'\033' "$WORK/envelope-stale.err" || fail "envelope-stale: the peer's escape reaches the terminal"
+envelope 0 false '"the host record says error: the capability probe failed"'
+check_from envelope-error 3 null "fleet-backends = ssh"
+grep -q 'not usable (exit 0): "the host record says error: the capability probe failed"' "$WORK/envelope-error.err" ||
+	fail "envelope-error: $(cat "$WORK/envelope-error.err")"
+envelope 2 false null
+check_from envelope-exit 3 null "fleet-backends = ssh"
+grep -q 'not usable (exit 2): "no reason given"' "$WORK/envelope-exit.err" ||
+	fail "envelope-exit: $(cat "$WORK/envelope-exit.err")"
+envelope 0 false '7'
+check_from envelope-error-not-text 3 null "fleet-backends = ssh"
+grep -q 'field "error" is not a string' "$WORK/envelope-error-not-text.err" ||
+	fail "envelope-error-not-text: $(cat "$WORK/envelope-error-not-text.err")"
+# The remote command's own exit status, passed on by ssh, counts too.
+jq . "$DATA/fixed-control.json" >"$WORK/ssh.reply"
+echo 3 >"$WORK/ssh.exit"
+check_from remote-exit-3 3 null "fleet-backends = ssh"
+grep -q 'seoibctl status --json there exited 3' "$WORK/remote-exit-3.err" ||
+	fail "remote-exit-3: $(cat "$WORK/remote-exit-3.err")"
+rm "$WORK/ssh.reply" "$WORK/ssh.exit"
+# A reply past the bound fails as itself, at once, not as a timeout.
+touch "$WORK/ssh.big"
+started=$SECONDS
+check_from ssh-too-big 3 null "fleet-backends = ssh" "ssh-connect-timeout = 1"
+grep -q 'ssh hv-fixed-2 seoibctl status --json sent more than 1048576 bytes' "$WORK/ssh-too-big.err" ||
+	fail "ssh-too-big: $(cat "$WORK/ssh-too-big.err")"
+[ $((SECONDS - started)) -lt 15 ] || fail "ssh-too-big: waited $((SECONDS - started)) s for a peer past the bound"
+rm "$WORK/ssh.big"
 # The default chain without etcd-endpoints is ssh, as before fleet-backends.
 check_from default-without-etcd 0 "$LEGACY"
 # Absent is final: a host missing from the first backend that answers is

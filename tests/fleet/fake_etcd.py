@@ -11,8 +11,9 @@ request, so one server serves test after test. A few BODYs are generated:
                with "more": true: well-formed, and never ending
     @huge      33 MiB of JSON, past the client's reply limit
     @http500   HTTP 500 with a body full of terminal escapes
-A keys-only range (a listing matching summaries to records) gets the line
-for /v3/kv/range?keys_only when there is one, else the line for its path.
+A keys-only range gets the line for /v3/kv/range?keys_only when there is
+one, and a range over <prefix>hosts/ (a listing reading the records, after
+the summaries) the line for /v3/kv/range?hosts; else the line for its path.
 It listens on 127.0.0.1 on a free port, writes that port to PORT-FILE once
 listening, and appends each request's path to LOG-FILE (one per line).
 """
@@ -71,6 +72,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = None
         if isinstance(request, dict) and request.get("keys_only") is True:
             body = replies.get(self.path + "?keys_only")
+        elif isinstance(request, dict) and "range_end" in request and \
+                b"/hosts/" in base64.b64decode(request.get("key", "")):
+            body = replies.get(self.path + "?hosts")
         if body is None:
             body = replies.get(self.path, replies.get("*"))
         if body is None:

@@ -1,10 +1,10 @@
 #!/bin/bash
-# A listing reads summaries/ when there are as many summaries as records,
-# and then matches them to the records by host name (a keys-only range of
-# hosts/): a summary for a host without a record is not listed (it is named
-# under "invalid"), and a host whose record has no summary is read from its
-# record, so the listing names the hosts policy and check (which read
-# records) know. Equal counts alone once listed hv-ghost and hid hv-fixed-2.
+# A listing reads every record under hosts/ and checks each summary against
+# its record (summary-bound.sh has the rest of the rule): a summary for a
+# host without a record is not listed (it is named under "invalid"), and a
+# host whose record has no summary is listed from its record, so the
+# listing names the hosts policy and check (which read records) know. Equal
+# counts of records and summaries once listed hv-ghost and hid hv-fixed-2.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -24,7 +24,7 @@ jq -e '[.hosts[].hostname] == ["hv-fixed-2"]' <<<"$json" >/dev/null ||
 	fail "the listing is not the records' hosts: $(jq -c '[.hosts[].hostname]' <<<"$json")"
 jq -e '[.invalid[] | select(.key == "/seoib/v1/summaries/hv-ghost" and (.why | contains("no record")))] | length == 1' \
 	<<<"$json" >/dev/null || fail "the summary without a record is not named under invalid: $(jq -c .invalid <<<"$json")"
-# Every host has its summary again: the listing still reads summaries only.
+# Every host has its summary again, and it matches its record.
 ctl put /seoib/v1/summaries/hv-fixed-2 "$(jq -c . "$RECORDS/fixed-control.summary.json")" >/dev/null
 ctl del /seoib/v1/summaries/hv-ghost >/dev/null
 json=$(fleet --json 2>"$WORK/stderr") || fail "fleet failed: $(cat "$WORK/stderr")"

@@ -414,6 +414,34 @@ static void test_summary_of_fixture(void **state)
 }
 
 /* A summary is a peer's: each of these is refused with a sentence. */
+/* A summary says what its record says, or names the first field that
+ * differs, what decides first. */
+static void test_summary_match(void **state)
+{
+	struct host_record *rec = malloc(sizeof(*rec));
+	struct host_summary of_record, sum;
+	char why[SEOIB_MESSAGE_MAX];
+
+	load("fixed-control.json", rec);
+	host_summary_from_record(rec, &of_record);
+	sum = of_record;
+	assert_int_equal(host_summary_match(&sum, &of_record, why), 0);
+	load("legacy.json", rec);
+	host_summary_from_record(rec, &of_record);
+	snprintf(of_record.hostname, sizeof(of_record.hostname), "%s", sum.hostname);
+	assert_int_equal(host_summary_match(&sum, &of_record, why), -1);
+	assert_string_equal(why, "it says generation fixed where its record says legacy");
+	of_record = sum;
+	of_record.probe_time--;
+	assert_int_equal(host_summary_match(&sum, &of_record, why), -1);
+	assert_non_null(strstr(why, "probe_time"));
+	of_record = sum;
+	of_record.state_proof[STATE_RESPECTED] = PROOF_UNVERIFIED;
+	assert_int_equal(host_summary_match(&sum, &of_record, why), -1);
+	assert_non_null(strstr(why, "proof.respected"));
+	free(rec);
+}
+
 static void test_summary_hostile(void **state)
 {
 	static const struct {
@@ -439,6 +467,14 @@ static void test_summary_hostile(void **state)
 		{"contradicted state listed", "\"respected\": \"verified\"", "\"respected\": \"contradicted\"",
 		 "contradicted"},
 		{"flags without a VMM control", "\"vmm_control\": true", "\"vmm_control\": false", "no VMM control"},
+		/* The record's own rule, generation included (issue 20): a kernel
+		 * of generation none or legacy runs every guest quirked. */
+		{"respected on generation none", "\"generation\": \"fixed\"", "\"generation\": \"none\"",
+		 "its generation is none"},
+		{"respected on a legacy kernel", "\"generation\": \"fixed\"", "\"generation\": \"legacy\"",
+		 "its generation is legacy"},
+		{"any state on generation unknown", "\"generation\": \"fixed\"", "\"generation\": \"unknown\"",
+		 "lists quirked in states, but its generation is unknown"},
 	};
 	char path[4096], err[SEOIB_MESSAGE_MAX], *text;
 	struct host_summary sum;
@@ -573,6 +609,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_summary_key),
 		cmocka_unit_test(test_summary_of_fixture),
 		cmocka_unit_test(test_summary_hostile),
+		cmocka_unit_test(test_summary_match),
 		cmocka_unit_test(test_publish_ops),
 		cmocka_unit_test(test_exports_legacy),
 		cmocka_unit_test(test_exports_unavailable),

@@ -127,6 +127,11 @@ static void edit_states_beyond_kernel(json_object *r)
 	json_object_array_add(k, json_object_new_string("not-advertised"));
 	json_add(at(r, "verdict"), "kernel_states", k);
 }
+/* A kernel of generation none runs every guest quirked (issue 20). */
+static void edit_kernel_beyond_generation(json_object *r)
+{
+	json_add(at(r, "verdict"), "generation", json_object_new_string("none"));
+}
 static void edit_time_negative(json_object *r)
 {
 	json_add(at(r, "probe"), "time_unix", json_object_new_int64(INT64_MIN));
@@ -174,6 +179,7 @@ static void rejects(void **state)
 		{edit_tristate_type, "behaviour.respected_verified\" is not true, false or null"},
 		{edit_states_beyond_vmm, "lists respected in verdict.states, but its VMM sets no flag (model none, or no QEMU found)"},
 		{edit_states_beyond_kernel, "lists quirked in verdict.states, but its verdict.kernel_states lack it"},
+		{edit_kernel_beyond_generation, "lists respected in verdict.kernel_states, but its generation is none"},
 		{edit_time_negative, "probe.time_unix\" is before 1970"},
 		{edit_vmm_model, "vmm.model\" is not none, automatic or property"},
 		{edit_vmm_no_property, "vmm.property\" is missing"},
