@@ -88,8 +88,12 @@ bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
 		       char why[SEOIB_MESSAGE_MAX]);
 
 /* How long an accepted migrate or restore answers the "prepare begin" that
- * libvirt runs right after it on the same host, in seconds. */
-#define GATE_ARRIVAL_VALID_S 300
+ * libvirt runs next in the same job on the same host, in seconds: libvirt
+ * waits at most 30 s for a domain's job between the two
+ * (QEMU_JOB_WAIT_TIME, src/qemu/qemu_domainjob.c), plus the hooks' own
+ * time. An arrival libvirt aborts before its prepare begin leaves its
+ * authorisation behind for no longer than this. */
+#define GATE_ARRIVAL_VALID_S 40
 
 /* started begin: libvirt has committed the start (the QEMU process exists
  * with that XML; libvirt's qemuProcessFinishStartup() runs this hook after
@@ -109,11 +113,17 @@ bool gate_commit(const struct guest_facts *facts, const struct domain_record *pe
  * begin" on the same host; the guest then already runs (elsewhere, or in
  * the saved image) in the state the arrival gate accepted, which a fresh
  * start decision would judge although it cannot change. So when `last`
- * (the hook's record of this guest, NULL when none) is a migrate or
- * restore allowed at most GATE_ARRIVAL_VALID_S seconds before `now`
+ * (the hook's pending record of this guest, NULL when none) is a migrate
+ * or restore allowed at most GATE_ARRIVAL_VALID_S seconds before `now`
  * (seconds since the epoch; a record dated after `now` proves nothing),
- * the guest is allowed in that state. Otherwise policy_decide() for this
- * host (`host` may be NULL: unknown) through gate_prepare(). */
+ * of this very guest (gate_record_is_of()), and this prepare's own XML
+ * still says the state that arrival accepted (gate_state_in_flight() of
+ * facts alone: its metadata, or unknown for both), the guest is allowed in
+ * that state. Otherwise, a fresh start after an arrival libvirt aborted
+ * included, policy_decide() for this host (`host` may be NULL: unknown)
+ * through gate_prepare(). The hook replaces or drops `last` after every
+ * prepare begin, whatever its verdict: an authorisation answers one
+ * prepare only. */
 void gate_start(const struct guest_facts *facts, const struct host_record *host,
 		const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
 		struct gate_outcome *out);

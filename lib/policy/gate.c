@@ -187,6 +187,19 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 		 d->remediation[0] ? d->remediation : "see 'seoibctl policy --domain NAME' for the details");
 }
 
+/* The arrival's prepare runs the XML that arrived: it still says the
+ * state the arrival gate read from it (its metadata, an in-kernel
+ * irqchip), or says none where that arrival's state was unknown. A fresh
+ * start's XML, the definition on this host, need not. */
+static bool same_state_as_arrival(const struct guest_facts *facts, const struct domain_record *last)
+{
+	char how[SEOIB_MESSAGE_MAX];
+	enum seoib_state state;
+	bool known = gate_state_in_flight(facts, NULL, NULL, &state, how);
+
+	return known ? last->state == state : last->state >= STATE_COUNT;
+}
+
 /* The hook's record of an arrival this "prepare begin" follows. Its state
  * may be unknown (STATE_COUNT): an arrival on-error = allow let in. */
 static bool arrival_accepted(const struct guest_facts *facts, const struct domain_record *last, int64_t now)
@@ -201,7 +214,9 @@ static bool arrival_accepted(const struct guest_facts *facts, const struct domai
 		return false;
 	/* last->time >= 0 (domain_record_read): no overflow. A record dated
 	 * in the future (the clock went back) proves nothing either. */
-	return now >= last->time && now - last->time <= GATE_ARRIVAL_VALID_S;
+	if (now < last->time || now - last->time > GATE_ARRIVAL_VALID_S)
+		return false;
+	return same_state_as_arrival(facts, last);
 }
 
 void gate_start(const struct guest_facts *facts, const struct host_record *host,

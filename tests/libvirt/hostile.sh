@@ -72,6 +72,24 @@ jq -e '.state == "quirked" and .operation == "prepare"' /run/seoib/domains/$UUID
 	lv_fail "a later start was not decided afresh: $(cat /run/seoib/domains/$UUID.pending.json)"
 hook "$T/linux.xml" vm1 release end -; expect 0 "release end"
 
+# Issue 20: on a legacy host (enforce, on-error = deny) an accepted arrival
+# that libvirt aborts before its prepare begin (a later hook refusing
+# migrate begin, a name clash) never opens the fresh start of that guest,
+# and answers one prepare only.
+lv_config "$T" enforce deny
+lv_domain win11 $UUID windows quirked >"$T/win11-quirked.xml"
+hook "$T/win11.xml" win11 prepare begin -; expect 1 "fresh start of an at-risk guest (deny)"
+hook "$T/win11-quirked.xml" win11 migrate begin -; expect 0 "an arrival carrying quirked"
+hook "$T/win11.xml" win11 prepare begin -; expect 1 "the fresh start after an aborted arrival"
+lv_expect_contains "$err" "would start quirked with risk high" "the fresh start after an aborted arrival"
+[ ! -e /run/seoib/domains/$UUID.pending.json ] || lv_fail "a refused prepare left the arrival's authorisation"
+hook "$T/win11-quirked.xml" win11 migrate begin -; expect 0 "the arrival again"
+hook "$T/win11-quirked.xml" win11 prepare begin -; expect 0 "the arrival's own prepare"
+lv_expect_contains "$(cat /run/seoib/domains/$UUID.pending.json)" '"operation":"prepare"' "the arrival's prepare"
+hook "$T/win11-quirked.xml" win11 prepare begin -; expect 1 "a second prepare after one arrival"
+hook "$T/win11.xml" win11 release end -; expect 0 "release end"
+lv_config "$T" enforce allow
+
 # Malformed XML: on-error = allow (default) allows with a warning; deny refuses.
 printf '<domain><name>x</nam' >"$T/bad.xml"
 hook "$T/bad.xml" x prepare begin -; expect 0 "malformed XML, on-error allow"
@@ -186,12 +204,15 @@ kill "$holder"
 [ "$rc" = 0 ] || lv_fail "endless stdin: exit $rc (on-error = allow)"
 lv_expect_contains "$(cat "$T/err")" "gave up" "timeout message"
 
-# 20 concurrent calls: the same answers, and an intact domain record.
+# 20 concurrent calls: the same answers, and an intact domain record. The
+# Windows guest under a UUID of its own: its refused prepare drops its own
+# pending record, never the Linux guest's.
+sed 's|<uuid>.*</uuid>|<uuid>7f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d</uuid>|' "$T/win11.xml" >"$T/win11-own.xml"
 pids=()
 for i in $(seq 1 10); do
 	( r=0; "$SEOIBCTL" hook --config "$T/seoib.conf" vm1 prepare begin - <"$T/linux.xml" >"$T/c-linux-$i.out" 2>&1 || r=$?; echo $r >"$T/c-linux-$i.rc" ) &
 	pids+=($!)
-	( r=0; "$SEOIBCTL" hook --config "$T/seoib.conf" win11 prepare begin - <"$T/win11.xml" >"$T/c-win-$i.out" 2>&1 || r=$?; echo $r >"$T/c-win-$i.rc" ) &
+	( r=0; "$SEOIBCTL" hook --config "$T/seoib.conf" win11 prepare begin - <"$T/win11-own.xml" >"$T/c-win-$i.out" 2>&1 || r=$?; echo $r >"$T/c-win-$i.rc" ) &
 	pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p"; done

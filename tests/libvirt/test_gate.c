@@ -442,18 +442,19 @@ static void prepare_reasons_uncut(void **state)
 }
 
 /* prepare begin right after an accepted migrate or restore: the guest
- * keeps the state the arrival accepted, for GATE_ARRIVAL_VALID_S only. */
+ * keeps the state the arrival accepted, for its own prepare only: within
+ * GATE_ARRIVAL_VALID_S, of that guest, with the XML that arrived. */
 static void start_after_arrival(void **state)
 {
 	struct seoib_config enforce = config(HOOK_ENFORCE, ON_ERROR_ALLOW);
-	struct guest_facts g = guest(false, STATE_QUIRKED);
+	struct guest_facts g = guest(true, STATE_RESPECTED), plain = guest(false, STATE_QUIRKED);
 	struct host_record legacy = legacy_host();
 	struct domain_record last = record(DOMAIN_PENDING, "migrate", STATE_RESPECTED);
 	struct gate_outcome out;
 	const int64_t t = last.time;
 
 	/* At-risk Windows on a legacy host: a fresh start is refused... */
-	g.windows = true;
+	g.windows = plain.windows = true;
 	gate_start(&g, &legacy, NULL, t, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	/* ... but the guest that just arrived runs respected already. */
@@ -471,19 +472,27 @@ static void start_after_arrival(void **state)
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	snprintf(last.name, sizeof(last.name), "vm1");
 	/* An arrival on-error = allow let in, its state unknown: let in once
-	 * more with a warning, never judged by this host's VMM model. */
+	 * more with a warning, never judged by this host's VMM model; only
+	 * while the XML still says no state. */
 	last.state = STATE_COUNT;
-	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	gate_start(&plain, &legacy, &last, t, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
 	assert_true(out.arrival_unknown);
 	assert_false(out.state_known);
 	assert_contains(out.reason, "in a state seoib cannot tell");
+	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
 	last.state = STATE_RESPECTED;
-	/* Too old, dated in the future, or not an arrival: decided afresh. */
+	/* Too old, dated in the future, not pending, or not an arrival:
+	 * decided afresh. */
 	gate_start(&g, &legacy, &last, t + GATE_ARRIVAL_VALID_S + 1, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	gate_start(&g, &legacy, &last, t - 1, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
+	last.phase = DOMAIN_RUNNING;
+	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	last.phase = DOMAIN_PENDING;
 	snprintf(last.operation, sizeof(last.operation), "prepare");
 	gate_start(&g, &legacy, &last, t, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
@@ -492,18 +501,56 @@ static void start_after_arrival(void **state)
 	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
 }
 
+/* Issue 20: on a legacy host (enforce, on-error = deny), a Windows guest's
+ * fresh start is refused; a migrate begin carrying quirked metadata is
+ * accepted and libvirt aborts it before its prepare begin; the same fresh
+ * start, its XML this host's definition, is refused still: within the old
+ * 300 s, and within GATE_ARRIVAL_VALID_S. */
+static void arrival_never_opens_a_start(void **state)
+{
+	struct seoib_config deny = config(HOOK_ENFORCE, ON_ERROR_DENY);
+	struct guest_facts fresh = guest(false, STATE_QUIRKED), arriving = guest(true, STATE_QUIRKED);
+	struct host_record legacy = legacy_host();
+	struct domain_record pending = record(DOMAIN_PENDING, "migrate", STATE_QUIRKED);
+	struct gate_outcome out;
+	const int64_t t = pending.time;
+
+	fresh.windows = arriving.windows = true;
+	gate_hook(GATE_PREPARE, &fresh, &legacy, NULL, t, &deny, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	gate_hook(GATE_MIGRATE, &arriving, &legacy, NULL, t, &deny, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.state, STATE_QUIRKED);
+	for (int64_t later = 0; later <= 300; later += 10) {
+		gate_hook(GATE_PREPARE, &fresh, &legacy, &pending, t + later, &deny, &out);
+		assert_int_equal(out.verdict, GATE_REFUSE);
+	}
+	/* A definition that says respected, or another state: refused too. */
+	fresh.has_recorded_state = true;
+	fresh.recorded_state = STATE_RESPECTED;
+	gate_hook(GATE_PREPARE, &fresh, &legacy, &pending, t, &deny, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	/* Its own prepare, the XML that arrived, within the step: allowed. */
+	gate_hook(GATE_PREPARE, &arriving, &legacy, &pending, t + 1, &deny, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	/* ... and not after the step's bound. */
+	gate_hook(GATE_PREPARE, &arriving, &legacy, &pending, t + GATE_ARRIVAL_VALID_S + 1, &deny, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+}
+
 /* The hook asks one function; a migrate never takes this host's old
  * record of the guest for the state it runs in (the hook cannot know). */
 static void hook_dispatch(void **state)
 {
 	struct seoib_config enforce = config(HOOK_ENFORCE, ON_ERROR_DENY);
 	struct guest_facts plain = guest(false, STATE_QUIRKED), respected = guest(true, STATE_RESPECTED);
+	struct guest_facts quirked = guest(true, STATE_QUIRKED);
 	struct host_record legacy = legacy_host();
 	struct domain_record last = record(DOMAIN_PENDING, "migrate", STATE_QUIRKED);
 	struct gate_outcome out;
 
-	plain.windows = true;
-	gate_hook(GATE_PREPARE, &plain, &legacy, &last, last.time, &enforce, &out);
+	plain.windows = quirked.windows = true;
+	gate_hook(GATE_PREPARE, &quirked, &legacy, &last, last.time, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 	assert_contains(out.reason, "arrives by migrate");
 	gate_hook(GATE_PREPARE, &plain, &legacy, NULL, last.time, &enforce, &out);
@@ -711,6 +758,7 @@ int main(void)
 		cmocka_unit_test(uuids),           cmocka_unit_test(domain_records),
 		cmocka_unit_test(state_committed_only), cmocka_unit_test(commit),
 		cmocka_unit_test(record_phases),   cmocka_unit_test(sweep),
+		cmocka_unit_test(arrival_never_opens_a_start),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
