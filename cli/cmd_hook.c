@@ -181,7 +181,8 @@ static int forget(const struct hook_call *call)
 
 	if (domain_record_forget(DOMAIN_RECORD_DIR, call->facts.uuid, err) < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
-	sweep();
+	else
+		sweep();
 	return SEOIB_EXIT_OK; /* "stopped end" / "release end" cannot abort anything */
 }
 
@@ -201,13 +202,14 @@ static int commit(const struct hook_call *call)
 	if (domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_RUNNING, err) < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
 	if (!gate_commit(&call->facts, r == 0 ? &pending : NULL, now, &running, why))
-		fprintf(stderr, "seoib: warning: %s; nothing is recorded as what it runs, so its seoib metadata says\n",
+		fprintf(stderr, "seoib: warning: %s; seoib records nothing as what it runs, and takes its state from its seoib metadata instead\n",
 			why);
 	else if (domain_record_write(DOMAIN_RECORD_DIR, &running, err) < 0)
 		fprintf(stderr, "seoib: warning: cannot record what '%s' runs: %s\n", call->facts.name, err);
 	if (r == 0 && domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, err) < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
-	sweep();
+	if (r >= 0) /* the directory was usable */
+		sweep();
 	return SEOIB_EXIT_OK;
 }
 

@@ -1,8 +1,8 @@
 /* Per-domain records of the qemu hook (see seoib/domain_record.h). */
 #include <dirent.h>
-#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,7 +39,12 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 	char name[80], when[32], inner[SEOIB_MESSAGE_MAX];
 	const char *text;
 
-	if (rec->phase > DOMAIN_RUNNING || record_name(rec->uuid, rec->phase, name, sizeof(name), err) < 0)
+	if (rec->phase > DOMAIN_RUNNING) {
+		sentence_format(err, SEOIB_MESSAGE_MAX, "the record of '%s' has no phase seoib knows (%d); not writing it",
+				rec->name, (int)rec->phase);
+		return -1;
+	}
+	if (record_name(rec->uuid, rec->phase, name, sizeof(name), err) < 0)
 		return -1;
 	dfd = open_dir_nofollow(dir, DIR_CREATE, err);
 	if (dfd < 0)
