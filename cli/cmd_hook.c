@@ -137,30 +137,18 @@ static int hook_finish(const struct hook_call *call, const struct gate_outcome *
 	return gate_verdict_allows(out->verdict) ? SEOIB_EXIT_OK : SEOIB_EXIT_UNSAFE;
 }
 
-/* prepare, migrate or restore begin: the pending record is this call's,
- * whatever the verdict. An allowed call writes its own; any other call
- * drops the one before, so that an arrival's authorisation answers the
- * next step of its operation only (docs/libvirt.md, "What a guest runs"). */
+/* prepare, migrate or restore begin: the pending record becomes this
+ * call's (gate_pending()), or is dropped. */
 static void remember(const struct hook_call *call, const struct gate_outcome *out)
 {
-	struct domain_record rec = {.phase = DOMAIN_PENDING,
-				    .state = out->state_known ? out->state : STATE_COUNT,
-				    .time = time(NULL)};
+	struct domain_record rec;
 	char err[SEOIB_MESSAGE_MAX];
 
-	/* An arrival allowed in an unknown state is remembered as unknown, so
-	 * that prepare begin does not take it for a fresh start; that prepare
-	 * records it as used. */
-	if (!gate_verdict_allows(out->verdict) ||
-	    (!out->state_known && call->op != GATE_MIGRATE && call->op != GATE_RESTORE && !out->arrival_unknown)) {
+	if (!gate_pending(call->op, &call->facts, out, (int64_t)time(NULL), &rec)) {
 		if (domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, err) < 0)
 			fprintf(stderr, "seoib: warning: %s\n", err);
 		return;
 	}
-	snprintf(rec.name, sizeof(rec.name), "%s", call->facts.name);
-	snprintf(rec.uuid, sizeof(rec.uuid), "%s", call->facts.uuid);
-	snprintf(rec.operation, sizeof(rec.operation), "%s", gate_op_to_string(call->op));
-	snprintf(rec.verdict, sizeof(rec.verdict), "%s", gate_verdict_to_string(out->verdict));
 	/* The decision stands without it: say so, do not fail the guest. */
 	if (domain_record_write(DOMAIN_RECORD_DIR, &rec, err) < 0)
 		fprintf(stderr, "seoib: warning: cannot remember the state of '%s': %s\n", rec.name, err);

@@ -95,6 +95,18 @@ bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
  * authorisation behind for no longer than this. */
 #define GATE_ARRIVAL_VALID_S 40
 
+/* What a prepare, migrate or restore begin leaves as the guest's pending
+ * record, given its verdict `out` at `now` (seconds since the epoch):
+ * true with *rec set (phase DOMAIN_PENDING, this guest's name and UUID,
+ * this operation, the state allowed, STATE_COUNT for an arrival in a state
+ * nothing could tell); false when the pending record is to be dropped (a
+ * refusal, a start allowed with nothing known, any other operation). Every
+ * such call replaces or drops it: an arrival's authorisation answers the
+ * next step of its own operation only (docs/libvirt.md, "What a guest
+ * runs"). */
+bool gate_pending(enum gate_op op, const struct guest_facts *facts, const struct gate_outcome *out, int64_t now,
+		  struct domain_record *rec);
+
 /* started begin: libvirt has committed the start (the QEMU process exists
  * with that XML; libvirt's qemuProcessFinishStartup() runs this hook after
  * its last step that can fail short of the guest running, restore's image

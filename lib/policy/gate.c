@@ -285,6 +285,30 @@ bool gate_commit(const struct guest_facts *facts, const struct domain_record *pe
 	return true;
 }
 
+bool gate_pending(enum gate_op op, const struct guest_facts *facts, const struct gate_outcome *out, int64_t now,
+		  struct domain_record *rec)
+{
+	bool arrival = op == GATE_MIGRATE || op == GATE_RESTORE;
+
+	memset(rec, 0, sizeof(*rec));
+	if ((op != GATE_PREPARE && !arrival) || !gate_verdict_allows(out->verdict))
+		return false;
+	/* An arrival allowed in an unknown state is remembered as unknown, so
+	 * that its prepare begin does not take it for a fresh start; that
+	 * prepare records it as used. A start allowed with nothing known
+	 * (on-error = allow) records nothing. */
+	if (!out->state_known && !arrival && !out->arrival_unknown)
+		return false;
+	rec->phase = DOMAIN_PENDING;
+	rec->state = out->state_known ? out->state : STATE_COUNT;
+	rec->time = now;
+	snprintf(rec->name, sizeof(rec->name), "%s", facts->name);
+	snprintf(rec->uuid, sizeof(rec->uuid), "%s", facts->uuid);
+	snprintf(rec->operation, sizeof(rec->operation), "%s", gate_op_to_string(op));
+	snprintf(rec->verdict, sizeof(rec->verdict), "%s", gate_verdict_to_string(out->verdict));
+	return true;
+}
+
 /* The arrival gate under an explicit hook-mode and on-error. */
 static void arrive(enum gate_op op, const struct guest_facts *facts, const struct host_record *source,
 		   const struct domain_record *started, const struct host_record *host, enum hook_mode mode,

@@ -194,6 +194,44 @@ static void state_committed_only(void **state)
 	assert_int_equal(out.state, STATE_RESPECTED);
 }
 
+/* What each begin leaves pending: its own record, or nothing. */
+static void pending(void **state)
+{
+	struct guest_facts g = guest(true, STATE_QUIRKED);
+	struct gate_outcome out = {.verdict = GATE_ALLOW, .state_known = true, .state = STATE_QUIRKED};
+	struct domain_record rec;
+
+	assert_true(gate_pending(GATE_MIGRATE, &g, &out, 1795424400, &rec));
+	assert_int_equal(rec.phase, DOMAIN_PENDING);
+	assert_string_equal(rec.operation, "migrate");
+	assert_string_equal(rec.name, "vm1");
+	assert_string_equal(rec.uuid, UUID);
+	assert_int_equal(rec.state, STATE_QUIRKED);
+	assert_int_equal(rec.time, 1795424400);
+	assert_true(gate_pending(GATE_PREPARE, &g, &out, 1795424400, &rec));
+	assert_string_equal(rec.operation, "prepare");
+	/* Refused: dropped, arrival or start. */
+	out.verdict = GATE_REFUSE;
+	assert_false(gate_pending(GATE_RESTORE, &g, &out, 1795424400, &rec));
+	assert_false(gate_pending(GATE_PREPARE, &g, &out, 1795424400, &rec));
+	out.verdict = GATE_ERROR_DENY;
+	assert_false(gate_pending(GATE_MIGRATE, &g, &out, 1795424400, &rec));
+	/* Allowed with nothing known: an arrival is remembered as unknown, a
+	 * start not at all, unless it is that arrival's own prepare. */
+	out.verdict = GATE_ERROR_ALLOW;
+	out.state_known = false;
+	assert_true(gate_pending(GATE_RESTORE, &g, &out, 1795424400, &rec));
+	assert_int_equal(rec.state, STATE_COUNT);
+	assert_false(gate_pending(GATE_PREPARE, &g, &out, 1795424400, &rec));
+	out.arrival_unknown = true;
+	assert_true(gate_pending(GATE_PREPARE, &g, &out, 1795424400, &rec));
+	assert_int_equal(rec.state, STATE_COUNT);
+	/* Other operations never leave one. */
+	out.verdict = GATE_ALLOW;
+	assert_false(gate_pending(GATE_COMMIT, &g, &out, 1795424400, &rec));
+	assert_false(gate_pending(GATE_FORGET, &g, &out, 1795424400, &rec));
+}
+
 /* started begin commits the start's own pending record, nothing else. */
 static void commit(void **state)
 {
@@ -758,7 +796,7 @@ int main(void)
 		cmocka_unit_test(uuids),           cmocka_unit_test(domain_records),
 		cmocka_unit_test(state_committed_only), cmocka_unit_test(commit),
 		cmocka_unit_test(record_phases),   cmocka_unit_test(sweep),
-		cmocka_unit_test(arrival_never_opens_a_start),
+		cmocka_unit_test(arrival_never_opens_a_start), cmocka_unit_test(pending),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
