@@ -87,7 +87,8 @@ static void hook_usage(FILE *out)
 		     "domain XML comes on standard input. The last four words are always libvirt's,\n"
 		     "whatever they look like (a guest may be named -h); EXTRA is '-' when empty.\n"
 		     "Handles prepare begin, migrate begin, restore begin, started begin, stopped\n"
-		     "end and release end; exits 0 for anything else. Prints nothing on standard output, ever.\n"
+		     "end and release end; exits 0 for anything else. Prints nothing on standard\n"
+		     "output, ever.\n"
 		     "Exit status: 0 allowed, 1 refused, 2 usage error.\n");
 }
 
