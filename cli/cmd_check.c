@@ -162,7 +162,7 @@ static void check_one(const struct check_run *run, const char *xml, struct check
 	snprintf(res->uuid, sizeof(res->uuid), "%s", facts->uuid);
 	/* What the hook recorded when the guest started here is the state it
 	 * runs in, even where nothing wrote it into the metadata yet. */
-	have_started = domain_record_read(DOMAIN_RECORD_DIR, facts->uuid, &started, err) == 0;
+	have_started = domain_record_read(DOMAIN_RECORD_DIR, facts->uuid, DOMAIN_RUNNING, &started, err) == 0;
 	res->verdict = gate_migration_check(facts, run->have_source ? &run->source_record : NULL,
 					    have_started ? &started : NULL, run->have_record ? &run->dest_record : NULL,
 					    run->record_problem, run->cfg.on_error, &out);

@@ -86,8 +86,9 @@ static void hook_usage(FILE *out)
 		     "The libvirt qemu hook, installed as /etc/libvirt/hooks/qemu.d/50-seoib; the\n"
 		     "domain XML comes on standard input. The last four words are always libvirt's,\n"
 		     "whatever they look like (a guest may be named -h); EXTRA is '-' when empty.\n"
-		     "Handles prepare begin, migrate begin, restore begin, stopped end and release\n"
-		     "end; exits 0 for anything else. Prints nothing on standard output, ever.\n"
+		     "Handles prepare begin, migrate begin, restore begin, started begin, stopped\n"
+		     "end and release end; exits 0 for anything else. Prints nothing on standard\n"
+		     "output, ever.\n"
 		     "Exit status: 0 allowed, 1 refused, 2 usage error.\n");
 }
 
@@ -137,24 +138,30 @@ static int hook_finish(const struct hook_call *call, const struct gate_outcome *
 	return gate_verdict_allows(out->verdict) ? SEOIB_EXIT_OK : SEOIB_EXIT_UNSAFE;
 }
 
+/* prepare, migrate or restore begin: the pending record becomes this
+ * call's (gate_pending()), or is dropped. */
 static void remember(const struct hook_call *call, const struct gate_outcome *out)
 {
-	struct domain_record rec = {.state = out->state_known ? out->state : STATE_COUNT, .time = time(NULL)};
+	struct domain_record rec;
 	char err[SEOIB_MESSAGE_MAX];
 
-	/* An arrival allowed in an unknown state is remembered as unknown, so
-	 * that prepare begin does not take it for a fresh start; that prepare
-	 * records it as used. */
-	if (!gate_verdict_allows(out->verdict) ||
-	    (!out->state_known && call->op != GATE_MIGRATE && call->op != GATE_RESTORE && !out->arrival_unknown))
+	if (!gate_pending(call->op, &call->facts, out, (int64_t)time(NULL), &rec)) {
+		if (domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, err) < 0)
+			fprintf(stderr, "seoib: warning: %s\n", err);
 		return;
-	snprintf(rec.name, sizeof(rec.name), "%s", call->facts.name);
-	snprintf(rec.uuid, sizeof(rec.uuid), "%s", call->facts.uuid);
-	snprintf(rec.operation, sizeof(rec.operation), "%s", gate_op_to_string(call->op));
-	snprintf(rec.verdict, sizeof(rec.verdict), "%s", gate_verdict_to_string(out->verdict));
+	}
 	/* The decision stands without it: say so, do not fail the guest. */
 	if (domain_record_write(DOMAIN_RECORD_DIR, &rec, err) < 0)
 		fprintf(stderr, "seoib: warning: cannot remember the state of '%s': %s\n", rec.name, err);
+}
+
+/* Temporary files a hook killed by its alarm left behind (bounded). */
+static void sweep(void)
+{
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (domain_record_sweep(DOMAIN_RECORD_DIR, (int64_t)time(NULL), err) < 0)
+		fprintf(stderr, "seoib: warning: %s\n", err);
 }
 
 static int forget(const struct hook_call *call)
@@ -163,7 +170,36 @@ static int forget(const struct hook_call *call)
 
 	if (domain_record_forget(DOMAIN_RECORD_DIR, call->facts.uuid, err) < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
+	else
+		sweep();
 	return SEOIB_EXIT_OK; /* "stopped end" / "release end" cannot abort anything */
+}
+
+/* started begin: the pending record of this start becomes what the guest
+ * runs (gate_commit()), or nothing does. Exits 0 whatever happens: libvirt
+ * kills a guest whose started hook fails. */
+static int commit(const struct hook_call *call)
+{
+	struct domain_record pending, running;
+	char err[SEOIB_MESSAGE_MAX], why[SEOIB_MESSAGE_MAX];
+	int64_t now = (int64_t)time(NULL);
+	int r = domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, &pending, err);
+
+	if (r < 0)
+		fprintf(stderr, "seoib: warning: %s\n", err);
+	/* Whatever was committed before is of an earlier run of the guest. */
+	if (domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_RUNNING, err) < 0)
+		fprintf(stderr, "seoib: warning: %s\n", err);
+	if (!gate_commit(&call->facts, r == 0 ? &pending : NULL, now, &running, why))
+		fprintf(stderr, "seoib: warning: %s; seoib records nothing as what it runs, and takes its state from its seoib metadata instead\n",
+			why);
+	else if (domain_record_write(DOMAIN_RECORD_DIR, &running, err) < 0)
+		fprintf(stderr, "seoib: warning: cannot record what '%s' runs: %s\n", call->facts.name, err);
+	if (r == 0 && domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, err) < 0)
+		fprintf(stderr, "seoib: warning: %s\n", err);
+	if (r >= 0) /* the directory was usable */
+		sweep();
+	return SEOIB_EXIT_OK;
 }
 
 /* The record at record-path is this host's own: one from another boot or
@@ -193,7 +229,7 @@ static int refuse_oversized_xml(const struct hook_call *call, const char *why)
 	sentence_format(out.remediation, sizeof(out.remediation), "%s",
 		 "remove the oversized content (often under <metadata>) from the domain definition; "
 		 "docs/libvirt.md lists the limits");
-	return call->op == GATE_FORGET ? SEOIB_EXIT_OK : hook_finish(call, &out);
+	return call->op == GATE_FORGET || call->op == GATE_COMMIT ? SEOIB_EXIT_OK : hook_finish(call, &out);
 }
 
 /* Everything from the XML on stdin to the verdict. */
@@ -218,7 +254,7 @@ static int hook_run(struct hook_call *call)
 		drain_stdin();
 		sentence_format(what, sizeof(what), "the domain XML on standard input %s", err);
 		gate_internal_error(what, &call->cfg, &out);
-		return hook_finish(call, &out);
+		return call->op == GATE_FORGET || call->op == GATE_COMMIT ? SEOIB_EXIT_OK : hook_finish(call, &out);
 	}
 	r = guest_facts_from_xml(xml, len, &call->facts, err);
 	if (r == GUEST_XML_TOO_COMPLEX)
@@ -226,11 +262,13 @@ static int hook_run(struct hook_call *call)
 	if (r < 0) {
 		sentence_format(what, sizeof(what), "cannot read the domain XML of '%s': %s", call->guest, err);
 		gate_internal_error(what, &call->cfg, &out);
-		return call->op == GATE_FORGET ? SEOIB_EXIT_OK : hook_finish(call, &out);
+		return call->op == GATE_FORGET || call->op == GATE_COMMIT ? SEOIB_EXIT_OK : hook_finish(call, &out);
 	}
 	call->have_facts = true;
 	if (call->op == GATE_FORGET)
 		return forget(call);
+	if (call->op == GATE_COMMIT)
+		return commit(call);
 	if (!host || host_record_load(call->cfg.record_path, host, err) < 0) {
 		sentence_format(what, sizeof(what), "no usable host record (%s)", host ? err : "out of memory");
 		gate_internal_error(what, &call->cfg, &out);
@@ -241,10 +279,11 @@ static int hook_run(struct hook_call *call)
 		gate_internal_error(what, &call->cfg, &out);
 		return hook_finish(call, &out);
 	}
-	/* The hook's record of this guest (an arrival a prepare may follow)
-	 * and the clock: the only inputs gate_hook() does not get from above.
-	 * Only prepare begin judges that record: an arrival never reads it. */
-	have_last = call->op == GATE_PREPARE && domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, &last, err) == 0;
+	/* The hook's pending record of this guest (an arrival a prepare may
+	 * follow) and the clock: the only inputs gate_hook() does not get from
+	 * above. Only prepare begin judges that record: an arrival never reads it. */
+	have_last = call->op == GATE_PREPARE &&
+		    domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, &last, err) == 0;
 	gate_hook(call->op, &call->facts, host, have_last ? &last : NULL, (int64_t)time(NULL), &call->cfg, &out);
 	remember(call, &out);
 	return hook_finish(call, &out);
@@ -362,11 +401,12 @@ int cmd_hook(int argc, char **argv)
 		drain_stdin();
 		return SEOIB_EXIT_OK;
 	}
-	/* "stopped end" and "release end" refuse nothing and forget the
-	 * guest's record under DOMAIN_RECORD_DIR, which no seoib.conf key
-	 * names: a bad file must not leave that record behind. */
-	if (seoib_config_load(config_path, &call.cfg, err) < 0 && call.op != GATE_FORGET)
+	/* "started begin", "stopped end" and "release end" refuse nothing and
+	 * commit or forget the guest's records under DOMAIN_RECORD_DIR, which
+	 * no seoib.conf key names: a bad file must not leave a record behind. */
+	if (seoib_config_load(config_path, &call.cfg, err) < 0 && call.op != GATE_FORGET && call.op != GATE_COMMIT)
 		return hook_bad_config(&call, config_path);
-	timeout_denies = call.cfg.on_error == ON_ERROR_DENY;
+	/* started begin must never fail: libvirt would kill the guest. */
+	timeout_denies = call.cfg.on_error == ON_ERROR_DENY && call.op != GATE_COMMIT && call.op != GATE_FORGET;
 	return hook_run(&call);
 }

@@ -1,7 +1,15 @@
-/* What the qemu hook remembers about a guest on this host: the state it was
- * started in (prepare begin) or arrived in (migrate / restore begin), under
- * /run/seoib/domains/<uuid>.json ("seoib.domain/1"). /run is cleared at
- * boot, like the guests themselves. Later checks (seoibctl apply) read it. */
+/* What the qemu hook remembers about a guest on this host, in two files a
+ * guest under /run/seoib/domains ("seoib.domain/2"; /run is cleared at boot,
+ * like the guests themselves):
+ * - <uuid>.pending.json: the operation in flight, written at prepare,
+ *   migrate or restore begin, which libvirt may still abort. It answers
+ *   only the next step of that operation (prepare begin after an arrival,
+ *   started begin after a prepare), never "what does the guest run".
+ * - <uuid>.json: what the guest runs, committed at started begin (the QEMU
+ *   process exists with that XML) from the pending record of the same
+ *   guest, UUID and name. Later checks (seoibctl apply, check --dest,
+ *   seoibd) read only this one.
+ * docs/libvirt.md, "What a guest runs", is the state machine. */
 #pragma once
 
 #include <stddef.h>
@@ -12,7 +20,7 @@
 #include "seoib/sentence.h"
 #include "seoib/states.h"
 
-#define DOMAIN_RECORD_SCHEMA "seoib.domain/1"
+#define DOMAIN_RECORD_SCHEMA "seoib.domain/2"
 #define DOMAIN_RECORD_DIR SEOIB_RUNDIR "/domains"
 /* The file's "state" of a guest that arrived (migrate or restore begin,
  * allowed by on-error = allow) in a state nothing could tell: state ==
@@ -20,7 +28,21 @@
  * arrival as a fresh start and recording a state the guest may not run. */
 #define DOMAIN_RECORD_STATE_UNKNOWN "unknown"
 
+/* Which of the guest's two files a record is, and says it is ("phase"). */
+enum domain_phase {
+	DOMAIN_PENDING, /* "pending": an operation in flight, not yet committed by libvirt */
+	DOMAIN_RUNNING, /* "running": committed at started begin */
+};
+
+/* A temporary file beside the records (a hook killed by its alarm between
+ * its write and its rename) older than this is swept, in seconds: twice
+ * the hook's 10 s alarm, so that a live writer's file is never taken. */
+#define DOMAIN_RECORD_TMP_AGE_S 20
+/* The most directory entries one sweep looks at. */
+#define DOMAIN_RECORD_SWEEP_MAX 4096
+
 struct domain_record {
+	enum domain_phase phase;
 	char name[256];
 	char uuid[64];
 	enum seoib_state state; /* STATE_COUNT: unknown (DOMAIN_RECORD_STATE_UNKNOWN) */
@@ -44,9 +66,23 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
  * fragment in err. */
 int domain_record_from_string(const char *text, size_t len, struct domain_record *rec, char err[SEOIB_MESSAGE_MAX]);
 
-/* Returns 0, 1 when there is none, or -1 with a sentence in err. */
-int domain_record_read(const char *dir, const char *uuid, struct domain_record *rec,
+/* The file of `phase`; a file whose "phase" is another is refused (a
+ * pending record copied into the running one's place never counts).
+ * Returns 0, 1 when there is none, or -1 with a sentence in err. */
+int domain_record_read(const char *dir, const char *uuid, enum domain_phase phase, struct domain_record *rec,
 		       char err[SEOIB_MESSAGE_MAX]);
 
-/* Remove it; none is not an error. Returns 0, or -1 with a sentence. */
+/* Remove the file of `phase`; none is not an error. Returns 0, or -1 with
+ * a sentence. */
+int domain_record_drop(const char *dir, const char *uuid, enum domain_phase phase, char err[SEOIB_MESSAGE_MAX]);
+
+/* Remove both files of the guest (it stopped); none is not an error.
+ * Returns 0, or -1 with a sentence. */
 int domain_record_forget(const char *dir, const char *uuid, char err[SEOIB_MESSAGE_MAX]);
+
+/* Remove leftover temporary files ("NAME.tmp.XXXXXXXX", write_file_atomic_at())
+ * in DIR: regular files, last modified more than DOMAIN_RECORD_TMP_AGE_S
+ * seconds before `now` (seconds since the epoch), at most
+ * DOMAIN_RECORD_SWEEP_MAX entries looked at. Returns the number removed,
+ * or -1 with a sentence in err (no DIR: 0). */
+int domain_record_sweep(const char *dir, int64_t now, char err[SEOIB_MESSAGE_MAX]);

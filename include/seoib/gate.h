@@ -20,6 +20,7 @@ enum gate_op {
 	GATE_PREPARE, /* prepare begin: the guest is about to start here */
 	GATE_MIGRATE, /* migrate begin: on the destination, before any memory moves */
 	GATE_RESTORE, /* restore begin: a saved guest carries its state */
+	GATE_COMMIT,  /* started begin: the QEMU process runs that XML; commit the pending record */
 	GATE_FORGET,  /* stopped end / release end: the guest is gone */
 };
 
@@ -51,9 +52,18 @@ const char *gate_op_to_string(enum gate_op op);
 const char *gate_verdict_to_string(enum gate_verdict v);
 bool gate_verdict_allows(enum gate_verdict v);
 
-/* The state a guest that already runs is in, as it arrives by migration or
- * restore (or as check --dest plans it). In order: what the hook recorded
- * when it started on the source (`started`, NULL when not at hand); its
+/* Whether `rec` is the hook's record of this guest: its UUID and its name
+ * both match (libvirt renames only a guest that does not run, and a
+ * running guest's UUID and name are both unique on a host). */
+bool gate_record_is_of(const struct domain_record *rec, const struct guest_facts *facts);
+
+/* THE rule that reconciles the hook's records with a running guest's own
+ * metadata (docs/libvirt.md, "What a guest runs"): the state a guest that
+ * already runs is in, as it arrives by migration or restore (or as check
+ * --dest, apply and seoibd's watcher see it). In order: what libvirt
+ * committed for this very guest (`started`: a DOMAIN_RUNNING record whose
+ * UUID and name match facts; a pending one, or another guest's, is
+ * ignored; NULL when not at hand); its
  * seoib metadata element; quirked for an in-kernel irqchip guest (KVM
  * never advertises Directed EOI there); what the source's QEMU ran it in,
  * by the source's VMM model (run_state_decide() on `source`, NULL when
@@ -78,19 +88,54 @@ bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
 		       char why[SEOIB_MESSAGE_MAX]);
 
 /* How long an accepted migrate or restore answers the "prepare begin" that
- * libvirt runs right after it on the same host, in seconds. */
-#define GATE_ARRIVAL_VALID_S 300
+ * libvirt runs next in the same job on the same host, in seconds: libvirt
+ * waits at most 30 s for a domain's job between the two
+ * (QEMU_JOB_WAIT_TIME, src/qemu/qemu_domainjob.c), plus the hooks' own
+ * time. An arrival libvirt aborts before its prepare begin leaves its
+ * authorisation behind for no longer than this. */
+#define GATE_ARRIVAL_VALID_S 40
+
+/* What a prepare, migrate or restore begin leaves as the guest's pending
+ * record, given its verdict `out` at `now` (seconds since the epoch):
+ * true with *rec set (phase DOMAIN_PENDING, this guest's name and UUID,
+ * this operation, the state allowed, STATE_COUNT for an arrival in a state
+ * nothing could tell); false when the pending record is to be dropped (a
+ * refusal, a start allowed with nothing known, any other operation). Every
+ * such call replaces or drops it: an arrival's authorisation answers the
+ * next step of its own operation only (docs/libvirt.md, "What a guest
+ * runs"). */
+bool gate_pending(enum gate_op op, const struct guest_facts *facts, const struct gate_outcome *out, int64_t now,
+		  struct domain_record *rec);
+
+/* started begin: libvirt has committed the start (the QEMU process exists
+ * with that XML; libvirt's qemuProcessFinishStartup() runs this hook after
+ * its last step that can fail short of the guest running, restore's image
+ * load and an incoming migration's QEMU included). `pending` is the hook's
+ * record of the start's prepare begin (NULL when none). It becomes what the
+ * guest runs (*running, phase DOMAIN_RUNNING, dated `now`, seconds since the
+ * epoch) only when it is pending, of prepare begin, of this very guest
+ * (gate_record_is_of()) and not dated ahead of `now`. Returns true with
+ * *running set, false when nothing is committed; `why` says which, one
+ * sentence. Never refuses: a failing started hook would kill the guest. */
+bool gate_commit(const struct guest_facts *facts, const struct domain_record *pending, int64_t now,
+		 struct domain_record *running, char why[SEOIB_MESSAGE_MAX]);
 
 /* prepare begin, the whole question: may the guest start on this host?
  * libvirt runs "prepare begin" right after "migrate begin" / "restore
  * begin" on the same host; the guest then already runs (elsewhere, or in
  * the saved image) in the state the arrival gate accepted, which a fresh
  * start decision would judge although it cannot change. So when `last`
- * (the hook's record of this guest, NULL when none) is a migrate or
- * restore allowed at most GATE_ARRIVAL_VALID_S seconds before `now`
+ * (the hook's pending record of this guest, NULL when none) is a migrate
+ * or restore allowed at most GATE_ARRIVAL_VALID_S seconds before `now`
  * (seconds since the epoch; a record dated after `now` proves nothing),
- * the guest is allowed in that state. Otherwise policy_decide() for this
- * host (`host` may be NULL: unknown) through gate_prepare(). */
+ * of this very guest (gate_record_is_of()), and this prepare's own XML
+ * still says the state that arrival accepted (gate_state_in_flight() of
+ * facts alone: its metadata, or unknown for both), the guest is allowed in
+ * that state. Otherwise, a fresh start after an arrival libvirt aborted
+ * included, policy_decide() for this host (`host` may be NULL: unknown)
+ * through gate_prepare(). The hook replaces or drops `last` after every
+ * prepare begin, whatever its verdict: an authorisation answers one
+ * prepare only. */
 void gate_start(const struct guest_facts *facts, const struct host_record *host,
 		const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
 		struct gate_outcome *out);

@@ -19,6 +19,7 @@ enum gate_op gate_op_from_hook(const char *operation, const char *sub_operation)
 		{"prepare", "begin", GATE_PREPARE},
 		{"migrate", "begin", GATE_MIGRATE},
 		{"restore", "begin", GATE_RESTORE},
+		{"started", "begin", GATE_COMMIT},
 		{"stopped", "end", GATE_FORGET},
 		{"release", "end", GATE_FORGET},
 	};
@@ -34,7 +35,7 @@ enum gate_op gate_op_from_hook(const char *operation, const char *sub_operation)
 
 const char *gate_op_to_string(enum gate_op op)
 {
-	static const char *const names[] = {"ignore", "prepare", "migrate", "restore", "forget"};
+	static const char *const names[] = {"ignore", "prepare", "migrate", "restore", "started", "forget"};
 	return op <= GATE_FORGET ? names[op] : "?";
 }
 
@@ -49,11 +50,21 @@ bool gate_verdict_allows(enum gate_verdict v)
 	return v == GATE_ALLOW || v == GATE_WARN || v == GATE_ERROR_ALLOW;
 }
 
+bool gate_record_is_of(const struct domain_record *rec, const struct guest_facts *facts)
+{
+	return strcmp(rec->uuid, facts->uuid) == 0 && strcmp(rec->name, facts->name) == 0;
+}
+
 bool gate_state_in_flight(const struct guest_facts *facts, const struct host_record *source,
 			  const struct domain_record *started, enum seoib_state *state, char how[SEOIB_MESSAGE_MAX])
 {
 	struct run_state rs;
 
+	/* Only what libvirt committed, for this very guest: a pending record
+	 * (an operation libvirt may still abort, a rejected restore) or one
+	 * of another guest under the same UUID never says what this one runs. */
+	if (started && (started->phase != DOMAIN_RUNNING || !gate_record_is_of(started, facts)))
+		started = NULL;
 	if (started && started->state >= STATE_COUNT) {
 		/* Its state came with it from a source nothing here knows: this
 		 * host's VMM model says nothing about it. */
@@ -94,7 +105,7 @@ bool gate_state_running(const char *dir, const struct guest_facts *facts, const 
 {
 	struct domain_record started;
 	char err[SEOIB_MESSAGE_MAX];
-	bool have_started = domain_record_read(dir, facts->uuid, &started, err) == 0;
+	bool have_started = domain_record_read(dir, facts->uuid, DOMAIN_RUNNING, &started, err) == 0;
 
 	return gate_state_in_flight(facts, here, have_started ? &started : NULL, state, how);
 }
@@ -176,21 +187,36 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 		 d->remediation[0] ? d->remediation : "see 'seoibctl policy --domain NAME' for the details");
 }
 
+/* The arrival's prepare runs the XML that arrived: it still says the
+ * state the arrival gate read from it (its metadata, an in-kernel
+ * irqchip), or says none where that arrival's state was unknown. A fresh
+ * start's XML, the definition on this host, need not. */
+static bool same_state_as_arrival(const struct guest_facts *facts, const struct domain_record *last)
+{
+	char how[SEOIB_MESSAGE_MAX];
+	enum seoib_state state;
+	bool known = gate_state_in_flight(facts, NULL, NULL, &state, how);
+
+	return known ? last->state == state : last->state >= STATE_COUNT;
+}
+
 /* The hook's record of an arrival this "prepare begin" follows. Its state
  * may be unknown (STATE_COUNT): an arrival on-error = allow let in. */
 static bool arrival_accepted(const struct guest_facts *facts, const struct domain_record *last, int64_t now)
 {
-	if (!last)
+	if (!last || last->phase != DOMAIN_PENDING)
 		return false;
 	if (strcmp(last->operation, gate_op_to_string(GATE_MIGRATE)) != 0 &&
 	    strcmp(last->operation, gate_op_to_string(GATE_RESTORE)) != 0)
 		return false;
 	/* Another guest's arrival under this UUID is no arrival of this one. */
-	if (strcmp(last->name, facts->name) != 0)
+	if (!gate_record_is_of(last, facts))
 		return false;
 	/* last->time >= 0 (domain_record_read): no overflow. A record dated
 	 * in the future (the clock went back) proves nothing either. */
-	return now >= last->time && now - last->time <= GATE_ARRIVAL_VALID_S;
+	if (now < last->time || now - last->time > GATE_ARRIVAL_VALID_S)
+		return false;
+	return same_state_as_arrival(facts, last);
 }
 
 void gate_start(const struct guest_facts *facts, const struct host_record *host,
@@ -222,6 +248,65 @@ void gate_start(const struct guest_facts *facts, const struct host_record *host,
 	policy_decide(facts, host, NULL, 0, &d);
 	gate_prepare(facts, &d, cfg, out);
 	decision_free(&d);
+}
+
+bool gate_commit(const struct guest_facts *facts, const struct domain_record *pending, int64_t now,
+		 struct domain_record *running, char why[SEOIB_MESSAGE_MAX])
+{
+	if (!pending || pending->phase != DOMAIN_PENDING) {
+		sentence_format(why, SEOIB_MESSAGE_MAX, "'%s' started with no record of its prepare begin", facts->name);
+		return false;
+	}
+	/* Every start, fresh or an arrival's, passes prepare begin, which
+	 * replaces the pending record: an arrival's record here is one whose
+	 * prepare begin never ran, or was not recorded. */
+	if (strcmp(pending->operation, gate_op_to_string(GATE_PREPARE)) != 0) {
+		sentence_format(why, SEOIB_MESSAGE_MAX,
+				"'%s' started, but the pending record is of %s begin, not of its prepare begin",
+				facts->name, pending->operation);
+		return false;
+	}
+	if (!gate_record_is_of(pending, facts)) {
+		sentence_format(why, SEOIB_MESSAGE_MAX,
+				"the pending record under UUID %s is of '%s', not of '%s' that started", facts->uuid,
+				pending->name, facts->name);
+		return false;
+	}
+	if (now < pending->time) {
+		sentence_format(why, SEOIB_MESSAGE_MAX, "the pending record of '%s' is dated ahead of the clock",
+				facts->name);
+		return false;
+	}
+	*running = *pending;
+	running->phase = DOMAIN_RUNNING;
+	running->time = now;
+	sentence_format(why, SEOIB_MESSAGE_MAX, "'%s' runs %s, committed at started begin", facts->name,
+			pending->state < STATE_COUNT ? state_to_string(pending->state) : "in a state seoib cannot tell");
+	return true;
+}
+
+bool gate_pending(enum gate_op op, const struct guest_facts *facts, const struct gate_outcome *out, int64_t now,
+		  struct domain_record *rec)
+{
+	bool arrival = op == GATE_MIGRATE || op == GATE_RESTORE;
+
+	memset(rec, 0, sizeof(*rec));
+	if ((op != GATE_PREPARE && !arrival) || !gate_verdict_allows(out->verdict))
+		return false;
+	/* An arrival allowed in an unknown state is remembered as unknown, so
+	 * that its prepare begin does not take it for a fresh start; that
+	 * prepare records it as used. A start allowed with nothing known
+	 * (on-error = allow) records nothing. */
+	if (!out->state_known && !arrival && !out->arrival_unknown)
+		return false;
+	rec->phase = DOMAIN_PENDING;
+	rec->state = out->state_known ? out->state : STATE_COUNT;
+	rec->time = now;
+	snprintf(rec->name, sizeof(rec->name), "%s", facts->name);
+	snprintf(rec->uuid, sizeof(rec->uuid), "%s", facts->uuid);
+	snprintf(rec->operation, sizeof(rec->operation), "%s", gate_op_to_string(op));
+	snprintf(rec->verdict, sizeof(rec->verdict), "%s", gate_verdict_to_string(out->verdict));
+	return true;
 }
 
 /* The arrival gate under an explicit hook-mode and on-error. */
@@ -292,6 +377,7 @@ void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct ho
 		gate_arrival(op, facts, NULL, NULL, host, cfg, out);
 		return;
 	case GATE_IGNORE:
+	case GATE_COMMIT:
 	case GATE_FORGET:
 		break;
 	}

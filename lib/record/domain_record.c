@@ -1,6 +1,8 @@
 /* Per-domain records of the qemu hook (see seoib/domain_record.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,7 +17,10 @@
 
 #define DOMAIN_RECORD_MAX_BYTES (64 * 1024)
 
-static int record_name(const char *uuid, char *name, size_t size, char err[SEOIB_MESSAGE_MAX])
+static const char *const phase_names[] = {[DOMAIN_PENDING] = "pending", [DOMAIN_RUNNING] = "running"};
+
+static int record_name(const char *uuid, enum domain_phase phase, char *name, size_t size,
+		       char err[SEOIB_MESSAGE_MAX])
 {
 	/* The UUID comes from the domain XML: never let it name another file. */
 	if (!gate_uuid_is_valid(uuid)) {
@@ -23,7 +28,7 @@ static int record_name(const char *uuid, char *name, size_t size, char err[SEOIB
 			 uuid);
 		return -1;
 	}
-	snprintf(name, size, "%s.json", uuid);
+	snprintf(name, size, "%s%s.json", uuid, phase == DOMAIN_PENDING ? ".pending" : "");
 	return 0;
 }
 
@@ -34,13 +39,19 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 	char name[80], when[32], inner[SEOIB_MESSAGE_MAX];
 	const char *text;
 
-	if (record_name(rec->uuid, name, sizeof(name), err) < 0)
+	if (rec->phase > DOMAIN_RUNNING) {
+		sentence_format(err, SEOIB_MESSAGE_MAX, "the record of '%s' has no phase seoib knows (%d); not writing it",
+				rec->name, (int)rec->phase);
+		return -1;
+	}
+	if (record_name(rec->uuid, rec->phase, name, sizeof(name), err) < 0)
 		return -1;
 	dfd = open_dir_nofollow(dir, DIR_CREATE, err);
 	if (dfd < 0)
 		return -1;
 	format_utc(rec->time, when, sizeof(when));
 	json_add(o, "schema", json_object_new_string(DOMAIN_RECORD_SCHEMA));
+	json_add(o, "phase", json_object_new_string(phase_names[rec->phase]));
 	json_add(o, "name", json_object_new_string(rec->name));
 	json_add(o, "uuid", json_object_new_string(rec->uuid));
 	json_add(o, "state", json_object_new_string(rec->state < STATE_COUNT ? state_to_string(rec->state)
@@ -60,13 +71,21 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 static int domain_record_from_json(json_object *o, struct domain_record *rec, char err[SEOIB_MESSAGE_MAX])
 {
 	struct json_reader r = {.err = err};
-	char schema[32], state[32];
+	char schema[32], state[32], phase[16];
 	int s;
 
 	if (json_read_string(&r, o, "schema", schema, sizeof(schema)) < 0)
 		return -1;
 	if (strcmp(schema, DOMAIN_RECORD_SCHEMA) != 0)
 		return json_reader_fail(&r, "schema", "is not " DOMAIN_RECORD_SCHEMA);
+	if (json_read_string(&r, o, "phase", phase, sizeof(phase)) < 0)
+		return -1;
+	if (strcmp(phase, phase_names[DOMAIN_PENDING]) == 0)
+		rec->phase = DOMAIN_PENDING;
+	else if (strcmp(phase, phase_names[DOMAIN_RUNNING]) == 0)
+		rec->phase = DOMAIN_RUNNING;
+	else
+		return json_reader_fail(&r, "phase", "is neither pending nor running");
 	if (json_read_string(&r, o, "name", rec->name, sizeof(rec->name)) < 0 ||
 	    json_read_string(&r, o, "uuid", rec->uuid, sizeof(rec->uuid)) < 0 ||
 	    json_read_string(&r, o, "state", state, sizeof(state)) < 0 ||
@@ -93,7 +112,7 @@ int domain_record_from_string(const char *text, size_t len, struct domain_record
 	return 0;
 }
 
-int domain_record_read(const char *dir, const char *uuid, struct domain_record *rec,
+int domain_record_read(const char *dir, const char *uuid, enum domain_phase phase, struct domain_record *rec,
 		       char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_free_ char *text = NULL;
@@ -102,7 +121,7 @@ int domain_record_read(const char *dir, const char *uuid, struct domain_record *
 	size_t len;
 
 	memset(rec, 0, sizeof(*rec));
-	if (record_name(uuid, name, sizeof(name), err) < 0)
+	if (record_name(uuid, phase, name, sizeof(name), err) < 0)
 		return -1;
 	dfd = open_dir_nofollow(dir, 0, err);
 	if (dfd < 0)
@@ -117,15 +136,20 @@ int domain_record_read(const char *dir, const char *uuid, struct domain_record *
 		sentence_format(err, SEOIB_MESSAGE_MAX, "%s/%s: %s", dir, name, inner);
 		return -1;
 	}
+	if (rec->phase != phase) {
+		sentence_format(err, SEOIB_MESSAGE_MAX, "%s/%s says it is %s, not %s; not using it", dir, name,
+				phase_names[rec->phase], phase_names[phase]);
+		return -1;
+	}
 	return 0;
 }
 
-int domain_record_forget(const char *dir, const char *uuid, char err[SEOIB_MESSAGE_MAX])
+int domain_record_drop(const char *dir, const char *uuid, enum domain_phase phase, char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_close_ int dfd = -1;
 	char name[80];
 
-	if (record_name(uuid, name, sizeof(name), err) < 0)
+	if (record_name(uuid, phase, name, sizeof(name), err) < 0)
 		return -1;
 	dfd = open_dir_nofollow(dir, 0, err);
 	if (dfd < 0)
@@ -135,4 +159,52 @@ int domain_record_forget(const char *dir, const char *uuid, char err[SEOIB_MESSA
 		return -1;
 	}
 	return 0;
+}
+
+int domain_record_forget(const char *dir, const char *uuid, char err[SEOIB_MESSAGE_MAX])
+{
+	if (domain_record_drop(dir, uuid, DOMAIN_PENDING, err) < 0)
+		return -1;
+	return domain_record_drop(dir, uuid, DOMAIN_RUNNING, err);
+}
+
+/* "NAME.tmp.XXXXXXXX": write_file_atomic_at()'s temporary name. */
+static bool is_temporary(const char *name)
+{
+	const char *t = strstr(name, ".tmp.");
+
+	return t && t != name && t[5] != '\0' && !strchr(t + 5, '.');
+}
+
+int domain_record_sweep(const char *dir, int64_t now, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_close_ int dfd = open_dir_nofollow(dir, 0, err);
+	DIR *d;
+	struct dirent *e;
+	int removed = 0, seen = 0;
+
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : -1;
+	/* closedir() closes the descriptor it was given: give it its own. */
+	int own = dup(dfd);
+
+	d = own < 0 ? NULL : fdopendir(own);
+	if (!d) {
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot list %s: %s", dir, strerror(errno));
+		if (own >= 0)
+			close(own);
+		return -1;
+	}
+	/* Bounded: a directory filled by someone else cannot hold the hook. */
+	while (seen++ < DOMAIN_RECORD_SWEEP_MAX && (e = readdir(d))) {
+		struct stat st;
+
+		if (!is_temporary(e->d_name) || fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || now - (int64_t)st.st_mtime <= DOMAIN_RECORD_TMP_AGE_S)
+			continue;
+		if (unlinkat(dfd, e->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
 }

@@ -57,7 +57,7 @@ as_nobody rm /run/seoib/domains
 # guest arrived by migration a moment ago: it must not skip the decision.
 as_nobody mkdir /run/seoib/domains
 now=$(date +%s)
-as_nobody sh -c "printf '%s' '{\"schema\":\"seoib.domain/1\",\"name\":\"win11\",\"uuid\":\"$UUID\",\"state\":\"quirked\",\"operation\":\"migrate\",\"verdict\":\"allow\",\"time\":\"x\",\"time_unix\":$now}' >/run/seoib/domains/$UUID.json"
+as_nobody sh -c "printf '%s' '{\"schema\":\"seoib.domain/2\",\"phase\":\"pending\",\"name\":\"win11\",\"uuid\":\"$UUID\",\"state\":\"quirked\",\"operation\":\"migrate\",\"verdict\":\"allow\",\"time\":\"x\",\"time_unix\":$now}' >/run/seoib/domains/$UUID.pending.json"
 hook "$T/win11.xml" win11 prepare begin -
 [ "$rc" = 1 ] || lv_fail "a forged arrival record let an at-risk guest start: exit $rc ($err)"
 lv_expect_contains "$err" "seoib: refused:" "forged arrival record"
@@ -75,18 +75,28 @@ rmdir /run/seoib/domains
 hook "$T/linux.xml" vm1 prepare begin -
 [ "$rc" = 0 ] && [ -z "$err" ] || lv_fail "plain prepare begin: exit $rc ($err)"
 [ "$(stat -c %u:%a /run/seoib/domains)" = 0:755 ] || lv_fail "domains directory: $(stat -c %u:%a /run/seoib/domains)"
-jq -e '.operation == "prepare"' /run/seoib/domains/$UUID.json >/dev/null || lv_fail "no domain record written"
+jq -e '.operation == "prepare"' /run/seoib/domains/$UUID.pending.json >/dev/null || lv_fail "no domain record written"
+hook "$T/linux.xml" vm1 started begin -
+jq -e '.operation == "prepare" and .phase == "running"' /run/seoib/domains/$UUID.json >/dev/null ||
+	lv_fail "started begin committed nothing: $(ls /run/seoib/domains)"
+# Temporary files of hooks killed between write and rename: an old one is
+# swept (stopped end), a young one (a live writer's) and other names stay.
+touch -d '-1 min' /run/seoib/domains/$UUID.json.tmp.abcdefgh /run/seoib/domains/notes.tmp
+touch /run/seoib/domains/$UUID.json.tmp.ijklmnop
 hook "$T/linux.xml" vm1 stopped end -
 [ ! -e /run/seoib/domains/$UUID.json ] || lv_fail "stopped end did not forget the domain"
+[ "$(ls /run/seoib/domains | tr '\n' ' ')" = "$UUID.json.tmp.ijklmnop notes.tmp " ] ||
+	lv_fail "the sweep of temporary files: $(ls /run/seoib/domains)"
+rm /run/seoib/domains/$UUID.json.tmp.ijklmnop /run/seoib/domains/notes.tmp
 # An arrival record that lies about time (dated ahead, or INT64_MIN, whose
 # age overflowed) never skips the start decision.
 for when in $(( $(date +%s) + 3600 )) -9223372036854775808; do
-	printf '{"schema":"seoib.domain/1","name":"win11","uuid":"%s","state":"quirked","operation":"migrate","verdict":"allow","time":"x","time_unix":%s}' \
-		"$UUID" "$when" >/run/seoib/domains/$UUID.json
+	printf '{"schema":"seoib.domain/2","phase":"pending","name":"win11","uuid":"%s","state":"quirked","operation":"migrate","verdict":"allow","time":"x","time_unix":%s}' \
+		"$UUID" "$when" >/run/seoib/domains/$UUID.pending.json
 	hook "$T/win11.xml" win11 prepare begin -
 	[ "$rc" = 1 ] || lv_fail "an arrival record dated $when let an at-risk guest start: exit $rc ($err)"
 done
-rm -f /run/seoib/domains/$UUID.json
+rm -f /run/seoib/domains/$UUID.pending.json
 
 # 5. The host record as a FIFO nobody holds open: the hook must not wait
 # for its 10 s alarm, and says what is wrong.

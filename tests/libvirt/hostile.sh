@@ -39,8 +39,14 @@ lv_domain vm1 $UUID linux respected >"$T/respected.xml"
 hook "$T/win11.xml" win11 prepare begin -; expect 1 "at-risk guest, enforce"
 lv_expect_contains "$err" "seoib: refused:" "refusal"
 hook "$T/linux.xml" vm1 prepare begin -; expect 0 "plain guest"
-jq -e '.state == "quirked" and .operation == "prepare"' /run/seoib/domains/$UUID.json >/dev/null ||
-	lv_fail "domain record after prepare: $(cat /run/seoib/domains/$UUID.json)"
+# Pending until libvirt commits the start (started begin), then what it runs.
+jq -e '.state == "quirked" and .operation == "prepare" and .phase == "pending"' /run/seoib/domains/$UUID.pending.json >/dev/null ||
+	lv_fail "domain record after prepare: $(cat /run/seoib/domains/$UUID.pending.json)"
+[ ! -e /run/seoib/domains/$UUID.json ] || lv_fail "prepare begin wrote what the guest runs"
+hook "$T/linux.xml" vm1 started begin -; expect 0 "started begin"
+jq -e '.state == "quirked" and .operation == "prepare" and .phase == "running"' /run/seoib/domains/$UUID.json >/dev/null ||
+	lv_fail "domain record after started: $(cat /run/seoib/domains/$UUID.json)"
+[ ! -e /run/seoib/domains/$UUID.pending.json ] || lv_fail "started begin left the pending record"
 hook "$T/linux.xml" vm1 release end -; expect 0 "release end"
 [ ! -e /run/seoib/domains/$UUID.json ] || lv_fail "release end did not forget the domain"
 
@@ -53,18 +59,36 @@ hook "$T/linux.xml" vm1 migrate begin -; expect 0 "quirked guest arriving"
 # and remembered as unknown; the prepare begin that follows accepts the
 # arrival (never this host's own start decision) once; a later start is a
 # start again, as is another guest's under the same UUID.
-jq -e '.state == "unknown" and .operation == "migrate" and .verdict == "error-allow"' /run/seoib/domains/$UUID.json >/dev/null ||
-	lv_fail "record of an arrival in an unknown state: $(cat /run/seoib/domains/$UUID.json)"
+jq -e '.state == "unknown" and .operation == "migrate" and .verdict == "error-allow"' /run/seoib/domains/$UUID.pending.json >/dev/null ||
+	lv_fail "record of an arrival in an unknown state: $(cat /run/seoib/domains/$UUID.pending.json)"
 hook "$T/win11.xml" win11 prepare begin -; expect 1 "another guest's start after vm1's arrival"
 hook "$T/linux.xml" vm1 migrate begin -; expect 0 "vm1 arriving again"
 hook "$T/linux.xml" vm1 prepare begin -; expect 0 "prepare after an arrival in an unknown state"
 lv_expect_contains "$err" "arrives by migrate in a state seoib cannot tell" "prepare after an unknown arrival"
-jq -e '.state == "unknown" and .operation == "prepare"' /run/seoib/domains/$UUID.json >/dev/null ||
-	lv_fail "record after the arrival's prepare: $(cat /run/seoib/domains/$UUID.json)"
+jq -e '.state == "unknown" and .operation == "prepare"' /run/seoib/domains/$UUID.pending.json >/dev/null ||
+	lv_fail "record after the arrival's prepare: $(cat /run/seoib/domains/$UUID.pending.json)"
 hook "$T/linux.xml" vm1 prepare begin -; expect 0 "a later start"
-jq -e '.state == "quirked" and .operation == "prepare"' /run/seoib/domains/$UUID.json >/dev/null ||
-	lv_fail "a later start was not decided afresh: $(cat /run/seoib/domains/$UUID.json)"
+jq -e '.state == "quirked" and .operation == "prepare"' /run/seoib/domains/$UUID.pending.json >/dev/null ||
+	lv_fail "a later start was not decided afresh: $(cat /run/seoib/domains/$UUID.pending.json)"
 hook "$T/linux.xml" vm1 release end -; expect 0 "release end"
+
+# Issue 20: on a legacy host (enforce, on-error = deny) an accepted arrival
+# that libvirt aborts before its prepare begin (a later hook refusing
+# migrate begin, a name clash) never opens the fresh start of that guest,
+# and answers one prepare only.
+lv_config "$T" enforce deny
+lv_domain win11 $UUID windows quirked >"$T/win11-quirked.xml"
+hook "$T/win11.xml" win11 prepare begin -; expect 1 "fresh start of an at-risk guest (deny)"
+hook "$T/win11-quirked.xml" win11 migrate begin -; expect 0 "an arrival carrying quirked"
+hook "$T/win11.xml" win11 prepare begin -; expect 1 "the fresh start after an aborted arrival"
+lv_expect_contains "$err" "would start quirked with risk high" "the fresh start after an aborted arrival"
+[ ! -e /run/seoib/domains/$UUID.pending.json ] || lv_fail "a refused prepare left the arrival's authorisation"
+hook "$T/win11-quirked.xml" win11 migrate begin -; expect 0 "the arrival again"
+hook "$T/win11-quirked.xml" win11 prepare begin -; expect 0 "the arrival's own prepare"
+lv_expect_contains "$(cat /run/seoib/domains/$UUID.pending.json)" '"operation":"prepare"' "the arrival's prepare"
+hook "$T/win11-quirked.xml" win11 prepare begin -; expect 1 "a second prepare after one arrival"
+hook "$T/win11.xml" win11 release end -; expect 0 "release end"
+lv_config "$T" enforce allow
 
 # Malformed XML: on-error = allow (default) allows with a warning; deny refuses.
 printf '<domain><name>x</nam' >"$T/bad.xml"
@@ -111,7 +135,8 @@ for bin in "$SEOIBCTL hook" "$LV_HOOK"; do
 		out=$(cat "$T/out"); err=$(cat "$T/err")
 		expect 0 "$bin: migrate begin of a guest named '$name'"
 		rc=0; $bin --config "$T/seoib.conf" "$name" release end - <"$T/named.xml" >"$T/out" 2>"$T/err" || rc=$?
-		[ "$rc" = 0 ] && [ ! -s "$T/out" ] && [ ! -e /run/seoib/domains/$UUID.json ] ||
+		[ "$rc" = 0 ] && [ ! -s "$T/out" ] && [ ! -e /run/seoib/domains/$UUID.json ] &&
+			[ ! -e /run/seoib/domains/$UUID.pending.json ] ||
 			lv_fail "$bin: release end of a guest named '$name': exit $rc"
 	done
 	# As libvirtd calls the installed hook: no options at all.
@@ -179,12 +204,15 @@ kill "$holder"
 [ "$rc" = 0 ] || lv_fail "endless stdin: exit $rc (on-error = allow)"
 lv_expect_contains "$(cat "$T/err")" "gave up" "timeout message"
 
-# 20 concurrent calls: the same answers, and an intact domain record.
+# 20 concurrent calls: the same answers, and an intact domain record. The
+# Windows guest under a UUID of its own: its refused prepare drops its own
+# pending record, never the Linux guest's.
+sed 's|<uuid>.*</uuid>|<uuid>7f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d</uuid>|' "$T/win11.xml" >"$T/win11-own.xml"
 pids=()
 for i in $(seq 1 10); do
 	( r=0; "$SEOIBCTL" hook --config "$T/seoib.conf" vm1 prepare begin - <"$T/linux.xml" >"$T/c-linux-$i.out" 2>&1 || r=$?; echo $r >"$T/c-linux-$i.rc" ) &
 	pids+=($!)
-	( r=0; "$SEOIBCTL" hook --config "$T/seoib.conf" win11 prepare begin - <"$T/win11.xml" >"$T/c-win-$i.out" 2>&1 || r=$?; echo $r >"$T/c-win-$i.rc" ) &
+	( r=0; "$SEOIBCTL" hook --config "$T/seoib.conf" win11 prepare begin - <"$T/win11-own.xml" >"$T/c-win-$i.out" 2>&1 || r=$?; echo $r >"$T/c-win-$i.rc" ) &
 	pids+=($!)
 done
 for p in "${pids[@]}"; do wait "$p"; done
@@ -193,8 +221,8 @@ for i in $(seq 1 10); do
 	[ "$(cat "$T/c-win-$i.rc")" = 1 ] || lv_fail "concurrent Windows call $i: $(cat "$T/c-win-$i.out")"
 	cmp -s "$T/c-win-1.out" "$T/c-win-$i.out" || lv_fail "concurrent Windows call $i said something else"
 done
-jq -e '.state == "quirked"' /run/seoib/domains/$UUID.json >/dev/null || lv_fail "domain record torn by concurrent writers"
-[ -z "$(ls /run/seoib/domains | grep -v "^$UUID.json$")" ] || lv_fail "temporary files left: $(ls /run/seoib/domains)"
+jq -e '.state == "quirked"' /run/seoib/domains/$UUID.pending.json >/dev/null || lv_fail "domain record torn by concurrent writers"
+[ -z "$(ls /run/seoib/domains | grep -v "^$UUID.pending.json$")" ] || lv_fail "temporary files left: $(ls /run/seoib/domains)"
 
 # check --dest: host names that try option or shell injection never reach ssh.
 for bad in "-oProxyCommand=touch $T/pwned" "a;b" 'a b' '$(touch x)' 'a/b' '' 'x..y'; do

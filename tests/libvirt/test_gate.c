@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -71,6 +73,18 @@ static struct host_record legacy_host(void)
 	return h;
 }
 
+/* The hook's record of vm1 (UUID), in a phase, of an operation. */
+static struct domain_record record(enum domain_phase phase, const char *operation, enum seoib_state st)
+{
+	struct domain_record r = {.phase = phase, .state = st, .time = 1795424400};
+
+	snprintf(r.name, sizeof(r.name), "vm1");
+	snprintf(r.uuid, sizeof(r.uuid), UUID);
+	snprintf(r.operation, sizeof(r.operation), "%s", operation);
+	snprintf(r.verdict, sizeof(r.verdict), "allow");
+	return r;
+}
+
 static void hook_operations(void **state)
 {
 	assert_int_equal(gate_op_from_hook("prepare", "begin"), GATE_PREPARE);
@@ -79,7 +93,9 @@ static void hook_operations(void **state)
 	assert_int_equal(gate_op_from_hook("stopped", "end"), GATE_FORGET);
 	assert_int_equal(gate_op_from_hook("release", "end"), GATE_FORGET);
 	assert_int_equal(gate_op_from_hook("prepare", "end"), GATE_IGNORE);
-	assert_int_equal(gate_op_from_hook("started", "begin"), GATE_IGNORE);
+	assert_int_equal(gate_op_from_hook("started", "begin"), GATE_COMMIT);
+	assert_int_equal(gate_op_from_hook("started", "end"), GATE_IGNORE);
+	assert_int_equal(gate_op_from_hook("start", "begin"), GATE_IGNORE);
 	assert_int_equal(gate_op_from_hook("reconnect", "begin"), GATE_IGNORE);
 	assert_int_equal(gate_op_from_hook("frobnicate", "sideways"), GATE_IGNORE);
 	assert_int_equal(gate_op_from_hook(NULL, NULL), GATE_IGNORE);
@@ -100,7 +116,7 @@ static void state_in_flight(void **state)
 {
 	struct guest_facts plain = guest(false, STATE_RESPECTED), tagged = guest(true, STATE_NOT_ADVERTISED);
 	struct host_record automatic = fixed_host(true), stock = fixed_host(false), legacy = legacy_host();
-	struct domain_record started = {.state = STATE_RESPECTED, .operation = "prepare"};
+	struct domain_record started = record(DOMAIN_RUNNING, "prepare", STATE_RESPECTED);
 	char how[SEOIB_MESSAGE_MAX];
 	enum seoib_state s;
 
@@ -141,6 +157,117 @@ static void state_in_flight(void **state)
 	plain.irqchip = IRQCHIP_IN_KERNEL;
 	assert_true(gate_state_in_flight(&plain, NULL, NULL, &s, how));
 	assert_int_equal(s, STATE_QUIRKED);
+}
+
+/* Only what libvirt committed for this very guest says what it runs
+ * (issue 20): a pending record (a restore libvirt rejected) or a record of
+ * another guest name under the same UUID never outranks the metadata. */
+static void state_committed_only(void **state)
+{
+	struct guest_facts tagged = guest(true, STATE_RESPECTED);
+	struct domain_record rec = record(DOMAIN_PENDING, "restore", STATE_QUIRKED);
+	char how[SEOIB_MESSAGE_MAX];
+	enum seoib_state s;
+
+	assert_true(gate_state_in_flight(&tagged, NULL, &rec, &s, how));
+	assert_int_equal(s, STATE_RESPECTED);
+	assert_string_equal(how, "seoib metadata");
+	rec.phase = DOMAIN_RUNNING;
+	snprintf(rec.name, sizeof(rec.name), "vm1-old");
+	assert_true(gate_state_in_flight(&tagged, NULL, &rec, &s, how));
+	assert_int_equal(s, STATE_RESPECTED);
+	snprintf(rec.name, sizeof(rec.name), "vm1");
+	snprintf(rec.uuid, sizeof(rec.uuid), "7f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+	assert_true(gate_state_in_flight(&tagged, NULL, &rec, &s, how));
+	assert_int_equal(s, STATE_RESPECTED);
+	snprintf(rec.uuid, sizeof(rec.uuid), UUID);
+	assert_true(gate_state_in_flight(&tagged, NULL, &rec, &s, how));
+	assert_int_equal(s, STATE_QUIRKED);
+	assert_string_equal(how, "recorded by the hook at restore");
+	/* check --dest judges the same way: the pending quirked record of a
+	 * rejected restore never makes a respected guest fit a legacy host. */
+	struct host_record legacy = legacy_host();
+	struct gate_outcome out;
+
+	rec.phase = DOMAIN_PENDING;
+	assert_int_equal(gate_migration_check(&tagged, NULL, &rec, &legacy, "", ON_ERROR_ALLOW, &out), GATE_CHECK_REFUSE);
+	assert_int_equal(out.state, STATE_RESPECTED);
+}
+
+/* What each begin leaves pending: its own record, or nothing. */
+static void pending(void **state)
+{
+	struct guest_facts g = guest(true, STATE_QUIRKED);
+	struct gate_outcome out = {.verdict = GATE_ALLOW, .state_known = true, .state = STATE_QUIRKED};
+	struct domain_record rec;
+
+	assert_true(gate_pending(GATE_MIGRATE, &g, &out, 1795424400, &rec));
+	assert_int_equal(rec.phase, DOMAIN_PENDING);
+	assert_string_equal(rec.operation, "migrate");
+	assert_string_equal(rec.name, "vm1");
+	assert_string_equal(rec.uuid, UUID);
+	assert_int_equal(rec.state, STATE_QUIRKED);
+	assert_int_equal(rec.time, 1795424400);
+	assert_true(gate_pending(GATE_PREPARE, &g, &out, 1795424400, &rec));
+	assert_string_equal(rec.operation, "prepare");
+	/* Refused: dropped, arrival or start. */
+	out.verdict = GATE_REFUSE;
+	assert_false(gate_pending(GATE_RESTORE, &g, &out, 1795424400, &rec));
+	assert_false(gate_pending(GATE_PREPARE, &g, &out, 1795424400, &rec));
+	out.verdict = GATE_ERROR_DENY;
+	assert_false(gate_pending(GATE_MIGRATE, &g, &out, 1795424400, &rec));
+	/* Allowed with nothing known: an arrival is remembered as unknown, a
+	 * start not at all, unless it is that arrival's own prepare. */
+	out.verdict = GATE_ERROR_ALLOW;
+	out.state_known = false;
+	assert_true(gate_pending(GATE_RESTORE, &g, &out, 1795424400, &rec));
+	assert_int_equal(rec.state, STATE_COUNT);
+	assert_false(gate_pending(GATE_PREPARE, &g, &out, 1795424400, &rec));
+	out.arrival_unknown = true;
+	assert_true(gate_pending(GATE_PREPARE, &g, &out, 1795424400, &rec));
+	assert_int_equal(rec.state, STATE_COUNT);
+	/* Other operations never leave one. */
+	out.verdict = GATE_ALLOW;
+	assert_false(gate_pending(GATE_COMMIT, &g, &out, 1795424400, &rec));
+	assert_false(gate_pending(GATE_FORGET, &g, &out, 1795424400, &rec));
+}
+
+/* started begin commits the start's own pending record, nothing else. */
+static void commit(void **state)
+{
+	struct guest_facts g = guest(true, STATE_RESPECTED);
+	struct domain_record pending = record(DOMAIN_PENDING, "prepare", STATE_RESPECTED), running;
+	char why[SEOIB_MESSAGE_MAX];
+	const int64_t t = pending.time;
+
+	assert_true(gate_commit(&g, &pending, t + 30, &running, why));
+	assert_int_equal(running.phase, DOMAIN_RUNNING);
+	assert_int_equal(running.state, STATE_RESPECTED);
+	assert_int_equal(running.time, t + 30);
+	assert_string_equal(running.name, "vm1");
+	assert_string_equal(running.operation, "prepare");
+	assert_string_equal(why, "'vm1' runs respected, committed at started begin");
+	/* None; a start whose prepare begin left no record. */
+	assert_false(gate_commit(&g, NULL, t, &running, why));
+	assert_contains(why, "no record of its prepare begin");
+	/* An arrival whose prepare begin never ran: not what this start runs. */
+	snprintf(pending.operation, sizeof(pending.operation), "restore");
+	assert_false(gate_commit(&g, &pending, t, &running, why));
+	assert_contains(why, "of restore begin, not of its prepare begin");
+	snprintf(pending.operation, sizeof(pending.operation), "prepare");
+	/* Another guest under this UUID. */
+	snprintf(pending.name, sizeof(pending.name), "vm1-old");
+	assert_false(gate_commit(&g, &pending, t, &running, why));
+	assert_contains(why, "is of 'vm1-old', not of 'vm1'");
+	snprintf(pending.name, sizeof(pending.name), "vm1");
+	/* Dated ahead of the clock; already committed. */
+	assert_false(gate_commit(&g, &pending, t - 1, &running, why));
+	pending.phase = DOMAIN_RUNNING;
+	assert_false(gate_commit(&g, &pending, t, &running, why));
+	/* An arrival in a state nothing could tell stays unknown. */
+	pending = record(DOMAIN_PENDING, "prepare", STATE_COUNT);
+	assert_true(gate_commit(&g, &pending, t, &running, why));
+	assert_int_equal(running.state, STATE_COUNT);
 }
 
 static void host_can_run(void **state)
@@ -353,18 +480,19 @@ static void prepare_reasons_uncut(void **state)
 }
 
 /* prepare begin right after an accepted migrate or restore: the guest
- * keeps the state the arrival accepted, for GATE_ARRIVAL_VALID_S only. */
+ * keeps the state the arrival accepted, for its own prepare only: within
+ * GATE_ARRIVAL_VALID_S, of that guest, with the XML that arrived. */
 static void start_after_arrival(void **state)
 {
 	struct seoib_config enforce = config(HOOK_ENFORCE, ON_ERROR_ALLOW);
-	struct guest_facts g = guest(false, STATE_QUIRKED);
+	struct guest_facts g = guest(true, STATE_RESPECTED), plain = guest(false, STATE_QUIRKED);
 	struct host_record legacy = legacy_host();
-	struct domain_record last = {.name = "vm1", .state = STATE_RESPECTED, .time = 1795424400, .operation = "migrate"};
+	struct domain_record last = record(DOMAIN_PENDING, "migrate", STATE_RESPECTED);
 	struct gate_outcome out;
 	const int64_t t = last.time;
 
 	/* At-risk Windows on a legacy host: a fresh start is refused... */
-	g.windows = true;
+	g.windows = plain.windows = true;
 	gate_start(&g, &legacy, NULL, t, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	/* ... but the guest that just arrived runs respected already. */
@@ -382,19 +510,27 @@ static void start_after_arrival(void **state)
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	snprintf(last.name, sizeof(last.name), "vm1");
 	/* An arrival on-error = allow let in, its state unknown: let in once
-	 * more with a warning, never judged by this host's VMM model. */
+	 * more with a warning, never judged by this host's VMM model; only
+	 * while the XML still says no state. */
 	last.state = STATE_COUNT;
-	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	gate_start(&plain, &legacy, &last, t, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
 	assert_true(out.arrival_unknown);
 	assert_false(out.state_known);
 	assert_contains(out.reason, "in a state seoib cannot tell");
+	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
 	last.state = STATE_RESPECTED;
-	/* Too old, dated in the future, or not an arrival: decided afresh. */
+	/* Too old, dated in the future, not pending, or not an arrival:
+	 * decided afresh. */
 	gate_start(&g, &legacy, &last, t + GATE_ARRIVAL_VALID_S + 1, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	gate_start(&g, &legacy, &last, t - 1, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
+	last.phase = DOMAIN_RUNNING;
+	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	last.phase = DOMAIN_PENDING;
 	snprintf(last.operation, sizeof(last.operation), "prepare");
 	gate_start(&g, &legacy, &last, t, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
@@ -403,18 +539,56 @@ static void start_after_arrival(void **state)
 	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
 }
 
+/* Issue 20: on a legacy host (enforce, on-error = deny), a Windows guest's
+ * fresh start is refused; a migrate begin carrying quirked metadata is
+ * accepted and libvirt aborts it before its prepare begin; the same fresh
+ * start, its XML this host's definition, is refused still: within the old
+ * 300 s, and within GATE_ARRIVAL_VALID_S. */
+static void arrival_never_opens_a_start(void **state)
+{
+	struct seoib_config deny = config(HOOK_ENFORCE, ON_ERROR_DENY);
+	struct guest_facts fresh = guest(false, STATE_QUIRKED), arriving = guest(true, STATE_QUIRKED);
+	struct host_record legacy = legacy_host();
+	struct domain_record pending = record(DOMAIN_PENDING, "migrate", STATE_QUIRKED);
+	struct gate_outcome out;
+	const int64_t t = pending.time;
+
+	fresh.windows = arriving.windows = true;
+	gate_hook(GATE_PREPARE, &fresh, &legacy, NULL, t, &deny, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	gate_hook(GATE_MIGRATE, &arriving, &legacy, NULL, t, &deny, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.state, STATE_QUIRKED);
+	for (int64_t later = 0; later <= 300; later += 10) {
+		gate_hook(GATE_PREPARE, &fresh, &legacy, &pending, t + later, &deny, &out);
+		assert_int_equal(out.verdict, GATE_REFUSE);
+	}
+	/* A definition that says respected, or another state: refused too. */
+	fresh.has_recorded_state = true;
+	fresh.recorded_state = STATE_RESPECTED;
+	gate_hook(GATE_PREPARE, &fresh, &legacy, &pending, t, &deny, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	/* Its own prepare, the XML that arrived, within the step: allowed. */
+	gate_hook(GATE_PREPARE, &arriving, &legacy, &pending, t + 1, &deny, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	/* ... and not after the step's bound. */
+	gate_hook(GATE_PREPARE, &arriving, &legacy, &pending, t + GATE_ARRIVAL_VALID_S + 1, &deny, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+}
+
 /* The hook asks one function; a migrate never takes this host's old
  * record of the guest for the state it runs in (the hook cannot know). */
 static void hook_dispatch(void **state)
 {
 	struct seoib_config enforce = config(HOOK_ENFORCE, ON_ERROR_DENY);
 	struct guest_facts plain = guest(false, STATE_QUIRKED), respected = guest(true, STATE_RESPECTED);
+	struct guest_facts quirked = guest(true, STATE_QUIRKED);
 	struct host_record legacy = legacy_host();
-	struct domain_record last = {.name = "vm1", .state = STATE_QUIRKED, .time = 1795424400, .operation = "migrate"};
+	struct domain_record last = record(DOMAIN_PENDING, "migrate", STATE_QUIRKED);
 	struct gate_outcome out;
 
-	plain.windows = true;
-	gate_hook(GATE_PREPARE, &plain, &legacy, &last, last.time, &enforce, &out);
+	plain.windows = quirked.windows = true;
+	gate_hook(GATE_PREPARE, &quirked, &legacy, &last, last.time, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 	assert_contains(out.reason, "arrives by migrate");
 	gate_hook(GATE_PREPARE, &plain, &legacy, NULL, last.time, &enforce, &out);
@@ -434,7 +608,7 @@ static void migration_check(void **state)
 {
 	struct guest_facts respected = guest(true, STATE_RESPECTED), plain = guest(false, STATE_QUIRKED);
 	struct host_record fixed = fixed_host(true), legacy = legacy_host();
-	struct domain_record started = {.state = STATE_NOT_ADVERTISED, .operation = "prepare"};
+	struct domain_record started = record(DOMAIN_RUNNING, "prepare", STATE_NOT_ADVERTISED);
 	struct gate_outcome out;
 
 	assert_int_equal(gate_migration_check(&respected, NULL, NULL, &fixed, "", ON_ERROR_ALLOW, &out), GATE_CHECK_OK);
@@ -475,7 +649,7 @@ static void uuids(void **state)
 static void domain_records(void **state)
 {
 	char dir[] = "/tmp/seoib-test-gate-XXXXXX", sub[64], err[SEOIB_MESSAGE_MAX];
-	struct domain_record rec = {.state = STATE_RESPECTED, .time = 1795424400}, back;
+	struct domain_record rec = {.phase = DOMAIN_RUNNING, .state = STATE_RESPECTED, .time = 1795424400}, back;
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(sub, sizeof(sub), "%s/domains", dir);
@@ -484,24 +658,24 @@ static void domain_records(void **state)
 	snprintf(rec.operation, sizeof(rec.operation), "migrate");
 	snprintf(rec.verdict, sizeof(rec.verdict), "allow");
 
-	assert_int_equal(domain_record_read(sub, UUID, &back, err), 1);
+	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), 1);
 	assert_int_equal(domain_record_write(sub, &rec, err), 0);
-	assert_int_equal(domain_record_read(sub, UUID, &back, err), 0);
+	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), 0);
 	assert_string_equal(back.name, "vm1");
 	assert_int_equal(back.state, STATE_RESPECTED);
 	assert_string_equal(back.operation, "migrate");
 	assert_int_equal(back.time, 1795424400);
 	assert_int_equal(domain_record_forget(sub, UUID, err), 0);
-	assert_int_equal(domain_record_read(sub, UUID, &back, err), 1);
+	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), 1);
 	assert_int_equal(domain_record_forget(sub, UUID, err), 0); /* none: not an error */
 
 	/* An arrival in an unknown state: "unknown" in the file, STATE_COUNT back. */
 	rec.state = STATE_COUNT;
 	assert_int_equal(domain_record_write(sub, &rec, err), 0);
-	assert_int_equal(domain_record_read(sub, UUID, &back, err), 0);
+	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), 0);
 	assert_int_equal(back.state, STATE_COUNT);
 	assert_int_equal(domain_record_forget(sub, UUID, err), 0);
-	static const char maybe[] = "{\"schema\":\"seoib.domain/1\",\"name\":\"v\",\"uuid\":\"" UUID
+	static const char maybe[] = "{\"schema\":\"seoib.domain/2\",\"phase\":\"running\",\"name\":\"v\",\"uuid\":\"" UUID
 				    "\",\"state\":\"maybe\",\"operation\":\"migrate\",\"verdict\":\"allow\",\"time_unix\":1}";
 	assert_int_equal(domain_record_from_string(maybe, strlen(maybe), &back, err), -1);
 	assert_contains(err, "state");
@@ -516,12 +690,81 @@ static void domain_records(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* Two files a guest: the pending one never answers a read of the running
+ * one, even copied into its place; forget removes both. */
+static void record_phases(void **state)
+{
+	char dir[] = "/tmp/seoib-test-gate-XXXXXX", sub[64], path[160], err[SEOIB_MESSAGE_MAX],
+	     how[SEOIB_MESSAGE_MAX];
+	struct domain_record rec = record(DOMAIN_PENDING, "restore", STATE_QUIRKED), back;
+	struct guest_facts tagged = guest(true, STATE_RESPECTED);
+	enum seoib_state s;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/domains", dir);
+	assert_int_equal(domain_record_write(sub, &rec, err), 0);
+	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_PENDING, &back, err), 0);
+	assert_int_equal(back.phase, DOMAIN_PENDING);
+	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), 1);
+	/* seoibd's and apply's question: the pending quirked restore is not it. */
+	assert_true(gate_state_running(sub, &tagged, NULL, &s, how));
+	assert_int_equal(s, STATE_RESPECTED);
+	/* A pending record renamed into the running one's place. */
+	char from[160];
+	snprintf(from, sizeof(from), "%s/%s.pending.json", sub, UUID);
+	snprintf(path, sizeof(path), "%s/%s.json", sub, UUID);
+	assert_int_equal(rename(from, path), 0);
+	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), -1);
+	assert_contains(err, "says it is pending, not running");
+	assert_true(gate_state_running(sub, &tagged, NULL, &s, how));
+	assert_int_equal(s, STATE_RESPECTED);
+	assert_int_equal(domain_record_write(sub, &rec, err), 0);
+	assert_int_equal(domain_record_forget(sub, UUID, err), 0);
+	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_PENDING, &back, err), 1);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(rmdir(sub), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* Temporary files of a hook killed between its write and its rename. */
+static void sweep(void **state)
+{
+	char dir[] = "/tmp/seoib-test-gate-XXXXXX", path[160], err[SEOIB_MESSAGE_MAX];
+	static const char *const names[] = {UUID ".json.tmp.abcdefgh", UUID ".json.tmp.ijklmnop", UUID ".json",
+					    "notes.txt"};
+	int64_t now = time(NULL);
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(domain_record_sweep("/nonexistent/seoib", now, err), 0);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fclose(f);
+	}
+	/* A temporary name that is a directory is left alone. */
+	snprintf(path, sizeof(path), "%s/x.json.tmp.dirdirdi", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	/* Young files may be a live writer's: kept. */
+	assert_int_equal(domain_record_sweep(dir, now, err), 0);
+	assert_int_equal(domain_record_sweep(dir, now + DOMAIN_RECORD_TMP_AGE_S + 5, err), 2);
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		assert_int_equal(access(path, F_OK) == 0, i >= 2);
+		if (i >= 2)
+			assert_int_equal(unlink(path), 0);
+	}
+	snprintf(path, sizeof(path), "%s/x.json.tmp.dirdirdi", dir);
+	assert_int_equal(rmdir(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* apply and seoibd: the hook's record of the start, read from its
  * directory, wins over the metadata; without one, the metadata. */
 static void state_running(void **state)
 {
 	char dir[] = "/tmp/seoib-test-gate-XXXXXX", sub[64], err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX];
-	struct domain_record rec = {.state = STATE_NOT_ADVERTISED, .time = 1795424400};
+	struct domain_record rec = {.phase = DOMAIN_RUNNING, .state = STATE_NOT_ADVERTISED, .time = 1795424400};
 	struct guest_facts tagged = guest(true, STATE_RESPECTED);
 	enum seoib_state s;
 
@@ -551,6 +794,9 @@ int main(void)
 		cmocka_unit_test(start_after_arrival), cmocka_unit_test(migration_check),
 		cmocka_unit_test(hook_dispatch),   cmocka_unit_test(state_running),
 		cmocka_unit_test(uuids),           cmocka_unit_test(domain_records),
+		cmocka_unit_test(state_committed_only), cmocka_unit_test(commit),
+		cmocka_unit_test(record_phases),   cmocka_unit_test(sweep),
+		cmocka_unit_test(arrival_never_opens_a_start), cmocka_unit_test(pending),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,66 @@
+#!/bin/bash
+# An arrival libvirt aborts never opens a fresh start (issue 20), with two
+# real libvirtd instances. hv-dst is legacy, enforce, on-error = deny, and
+# has a second hook (60-abort) that refuses every migrate begin after
+# seoib's has accepted it, as any later hook or libvirt's own checks may.
+#  - win1, a Windows guest with a split irqchip, defined on hv-dst without
+#    metadata: its fresh start there is refused.
+#  - win1 runs on hv-src (warn mode) with live metadata quirked and is
+#    migrated to hv-dst: seoib's migrate begin accepts it (hv-dst can run
+#    quirked), 60-abort refuses it, the migration fails before prepare begin.
+#  - The same fresh start on hv-dst, at once: refused still.
+set -euo pipefail
+. "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
+lv_skip_unless_possible
+if [ -z "${LV_IN_NETNS:-}" ]; then
+	exec env LV_IN_NETNS=1 unshare --net "$0" "$@"
+fi
+ip link set lo up
+T=$(mktemp -d /tmp/seoib-libvirt-abort.XXXXXX)
+trap 'lv_cleanup; rm -rf "$T"' EXIT
+lv_kvm_guests "$T/emu"
+A=$T/a B=$T/b
+UUID=9a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
+META=https://seoib.org/xmlns/libvirt/guest/1
+lv_prepare "$A" a hv-src 11111111-2222-3333-4444-555555555555 0
+lv_prepare "$B" b hv-dst 66666666-7777-8888-9999-000000000000 16510
+lv_record legacy hv-src "$A/run/seoib/host.json"
+lv_record legacy hv-dst "$B/run/seoib/host.json"
+lv_config "$A" warn allow
+lv_config "$B" enforce deny
+cat >"$B/etc/hooks/qemu.d/60-abort" <<'HOOK'
+#!/bin/sh
+cat >/dev/null
+[ "$2 $3" != "migrate begin" ] && exit 0
+echo "60-abort: refusing migrate begin after seoib" >&2
+exit 1
+HOOK
+chmod 755 "$B/etc/hooks/qemu.d/60-abort"
+lv_start "$A"
+lv_start "$B"
+URI_B=$(lv_uri "$B")
+
+lv_domain win1 $UUID windows >"$T/win1.xml"
+lv_virsh "$B" define "$T/win1.xml" >/dev/null
+fresh_start_refused() { # WHAT
+	local rc=0 err
+	err=$(lv_virsh "$B" start win1 2>&1) || rc=$?
+	[ "$rc" != 0 ] || lv_fail "$1: win1 started on legacy hv-dst"
+	lv_expect_contains "$err" "seoib: refused: 'win1' would start quirked with risk high" "$1"
+}
+fresh_start_refused "the fresh start"
+
+lv_virsh "$A" define "$T/win1.xml" >/dev/null
+lv_virsh "$A" start win1 >/dev/null 2>&1
+lv_virsh "$A" metadata win1 --uri $META --key seoib --set "<guest state='quirked'/>" --live >/dev/null
+rc=0; err=$(lv_virsh "$A" migrate --live win1 "$URI_B" --migrateuri tcp://127.0.0.1:49170 2>&1) || rc=$?
+[ "$rc" != 0 ] || lv_fail "the migration went through 60-abort"
+lv_expect_contains "$err" "60-abort: refusing migrate begin" "the aborted migration"
+[ "$(lv_virsh "$A" domstate win1)" = running ] || lv_fail "win1 is not running on hv-src after the aborted migration"
+# seoib did accept it: a record of the arrival is there (pending).
+cat "$B/run/seoib/domains/$UUID"*.json 2>/dev/null | jq -se 'any(.operation == "migrate" and .state == "quirked")' >/dev/null ||
+	lv_fail "seoib's migrate begin did not accept win1: $(ls "$B/run/seoib/domains" 2>&1)"
+
+fresh_start_refused "the fresh start after the aborted migration"
+[ "$(lv_virsh "$B" domstate win1)" = "shut off" ] || lv_fail "win1 runs on hv-dst"
+echo "PASS: an aborted arrival opens no fresh start"
