@@ -1,0 +1,406 @@
+/* seoibctl audit: every guest defined or running on this host, what the
+ * qemu hook would answer at its next start, and why.
+ *
+ * The roll-out question before enforcement ("which of my guests would be
+ * refused?") and the operator's view afterwards. Each guest's verdict is
+ * the start gate's own, gate_start() of lib/policy/gate.c, under this
+ * host's seoib.conf (hook-mode, on-error) and record, for the definition
+ * its next start runs (the persistent one); nothing here decides. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "domain_access.h"
+#include "libvirt_conn.h"
+#include "seoib/cleanup.h"
+#include "seoib/config.h"
+#include "seoib/domain_record.h"
+#include "seoib/exit_codes.h"
+#include "seoib/gate.h"
+#include "seoib/guest_facts.h"
+#include "seoib/host_identity.h"
+#include "seoib/host_record.h"
+#include "seoib/json_util.h"
+#include "seoib/policy.h"
+#include "seoib/record_current.h"
+#include "seoib/sentence.h"
+
+#define AUDIT_SCHEMA "seoib.audit/1"
+
+struct audit_args {
+	const char *uri;
+	const char *config_path;
+	const char *hook_mode; /* NULL: seoib.conf's */
+	bool json;
+};
+
+struct audit_row {
+	char name[256];
+	bool active, persistent, autostart;
+	bool have_facts;              /* the next start's facts could be read */
+	struct guest_facts facts;     /* of the persistent definition (else the live one) */
+	bool have_decision;
+	struct decision decision;     /* policy_decide() on this host, for the risk and the facts */
+	bool running_known;
+	enum seoib_state running;     /* the state it runs in now (active only) */
+	char running_how[SEOIB_MESSAGE_MAX];
+	struct gate_outcome gate;     /* the hook at its next start */
+};
+
+struct audit_run {
+	struct audit_args args;
+	const char *uri;
+	struct seoib_config cfg;
+	struct host_record host;
+	bool have_host;
+	char host_problem[SEOIB_MESSAGE_MAX]; /* why every guest is the on-error case */
+	size_t n_rows;
+	struct audit_row *rows;
+};
+
+static void audit_usage(FILE *out)
+{
+	fprintf(out, "Usage: seoibctl audit [-c URI] [--hook-mode enforce|warn] [--config PATH] [--json]\n\n"
+		     "Every guest defined or running on this host: its facts, the state it runs in\n"
+		     "and will start in, its risk, what the qemu hook would answer at its next start\n"
+		     "(allow, warn, refuse, error-allow, error-deny) under seoib.conf's hook-mode and\n"
+		     "on-error, its acknowledgement (seoibctl ack) and the remediation.\n\n"
+		     "  -c, --connect URI           libvirt URI (default: libvirt-uri in seoib.conf)\n"
+		     "  --hook-mode enforce|warn    judge as if seoib.conf said this (a roll-out's dry run)\n"
+		     "  --config PATH               configuration file (default " SEOIB_CONFIG_PATH ")\n"
+		     "  --json                      print the audit as JSON (" AUDIT_SCHEMA ")\n"
+		     "  -h, --help                  show this help\n\n"
+		     "Exit status: 0 no guest would be refused, 1 some would be refused,\n"
+		     "3 some could not be judged (none refused), 2 error.\n");
+}
+
+static int parse_args(int argc, char **argv, struct audit_args *a)
+{
+	enum { OPT_HOOK_MODE = 0x100, OPT_CONFIG, OPT_JSON };
+	static const struct option options[] = {
+		{"connect", required_argument, NULL, 'c'},
+		{"hook-mode", required_argument, NULL, OPT_HOOK_MODE},
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"help", no_argument, NULL, 'h'},
+		{},
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c': a->uri = optarg; break;
+		case OPT_HOOK_MODE: a->hook_mode = optarg; break;
+		case OPT_CONFIG: a->config_path = optarg; break;
+		case OPT_JSON: a->json = true; break;
+		case 'h': audit_usage(stdout); return 1;
+		default: audit_usage(stderr); return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "seoibctl audit: unexpected argument '%s'; see 'seoibctl audit --help'.\n", argv[optind]);
+		return -1;
+	}
+	if (a->hook_mode && strcmp(a->hook_mode, "enforce") != 0 && strcmp(a->hook_mode, "warn") != 0) {
+		fprintf(stderr, "seoibctl audit: --hook-mode is '%s', not enforce or warn; see 'seoibctl audit --help'.\n",
+			a->hook_mode);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *hook_mode_name(enum hook_mode m)
+{
+	return m == HOOK_ENFORCE ? "enforce" : "warn";
+}
+
+/* This host's record, as the hook takes it (cmd_hook.c): loaded from
+ * record-path, of this boot, no older than max-record-age. */
+static void load_host(struct audit_run *run)
+{
+	struct host_identity here;
+	char err[SEOIB_MESSAGE_MAX];
+
+	host_identity_read(&here);
+	run->have_host = host_record_load(run->cfg.record_path, &run->host, err) == 0 &&
+			 host_record_this_boot(&run->host, &here, run->cfg.record_path, err) &&
+			 host_record_young_enough(&run->host, (int64_t)time(NULL), run->cfg.max_record_age_s,
+						  run->cfg.record_path, err);
+	if (!run->have_host)
+		sentence_format(run->host_problem, sizeof(run->host_problem), "no usable host record (%s)", err);
+}
+
+/* The state a running guest is in, from its live XML. */
+static void judge_running(struct audit_row *row, virDomainPtr dom, const struct audit_run *run)
+{
+	_cleanup_free_ char *xml = NULL;
+	_cleanup_free_ struct guest_facts *live = malloc(sizeof(*live));
+	char err[SEOIB_MESSAGE_MAX];
+
+	xml = live ? domain_xml(dom, 0, err) : NULL;
+	if (!xml || guest_facts_from_xml(xml, strlen(xml), live, err) < 0) {
+		sentence_format(row->running_how, sizeof(row->running_how), "%s", live ? err : "out of memory");
+		return;
+	}
+	row->running_known = gate_state_running(DOMAIN_RECORD_DIR, live, run->have_host ? &run->host : NULL,
+						&row->running, row->running_how);
+}
+
+/* What the hook would answer at the next start, on the definition it runs. */
+static void judge_start(struct audit_row *row, virDomainPtr dom, const struct audit_run *run)
+{
+	_cleanup_free_ char *xml = NULL;
+	char err[SEOIB_MESSAGE_MAX], what[SEOIB_MESSAGE_MAX + 64];
+	int r;
+
+	xml = domain_xml(dom, row->persistent ? VIR_DOMAIN_XML_INACTIVE : 0, err);
+	if (!xml) {
+		gate_internal_error(err, &run->cfg, &row->gate);
+		return;
+	}
+	r = guest_facts_from_xml(xml, strlen(xml), &row->facts, err);
+	if (r == GUEST_XML_TOO_COMPLEX) {
+		/* The hook refuses it whatever on-error says (cmd_hook.c). */
+		memset(&row->gate, 0, sizeof(row->gate));
+		row->gate.verdict = GATE_REFUSE;
+		sentence_format(row->gate.reason, sizeof(row->gate.reason), "the domain XML of '%s' is over seoib's limits: %s",
+				row->name, err);
+		return;
+	}
+	if (r < 0) {
+		sentence_format(what, sizeof(what), "cannot read the domain XML of '%s': %s", row->name, err);
+		gate_internal_error(what, &run->cfg, &row->gate);
+		return;
+	}
+	row->have_facts = true;
+	if (!run->have_host) {
+		gate_internal_error(run->host_problem, &run->cfg, &row->gate);
+		return;
+	}
+	/* No record of an arrival: a start from cold, as after a shutdown. */
+	gate_start(&row->facts, &run->host, NULL, (int64_t)time(NULL), &run->cfg, &row->gate);
+	policy_decide(&row->facts, &run->host, NULL, 0, &row->decision);
+	row->have_decision = true;
+}
+
+static void audit_domain(struct audit_run *run, virDomainPtr dom, struct audit_row *row)
+{
+	int autostart = 0;
+
+	snprintf(row->name, sizeof(row->name), "%s", virDomainGetName(dom));
+	libvirt_deadline_arm("libvirt (reading a domain's status)");
+	row->active = virDomainIsActive(dom) == 1;
+	row->persistent = virDomainIsPersistent(dom) == 1;
+	row->autostart = row->persistent && virDomainGetAutostart(dom, &autostart) == 0 && autostart;
+	libvirt_deadline_disarm();
+	if (row->active)
+		judge_running(row, dom, run);
+	judge_start(row, dom, run);
+}
+
+static int compare_by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct audit_row *)a)->name, ((const struct audit_row *)b)->name);
+}
+
+static int audit_domains(struct audit_run *run, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_virconnect_ virConnectPtr conn = libvirt_open(run->uri, err);
+	virDomainPtr *doms = NULL;
+	int n;
+
+	if (!conn)
+		return -1;
+	libvirt_deadline_arm("libvirt (listing domains)");
+	n = virConnectListAllDomains(conn, &doms, 0);
+	libvirt_deadline_disarm();
+	if (n < 0) {
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot list the domains at %s: %s", domain_uri_name(run->uri),
+				libvirt_last_error());
+		return -1;
+	}
+	run->rows = calloc((size_t)n + 1, sizeof(*run->rows));
+	for (int i = 0; i < n; i++) {
+		if (run->rows)
+			audit_domain(run, doms[i], &run->rows[i]);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	if (!run->rows) {
+		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory for %d domains", n);
+		return -1;
+	}
+	run->n_rows = (size_t)n;
+	qsort(run->rows, run->n_rows, sizeof(*run->rows), compare_by_name);
+	return 0;
+}
+
+/* The exit status: would any guest be refused, could any not be judged. */
+static int audit_exit(const struct audit_run *run)
+{
+	bool unknown = false;
+
+	for (size_t i = 0; i < run->n_rows; i++) {
+		if (!gate_verdict_allows(run->rows[i].gate.verdict))
+			return SEOIB_EXIT_UNSAFE;
+		unknown |= run->rows[i].gate.verdict == GATE_ERROR_ALLOW;
+	}
+	return unknown ? SEOIB_EXIT_UNKNOWN : SEOIB_EXIT_OK;
+}
+
+static const char *exit_word(int code)
+{
+	return code == SEOIB_EXIT_OK ? "clear" : code == SEOIB_EXIT_UNSAFE ? "refuse" : "unknown";
+}
+
+static json_object *ack_to_json(const struct guest_facts *f)
+{
+	json_object *o;
+
+	if (!f->acknowledged && !f->ack_invalid)
+		return NULL;
+	o = json_object_new_object();
+	json_add(o, "valid", json_object_new_boolean(f->acknowledged));
+	json_add(o, "reason", json_object_new_string(f->ack_reason));
+	json_add(o, "by", f->ack_by[0] ? json_object_new_string(f->ack_by) : NULL);
+	json_add(o, "at", f->ack_at[0] ? json_object_new_string(f->ack_at) : NULL);
+	json_add(o, "problem", f->ack_invalid ? json_object_new_string(f->ack_why) : NULL);
+	return o;
+}
+
+static json_object *row_to_json(const struct audit_row *r)
+{
+	json_object *d = json_object_new_object();
+	json_object *hook = json_object_new_object();
+
+	json_add(d, "name", json_object_new_string(r->name));
+	json_add(d, "uuid", r->have_facts ? json_object_new_string(r->facts.uuid) : NULL);
+	json_add(d, "active", json_object_new_boolean(r->active));
+	json_add(d, "persistent", json_object_new_boolean(r->persistent));
+	json_add(d, "autostart", json_object_new_boolean(r->autostart));
+	json_add(d, "running_state", r->running_known ? json_object_new_string(state_to_string(r->running)) : NULL);
+	json_add(d, "running_how", r->active ? json_object_new_string(r->running_how) : NULL);
+	json_add(d, "start_state", r->gate.state_known ? json_object_new_string(state_to_string(r->gate.state)) : NULL);
+	json_add(d, "risk", r->have_decision ? json_object_new_string(risk_to_string(r->decision.risk)) : NULL);
+	json_add(hook, "verdict", json_object_new_string(gate_verdict_to_string(r->gate.verdict)));
+	json_add(hook, "allows", json_object_new_boolean(gate_verdict_allows(r->gate.verdict)));
+	json_add(hook, "reason", json_object_new_string(r->gate.reason));
+	json_add(hook, "remediation", r->gate.remediation[0] ? json_object_new_string(r->gate.remediation) : NULL);
+	json_add(d, "hook", hook);
+	json_add(d, "acknowledged", json_object_new_boolean(r->have_facts && r->facts.acknowledged));
+	json_add(d, "ack", r->have_facts ? ack_to_json(&r->facts) : NULL);
+	/* The decision document carries the guest's facts (docs/policy.md). */
+	json_add(d, "decision", r->have_decision ? decision_to_json(&r->facts, &r->decision) : NULL);
+	return d;
+}
+
+static void print_json(const struct audit_run *run)
+{
+	_cleanup_json_ json_object *o = json_object_new_object();
+	json_object *domains = json_object_new_array();
+	json_object *rec = json_object_new_object();
+
+	json_add(o, "schema", json_object_new_string(AUDIT_SCHEMA));
+	json_add(o, "uri", json_object_new_string(domain_uri_name(run->uri)));
+	json_add(o, "hook_mode", json_object_new_string(hook_mode_name(run->cfg.hook_mode)));
+	json_add(o, "on_error", json_object_new_string(run->cfg.on_error == ON_ERROR_DENY ? "deny" : "allow"));
+	json_add(o, "verdict", json_object_new_string(exit_word(audit_exit(run))));
+	json_add(rec, "path", json_object_new_string(run->cfg.record_path));
+	json_add(rec, "usable", json_object_new_boolean(run->have_host));
+	json_add(rec, "problem", run->have_host ? NULL : json_object_new_string(run->host_problem));
+	json_add(rec, "hostname", run->have_host ? json_object_new_string(run->host.host.hostname) : NULL);
+	json_add(o, "record", rec);
+	for (size_t i = 0; i < run->n_rows; i++)
+		json_object_array_add(domains, row_to_json(&run->rows[i]));
+	json_add(o, "domains", domains);
+	json_print(o, true);
+}
+
+static const char *ack_word(const struct audit_row *r)
+{
+	if (!r->have_facts)
+		return "-";
+	return r->facts.acknowledged ? "yes" : r->facts.ack_invalid ? "invalid" : "-";
+}
+
+static void print_table(const struct audit_run *run)
+{
+	size_t refused = 0, warned = 0, acked = 0;
+
+	if (!run->have_host)
+		fprintf(stderr, "seoibctl audit: %s; every guest gets on-error = %s\n", run->host_problem,
+			run->cfg.on_error == ON_ERROR_DENY ? "deny" : "allow");
+	if (run->n_rows == 0) {
+		printf("No domains at %s.\n", domain_uri_name(run->uri));
+		return;
+	}
+	printf("%-24s %-8s %-14s %-14s %-7s %-11s %s\n", "DOMAIN", "STATUS", "RUNS", "NEXT-START", "RISK", "HOOK", "ACK");
+	for (size_t i = 0; i < run->n_rows; i++) {
+		const struct audit_row *r = &run->rows[i];
+
+		printf("%-24s %-8s %-14s %-14s %-7s %-11s %s\n", r->name, r->active ? "running" : "shut-off",
+		       r->running_known ? state_to_string(r->running) : r->active ? "unknown" : "-",
+		       r->gate.state_known ? state_to_string(r->gate.state) : "-",
+		       r->have_decision ? risk_to_string(r->decision.risk) : "-", gate_verdict_to_string(r->gate.verdict),
+		       ack_word(r));
+		if (r->gate.verdict != GATE_ALLOW)
+			printf("  why: %s\n", r->gate.reason);
+		if (r->have_facts && r->facts.ack_invalid)
+			printf("  ack: %s\n", r->facts.ack_why);
+		if (r->gate.remediation[0] && r->gate.verdict != GATE_ALLOW)
+			printf("  to fix: %s\n", r->gate.remediation);
+		if (r->gate.verdict != GATE_ALLOW && r->autostart && !gate_verdict_allows(r->gate.verdict))
+			printf("  autostart: libvirt will not start it at boot while the hook refuses it\n");
+		refused += !gate_verdict_allows(r->gate.verdict);
+		warned += r->gate.verdict == GATE_WARN;
+		acked += r->gate.acknowledged;
+	}
+	printf("%zu domain%s at %s, hook-mode = %s: %zu would be refused at the next start, %zu allowed with a warning (%zu acknowledged).\n",
+	       run->n_rows, run->n_rows == 1 ? "" : "s", domain_uri_name(run->uri), hook_mode_name(run->cfg.hook_mode),
+	       refused, warned, acked);
+}
+
+static void free_rows(struct audit_run *run)
+{
+	for (size_t i = 0; i < run->n_rows; i++)
+		if (run->rows[i].have_decision)
+			decision_free(&run->rows[i].decision);
+	free(run->rows);
+	run->rows = NULL;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	_cleanup_free_ struct audit_run *run = calloc(1, sizeof(*run));
+	char err[SEOIB_MESSAGE_MAX];
+	int r;
+
+	if (!run)
+		return SEOIB_EXIT_ERROR;
+	r = parse_args(argc, argv, &run->args);
+	if (r != 0)
+		return r > 0 ? SEOIB_EXIT_OK : SEOIB_EXIT_ERROR;
+	if (seoib_config_load(run->args.config_path, &run->cfg, err) < 0) {
+		fprintf(stderr, "seoibctl audit: %s\n", err);
+		return SEOIB_EXIT_ERROR;
+	}
+	if (run->args.hook_mode)
+		run->cfg.hook_mode = strcmp(run->args.hook_mode, "enforce") == 0 ? HOOK_ENFORCE : HOOK_WARN;
+	run->uri = domain_uri(run->args.uri, &run->cfg);
+	load_host(run);
+	if (audit_domains(run, err) < 0) {
+		fprintf(stderr, "seoibctl audit: %s\n", err);
+		free_rows(run);
+		return SEOIB_EXIT_ERROR;
+	}
+	if (run->args.json)
+		print_json(run);
+	else
+		print_table(run);
+	r = audit_exit(run);
+	free_rows(run);
+	return r;
+}
