@@ -5,7 +5,8 @@
 # and a Linux guest as allowed; --hook-mode warn and an acknowledgement turn
 # the refusal into a warning, and the acknowledged guest really starts under
 # enforce; forget-state clears a sticky recorded state only while the guest
-# is shut off; no usable record follows on-error (exit 3 / 1).
+# is shut off; check --dest marks a running guest at risk here although it
+# may migrate; no usable record follows on-error (exit 3 / 1).
 set -euo pipefail
 . "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
 lv_skip_unless_possible
@@ -92,6 +93,19 @@ ack --domain win-old --reason "keep" >/dev/null
 LV_STATE_BEFORE=$(lv_virsh "$A" dumpxml --inactive win-old | grep -c "seoib:guest" || true)
 [ "$LV_STATE_BEFORE" -ge 1 ] || lv_fail "win-old has no recorded state to begin with"
 lv_virsh "$A" start win-old >/dev/null # acknowledged: starts
+# check --dest answers the migration question ("ok": the destination can
+# run quirked) and says that the running guest is at risk here already.
+rc=0; out=$(lv_exec "$A" "$SEOIBCTL" check --dest hv-legacy --record-from-file "$A/run/seoib/host.json" \
+	--config "$A/seoib.conf") || rc=$?
+[ "$rc" = 0 ] || lv_fail "check --dest: exit $rc: $out"
+grep -Eq '^win-old +quirked +ok +at-risk' <<<"$out" || lv_fail "check does not mark win-old at risk here: $out"
+grep -Eq '^vm-linux +quirked +ok +- ' <<<"$out" || lv_fail "check marks vm-linux: $out"
+lv_expect_contains "$out" "see 'seoibctl audit'" "check's at-risk line"
+out=$(lv_exec "$A" "$SEOIBCTL" check --dest hv-legacy --record-from-file "$A/run/seoib/host.json" \
+	--config "$A/seoib.conf" --json)
+jq -e '(.domains[] | select(.name == "win-old") | .verdict == "ok" and .risk_here == "high")
+	and (.domains[] | select(.name == "vm-linux") | .risk_here != "high")' <<<"$out" >/dev/null ||
+	lv_fail "check --json risk_here: $out"
 rc=0; forget --domain win-old >/dev/null 2>"$T/forget.err" || rc=$?
 [ "$rc" = 1 ] || lv_fail "forget-state of a running guest: exit $rc, not 1"
 lv_expect_contains "$(cat "$T/forget.err")" "is running" "forget-state of a running guest"
