@@ -1,8 +1,8 @@
 /* Remediations seoib can carry out on a guest's persistent definition: an
  * edit of its libvirt domain XML with libxml2 (lib/guest/guest_edit.c),
  * written back by seoibctl apply --remediation (virDomainDefineXML), so that
- * it takes effect at the guest's next start. docs/policy.md, "Remediations",
- * says when each one fits. */
+ * it takes effect at the guest's next start. docs/libvirt.md, "Rolling out",
+ * says when each one fits, with its QEMU and Linux sources. */
 #pragma once
 
 #include <stdbool.h>
@@ -18,8 +18,9 @@ enum guest_remedy {
 	 * microvm: facts->split_required). */
 	GUEST_REMEDY_IN_KERNEL_IRQCHIP,
 	/* <cpu><feature policy='disable' name='x2apic'/>: a guest without
-	 * x2APIC keeps its local APIC in xAPIC mode; where split stays. QEMU
-	 * refuses more than 255 vCPUs without x2APIC. */
+	 * x2APIC keeps its local APIC in xAPIC mode; where split stays. In xAPIC
+	 * mode an APIC ID has 8 bits (0xff broadcasts): a guest OS brings up at
+	 * most 255 vCPUs, so a larger guest would lose some. */
 	GUEST_REMEDY_NO_X2APIC,
 	GUEST_REMEDY_COUNT,
 };
@@ -32,7 +33,7 @@ int guest_remedy_from_string(const char *s);
  * split and no <qemu:commandline> chooses the irqchip, else no x2APIC. */
 enum guest_remedy guest_remedy_choose(const struct guest_facts *facts);
 
-/* QEMU's bound on vCPUs without x2APIC (the xAPIC ID is 8 bits). */
+/* The vCPUs a guest can use without x2APIC (the xAPIC ID is 8 bits). */
 #define GUEST_XAPIC_MAX_VCPUS 255
 
 struct guest_edit {

@@ -143,7 +143,7 @@ static int edit_no_x2apic(xmlDocPtr doc, const struct guest_facts *f, struct gue
 
 	if (n > GUEST_XAPIC_MAX_VCPUS) {
 		sentence_format(err, SEOIB_MESSAGE_MAX,
-				"'%s' has %ld vCPUs, and QEMU starts no guest with more than %d without x2APIC; use the in-kernel irqchip, or fewer vCPUs",
+				"'%s' has %ld vCPUs, and without x2APIC a guest can use at most %d (xAPIC IDs have 8 bits); use the in-kernel irqchip where nothing needs split, or give it fewer vCPUs",
 				f->name, n, GUEST_XAPIC_MAX_VCPUS);
 		return -1;
 	}

@@ -34,4 +34,9 @@ for c in $commands; do
 		grep -qx -- "$o" <<<"$offered_opts" || fail "'seoibctl $c --<TAB>' does not offer $o: $(echo $offered_opts)"
 	done
 done
+# The values of apply --remediation and audit --hook-mode.
+offered=$(complete_line seoibctl apply --domain g --remediation "")
+[ "$(echo $offered)" = "in-kernel-irqchip no-x2apic auto" ] || fail "'apply --remediation <TAB>': $(echo $offered)"
+offered=$(complete_line seoibctl audit --hook-mode e)
+[ "$offered" = enforce ] || fail "'audit --hook-mode e<TAB>': $offered"
 echo "PASS"
