@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "domain_access.h"
 #include "libvirt_conn.h"
+#include "seoib/audit.h"
 #include "seoib/cleanup.h"
 #include "seoib/config.h"
 #include "seoib/domain_record.h"
@@ -28,26 +29,11 @@
 #include "seoib/record_current.h"
 #include "seoib/sentence.h"
 
-#define AUDIT_SCHEMA "seoib.audit/1"
-
 struct audit_args {
 	const char *uri;
 	const char *config_path;
 	const char *hook_mode; /* NULL: seoib.conf's */
 	bool json;
-};
-
-struct audit_row {
-	char name[256];
-	bool active, persistent, autostart;
-	bool have_facts;              /* the next start's facts could be read */
-	struct guest_facts facts;     /* of the persistent definition (else the live one) */
-	bool have_decision;
-	struct decision decision;     /* policy_decide() on this host, for the risk and the facts */
-	bool running_known;
-	enum seoib_state running;     /* the state it runs in now (active only) */
-	char running_how[SEOIB_MESSAGE_MAX];
-	struct gate_outcome gate;     /* the hook at its next start */
 };
 
 struct audit_run {
@@ -58,7 +44,7 @@ struct audit_run {
 	bool have_host;
 	char host_problem[SEOIB_MESSAGE_MAX]; /* why every guest is the on-error case */
 	size_t n_rows;
-	struct audit_row *rows;
+	struct audit_guest *rows;
 };
 
 static void audit_usage(FILE *out)
@@ -133,77 +119,33 @@ static void load_host(struct audit_run *run)
 		sentence_format(run->host_problem, sizeof(run->host_problem), "no usable host record (%s)", err);
 }
 
-/* The state a running guest is in, from its live XML. */
-static void judge_running(struct audit_row *row, virDomainPtr dom, const struct audit_run *run)
+/* One domain as libvirt gives it, judged by audit_guest(). */
+static void audit_domain(struct audit_run *run, virDomainPtr dom, struct audit_guest *row)
 {
-	_cleanup_free_ char *xml = NULL;
-	_cleanup_free_ struct guest_facts *live = malloc(sizeof(*live));
-	char err[SEOIB_MESSAGE_MAX];
-
-	xml = live ? domain_xml(dom, 0, err) : NULL;
-	if (!xml || guest_facts_from_xml(xml, strlen(xml), live, err) < 0) {
-		sentence_format(row->running_how, sizeof(row->running_how), "%s", live ? err : "out of memory");
-		return;
-	}
-	row->running_known = gate_state_running(DOMAIN_RECORD_DIR, live, run->have_host ? &run->host : NULL,
-						&row->running, row->running_how);
-}
-
-/* What the hook would answer at the next start, on the definition it runs. */
-static void judge_start(struct audit_row *row, virDomainPtr dom, const struct audit_run *run)
-{
-	_cleanup_free_ char *xml = NULL;
-	char err[SEOIB_MESSAGE_MAX], what[SEOIB_MESSAGE_MAX + 64];
-	int r;
-
-	xml = domain_xml(dom, row->persistent ? VIR_DOMAIN_XML_INACTIVE : 0, err);
-	if (!xml) {
-		gate_internal_error(err, &run->cfg, &row->gate);
-		return;
-	}
-	r = guest_facts_from_xml(xml, strlen(xml), &row->facts, err);
-	if (r == GUEST_XML_TOO_COMPLEX) {
-		/* The hook refuses it whatever on-error says (cmd_hook.c). */
-		memset(&row->gate, 0, sizeof(row->gate));
-		row->gate.verdict = GATE_REFUSE;
-		sentence_format(row->gate.reason, sizeof(row->gate.reason), "the domain XML of '%s' is over seoib's limits: %s",
-				row->name, err);
-		return;
-	}
-	if (r < 0) {
-		sentence_format(what, sizeof(what), "cannot read the domain XML of '%s': %s", row->name, err);
-		gate_internal_error(what, &run->cfg, &row->gate);
-		return;
-	}
-	row->have_facts = true;
-	if (!run->have_host) {
-		gate_internal_error(run->host_problem, &run->cfg, &row->gate);
-		return;
-	}
-	/* No record of an arrival: a start from cold, as after a shutdown. */
-	gate_start(&row->facts, &run->host, NULL, (int64_t)time(NULL), &run->cfg, &row->gate);
-	policy_decide(&row->facts, &run->host, NULL, 0, &row->decision);
-	row->have_decision = true;
-}
-
-static void audit_domain(struct audit_run *run, virDomainPtr dom, struct audit_row *row)
-{
+	char start_error[SEOIB_MESSAGE_MAX] = "", live_error[SEOIB_MESSAGE_MAX] = "";
+	_cleanup_free_ char *start_xml = NULL, *live_xml = NULL;
+	struct audit_input in = {.name = virDomainGetName(dom)};
 	int autostart = 0;
 
-	snprintf(row->name, sizeof(row->name), "%s", virDomainGetName(dom));
 	libvirt_deadline_arm("libvirt (reading a domain's status)");
-	row->active = virDomainIsActive(dom) == 1;
-	row->persistent = virDomainIsPersistent(dom) == 1;
-	row->autostart = row->persistent && virDomainGetAutostart(dom, &autostart) == 0 && autostart;
+	in.active = virDomainIsActive(dom) == 1;
+	in.persistent = virDomainIsPersistent(dom) == 1;
+	in.autostart = in.persistent && virDomainGetAutostart(dom, &autostart) == 0 && autostart;
 	libvirt_deadline_disarm();
-	if (row->active)
-		judge_running(row, dom, run);
-	judge_start(row, dom, run);
+	/* Its next start runs the persistent definition. */
+	start_xml = domain_xml(dom, in.persistent ? VIR_DOMAIN_XML_INACTIVE : 0, start_error);
+	live_xml = in.active ? domain_xml(dom, 0, live_error) : NULL;
+	in.start_xml = start_xml;
+	in.start_error = start_error;
+	in.live_xml = live_xml;
+	in.live_error = live_error;
+	audit_guest(&in, run->have_host ? &run->host : NULL, run->host_problem, &run->cfg, DOMAIN_RECORD_DIR,
+		    (int64_t)time(NULL), row);
 }
 
 static int compare_by_name(const void *a, const void *b)
 {
-	return strcmp(((const struct audit_row *)a)->name, ((const struct audit_row *)b)->name);
+	return strcmp(((const struct audit_guest *)a)->name, ((const struct audit_guest *)b)->name);
 }
 
 static int audit_domains(struct audit_run *run, char err[SEOIB_MESSAGE_MAX])
@@ -238,88 +180,25 @@ static int audit_domains(struct audit_run *run, char err[SEOIB_MESSAGE_MAX])
 	return 0;
 }
 
-/* The exit status: would any guest be refused, could any not be judged. */
 static int audit_exit(const struct audit_run *run)
 {
-	bool unknown = false;
+	static const int codes[] = {
+		[AUDIT_CLEAR] = SEOIB_EXIT_OK, [AUDIT_REFUSE] = SEOIB_EXIT_UNSAFE, [AUDIT_UNKNOWN] = SEOIB_EXIT_UNKNOWN,
+	};
 
-	for (size_t i = 0; i < run->n_rows; i++) {
-		if (!gate_verdict_allows(run->rows[i].gate.verdict))
-			return SEOIB_EXIT_UNSAFE;
-		unknown |= run->rows[i].gate.verdict == GATE_ERROR_ALLOW;
-	}
-	return unknown ? SEOIB_EXIT_UNKNOWN : SEOIB_EXIT_OK;
-}
-
-static const char *exit_word(int code)
-{
-	return code == SEOIB_EXIT_OK ? "clear" : code == SEOIB_EXIT_UNSAFE ? "refuse" : "unknown";
-}
-
-static json_object *ack_to_json(const struct guest_facts *f)
-{
-	json_object *o;
-
-	if (!f->acknowledged && !f->ack_invalid)
-		return NULL;
-	o = json_object_new_object();
-	json_add(o, "valid", json_object_new_boolean(f->acknowledged));
-	json_add(o, "reason", json_object_new_string(f->ack_reason));
-	json_add(o, "by", f->ack_by[0] ? json_object_new_string(f->ack_by) : NULL);
-	json_add(o, "at", f->ack_at[0] ? json_object_new_string(f->ack_at) : NULL);
-	json_add(o, "problem", f->ack_invalid ? json_object_new_string(f->ack_why) : NULL);
-	return o;
-}
-
-static json_object *row_to_json(const struct audit_row *r)
-{
-	json_object *d = json_object_new_object();
-	json_object *hook = json_object_new_object();
-
-	json_add(d, "name", json_object_new_string(r->name));
-	json_add(d, "uuid", r->have_facts ? json_object_new_string(r->facts.uuid) : NULL);
-	json_add(d, "active", json_object_new_boolean(r->active));
-	json_add(d, "persistent", json_object_new_boolean(r->persistent));
-	json_add(d, "autostart", json_object_new_boolean(r->autostart));
-	json_add(d, "running_state", r->running_known ? json_object_new_string(state_to_string(r->running)) : NULL);
-	json_add(d, "running_how", r->active ? json_object_new_string(r->running_how) : NULL);
-	json_add(d, "start_state", r->gate.state_known ? json_object_new_string(state_to_string(r->gate.state)) : NULL);
-	json_add(d, "risk", r->have_decision ? json_object_new_string(risk_to_string(r->decision.risk)) : NULL);
-	json_add(hook, "verdict", json_object_new_string(gate_verdict_to_string(r->gate.verdict)));
-	json_add(hook, "allows", json_object_new_boolean(gate_verdict_allows(r->gate.verdict)));
-	json_add(hook, "reason", json_object_new_string(r->gate.reason));
-	json_add(hook, "remediation", r->gate.remediation[0] ? json_object_new_string(r->gate.remediation) : NULL);
-	json_add(d, "hook", hook);
-	json_add(d, "acknowledged", json_object_new_boolean(r->have_facts && r->facts.acknowledged));
-	json_add(d, "ack", r->have_facts ? ack_to_json(&r->facts) : NULL);
-	/* The decision document carries the guest's facts (docs/policy.md). */
-	json_add(d, "decision", r->have_decision ? decision_to_json(&r->facts, &r->decision) : NULL);
-	return d;
+	return codes[audit_overall(run->rows, run->n_rows)];
 }
 
 static void print_json(const struct audit_run *run)
 {
-	_cleanup_json_ json_object *o = json_object_new_object();
-	json_object *domains = json_object_new_array();
-	json_object *rec = json_object_new_object();
+	_cleanup_json_ json_object *o = audit_to_json(domain_uri_name(run->uri), &run->cfg,
+						      run->have_host ? &run->host : NULL, run->host_problem, run->rows,
+						      run->n_rows);
 
-	json_add(o, "schema", json_object_new_string(AUDIT_SCHEMA));
-	json_add(o, "uri", json_object_new_string(domain_uri_name(run->uri)));
-	json_add(o, "hook_mode", json_object_new_string(hook_mode_name(run->cfg.hook_mode)));
-	json_add(o, "on_error", json_object_new_string(run->cfg.on_error == ON_ERROR_DENY ? "deny" : "allow"));
-	json_add(o, "verdict", json_object_new_string(exit_word(audit_exit(run))));
-	json_add(rec, "path", json_object_new_string(run->cfg.record_path));
-	json_add(rec, "usable", json_object_new_boolean(run->have_host));
-	json_add(rec, "problem", run->have_host ? NULL : json_object_new_string(run->host_problem));
-	json_add(rec, "hostname", run->have_host ? json_object_new_string(run->host.host.hostname) : NULL);
-	json_add(o, "record", rec);
-	for (size_t i = 0; i < run->n_rows; i++)
-		json_object_array_add(domains, row_to_json(&run->rows[i]));
-	json_add(o, "domains", domains);
 	json_print(o, true);
 }
 
-static const char *ack_word(const struct audit_row *r)
+static const char *ack_word(const struct audit_guest *r)
 {
 	if (!r->have_facts)
 		return "-";
@@ -339,7 +218,7 @@ static void print_table(const struct audit_run *run)
 	}
 	printf("%-24s %-8s %-14s %-14s %-7s %-11s %s\n", "DOMAIN", "STATUS", "RUNS", "NEXT-START", "RISK", "HOOK", "ACK");
 	for (size_t i = 0; i < run->n_rows; i++) {
-		const struct audit_row *r = &run->rows[i];
+		const struct audit_guest *r = &run->rows[i];
 
 		printf("%-24s %-8s %-14s %-14s %-7s %-11s %s\n", r->name, r->active ? "running" : "shut-off",
 		       r->running_known ? state_to_string(r->running) : r->active ? "unknown" : "-",
@@ -366,8 +245,7 @@ static void print_table(const struct audit_run *run)
 static void free_rows(struct audit_run *run)
 {
 	for (size_t i = 0; i < run->n_rows; i++)
-		if (run->rows[i].have_decision)
-			decision_free(&run->rows[i].decision);
+		audit_guest_free(&run->rows[i]);
 	free(run->rows);
 	run->rows = NULL;
 }
