@@ -22,11 +22,9 @@
 #include "seoib/exit_codes.h"
 #include "seoib/gate.h"
 #include "seoib/guest_facts.h"
-#include "seoib/host_identity.h"
 #include "seoib/host_record.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
-#include "seoib/record_current.h"
 #include "seoib/sentence.h"
 
 struct audit_args {
@@ -101,22 +99,6 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 static const char *hook_mode_name(enum hook_mode m)
 {
 	return m == HOOK_ENFORCE ? "enforce" : "warn";
-}
-
-/* This host's record, as the hook takes it (cmd_hook.c): loaded from
- * record-path, of this boot, no older than max-record-age. */
-static void load_host(struct audit_run *run)
-{
-	struct host_identity here;
-	char err[SEOIB_MESSAGE_MAX];
-
-	host_identity_read(&here);
-	run->have_host = host_record_load(run->cfg.record_path, &run->host, err) == 0 &&
-			 host_record_this_boot(&run->host, &here, run->cfg.record_path, err) &&
-			 host_record_young_enough(&run->host, (int64_t)time(NULL), run->cfg.max_record_age_s,
-						  run->cfg.record_path, err);
-	if (!run->have_host)
-		sentence_format(run->host_problem, sizeof(run->host_problem), "no usable host record (%s)", err);
 }
 
 /* One domain as libvirt gives it, judged by audit_guest(). */
@@ -268,7 +250,7 @@ int cmd_audit(int argc, char **argv)
 	if (run->args.hook_mode)
 		run->cfg.hook_mode = strcmp(run->args.hook_mode, "enforce") == 0 ? HOOK_ENFORCE : HOOK_WARN;
 	run->uri = domain_uri(run->args.uri, &run->cfg);
-	load_host(run);
+	run->have_host = audit_host_load(&run->cfg, (int64_t)time(NULL), &run->host, run->host_problem);
 	if (audit_domains(run, err) < 0) {
 		fprintf(stderr, "seoibctl audit: %s\n", err);
 		free_rows(run);

@@ -19,6 +19,14 @@
 
 #define AUDIT_SCHEMA "seoib.audit/1"
 
+/* This host's record as the qemu hook takes it (cmd_hook.c): loaded from
+ * cfg->record_path, of this boot and kernel, no older than max-record-age at
+ * now (seconds since the epoch). True with *host filled, else false with
+ * one sentence in problem ("no usable host record (…)"). Reads the file and
+ * /proc/sys/kernel/random/boot_id. */
+bool audit_host_load(const struct seoib_config *cfg, int64_t now, struct host_record *host,
+		     char problem[SEOIB_MESSAGE_MAX]);
+
 /* One guest as the front end read it from libvirt. */
 struct audit_input {
 	const char *name;
@@ -69,3 +77,13 @@ const char *audit_verdict_to_string(enum audit_verdict v); /* "clear", "refuse",
  * NULL with host_problem), the overall verdict and one object a guest. */
 json_object *audit_to_json(const char *uri, const struct seoib_config *cfg, const struct host_record *host,
 			   const char *host_problem, const struct audit_guest *guests, size_t n);
+
+/* The audit as Prometheus text exposition format, for node-exporter's
+ * textfile collector (seoibd writes it beside prometheus-textfile):
+ * seoib_guests_audited, seoib_guests_refused and seoib_guests_unjudged
+ * (counts), and one seoib_guest_at_risk{domain,uuid,hook,acknowledged} 1
+ * series for each guest the policy judges at high risk at its next start,
+ * or that the hook would refuse; guests not at risk get no series, so the
+ * series stay few. Label values escaped as the format says (\\, \", \n).
+ * NULL when out of memory; free() it. */
+char *audit_prometheus_text(const struct audit_guest *guests, size_t n);

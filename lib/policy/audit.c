@@ -1,10 +1,28 @@
 /* The audit of a host's guests (see seoib/audit.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "seoib/audit.h"
+#include "seoib/host_identity.h"
 #include "seoib/json_util.h"
+#include "seoib/record_current.h"
 #include "seoib/sentence.h"
+
+bool audit_host_load(const struct seoib_config *cfg, int64_t now, struct host_record *host,
+		     char problem[SEOIB_MESSAGE_MAX])
+{
+	struct host_identity here;
+	char err[SEOIB_MESSAGE_MAX];
+
+	host_identity_read(&here);
+	if (host_record_load(cfg->record_path, host, err) == 0 &&
+	    host_record_this_boot(host, &here, cfg->record_path, err) &&
+	    host_record_young_enough(host, now, cfg->max_record_age_s, cfg->record_path, err))
+		return true;
+	sentence_format(problem, SEOIB_MESSAGE_MAX, "no usable host record (%s)", err);
+	return false;
+}
 
 /* The state a running guest is in, from its live XML. */
 static void judge_running(const struct audit_input *in, const struct host_record *host, const char *dir,
@@ -161,4 +179,62 @@ json_object *audit_to_json(const char *uri, const struct seoib_config *cfg, cons
 		json_object_array_add(domains, guest_to_json(&guests[i]));
 	json_add(o, "domains", domains);
 	return o;
+}
+
+/* A label value as the text format wants it: backslash, double quote and
+ * line feed escaped (https://prometheus.io/docs/instrumenting/exposition_formats/). */
+static void label_value(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}
+
+static bool at_risk(const struct audit_guest *g)
+{
+	return (g->have_decision && g->decision.risk == RISK_HIGH) || !gate_verdict_allows(g->gate.verdict);
+}
+
+char *audit_prometheus_text(const struct audit_guest *guests, size_t n)
+{
+	char *text = NULL;
+	size_t len = 0, refused = 0, unjudged = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		refused += !gate_verdict_allows(guests[i].gate.verdict);
+		unjudged += guests[i].gate.verdict == GATE_ERROR_ALLOW;
+	}
+	fprintf(f, "# HELP seoib_guests_audited Guests defined or running on this host, as seoibd last audited them.\n"
+		   "# TYPE seoib_guests_audited gauge\nseoib_guests_audited %zu\n", n);
+	fprintf(f, "# HELP seoib_guests_refused Guests the qemu hook would refuse at their next start.\n"
+		   "# TYPE seoib_guests_refused gauge\nseoib_guests_refused %zu\n", refused);
+	fprintf(f, "# HELP seoib_guests_unjudged Guests the qemu hook could not judge (on-error = allow lets them start).\n"
+		   "# TYPE seoib_guests_unjudged gauge\nseoib_guests_unjudged %zu\n", unjudged);
+	fprintf(f, "# HELP seoib_guest_at_risk 1 for a guest at high risk of the interrupt storm at its next start here, or that the hook would refuse.\n"
+		   "# TYPE seoib_guest_at_risk gauge\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct audit_guest *g = &guests[i];
+
+		if (!at_risk(g))
+			continue;
+		fputs("seoib_guest_at_risk{domain=\"", f);
+		label_value(f, g->name);
+		fputs("\",uuid=\"", f);
+		label_value(f, g->have_facts ? g->facts.uuid : "");
+		fprintf(f, "\",hook=\"%s\",acknowledged=\"%s\"} 1\n", gate_verdict_to_string(g->gate.verdict),
+			g->have_facts && g->facts.acknowledged ? "true" : "false");
+	}
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }

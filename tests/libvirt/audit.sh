@@ -4,7 +4,8 @@
 # guest with a split irqchip is listed as refused at its next start (exit 1)
 # and a Linux guest as allowed; --hook-mode warn and an acknowledgement turn
 # the refusal into a warning, and the acknowledged guest really starts under
-# enforce; forget-state clears a sticky recorded state only while the guest
+# enforce; seoibd's Audit() and Prometheus series say the same as audit;
+# forget-state clears a sticky recorded state only while the guest
 # is shut off; check --dest marks a running guest at risk here although it
 # may migrate; no usable record follows on-error (exit 3 / 1).
 set -euo pipefail
@@ -62,6 +63,51 @@ lv_config "$A" warn allow
 audit 0 --json
 expect_row win11 '.hook.verdict == "warn"' "win11 under hook-mode = warn"
 lv_config "$A" enforce allow
+
+# seoibd publishes the same audit: Audit() on its bus (a private one here)
+# gives the verdicts seoibctl audit gives for the same record, and the
+# guests' Prometheus series name the guests at risk, beside its textfile.
+SEOIBD="$SEOIB_BUILD_ROOT/daemon/seoibd"
+mkdir -p "$T/prom" "$T/cache"
+cat >"$T/bus.conf" <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>system</type><listen>unix:path=$T/bus.sock</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow user="*"/><allow own="*"/><allow send_destination="*"/>
+<allow receive_sender="*"/></policy></busconfig>
+CONF
+dbus-daemon --config-file="$T/bus.conf" --fork --print-pid=3 3>"$T/bus.pid"
+BUS="unix:path=$T/bus.sock"
+cat >"$T/seoibd.conf" <<CONF
+behaviour-probe = no
+qemu = /usr/bin/qemu-system-x86_64
+record-path = $T/seoibd-record.json
+max-record-age = 3600
+prometheus-textfile = $T/prom/seoib.prom
+CONF
+lv_exec "$A" bash -c 'echo $$ >"$1"; DBUS_SYSTEM_BUS_ADDRESS=$2 exec "$3" --config "$4" --cache-dir "$5" 2>"$6"' \
+	seoibd "$T/seoibd.pid" "$BUS" "$SEOIBD" "$T/seoibd.conf" "$T/cache" "$T/seoibd.log" &
+trap 'lv_kill_pidfile "$T/seoibd.pid"; lv_kill_pidfile "$T/bus.pid"; lv_cleanup; rm -rf "$T"' EXIT
+daemon_audit() { busctl --address="$BUS" --timeout=10 --json=short call org.seoib1 /org/seoib1 org.seoib1.Host Audit \
+	2>/dev/null | jq -r '.data[0]'; }
+for i in $(seq 1 120); do
+	json=$(daemon_audit || true)
+	[ -n "$json" ] && jq -e '.record.usable and (.domains | length) == 3' <<<"$json" >/dev/null 2>&1 && break
+	[ "$i" != 120 ] || lv_fail "seoibd's Audit() never listed the 3 guests with a usable record: $json; $(cat "$T/seoibd.log")"
+	sleep 0.25
+done
+out=$(lv_exec "$A" "$SEOIBCTL" audit --config "$T/seoibd.conf" --json || true)
+[ "$(jq -c '[.domains[] | {name, v: .hook.verdict, r: .risk}]' <<<"$json")" = \
+  "$(jq -c '[.domains[] | {name, v: .hook.verdict, r: .risk}]' <<<"$out")" ] ||
+	lv_fail "seoibd's audit and seoibctl audit differ: $json ... $out"
+# win-old runs recorded quirked on a split irqchip: at high risk on any host.
+for i in $(seq 1 40); do grep -q '^seoib_guests_audited 3$' "$T/prom/seoib-guests.prom" 2>/dev/null && break; sleep 0.25; done
+grep -q '^seoib_guests_audited 3$' "$T/prom/seoib-guests.prom" || lv_fail "guests' series: $(cat "$T/prom/seoib-guests.prom" 2>&1)"
+grep -Eq '^seoib_guest_at_risk\{domain="win-old",uuid="'$OLD'",hook="refuse",acknowledged="false"\} 1$' "$T/prom/seoib-guests.prom" ||
+	lv_fail "no at-risk series for win-old: $(cat "$T/prom/seoib-guests.prom")"
+! grep -q 'domain="vm-linux"' "$T/prom/seoib-guests.prom" || lv_fail "vm-linux has an at-risk series"
+lv_kill_pidfile "$T/seoibd.pid"
+lv_kill_pidfile "$T/bus.pid"
 
 # ack: written into the persistent metadata; the gate then allows the start.
 ack() { lv_exec "$A" "$SEOIBCTL" ack --config "$A/seoib.conf" "$@"; }
