@@ -55,6 +55,7 @@ lv_expect_contains "$out" "win11" "audit table"
 lv_expect_contains "$out" "refuse" "audit table"
 lv_expect_contains "$out" "to fix: switch guest win11 to the in-kernel irqchip" "audit table"
 lv_expect_contains "$out" "2 would be refused" "audit summary"
+lv_expect_contains "$out" "remedy: seoibctl apply --domain win11 --remediation auto" "audit table"
 grep -E '^vm-linux +running +quirked +quirked +[a-z]+ +allow' <<<"$out" >/dev/null || lv_fail "vm-linux's row: $out"
 # A dry run of warn mode, and warn mode itself: nothing refused.
 audit 0 --json --hook-mode warn
