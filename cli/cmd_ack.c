@@ -19,6 +19,7 @@
 #include "seoib/config.h"
 #include "seoib/exit_codes.h"
 #include "seoib/guest_metadata.h"
+#include "seoib/json_util.h"
 
 struct ack_args {
 	const char *domain;
@@ -26,12 +27,13 @@ struct ack_args {
 	const char *uri;
 	const char *config_path;
 	bool remove;
+	bool json;
 };
 
 static void ack_usage(FILE *out)
 {
-	fprintf(out, "Usage: seoibctl ack --domain NAME --reason TEXT [-c URI] [--config PATH]\n"
-		     "       seoibctl ack --remove --domain NAME [-c URI] [--config PATH]\n\n"
+	fprintf(out, "Usage: seoibctl ack --domain NAME --reason TEXT [-c URI] [--config PATH] [--json]\n"
+		     "       seoibctl ack --remove --domain NAME [-c URI] [--config PATH] [--json]\n\n"
 		     "Acknowledge that a guest may start at risk of the interrupt storm on this host:\n"
 		     "the start gate then allows it with a warning under hook-mode = enforce. The\n"
 		     "acknowledgement is written into the guest's persistent and live metadata\n"
@@ -41,6 +43,7 @@ static void ack_usage(FILE *out)
 		     "  --remove             remove the acknowledgement\n"
 		     "  -c, --connect URI    libvirt URI (default: libvirt-uri in seoib.conf)\n"
 		     "  --config PATH        configuration file (default " SEOIB_CONFIG_PATH ")\n"
+		     "  --json               print what was written as JSON\n"
 		     "  -h, --help           show this help\n\n"
 		     "Exit status: 0 written or removed, 2 error.\n",
 		SEOIB_ACK_REASON_MAX);
@@ -48,11 +51,12 @@ static void ack_usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct ack_args *a)
 {
-	enum { OPT_DOMAIN = 0x100, OPT_REASON, OPT_REMOVE, OPT_CONFIG };
+	enum { OPT_DOMAIN = 0x100, OPT_REASON, OPT_REMOVE, OPT_CONFIG, OPT_JSON };
 	static const struct option options[] = {
 		{"domain", required_argument, NULL, OPT_DOMAIN},
 		{"reason", required_argument, NULL, OPT_REASON},
 		{"remove", no_argument, NULL, OPT_REMOVE},
+		{"json", no_argument, NULL, OPT_JSON},
 		{"connect", required_argument, NULL, 'c'},
 		{"config", required_argument, NULL, OPT_CONFIG},
 		{"help", no_argument, NULL, 'h'},
@@ -66,6 +70,7 @@ static int parse_args(int argc, char **argv, struct ack_args *a)
 		case OPT_DOMAIN: a->domain = optarg; break;
 		case OPT_REASON: a->reason = optarg; break;
 		case OPT_REMOVE: a->remove = true; break;
+		case OPT_JSON: a->json = true; break;
 		case 'c': a->uri = optarg; break;
 		case OPT_CONFIG: a->config_path = optarg; break;
 		case 'h': ack_usage(stdout); return 1;
@@ -136,7 +141,15 @@ static int ack(const struct ack_args *a, const char *uri)
 		fprintf(stderr, "seoibctl ack: %s\n", err);
 		return SEOIB_EXIT_ERROR;
 	}
-	if (a->remove)
+	if (a->json) {
+		_cleanup_json_ json_object *o = json_object_new_object();
+
+		json_add(o, "domain", json_object_new_string(a->domain));
+		json_add(o, "acknowledged", json_object_new_boolean(!a->remove));
+		json_add(o, "reason", a->remove ? NULL : json_object_new_string(a->reason));
+		json_add(o, "by", a->remove ? NULL : json_object_new_string(by));
+		json_print(o, true);
+	} else if (a->remove)
 		printf("'%s': acknowledgement removed; under hook-mode = enforce the gate refuses it again when it is at risk\n",
 		       a->domain);
 	else

@@ -37,12 +37,24 @@ struct apply_args {
 	const char *config_path;
 	const char *remediation; /* NULL: record the decided state */
 	bool yes;
+	bool json;               /* --remediation only */
+};
+
+/* What apply --remediation did, for --json (the human lines are printed as
+ * it goes, the change before it is written). */
+struct remedy_report {
+	const char *domain;
+	const char *remediation;    /* the remedy applied, or "auto" when none was needed */
+	const char *risk;           /* auto: the risk here; NULL otherwise */
+	bool needed, changed, written;
+	const char *before, *after; /* the element; NULL when unchanged */
 };
 
 static void apply_usage(FILE *out)
 {
 	fprintf(out, "Usage: seoibctl apply --domain NAME [-c URI] [--host RECORD] [--config PATH]\n"
-		     "       seoibctl apply --domain NAME --remediation REMEDY [--yes] [-c URI] [--host RECORD] [--config PATH]\n\n"
+		     "       seoibctl apply --domain NAME --remediation REMEDY [--yes] [--json] [-c URI] [--host RECORD]\n"
+		     "                      [--config PATH]\n\n"
 		     "Decide the domain's Directed EOI state on this host and record it in its libvirt\n"
 		     "metadata (<seoib:guest xmlns:seoib=\"" SEOIB_METADATA_URI "\">),\n"
 		     "persistent and, when the domain runs in that state, live.\n\n"
@@ -54,6 +66,7 @@ static void apply_usage(FILE *out)
 		     "  --domain NAME          the domain\n"
 		     "  --remediation REMEDY   in-kernel-irqchip, no-x2apic or auto\n"
 		     "  --yes                  write the remediation (default: show it only)\n"
+		     "  --json                 with --remediation: print what was done as JSON\n"
 		     "  -c, --connect URI      libvirt URI (default: libvirt's default; with\n"
 		     "                         --remediation, libvirt-uri in seoib.conf)\n"
 		     "  --host RECORD          this host's record (default: record-path in seoib.conf)\n"
@@ -66,11 +79,12 @@ static void apply_usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct apply_args *a)
 {
-	enum { OPT_DOMAIN = 0x100, OPT_HOST, OPT_CONFIG, OPT_REMEDIATION, OPT_YES };
+	enum { OPT_DOMAIN = 0x100, OPT_HOST, OPT_CONFIG, OPT_REMEDIATION, OPT_YES, OPT_JSON };
 	static const struct option options[] = {
 		{"domain", required_argument, NULL, OPT_DOMAIN},
 		{"remediation", required_argument, NULL, OPT_REMEDIATION},
 		{"yes", no_argument, NULL, OPT_YES},
+		{"json", no_argument, NULL, OPT_JSON},
 		{"connect", required_argument, NULL, 'c'},
 		{"host", required_argument, NULL, OPT_HOST},
 		{"config", required_argument, NULL, OPT_CONFIG},
@@ -87,6 +101,7 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
 		case OPT_CONFIG: a->config_path = optarg; break;
 		case OPT_REMEDIATION: a->remediation = optarg; break;
 		case OPT_YES: a->yes = true; break;
+		case OPT_JSON: a->json = true; break;
 		case 'h': apply_usage(stdout); return 1;
 		default: apply_usage(stderr); return -1;
 		}
@@ -101,8 +116,9 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
 			a->remediation);
 		return -1;
 	}
-	if (a->yes && !a->remediation) {
-		fprintf(stderr, "seoibctl apply: --yes goes with --remediation; see 'seoibctl apply --help'.\n");
+	if ((a->yes || a->json) && !a->remediation) {
+		fprintf(stderr, "seoibctl apply: %s goes with --remediation; see 'seoibctl apply --help'.\n",
+			a->yes ? "--yes" : "--json");
 		return -1;
 	}
 	return 0;
@@ -238,7 +254,8 @@ static int apply(const struct apply_args *a, const struct seoib_config *cfg, con
 /* --remediation auto: the remedy that fits, only for a guest at high risk
  * here (policy_decide()). 1 with *remedy set, 0 when there is nothing to do
  * (said on stdout). */
-static int auto_remedy(const struct guest_facts *facts, const struct host_record *host, enum guest_remedy *remedy)
+static int auto_remedy(const struct guest_facts *facts, const struct host_record *host, enum guest_remedy *remedy,
+		       struct remedy_report *rep)
 {
 	struct decision d;
 	enum risk risk;
@@ -246,12 +263,35 @@ static int auto_remedy(const struct guest_facts *facts, const struct host_record
 	policy_decide(facts, host, NULL, 0, &d);
 	risk = d.risk;
 	decision_free(&d);
-	if (risk != RISK_HIGH) {
-		printf("'%s': risk %s here: no remediation needed\n", facts->name, risk_to_string(risk));
+	rep->risk = risk_to_string(risk);
+	if (risk != RISK_HIGH)
 		return 0;
-	}
 	*remedy = guest_remedy_choose(facts);
 	return 1;
+}
+
+static int report(const struct apply_args *a, const struct remedy_report *r)
+{
+	_cleanup_json_ json_object *o = NULL;
+
+	if (!a->json) {
+		if (!r->needed)
+			printf("'%s': risk %s here: no remediation needed\n", r->domain, r->risk);
+		else if (!r->changed)
+			printf("'%s' already has %s (%s): nothing to change\n", r->domain, r->remediation, r->before);
+		return SEOIB_EXIT_OK;
+	}
+	o = json_object_new_object();
+	json_add(o, "domain", json_object_new_string(r->domain));
+	json_add(o, "remediation", json_object_new_string(r->remediation));
+	json_add(o, "risk", r->risk ? json_object_new_string(r->risk) : NULL);
+	json_add(o, "needed", json_object_new_boolean(r->needed));
+	json_add(o, "changed", json_object_new_boolean(r->changed));
+	json_add(o, "before", r->before && r->before[0] ? json_object_new_string(r->before) : NULL);
+	json_add(o, "after", r->after ? json_object_new_string(r->after) : NULL);
+	json_add(o, "written", json_object_new_boolean(r->written));
+	json_print(o, true);
+	return SEOIB_EXIT_OK;
 }
 
 /* The definition libvirt now holds has the remedy: edit it again, and
@@ -276,17 +316,20 @@ static int verify_written(virDomainPtr dom, enum guest_remedy remedy, char err[S
 }
 
 static int show_and_write(virConnectPtr conn, virDomainPtr dom, const struct apply_args *a, enum guest_remedy remedy,
-			  const struct guest_edit *edit)
+			  const struct guest_edit *edit, struct remedy_report *rep)
 {
 	char err[SEOIB_MESSAGE_MAX];
 	_cleanup_virdomain_ virDomainPtr defined = NULL;
 
-	printf("'%s': %s, in its persistent definition (it takes effect at its next start):\n", a->domain,
-	       guest_remedy_to_string(remedy));
-	printf("- %s\n+ %s\n", edit->before[0] ? edit->before : "(none)", edit->after);
+	if (!a->json) {
+		printf("'%s': %s, in its persistent definition (it takes effect at its next start):\n", a->domain,
+		       guest_remedy_to_string(remedy));
+		printf("- %s\n+ %s\n", edit->before[0] ? edit->before : "(none)", edit->after);
+	}
 	if (!a->yes) {
-		printf("'%s': nothing written (a dry run); add --yes to write it\n", a->domain);
-		return SEOIB_EXIT_OK;
+		if (!a->json)
+			printf("'%s': nothing written (a dry run); add --yes to write it\n", a->domain);
+		return report(a, rep);
 	}
 	libvirt_deadline_arm("libvirt (defining the domain)");
 	defined = virDomainDefineXML(conn, edit->xml);
@@ -300,6 +343,9 @@ static int show_and_write(virConnectPtr conn, virDomainPtr dom, const struct app
 		fprintf(stderr, "seoibctl apply: %s\n", err);
 		return SEOIB_EXIT_ERROR;
 	}
+	rep->written = true;
+	if (a->json)
+		return report(a, rep);
 	printf("'%s': written; it takes effect when the guest next starts from power-off%s\n", a->domain,
 	       virDomainIsActive(dom) == 1 ? " (it runs as before until then: shut it down, then start it; "
 					      "a reboot inside the guest keeps the running QEMU)" : "");
@@ -317,6 +363,7 @@ static int remediate(const struct apply_args *a, const struct seoib_config *cfg,
 	_cleanup_free_ struct guest_facts *facts = malloc(sizeof(*facts));
 	struct guest_edit edit;
 	enum guest_remedy remedy = (enum guest_remedy)guest_remedy_from_string(a->remediation);
+	struct remedy_report rep = {0};
 	int r;
 
 	if (!conn || !facts) {
@@ -339,17 +386,24 @@ static int remediate(const struct apply_args *a, const struct seoib_config *cfg,
 		fprintf(stderr, "seoibctl apply: cannot read the persistent definition of '%s': %s\n", a->domain, err);
 		return SEOIB_EXIT_ERROR;
 	}
-	if (strcmp(a->remediation, "auto") == 0 && auto_remedy(facts, host, &remedy) == 0)
-		return SEOIB_EXIT_OK;
+	rep.domain = a->domain;
+	rep.remediation = a->remediation;
+	rep.needed = true;
+	if (strcmp(a->remediation, "auto") == 0 && auto_remedy(facts, host, &remedy, &rep) == 0) {
+		rep.needed = false;
+		return report(a, &rep);
+	}
+	rep.remediation = guest_remedy_to_string(remedy);
 	if (guest_edit_remedy(xml, strlen(xml), remedy, facts, &edit, err) < 0) {
 		fprintf(stderr, "seoibctl apply: %s; nothing changed\n", err);
 		return SEOIB_EXIT_UNSAFE;
 	}
-	if (!edit.changed) {
-		printf("'%s' already has %s (%s): nothing to change\n", a->domain, guest_remedy_to_string(remedy), edit.before);
-		return SEOIB_EXIT_OK;
-	}
-	r = show_and_write(conn, dom, a, remedy, &edit);
+	rep.before = edit.before;
+	if (!edit.changed)
+		return report(a, &rep);
+	rep.changed = true;
+	rep.after = edit.after;
+	r = show_and_write(conn, dom, a, remedy, &edit, &rep);
 	guest_edit_free(&edit);
 	return r;
 }

@@ -21,16 +21,18 @@
 #include "seoib/exit_codes.h"
 #include "seoib/guest_facts.h"
 #include "seoib/guest_metadata.h"
+#include "seoib/json_util.h"
 
 struct forget_args {
 	const char *domain;
 	const char *uri;
 	const char *config_path;
+	bool json;
 };
 
 static void forget_usage(FILE *out)
 {
-	fprintf(out, "Usage: seoibctl forget-state --domain NAME [-c URI] [--config PATH]\n\n"
+	fprintf(out, "Usage: seoibctl forget-state --domain NAME [-c URI] [--config PATH] [--json]\n\n"
 		     "Clear the Directed EOI state seoib recorded in a shut-off guest's persistent\n"
 		     "definition (<seoib:guest state=...>), so that its next start decides afresh;\n"
 		     "'seoibctl apply --domain NAME' records that decision now. The acknowledgement\n"
@@ -38,17 +40,19 @@ static void forget_usage(FILE *out)
 		     "  --domain NAME        the domain\n"
 		     "  -c, --connect URI    libvirt URI (default: libvirt-uri in seoib.conf)\n"
 		     "  --config PATH        configuration file (default " SEOIB_CONFIG_PATH ")\n"
+		     "  --json               print what was cleared as JSON\n"
 		     "  -h, --help           show this help\n\n"
 		     "Exit status: 0 cleared (or none recorded), 1 the guest runs (nothing changed), 2 error.\n");
 }
 
 static int parse_args(int argc, char **argv, struct forget_args *a)
 {
-	enum { OPT_DOMAIN = 0x100, OPT_CONFIG };
+	enum { OPT_DOMAIN = 0x100, OPT_CONFIG, OPT_JSON };
 	static const struct option options[] = {
 		{"domain", required_argument, NULL, OPT_DOMAIN},
 		{"connect", required_argument, NULL, 'c'},
 		{"config", required_argument, NULL, OPT_CONFIG},
+		{"json", no_argument, NULL, OPT_JSON},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
@@ -59,6 +63,7 @@ static int parse_args(int argc, char **argv, struct forget_args *a)
 		case OPT_DOMAIN: a->domain = optarg; break;
 		case 'c': a->uri = optarg; break;
 		case OPT_CONFIG: a->config_path = optarg; break;
+		case OPT_JSON: a->json = true; break;
 		case 'h': forget_usage(stdout); return 1;
 		default: forget_usage(stderr); return -1;
 		}
@@ -69,6 +74,18 @@ static int parse_args(int argc, char **argv, struct forget_args *a)
 		return -1;
 	}
 	return 0;
+}
+
+/* --json: {"domain", "cleared", "state" (what was recorded, null when none or unreadable)}. */
+static void print_json(const struct forget_args *a, bool cleared, const struct guest_facts *facts)
+{
+	_cleanup_json_ json_object *o = json_object_new_object();
+
+	json_add(o, "domain", json_object_new_string(a->domain));
+	json_add(o, "cleared", json_object_new_boolean(cleared));
+	json_add(o, "state", facts->has_recorded_state ? json_object_new_string(state_to_string(facts->recorded_state)) : NULL);
+	json_add(o, "host", facts->recorded_host[0] ? json_object_new_string(facts->recorded_host) : NULL);
+	json_print(o, true);
 }
 
 static int forget_state(const struct forget_args *a, const char *uri)
@@ -106,14 +123,19 @@ static int forget_state(const struct forget_args *a, const char *uri)
 	/* A metadata element seoib cannot read (two of them, an unknown state)
 	 * is what this command is for: remove it all the same. */
 	if (guest_facts_from_xml(xml, strlen(xml), facts, err) == 0 && !facts->has_recorded_state) {
-		printf("'%s': no recorded state; its next start decides one\n", a->domain);
+		if (a->json)
+			print_json(a, false, facts);
+		else
+			printf("'%s': no recorded state; its next start decides one\n", a->domain);
 		return SEOIB_EXIT_OK;
 	}
 	if (domain_set_metadata(dom, NULL, SEOIB_METADATA_PREFIX, SEOIB_METADATA_URI, VIR_DOMAIN_AFFECT_CONFIG, err) < 0) {
 		fprintf(stderr, "seoibctl forget-state: %s\n", err);
 		return SEOIB_EXIT_ERROR;
 	}
-	if (facts->has_recorded_state)
+	if (a->json)
+		print_json(a, true, facts);
+	else if (facts->has_recorded_state)
 		printf("'%s': recorded state %s (by %s%s%s) cleared; its next start decides afresh (seoibctl audit shows how)\n",
 		       a->domain, state_to_string(facts->recorded_state),
 		       facts->recorded_host[0] ? facts->recorded_host : "an unknown host",

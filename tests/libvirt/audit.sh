@@ -126,7 +126,8 @@ rc=0; err=$(lv_virsh "$A" start win11 2>&1) || rc=$?
 jq -e '.verdict == "warn"' "$A/run/seoib/domains/$WIN.json" >/dev/null ||
 	lv_fail "acknowledged win11's hook record: $(cat "$A/run/seoib/domains/$WIN.json")"
 lv_virsh "$A" destroy win11 >/dev/null
-ack --remove --domain win11 >/dev/null
+ack --remove --domain win11 --json | jq -e '.domain == "win11" and .acknowledged == false' >/dev/null ||
+	lv_fail "ack --remove --json"
 audit 1 --json
 expect_row win11 '.hook.verdict == "refuse" and .acknowledged == false and .ack == null' "win11 after ack --remove"
 rc=0; err=$(lv_virsh "$A" start win11 2>&1) || rc=$?
@@ -166,6 +167,7 @@ audit 1 --json
 expect_row win-old '.decision.sticky == false and .hook.verdict == "warn"' "win-old after forget-state"
 msg=$(forget --domain win-old)
 lv_expect_contains "$msg" "no recorded state" "forget-state again"
+forget --domain win-old --json | jq -e '.cleared == false and .state == null' >/dev/null || lv_fail "forget-state --json"
 
 # No usable record: every guest follows on-error.
 rm "$A/run/seoib/host.json"

@@ -56,6 +56,9 @@ lv_expect_contains "$(qemu_cmdline win11)" "kernel_irqchip=on" "win11's QEMU com
 lv_virsh "$A" destroy win11 >/dev/null
 out=$(apply --domain win11 --remediation in-kernel-irqchip --yes)
 lv_expect_contains "$out" "already has in-kernel-irqchip" "apply again"
+apply --domain win11 --remediation in-kernel-irqchip --json |
+	jq -e '.domain == "win11" and .remediation == "in-kernel-irqchip" and .needed and .changed == false
+		and .written == false and (.before | contains("kvm"))' >/dev/null || lv_fail "apply --json, nothing to change"
 
 # Split needed: the in-kernel irqchip does not fit; a CPU without x2APIC does.
 rc=0; err=$(apply --domain win11-iommu --remediation in-kernel-irqchip --yes 2>&1) || rc=$?
@@ -65,6 +68,11 @@ out=$(apply --domain win11-iommu --remediation auto)
 lv_expect_contains "$out" "no-x2apic" "auto for win11-iommu"
 lv_expect_contains "$out" "+ <cpu" "auto for win11-iommu"
 lv_expect_contains "$out" "<feature name=\"x2apic\" policy=\"disable\"/>" "auto for win11-iommu"
+apply --domain win11-iommu --remediation auto --json |
+	jq -e '.remediation == "no-x2apic" and .risk == "high" and .changed and .written == false
+		and (.after | contains("x2apic"))' >/dev/null || lv_fail "apply --remediation auto --json (dry run)"
+apply --domain vm-linux --remediation auto --json | jq -e '.needed == false and .risk == "low"' >/dev/null ||
+	lv_fail "apply --remediation auto --json for vm-linux"
 
 # The fleet loop: every guest, auto, --yes; exit 0 each time.
 for d in $(lv_virsh "$A" list --all --name); do
