@@ -1,7 +1,14 @@
 /* seoibctl apply --domain NAME: decide a guest's Directed EOI state and
  * write it into the domain's seoib metadata element (virDomainSetMetadata),
  * so that it travels with the domain XML, to a migration's destination
- * included, where the qemu hook reads it at "migrate begin". */
+ * included, where the qemu hook reads it at "migrate begin".
+ *
+ * seoibctl apply --domain NAME --remediation REMEDY [--yes]: carry out a
+ * remediation (seoib/guest_edit.h) on the guest's persistent definition. It
+ * shows the element it changes, before and after, and writes it only with
+ * --yes (virDomainDefineXML), so that an operator sees the change first and
+ * a loop over a fleet's guests can then make it; it takes effect at the
+ * guest's next start. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,12 +16,14 @@
 #include <time.h>
 
 #include "commands.h"
+#include "domain_access.h"
 #include "libvirt_conn.h"
 #include "seoib/cleanup.h"
 #include "seoib/config.h"
 #include "seoib/domain_record.h"
 #include "seoib/exit_codes.h"
 #include "seoib/gate.h"
+#include "seoib/guest_edit.h"
 #include "seoib/guest_facts.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
@@ -26,28 +35,56 @@ struct apply_args {
 	const char *uri;
 	const char *host_record;
 	const char *config_path;
+	const char *remediation; /* NULL: record the decided state */
+	bool yes;
+	bool json;               /* --remediation only */
+};
+
+/* What apply --remediation did, for --json (the human lines are printed as
+ * it goes, the change before it is written). */
+struct remedy_report {
+	const char *domain;
+	const char *remediation;    /* the remedy applied, or "auto" when none was needed */
+	const char *risk;           /* auto: the risk here; NULL otherwise */
+	bool needed, changed, written;
+	const char *before, *after; /* the element; NULL when unchanged */
 };
 
 static void apply_usage(FILE *out)
 {
-	fprintf(out, "Usage: seoibctl apply --domain NAME [-c URI] [--host RECORD] [--config PATH]\n\n"
+	fprintf(out, "Usage: seoibctl apply --domain NAME [-c URI] [--host RECORD] [--config PATH]\n"
+		     "       seoibctl apply --domain NAME --remediation REMEDY [--yes] [--json] [-c URI] [--host RECORD]\n"
+		     "                      [--config PATH]\n\n"
 		     "Decide the domain's Directed EOI state on this host and record it in its libvirt\n"
 		     "metadata (<seoib:guest xmlns:seoib=\"" SEOIB_METADATA_URI "\">),\n"
 		     "persistent and, when the domain runs in that state, live.\n\n"
-		     "  --domain NAME        the domain\n"
-		     "  -c, --connect URI    libvirt URI (default: $LIBVIRT_DEFAULT_URI, else\n"
-		     "                       libvirt-uri in seoib.conf, else qemu:///system)\n"
-		     "  --host RECORD        this host's record (default: record-path in seoib.conf)\n"
-		     "  --config PATH        configuration file (default " SEOIB_CONFIG_PATH ")\n"
-		     "  -h, --help           show this help\n\n"
-		     "Exit status: 0 recorded, 1 unsafe (nothing recorded), 2 error, 3 no usable host record.\n");
+		     "With --remediation, change the domain's persistent definition instead, for its\n"
+		     "next start: in-kernel-irqchip (<ioapic driver='kvm'/>, where nothing needs split),\n"
+		     "no-x2apic (<cpu><feature policy='disable' name='x2apic'/>), or auto (the one that\n"
+		     "fits, and only when the guest is at high risk here). The change is shown;\n"
+		     "it is written only with --yes.\n\n"
+		     "  --domain NAME          the domain\n"
+		     "  --remediation REMEDY   in-kernel-irqchip, no-x2apic or auto\n"
+		     "  --yes                  write the remediation (default: show it only)\n"
+		     "  --json                 with --remediation: print what was done as JSON\n"
+		     "  -c, --connect URI      libvirt URI (default: $LIBVIRT_DEFAULT_URI, else\n"
+		     "                         libvirt-uri in seoib.conf, else qemu:///system)\n"
+		     "  --host RECORD          this host's record (default: record-path in seoib.conf)\n"
+		     "  --config PATH          configuration file (default " SEOIB_CONFIG_PATH ")\n"
+		     "  -h, --help             show this help\n\n"
+		     "Exit status: 0 recorded (remediation: shown, written, or nothing to do),\n"
+		     "1 unsafe or the remediation does not fit (nothing written), 2 error,\n"
+		     "3 no usable host record.\n");
 }
 
 static int parse_args(int argc, char **argv, struct apply_args *a)
 {
-	enum { OPT_DOMAIN = 0x100, OPT_HOST, OPT_CONFIG };
+	enum { OPT_DOMAIN = 0x100, OPT_HOST, OPT_CONFIG, OPT_REMEDIATION, OPT_YES, OPT_JSON };
 	static const struct option options[] = {
 		{"domain", required_argument, NULL, OPT_DOMAIN},
+		{"remediation", required_argument, NULL, OPT_REMEDIATION},
+		{"yes", no_argument, NULL, OPT_YES},
+		{"json", no_argument, NULL, OPT_JSON},
 		{"connect", required_argument, NULL, 'c'},
 		{"host", required_argument, NULL, OPT_HOST},
 		{"config", required_argument, NULL, OPT_CONFIG},
@@ -62,6 +99,9 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
 		case 'c': a->uri = optarg; break;
 		case OPT_HOST: a->host_record = optarg; break;
 		case OPT_CONFIG: a->config_path = optarg; break;
+		case OPT_REMEDIATION: a->remediation = optarg; break;
+		case OPT_YES: a->yes = true; break;
+		case OPT_JSON: a->json = true; break;
 		case 'h': apply_usage(stdout); return 1;
 		default: apply_usage(stderr); return -1;
 		}
@@ -69,6 +109,16 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
 	if (optind != argc || !a->domain) {
 		fprintf(stderr, "seoibctl apply: %s; see 'seoibctl apply --help'.\n",
 			a->domain ? "unexpected argument" : "--domain NAME is required");
+		return -1;
+	}
+	if (a->remediation && strcmp(a->remediation, "auto") != 0 && guest_remedy_from_string(a->remediation) < 0) {
+		fprintf(stderr, "seoibctl apply: --remediation is '%s', not in-kernel-irqchip, no-x2apic or auto; see 'seoibctl apply --help'.\n",
+			a->remediation);
+		return -1;
+	}
+	if ((a->yes || a->json) && !a->remediation) {
+		fprintf(stderr, "seoibctl apply: %s goes with --remediation; see 'seoibctl apply --help'.\n",
+			a->yes ? "--yes" : "--json");
 		return -1;
 	}
 	return 0;
@@ -202,6 +252,163 @@ static int apply(const struct apply_args *a, const struct seoib_config *cfg, con
 	return apply_decision(dom, &facts, host);
 }
 
+/* --remediation auto: the remedy that fits, only for a guest at high risk
+ * here (policy_decide()). 1 with *remedy set, 0 when there is nothing to do
+ * (said on stdout). */
+static int auto_remedy(const struct guest_facts *facts, const struct host_record *host, enum guest_remedy *remedy,
+		       struct remedy_report *rep)
+{
+	struct decision d;
+	enum risk risk;
+
+	policy_decide(facts, host, NULL, 0, &d);
+	risk = d.risk;
+	decision_free(&d);
+	rep->risk = risk_to_string(risk);
+	if (risk != RISK_HIGH)
+		return 0;
+	*remedy = guest_remedy_choose(facts);
+	return 1;
+}
+
+static int report(const struct apply_args *a, const struct remedy_report *r)
+{
+	_cleanup_json_ json_object *o = NULL;
+
+	if (!a->json) {
+		if (!r->needed)
+			printf("'%s': risk %s here: no remediation needed\n", r->domain, r->risk);
+		else if (!r->changed)
+			printf("'%s' already has %s (%s): nothing to change\n", r->domain, r->remediation, r->before);
+		return SEOIB_EXIT_OK;
+	}
+	o = json_object_new_object();
+	json_add(o, "domain", json_object_new_string(r->domain));
+	json_add(o, "remediation", json_object_new_string(r->remediation));
+	json_add(o, "risk", r->risk ? json_object_new_string(r->risk) : NULL);
+	json_add(o, "needed", json_object_new_boolean(r->needed));
+	json_add(o, "changed", json_object_new_boolean(r->changed));
+	json_add(o, "before", r->before && r->before[0] ? json_object_new_string(r->before) : NULL);
+	json_add(o, "after", r->after ? json_object_new_string(r->after) : NULL);
+	json_add(o, "written", json_object_new_boolean(r->written));
+	json_print(o, true);
+	return SEOIB_EXIT_OK;
+}
+
+/* The definition libvirt now holds has the remedy: edit it again, and
+ * nothing must change. */
+static int verify_written(virDomainPtr dom, enum guest_remedy remedy, char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ char *xml = domain_xml(dom, VIR_DOMAIN_XML_INACTIVE, err);
+	_cleanup_free_ struct guest_facts *facts = malloc(sizeof(*facts));
+	struct guest_edit again;
+	char inner[SEOIB_MESSAGE_MAX];
+
+	if (!xml || !facts)
+		return -1;
+	if (guest_edit_remedy(xml, strlen(xml), remedy, facts, &again, inner) < 0 || again.changed) {
+		sentence_format(err, SEOIB_MESSAGE_MAX, "libvirt took the new definition of '%s' but does not show %s in it%s%s",
+				virDomainGetName(dom), guest_remedy_to_string(remedy), again.changed ? "" : ": ",
+				again.changed ? "" : inner);
+		guest_edit_free(&again);
+		return -1;
+	}
+	return 0;
+}
+
+static int show_and_write(virConnectPtr conn, virDomainPtr dom, const struct apply_args *a, enum guest_remedy remedy,
+			  const struct guest_edit *edit, struct remedy_report *rep)
+{
+	char err[SEOIB_MESSAGE_MAX];
+	_cleanup_virdomain_ virDomainPtr defined = NULL;
+
+	if (!a->json) {
+		printf("'%s': %s, in its persistent definition (it takes effect at its next start):\n", a->domain,
+		       guest_remedy_to_string(remedy));
+		printf("- %s\n+ %s\n", edit->before[0] ? edit->before : "(none)", edit->after);
+	}
+	if (!a->yes) {
+		if (!a->json)
+			printf("'%s': nothing written (a dry run); add --yes to write it\n", a->domain);
+		return report(a, rep);
+	}
+	libvirt_deadline_arm("libvirt (defining the domain)");
+	defined = virDomainDefineXML(conn, edit->xml);
+	libvirt_deadline_disarm();
+	if (!defined) {
+		fprintf(stderr, "seoibctl apply: libvirt refused the new definition of '%s': %s; nothing changed\n",
+			a->domain, libvirt_last_error());
+		return SEOIB_EXIT_ERROR;
+	}
+	if (verify_written(defined, remedy, err) < 0) {
+		fprintf(stderr, "seoibctl apply: %s\n", err);
+		return SEOIB_EXIT_ERROR;
+	}
+	rep->written = true;
+	if (a->json)
+		return report(a, rep);
+	printf("'%s': written; it takes effect when the guest next starts from power-off%s\n", a->domain,
+	       virDomainIsActive(dom) == 1 ? " (it runs as before until then: shut it down, then start it; "
+					      "a reboot inside the guest keeps the running QEMU)" : "");
+	return SEOIB_EXIT_OK;
+}
+
+/* seoibctl apply --remediation: host is NULL unless auto needs it. */
+static int remediate(const struct apply_args *a, const struct seoib_config *cfg, const struct host_record *host)
+{
+	const char *uri = domain_uri(a->uri, cfg);
+	char err[SEOIB_MESSAGE_MAX];
+	_cleanup_virconnect_ virConnectPtr conn = libvirt_open(uri, err);
+	_cleanup_virdomain_ virDomainPtr dom = NULL;
+	_cleanup_free_ char *xml = NULL;
+	_cleanup_free_ struct guest_facts *facts = malloc(sizeof(*facts));
+	struct guest_edit edit;
+	enum guest_remedy remedy = (enum guest_remedy)guest_remedy_from_string(a->remediation);
+	struct remedy_report rep = {0};
+	int r;
+
+	if (!conn || !facts) {
+		fprintf(stderr, "seoibctl apply: %s\n", facts ? err : "out of memory");
+		return SEOIB_EXIT_ERROR;
+	}
+	dom = domain_lookup(conn, uri, a->domain, err);
+	if (!dom) {
+		fprintf(stderr, "seoibctl apply: %s\n", err);
+		return SEOIB_EXIT_ERROR;
+	}
+	if (virDomainIsPersistent(dom) != 1) {
+		fprintf(stderr, "seoibctl apply: '%s' is transient: it has no definition for a next start; define it (virsh define) and run apply again\n",
+			a->domain);
+		return SEOIB_EXIT_ERROR;
+	}
+	/* SECURE: the definition written back keeps its secrets (a VNC password). */
+	xml = domain_xml(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE, err);
+	if (!xml || guest_facts_from_xml(xml, strlen(xml), facts, err) < 0) {
+		fprintf(stderr, "seoibctl apply: cannot read the persistent definition of '%s': %s\n", a->domain, err);
+		return SEOIB_EXIT_ERROR;
+	}
+	rep.domain = a->domain;
+	rep.remediation = a->remediation;
+	rep.needed = true;
+	if (strcmp(a->remediation, "auto") == 0 && auto_remedy(facts, host, &remedy, &rep) == 0) {
+		rep.needed = false;
+		return report(a, &rep);
+	}
+	rep.remediation = guest_remedy_to_string(remedy);
+	if (guest_edit_remedy(xml, strlen(xml), remedy, facts, &edit, err) < 0) {
+		fprintf(stderr, "seoibctl apply: %s; nothing changed\n", err);
+		return SEOIB_EXIT_UNSAFE;
+	}
+	rep.before = edit.before;
+	if (!edit.changed)
+		return report(a, &rep);
+	rep.changed = true;
+	rep.after = edit.after;
+	r = show_and_write(conn, dom, a, remedy, &edit, &rep);
+	guest_edit_free(&edit);
+	return r;
+}
+
 int cmd_apply(int argc, char **argv)
 {
 	_cleanup_free_ struct host_record *host = calloc(1, sizeof(*host));
@@ -219,10 +426,13 @@ int cmd_apply(int argc, char **argv)
 		fprintf(stderr, "seoibctl apply: %s\n", err);
 		return SEOIB_EXIT_ERROR;
 	}
+	/* A named remediation needs no record: it is the operator's choice. */
+	if (args.remediation && strcmp(args.remediation, "auto") != 0)
+		return remediate(&args, &cfg, NULL);
 	if (host_record_load(args.host_record ? args.host_record : cfg.record_path, host, err) < 0) {
 		fprintf(stderr, "seoibctl apply: no usable record of this host: %s; start seoibd or pass --host RECORD\n",
 			err);
 		return SEOIB_EXIT_UNKNOWN;
 	}
-	return apply(&args, &cfg, host);
+	return args.remediation ? remediate(&args, &cfg, host) : apply(&args, &cfg, host);
 }

@@ -24,6 +24,7 @@
 #include "seoib/host_can_run.h"
 #include "seoib/hostname.h"
 #include "seoib/json_util.h"
+#include "seoib/policy.h"
 #include "seoib/sentence.h"
 
 struct check_args {
@@ -40,6 +41,10 @@ struct check_result {
 	char uuid[64];
 	const char *state; /* "" when unknown */
 	enum gate_check verdict;
+	/* The risk of the state it runs in, on this host: check answers the
+	 * migration question, and an "ok" must not hide a guest that storms
+	 * here already (RISK_UNKNOWN when the state is unknown). */
+	enum risk risk_here;
 	char reason[SEOIB_MESSAGE_MAX];
 	char remediation[SEOIB_MESSAGE_MAX];
 };
@@ -145,6 +150,26 @@ static void load_source_record(struct check_run *run)
 			   run->source_record.status == PROBE_OK;
 }
 
+/* The risk of the state the guest runs in, on this host: the policy's
+ * decision for the guest as if that state were recorded (a running guest's
+ * state never changes), so that the risk model stays the policy's. */
+static enum risk risk_here(const struct check_run *run, const struct guest_facts *facts, enum seoib_state state)
+{
+	_cleanup_free_ struct guest_facts *as_running = malloc(sizeof(*as_running));
+	struct decision d;
+	enum risk risk;
+
+	if (!as_running)
+		return RISK_UNKNOWN;
+	*as_running = *facts;
+	as_running->has_recorded_state = true;
+	as_running->recorded_state = state;
+	policy_decide(as_running, run->have_source ? &run->source_record : NULL, NULL, 0, &d);
+	risk = d.risk;
+	decision_free(&d);
+	return risk;
+}
+
 static void check_one(const struct check_run *run, const char *xml, struct check_result *res)
 {
 	_cleanup_free_ struct guest_facts *facts = malloc(sizeof(*facts));
@@ -154,6 +179,7 @@ static void check_one(const struct check_run *run, const char *xml, struct check
 	char err[SEOIB_MESSAGE_MAX];
 
 	res->state = "";
+	res->risk_here = RISK_UNKNOWN;
 	if (!facts || guest_facts_from_xml(xml, strlen(xml), facts, err) < 0) {
 		res->verdict = GATE_CHECK_UNKNOWN;
 		sentence_format(res->reason, sizeof(res->reason), "cannot read its domain XML: %s", facts ? err : "out of memory");
@@ -167,6 +193,8 @@ static void check_one(const struct check_run *run, const char *xml, struct check
 					    have_started ? &started : NULL, run->have_record ? &run->dest_record : NULL,
 					    run->record_problem, run->cfg.on_error, &out);
 	res->state = out.state_known ? state_to_string(out.state) : "";
+	if (out.state_known)
+		res->risk_here = risk_here(run, facts, out.state);
 	sentence_format(res->reason, sizeof(res->reason), "%s", out.reason);
 	sentence_format(res->remediation, sizeof(res->remediation), "%s", out.remediation);
 }
@@ -181,6 +209,7 @@ static void check_domain(struct check_run *run, virDomainPtr dom, struct check_r
 	libvirt_deadline_disarm();
 	if (!xml) {
 		res->state = "";
+		res->risk_here = RISK_UNKNOWN;
 		res->verdict = GATE_CHECK_UNKNOWN;
 		sentence_format(res->reason, sizeof(res->reason), "cannot read its domain XML: %s", libvirt_last_error());
 		return;
@@ -276,6 +305,7 @@ static void print_json(const struct check_run *run)
 		json_add(d, "uuid", json_object_new_string(r->uuid));
 		json_add(d, "state", r->state[0] ? json_object_new_string(r->state) : NULL);
 		json_add(d, "verdict", json_object_new_string(gate_check_to_string(r->verdict)));
+		json_add(d, "risk_here", json_object_new_string(risk_to_string(r->risk_here)));
 		json_add(d, "reason", json_object_new_string(r->reason));
 		json_add(d, "remediation", r->remediation[0] ? json_object_new_string(r->remediation) : NULL);
 		json_object_array_add(domains, d);
@@ -294,6 +324,7 @@ static void print_table(const struct check_run *run)
 	 * names as the terminal shows them (escaped), as wide as the widest. */
 	size_t width = 24;
 	char shown[TEXT_ESCAPE_ROOM(sizeof(run->results[0].name))];
+	size_t at_risk = 0;
 
 	for (size_t i = 0; i < run->n_results; i++) {
 		size_t w = text_display_width(text_escape_str(run->results[i].name, shown, sizeof(shown)));
@@ -301,14 +332,22 @@ static void print_table(const struct check_run *run)
 		width = w > width ? w : width;
 	}
 	text_print_padded(stdout, "DOMAIN", width);
-	printf(" %-15s %-8s %s\n", "STATE", "VERDICT", "REASON");
+	printf(" %-15s %-8s %-8s %s\n", "STATE", "VERDICT", "HERE", "REASON");
 	for (size_t i = 0; i < run->n_results; i++) {
 		const struct check_result *r = &run->results[i];
+		bool high = r->risk_here == RISK_HIGH;
 
 		text_print_padded(stdout, text_escape_str(r->name, shown, sizeof(shown)), width);
-		printf(" %-15s %-8s %s\n", r->state[0] ? r->state : "-", gate_check_to_string(r->verdict),
-		       r->verdict == GATE_CHECK_OK ? "" : r->reason);
+		printf(" %-15s %-8s %-8s %s\n", r->state[0] ? r->state : "-", gate_check_to_string(r->verdict),
+		       high ? "at-risk" : "-", r->verdict == GATE_CHECK_OK ? "" : r->reason);
+		if (high)
+			printf("  at risk on this host: it runs %s with risk high, whatever %s says; see 'seoibctl audit'\n",
+			       r->state, run->args.dest);
+		at_risk += high;
 	}
+	if (at_risk)
+		printf("%zu running guest%s at risk of the interrupt storm on this host already (HERE); 'ok' only answers whether %s would take %s.\n",
+		       at_risk, at_risk == 1 ? " is" : "s are", run->args.dest, at_risk == 1 ? "it" : "them");
 }
 
 int cmd_check(int argc, char **argv)

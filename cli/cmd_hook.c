@@ -119,7 +119,8 @@ static void hook_log(const struct hook_call *call, const struct gate_outcome *ou
 	case GATE_ALLOW:
 		break;
 	case GATE_WARN:
-		fprintf(stderr, "seoib: warning: %s; allowed because hook-mode = warn; to fix: %s\n", out->reason,
+		fprintf(stderr, "seoib: warning: %s; allowed because %s; to fix: %s\n", out->reason,
+			out->acknowledged ? "the operator acknowledged it (seoibctl ack)" : "hook-mode = warn",
 			out->remediation);
 		break;
 	case GATE_ERROR_ALLOW:

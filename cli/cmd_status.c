@@ -96,6 +96,17 @@ static void judge_record(struct status_report *s)
 	s->exit = s->stale || s->record->status != PROBE_OK ? SEOIB_EXIT_UNKNOWN : SEOIB_EXIT_OK;
 }
 
+/* A usable record nobody keeps current: the hook trusts it until it is
+ * max-record-age old, then every guest follows on-error. Said, and 1. */
+static void judge_daemon(struct status_report *s)
+{
+	sentence_format(s->error, sizeof(s->error),
+			"seoibd is not running (nothing owns %s on the system bus), so nothing keeps the record %s current "
+			"and it goes stale %u s after its probe; start it with 'systemctl start seoibd'",
+			SEOIB_BUS_NAME, s->path, s->max_age_s);
+	s->exit = SEOIB_EXIT_UNSAFE;
+}
+
 static const char *last_probe_field(const struct status_report *s, const char *key)
 {
 	json_object *v = NULL;
@@ -174,7 +185,8 @@ static void status_usage(FILE *out)
 {
 	fprintf(out, "Usage: seoibctl status [--json] [--record PATH] [--config PATH]\n\n"
 		     "Show the host record seoibd published, its age, and whether seoibd runs.\n"
-		     "Exit status: 0 ok, 2 malformed record, 3 missing, stale or not ok.\n");
+		     "Exit status: 0 ok, 1 usable record but seoibd not running, 2 malformed record,\n"
+		     "3 missing, stale or not ok.\n");
 }
 
 int cmd_status(int argc, char **argv)
@@ -211,6 +223,8 @@ int cmd_status(int argc, char **argv)
 	s.exit = load_record(&s, &last_probe);
 	if (s.exit == SEOIB_EXIT_OK)
 		judge_record(&s);
+	if (s.exit == SEOIB_EXIT_OK && strcmp(s.daemon, "not-running") == 0)
+		judge_daemon(&s);
 	if (json)
 		print_json(&s);
 	else

@@ -11,3 +11,6 @@ int cmd_apply(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_ack(int argc, char **argv);
+int cmd_forget_state(int argc, char **argv);

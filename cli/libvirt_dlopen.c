@@ -24,6 +24,7 @@
 	X(char *, virDomainGetXMLDesc, (virDomainPtr domain, unsigned int flags), (domain, flags))                     \
 	X(int, virDomainIsActive, (virDomainPtr domain), (domain))                                                     \
 	X(int, virDomainIsPersistent, (virDomainPtr domain), (domain))                                                 \
+	X(int, virDomainGetAutostart, (virDomainPtr domain, int *autostart), (domain, autostart))                      \
 	X(int, virDomainSetMetadata,                                                                                   \
 	  (virDomainPtr domain, int type, const char *metadata, const char *key, const char *uri, unsigned int flags), \
 	  (domain, type, metadata, key, uri, flags))                                                                   \

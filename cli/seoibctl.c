@@ -27,7 +27,10 @@ static const struct command commands[] = {
 	{"status", cmd_status, "show the record the daemon published and its age"},
 	{"reprobe", cmd_reprobe, "ask seoibd to probe again"},
 	{"check", cmd_check, "can this host's guests migrate to --dest HOST?"},
-	{"apply", cmd_apply, "record a domain's decided state in its libvirt metadata"},
+	{"apply", cmd_apply, "record a domain's decided state, or apply a remediation to its definition"},
+	{"audit", cmd_audit, "every guest of this host: would the hook refuse it, and what to do"},
+	{"ack", cmd_ack, "acknowledge that a guest may start at risk here (or --remove it)"},
+	{"forget-state", cmd_forget_state, "clear the state recorded in a shut-off guest's definition"},
 	{"hook", cmd_hook, "libvirt qemu hook entry point"},
 	{"fleet", cmd_fleet, "the fleet inventory"},
 	{"check-config", cmd_check_config, "check seoib.conf as seoibd and the hook read it"},
@@ -38,7 +41,7 @@ static void usage(FILE *out)
 	fprintf(out, "Usage: seoibctl COMMAND [OPTIONS]\n\n"
 		     "Host compatibility probe and policy for KVM Directed EOI.\n\nCommands:\n");
 	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-13s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nRun 'seoibctl COMMAND --help' for a command's options; see seoibctl(1).\n"
 		     "Exit status: 0 ok/safe, 1 unsafe or refused, 2 usage or internal error, 3 unknown.\n");
 }

@@ -55,7 +55,15 @@ _comp_seoibctl()
 		_comp_seoibctl_domains
 		return
 		;;
-	--dest | -c | --connect | --endpoints | --prefix | --vmm-control | --targets | --timeout)
+	--remediation)
+		COMPREPLY=($(compgen -W "in-kernel-irqchip no-x2apic auto" -- "$cur"))
+		return
+		;;
+	--hook-mode)
+		COMPREPLY=($(compgen -W "enforce warn" -- "$cur"))
+		return
+		;;
+	--dest | -c | --connect | --endpoints | --prefix | --vmm-control | --targets | --timeout | --reason)
 		return
 		;;
 	esac

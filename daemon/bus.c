@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guest_audit.h"
 #include "log.h"
 #include "seoib/bus_names.h"
 #include "seoib/cleanup.h"
@@ -164,6 +165,33 @@ static int method_decide(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	return reply_decision(m, facts, &decision);
 }
 
+/* Root only, as libvirt's qemu:///system is: the audit names every guest of
+ * this host and what its operator acknowledged. */
+static int method_audit(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+	struct seoibd *d = userdata;
+	_cleanup_free_ char *json = NULL;
+	uid_t euid;
+	int r;
+
+	r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID, &creds);
+	if (r >= 0)
+		r = sd_bus_creds_get_euid(creds, &euid);
+	if (r < 0 || euid != 0)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+					 "only root may read seoibd's audit of this host's guests; run 'seoibctl audit' as root");
+	if (!d->audit)
+		return sd_bus_error_setf(error, SEOIB_BUS_ERROR_NO_AUDIT,
+					 "seoibd audits no guests: libvirt-uri is empty in seoib.conf");
+	json = guest_audit_json(d->audit);
+	if (!json)
+		return sd_bus_error_setf(error, SEOIB_BUS_ERROR_NO_AUDIT,
+					 "seoibd has no audit yet: libvirt at %s has not answered; see seoibd's journal",
+					 d->cfg.libvirt_uri);
+	return sd_bus_reply_method_return(m, "s", json);
+}
+
 static const sd_bus_vtable host_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 	SD_BUS_PROPERTY("HostRecord", "s", property_host_record, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -173,6 +201,8 @@ static const sd_bus_vtable host_vtable[] = {
 	SD_BUS_PROPERTY("LastProbeTime", "t", property_last_probe_time, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_PROPERTY("LastProbeStatus", "s", property_last_probe_status, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 	SD_BUS_METHOD("Reprobe", "", "", method_reprobe, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Audit", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", audit), method_audit,
+				SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Decide", SD_BUS_ARGS("s", domain_xml, "as", target_records),
 				SD_BUS_RESULT("s", decision_json), method_decide, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_VTABLE_END,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "guest_audit.h"
 #include "libvirt_watch.h"
 #include "log.h"
 #include "seoib/cleanup.h"
@@ -23,6 +24,10 @@
 /* libvirt's keepalive: a daemon silent for 5 s x 3 probes is gone. */
 #define WATCH_KEEPALIVE_S 5
 #define WATCH_KEEPALIVE_COUNT 3
+/* The audit (guest_audit.h) is made again at most once a tick after a
+ * domain event or a new host record, and at least this often: an
+ * acknowledgement raises no lifecycle event. */
+#define WATCH_AUDIT_INTERVAL_S 60
 
 struct libvirt_watch {
 	pthread_t thread;
@@ -35,6 +40,9 @@ struct libvirt_watch {
 	int backoff_s;
 	time_t next_attempt;
 	bool logged_failure; /* the current outage was logged once */
+	struct guest_audit *audit; /* the caller's, NULL: none */
+	bool audit_due;            /* an event since the last audit */
+	time_t next_audit;
 };
 
 static const char *last_error(void)
@@ -136,6 +144,10 @@ static void sync_all(struct libvirt_watch *w)
  * runs in is settled; write it. */
 static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
+	struct libvirt_watch *w = opaque;
+
+	/* Defined, undefined, started, stopped...: the audit is due. */
+	w->audit_due = true;
 	if (event == VIR_DOMAIN_EVENT_STARTED || event == VIR_DOMAIN_EVENT_RESUMED)
 		sync_domain(opaque, dom);
 	return 0;
@@ -194,6 +206,7 @@ static void try_connect(struct libvirt_watch *w)
 	w->logged_failure = false;
 	w->backoff_s = 0;
 	sync_all(w);
+	w->audit_due = true;
 }
 
 static void on_tick(int timer, void *opaque)
@@ -206,6 +219,12 @@ static void on_tick(int timer, void *opaque)
 	}
 	if (!w->conn && !atomic_load(&w->stop) && time(NULL) >= w->next_attempt)
 		try_connect(w);
+	if (w->conn && w->audit &&
+	    (w->audit_due || time(NULL) >= w->next_audit || guest_audit_record_changed(w->audit))) {
+		w->audit_due = false;
+		w->next_audit = time(NULL) + WATCH_AUDIT_INTERVAL_S;
+		guest_audit_refresh(w->audit, w->conn);
+	}
 }
 
 static void *watch_thread(void *opaque)
@@ -239,7 +258,7 @@ static void libvirt_init_once(void)
 		log_error("cannot start libvirt's event loop: %s; not watching libvirt", last_error());
 }
 
-struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_path)
+struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_path, struct guest_audit *audit)
 {
 	struct libvirt_watch *w;
 
@@ -254,6 +273,7 @@ struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_pa
 	snprintf(w->uri, sizeof(w->uri), "%s", uri);
 	snprintf(w->record_path, sizeof(w->record_path), "%s", record_path);
 	w->lifecycle_id = -1;
+	w->audit = audit;
 	if (pthread_create(&w->thread, NULL, watch_thread, w) != 0) {
 		log_error("cannot start the libvirt watcher thread; not watching libvirt");
 		free(w);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "guest_audit.h"
 #include "libvirt_watch.h"
 #include "log.h"
 #include "publisher.h"
@@ -39,11 +40,16 @@ static void adopt_config(struct seoibd *d, const struct seoib_config *next)
 	}
 	if (strcmp(old.record_path, next->record_path) != 0)
 		published_record_prepare_dir(next->record_path);
-	/* The watcher copied both at its start: a new URI or record path takes
-	 * a new watcher (stopping is bounded by its 1 s tick). */
-	if (strcmp(old.libvirt_uri, next->libvirt_uri) != 0 || strcmp(old.record_path, next->record_path) != 0) {
+	/* The watcher copied both at its start, its audit what the hook reads:
+	 * a change takes a new watcher (stopping is bounded by its 1 s tick). */
+	if (strcmp(old.libvirt_uri, next->libvirt_uri) != 0 || strcmp(old.record_path, next->record_path) != 0 ||
+	    old.hook_mode != next->hook_mode || old.on_error != next->on_error ||
+	    old.max_record_age_s != next->max_record_age_s ||
+	    strcmp(old.prometheus_textfile, next->prometheus_textfile) != 0) {
 		libvirt_watch_stop(d->libvirt);
-		d->libvirt = libvirt_watch_start(next->libvirt_uri, next->record_path);
+		guest_audit_free(d->audit);
+		d->audit = next->libvirt_uri[0] ? guest_audit_new(next) : NULL;
+		d->libvirt = libvirt_watch_start(next->libvirt_uri, next->record_path, d->audit);
 	}
 	/* The next export starts a publisher with the new settings; freeing the
 	 * old one revokes its lease, so the record leaves the old etcd. */

@@ -22,6 +22,7 @@
 #include "seoib/json_util.h"
 #include "seoib/sentence.h"
 #include "seoibd.h"
+#include "guest_audit.h"
 #include "libvirt_watch.h"
 
 struct options {
@@ -377,7 +378,8 @@ static int run(struct seoibd *d, const struct options *o)
 	watch_vmm_binary(d);
 	watch_periodic(d);
 	daemon_request_probe(d, "start");
-	d->libvirt = libvirt_watch_start(d->cfg.libvirt_uri, d->cfg.record_path);
+	d->audit = d->cfg.libvirt_uri[0] ? guest_audit_new(&d->cfg) : NULL;
+	d->libvirt = libvirt_watch_start(d->cfg.libvirt_uri, d->cfg.record_path, d->audit);
 	r = sd_event_loop(d->event);
 	if (r < 0)
 		log_error("the event loop failed: %s", strerror(-r));
@@ -388,6 +390,7 @@ static void daemon_free(struct seoibd *d)
 {
 	prober_free(d->prober);
 	libvirt_watch_stop(d->libvirt);
+	guest_audit_free(d->audit);
 	publisher_free(d->publisher); /* revokes the lease: the record goes at once */
 	watch_stop(d);
 	bus_stop(d);

@@ -50,6 +50,7 @@ struct seoibd {
 	 * status does not hide that the file on disk is not what runs. */
 	char reload_error[SEOIB_MESSAGE_MAX];
 	struct libvirt_watch *libvirt; /* NULL when libvirt-uri is "" */
+	struct guest_audit *audit;     /* the watcher's audit, for Audit() */
 };
 
 /* seoibd.c */

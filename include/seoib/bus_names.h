@@ -8,8 +8,9 @@
 #define SEOIB_BUS_PATH "/org/seoib1"
 #define SEOIB_BUS_INTERFACE SEOIB_BUS_NAME ".Host"
 
-/* Errors Reprobe() and Decide() answer with, beside the standard ones. */
+/* Errors Reprobe(), Decide() and Audit() answer with, beside the standard ones. */
 #define SEOIB_BUS_ERROR_INVALID_XML SEOIB_BUS_NAME ".Error.InvalidXML"
 #define SEOIB_BUS_ERROR_INVALID_RECORD SEOIB_BUS_NAME ".Error.InvalidRecord"
 #define SEOIB_BUS_ERROR_PROBE_FAILED SEOIB_BUS_NAME ".Error.ProbeFailed"
 #define SEOIB_BUS_ERROR_PROBE_TIMEOUT SEOIB_BUS_NAME ".Error.ProbeTimeout"
+#define SEOIB_BUS_ERROR_NO_AUDIT SEOIB_BUS_NAME ".Error.NoAudit" /* Audit(): none yet, or libvirt-uri off */

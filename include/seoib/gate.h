@@ -43,6 +43,10 @@ struct gate_outcome {
 	/* prepare begin after an arrival let in by on-error = allow in a state
 	 * nothing could tell: the hook records it as used, state unknown. */
 	bool arrival_unknown;
+	/* prepare begin: an unsafe guest allowed because the operator
+	 * acknowledged it (seoibctl ack, facts->acknowledged): GATE_WARN
+	 * whatever hook-mode says. */
+	bool acknowledged;
 	char reason[GATE_REASON_MAX];        /* one sentence: what and why */
 	char remediation[SEOIB_MESSAGE_MAX]; /* what to do, "" if nothing */
 };
@@ -151,7 +155,11 @@ void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct ho
 	       struct gate_outcome *out);
 
 /* prepare begin: turn the policy decision for this host into a verdict.
- * A decision that cannot be made (VERDICT_UNKNOWN) is an internal error. */
+ * A decision that cannot be made (VERDICT_UNKNOWN) is an internal error.
+ * An unsafe decision is refused under hook-mode = enforce unless the guest
+ * carries the operator's acknowledgement (facts->acknowledged, from its
+ * metadata: guest_ack_read()); then, as under warn, it is allowed with a
+ * warning that quotes the acknowledgement (out->acknowledged). */
 void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 		  const struct seoib_config *cfg, struct gate_outcome *out);
 

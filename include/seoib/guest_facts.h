@@ -63,6 +63,13 @@ struct guest_facts {
 	enum seoib_state recorded_state;
 	char recorded_host[256];  /* host that recorded it, "" if unknown */
 	char recorded_decided[64]; /* its decided= timestamp, "" if none */
+	/* The operator's acknowledgement (seoibctl ack, guest_ack_read()). */
+	bool acknowledged;
+	bool ack_invalid;         /* an ack element that acknowledges nothing */
+	char ack_reason[SEOIB_ACK_REASON_MAX + 1];
+	char ack_by[64];
+	char ack_at[64];
+	char ack_why[256];        /* why ack_invalid */
 	/* <qemu:commandline><qemu:arg value=.../>, in order; an argument too
 	 * long to keep, or more than GUEST_QEMU_ARGS_MAX, sets the flag. */
 	int n_qemu_args;

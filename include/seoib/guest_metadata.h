@@ -15,6 +15,21 @@
 #define SEOIB_METADATA_PREFIX "seoib"
 #define SEOIB_METADATA_ELEMENT "guest"
 
+/* The operator's acknowledgement that a guest may start at risk
+ * (seoibctl ack), an element of its own namespace, so that seoibd and
+ * seoibctl apply, which rewrite the state element above, never touch it,
+ * and forget-state, which removes that element, keeps it:
+ *   <ack:ack xmlns:ack="https://seoib.org/xmlns/libvirt/ack/1"
+ *            reason="VBS off inside, checked" by="root" at="2026-11-23T09:40:00Z"/>
+ * Only the start gate reads it (gate_prepare()): an acknowledged guest the
+ * policy judges unsafe starts with a warning under hook-mode = enforce. */
+#define SEOIB_ACK_URI "https://seoib.org/xmlns/libvirt/ack/1"
+#define SEOIB_ACK_PREFIX "ack"
+#define SEOIB_ACK_ELEMENT "ack"
+/* The longest reason seoibctl ack writes, in bytes; a longer one in an XML
+ * is read cut to this bound (the gate only needs to know it is there). */
+#define SEOIB_ACK_REASON_MAX 256
+
 struct guest_facts;
 struct _xmlXPathContext;
 
@@ -31,3 +46,18 @@ char *guest_metadata_element(enum seoib_state state, const char *hostname, int64
  * second element, or a state seoib does not know, returns -1 with a sentence
  * in err: guessing could change a running guest's state on migration. */
 int guest_metadata_read(struct _xmlXPathContext *ctx, struct guest_facts *facts, char err[SEOIB_MESSAGE_MAX]);
+
+/* The acknowledgement element for `reason` (1 to SEOIB_ACK_REASON_MAX bytes
+ * of text; libxml2 escapes it), given by user `by` at `when` (seconds since
+ * the epoch, written as UTC), to pass to virDomainSetMetadata() with
+ * SEOIB_ACK_URI and SEOIB_ACK_PREFIX. NULL when out of memory; free() it. */
+char *guest_ack_element(const char *reason, const char *by, int64_t when);
+
+/* Read the acknowledgement from a domain XML's /domain/metadata (ctx with
+ * SEOIB_ACK_PREFIX bound to SEOIB_ACK_URI) into facts: acknowledged,
+ * ack_reason, ack_by, ack_at. Never an error, since a broken acknowledgement
+ * must neither fail the guest's facts (the hook would then follow on-error)
+ * nor acknowledge anything: exactly one element with a non-empty reason
+ * acknowledges; any other element (two, or no reason) sets ack_invalid with
+ * a sentence in ack_why, and the guest is not acknowledged. */
+void guest_ack_read(struct _xmlXPathContext *ctx, struct guest_facts *facts);

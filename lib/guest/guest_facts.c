@@ -416,6 +416,7 @@ static int read_facts(xmlXPathContextPtr ctx, struct guest_facts *facts, char er
 	read_lapic(ctx, &cmd, facts);
 	read_ioapic(&cmd, &mt, facts);
 	read_risk_signals(ctx, facts);
+	guest_ack_read(ctx, facts);
 	return guest_metadata_read(ctx, facts, err);
 }
 
@@ -427,7 +428,8 @@ static xmlXPathContextPtr new_xpath_context(xmlDocPtr doc)
 	    xmlXPathRegisterNs(ctx, (const xmlChar *)"qemu", (const xmlChar *)QEMU_NS_URI) < 0 ||
 	    xmlXPathRegisterNs(ctx, (const xmlChar *)"libosinfo", (const xmlChar *)LIBOSINFO_URI) < 0 ||
 	    xmlXPathRegisterNs(ctx, (const xmlChar *)SEOIB_METADATA_PREFIX,
-			       (const xmlChar *)SEOIB_METADATA_URI) < 0)
+			       (const xmlChar *)SEOIB_METADATA_URI) < 0 ||
+	    xmlXPathRegisterNs(ctx, (const xmlChar *)SEOIB_ACK_PREFIX, (const xmlChar *)SEOIB_ACK_URI) < 0)
 		return NULL;
 	return steal_ptr(ctx);
 }

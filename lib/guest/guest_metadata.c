@@ -3,6 +3,7 @@
  * adds the namespace and prefix, and read back from the domain XML. */
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,4 +68,50 @@ int guest_metadata_read(xmlXPathContextPtr ctx, struct guest_facts *facts, char 
 	guest_xpath_string(ctx, "/domain/metadata/seoib:guest/@decided", facts->recorded_decided,
 			   sizeof(facts->recorded_decided));
 	return 0;
+}
+
+char *guest_ack_element(const char *reason, const char *by, int64_t when)
+{
+	_cleanup_(xmlFreeDocp) xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
+	_cleanup_(xmlBufferFreep) xmlBufferPtr buf = xmlBufferCreate();
+	xmlNodePtr node;
+	char at[32];
+
+	if (!doc || !buf)
+		return NULL;
+	format_utc(when, at, sizeof(at));
+	node = xmlNewDocNode(doc, NULL, BAD_CAST SEOIB_ACK_ELEMENT, NULL);
+	if (!node)
+		return NULL;
+	xmlDocSetRootElement(doc, node);
+	/* xmlNewProp() escapes the text: a reason is the operator's words. */
+	if (!xmlNewProp(node, BAD_CAST "reason", BAD_CAST reason) || !xmlNewProp(node, BAD_CAST "by", BAD_CAST by) ||
+	    !xmlNewProp(node, BAD_CAST "at", BAD_CAST at) || xmlNodeDump(buf, doc, node, 0, 0) < 0)
+		return NULL;
+	return strdup((const char *)xmlBufferContent(buf));
+}
+
+void guest_ack_read(xmlXPathContextPtr ctx, struct guest_facts *facts)
+{
+	int n = guest_xpath_count(ctx, "/domain/metadata/ack:ack");
+
+	if (n == 0)
+		return;
+	if (n > 1) {
+		facts->ack_invalid = true;
+		snprintf(facts->ack_why, sizeof(facts->ack_why),
+			 "%d acknowledgement elements, which acknowledge nothing; keep one (seoibctl ack --remove, then seoibctl ack)",
+			 n);
+		return;
+	}
+	guest_xpath_string(ctx, "/domain/metadata/ack:ack/@reason", facts->ack_reason, sizeof(facts->ack_reason));
+	guest_xpath_string(ctx, "/domain/metadata/ack:ack/@by", facts->ack_by, sizeof(facts->ack_by));
+	guest_xpath_string(ctx, "/domain/metadata/ack:ack/@at", facts->ack_at, sizeof(facts->ack_at));
+	if (!facts->ack_reason[0]) {
+		facts->ack_invalid = true;
+		snprintf(facts->ack_why, sizeof(facts->ack_why), "%s",
+			 "an acknowledgement without a reason, which acknowledges nothing; give one (seoibctl ack --reason TEXT)");
+		return;
+	}
+	facts->acknowledged = true;
 }

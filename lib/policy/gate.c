@@ -179,10 +179,18 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 			 state_to_string(d->state), risk_to_string(d->risk));
 		return;
 	}
-	out->verdict = cfg->hook_mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
+	out->acknowledged = facts->acknowledged;
+	out->verdict = cfg->hook_mode == HOOK_ENFORCE && !facts->acknowledged ? GATE_REFUSE : GATE_WARN;
 	sentence_format(out->reason, sizeof(out->reason), "'%s' would start %s with risk %s on this host: %s",
 		 facts->name, state_to_string(d->state), risk_to_string(d->risk),
 		 reasons[0] ? reasons : "the policy engine judged it unsafe");
+	if (facts->acknowledged) {
+		char ack[SEOIB_MESSAGE_MAX];
+
+		sentence_format(ack, sizeof(ack), "acknowledged by %s at %s: %s", facts->ack_by[0] ? facts->ack_by : "?",
+				facts->ack_at[0] ? facts->ack_at : "?", facts->ack_reason);
+		sentence_append(out->reason, sizeof(out->reason), "; ", ack);
+	}
 	sentence_format(out->remediation, sizeof(out->remediation), "%s",
 		 d->remediation[0] ? d->remediation : "see 'seoibctl policy --domain NAME' for the details");
 }

@@ -59,4 +59,10 @@ grep -qx -- "-q -c qemu:///system list --all --name" "$fake/calls" || fail "virs
 : >"$fake/calls"
 complete_line seoibctl policy -c test:///default --domain p >/dev/null
 grep -qx -- "-q -c test:///default list --all --name" "$fake/calls" || fail "with -c, virsh was called as: $(cat "$fake/calls")"
+
+# The values of apply --remediation and audit --hook-mode.
+offered=$(complete_line seoibctl apply --domain g --remediation "")
+[ "$(echo $offered)" = "in-kernel-irqchip no-x2apic auto" ] || fail "'apply --remediation <TAB>': $(echo $offered)"
+offered=$(complete_line seoibctl audit --hook-mode e)
+[ "$offered" = enforce ] || fail "'audit --hook-mode e<TAB>': $offered"
 echo "PASS"

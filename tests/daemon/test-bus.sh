@@ -105,8 +105,17 @@ grep -q '^daemon: *running' "$WORK/status.txt" || fail "status does not see the 
 	and .last_probe.status == "ok" and .exit == 0' >/dev/null || fail "seoibctl status --json is wrong"
 
 stop_daemon
-"$SEOIBCTL" status --json --config "$CONFIG" | jq -e '.daemon == "not-running"' >/dev/null ||
-	fail "seoibctl status still sees a daemon after it stopped"
+# A usable record nobody keeps current: exit 1, saying so (issue 19).
+status=0
+"$SEOIBCTL" status --json --config "$CONFIG" >"$WORK/status.json" || status=$?
+[ "$status" -eq 1 ] && jq -e '.daemon == "not-running" and .exit == 1
+	and (.error | contains("seoibd is not running"))' "$WORK/status.json" >/dev/null ||
+	fail "seoibctl status after seoibd stopped: exit $status, $(cat "$WORK/status.json")"
+status=0
+"$SEOIBCTL" status --config "$CONFIG" >"$WORK/status.txt" 2>"$WORK/status.err" || status=$?
+[ "$status" -eq 1 ] && grep -q '^daemon: *not-running' "$WORK/status.txt" &&
+	grep -q "seoibd is not running" "$WORK/status.err" ||
+	fail "seoibctl status after seoibd stopped: exit $status, $(cat "$WORK/status.txt" "$WORK/status.err")"
 status=0
 "$SEOIBCTL" reprobe --config "$CONFIG" 2>"$WORK/ctl.err" || status=$?
 [ "$status" -eq 2 ] && grep -q 'not running' "$WORK/ctl.err" ||
