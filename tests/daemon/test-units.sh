@@ -32,6 +32,13 @@ score=$(sed -n 's/.*Overall exposure level for seoibd.service: \([0-9.]*\) .*/\1
 awk -v s="$score" 'BEGIN { exit !(s < 2.0) }' || fail "exposure score $score is not below 2.0"
 echo "exposure score: $score"
 
+# The cache: root's seoibctl caches in /var/cache/seoib, which must stay
+# root's; seoibd's is the directory below it (docs/seoibd.md, "The package").
+grep -q '^CacheDirectory=seoib/seoibd$' "$unit" ||
+	fail "seoibd.service does not cache in /var/cache/seoib/seoibd (CacheDirectory=seoib/seoibd): $(grep CacheDirectory= "$unit")"
+grep -q '^d /var/cache/seoib 0755 root root -$' "$SEOIB_SOURCE_ROOT/systemd/tmpfiles.conf" ||
+	fail "tmpfiles.d/seoib.conf does not make /var/cache/seoib root's"
+
 # The units' companions are well formed.
 xmllint --noout "$SEOIB_SOURCE_ROOT/systemd/org.seoib1.conf" 2>/dev/null ||
 	python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$SEOIB_SOURCE_ROOT/systemd/org.seoib1.conf" ||
