@@ -28,6 +28,7 @@ struct options {
 	const char *config_path;
 	const char *record_path;
 	const char *cache_dir;
+	const char *boot_id;
 	bool no_bus;
 	bool check_config;
 };
@@ -44,6 +45,7 @@ static void probe_options(struct seoibd *d, struct host_probe_options *opts)
 	opts->vmm.model = d->cfg.vmm_model;
 	opts->vmm.control_names = d->vmm_control_names;
 	opts->vmm.cache_dir = d->cache_dir;
+	opts->boot_id = d->boot_id[0] ? d->boot_id : NULL;
 }
 
 /* "kernel fixed; states quirked,respected; behaviour verified", the
@@ -107,6 +109,8 @@ static void adopt_failure_record(struct seoibd *d)
 
 	memset(rec, 0, sizeof(*rec));
 	host_identity_read(&rec->host);
+	if (d->boot_id[0])
+		snprintf(rec->host.boot_id, sizeof(rec->host.boot_id), "%s", d->boot_id);
 	snprintf(rec->tool_version, sizeof(rec->tool_version), "%s", SEOIB_VERSION);
 	rec->probe_time = (int64_t)time(NULL);
 	rec->status = PROBE_ERROR;
@@ -305,9 +309,26 @@ static void load_previous_record(struct seoibd *d)
 		log_warning("ignoring the existing record: %s", err);
 }
 
+/* --boot-id: the service manager's boot ID (seoibd.service passes %b,
+ * 32 hexadecimal digits; a UUID is taken too), recorded in the form
+ * /proc/sys/kernel/random/boot_id has, which the hook and seoibctl read. */
+static int boot_id_parse(const char *arg, char out[SD_ID128_UUID_STRING_MAX])
+{
+	sd_id128_t id;
+
+	if (sd_id128_from_string(arg, &id) < 0) {
+		log_error("--boot-id '%s' is not a boot ID (32 hexadecimal digits, or a UUID); "
+			  "seoibd.service passes its service manager's as --boot-id=%%b", arg);
+		return -1;
+	}
+	sd_id128_to_uuid_string(id, out);
+	return 0;
+}
+
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: seoibd [--config PATH] [--record PATH] [--cache-dir DIR] [--no-bus] [--check-config]\n\n"
+	fprintf(out, "Usage: seoibd [--config PATH] [--record PATH] [--cache-dir DIR] [--boot-id ID] [--no-bus]\n"
+		     "              [--check-config]\n\n"
 		     "Probe this host's KVM and VMM for Directed EOI support, publish the host record\n"
 		     "and answer on the system bus as " SEOIB_BUS_NAME ". See seoibd(8) and seoib.conf(5).\n");
 }
@@ -316,7 +337,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'}, {"record", required_argument, NULL, 'r'},
-		{"cache-dir", required_argument, NULL, 'C'}, {"no-bus", no_argument, NULL, 'n'},
+		{"cache-dir", required_argument, NULL, 'C'}, {"boot-id", required_argument, NULL, 'b'},
+		{"no-bus", no_argument, NULL, 'n'},
 		{"check-config", no_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};
@@ -327,6 +349,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'c': o->config_path = optarg; break;
 		case 'r': o->record_path = optarg; break;
 		case 'C': o->cache_dir = optarg; break;
+		case 'b': o->boot_id = optarg; break;
 		case 'n': o->no_bus = true; break;
 		case 'k': o->check_config = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -346,6 +369,8 @@ static int configure(struct seoibd *d, const struct options *o)
 	char err[SEOIB_MESSAGE_MAX];
 	const char *cache = o->cache_dir ? o->cache_dir : getenv("CACHE_DIRECTORY"); /* CacheDirectory= sets it */
 
+	if (o->boot_id && boot_id_parse(o->boot_id, d->boot_id) < 0)
+		return -1;
 	if (seoib_config_load(o->config_path, &d->cfg, err) < 0 || fleet_backends_check(&d->cfg, err) < 0) {
 		log_error("%s", err);
 		return -1;

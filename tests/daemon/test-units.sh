@@ -7,12 +7,12 @@ set -euo pipefail
 command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
 unit=$SEOIB_BUILD_ROOT/systemd/seoibd.service
 [ -f "$unit" ] || fail "$unit was not generated"
-grep -q '^ExecStart=/usr/libexec/seoibd$' "$unit" || grep -q '^ExecStart=/.*/seoibd$' "$unit" ||
-	fail "ExecStart= does not run seoibd: $(grep ExecStart= "$unit")"
+grep -q '^ExecStart=/.*/seoibd --boot-id=%b$' "$unit" ||
+	fail "ExecStart= does not run seoibd with the service manager's boot ID (--boot-id=%b): $(grep ExecStart= "$unit")"
 
 # verify insists that ExecStart= exists: point it at the built binary, keep
 # every other line. --man=no: seoib.conf(5) is only there once installed.
-sed "s|^ExecStart=.*|ExecStart=$SEOIBD|" "$unit" >"$WORK/seoibd.service"
+sed "s|^ExecStart=[^ ]*|ExecStart=$SEOIBD|" "$unit" >"$WORK/seoibd.service"
 if ! systemd-analyze verify --man=no "$WORK/seoibd.service" >"$WORK/verify.log" 2>&1; then
 	cat "$WORK/verify.log" >&2
 	fail "systemd-analyze verify rejected seoibd.service"
