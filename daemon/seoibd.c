@@ -170,6 +170,24 @@ static void adopt_probe_result(struct seoibd *d, const struct prober_result *res
 		adopt_failure_record(d);
 }
 
+/* Under seoibd.service (ProtectSystem=strict) only /run/seoib and the cache
+ * are writable, from start to reload alike: an export anywhere else fails,
+ * and the way out is a file under /run/seoib with a link to it in the
+ * consumer's directory (docs/seoibd.md, "Exports"). */
+static void export_failed(const char *key, const char *path, const char *err)
+{
+	char msg[SEOIB_MESSAGE_MAX];
+
+	if (strncmp(path, SEOIB_RUNDIR "/", strlen(SEOIB_RUNDIR "/")) == 0) {
+		log_warning("%s", err);
+		return;
+	}
+	sentence_format(msg, sizeof(msg),
+			"%s; seoibd.service writes only under " SEOIB_RUNDIR ": set %s to a file there, "
+			"and make %s a symbolic link to it (seoibd(8), EXPORTS)", err, key, path);
+	log_warning("%s", msg);
+}
+
 /* The fleet inventory and the exports (docs/fleet.md): never blocking, a
  * failure is logged and the local record stays the source of truth. */
 static void export_record(struct seoibd *d)
@@ -186,11 +204,11 @@ static void export_record(struct seoibd *d)
 	if (d->publisher)
 		publisher_update(d->publisher, json_object_to_json_string_ext(d->record_json, JSON_C_TO_STRING_PLAIN));
 	if (d->cfg.nfd_features_file[0] && exports_write_nfd(d->cfg.nfd_features_file, d->record, err) < 0)
-		log_warning("%s", err);
+		export_failed("nfd-features-file", d->cfg.nfd_features_file, err);
 	if (d->cfg.prometheus_textfile[0] && exports_write_prometheus(d->cfg.prometheus_textfile, d->record, &run, err) < 0)
-		log_warning("%s", err);
+		export_failed("prometheus-textfile", d->cfg.prometheus_textfile, err);
 	if (d->cfg.nova_provider_file[0] && exports_write_nova(d->cfg.nova_provider_file, d->record, err) < 0)
-		log_warning("%s", err);
+		export_failed("nova-provider-file", d->cfg.nova_provider_file, err);
 }
 
 static void publish(struct seoibd *d)

@@ -38,6 +38,10 @@ grep -q '^CacheDirectory=seoib/seoibd$' "$unit" ||
 	fail "seoibd.service does not cache in /var/cache/seoib/seoibd (CacheDirectory=seoib/seoibd): $(grep CacheDirectory= "$unit")"
 grep -q '^d /var/cache/seoib 0755 root root -$' "$SEOIB_SOURCE_ROOT/systemd/tmpfiles.conf" ||
 	fail "tmpfiles.d/seoib.conf does not make /var/cache/seoib root's"
+# Exports go under /run/seoib: ReadWritePaths= would need a restart, not a reload.
+if grep -n '^ReadWritePaths=' "$unit"; then
+	fail "seoibd.service names ReadWritePaths= (line above), which takes effect only at start; exports go under /run/seoib"
+fi
 
 # The units' companions are well formed.
 xmllint --noout "$SEOIB_SOURCE_ROOT/systemd/org.seoib1.conf" 2>/dev/null ||
