@@ -145,6 +145,21 @@ else
 	journalctl -u seoibd.service --no-pager | grep -i libvirt | tail -n 5
 fi
 virsh -c qemu:///system destroy "$GUEST" >/dev/null 2>&1
+
+step "libvirt installed after seoib: the trigger on its polkit rule adds seoib to group libvirt"
+# What dpkg does when libvirt-daemon-system is unpacked after seoib
+# (debian/seoib.triggers); the group is there already, the membership not.
+gpasswd -d seoib libvirt >/dev/null || bad "cannot take seoib out of group libvirt"
+pid=$(main_pid)
+dpkg-trigger --no-await /usr/share/polkit-1/rules.d/60-libvirt.rules && dpkg --triggers-only --pending >/root/trigger.log 2>&1 ||
+	bad "the trigger did not run: $(cat /root/trigger.log)"
+cat /root/trigger.log
+id -nG seoib | tr ' ' '\n' | grep -qx libvirt || bad "after the trigger, seoib is not in group libvirt: $(id seoib)"
+wait_until 60 systemctl is-active -q seoibd.service || bad "seoibd is $(systemctl is-active seoibd.service) after the trigger"
+[ "$(main_pid)" != "$pid" ] || bad "the trigger did not restart seoibd, whose groups are read at start"
+libvirt_gid=$(getent group libvirt | cut -d: -f3)
+grep -q "^Groups:.*\b$libvirt_gid\b" "/proc/$(main_pid)/status" ||
+	bad "seoibd does not run with group libvirt after the trigger: $(grep '^Groups' "/proc/$(main_pid)/status")"
 checkpoint
 
 step "D-Bus activation of org.seoib1"
