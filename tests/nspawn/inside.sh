@@ -64,7 +64,7 @@ else
 	# can access and a QEMU that says KVM (docs/libvirt.md, kvm-on-tcg).
 	mknod -m 0660 /dev/kvm c 10 232 && chgrp kvm /dev/kvm || fail "cannot make a /dev/kvm node for kvm-on-tcg"
 	emulator=/usr/local/bin/kvm-on-tcg
-	echo "no /dev/kvm on this machine: KVM guests on TCG through $emulator"
+	echo "no /dev/kvm bound in: KVM guests on TCG through $emulator"
 fi
 
 step "libvirtd runs before seoib is installed"

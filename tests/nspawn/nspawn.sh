@@ -7,7 +7,9 @@
 # inside.sh there as a unit: it installs the .deb with apt on the running
 # system, starts a KVM guest and drives systemctl, busctl, virsh and etcdctl.
 # SEOIB_NSPAWN_DEBS=DIR installs the seoib_*.deb found there instead of
-# building one (e.g. the package of another tree).
+# building one (e.g. the package of another tree). SEOIB_NSPAWN_KVM=no binds
+# no /dev/kvm, to run the kvm-on-tcg path on a machine that has one (the
+# node inside is then made with KVM's numbers, so seoibd may still see KVM).
 # Skipped (77), saying why, only where systemd-nspawn or debootstrap cannot run.
 set -euo pipefail
 : "${SEOIB_SOURCE_ROOT:?run through meson test}"
@@ -90,7 +92,7 @@ if [ -e /dev/kvm ] && [ "${SEOIB_NSPAWN_KVM:-yes}" != no ]; then
 	echo "binding the host's /dev/kvm"
 else
 	binds+=(--bind-ro="$SEOIB_SOURCE_ROOT/tests/libvirt/kvm-on-tcg:/usr/local/bin/kvm-on-tcg")
-	echo "no /dev/kvm: the record will say KVM is unavailable, libvirt's guest runs on TCG through kvm-on-tcg"
+	echo "no /dev/kvm bound in: libvirt's guest runs on TCG through kvm-on-tcg"
 fi
 echo "booting the container"
 timeout 600 "${nspawn[@]}" --private-network -b "${binds[@]}" >"$WORK/console.log" 2>&1 </dev/null &
