@@ -160,6 +160,13 @@ wait_until 60 systemctl is-active -q seoibd.service || bad "seoibd is $(systemct
 libvirt_gid=$(getent group libvirt | cut -d: -f3)
 grep -q "^Groups:.*\b$libvirt_gid\b" "/proc/$(main_pid)/status" ||
 	bad "seoibd does not run with group libvirt after the trigger: $(grep '^Groups' "/proc/$(main_pid)/status")"
+
+step "apt remove stops seoibd; installing again starts it"
+apt-get remove -y -q seoib >/root/remove.log 2>&1 || bad "apt-get remove seoib failed: $(tail -n 3 /root/remove.log)"
+systemctl is-active -q seoibd.service && bad "seoibd still runs after apt-get remove seoib"
+( cd /srv/debs && apt-get install -y -q "./${deb##*/}" ) >/root/apt2.log 2>&1 || bad "reinstalling failed: $(tail -n 3 /root/apt2.log)"
+grep -iE 'error|fail|denied|warning|could not|cannot|^W:|^E:' /root/apt2.log && bad "apt printed the lines above while reinstalling"
+wait_until 60 systemctl is-active -q seoibd.service || bad "seoibd is $(systemctl is-active seoibd.service) after reinstalling the removed package"
 checkpoint
 
 step "D-Bus activation of org.seoib1"
