@@ -29,6 +29,7 @@ struct options {
 	const char *config_path;
 	const char *record_path;
 	const char *cache_dir;
+	const char *boot_id;
 	bool no_bus;
 	bool check_config;
 };
@@ -45,6 +46,7 @@ static void probe_options(struct seoibd *d, struct host_probe_options *opts)
 	opts->vmm.model = d->cfg.vmm_model;
 	opts->vmm.control_names = d->vmm_control_names;
 	opts->vmm.cache_dir = d->cache_dir;
+	opts->boot_id = d->boot_id[0] ? d->boot_id : NULL;
 }
 
 /* "kernel fixed; states quirked,respected; behaviour verified", the
@@ -108,6 +110,8 @@ static void adopt_failure_record(struct seoibd *d)
 
 	memset(rec, 0, sizeof(*rec));
 	host_identity_read(&rec->host);
+	if (d->boot_id[0])
+		snprintf(rec->host.boot_id, sizeof(rec->host.boot_id), "%s", d->boot_id);
 	snprintf(rec->tool_version, sizeof(rec->tool_version), "%s", SEOIB_VERSION);
 	rec->probe_time = (int64_t)time(NULL);
 	rec->status = PROBE_ERROR;
@@ -167,6 +171,24 @@ static void adopt_probe_result(struct seoibd *d, const struct prober_result *res
 		adopt_failure_record(d);
 }
 
+/* Under seoibd.service (ProtectSystem=strict) only /run/seoib and the cache
+ * are writable, from start to reload alike: an export anywhere else fails,
+ * and the way out is a file under /run/seoib with a link to it in the
+ * consumer's directory (docs/seoibd.md, "Exports"). */
+static void export_failed(const char *key, const char *path, const char *err)
+{
+	char msg[SEOIB_MESSAGE_MAX];
+
+	if (strncmp(path, SEOIB_RUNDIR "/", strlen(SEOIB_RUNDIR "/")) == 0) {
+		log_warning("%s", err);
+		return;
+	}
+	sentence_format(msg, sizeof(msg),
+			"%s; seoibd.service writes only under " SEOIB_RUNDIR ": set %s to a file there, "
+			"and make %s a symbolic link to it (seoibd(8), EXPORTS)", err, key, path);
+	log_warning("%s", msg);
+}
+
 /* The fleet inventory and the exports (docs/fleet.md): never blocking, a
  * failure is logged and the local record stays the source of truth. */
 static void export_record(struct seoibd *d)
@@ -183,11 +205,11 @@ static void export_record(struct seoibd *d)
 	if (d->publisher)
 		publisher_update(d->publisher, json_object_to_json_string_ext(d->record_json, JSON_C_TO_STRING_PLAIN));
 	if (d->cfg.nfd_features_file[0] && exports_write_nfd(d->cfg.nfd_features_file, d->record, err) < 0)
-		log_warning("%s", err);
+		export_failed("nfd-features-file", d->cfg.nfd_features_file, err);
 	if (d->cfg.prometheus_textfile[0] && exports_write_prometheus(d->cfg.prometheus_textfile, d->record, &run, err) < 0)
-		log_warning("%s", err);
+		export_failed("prometheus-textfile", d->cfg.prometheus_textfile, err);
 	if (d->cfg.nova_provider_file[0] && exports_write_nova(d->cfg.nova_provider_file, d->record, err) < 0)
-		log_warning("%s", err);
+		export_failed("nova-provider-file", d->cfg.nova_provider_file, err);
 }
 
 static void publish(struct seoibd *d)
@@ -306,9 +328,26 @@ static void load_previous_record(struct seoibd *d)
 		log_warning("ignoring the existing record: %s", err);
 }
 
+/* --boot-id: the service manager's boot ID (seoibd.service passes %b,
+ * 32 hexadecimal digits; a UUID is taken too), recorded in the form
+ * /proc/sys/kernel/random/boot_id has, which the hook and seoibctl read. */
+static int boot_id_parse(const char *arg, char out[SD_ID128_UUID_STRING_MAX])
+{
+	sd_id128_t id;
+
+	if (sd_id128_from_string(arg, &id) < 0) {
+		log_error("--boot-id '%s' is not a boot ID (32 hexadecimal digits, or a UUID); "
+			  "seoibd.service passes its service manager's as --boot-id=%%b", arg);
+		return -1;
+	}
+	sd_id128_to_uuid_string(id, out);
+	return 0;
+}
+
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage: seoibd [--config PATH] [--record PATH] [--cache-dir DIR] [--no-bus] [--check-config]\n\n"
+	fprintf(out, "Usage: seoibd [--config PATH] [--record PATH] [--cache-dir DIR] [--boot-id ID] [--no-bus]\n"
+		     "              [--check-config]\n\n"
 		     "Probe this host's KVM and VMM for Directed EOI support, publish the host record\n"
 		     "and answer on the system bus as " SEOIB_BUS_NAME ". See seoibd(8) and seoib.conf(5).\n");
 }
@@ -317,7 +356,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'}, {"record", required_argument, NULL, 'r'},
-		{"cache-dir", required_argument, NULL, 'C'}, {"no-bus", no_argument, NULL, 'n'},
+		{"cache-dir", required_argument, NULL, 'C'}, {"boot-id", required_argument, NULL, 'b'},
+		{"no-bus", no_argument, NULL, 'n'},
 		{"check-config", no_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
 	};
@@ -328,6 +368,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'c': o->config_path = optarg; break;
 		case 'r': o->record_path = optarg; break;
 		case 'C': o->cache_dir = optarg; break;
+		case 'b': o->boot_id = optarg; break;
 		case 'n': o->no_bus = true; break;
 		case 'k': o->check_config = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -347,6 +388,8 @@ static int configure(struct seoibd *d, const struct options *o)
 	char err[SEOIB_MESSAGE_MAX];
 	const char *cache = o->cache_dir ? o->cache_dir : getenv("CACHE_DIRECTORY"); /* CacheDirectory= sets it */
 
+	if (o->boot_id && boot_id_parse(o->boot_id, d->boot_id) < 0)
+		return -1;
 	if (seoib_config_load(o->config_path, &d->cfg, err) < 0 || fleet_backends_check(&d->cfg, err) < 0) {
 		log_error("%s", err);
 		return -1;

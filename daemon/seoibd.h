@@ -8,6 +8,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-device.h>
 #include <systemd/sd-event.h>
+#include <systemd/sd-id128.h>
 
 #include "prober.h"
 #include "published_record.h"
@@ -24,6 +25,7 @@ struct seoibd {
 	const char *config_path;     /* --config, or NULL: SEOIB_CONFIG_PATH */
 	const char *record_override; /* --record: wins over record-path on reload */
 	char cache_dir[4096];
+	char boot_id[SD_ID128_UUID_STRING_MAX]; /* --boot-id, as a UUID; "" = read /proc */
 	const char *vmm_control_names[VMM_CONTROLS_MAX + 1];
 
 	struct prober *prober;  /* the probe running now, or NULL */

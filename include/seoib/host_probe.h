@@ -15,6 +15,13 @@ struct host_probe_options {
 	bool no_vmm;               /* do not ask the VMM (its section says so) */
 	struct behaviour_options behaviour_opts;
 	struct vmm_options vmm;
+	/* The boot ID to record (host.boot_id), in the form
+	 * /proc/sys/kernel/random/boot_id has (a lowercase UUID); NULL: read
+	 * that file. seoibd passes its service manager's (seoibd --boot-id=%b):
+	 * a sandbox with a procfs of its own (ProtectProc=, ProtectKernelTunables=
+	 * in systemd 252) shows the host kernel's boot ID, not a container's,
+	 * which systemd-nspawn puts there with a bind mount (docs/seoibd.md). */
+	const char *boot_id;
 };
 
 /* Probe this host into rec: identity, KVM (kvm_probe_run()), behaviour

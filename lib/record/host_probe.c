@@ -26,6 +26,8 @@ void host_probe(const struct host_probe_options *opts, struct host_record *rec)
 
 	memset(rec, 0, sizeof(*rec));
 	host_identity_read(&rec->host);
+	if (opts->boot_id)
+		snprintf(rec->host.boot_id, sizeof(rec->host.boot_id), "%s", opts->boot_id);
 	snprintf(rec->tool_version, sizeof(rec->tool_version), "%s", SEOIB_VERSION);
 	rec->probe_time = (int64_t)time(NULL);
 

@@ -90,4 +90,14 @@ sed 's/CUSTOM_SEOIB_QUIRKED/COMPUTE_SEOIB/' "$WORK/export.yaml" >"$WORK/bad.yaml
 ! /usr/bin/python3 "$CHECK" nova "$WORK/bad.yaml" 2>/dev/null || fail "the checker accepts a non-custom trait"
 printf 'seoib.org/state respected=true\n' >"$WORK/bad.nfd"
 ! /usr/bin/python3 "$CHECK" nfd "$WORK/bad.nfd" 2>/dev/null || fail "the checker accepts a bad label name"
+
+# An export seoibd cannot write (here a missing directory; under
+# seoibd.service anything outside /run/seoib): the warning says what failed
+# and the way out, a file under /run/seoib and a link to it.
+write_config "prometheus-textfile=$WORK/missing/seoib.prom"
+start_daemon fixed --no-bus
+want="set prometheus-textfile to a file there, and make $WORK/missing/seoib.prom a symbolic link to it"
+wait_until 10 grep -qF "$want" "$WORK/seoibd.log" ||
+	fail "an export that cannot be written does not say what to do: $(grep -F missing/seoib.prom "$WORK/seoibd.log" | tail -n 1)"
+stop_daemon
 echo "PASS"

@@ -7,12 +7,13 @@ set -euo pipefail
 command -v systemd-analyze >/dev/null || skip "systemd-analyze is not installed"
 unit=$SEOIB_BUILD_ROOT/systemd/seoibd.service
 [ -f "$unit" ] || fail "$unit was not generated"
-grep -q '^ExecStart=/usr/libexec/seoibd$' "$unit" || grep -q '^ExecStart=/.*/seoibd$' "$unit" ||
-	fail "ExecStart= does not run seoibd: $(grep ExecStart= "$unit")"
+grep -q '^ExecStart=/.*/seoibd --boot-id=%b$' "$unit" ||
+	fail "ExecStart= does not run seoibd with the service manager's boot ID (--boot-id=%b): $(grep ExecStart= "$unit")"
 
 # verify insists that ExecStart= and ExecReload='s seoibctl exist: point
-# them at the built binaries, keep every other line. --man=no: seoib.conf(5) is only there once installed.
-sed -e "s|^ExecStart=.*|ExecStart=$SEOIBD|" -e "s|^ExecReload=.*/seoibctl |ExecReload=$SEOIBCTL |" "$unit" >"$WORK/seoibd.service"
+# them at the built binaries, keep every other line (and ExecStart='s
+# arguments). --man=no: seoib.conf(5) is only there once installed.
+sed -e "s|^ExecStart=[^ ]*|ExecStart=$SEOIBD|" -e "s|^ExecReload=.*/seoibctl |ExecReload=$SEOIBCTL |" "$unit" >"$WORK/seoibd.service"
 if ! systemd-analyze verify --man=no "$WORK/seoibd.service" >"$WORK/verify.log" 2>&1; then
 	cat "$WORK/verify.log" >&2
 	fail "systemd-analyze verify rejected seoibd.service"
@@ -31,6 +32,17 @@ score=$(sed -n 's/.*Overall exposure level for seoibd.service: \([0-9.]*\) .*/\1
 [ -n "$score" ] || fail "no exposure score in: $(tail -n 3 "$WORK/security.log")"
 awk -v s="$score" 'BEGIN { exit !(s < 2.0) }' || fail "exposure score $score is not below 2.0"
 echo "exposure score: $score"
+
+# The cache: root's seoibctl caches in /var/cache/seoib, which must stay
+# root's; seoibd's is the directory below it (docs/seoibd.md, "The package").
+grep -q '^CacheDirectory=seoib/seoibd$' "$unit" ||
+	fail "seoibd.service does not cache in /var/cache/seoib/seoibd (CacheDirectory=seoib/seoibd): $(grep CacheDirectory= "$unit")"
+grep -q '^d /var/cache/seoib 0755 root root -$' "$SEOIB_SOURCE_ROOT/systemd/tmpfiles.conf" ||
+	fail "tmpfiles.d/seoib.conf does not make /var/cache/seoib root's"
+# Exports go under /run/seoib: ReadWritePaths= would need a restart, not a reload.
+if grep -n '^ReadWritePaths=' "$unit"; then
+	fail "seoibd.service names ReadWritePaths= (line above), which takes effect only at start; exports go under /run/seoib"
+fi
 
 # The units' companions are well formed.
 xmllint --noout "$SEOIB_SOURCE_ROOT/systemd/org.seoib1.conf" 2>/dev/null ||

@@ -2,11 +2,14 @@
 # make-rootfs.sh
 #
 # Make a Debian bookworm root (debootstrap --variant=minbase) that boots a
-# real systemd under systemd-nspawn and has every library the seoib package
-# depends on, so that installing the .deb with apt needs no network. Print
-# its directory. The root is built once into a temporary directory and
-# renamed into the cache, so an interrupted run never leaves half a root;
-# callers must copy it before changing anything in it.
+# real systemd under systemd-nspawn and has every package the seoib package
+# depends on, plus libvirt's system daemon and QEMU, so that installing the
+# .deb with apt inside the booted container needs no network. Print its
+# directory. The root is built once into a temporary directory and renamed
+# into the cache under a name made from the package lists (a change of
+# either list makes a new root by itself; other roots in the cache are
+# removed then), so an interrupted run never leaves half a root; callers
+# must copy it before changing anything in it.
 #
 # Environment:
 #   SEOIB_ROOTFS_CACHE   cache directory (default $HOME/.cache/seoib-rootfs)
@@ -20,12 +23,16 @@ set -euo pipefail
 die() { echo "make-rootfs.sh: $*" >&2; exit 1; }
 skip() { echo "make-rootfs.sh: SKIP: $*" >&2; exit 77; }
 
-# systemd as PID 1, the system bus, and the run-time libraries of seoibd
-# and seoibctl (debian/control's shlibs, from seoibd; seoibctl loads
-# libvirt, libcurl and libcrypto at first use). Keep this list and
-# the version stamp together: a change of the list makes a new root.
-PACKAGES=systemd,systemd-sysv,dbus,libjson-c5,libxml2,libcurl4,libvirt0,ca-certificates
-STAMP=bookworm-minbase-v1
+# systemd as PID 1, the system bus, and what debian/control's Depends and
+# Recommends name (seoibctl loads libvirt, libcurl and libcrypto at first
+# use; check --dest runs ssh).
+PACKAGES=systemd,systemd-sysv,dbus,procps,libjson-c5,libxml2,libcurl4,libvirt0,libssl3,openssh-client,ca-certificates
+# Installed with apt after debootstrap (its resolver does not follow
+# alternatives), without Recommends: libvirt's system daemon (group libvirt,
+# its polkit rule, libvirt-qemu in group kvm), the QEMU it runs, and python3
+# for tests/libvirt/kvm-on-tcg where there is no /dev/kvm.
+EXTRA="libvirt-daemon-system qemu-system-x86 libvirt-clients python3"
+STAMP=bookworm-minbase-$(printf '%s\n' "$PACKAGES" "$EXTRA" | sha256sum | cut -c1-12)
 
 cache=${SEOIB_ROOTFS_CACHE:-$HOME/.cache/seoib-rootfs}
 mirror=${SEOIB_DEBIAN_MIRROR:-http://deb.debian.org/debian}
@@ -51,8 +58,17 @@ if ! debootstrap --variant=minbase --include="$PACKAGES" bookworm "$tmp/root" "$
 	tail -n 20 "$tmp/log" >&2
 	die "debootstrap of bookworm from $mirror failed (log above); fix the mirror or set SEOIB_DEBIAN_MIRROR."
 fi
+command -v systemd-nspawn >/dev/null || skip "systemd-nspawn is not installed (package systemd-container)."
+# No service starts while the root is made (no systemd runs in it then).
+if ! systemd-nspawn -q -D "$tmp/root" --register=no --keep-unit --setenv=DEBIAN_FRONTEND=noninteractive \
+	sh -c 'apt-get update -qq && apt-get install -y -q --no-install-recommends $0 "$@"' $EXTRA >"$tmp/log" 2>&1; then
+	tail -n 20 "$tmp/log" >&2
+	die "apt-get install of $EXTRA into the new bookworm root failed (log above)."
+fi
 # Slim it: the package cache is not needed, the apt lists are (apt install ./x.deb).
 rm -rf "$tmp/root/var/cache/apt/archives/"*.deb
 echo seoib-test >"$tmp/root/etc/hostname"
 mv "$tmp/root" "$root"
+# Roots made from older lists are never used again.
+find "$cache" -mindepth 1 -maxdepth 1 -type d -name 'bookworm-*' ! -name "$STAMP" -exec rm -rf {} +
 echo "$root"
