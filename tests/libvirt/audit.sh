@@ -80,6 +80,7 @@ CONF
 dbus-daemon --config-file="$T/bus.conf" --fork --print-pid=3 3>"$T/bus.pid"
 BUS="unix:path=$T/bus.sock"
 cat >"$T/seoibd.conf" <<CONF
+hook-mode = enforce
 behaviour-probe = no
 qemu = /usr/bin/qemu-system-x86_64
 record-path = $T/seoibd-record.json
