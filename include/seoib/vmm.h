@@ -15,6 +15,10 @@ struct json_reader;
 
 #define VMM_CONTROLS_MAX 8
 #define VMM_NAME_MAX 128
+/* QEMU 7.2 lists 59 x86 machine types, Ubuntu's and RHEL's builds add
+ * their own; a QEMU type name is a few dozen characters. */
+#define VMM_MACHINE_TYPES_MAX 192
+#define VMM_MACHINE_NAME_MAX 48
 
 /* How this host's QEMU chooses a guest's Directed EOI state (docs/vmm.md,
  * "VMM models"), after the QEMU seoib-policy RFC v2:
@@ -68,6 +72,11 @@ struct vmm_info {
 	long long mtime_ns;
 	long long ctime_ns;            /* set by the kernel on any change; cannot be set back */
 	unsigned long long dev, ino;
+	/* The machine types the binary can run (QMP query-machines: names and
+	 * aliases), in QEMU's order; empty when not found or from an older
+	 * record (then nothing is known about them). */
+	int n_machine_types;
+	char machine_types[VMM_MACHINE_TYPES_MAX][VMM_MACHINE_NAME_MAX];
 	char error[SEOIB_MESSAGE_MAX]; /* sentence when !found, else "" */
 	/* Why the cache was not used or updated ("" when it was, or when there
 	 * was simply no entry yet): the probe still answers, by asking QEMU. */
@@ -91,6 +100,12 @@ struct vmm_options {
  * st_ino, size, mtime, ctime) and naming no control whose property name the
  * binary lacks. Otherwise QEMU is asked and info->cache_note says why. */
 void vmm_probe(const struct vmm_options *opts, struct vmm_info *info);
+
+/* A plain QEMU machine-type name: 1 to VMM_MACHINE_NAME_MAX - 1 of
+ * [A-Za-z0-9._-]. */
+bool vmm_machine_type_name_valid(const char *name);
+/* Is machine (a type name or alias, exact) in info's machine types? */
+bool vmm_has_machine_type(const struct vmm_info *info, const char *machine);
 
 /* Where seoibctl keeps the VMM cache: SEOIB_CACHEDIR when writable, else
  * $XDG_CACHE_HOME/seoib, else ~/.cache/seoib. Returns buf, or NULL when

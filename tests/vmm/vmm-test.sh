@@ -100,7 +100,7 @@ cache)
 	[ "$(starts)" = 1 ] || fail "first probe started QEMU $(starts) times"
 	file=$(ls "$cache"/vmm-*.json)
 	[ "$(ls "$cache" | wc -l)" = 1 ] || fail "temp files left in $cache: $(ls "$cache")"
-	jq -e --arg p "$fake" '.path == $p and .schema == "seoib.vmm-cache/3"' "$file" >/dev/null || fail "bad cache file"
+	jq -e --arg p "$fake" '.path == $p and .schema == "seoib.vmm-cache/4"' "$file" >/dev/null || fail "bad cache file"
 
 	out=$(run_probe --qemu "$fake" --cache "$cache")
 	expect "$out" '.found and .from_cache and .version == "11.0.1" and .can_set_state' "warm probe not cached"
@@ -131,7 +131,7 @@ corrupt-cache)
 	run_probe --qemu "$fake" --cache "$cache" >/dev/null
 	file=$(ls "$cache"/vmm-*.json)
 	n=1
-	for bad in '{"schema": "seoib.vmm-cache/3", "path": ' 'garbage' '[]' \
+	for bad in '{"schema": "seoib.vmm-cache/4", "path": ' 'garbage' '[]' \
 		"$(jq -c '.controls = "x"' "$file")" "$(jq -c '.size = "12"' "$file")" \
 		"$(jq -c '.schema = "seoib.vmm-cache/9"' "$file")" "$(jq -c 'del(.control_names)' "$file")" \
 		"$(jq -c '.ino += 1' "$file")" "$(jq -c '.ctime_ns -= 1' "$file")" "$(jq -c 'del(.dev)' "$file")"; do
@@ -141,7 +141,7 @@ corrupt-cache)
 		n=$((n + 1))
 		expect "$out" '.found and .from_cache == false and .can_set_state' "corrupt cache trusted: $bad"
 		[ "$(starts)" = "$n" ] || fail "corrupt cache did not re-probe: $bad"
-		jq -e '.schema == "seoib.vmm-cache/3"' "$file" >/dev/null || fail "corrupt cache not overwritten"
+		jq -e '.schema == "seoib.vmm-cache/4"' "$file" >/dev/null || fail "corrupt cache not overwritten"
 		[ "$(cat "$file")" = "$good" ] || fail "rewritten cache differs"
 	done
 	# An unwritable cache directory is not fatal either.
@@ -212,9 +212,9 @@ cache-special-files)
 		[ -f "$file" ] && [ ! -L "$file" ] || fail "$kind cache entry not replaced by a regular file"
 	done
 	# Bigger than any entry: refused by its size, unread.
-	head -c 20000 /dev/zero >"$file"
+	head -c 70000 /dev/zero >"$file"
 	out=$(run_probe --qemu "$fake" --cache "$cache")
-	expect "$out" '.from_cache == false and (.cache_note | contains("20000 bytes"))' "oversized cache entry"
+	expect "$out" '.from_cache == false and (.cache_note | contains("70000 bytes"))' "oversized cache entry"
 	# The cache directory itself a symbolic link: not followed.
 	ln -s "$cache" "$tmp/link"
 	out=$(run_probe --qemu "$fake" --cache "$tmp/link")
