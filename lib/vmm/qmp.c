@@ -155,10 +155,17 @@ static ssize_t qmp_fill(struct qmp *q)
 		}
 		if (q->err_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP)))
 			qmp_read_stderr(q);
-		if (fds[0].revents & (POLLIN | POLLHUP)) {
+		if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t n = read(q->sock, q->buf, sizeof(q->buf));
-			if (n >= 0 || errno != EINTR)
-				return n;
+			/* A QEMU that left with our request unread resets the
+			 * socket: it exited, like an end of file. */
+			if (n >= 0 || errno == ECONNRESET)
+				return n < 0 ? 0 : n;
+			if (errno != EINTR) {
+				qmp_fail(q, "cannot read QEMU's answer at %s: %s; run it by hand with -qmp stdio to see why",
+					 q->path, strerror(errno));
+				return -1;
+			}
 		}
 	}
 }
