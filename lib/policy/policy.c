@@ -663,6 +663,8 @@ static json_object *guest_to_json(const struct guest_facts *g)
 	add_bool(obj, "split_required", g->split_required);
 	add_string(obj, "ioapic_version", version);
 	add_string(obj, "ioapic_why", g->ioapic_why);
+	if (g->facts_source[0]) /* QEMU was consulted (seoib/qemu_guest_query.h) */
+		add_string(obj, "facts_source", g->facts_source);
 	add_string(obj, "lapic_why", g->lapic_why);
 	add_string(obj, "os_id", g->os_id);
 	add_bool(obj, "windows", g->windows);

@@ -266,6 +266,32 @@ hang)
 	[ -z "$(ls "$tmp/cache" 2>/dev/null)" ] || fail "a failure was cached"
 	pgrep -f "$tmp/bin/hang" >/dev/null && fail "the hanging emulator outlived the ask"
 	;;
+policy)
+	# seoibctl policy asks the guest's own QEMU when it judges this host
+	# (a live probe here), and says so; never for another host's record.
+	need_kvm
+	: "${SEOIBCTL:?}" "${SEOIB_SOURCE_ROOT:?}"
+	noble=$tmp/bin/qemu-noble
+	wrapper "$noble" pc-q35-noble pc-q35-7.2
+	domain kvm pc-q35-noble "$noble" >"$tmp/g.xml"
+	export XDG_CACHE_HOME=$tmp/xdg SEOIB_CACHEDIR=$tmp/not-writable
+	rc=0
+	out=$("$SEOIBCTL" policy --xml "$tmp/g.xml" --no-behaviour --json) || rc=$?
+	expect "$out" '.guest.irqchip == "in-kernel" and .verdict == "safe"' "pc-q35-noble not decided from its QEMU (exit $rc)"
+	expect "$out" ".guest.facts_source == \"QEMU 7.2.22 at $noble under KVM\" or (.guest.facts_source | startswith(\"QEMU \") and contains(\"at $noble under KVM\"))" "facts_source not QEMU's"
+	[ "$rc" = 0 ] || fail "exit $rc for a safe guest"
+	out=$("$SEOIBCTL" policy --xml "$tmp/g.xml" --no-behaviour --json) || true
+	expect "$out" '.guest.facts_source | endswith("(its cached answer)")' "second policy run did not read the cache"
+	[ "$(count)" = 1 ] || fail "second policy run started QEMU"
+	human=$("$SEOIBCTL" policy --xml "$tmp/g.xml" --no-behaviour) || true
+	grep -q "^Facts from   QEMU .* at $noble under KVM (its cached answer)$" <<<"$human" || { echo "$human" >&2; fail "human output lacks the source"; }
+	# Another host's record: the table, and no QEMU run.
+	out=$("$SEOIBCTL" policy --xml "$tmp/g.xml" --host "$SEOIB_SOURCE_ROOT/tests/policy/records/h1-fixed.json" --json) || true
+	expect "$out" '.guest.irqchip == "unknown" and .guest.facts_source == null' "another host's guest judged by this host's QEMU"
+	out=$("$SEOIBCTL" policy --xml "$tmp/g.xml" --no-behaviour --no-ask-qemu --json) || true
+	expect "$out" '.guest.irqchip == "unknown"' "--no-ask-qemu asked"
+	[ "$(count)" = 1 ] || fail "QEMU was started for another host or with --no-ask-qemu"
+	;;
 *)
 	fail "unknown case"
 	;;
