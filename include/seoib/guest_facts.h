@@ -74,6 +74,7 @@ struct guest_facts {
 	 * irqchip, I/O APIC and x2APIC facts; "" until it is applied, which
 	 * means the domain XML and seoib's machine-type table. */
 	char facts_source[GUEST_FACTS_SOURCE_MAX];
+	char emulator[512];       /* <devices><emulator>, "" when none (or longer) */
 	bool qemu_x2apic_known;   /* QEMU under KVM told the first vCPU's x2apic */
 	bool qemu_x2apic;
 };

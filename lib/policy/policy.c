@@ -366,8 +366,8 @@ const char *policy_rule_to_string(enum policy_rule rule)
 
 /* Per host: can it run the decided state; when it can but not the preferred
  * one, say so, since that is what held the guest back. */
-static void judge_host(const struct host_record *rec, const char *fallback_name, enum seoib_state state,
-		       enum seoib_state preferred, struct target_verdict *tv)
+static void judge_host(const struct host_record *rec, const char *fallback_name, const struct guest_facts *g,
+		       enum seoib_state state, enum seoib_state preferred, struct target_verdict *tv)
 {
 	char why_not[SEOIB_MESSAGE_MAX];
 
@@ -377,6 +377,8 @@ static void judge_host(const struct host_record *rec, const char *fallback_name,
 		host_why_cannot(rec, state, tv->why, sizeof(tv->why));
 		return;
 	}
+	if (host_can_run_machine(rec, g, tv->why) == HOST_MACHINE_MISSING)
+		return; /* can_run stays false: no state runs without its machine */
 	tv->proof = host_state_proof(rec, state, tv->evidence);
 	tv->can_run = runs(rec, state);
 	if (!tv->can_run) {
@@ -395,7 +397,7 @@ static int judge_hosts(const struct policy_input *in, struct decision *d)
 {
 	enum seoib_state preferred = preferred_state(in->guest);
 
-	judge_host(in->host, "this host", d->state, preferred, &d->host);
+	judge_host(in->host, "this host", in->guest, d->state, preferred, &d->host);
 	d->host_can_run = d->host.known && d->host.can_run;
 	d->targets = in->n_targets ? calloc(in->n_targets, sizeof(*d->targets)) : NULL;
 	if (in->n_targets && !d->targets)
@@ -405,7 +407,7 @@ static int judge_hosts(const struct policy_input *in, struct decision *d)
 		char fallback[32];
 
 		snprintf(fallback, sizeof(fallback), "target %zu", i + 1);
-		judge_host(&in->targets[i], fallback, d->state, preferred, &d->targets[i]);
+		judge_host(&in->targets[i], fallback, in->guest, d->state, preferred, &d->targets[i]);
 	}
 	return 0;
 }
@@ -428,8 +430,10 @@ static void judge_hosts_alike(const struct policy_input *in, struct decision *d)
 			snprintf(t->hostname, sizeof(t->hostname), "%s", in->targets[i].host.hostname);
 		else
 			snprintf(t->hostname, sizeof(t->hostname), "target %zu", i + 1);
-		t->known = t->can_run = true;
-		sentence_format(t->why, sizeof(t->why), "%s", why);
+		t->known = true;
+		t->can_run = host_can_run_machine(&in->targets[i], in->guest, t->why) != HOST_MACHINE_MISSING;
+		if (t->can_run)
+			sentence_format(t->why, sizeof(t->why), "%s", why);
 	}
 }
 
