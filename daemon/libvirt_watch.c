@@ -11,6 +11,7 @@
 
 #include "libvirt_watch.h"
 #include "log.h"
+#include "qemu_prewarm.h"
 #include "seoib/cleanup.h"
 #include "seoib/domain_record.h"
 #include "seoib/gate.h"
@@ -35,6 +36,7 @@ struct libvirt_watch {
 	int backoff_s;
 	time_t next_attempt;
 	bool logged_failure; /* the current outage was logged once */
+	struct qemu_prewarm *prewarm; /* asks defined guests' QEMU, off this thread */
 };
 
 static const char *last_error(void)
@@ -132,12 +134,37 @@ static void sync_all(struct libvirt_watch *w)
 	free(doms);
 }
 
+/* The definition the next start uses goes to the pre-warmer's queue:
+ * the hook at prepare begin then reads QEMU's answer from the cache. */
+static void prewarm_domain(struct libvirt_watch *w, virDomainPtr dom)
+{
+	_cleanup_free_ char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+
+	if (xml)
+		qemu_prewarm_add(w->prewarm, xml);
+}
+
+/* Every defined guest, active or not, at each connection. */
+static void prewarm_all(struct libvirt_watch *w)
+{
+	virDomainPtr *doms = NULL;
+	int n = w->prewarm ? virConnectListAllDomains(w->conn, &doms, 0) : 0;
+
+	for (int i = 0; i < n; i++) {
+		prewarm_domain(w, doms[i]);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+}
+
 /* Started here (booted, migrated in, restored) or resumed: the state it
- * runs in is settled; write it. */
+ * runs in is settled; write it. Defined or changed: warm its answer. */
 static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
 	if (event == VIR_DOMAIN_EVENT_STARTED || event == VIR_DOMAIN_EVENT_RESUMED)
 		sync_domain(opaque, dom);
+	if (event == VIR_DOMAIN_EVENT_DEFINED)
+		prewarm_domain(opaque, dom);
 	return 0;
 }
 
@@ -194,6 +221,7 @@ static void try_connect(struct libvirt_watch *w)
 	w->logged_failure = false;
 	w->backoff_s = 0;
 	sync_all(w);
+	prewarm_all(w);
 }
 
 static void on_tick(int timer, void *opaque)
@@ -254,8 +282,10 @@ struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_pa
 	snprintf(w->uri, sizeof(w->uri), "%s", uri);
 	snprintf(w->record_path, sizeof(w->record_path), "%s", record_path);
 	w->lifecycle_id = -1;
+	w->prewarm = qemu_prewarm_start(NULL);
 	if (pthread_create(&w->thread, NULL, watch_thread, w) != 0) {
 		log_error("cannot start the libvirt watcher thread; not watching libvirt");
+		qemu_prewarm_stop(w->prewarm);
 		free(w);
 		return NULL;
 	}
@@ -268,5 +298,6 @@ void libvirt_watch_stop(struct libvirt_watch *w)
 		return;
 	atomic_store(&w->stop, true);
 	pthread_join(w->thread, NULL); /* the 1 s tick wakes the loop */
+	qemu_prewarm_stop(w->prewarm);  /* bounded by one question's timeout */
 	free(w);
 }

@@ -2,11 +2,12 @@
 # The vmm suite, guest side: qemu_guest_ask() against the real QEMU, through
 # per-guest <emulator> wrappers that count their runs (docs/vmm.md, "Asking
 # the guest's QEMU").
-# Usage: guest-query.sh CASE GUEST-QUERY-TEST
+# Usage: guest-query.sh CASE GUEST-QUERY-TEST PREWARM-TEST
 set -euo pipefail
 
 case_name=$1
 tool=$2
+prewarm=${3:-}
 real=/usr/bin/qemu-system-x86_64
 tmp=$(mktemp -d /tmp/seoib-guest-query.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -291,6 +292,24 @@ policy)
 	out=$("$SEOIBCTL" policy --xml "$tmp/g.xml" --no-behaviour --no-ask-qemu --json) || true
 	expect "$out" '.guest.facts_source == null and (.guest.irqchip_why | contains("kvm-ioapic") | not)' "--no-ask-qemu asked"
 	[ "$(count)" = 1 ] || fail "QEMU was started for another host or with --no-ask-qemu"
+	;;
+prewarm)
+	# seoibd's pre-warmer fills the cache for every defined guest; the hook's
+	# question then reads it and starts no QEMU.
+	for i in 1 2 3 4 5; do
+		domain kvm pc-q35-7.2 "$emu" "" "<cpu mode='custom'><model>qemu64</model></cpu>" >"$tmp/g$i.xml"
+		sed -i "s|<vcpu>2</vcpu>|<vcpu>$i</vcpu>|" "$tmp/g$i.xml"
+	done
+	out=$("$prewarm" --cache "$tmp/cache" "$tmp"/g[1-5].xml)
+	expect "$out" '.guests == 5' "not every guest queued"
+	[ "$(count)" = 5 ] || fail "the pre-warmer ran QEMU $(count) times for 5 guests"
+	for i in 1 2 3 4 5; do
+		out=$(ask "$tmp/g$i.xml" --cache "$tmp/cache" --cache-only)
+		expect "$out" '.answer.from_cache and .answer.status == "answered"' "guest $i not pre-warmed"
+	done
+	# A second pass reads the cache: no QEMU run.
+	"$prewarm" --cache "$tmp/cache" "$tmp"/g[1-5].xml >/dev/null
+	[ "$(count)" = 5 ] || fail "a warm pass ran QEMU"
 	;;
 *)
 	fail "unknown case"
