@@ -366,7 +366,8 @@ const char *policy_rule_to_string(enum policy_rule rule)
 
 /* Per host: can it run the decided state; when it can but not the preferred
  * one, say so, since that is what held the guest back. */
-static void judge_host(const struct host_record *rec, const char *fallback_name, const struct guest_facts *g,
+static void judge_host(const struct host_record *rec, const char *fallback_name,
+		       const struct guest_facts *g /* NULL: this host */,
 		       enum seoib_state state, enum seoib_state preferred, struct target_verdict *tv)
 {
 	char why_not[SEOIB_MESSAGE_MAX];
@@ -377,8 +378,11 @@ static void judge_host(const struct host_record *rec, const char *fallback_name,
 		host_why_cannot(rec, state, tv->why, sizeof(tv->why));
 		return;
 	}
-	if (host_can_run_machine(rec, g, tv->why) == HOST_MACHINE_MISSING)
-		return; /* can_run stays false: no state runs without its machine */
+	/* Another host without the guest's machine type runs no state of it.
+	 * This host's own QEMU is asked directly (docs/vmm.md), and refuses
+	 * an unsupported machine type in its own words. */
+	if (g && host_can_run_machine(rec, g, tv->why) == HOST_MACHINE_MISSING)
+		return; /* can_run stays false */
 	tv->proof = host_state_proof(rec, state, tv->evidence);
 	tv->can_run = runs(rec, state);
 	if (!tv->can_run) {
@@ -397,7 +401,7 @@ static int judge_hosts(const struct policy_input *in, struct decision *d)
 {
 	enum seoib_state preferred = preferred_state(in->guest);
 
-	judge_host(in->host, "this host", in->guest, d->state, preferred, &d->host);
+	judge_host(in->host, "this host", NULL, d->state, preferred, &d->host);
 	d->host_can_run = d->host.known && d->host.can_run;
 	d->targets = in->n_targets ? calloc(in->n_targets, sizeof(*d->targets)) : NULL;
 	if (in->n_targets && !d->targets)
