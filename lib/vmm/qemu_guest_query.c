@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -386,13 +387,54 @@ static bool cache_load(int dfd, const char *name, const struct qemu_question *q,
 
 /* ---- entry points ---- */
 
+/* The emulator path comes from a domain XML, which may come from anywhere
+ * (seoibctl policy --xml FILE): seoib runs it only when no one but root or
+ * the effective user could have put it there. Every component of its
+ * resolved path (symbolic links followed once, by realpath(3)) must belong
+ * to root or the effective user and be writable by no one else, except a
+ * sticky directory such as /tmp. Returns 0, or -1 with a sentence in why. */
+static int emulator_trusted(const char *path, char why[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_free_ char *real = realpath(path, NULL);
+	char *slash;
+	struct stat st;
+
+	if (!real) {
+		sentence_format(why, SEOIB_MESSAGE_MAX, "cannot resolve the guest's <emulator> %s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (slash = real;;) {
+		char saved;
+
+		slash = strchr(slash + 1, '/');
+		saved = slash ? *slash : '\0';
+		if (slash)
+			*slash = '\0';
+		if (lstat(real[0] ? real : "/", &st) < 0 ||
+		    (st.st_uid != 0 && st.st_uid != geteuid()) ||
+		    ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX) && slash))) {
+			sentence_format(why, SEOIB_MESSAGE_MAX,
+					"the guest's <emulator> %s is not asked: %s belongs to uid %u with mode %04o, and seoib "
+					"runs only a binary that no one but root (or uid %u) can change",
+					path, real[0] ? real : "/", (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+					(unsigned)geteuid());
+			return -1;
+		}
+		if (!slash)
+			return 0;
+		*slash = saved;
+	}
+}
+
 static int emulator_identity(const struct qemu_question *q, struct vmm_identity *id, struct qemu_guest_answer *a)
 {
 	int r = vmm_identity_read(q->emulator, id);
 
-	if (r == 0)
+	if (r == 0 && emulator_trusted(q->emulator, a->why) == 0)
 		return 0;
 	a->status = QEMU_ANSWER_FAILED;
+	if (r == 0)
+		return -1; /* why says which component */
 	if (r == -ENOENT)
 		sentence_format(a->why, sizeof(a->why),
 				"the guest's <emulator> %s does not exist; install it or correct the domain's <emulator>",

@@ -258,6 +258,24 @@ missing-emulator)
 	domain kvm pc-q35-7.2 "$tmp/no/such/qemu" >"$tmp/g.xml"
 	out=$(ask "$tmp/g.xml")
 	expect "$out" ".answer.status == \"failed\" and .answer.why == \"the guest's <emulator> $tmp/no/such/qemu does not exist; install it or correct the domain's <emulator>\"" "missing emulator"
+	# An <emulator> anyone could have written (a domain XML may come from
+	# anywhere): never run. A world-writable file, then a world-writable
+	# directory that is not sticky, then a link into such a directory.
+	chmod o+w "$emu"
+	domain kvm pc-q35-7.2 "$emu" >"$tmp/g.xml"
+	out=$(ask "$tmp/g.xml")
+	expect "$out" ".answer.status == \"failed\" and (.answer.why | contains(\"$emu belongs to uid 0 with mode 0757\"))" "world-writable emulator run"
+	chmod o-w "$emu"
+	mkdir -m 0777 "$tmp/open"
+	cp -p "$emu" "$tmp/open/qemu"
+	domain kvm pc-q35-7.2 "$tmp/open/qemu" >"$tmp/g.xml"
+	out=$(ask "$tmp/g.xml")
+	expect "$out" ".answer.status == \"failed\" and (.answer.why | contains(\"$tmp/open belongs to uid 0 with mode 0777\"))" "emulator in a world-writable directory run"
+	ln -s "$tmp/open/qemu" "$tmp/bin/link"
+	domain kvm pc-q35-7.2 "$tmp/bin/link" >"$tmp/g.xml"
+	out=$(ask "$tmp/g.xml")
+	expect "$out" '.answer.status == "failed"' "a link into a world-writable directory run"
+	[ "$(count)" = 0 ] || fail "an untrusted emulator was started"
 	;;
 hang)
 	printf '#!/bin/bash\necho run >>"%s"\nexec sleep 600\n' "$runs" >"$tmp/bin/hang"
