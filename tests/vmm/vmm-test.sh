@@ -39,6 +39,9 @@ real-qemu)
 	expect "$out" ".version == \"$want\"" "version is not $want"
 	expect "$out" '.controls == [] and .can_set_state == false' "stock QEMU must have no control"
 	expect "$out" '.from_cache == false and .size > 0 and .mtime_ns > 0' "identity not recorded"
+	# Every machine type and alias -machine help lists, and nothing else.
+	want=$("$real" -machine help | awk 'NR > 1 {print $1}' | sort -u | jq -R . | jq -s -c .)
+	expect "$out" "(.machine_types | sort) == $want" "machine types differ from -machine help"
 	# A name stock 7.2 does have proves the lookup really reads kvm-accel.
 	out=$(run_probe --qemu "$real" --control kernel-irqchip)
 	expect "$out" '.controls == ["kvm-accel.kernel-irqchip"] and .can_set_state' "kernel-irqchip not seen on kvm-accel"
@@ -59,6 +62,7 @@ fake-machine)
 		expect "$out" '.property == {"qom_type": "pc-q35-11.0-machine", "name": "seoib-policy", "location": "machine", "value_type": "SeoibPolicy", "default": "quirked", "settable_from_xml": true}' "machine property described wrongly ($i)"
 	done
 	expect "$out" '.from_cache' "second probe not from the cache"
+	expect "$out" '(.machine_types | index("pc-q35-7.2")) != null and (.machine_types | index("q35")) != null' "cached machine types lost"
 	out=$(FAKE_QEMU_MODE=cpu run_probe --qemu "$fake")
 	expect "$out" '.property.location == "cpu" and .property.qom_type == "x86_64-cpu" and .property.settable_from_xml' "cpu property"
 	;;
