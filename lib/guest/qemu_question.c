@@ -199,12 +199,15 @@ static void read_iommu(xmlXPathContextPtr ctx, struct qemu_question *q)
 
 /* The value of a keyval option without the keys that name other objects
  * (the guest's RAM backend, firmware flash, confidential-guest object),
- * which a question never creates. ",," is QEMU's escaped comma. */
+ * which a question never creates, or files QEMU would read at machine
+ * creation (a kernel, an initrd, a device tree, firmware). ",," is QEMU's
+ * escaped comma. */
 static void drop_object_keys(const char *in, char *out, size_t size)
 {
 	static const char *const object_keys[] = {
 		"memory-backend", "memory_backend", "pflash0", "pflash1", "confidential-guest-support",
-		"confidential_guest_support", "sgx-epc", "sgx_epc", "accel",
+		"confidential_guest_support", "memory-encryption", "memory_encryption", "sgx-epc", "sgx_epc",
+		"accel", "kernel", "initrd", "append", "dtb", "dumpdtb", "firmware", "memory-backend-file",
 	};
 	const char *p = in;
 

@@ -232,7 +232,7 @@ tcg-guest)
 	;;
 commandline)
 	need_kvm
-	cmdline="<qemu:commandline><qemu:arg value='-machine'/><qemu:arg value='kernel_irqchip=split,memory-backend=ram0'/>
+	cmdline="<qemu:commandline><qemu:arg value='-machine'/><qemu:arg value='kernel_irqchip=split,memory-backend=ram0,kernel=$tmp/must-not-read'/>
 	  <qemu:arg value='-global'/><qemu:arg value='ioapic.version=0x11'/>
 	  <qemu:arg value='-drive'/><qemu:arg value='file=$tmp/must-not-open.img,if=none'/>
 	  <qemu:arg value='-set'/><qemu:arg value='device.video0.blob=true'/>
