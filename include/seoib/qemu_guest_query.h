@@ -107,6 +107,17 @@ struct qemu_guest_query_options {
 void qemu_guest_ask(const struct qemu_question *q, const struct qemu_guest_query_options *opts,
 		    struct qemu_guest_answer *a);
 
+/* One guest-query cache entry's text (len bytes; a file under the cache
+ * directory, hostile like every input) read against question q asked under
+ * a->kvm: true only when it is a JSON object of schema
+ * seoib.guest-query-cache/1 whose every field has its type and range and
+ * whose question, accelerator and kernel release are q's, a->kvm's and this
+ * kernel's; then a holds its answer. The binary's identity (path, device,
+ * inode, size, mtime, ctime) is qemu_guest_ask()'s to check. Pure but for
+ * uname(2); the fuzz target fuzz/fuzz_guest_query_cache.c calls it. */
+bool qemu_guest_cache_entry_parse(const char *text, size_t len, const struct qemu_question *q,
+				  struct qemu_guest_answer *a);
+
 /* The front ends' one call: the question from xml, its answer, applied to
  * facts (guest_facts_apply_qemu_answer()). facts must come from
  * guest_facts_from_xml() on the same xml. */

@@ -326,9 +326,9 @@ static bool read_irqchip(json_object *entry, struct qemu_guest_answer *a)
 	return a->lapic_userspace || a->irqchip_split || a->irqchip_in_kernel;
 }
 
-/* Every key typed and in range, or the entry is not used. */
-static bool cache_answer(json_object *entry, const struct qemu_question *q, const struct vmm_identity *id,
-			 struct qemu_guest_answer *a)
+/* Every key typed and in range, or the entry is not used; the binary's
+ * identity is the caller's to check. */
+static bool cache_answer_fields(json_object *entry, const struct qemu_question *q, struct qemu_guest_answer *a)
 {
 	json_object *schema = vmm_cache_get(entry, "schema", json_type_string);
 	json_object *refused = vmm_cache_get(entry, "refused", json_type_boolean);
@@ -339,24 +339,43 @@ static bool cache_answer(json_object *entry, const struct qemu_question *q, cons
 	kernel_release(a->kvm, now, sizeof(now));
 	if (!json_object_is_type(entry, json_type_object) || !schema || !refused || !ioapic ||
 	    strcmp(json_object_get_string(schema), GUEST_QUERY_CACHE_SCHEMA) ||
-	    !vmm_identity_matches_json(entry, q->emulator, id) || !copy_string(entry, "accel", accel, sizeof(accel)) ||
-	    strcmp(accel, accel_name(a->kvm)) || !copy_string(entry, "kernel_release", release, sizeof(release)) ||
-	    strcmp(release, now) || !same_question(json_object_object_get(entry, "question"), q, a->kvm) ||
+	    !copy_string(entry, "accel", accel, sizeof(accel)) || strcmp(accel, accel_name(a->kvm)) ||
+	    !copy_string(entry, "kernel_release", release, sizeof(release)) || strcmp(release, now) ||
+	    !same_question(json_object_object_get(entry, "question"), q, a->kvm) ||
 	    !copy_string(entry, "refusal", a->refusal, sizeof(a->refusal)) ||
 	    !copy_string(entry, "version", a->version, sizeof(a->version)) ||
 	    !copy_string(entry, "machine", a->machine, sizeof(a->machine)) || !read_irqchip(entry, a))
 		return false;
-	if (json_object_get_int(ioapic) != 0 && json_object_get_int(ioapic) != 0x11 && json_object_get_int(ioapic) != 0x20)
+	if (json_object_get_int64(ioapic) != 0 && json_object_get_int64(ioapic) != 0x11 &&
+	    json_object_get_int64(ioapic) != 0x20)
 		return false;
 	if (x2apic && !json_object_is_type(x2apic, json_type_boolean))
 		return false;
 	if (json_object_get_boolean(refused) != (a->refusal[0] != '\0'))
 		return false;
-	a->ioapic_version = (unsigned)json_object_get_int(ioapic);
+	a->ioapic_version = (unsigned)json_object_get_int64(ioapic);
 	a->x2apic = x2apic ? json_object_get_boolean(x2apic) : -1;
 	a->status = json_object_get_boolean(refused) ? QEMU_ANSWER_REFUSED : QEMU_ANSWER_ANSWERED;
 	a->from_cache = true;
 	return true;
+}
+
+static bool cache_answer(json_object *entry, const struct qemu_question *q, const struct vmm_identity *id,
+			 struct qemu_guest_answer *a)
+{
+	return json_object_is_type(entry, json_type_object) && vmm_identity_matches_json(entry, q->emulator, id) &&
+	       cache_answer_fields(entry, q, a);
+}
+
+bool qemu_guest_cache_entry_parse(const char *text, size_t len, const struct qemu_question *q,
+				  struct qemu_guest_answer *a)
+{
+	_cleanup_(json_object_putp) json_object *entry = NULL;
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (len > GUEST_QUERY_CACHE_MAX_BYTES || json_parse_text(text, len, &entry, err) < 0)
+		return false;
+	return cache_answer_fields(entry, q, a);
 }
 
 static void answer_reset(struct qemu_guest_answer *a)
