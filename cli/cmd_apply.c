@@ -25,6 +25,8 @@
 #include "seoib/gate.h"
 #include "seoib/guest_edit.h"
 #include "seoib/guest_facts.h"
+#include "seoib/qemu_guest_query.h"
+#include "seoib/vmm.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
 #include "seoib/sentence.h"
@@ -223,6 +225,20 @@ static int apply_decision(virDomainPtr dom, const struct guest_facts *facts, con
 	return r;
 }
 
+/* The same facts the hook will judge at the guest's next start: its own
+ * QEMU's answer (seoib/qemu_guest_query.h), from the cache seoibd keeps. */
+static void ask_guest_qemu(const char *xml, struct guest_facts *facts)
+{
+	_cleanup_free_ struct qemu_guest_answer *answer = calloc(1, sizeof(*answer));
+	struct qemu_guest_query_options opts = {0};
+	char cache[4096];
+
+	if (!answer)
+		return;
+	opts.cache_dir = vmm_default_cache_dir(cache, sizeof(cache));
+	qemu_guest_facts(xml, strlen(xml), &opts, facts, answer);
+}
+
 static int apply(const struct apply_args *a, const struct seoib_config *cfg, const struct host_record *host)
 {
 	char err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX];
@@ -249,6 +265,7 @@ static int apply(const struct apply_args *a, const struct seoib_config *cfg, con
 		fprintf(stderr, "seoibctl apply: cannot read the XML of '%s': %s\n", a->domain, err);
 		return SEOIB_EXIT_ERROR;
 	}
+	ask_guest_qemu(xml, &facts);
 	return apply_decision(dom, &facts, host);
 }
 

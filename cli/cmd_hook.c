@@ -28,8 +28,10 @@
 #include "seoib/gate.h"
 #include "seoib/guest_facts.h"
 #include "seoib/host_record.h"
+#include "seoib/qemu_guest_query.h"
 #include "seoib/record_current.h"
 #include "seoib/sentence.h"
+#include "seoib/vmm.h"
 
 /* Bound on one hook call. libvirt itself waits for ever, holding the
  * domain's job: a stuck hook would hang `virsh start` with it. */
@@ -102,7 +104,8 @@ static void hook_log(const struct hook_call *call, const struct gate_outcome *ou
 	/* The journal gets the same escaping as stderr (seoib/escape.h). */
 	char e_op[64], e_sub[64], e_reason[TEXT_ESCAPE_ROOM(sizeof(out->reason))],
 		e_name[TEXT_ESCAPE_ROOM(sizeof(call->facts.name))],
-		e_fix[TEXT_ESCAPE_ROOM(sizeof(out->remediation))];
+		e_fix[TEXT_ESCAPE_ROOM(sizeof(out->remediation))],
+		e_source[TEXT_ESCAPE_ROOM(GUEST_FACTS_SOURCE_MAX)];
 
 	/* Silently does nothing without a journal socket (containers, CI). */
 	sd_journal_send("MESSAGE=seoib %s %s: %s: %s", text_escape_str(call->operation, e_op, sizeof(e_op)),
@@ -112,7 +115,9 @@ static void hook_log(const struct hook_call *call, const struct gate_outcome *ou
 			text_escape_str(name, e_name, sizeof(e_name)), "UUID=%s", uuid, "OPERATION=%s",
 			gate_op_to_string(call->op), "STATE=%s", state, "VERDICT=%s",
 			gate_verdict_to_string(out->verdict), "REMEDIATION=%s",
-			text_escape_str(out->remediation, e_fix, sizeof(e_fix)), NULL);
+			text_escape_str(out->remediation, e_fix, sizeof(e_fix)), "FACTS_SOURCE=%s",
+			text_escape_str(call->have_facts ? guest_facts_source(&call->facts) : "", e_source, sizeof(e_source)),
+			NULL);
 
 	/* stderr is what libvirt puts into the user's error: one line. */
 	switch (out->verdict) {
@@ -233,6 +238,26 @@ static int refuse_oversized_xml(const struct hook_call *call, const char *why)
 	return call->op == GATE_FORGET || call->op == GATE_COMMIT ? SEOIB_EXIT_OK : hook_finish(call, &out);
 }
 
+/* The guest's own QEMU answers its irqchip, I/O APIC and x2APIC facts
+ * (seoib/qemu_guest_query.h). seoibd keeps the answers of defined guests
+ * cached, so the hook normally reads one; with a cold cache it asks QEMU
+ * itself, bounded (about 0.1 s, at most GUEST_QEMU_BOUND_MS, well inside the
+ * hook's alarm), and when QEMU does not answer in time the facts come from
+ * the XML and the machine-type table, and facts_source says so. */
+#define GUEST_QEMU_BOUND_MS 3000
+
+static void ask_guest_qemu(const char *xml, size_t len, struct guest_facts *facts)
+{
+	_cleanup_free_ struct qemu_guest_answer *answer = calloc(1, sizeof(*answer));
+	struct qemu_guest_query_options opts = {.timeout_ms = GUEST_QEMU_BOUND_MS};
+	char cache[4096];
+
+	if (!answer)
+		return;
+	opts.cache_dir = vmm_default_cache_dir(cache, sizeof(cache));
+	qemu_guest_facts(xml, len, &opts, facts, answer);
+}
+
 /* Everything from the XML on stdin to the verdict. */
 static int hook_run(struct hook_call *call)
 {
@@ -280,6 +305,8 @@ static int hook_run(struct hook_call *call)
 		gate_internal_error(what, &call->cfg, &out);
 		return hook_finish(call, &out);
 	}
+	/* The facts QEMU itself gives (its own answer, cached; docs/vmm.md). */
+	ask_guest_qemu(xml, len, &call->facts);
 	/* The hook's pending record of this guest (an arrival a prepare may
 	 * follow) and the clock: the only inputs gate_hook() does not get from
 	 * above. Only prepare begin judges that record: an arrival never reads it. */

@@ -12,11 +12,15 @@
 #include "commands.h"
 #include "libvirt_conn.h"
 #include "seoib/exit_codes.h"
+#include "seoib/fileio.h"
+#include "seoib/host_identity.h"
 #include "seoib/guest_facts.h"
 #include "seoib/host_probe.h"
 #include "seoib/host_record.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
+#include "seoib/qemu_guest_query.h"
+#include "seoib/vmm.h"
 #include "seoib/sentence.h"
 
 
@@ -28,6 +32,7 @@ struct policy_args {
 	const char **target_paths;   /* argc slots, n_targets used */
 	size_t n_targets;
 	bool json;
+	bool ask_qemu;               /* false: --no-ask-qemu */
 	struct probe_args probe;
 };
 
@@ -37,6 +42,8 @@ struct policy_run {
 	struct host_record *host;
 	struct host_record *targets;
 	const char *host_source;     /* "record" or "live probe" */
+	char *xml;                   /* the domain XML, for the question to its QEMU */
+	size_t xml_len;
 	char host_path[4096];
 	struct decision decision;
 };
@@ -56,6 +63,8 @@ static void policy_usage(FILE *out)
 		     "                       or a live probe when that file does not exist)\n"
 		     "  --target RECORD      a migration target's record (repeatable)\n"
 		     "  --json               print the decision (seoib.decision/1)\n"
+		     "  --no-ask-qemu        take the irqchip and I/O APIC facts from the XML and\n"
+		     "                       seoib's machine-type table, not from the guest's QEMU\n"
 		     "  -h, --help           show this help\n"
 		     "Live probe options: --behaviour, --no-behaviour, --device, --timeout, --qemu,\n"
 		     "  --vmm-control, --vmm-cache, --no-vmm-cache, --no-vmm, --config (see seoibctl probe --help)\n\n"
@@ -64,7 +73,7 @@ static void policy_usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct policy_args *a)
 {
-	enum { OPT_XML = PROBE_ARG_LAST, OPT_DOMAIN, OPT_HOST, OPT_TARGET, OPT_JSON };
+	enum { OPT_XML = PROBE_ARG_LAST, OPT_DOMAIN, OPT_HOST, OPT_TARGET, OPT_JSON, OPT_NO_ASK_QEMU };
 	static const struct option options[] = {
 		PROBE_LONG_OPTIONS,
 		{"xml", required_argument, NULL, OPT_XML},
@@ -73,6 +82,7 @@ static int parse_args(int argc, char **argv, struct policy_args *a)
 		{"host", required_argument, NULL, OPT_HOST},
 		{"target", required_argument, NULL, OPT_TARGET},
 		{"json", no_argument, NULL, OPT_JSON},
+		{"no-ask-qemu", no_argument, NULL, OPT_NO_ASK_QEMU},
 		{"help", no_argument, NULL, 'h'},
 		{},
 	};
@@ -97,6 +107,9 @@ static int parse_args(int argc, char **argv, struct policy_args *a)
 			break;
 		case OPT_JSON:
 			a->json = true;
+			break;
+		case OPT_NO_ASK_QEMU:
+			a->ask_qemu = false;
 			break;
 		case 'h':
 			policy_usage(stdout);
@@ -135,28 +148,62 @@ static int check_args(int argc, char **argv, const struct policy_args *a)
 	return 0;
 }
 
-/* --domain: the XML libvirt has now, with seoib's metadata in it. */
-static int domain_facts(const struct policy_args *a, struct guest_facts *facts, char err[SEOIB_MESSAGE_MAX])
+/* The XML from --xml FILE|- or from libvirt (--domain: the XML libvirt has
+ * now, with seoib's metadata in it), kept for the question to its QEMU. */
+static int read_guest(const struct policy_args *a, struct policy_run *run)
 {
-	_cleanup_free_ char *xml = NULL;
-	struct seoib_config cfg;
+	char err[SEOIB_MESSAGE_MAX], inner[SEOIB_MESSAGE_MAX];
+	int r;
 
-	/* libvirt-uri is the URI the operator means (libvirt_uri_choose()). */
-	if (seoib_config_load(a->probe.config_path, &cfg, err) < 0)
-		return -1;
-	if (libvirt_domain_xml_at(a->connect_uri, &cfg, a->domain, &xml, err) < 0)
-		return -1;
-	return guest_facts_from_xml(xml, strlen(xml), facts, err);
-}
+	if (a->xml_path) {
+		r = read_file_bounded(a->xml_path, GUEST_XML_MAX, &run->xml, &run->xml_len, inner);
+		if (r < 0)
+			sentence_format(err, sizeof(err), "domain XML %s: %s; pass the XML as libvirt writes it (virsh dumpxml GUEST)",
+					strcmp(a->xml_path, "-") == 0 ? "on standard input" : a->xml_path, inner);
+	} else {
+		struct seoib_config cfg;
 
-static int read_guest(const struct policy_args *a, struct guest_facts *facts)
-{
-	char err[SEOIB_MESSAGE_MAX];
-	int r = a->xml_path ? guest_facts_load(a->xml_path, facts, err) : domain_facts(a, facts, err);
-
+		/* libvirt-uri is the URI the operator means (libvirt_uri_choose()). */
+		r = seoib_config_load(a->probe.config_path, &cfg, err);
+		if (r >= 0)
+			r = libvirt_domain_xml_at(a->connect_uri, &cfg, a->domain, &run->xml, err);
+		run->xml_len = r < 0 ? 0 : strlen(run->xml);
+	}
+	if (r >= 0)
+		r = guest_facts_from_xml(run->xml, run->xml_len, &run->facts, err);
 	if (r < 0)
 		fprintf(stderr, "seoibctl policy: %s\n", err);
 	return r;
+}
+
+/* The guest's own QEMU answers for this host only: a live probe, the
+ * published record, or a --host record whose machine id and host name are
+ * this host's. Another host's guest is judged on the XML and the table. */
+static bool judging_this_host(const struct policy_args *a, const struct policy_run *run)
+{
+	struct host_identity here;
+
+	if (!a->host_path)
+		return true;
+	host_identity_read(&here);
+	return host_record_is_own(run->host, &here);
+}
+
+static void ask_guest_qemu(const struct policy_args *a, struct policy_run *run)
+{
+	_cleanup_free_ struct qemu_guest_answer *answer = calloc(1, sizeof(*answer));
+	struct qemu_guest_query_options opts = {0};
+	char cache[4096];
+
+	if (!a->ask_qemu || !judging_this_host(a, run))
+		return;
+	if (!answer) {
+		sentence_format(run->facts.facts_source, sizeof(run->facts.facts_source),
+				"the domain XML and seoib's machine-type table (QEMU not asked: out of memory)");
+		return;
+	}
+	opts.cache_dir = vmm_default_cache_dir(cache, sizeof(cache));
+	qemu_guest_facts(run->xml, run->xml_len, &opts, &run->facts, answer);
 }
 
 /* This host's own record from another boot or kernel no longer describes
@@ -258,6 +305,8 @@ static void print_guest(const struct guest_facts *g)
 	if (guest_facts_vbs_signals(g))
 		printf("VBS signals  %s%s%s\n", g->nested_virt ? " nested-virt" : "", g->secure_boot ? " secure-boot" : "",
 		       g->tpm ? " TPM" : "");
+	if (g->facts_source[0])
+		printf("Facts from   %s\n", g->facts_source);
 	if (g->has_recorded_state)
 		printf("Recorded     %s%s%s\n", state_to_string(g->recorded_state), g->recorded_host[0] ? " by " : "",
 		       g->recorded_host);
@@ -313,8 +362,9 @@ static int verdict_exit(enum verdict v)
 
 static int decide(struct policy_args *a, struct policy_run *run)
 {
-	if (read_guest(a, &run->facts) < 0 || read_host(a, run) < 0 || read_targets(a, run) < 0)
+	if (read_guest(a, run) < 0 || read_host(a, run) < 0 || read_targets(a, run) < 0)
 		return SEOIB_EXIT_ERROR;
+	ask_guest_qemu(a, run);
 	policy_decide(&run->facts, run->host, run->targets, a->n_targets, &run->decision);
 	if (a->json)
 		print_json(run);
@@ -328,7 +378,7 @@ int cmd_policy(int argc, char **argv)
 	_cleanup_free_ const char **target_paths = calloc((size_t)argc + 1, sizeof(*target_paths));
 	_cleanup_free_ struct policy_run *run = calloc(1, sizeof(*run));
 	_cleanup_free_ struct host_record *host = calloc(1, sizeof(*host));
-	struct policy_args a = {.target_paths = target_paths};
+	struct policy_args a = {.target_paths = target_paths, .ask_qemu = true};
 	_cleanup_free_ struct host_record *targets = NULL;
 	int r;
 
@@ -351,5 +401,6 @@ int cmd_policy(int argc, char **argv)
 	run->targets = targets;
 	r = decide(&a, run);
 	decision_free(&run->decision);
+	free(run->xml);
 	return r;
 }

@@ -12,6 +12,7 @@
 #include "guest_audit.h"
 #include "libvirt_watch.h"
 #include "log.h"
+#include "qemu_prewarm.h"
 #include "seoib/cleanup.h"
 #include "seoib/domain_record.h"
 #include "seoib/gate.h"
@@ -43,6 +44,7 @@ struct libvirt_watch {
 	struct guest_audit *audit; /* the caller's, NULL: none */
 	bool audit_due;            /* an event since the last audit */
 	time_t next_audit;
+	struct qemu_prewarm *prewarm; /* asks defined guests' QEMU, off this thread */
 };
 
 static const char *last_error(void)
@@ -140,8 +142,31 @@ static void sync_all(struct libvirt_watch *w)
 	free(doms);
 }
 
+/* The definition the next start uses goes to the pre-warmer's queue:
+ * the hook at prepare begin then reads QEMU's answer from the cache. */
+static void prewarm_domain(struct libvirt_watch *w, virDomainPtr dom)
+{
+	_cleanup_free_ char *xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
+
+	if (xml)
+		qemu_prewarm_add(w->prewarm, xml);
+}
+
+/* Every defined guest, active or not, at each connection. */
+static void prewarm_all(struct libvirt_watch *w)
+{
+	virDomainPtr *doms = NULL;
+	int n = w->prewarm ? virConnectListAllDomains(w->conn, &doms, 0) : 0;
+
+	for (int i = 0; i < n; i++) {
+		prewarm_domain(w, doms[i]);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+}
+
 /* Started here (booted, migrated in, restored) or resumed: the state it
- * runs in is settled; write it. */
+ * runs in is settled; write it. Defined or changed: warm its answer. */
 static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int detail, void *opaque)
 {
 	struct libvirt_watch *w = opaque;
@@ -150,6 +175,8 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 	w->audit_due = true;
 	if (event == VIR_DOMAIN_EVENT_STARTED || event == VIR_DOMAIN_EVENT_RESUMED)
 		sync_domain(opaque, dom);
+	if (event == VIR_DOMAIN_EVENT_DEFINED)
+		prewarm_domain(opaque, dom);
 	return 0;
 }
 
@@ -207,6 +234,7 @@ static void try_connect(struct libvirt_watch *w)
 	w->backoff_s = 0;
 	sync_all(w);
 	w->audit_due = true;
+	prewarm_all(w);
 }
 
 static void on_tick(int timer, void *opaque)
@@ -274,8 +302,10 @@ struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_pa
 	snprintf(w->record_path, sizeof(w->record_path), "%s", record_path);
 	w->lifecycle_id = -1;
 	w->audit = audit;
+	w->prewarm = qemu_prewarm_start(NULL);
 	if (pthread_create(&w->thread, NULL, watch_thread, w) != 0) {
 		log_error("cannot start the libvirt watcher thread; not watching libvirt");
+		qemu_prewarm_stop(w->prewarm);
 		free(w);
 		return NULL;
 	}
@@ -288,5 +318,6 @@ void libvirt_watch_stop(struct libvirt_watch *w)
 		return;
 	atomic_store(&w->stop, true);
 	pthread_join(w->thread, NULL); /* the 1 s tick wakes the loop */
+	qemu_prewarm_stop(w->prewarm);  /* bounded by one question's timeout */
 	free(w);
 }

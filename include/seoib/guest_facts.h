@@ -37,6 +37,7 @@
  * a libvirt guest rarely has more than a handful. */
 #define GUEST_QEMU_ARGS_MAX 32
 #define GUEST_QEMU_ARG_LEN 256
+#define GUEST_FACTS_SOURCE_MAX 1024
 
 struct guest_facts {
 	char name[256];
@@ -75,6 +76,14 @@ struct guest_facts {
 	int n_qemu_args;
 	bool qemu_args_truncated;
 	char qemu_args[GUEST_QEMU_ARGS_MAX][GUEST_QEMU_ARG_LEN];
+	/* What the guest's own QEMU answered (guest_facts_apply_qemu_answer(),
+	 * seoib/qemu_guest_query.h). facts_source names who answered the
+	 * irqchip, I/O APIC and x2APIC facts; "" until it is applied, which
+	 * means the domain XML and seoib's machine-type table. */
+	char facts_source[GUEST_FACTS_SOURCE_MAX];
+	char emulator[512];       /* <devices><emulator>, "" when none (or longer) */
+	bool qemu_x2apic_known;   /* QEMU under KVM told the first vCPU's x2apic */
+	bool qemu_x2apic;
 };
 
 /* Parse domain XML (len bytes). External entities are never resolved and
@@ -94,6 +103,10 @@ int guest_facts_load(const char *path, struct guest_facts *facts, char err[SEOIB
 /* The irqchip as decisions print it: "split", "in-kernel", "unknown"
  * (irqchip_unknown), or "userspace" (qemu_lapic: QEMU's own local APIC). */
 const char *guest_facts_irqchip_string(const struct guest_facts *facts);
+
+/* Who answered the irqchip, I/O APIC and x2APIC facts: facts_source, or
+ * "the domain XML and seoib's machine-type table" before QEMU was asked. */
+const char *guest_facts_source(const struct guest_facts *facts);
 
 /* A guest known to suffer the interrupt storm (Windows with Hyper-V / VBS). */
 bool guest_facts_at_risk(const struct guest_facts *facts);

@@ -9,6 +9,8 @@
 
 #include "seoib/host_record.h"
 
+struct guest_facts;
+
 /* The proof of state s on rec, from its behaviour section's cases (never
  * from stored verdicts, which a peer could get wrong); evidence gets the
  * observation as one sentence. See behaviour_state_proof(). */
@@ -61,3 +63,21 @@ void host_upgrade_for(const struct host_record *rec, enum seoib_state s, char *b
  * kernel, keep guests quirked or on the in-kernel irqchip there. */
 void host_contradiction_remediation(const struct host_record *rec, enum seoib_state s, char *buf,
 				    size_t size);
+
+enum host_machine {
+	HOST_MACHINE_UNKNOWN, /* no record, no machine type named, or no list in the record */
+	HOST_MACHINE_LISTED,  /* rec's QEMU lists the machine type */
+	HOST_MACHINE_MISSING, /* rec's QEMU lists machine types, not this one */
+};
+
+/* Can rec's QEMU run guest g's machine type (its <os><type machine=...>)?
+ * From the record's vmm.machine_types (QMP query-machines, names and
+ * aliases): MISSING only when the list is there and lacks the name, with a
+ * sentence in why naming the host, its QEMU and the type; libvirt would
+ * otherwise fail late, when QEMU refuses "unsupported machine type" there.
+ * UNKNOWN when g names no machine type (QEMU's default), when the record
+ * has no list, or when g's <emulator> is another binary than the record's
+ * QEMU (a per-guest build: its types are not the record's). The one answer
+ * for check --dest, fleet and the destination hook. Pure. */
+enum host_machine host_can_run_machine(const struct host_record *rec, const struct guest_facts *g,
+				       char why[SEOIB_MESSAGE_MAX]);

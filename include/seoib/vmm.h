@@ -15,6 +15,10 @@ struct json_reader;
 
 #define VMM_CONTROLS_MAX 8
 #define VMM_NAME_MAX 128
+/* QEMU 7.2 lists 59 x86 machine types, Ubuntu's and RHEL's builds add
+ * their own; a QEMU type name is a few dozen characters. */
+#define VMM_MACHINE_TYPES_MAX 192
+#define VMM_MACHINE_NAME_MAX 48
 
 /* How this host's QEMU chooses a guest's Directed EOI state (docs/vmm.md,
  * "VMM models"), after the QEMU seoib-policy RFC v2:
@@ -68,6 +72,11 @@ struct vmm_info {
 	long long mtime_ns;
 	long long ctime_ns;            /* set by the kernel on any change; cannot be set back */
 	unsigned long long dev, ino;
+	/* The machine types the binary can run (QMP query-machines: names and
+	 * aliases), in QEMU's order; empty when not found or from an older
+	 * record (then nothing is known about them). */
+	int n_machine_types;
+	char machine_types[VMM_MACHINE_TYPES_MAX][VMM_MACHINE_NAME_MAX];
 	char error[SEOIB_MESSAGE_MAX]; /* sentence when !found, else "" */
 	/* Why the cache was not used or updated ("" when it was, or when there
 	 * was simply no entry yet): the probe still answers, by asking QEMU. */
@@ -94,14 +103,19 @@ void vmm_probe(const struct vmm_options *opts, struct vmm_info *info);
 
 /* The VMM cache entry in text (len bytes, read from a cache file: hostile,
  * as anyone who could write it may have): true when it is JSON of schema
- * seoib.vmm-cache/3 whose identity (path, size, mtime_ns, ctime_ns, dev,
+ * seoib.vmm-cache/4 whose identity (path, size, mtime_ns, ctime_ns, dev,
  * ino) is info's and whose control_names are names (NULL-terminated); then
- * info's version, controls (at most VMM_CONTROLS_MAX, each shorter than
+ * info's version, machine types, controls (at most VMM_CONTROLS_MAX, each shorter than
  * VMM_NAME_MAX) and property type and default are filled from it. False,
  * with info's version and controls left empty, for anything else. Pure:
  * vmm_probe() checks the file's owner and the binary itself around it.
  * Fuzzed: fuzz/fuzz_vmm_cache.c. */
 bool vmm_cache_entry_parse(const char *text, size_t len, const char *const *names, struct vmm_info *info);
+/* A plain QEMU machine-type name: 1 to VMM_MACHINE_NAME_MAX - 1 of
+ * [A-Za-z0-9._-]. */
+bool vmm_machine_type_name_valid(const char *name);
+/* Is machine (a type name or alias, exact) in info's machine types? */
+bool vmm_has_machine_type(const struct vmm_info *info, const char *machine);
 
 /* Where seoibctl keeps the VMM cache: SEOIB_CACHEDIR when writable, else
  * $XDG_CACHE_HOME/seoib, else ~/.cache/seoib. Returns buf, or NULL when

@@ -398,6 +398,7 @@ static int read_identity(xmlXPathContextPtr ctx, struct guest_facts *facts, char
 	}
 	guest_xpath_string(ctx, "/domain/uuid", facts->uuid, sizeof(facts->uuid));
 	guest_xpath_string(ctx, "/domain/os/type/@machine", facts->machine, sizeof(facts->machine));
+	guest_xpath_string(ctx, "/domain/devices/emulator", facts->emulator, sizeof(facts->emulator));
 	return 0;
 }
 

@@ -325,6 +325,19 @@ static void arrive(enum gate_op op, const struct guest_facts *facts, const struc
 	char how[SEOIB_MESSAGE_MAX], why[SEOIB_MESSAGE_MAX];
 	enum seoib_state state;
 
+	/* A machine type the destination's QEMU lacks: refused early, in a
+	 * sentence, rather than by QEMU at the end of libvirt's preparation. */
+	if (host_can_run_machine(host, facts, why) == HOST_MACHINE_MISSING) {
+		memset(out, 0, sizeof(*out));
+		out->verdict = mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
+		sentence_format(out->reason, sizeof(out->reason), "'%s' uses machine type %s, and %s", facts->name,
+				facts->machine, why);
+		sentence_format(out->remediation, sizeof(out->remediation),
+				"%s it to a host whose QEMU has machine type %s (seoibctl fleet --domain %s lists them), or "
+				"install a QEMU that has it there",
+				op == GATE_RESTORE ? "restore" : "migrate", facts->machine, facts->name);
+		return;
+	}
 	if (facts->qemu_lapic) {
 		/* No KVM flag reaches QEMU's own local APIC: nothing to keep. */
 		memset(out, 0, sizeof(*out));

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "seoib/guest_facts.h"
 #include "seoib/host_can_run.h"
 #include "seoib/vmm.h"
 #include "seoib/sentence.h"
@@ -177,4 +178,24 @@ void host_upgrade_for(const struct host_record *rec, enum seoib_state s, char *b
 		sentence_format(buf, size, "install a QEMU with the seoib-policy control on %s", host_name(rec));
 	else
 		sentence_format(buf, size, "%s", piece);
+}
+
+enum host_machine host_can_run_machine(const struct host_record *rec, const struct guest_facts *g,
+				       char why[SEOIB_MESSAGE_MAX])
+{
+	why[0] = '\0';
+	/* No machine type: QEMU's default, which every QEMU has. No list: an
+	 * older record, or no QEMU found there; nothing is known. Another
+	 * binary than the record's: its own machine types, not known here. */
+	if (!rec || !g->machine[0] || rec->vmm.n_machine_types == 0 ||
+	    (g->emulator[0] && rec->vmm.path[0] && strcmp(g->emulator, rec->vmm.path) != 0))
+		return HOST_MACHINE_UNKNOWN;
+	if (vmm_has_machine_type(&rec->vmm, g->machine))
+		return HOST_MACHINE_LISTED;
+	sentence_format(why, SEOIB_MESSAGE_MAX,
+			"QEMU %s at %s on %s has no machine type %s (its record lists %d machine types), so the guest "
+			"would fail there only when QEMU starts",
+			rec->vmm.version[0] ? rec->vmm.version : "(version unknown)",
+			rec->vmm.path[0] ? rec->vmm.path : "(no path)", host_name(rec), g->machine, rec->vmm.n_machine_types);
+	return HOST_MACHINE_MISSING;
 }

@@ -384,8 +384,9 @@ const char *policy_rule_to_string(enum policy_rule rule)
 
 /* Per host: can it run the decided state; when it can but not the preferred
  * one, say so, since that is what held the guest back. */
-static void judge_host(const struct host_record *rec, const char *fallback_name, enum seoib_state state,
-		       enum seoib_state preferred, struct target_verdict *tv)
+static void judge_host(const struct host_record *rec, const char *fallback_name,
+		       const struct guest_facts *g /* NULL: this host */,
+		       enum seoib_state state, enum seoib_state preferred, struct target_verdict *tv)
 {
 	char why_not[SEOIB_MESSAGE_MAX];
 
@@ -395,6 +396,11 @@ static void judge_host(const struct host_record *rec, const char *fallback_name,
 		host_why_cannot(rec, state, tv->why, sizeof(tv->why));
 		return;
 	}
+	/* Another host without the guest's machine type runs no state of it.
+	 * This host's own QEMU is asked directly (docs/vmm.md), and refuses
+	 * an unsupported machine type in its own words. */
+	if (g && host_can_run_machine(rec, g, tv->why) == HOST_MACHINE_MISSING)
+		return; /* can_run stays false */
 	tv->proof = host_state_proof(rec, state, tv->evidence);
 	tv->can_run = runs(rec, state);
 	if (!tv->can_run) {
@@ -413,7 +419,7 @@ static int judge_hosts(const struct policy_input *in, struct decision *d)
 {
 	enum seoib_state preferred = preferred_state(in->guest);
 
-	judge_host(in->host, "this host", d->state, preferred, &d->host);
+	judge_host(in->host, "this host", NULL, d->state, preferred, &d->host);
 	d->host_can_run = d->host.known && d->host.can_run;
 	d->targets = in->n_targets ? calloc(in->n_targets, sizeof(*d->targets)) : NULL;
 	if (in->n_targets && !d->targets)
@@ -423,7 +429,7 @@ static int judge_hosts(const struct policy_input *in, struct decision *d)
 		char fallback[32];
 
 		snprintf(fallback, sizeof(fallback), "target %zu", i + 1);
-		judge_host(&in->targets[i], fallback, d->state, preferred, &d->targets[i]);
+		judge_host(&in->targets[i], fallback, in->guest, d->state, preferred, &d->targets[i]);
 	}
 	return 0;
 }
@@ -446,8 +452,10 @@ static void judge_hosts_alike(const struct policy_input *in, struct decision *d)
 			snprintf(t->hostname, sizeof(t->hostname), "%s", in->targets[i].host.hostname);
 		else
 			snprintf(t->hostname, sizeof(t->hostname), "target %zu", i + 1);
-		t->known = t->can_run = true;
-		sentence_format(t->why, sizeof(t->why), "%s", why);
+		t->known = true;
+		t->can_run = host_can_run_machine(&in->targets[i], in->guest, t->why) != HOST_MACHINE_MISSING;
+		if (t->can_run)
+			sentence_format(t->why, sizeof(t->why), "%s", why);
 	}
 }
 
@@ -681,6 +689,8 @@ static json_object *guest_to_json(const struct guest_facts *g)
 	add_bool(obj, "split_required", g->split_required);
 	add_string(obj, "ioapic_version", version);
 	add_string(obj, "ioapic_why", g->ioapic_why);
+	if (g->facts_source[0]) /* QEMU was consulted (seoib/qemu_guest_query.h) */
+		add_string(obj, "facts_source", g->facts_source);
 	add_string(obj, "lapic_why", g->lapic_why);
 	add_string(obj, "os_id", g->os_id);
 	add_bool(obj, "windows", g->windows);

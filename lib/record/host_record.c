@@ -168,6 +168,19 @@ static json_object *behaviour_to_json(const struct behaviour *b)
 	return o;
 }
 
+/* The machine types this host's QEMU lists (query-machines). */
+static json_object *machine_types_to_json(const struct vmm_info *v)
+{
+	json_object *types;
+
+	if (v->n_machine_types == 0)
+		return NULL;
+	types = json_object_new_array();
+	for (int i = 0; i < v->n_machine_types; i++)
+		json_object_array_add(types, json_object_new_string(v->machine_types[i]));
+	return types;
+}
+
 static json_object *vmm_to_json(const struct vmm_info *v)
 {
 	json_object *o = json_object_new_object();
@@ -183,6 +196,8 @@ static json_object *vmm_to_json(const struct vmm_info *v)
 	json_add(o, "from_cache", json_object_new_boolean(v->from_cache));
 	json_add(o, "error", v->error[0] ? json_object_new_string(v->error) : NULL);
 	vmm_model_add_json(o, v);
+	if (v->n_machine_types) /* absent when not known, as older writers leave it */
+		json_add(o, "machine_types", machine_types_to_json(v));
 	return o;
 }
 
@@ -493,6 +508,31 @@ static int read_behaviour(struct json_reader *r, json_object *rec, struct behavi
 	return 0;
 }
 
+/* vmm.machine_types: optional (absent or null: not known), each a plain
+ * QEMU type name, at most VMM_MACHINE_TYPES_MAX. */
+static int read_machine_types(struct json_reader *r, json_object *o, struct vmm_info *v)
+{
+	json_object *types;
+	size_t n;
+
+	if (json_read_optional(r, o, "machine_types", &types) < 0 || !types)
+		return r->failed ? -1 : 0;
+	if (json_read_array(r, o, "machine_types", &types) < 0)
+		return -1;
+	n = json_object_array_length(types);
+	if (n == 0 || n > VMM_MACHINE_TYPES_MAX)
+		return json_reader_fail(r, "machine_types", "has no entry or more than 192 entries");
+	for (size_t i = 0; i < n; i++) {
+		if (json_value_string(r, "machine_types", json_object_array_get_idx(types, i), v->machine_types[i],
+				      sizeof(v->machine_types[i])) < 0)
+			return -1;
+		if (!vmm_machine_type_name_valid(v->machine_types[i]))
+			return json_reader_fail(r, "machine_types", "holds a name that is not a QEMU machine type");
+	}
+	v->n_machine_types = (int)n;
+	return 0;
+}
+
 static int read_vmm(struct json_reader *r, json_object *rec, struct vmm_info *v)
 {
 	json_object *o, *controls;
@@ -518,7 +558,7 @@ static int read_vmm(struct json_reader *r, json_object *rec, struct vmm_info *v)
 	v->n_controls = (int)json_object_array_length(controls);
 	if (v->can_set_state != (v->n_controls > 0))
 		return json_reader_fail(r, "can_set_state", "contradicts the controls list");
-	if (vmm_model_read_json(r, o, v) < 0)
+	if (vmm_model_read_json(r, o, v) < 0 || read_machine_types(r, o, v) < 0)
 		return -1;
 	json_reader_pop(r);
 	return 0;

@@ -33,322 +33,18 @@
 #include "seoib/monotonic.h"
 #include "seoib/vmm.h"
 #include "seoib/sentence.h"
+#include "qmp.h"
+#include "vmm_cache.h"
 
 #define VMM_DEFAULT_TIMEOUT_MS 3000
-#define VMM_QUIT_GRACE_MS 500
-#define VMM_CACHE_SCHEMA "seoib.vmm-cache/3" /* 3: identity (ctime, dev, ino), property_type, property_default */
-/* A cache entry is a few hundred bytes; anything bigger is not one. */
-#define VMM_CACHE_MAX_BYTES (16 * 1024)
+#define VMM_CACHE_SCHEMA "seoib.vmm-cache/4" /* 3: identity (ctime, dev, ino), property_type, property_default; 4: machine_types */
+/* A cache entry is a few KiB (a machine-type list); anything bigger is not one. */
+#define VMM_CACHE_MAX_BYTES (64 * 1024)
 /* Bound on the binary scanned to back a cached control (QEMU is ~20 MB). */
 #define VMM_BINARY_SCAN_MAX (512LL * 1024 * 1024)
 
 
 static const char *const default_control_names[] = { "seoib-policy", NULL };
-
-/* ---- the QMP conversation ---- */
-
-struct qmp {
-	const char *path;
-	pid_t pid;
-	int sock;        /* the child's stdin and stdout */
-	int err_fd;      /* the child's stderr */
-	json_tokener *tok;
-	long long deadline_ms;
-	unsigned timeout_ms;
-	char buf[16384];
-	size_t start, end;  /* unparsed bytes in buf */
-	char stderr_line[256]; /* first line QEMU wrote to stderr, for messages */
-	size_t stderr_len;
-	bool stderr_done;
-	char *error;        /* info->error: set once, the first failure wins */
-};
-
-static void qmp_fail(struct qmp *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void qmp_fail(struct qmp *q, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (q->error[0])
-		return;
-	va_start(ap, fmt);
-	sentence_vformat(q->error, SEOIB_MESSAGE_MAX, fmt, ap);
-	va_end(ap);
-}
-
-/* Give QEMU a moment to leave after `quit`, then kill it: a probe never
- * leaves a process behind and never waits longer than its bound. */
-static void qmp_reap(struct qmp *q)
-{
-	long long until = monotonic_ms() + VMM_QUIT_GRACE_MS;
-
-	if (q->pid <= 0)
-		return;
-	while (monotonic_ms() < until) {
-		if (waitpid(q->pid, NULL, WNOHANG) == q->pid) {
-			q->pid = -1;
-			return;
-		}
-		poll(NULL, 0, 5);
-	}
-	kill(q->pid, SIGKILL);
-	waitpid(q->pid, NULL, 0);
-	q->pid = -1;
-}
-
-static void qmp_closep(struct qmp *q)
-{
-	if (q->pid > 0) {
-		kill(q->pid, SIGKILL);
-		waitpid(q->pid, NULL, 0);
-	}
-	cleanup_closep(&q->sock);
-	cleanup_closep(&q->err_fd);
-	if (q->tok)
-		json_tokener_free(q->tok);
-}
-
-/* Keep the first line of stderr for error sentences; drain the rest so a
- * chatty QEMU never blocks on a full pipe. */
-static void qmp_read_stderr(struct qmp *q)
-{
-	char chunk[1024];
-	ssize_t n = read(q->err_fd, chunk, sizeof(chunk));
-
-	if (n <= 0) {
-		if (n == 0 || errno != EINTR) {
-			close(q->err_fd);
-			q->err_fd = -1; /* end of stderr: stop polling it */
-		}
-		return;
-	}
-	for (ssize_t i = 0; i < n && !q->stderr_done; i++) {
-		if (chunk[i] == '\n' || q->stderr_len + 1 >= sizeof(q->stderr_line))
-			q->stderr_done = true;
-		else
-			q->stderr_line[q->stderr_len++] = chunk[i];
-	}
-}
-
-static const char *qmp_stderr(struct qmp *q)
-{
-	return q->stderr_len ? q->stderr_line : "nothing on stderr";
-}
-
-/* Read more of QEMU's stdout into buf, bounded by the deadline.
- * Returns bytes read, 0 at end of file, -1 on timeout or error. */
-static ssize_t qmp_fill(struct qmp *q)
-{
-	for (;;) {
-		long long left = q->deadline_ms - monotonic_ms();
-		struct pollfd fds[2] = {
-			{ .fd = q->sock, .events = POLLIN },
-			{ .fd = q->err_fd, .events = POLLIN },
-		};
-
-		if (left <= 0) {
-			qmp_fail(q, "QEMU at %s did not answer QMP within %u ms; run it by hand with "
-				    "-machine none -qmp stdio to see why, or raise probe-timeout-ms",
-				 q->path, q->timeout_ms);
-			return -1;
-		}
-		if (poll(fds, q->err_fd >= 0 ? 2 : 1, (int)left) < 0 && errno != EINTR) {
-			qmp_fail(q, "cannot wait for QEMU at %s: %s; this is a bug, please report it", q->path,
-				 strerror(errno));
-			return -1;
-		}
-		if (q->err_fd >= 0 && (fds[1].revents & (POLLIN | POLLHUP)))
-			qmp_read_stderr(q);
-		if (fds[0].revents & (POLLIN | POLLHUP)) {
-			ssize_t n = read(q->sock, q->buf, sizeof(q->buf));
-			if (n >= 0 || errno != EINTR)
-				return n;
-		}
-	}
-}
-
-/* The next complete JSON value from the stream, or NULL with q->error set.
- * QMP messages are newline-separated JSON objects; json_tokener keeps the
- * state of a message split across reads. */
-static json_object *qmp_next_value(struct qmp *q)
-{
-	for (;;) {
-		while (q->start < q->end) {
-			json_object *value = json_tokener_parse_ex(q->tok, q->buf + q->start, (int)(q->end - q->start));
-			enum json_tokener_error jerr = json_tokener_get_error(q->tok);
-
-			q->start += json_tokener_get_parse_end(q->tok);
-			if (value) {
-				json_tokener_reset(q->tok);
-				return value;
-			}
-			if (jerr != json_tokener_continue) {
-				qmp_fail(q, "QEMU at %s answered something that is not QMP (%s); "
-					    "check that qemu= in %s names a qemu-system-x86_64 binary",
-					 q->path, json_tokener_error_desc(jerr), SEOIB_CONFIG_PATH);
-				return NULL;
-			}
-		}
-		q->start = q->end = 0;
-		ssize_t n = qmp_fill(q);
-		if (n == 0) {
-			/* Let stderr catch up so the sentence can quote it. */
-			q->deadline_ms = monotonic_ms() + 100;
-			while (q->err_fd >= 0 && !q->stderr_done && qmp_fill(q) > 0)
-				;
-			qmp_fail(q, "QEMU at %s exited before answering QMP (%s); run it by hand with "
-				    "-machine none -qmp stdio to see why",
-				 q->path, qmp_stderr(q));
-		}
-		if (n <= 0)
-			return NULL;
-		q->end = (size_t)n;
-	}
-}
-
-/* The next QMP message that is not an asynchronous event. */
-static json_object *qmp_next_message(struct qmp *q)
-{
-	for (;;) {
-		json_object *msg = qmp_next_value(q);
-
-		if (!msg)
-			return NULL;
-		if (!json_object_is_type(msg, json_type_object)) {
-			json_object_put(msg);
-			qmp_fail(q, "QEMU at %s answered something that is not QMP (not a JSON object); "
-				    "check that qemu= in %s names a qemu-system-x86_64 binary",
-				 q->path, SEOIB_CONFIG_PATH);
-			return NULL;
-		}
-		if (!json_object_object_get_ex(msg, "event", NULL))
-			return msg;
-		json_object_put(msg);
-	}
-}
-
-static int qmp_send(struct qmp *q, const char *command, json_object *arguments)
-{
-	_cleanup_(json_object_putp) json_object *request = json_object_new_object();
-	const char *text;
-	size_t len, done = 0;
-
-	json_object_object_add(request, "execute", json_object_new_string(command));
-	if (arguments)
-		json_object_object_add(request, "arguments", json_object_get(arguments));
-	text = json_object_to_json_string_ext(request, JSON_C_TO_STRING_PLAIN);
-	len = strlen(text);
-	while (done < len + 1) {
-		/* MSG_NOSIGNAL: a QEMU that died must be an error sentence, not SIGPIPE. */
-		const char *from = done < len ? text + done : "\n";
-		ssize_t n = send(q->sock, from, done < len ? len - done : 1, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			qmp_fail(q, "cannot send %s to QEMU at %s: %s; run it by hand with -qmp stdio to see why",
-				 command, q->path, strerror(errno));
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-/* Run one command. Returns 0 with *ret holding "return" (caller puts it),
- * 1 when QEMU answered with a QMP "error" (desc copied), -1 on failure. */
-static int qmp_execute(struct qmp *q, const char *command, json_object *arguments, json_object **ret,
-		       char desc[], size_t desc_size)
-{
-	_cleanup_(json_object_putp) json_object *reply = NULL;
-	json_object *value, *error, *text;
-
-	if (qmp_send(q, command, arguments) < 0)
-		return -1;
-	reply = qmp_next_message(q);
-	if (!reply)
-		return -1;
-	if (json_object_object_get_ex(reply, "return", &value)) {
-		*ret = json_object_get(value);
-		return 0;
-	}
-	if (json_object_object_get_ex(reply, "error", &error)) {
-		json_object_object_get_ex(error, "desc", &text);
-		snprintf(desc, desc_size, "%s", text ? json_object_get_string(text) : "no description");
-		return 1;
-	}
-	qmp_fail(q, "QEMU at %s answered %s with neither return nor error; check that qemu= in %s names a "
-		    "qemu-system-x86_64 binary",
-		 q->path, command, SEOIB_CONFIG_PATH);
-	return -1;
-}
-
-/* A command that must succeed for the probe to mean anything. */
-static json_object *qmp_require(struct qmp *q, const char *command, json_object *arguments)
-{
-	json_object *ret = NULL;
-	char desc[256];
-	int r = qmp_execute(q, command, arguments, &ret, desc, sizeof(desc));
-
-	if (r == 1)
-		qmp_fail(q, "QEMU at %s refused %s: %s; check that qemu= in %s names a qemu-system-x86_64 binary",
-			 q->path, command, desc, SEOIB_CONFIG_PATH);
-	return r == 0 ? ret : NULL;
-}
-
-/* The answer is complete before `quit`: a QEMU that already left (EPIPE) or
- * does not answer is reaped or killed, and is no error. */
-static void qmp_quit(struct qmp *q)
-{
-	static const char quit[] = "{\"execute\": \"quit\"}\n";
-
-	if (send(q->sock, quit, sizeof(quit) - 1, MSG_NOSIGNAL) < 0)
-		kill(q->pid, SIGKILL);
-	qmp_reap(q);
-}
-
-/* fork/exec rather than posix_spawn: the child must close every inherited
- * fd (close_range) and die with us (PR_SET_PDEATHSIG) if seoibd is killed
- * mid-probe. Only async-signal-safe calls after fork. */
-static int qmp_spawn(struct qmp *q)
-{
-	char *const argv[] = {
-		(char *)q->path, "-machine", "none", "-nodefaults", "-display", "none",
-		"-accel", "tcg", "-qmp", "stdio", NULL,
-	};
-	_cleanup_close_ int child_sock = -1, child_err = -1;
-	int pair[2], errpipe[2];
-	pid_t parent;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
-		qmp_fail(q, "cannot start QEMU at %s: %s; check the open-file limit", q->path, strerror(errno));
-		return -1;
-	}
-	q->sock = pair[0];
-	child_sock = pair[1];
-	if (pipe2(errpipe, O_CLOEXEC) < 0) {
-		qmp_fail(q, "cannot start QEMU at %s: %s; check the open-file limit", q->path, strerror(errno));
-		return -1;
-	}
-	q->err_fd = errpipe[0];
-	child_err = errpipe[1];
-	parent = getpid();
-	q->pid = fork();
-	if (q->pid < 0) {
-		qmp_fail(q, "cannot start QEMU at %s: %s; check the process limit and free memory", q->path,
-			 strerror(errno));
-		return -1;
-	}
-	if (q->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent) /* the probe died before the prctl() took effect */
-			_exit(127);
-		if (dup2(child_sock, 0) < 0 || dup2(child_sock, 1) < 0 || dup2(child_err, 2) < 0)
-			_exit(127);
-		close_range(3, ~0U, 0);
-		execv(q->path, argv);
-		_exit(127);
-	}
-	return 0;
-}
 
 /* ---- what to ask ---- */
 
@@ -376,6 +72,35 @@ static void machine_types(json_object *machines, char names[2][VMM_NAME_MAX])
 		int slot = !strcmp(a, "q35") ? 0 : !strcmp(a, "pc") ? 1 : -1;
 		if (slot >= 0)
 			snprintf(names[slot], VMM_NAME_MAX, "%s-machine", json_object_get_string(name));
+	}
+}
+
+/* Every machine type the binary can run, and the aliases of its newest
+ * ones ("pc", "q35"): a guest whose <os><type machine=...> is not among
+ * them cannot start here (QEMU: "unsupported machine type"). Names that
+ * are not plain QEMU type names, or beyond VMM_MACHINE_TYPES_MAX, are left
+ * out and the list is marked incomplete. */
+static void add_machine_type(struct vmm_info *info, json_object *name)
+{
+	const char *s = json_object_is_type(name, json_type_string) ? json_object_get_string(name) : "";
+
+	if (!vmm_machine_type_name_valid(s) || vmm_has_machine_type(info, s))
+		return;
+	if (info->n_machine_types < VMM_MACHINE_TYPES_MAX)
+		snprintf(info->machine_types[info->n_machine_types++], VMM_MACHINE_NAME_MAX, "%s", s);
+}
+
+static void list_machine_types(json_object *machines, struct vmm_info *info)
+{
+	size_t n = json_object_is_type(machines, json_type_array) ? json_object_array_length(machines) : 0;
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *m = json_object_array_get_idx(machines, i), *v;
+
+		if (json_object_object_get_ex(m, "name", &v))
+			add_machine_type(info, v);
+		if (json_object_object_get_ex(m, "alias", &v))
+			add_machine_type(info, v);
 	}
 }
 
@@ -424,42 +149,6 @@ static int look_in_type(struct qmp *q, const char *type, const char *const *name
 	return 0;
 }
 
-static int read_version(struct qmp *q, struct vmm_info *info)
-{
-	_cleanup_(json_object_putp) json_object *ret = qmp_require(q, "query-version", NULL);
-	json_object *qemu, *major, *minor, *micro;
-
-	if (!ret)
-		return -1;
-	if (!json_object_object_get_ex(ret, "qemu", &qemu) || !json_object_object_get_ex(qemu, "major", &major) ||
-	    !json_object_object_get_ex(qemu, "minor", &minor) || !json_object_object_get_ex(qemu, "micro", &micro)) {
-		qmp_fail(q, "QEMU at %s answered query-version without qemu.major/minor/micro; check that qemu= in %s "
-			    "names a qemu-system-x86_64 binary",
-			 q->path, SEOIB_CONFIG_PATH);
-		return -1;
-	}
-	snprintf(info->version, sizeof(info->version), "%d.%d.%d", json_object_get_int(major),
-		 json_object_get_int(minor), json_object_get_int(micro));
-	return 0;
-}
-
-static int qmp_greeting(struct qmp *q)
-{
-	_cleanup_(json_object_putp) json_object *greeting = qmp_next_message(q);
-	_cleanup_(json_object_putp) json_object *ret = NULL;
-
-	if (!greeting)
-		return -1;
-	if (!json_object_object_get_ex(greeting, "QMP", NULL)) {
-		qmp_fail(q, "QEMU at %s did not greet with QMP; check that qemu= in %s names a qemu-system-x86_64 "
-			    "binary",
-			 q->path, SEOIB_CONFIG_PATH);
-		return -1;
-	}
-	ret = qmp_require(q, "qmp_capabilities", NULL);
-	return ret ? 0 : -1;
-}
-
 static int ask_qemu(struct qmp *q, const char *const *names, struct vmm_info *info)
 {
 	_cleanup_(json_object_putp) json_object *machines = NULL;
@@ -467,12 +156,13 @@ static int ask_qemu(struct qmp *q, const char *const *names, struct vmm_info *in
 	const char *types[8];
 	int n_types = 0;
 
-	if (qmp_greeting(q) < 0 || read_version(q, info) < 0)
+	if (qmp_greeting(q) < 0 || qmp_read_version(q, info->version, sizeof(info->version)) < 0)
 		return -1;
 	machines = qmp_require(q, "query-machines", NULL);
 	if (!machines)
 		return -1;
 	machine_types(machines, machine_names);
+	list_machine_types(machines, info);
 	/* The RFC's accelerator property first, then the machine and CPU classes. */
 	add_type(types, &n_types, 8, "kvm-accel");
 	add_type(types, &n_types, 8, "x86-machine");
@@ -490,22 +180,19 @@ static int ask_qemu(struct qmp *q, const char *const *names, struct vmm_info *in
 
 static void probe_qemu(const struct vmm_options *opts, const char *const *names, struct vmm_info *info)
 {
-	_cleanup_(qmp_closep) struct qmp q = {
-		.path = info->path,
-		.pid = -1,
-		.sock = -1,
-		.err_fd = -1,
-		.timeout_ms = opts->timeout_ms ? opts->timeout_ms : VMM_DEFAULT_TIMEOUT_MS,
-		.error = info->error,
+	char *const argv[] = {
+		info->path, "-machine", "none", "-nodefaults", "-display", "none",
+		"-accel", "tcg", "-qmp", "stdio", NULL,
 	};
+	char hint[256];
+	_cleanup_(qmp_closep) struct qmp q;
 
-	q.tok = json_tokener_new();
-	q.deadline_ms = monotonic_ms() + q.timeout_ms;
-	if (!q.tok || qmp_spawn(&q) < 0 || ask_qemu(&q, names, info) < 0) {
+	snprintf(hint, sizeof(hint), "check that qemu= in %s names a qemu-system-x86_64 binary", SEOIB_CONFIG_PATH);
+	if (qmp_init(&q, info->path, hint, opts->timeout_ms ? opts->timeout_ms : VMM_DEFAULT_TIMEOUT_MS,
+		     info->error) < 0 ||
+	    qmp_spawn(&q, argv) < 0 || ask_qemu(&q, names, info) < 0) {
 		info->n_controls = 0;
 		info->version[0] = '\0';
-		if (!q.tok)
-			qmp_fail(&q, "cannot allocate a JSON parser for QEMU at %s; free some memory", info->path);
 		return;
 	}
 	info->found = true;
@@ -514,19 +201,9 @@ static void probe_qemu(const struct vmm_options *opts, const char *const *names,
 
 /* ---- the cache ---- */
 
-/* FNV-1a: stable across runs and builds, enough to spread paths over names. */
-static unsigned long long path_hash(const char *path)
-{
-	unsigned long long h = 14695981039346656037ULL;
-
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++)
-		h = (h ^ *p) * 1099511628211ULL;
-	return h;
-}
-
 static void cache_name(const char *path, char out[], size_t size)
 {
-	snprintf(out, size, "vmm-%016llx.json", path_hash(path));
+	snprintf(out, size, "vmm-%016llx.json", vmm_cache_hash(path, VMM_CACHE_HASH_SEED));
 }
 
 static json_object *names_to_json(const char *const *names)
@@ -552,15 +229,6 @@ static bool same_names(json_object *cached, const char *const *names)
 	return i == json_object_array_length(cached);
 }
 
-static json_object *get_typed(json_object *obj, const char *key, json_type type)
-{
-	json_object *value;
-
-	if (!json_object_object_get_ex(obj, key, &value) || !json_object_is_type(value, type))
-		return NULL;
-	return value;
-}
-
 static bool cache_controls(json_object *controls, struct vmm_info *info)
 {
 	size_t n = json_object_array_length(controls);
@@ -577,12 +245,28 @@ static bool cache_controls(json_object *controls, struct vmm_info *info)
 	return true;
 }
 
+static bool cache_machine_types(json_object *types, struct vmm_info *info)
+{
+	size_t n = json_object_array_length(types);
+
+	if (n > VMM_MACHINE_TYPES_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		json_object *t = json_object_array_get_idx(types, i);
+		if (!json_object_is_type(t, json_type_string) || !vmm_machine_type_name_valid(json_object_get_string(t)))
+			return false;
+		snprintf(info->machine_types[i], VMM_MACHINE_NAME_MAX, "%s", json_object_get_string(t));
+	}
+	info->n_machine_types = (int)n;
+	return true;
+}
+
 /* The first control's value type and default; absent or malformed ones
  * read as "not reported", as the probe itself records them. */
 static void cache_property(json_object *entry, struct vmm_info *info)
 {
-	json_object *type = get_typed(entry, "property_type", json_type_string);
-	json_object *def = get_typed(entry, "property_default", json_type_string);
+	json_object *type = vmm_cache_get(entry, "property_type", json_type_string);
+	json_object *def = vmm_cache_get(entry, "property_default", json_type_string);
 
 	if (type && strlen(json_object_get_string(type)) < sizeof(info->property.value_type))
 		snprintf(info->property.value_type, sizeof(info->property.value_type), "%s", json_object_get_string(type));
@@ -621,30 +305,42 @@ static bool binary_backs_controls(const struct vmm_info *info)
 	return ok;
 }
 
+static void identity_of(const struct vmm_info *info, struct vmm_identity *id)
+{
+	*id = (struct vmm_identity){ info->size, info->mtime_ns, info->ctime_ns, info->dev, info->ino };
+}
+
 static bool cache_entry_matches(json_object *entry, const char *const *names, struct vmm_info *info)
 {
-	json_object *schema, *path, *size, *mtime, *ctime, *dev, *ino, *version, *controls;
+	json_object *schema, *version, *controls, *types;
+	struct vmm_identity id;
 
 	if (!json_object_is_type(entry, json_type_object))
 		return false;
-	schema = get_typed(entry, "schema", json_type_string);
-	path = get_typed(entry, "path", json_type_string);
-	size = get_typed(entry, "size", json_type_int);
-	mtime = get_typed(entry, "mtime_ns", json_type_int);
-	ctime = get_typed(entry, "ctime_ns", json_type_int);
-	dev = get_typed(entry, "dev", json_type_int);
-	ino = get_typed(entry, "ino", json_type_int);
-	version = get_typed(entry, "version", json_type_string);
-	controls = get_typed(entry, "controls", json_type_array);
-	return schema && path && size && mtime && ctime && dev && ino && version && controls &&
-	       !strcmp(json_object_get_string(schema), VMM_CACHE_SCHEMA) &&
-	       !strcmp(json_object_get_string(path), info->path) && json_object_get_int64(size) == info->size &&
-	       json_object_get_int64(mtime) == info->mtime_ns && json_object_get_int64(ctime) == info->ctime_ns &&
-	       (unsigned long long)json_object_get_uint64(dev) == info->dev &&
-	       (unsigned long long)json_object_get_uint64(ino) == info->ino &&
+	identity_of(info, &id);
+	schema = vmm_cache_get(entry, "schema", json_type_string);
+	version = vmm_cache_get(entry, "version", json_type_string);
+	controls = vmm_cache_get(entry, "controls", json_type_array);
+	types = vmm_cache_get(entry, "machine_types", json_type_array);
+	return schema && version && controls && types && !strcmp(json_object_get_string(schema), VMM_CACHE_SCHEMA) &&
+	       vmm_identity_matches_json(entry, info->path, &id) &&
 	       same_names(json_object_object_get(entry, "control_names"), names) &&
 	       strlen(json_object_get_string(version)) < sizeof(info->version) && cache_controls(controls, info) &&
+	       cache_machine_types(types, info) &&
 	       (snprintf(info->version, sizeof(info->version), "%s", json_object_get_string(version)), true);
+}
+
+/* info filled from a parsed cache entry when it matches, else left empty. */
+static bool cache_entry_take(json_object *entry, const char *const *names, struct vmm_info *info)
+{
+	if (!cache_entry_matches(entry, names, info)) {
+		info->n_controls = 0;
+		info->n_machine_types = 0;
+		info->version[0] = '\0';
+		return false;
+	}
+	cache_property(entry, info);
+	return true;
 }
 
 bool vmm_cache_entry_parse(const char *text, size_t len, const char *const *names, struct vmm_info *info)
@@ -652,15 +348,7 @@ bool vmm_cache_entry_parse(const char *text, size_t len, const char *const *name
 	_cleanup_(json_object_putp) json_object *entry = NULL;
 	char err[SEOIB_MESSAGE_MAX];
 
-	if (json_parse_text(text, len, &entry, err) < 0)
-		return false;
-	if (!cache_entry_matches(entry, names, info)) {
-		info->n_controls = 0;
-		info->version[0] = '\0';
-		return false;
-	}
-	cache_property(entry, info);
-	return true;
+	return json_parse_text(text, len, &entry, err) == 0 && cache_entry_take(entry, names, info);
 }
 
 /* The cache is a hint, read only from a regular file of our own in a
@@ -671,32 +359,14 @@ bool vmm_cache_entry_parse(const char *text, size_t len, const char *const *name
  * cache is never trusted. */
 static bool cache_load(int dfd, const char *name, const char *const *names, struct vmm_info *info)
 {
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *text = NULL;
-	char err[SEOIB_MESSAGE_MAX];
-	struct stat st;
-	size_t len;
+	_cleanup_(json_object_putp) json_object *entry =
+		vmm_cache_read(dfd, name, VMM_CACHE_MAX_BYTES, "VMM cache entry", info->cache_note);
 
-	fd = open_regular_file(dfd, name, O_NOFOLLOW, &st, err);
-	if (fd < 0) {
-		if (errno != ENOENT)
-			sentence_format(info->cache_note, sizeof(info->cache_note), "the VMM cache entry %s %s; asked QEMU instead",
-				 name, err);
-		return false;
-	}
-	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) || st.st_size > VMM_CACHE_MAX_BYTES) {
-		snprintf(info->cache_note, sizeof(info->cache_note),
-			 "the VMM cache entry %s belongs to uid %u with mode %04o and %lld bytes, not to uid %u, "
-			 "writable by it alone and at most %d bytes; asked QEMU instead and replaced it",
-			 name, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (long long)st.st_size,
-			 (unsigned)geteuid(), VMM_CACHE_MAX_BYTES);
-		return false;
-	}
-	if (read_fd_bounded(fd, VMM_CACHE_MAX_BYTES, &text, &len, err) < 0 ||
-	    !vmm_cache_entry_parse(text, len, names, info))
+	if (!entry || !cache_entry_take(entry, names, info))
 		return false;
 	if (!binary_backs_controls(info)) {
 		info->n_controls = 0;
+		info->n_machine_types = 0;
 		info->version[0] = '\0';
 		memset(&info->property, 0, sizeof(info->property));
 		return false;
@@ -711,14 +381,12 @@ static json_object *cache_entry(const char *const *names, const struct vmm_info 
 {
 	json_object *entry = json_object_new_object();
 	json_object *controls = json_object_new_array();
+	json_object *types = json_object_new_array();
+	struct vmm_identity id;
 
+	identity_of(info, &id);
 	json_object_object_add(entry, "schema", json_object_new_string(VMM_CACHE_SCHEMA));
-	json_object_object_add(entry, "path", json_object_new_string(info->path));
-	json_object_object_add(entry, "size", json_object_new_int64(info->size));
-	json_object_object_add(entry, "mtime_ns", json_object_new_int64(info->mtime_ns));
-	json_object_object_add(entry, "ctime_ns", json_object_new_int64(info->ctime_ns));
-	json_object_object_add(entry, "dev", json_object_new_uint64(info->dev));
-	json_object_object_add(entry, "ino", json_object_new_uint64(info->ino));
+	vmm_identity_add_json(entry, info->path, &id);
 	json_object_object_add(entry, "control_names", names_to_json(names));
 	json_object_object_add(entry, "version", json_object_new_string(info->version));
 	for (int i = 0; i < info->n_controls; i++)
@@ -726,50 +394,49 @@ static json_object *cache_entry(const char *const *names, const struct vmm_info 
 	json_object_object_add(entry, "controls", controls);
 	json_object_object_add(entry, "property_type", json_object_new_string(info->property.value_type));
 	json_object_object_add(entry, "property_default", json_object_new_string(info->property.default_value));
+	for (int i = 0; i < info->n_machine_types; i++)
+		json_object_array_add(types, json_object_new_string(info->machine_types[i]));
+	json_object_object_add(entry, "machine_types", types);
 	return entry;
 }
 
-/* Atomic (write_file_atomic_at): a reader sees the old entry or the new
- * one, never half of one. A cache that cannot be written only costs the
- * next probe a QEMU start; the reason is kept in cache_note. */
 static void cache_store(int dfd, const char *name, const char *const *names, struct vmm_info *info)
 {
 	_cleanup_(json_object_putp) json_object *entry = cache_entry(names, info);
-	const char *text = json_object_to_json_string_ext(entry, JSON_C_TO_STRING_PRETTY);
-	char err[SEOIB_MESSAGE_MAX];
 
-	if (write_file_atomic_at(dfd, name, text, strlen(text), 0644, err) < 0 && !info->cache_note[0])
-		sentence_format(info->cache_note, sizeof(info->cache_note), "cannot update the VMM cache: %s", err);
+	vmm_cache_write(dfd, name, entry, "VMM cache entry", info->cache_note);
 }
 
 /* ---- entry points ---- */
 
 static int read_identity(struct vmm_info *info)
 {
-	struct stat st;
+	struct vmm_identity id;
+	int r = vmm_identity_read(info->path, &id);
 
-	if (stat(info->path, &st) < 0) {
-		if (errno == ENOENT)
-			sentence_format(info->error, sizeof(info->error),
-				 "QEMU not found at %s; install qemu-system-x86 or set qemu= in %s", info->path,
-				 SEOIB_CONFIG_PATH);
-		else
-			sentence_format(info->error, sizeof(info->error),
-				 "cannot inspect QEMU at %s: %s; set qemu= in %s to a readable binary", info->path,
-				 strerror(errno), SEOIB_CONFIG_PATH);
+	if (r == -ENOENT) {
+		sentence_format(info->error, sizeof(info->error),
+			 "QEMU not found at %s; install qemu-system-x86 or set qemu= in %s", info->path,
+			 SEOIB_CONFIG_PATH);
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || access(info->path, X_OK) < 0) {
+	if (r == -ENOEXEC) {
 		sentence_format(info->error, sizeof(info->error),
 			 "QEMU at %s is not an executable file; fix its mode or set qemu= in %s", info->path,
 			 SEOIB_CONFIG_PATH);
 		return -1;
 	}
-	info->size = (long long)st.st_size;
-	info->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-	info->ctime_ns = (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
-	info->dev = (unsigned long long)st.st_dev;
-	info->ino = (unsigned long long)st.st_ino;
+	if (r < 0) {
+		sentence_format(info->error, sizeof(info->error),
+			 "cannot inspect QEMU at %s: %s; set qemu= in %s to a readable binary", info->path,
+			 strerror(-r), SEOIB_CONFIG_PATH);
+		return -1;
+	}
+	info->size = id.size;
+	info->mtime_ns = id.mtime_ns;
+	info->ctime_ns = id.ctime_ns;
+	info->dev = id.dev;
+	info->ino = id.ino;
 	return 0;
 }
 
@@ -777,7 +444,7 @@ void vmm_probe(const struct vmm_options *opts, struct vmm_info *info)
 {
 	const char *const *names = opts->control_names ? opts->control_names : default_control_names;
 	_cleanup_close_ int dfd = -1;
-	char name[64], err[SEOIB_MESSAGE_MAX];
+	char name[64];
 
 	memset(info, 0, sizeof(*info));
 	snprintf(info->path, sizeof(info->path), "%s", opts->path ? opts->path : SEOIB_DEFAULT_QEMU);
@@ -785,13 +452,8 @@ void vmm_probe(const struct vmm_options *opts, struct vmm_info *info)
 		return;
 	cache_name(info->path, name, sizeof(name));
 	if (opts->cache_dir) {
-		/* Only a directory of our own, reached through directories only
-		 * root or we can change: root with another user's $HOME must not
-		 * read that user's entries, nor write into their ~/.cache. */
-		dfd = open_dir_nofollow(opts->cache_dir, DIR_CREATE | DIR_TRUSTED_PATH, err);
-		if (dfd < 0)
-			sentence_format(info->cache_note, sizeof(info->cache_note), "not using the VMM cache: %s", err);
-		else if (cache_load(dfd, name, names, info)) {
+		dfd = vmm_cache_open_dir(opts->cache_dir, info->cache_note);
+		if (dfd >= 0 && cache_load(dfd, name, names, info)) {
 			vmm_model_derive(opts, info);
 			return;
 		}
@@ -800,6 +462,27 @@ void vmm_probe(const struct vmm_options *opts, struct vmm_info *info)
 	if (info->found && dfd >= 0)
 		cache_store(dfd, name, names, info);
 	vmm_model_derive(opts, info);
+}
+
+bool vmm_machine_type_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= VMM_MACHINE_NAME_MAX)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+		      *p == '.' || *p == '_'))
+			return false;
+	return true;
+}
+
+bool vmm_has_machine_type(const struct vmm_info *info, const char *machine)
+{
+	for (int i = 0; i < info->n_machine_types; i++)
+		if (!strcmp(info->machine_types[i], machine))
+			return true;
+	return false;
 }
 
 static const char *writable_dir(const char *dir)

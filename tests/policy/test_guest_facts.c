@@ -161,8 +161,12 @@ static void machine_type_table(void **state)
 	} table[] = {
 		{"pc-i440fx-rhel7.2.0", 0x11}, {"pc-q35-rhel7.3.0", 0x11}, {"pc-i440fx-rhel7.4.0", 0x20},
 		{"pc-q35-rhel8.6.0", 0x20},    {"pc-i440fx-rhel6.6.0", 0x11},
-		{"pc-q35-jammy", 0},           {"pc-i440fx-focal-hpb", 0}, {"pc-q35-7.2-custom", 0},
-		{"pc-q35-rhel9", 0},           {"virt-6.2", 0},            {"pc-q35-", 0},
+		{"pc-q35-jammy", 0x20},        {"pc-i440fx-focal-hpb", 0x20}, {"pc-q35-7.2-custom", 0},
+		{"pc-q35-noble", 0x20},        {"pc-q35-noble-v2", 0x20},     {"pc-q35-jammy-hpb-maxcpus", 0x20},
+		{"pc-i440fx-xenial", 0x11},    {"pc-q35-yakkety", 0x11},      {"pc-q35-zesty", 0x20},
+		{"ubuntu-q35", 0x20},          {"rhel6.5.0", 0x11},           {"pc-q35-noble-custom", 0},
+		{"pc-q35-nobleX", 0},          {"pc-q35-rhel9", 0},           {"virt-6.2", 0},
+		{"pc-q35-", 0},
 	};
 
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
@@ -175,8 +179,13 @@ static void machine_type_table(void **state)
 			fail_msg("%s: the reason does not say the machine type is unknown: %s", table[i].machine, f.ioapic_why);
 		assert_false(f.irqchip_unknown); /* <ioapic> says it */
 	}
-	/* Without <ioapic>, an unknown type's default irqchip is unknown too. */
-	assert_true(parse_ok("pc-q35-jammy", "", "").irqchip_unknown);
+	/* Without <ioapic>, an unknown type's default irqchip is unknown too;
+	 * Ubuntu's types (virt-manager on 24.04 writes pc-q35-noble) default
+	 * to the in-kernel one, eoan's too (4.0 without its split default). */
+	assert_true(parse_ok("pc-q35-7.2-custom", "", "").irqchip_unknown);
+	assert_false(parse_ok("pc-q35-noble", "", "").irqchip_unknown);
+	assert_int_equal(parse_ok("pc-q35-noble", "", "").irqchip, IRQCHIP_IN_KERNEL);
+	assert_int_equal(parse_ok("pc-q35-eoan", "", "").irqchip, IRQCHIP_IN_KERNEL);
 	assert_false(parse_ok("pc-q35-rhel9.4.0", "", "").irqchip_unknown);
 }
 

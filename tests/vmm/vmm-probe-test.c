@@ -24,6 +24,10 @@ static json_object *info_to_json(const struct vmm_info *info)
 	for (int i = 0; i < info->n_controls; i++)
 		json_object_array_add(controls, json_object_new_string(info->controls[i]));
 	json_object_object_add(o, "controls", controls);
+	json_object *types = json_object_new_array();
+	for (int i = 0; i < info->n_machine_types; i++)
+		json_object_array_add(types, json_object_new_string(info->machine_types[i]));
+	json_object_object_add(o, "machine_types", types);
 	json_object_object_add(o, "can_set_state", json_object_new_boolean(info->can_set_state));
 	json_object_object_add(o, "from_cache", json_object_new_boolean(info->from_cache));
 	json_object_object_add(o, "size", json_object_new_int64(info->size));

@@ -39,6 +39,9 @@ real-qemu)
 	expect "$out" ".version == \"$want\"" "version is not $want"
 	expect "$out" '.controls == [] and .can_set_state == false' "stock QEMU must have no control"
 	expect "$out" '.from_cache == false and .size > 0 and .mtime_ns > 0' "identity not recorded"
+	# Every machine type and alias -machine help lists, and nothing else.
+	want=$("$real" -machine help | awk 'NR > 1 {print $1}' | sort -u | jq -R . | jq -s -c .)
+	expect "$out" "(.machine_types | sort) == $want" "machine types differ from -machine help"
 	# A name stock 7.2 does have proves the lookup really reads kvm-accel.
 	out=$(run_probe --qemu "$real" --control kernel-irqchip)
 	expect "$out" '.controls == ["kvm-accel.kernel-irqchip"] and .can_set_state' "kernel-irqchip not seen on kvm-accel"
@@ -59,6 +62,7 @@ fake-machine)
 		expect "$out" '.property == {"qom_type": "pc-q35-11.0-machine", "name": "seoib-policy", "location": "machine", "value_type": "SeoibPolicy", "default": "quirked", "settable_from_xml": true}' "machine property described wrongly ($i)"
 	done
 	expect "$out" '.from_cache' "second probe not from the cache"
+	expect "$out" '(.machine_types | index("pc-q35-7.2")) != null and (.machine_types | index("q35")) != null' "cached machine types lost"
 	out=$(FAKE_QEMU_MODE=cpu run_probe --qemu "$fake")
 	expect "$out" '.property.location == "cpu" and .property.qom_type == "x86_64-cpu" and .property.settable_from_xml' "cpu property"
 	;;
@@ -100,7 +104,7 @@ cache)
 	[ "$(starts)" = 1 ] || fail "first probe started QEMU $(starts) times"
 	file=$(ls "$cache"/vmm-*.json)
 	[ "$(ls "$cache" | wc -l)" = 1 ] || fail "temp files left in $cache: $(ls "$cache")"
-	jq -e --arg p "$fake" '.path == $p and .schema == "seoib.vmm-cache/3"' "$file" >/dev/null || fail "bad cache file"
+	jq -e --arg p "$fake" '.path == $p and .schema == "seoib.vmm-cache/4"' "$file" >/dev/null || fail "bad cache file"
 
 	out=$(run_probe --qemu "$fake" --cache "$cache")
 	expect "$out" '.found and .from_cache and .version == "11.0.1" and .can_set_state' "warm probe not cached"
@@ -131,7 +135,7 @@ corrupt-cache)
 	run_probe --qemu "$fake" --cache "$cache" >/dev/null
 	file=$(ls "$cache"/vmm-*.json)
 	n=1
-	for bad in '{"schema": "seoib.vmm-cache/3", "path": ' 'garbage' '[]' \
+	for bad in '{"schema": "seoib.vmm-cache/4", "path": ' 'garbage' '[]' \
 		"$(jq -c '.controls = "x"' "$file")" "$(jq -c '.size = "12"' "$file")" \
 		"$(jq -c '.schema = "seoib.vmm-cache/9"' "$file")" "$(jq -c 'del(.control_names)' "$file")" \
 		"$(jq -c '.ino += 1' "$file")" "$(jq -c '.ctime_ns -= 1' "$file")" "$(jq -c 'del(.dev)' "$file")"; do
@@ -141,7 +145,7 @@ corrupt-cache)
 		n=$((n + 1))
 		expect "$out" '.found and .from_cache == false and .can_set_state' "corrupt cache trusted: $bad"
 		[ "$(starts)" = "$n" ] || fail "corrupt cache did not re-probe: $bad"
-		jq -e '.schema == "seoib.vmm-cache/3"' "$file" >/dev/null || fail "corrupt cache not overwritten"
+		jq -e '.schema == "seoib.vmm-cache/4"' "$file" >/dev/null || fail "corrupt cache not overwritten"
 		[ "$(cat "$file")" = "$good" ] || fail "rewritten cache differs"
 	done
 	# An unwritable cache directory is not fatal either.
@@ -212,9 +216,9 @@ cache-special-files)
 		[ -f "$file" ] && [ ! -L "$file" ] || fail "$kind cache entry not replaced by a regular file"
 	done
 	# Bigger than any entry: refused by its size, unread.
-	head -c 20000 /dev/zero >"$file"
+	head -c 70000 /dev/zero >"$file"
 	out=$(run_probe --qemu "$fake" --cache "$cache")
-	expect "$out" '.from_cache == false and (.cache_note | contains("20000 bytes"))' "oversized cache entry"
+	expect "$out" '.from_cache == false and (.cache_note | contains("70000 bytes"))' "oversized cache entry"
 	# The cache directory itself a symbolic link: not followed.
 	ln -s "$cache" "$tmp/link"
 	out=$(run_probe --qemu "$fake" --cache "$tmp/link")
