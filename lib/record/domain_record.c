@@ -12,6 +12,7 @@
 #include "seoib/gate.h"
 #include "seoib/json_util.h"
 #include "seoib/sentence.h"
+#include "seoib/trusted_path.h"
 
 #define DOMAIN_RECORD_MAX_BYTES (64 * 1024)
 
@@ -36,7 +37,7 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 
 	if (record_name(rec->uuid, name, sizeof(name), err) < 0)
 		return -1;
-	dfd = open_dir_nofollow(dir, DIR_CREATE, err);
+	dfd = trusted_path_open_dir(dir, TRUSTED_CREATE | TRUSTED_NOT_SERVICE, err);
 	if (dfd < 0)
 		return -1;
 	format_utc(rec->time, when, sizeof(when));
@@ -104,7 +105,7 @@ int domain_record_read(const char *dir, const char *uuid, struct domain_record *
 	memset(rec, 0, sizeof(*rec));
 	if (record_name(uuid, name, sizeof(name), err) < 0)
 		return -1;
-	dfd = open_dir_nofollow(dir, 0, err);
+	dfd = trusted_path_open_dir(dir, TRUSTED_NOT_SERVICE, err);
 	if (dfd < 0)
 		return errno == ENOENT ? 1 : -1;
 	if (read_regular_file_bounded(dfd, name, O_NOFOLLOW, DOMAIN_RECORD_MAX_BYTES, &text, &len, inner) < 0) {
@@ -127,7 +128,7 @@ int domain_record_forget(const char *dir, const char *uuid, char err[SEOIB_MESSA
 
 	if (record_name(uuid, name, sizeof(name), err) < 0)
 		return -1;
-	dfd = open_dir_nofollow(dir, 0, err);
+	dfd = trusted_path_open_dir(dir, TRUSTED_NOT_SERVICE, err);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {

@@ -33,6 +33,7 @@
 #include "seoib/monotonic.h"
 #include "seoib/vmm.h"
 #include "seoib/sentence.h"
+#include "seoib/trusted_path.h"
 
 #define VMM_DEFAULT_TIMEOUT_MS 3000
 #define VMM_QUIT_GRACE_MS 500
@@ -669,12 +670,15 @@ static bool cache_load(int dfd, const char *name, const char *const *names, stru
 				 name, err);
 		return false;
 	}
-	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) || st.st_size > VMM_CACHE_MAX_BYTES) {
-		snprintf(info->cache_note, sizeof(info->cache_note),
-			 "the VMM cache entry %s belongs to uid %u with mode %04o and %lld bytes, not to uid %u, "
-			 "writable by it alone and at most %d bytes; asked QEMU instead and replaced it",
-			 name, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (long long)st.st_size,
-			 (unsigned)geteuid(), VMM_CACHE_MAX_BYTES);
+	if (!trusted_path_stat_ok(name, &st, true, 0, err)) {
+		sentence_format(info->cache_note, sizeof(info->cache_note), "the VMM cache entry is not used: %s; asked QEMU "
+				"instead and replaced it", err);
+		return false;
+	}
+	if (st.st_size > VMM_CACHE_MAX_BYTES) {
+		sentence_format(info->cache_note, sizeof(info->cache_note),
+				"the VMM cache entry %s has %lld bytes, more than the %d it may have; asked QEMU instead and "
+				"replaced it", name, (long long)st.st_size, VMM_CACHE_MAX_BYTES);
 		return false;
 	}
 	if (read_fd_bounded(fd, VMM_CACHE_MAX_BYTES, &text, &len, err) < 0 || json_parse_text(text, len, &entry, err) < 0)
@@ -769,10 +773,10 @@ void vmm_probe(const struct vmm_options *opts, struct vmm_info *info)
 		return;
 	cache_name(info->path, name, sizeof(name));
 	if (opts->cache_dir) {
-		/* Only a directory of our own, reached through directories only
-		 * root or we can change: root with another user's $HOME must not
-		 * read that user's entries, nor write into their ~/.cache. */
-		dfd = open_dir_nofollow(opts->cache_dir, DIR_CREATE | DIR_TRUSTED_PATH, err);
+		/* The ownership rule of every trusted path: root with another
+		 * user's $HOME must not read that user's entries, nor write into
+		 * their ~/.cache; seoibd's own CacheDirectory is trusted. */
+		dfd = trusted_path_open_dir(opts->cache_dir, TRUSTED_CREATE, err);
 		if (dfd < 0)
 			sentence_format(info->cache_note, sizeof(info->cache_note), "not using the VMM cache: %s", err);
 		else if (cache_load(dfd, name, names, info)) {
