@@ -13,3 +13,5 @@
 #define SEOIB_BUS_ERROR_INVALID_RECORD SEOIB_BUS_NAME ".Error.InvalidRecord"
 #define SEOIB_BUS_ERROR_PROBE_FAILED SEOIB_BUS_NAME ".Error.ProbeFailed"
 #define SEOIB_BUS_ERROR_PROBE_TIMEOUT SEOIB_BUS_NAME ".Error.ProbeTimeout"
+/* Decide() over one of its queue's bounds (daemon/decide.c). */
+#define SEOIB_BUS_ERROR_BUSY SEOIB_BUS_NAME ".Error.Busy"
