@@ -68,12 +68,12 @@ void bus_stop(struct seoibd *d);
 
 /* decide.c: Decide(), queued and answered in slices off the bus's path.
  * The bounds: per call (targets; the domain XML's are guest_facts.h's),
- * per connection and in all. A slice is one domain XML or
- * DECIDE_SLICE_TARGETS target records. */
+ * calls waiting per connection and in all. A slice is DECIDE_SLICE_TARGETS
+ * target records (and the domain XML in the first); after a slice of t, the next comes
+ * DECIDE_REST_FACTOR x t later. */
 #define DECIDE_TARGETS_MAX 256
 #define DECIDE_PER_SENDER_MAX 2
 #define DECIDE_QUEUE_MAX 64
-#define DECIDE_QUEUE_BYTES_MAX (64 << 20)
 #define DECIDE_SLICE_TARGETS 8
 #define DECIDE_REST_FACTOR 1
 int decide_start(struct seoibd *d);
