@@ -69,6 +69,11 @@ lv_expect_contains "$err" "chown root: $T/evil" "what to do"
 check_config "$T/evil"
 [ "$rc" = 2 ] || lv_fail "--check-config on a record path in a directory of uid 65534: exit $rc ($err)"
 lv_expect_contains "$err" "refusing to use $T/evil: it belongs to uid 65534" "--check-config"
+# seoibctl status reads the same path under the same rule.
+rc=0
+timeout 30 "$SEOIBCTL" status --config "$T/evil/seoib.conf" >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" = 2 ] || lv_fail "status on a record path in a directory of uid 65534: exit $rc ($(cat "$T/err"))"
+lv_expect_contains "$(cat "$T/err")" "refusing to use $T/evil: it belongs to uid 65534" "status"
 
 # 3. Root's directory, but the record file is nobody's: refused the same way.
 chown root: "$T/evil"
