@@ -446,7 +446,8 @@ int cmd_apply(int argc, char **argv)
 	/* A named remediation needs no record: it is the operator's choice. */
 	if (args.remediation && strcmp(args.remediation, "auto") != 0)
 		return remediate(&args, &cfg, NULL);
-	if (host_record_load(args.host_record ? args.host_record : cfg.record_path, host, err) < 0) {
+	if ((args.host_record ? host_record_load(args.host_record, host, err)
+			      : host_record_load_trusted(cfg.record_path, host, err)) < 0) {
 		fprintf(stderr, "seoibctl apply: no usable record of this host: %s; start seoibd or pass --host RECORD\n",
 			err);
 		return SEOIB_EXIT_UNKNOWN;

@@ -146,7 +146,7 @@ static void load_source_record(struct check_run *run)
 {
 	char err[SEOIB_MESSAGE_MAX];
 
-	run->have_source = host_record_load(run->cfg.record_path, &run->source_record, err) == 0 &&
+	run->have_source = host_record_load_trusted(run->cfg.record_path, &run->source_record, err) == 0 &&
 			   run->source_record.status == PROBE_OK;
 }
 

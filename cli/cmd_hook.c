@@ -295,7 +295,7 @@ static int hook_run(struct hook_call *call)
 		return forget(call);
 	if (call->op == GATE_COMMIT)
 		return commit(call);
-	if (!host || host_record_load(call->cfg.record_path, host, err) < 0) {
+	if (!host || host_record_load_trusted(call->cfg.record_path, host, err) < 0) {
 		sentence_format(what, sizeof(what), "no usable host record (%s)", host ? err : "out of memory");
 		gate_internal_error(what, &call->cfg, &out);
 		return hook_finish(call, &out);

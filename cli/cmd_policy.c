@@ -242,7 +242,8 @@ static int read_host(struct policy_args *a, struct policy_run *run)
 	if (path) {
 		run->host_source = "record";
 		snprintf(run->host_path, sizeof(run->host_path), "%s", path);
-		if (host_record_load(path, run->host, err) == 0) {
+		if ((a->host_path ? host_record_load(path, run->host, err)
+				 : host_record_load_trusted(path, run->host, err)) == 0) {
 			judge_own_record(path, !a->host_path, run->host);
 			return 0;
 		}

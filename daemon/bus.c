@@ -13,10 +13,6 @@
 #include "seoib/policy.h"
 #include "seoibd.h"
 
-/* Bound on Decide()'s targets: far above any real fleet. The domain XML's
- * bounds are guest_facts_from_xml()'s (GUEST_XML_MAX and its counts). */
-#define DECIDE_TARGETS_MAX 256
-
 static int property_host_record(sd_bus *bus, const char *path, const char *interface, const char *property,
 				sd_bus_message *reply, void *userdata, sd_bus_error *error)
 {
@@ -104,67 +100,6 @@ static int method_reprobe(sd_bus_message *m, void *userdata, sd_bus_error *error
 	return 1; /* answered by bus_answer_waiting() when the probe ends */
 }
 
-static int read_targets(sd_bus_message *m, struct host_record **out, size_t *n, sd_bus_error *error)
-{
-	const char *text;
-	char why[SEOIB_MESSAGE_MAX];
-	int r = sd_bus_message_enter_container(m, 'a', "s");
-
-	while (r >= 0 && (r = sd_bus_message_read(m, "s", &text)) > 0) {
-		struct host_record *grown;
-
-		if (*n == DECIDE_TARGETS_MAX)
-			return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-						 "more than %d target records; decide for fewer targets at a time",
-						 DECIDE_TARGETS_MAX);
-		grown = realloc(*out, (*n + 1) * sizeof(**out));
-		if (!grown)
-			return -ENOMEM;
-		*out = grown;
-		if (host_record_from_string(text, strlen(text), &grown[*n], why) < 0)
-			return sd_bus_error_setf(error, SEOIB_BUS_ERROR_INVALID_RECORD, "target record %zu is not a host record: %s",
-						 *n + 1, why);
-		(*n)++;
-	}
-	return r < 0 ? r : sd_bus_message_exit_container(m);
-}
-
-static int reply_decision(sd_bus_message *m, const struct guest_facts *facts, struct decision *decision)
-{
-	_cleanup_json_ json_object *json = decision_to_json(facts, decision);
-
-	decision_free(decision);
-	if (!json)
-		return -ENOMEM;
-	return sd_bus_reply_method_return(m, "s", json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN));
-}
-
-/* Anyone may ask: a decision reads only what the record already publishes. */
-static int method_decide(sd_bus_message *m, void *userdata, sd_bus_error *error)
-{
-	struct seoibd *d = userdata;
-	_cleanup_free_ struct host_record *targets = NULL;
-	_cleanup_free_ struct guest_facts *facts = calloc(1, sizeof(*facts));
-	struct decision decision;
-	size_t n_targets = 0;
-	const char *xml;
-	char why[SEOIB_MESSAGE_MAX];
-	int r;
-
-	if (!facts)
-		return -ENOMEM;
-	r = sd_bus_message_read(m, "s", &xml);
-	if (r < 0)
-		return r;
-	if (guest_facts_from_xml(xml, strlen(xml), facts, why) < 0)
-		return sd_bus_error_setf(error, SEOIB_BUS_ERROR_INVALID_XML, "the domain XML was rejected: %s", why);
-	r = read_targets(m, &targets, &n_targets, error);
-	if (r < 0 || sd_bus_error_is_set(error))
-		return r;
-	policy_decide(facts, d->record_json ? d->record : NULL, targets, n_targets, &decision);
-	return reply_decision(m, facts, &decision);
-}
-
 /* Root only, as libvirt's qemu:///system is: the audit names every guest of
  * this host and what its operator acknowledged. */
 static int method_audit(sd_bus_message *m, void *userdata, sd_bus_error *error)
@@ -204,7 +139,7 @@ static const sd_bus_vtable host_vtable[] = {
 	SD_BUS_METHOD_WITH_ARGS("Audit", SD_BUS_NO_ARGS, SD_BUS_RESULT("s", audit), method_audit,
 				SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("Decide", SD_BUS_ARGS("s", domain_xml, "as", target_records),
-				SD_BUS_RESULT("s", decision_json), method_decide, SD_BUS_VTABLE_UNPRIVILEGED),
+				SD_BUS_RESULT("s", decision_json), decide_method, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_VTABLE_END,
 };
 
@@ -216,6 +151,9 @@ int bus_start(struct seoibd *d)
 		log_error("cannot connect to the system bus: %s; start dbus, or run seoibd --no-bus", strerror(-r));
 		return r;
 	}
+	r = decide_start(d);
+	if (r < 0)
+		return r;
 	r = sd_bus_add_object_vtable(d->bus, NULL, SEOIB_BUS_PATH, SEOIB_BUS_INTERFACE, host_vtable, d);
 	if (r >= 0)
 		r = sd_bus_attach_event(d->bus, d->event, SD_EVENT_PRIORITY_NORMAL);
@@ -284,5 +222,6 @@ void bus_stop(struct seoibd *d)
 	for (size_t i = 0; i < d->n_waiting; i++)
 		sd_bus_message_unref(d->waiting[i]);
 	free(d->waiting);
+	decide_stop(d);
 	d->bus = sd_bus_flush_close_unref(d->bus);
 }

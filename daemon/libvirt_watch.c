@@ -69,7 +69,7 @@ static bool running_state(struct libvirt_watch *w, const struct guest_facts *fac
 {
 	_cleanup_free_ struct host_record *host = calloc(1, sizeof(*host));
 	char err[SEOIB_MESSAGE_MAX];
-	bool have_host = host && host_record_load(w->record_path, host, err) == 0;
+	bool have_host = host && host_record_load_trusted(w->record_path, host, err) == 0;
 
 	snprintf(hostname, 256, "%s", have_host ? host->host.hostname : "");
 	return gate_state_running(DOMAIN_RECORD_DIR, facts, have_host ? host : NULL, state, how);

@@ -18,9 +18,11 @@
 #include "seoib/host_can_run.h"
 #include "seoib/host_probe.h"
 #include "seoib/cleanup.h"
+#include "seoib/domain_record.h"
 #include "seoib/escape.h"
 #include "seoib/json_util.h"
 #include "seoib/sentence.h"
+#include "seoib/trusted_path.h"
 #include "seoibd.h"
 #include "guest_audit.h"
 #include "libvirt_watch.h"
@@ -443,16 +445,51 @@ static void daemon_free(struct seoibd *d)
 	free(d->published);
 }
 
+/* Every path the configuration makes seoib trust, under the one ownership
+ * rule (seoib/trusted_path.h), as the reader that trusts it would see it:
+ * run as root, this is the hook's view of the record path. Each violation
+ * is a sentence on stderr; returns how many there are. */
+static int check_trusted_paths(const struct seoibd *d)
+{
+	const struct {
+		const char *path;
+		unsigned flags;
+	} paths[] = {
+		{d->cfg.record_path, 0},
+		{d->cache_dir, 0},
+		{DOMAIN_RECORD_DIR, TRUSTED_NOT_SERVICE},
+		{d->cfg.nfd_features_file, 0},
+		{d->cfg.prometheus_textfile, 0},
+		{d->cfg.nova_provider_file, 0},
+	};
+	char err[SEOIB_MESSAGE_MAX];
+	int violations = 0;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (paths[i].path[0] && trusted_path_check(paths[i].path, paths[i].flags, err) < 0) {
+			log_error("%s", err);
+			violations++;
+		}
+	return violations;
+}
+
 /* After a load that succeeded: a missing file loads as the defaults, and
- * "ok" would let a mistyped --config path pass for a checked file. */
-static void check_config_report(const char *path)
+ * "ok" would let a mistyped --config path pass for a checked file. A path
+ * it names that fails the ownership rule makes the file not ok: the hook
+ * would refuse the record there (exit 2). */
+static int check_config_report(const struct seoibd *d, const char *path)
 {
 	struct stat st;
 
+	if (check_trusted_paths(d) > 0) {
+		log_error("%s: loads, but names paths seoib cannot trust (above); fix their owner and mode", path);
+		return 2;
+	}
 	if (stat(path, &st) < 0 && errno == ENOENT)
 		printf("%s: does not exist, so the built-in defaults apply; see seoib.conf(5)\n", path);
 	else
 		printf("%s: ok\n", path);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -476,9 +513,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (o.check_config) {
-		check_config_report(o.config_path ? o.config_path : SEOIB_CONFIG_PATH);
+		status = check_config_report(&d, o.config_path ? o.config_path : SEOIB_CONFIG_PATH);
 		free(d.record);
-		return 0;
+		return status;
 	}
 	status = run(&d, &o);
 	daemon_free(&d);

@@ -53,6 +53,7 @@ struct seoibd {
 	char reload_error[SEOIB_MESSAGE_MAX];
 	struct libvirt_watch *libvirt; /* NULL when libvirt-uri is "" */
 	struct guest_audit *audit;     /* the watcher's audit, for Audit() */
+	struct decide_queue *decide;   /* Decide() calls being answered; NULL with --no-bus */
 };
 
 /* seoibd.c */
@@ -67,6 +68,20 @@ void bus_emit_changed(struct seoibd *d);
 int bus_wait_for_probe(struct seoibd *d, sd_bus_message *m);
 void bus_answer_waiting(struct seoibd *d);
 void bus_stop(struct seoibd *d);
+
+/* decide.c: Decide(), queued and answered in slices off the bus's path.
+ * The bounds: per call (targets; the domain XML's are guest_facts.h's),
+ * calls waiting per connection and in all. A slice is DECIDE_SLICE_TARGETS
+ * target records (and the domain XML in the first); after a slice of t, the next comes
+ * DECIDE_REST_FACTOR x t later. */
+#define DECIDE_TARGETS_MAX 256
+#define DECIDE_PER_SENDER_MAX 2
+#define DECIDE_QUEUE_MAX 64
+#define DECIDE_SLICE_TARGETS 8
+#define DECIDE_REST_FACTOR 1
+int decide_start(struct seoibd *d);
+int decide_method(sd_bus_message *m, void *userdata, sd_bus_error *error);
+void decide_stop(struct seoibd *d);
 
 /* watch.c: what makes a record stale */
 void watch_kvm_device(struct seoibd *d);

@@ -14,3 +14,5 @@
 #define SEOIB_BUS_ERROR_PROBE_FAILED SEOIB_BUS_NAME ".Error.ProbeFailed"
 #define SEOIB_BUS_ERROR_PROBE_TIMEOUT SEOIB_BUS_NAME ".Error.ProbeTimeout"
 #define SEOIB_BUS_ERROR_NO_AUDIT SEOIB_BUS_NAME ".Error.NoAudit" /* Audit(): none yet, or libvirt-uri off */
+/* Decide() over one of its queue's bounds (daemon/decide.c). */
+#define SEOIB_BUS_ERROR_BUSY SEOIB_BUS_NAME ".Error.Busy"

@@ -46,25 +46,6 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
 int write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len, mode_t mode,
 			 char err[SEOIB_MESSAGE_MAX]);
 
-enum {
-	DIR_CREATE = 1 << 0,       /* create missing directories, 0755 */
-	DIR_TRUSTED_PATH = 1 << 1, /* every directory above must be trusted too */
-};
-
-/* Open the absolute directory dir, one component at a time from "/" with
- * O_NOFOLLOW|O_DIRECTORY: no symbolic link on the path is followed, and
- * since every later access is relative to the returned fd, nothing can be
- * swapped in between the check and the use. dir itself must belong to the
- * effective user and be writable by no one else. With DIR_TRUSTED_PATH,
- * every directory above it must belong to root or the effective user and be
- * writable by no one else unless sticky (/tmp): for a directory root may be
- * pointed at by someone else's $HOME. Without it, the ones above need only
- * be directories (/run/seoib belongs to the daemon's user by design).
- * Returns the fd, or -1 with a sentence in err that names the directory,
- * its owner and mode; errno ENOENT when a directory is missing and
- * DIR_CREATE is not given. */
-int open_dir_nofollow(const char *dir, int flags, char err[SEOIB_MESSAGE_MAX]);
-
 /* As write_file_atomic(), with the temporary file hidden (".NAME.tmp.XXXXXX"
  * beside path), for a directory whose every file a consumer reads:
  * node-feature-discovery's features.d reads each file whose name does not

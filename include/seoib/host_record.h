@@ -50,6 +50,11 @@ int host_record_from_string(const char *text, size_t len, struct host_record *re
  * input; at most HOST_RECORD_MAX_BYTES); a record file's "last_probe" is
  * ignored. Returns 0, or -1 with a sentence naming path in err. */
 int host_record_load(const char *path, struct host_record *rec, char err[SEOIB_MESSAGE_MAX]);
+/* host_record_load() of this host's own record (record-path in seoib.conf):
+ * read only under the ownership rule of seoib/trusted_path.h, so a record
+ * that someone other than root, the reader or the service user could have
+ * written is refused with a whole sentence in err, never used. */
+int host_record_load_trusted(const char *path, struct host_record *rec, char err[SEOIB_MESSAGE_MAX]);
 
 /* Age of a record in seconds relative to now (both seconds since the
  * epoch): negative for a record dated in the future; saturates at

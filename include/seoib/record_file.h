@@ -28,6 +28,8 @@ int record_file_parse(const char *text, size_t len, struct host_record *rec, jso
 		      json_object **last_probe, char why[SEOIB_MESSAGE_MAX]);
 
 /* record_file_parse() on the regular file at path, read whole and bounded:
- * a FIFO or a device put there fails instead of blocking the reader. */
+ * a FIFO or a device put there fails instead of blocking the reader. It is
+ * read only under the ownership rule of seoib/trusted_path.h: when the rule
+ * refuses it, -1 with errno EPERM and why a whole sentence. */
 int record_file_read(const char *path, struct host_record *rec, json_object **record_json,
 		     json_object **last_probe, char why[SEOIB_MESSAGE_MAX]);

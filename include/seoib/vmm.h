@@ -93,10 +93,10 @@ struct vmm_options {
 };
 
 /* Fill info; never fails hard: a missing or broken QEMU is a recorded fact.
- * opts->cache_dir is used only when it and every directory above it pass
- * open_dir_nofollow(DIR_TRUSTED_PATH) (created 0755 if missing), and an
- * entry only when it is a regular file of the effective user, writable by
- * it alone, at most 16 KiB, matching the binary's identity (path, st_dev,
+ * opts->cache_dir is used only when it passes the ownership rule of every
+ * trusted path, trusted_path_open_dir() (created 0755 if missing), and an
+ * entry only when it is a regular file the same rule trusts, writable by
+ * its owner alone, at most 16 KiB, matching the binary's identity (path, st_dev,
  * st_ino, size, mtime, ctime) and naming no control whose property name the
  * binary lacks. Otherwise QEMU is asked and info->cache_note says why. */
 void vmm_probe(const struct vmm_options *opts, struct vmm_info *info);

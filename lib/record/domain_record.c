@@ -14,6 +14,7 @@
 #include "seoib/gate.h"
 #include "seoib/json_util.h"
 #include "seoib/sentence.h"
+#include "seoib/trusted_path.h"
 
 #define DOMAIN_RECORD_MAX_BYTES (64 * 1024)
 
@@ -46,7 +47,7 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 	}
 	if (record_name(rec->uuid, rec->phase, name, sizeof(name), err) < 0)
 		return -1;
-	dfd = open_dir_nofollow(dir, DIR_CREATE, err);
+	dfd = trusted_path_open_dir(dir, TRUSTED_CREATE | TRUSTED_NOT_SERVICE, err);
 	if (dfd < 0)
 		return -1;
 	format_utc(rec->time, when, sizeof(when));
@@ -123,7 +124,7 @@ int domain_record_read(const char *dir, const char *uuid, enum domain_phase phas
 	memset(rec, 0, sizeof(*rec));
 	if (record_name(uuid, phase, name, sizeof(name), err) < 0)
 		return -1;
-	dfd = open_dir_nofollow(dir, 0, err);
+	dfd = trusted_path_open_dir(dir, TRUSTED_NOT_SERVICE, err);
 	if (dfd < 0)
 		return errno == ENOENT ? 1 : -1;
 	if (read_regular_file_bounded(dfd, name, O_NOFOLLOW, DOMAIN_RECORD_MAX_BYTES, &text, &len, inner) < 0) {
@@ -151,7 +152,7 @@ int domain_record_drop(const char *dir, const char *uuid, enum domain_phase phas
 
 	if (record_name(uuid, phase, name, sizeof(name), err) < 0)
 		return -1;
-	dfd = open_dir_nofollow(dir, 0, err);
+	dfd = trusted_path_open_dir(dir, TRUSTED_NOT_SERVICE, err);
 	if (dfd < 0)
 		return errno == ENOENT ? 0 : -1;
 	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {
@@ -178,7 +179,7 @@ static bool is_temporary(const char *name)
 
 int domain_record_sweep(const char *dir, int64_t now, char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_close_ int dfd = open_dir_nofollow(dir, 0, err);
+	_cleanup_close_ int dfd = trusted_path_open_dir(dir, TRUSTED_NOT_SERVICE, err);
 	DIR *d;
 	struct dirent *e;
 	int removed = 0, seen = 0;

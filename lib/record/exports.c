@@ -13,6 +13,7 @@
 #include "seoib/host_can_run.h"
 #include "seoib/states.h"
 #include "seoib/sentence.h"
+#include "seoib/trusted_path.h"
 
 
 char *exports_nfd_text(const struct host_record *rec)
@@ -154,6 +155,10 @@ static int write_text(const char *path, char *text, const char *what, char err[S
 		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory formatting the %s for %s", what, path);
 		return -1;
 	}
+	/* Consumers trust what seoibd writes here: the path, and every
+	 * directory above it, under the rule of every trusted path. */
+	if (trusted_path_check(path, 0, err) < 0)
+		return -1;
 	/* Hidden: NFD reads every other file of features.d; the textfile
 	 * collector and nova-compute read only *.prom and *.yaml anyway. */
 	return write_file_atomic_hidden(path, owned, strlen(owned), 0644, err);

@@ -35,6 +35,7 @@
 #include "seoib/sentence.h"
 #include "qmp.h"
 #include "vmm_cache.h"
+#include "seoib/trusted_path.h"
 
 #define VMM_DEFAULT_TIMEOUT_MS 3000
 #define VMM_CACHE_SCHEMA "seoib.vmm-cache/4" /* 3: identity (ctime, dev, ino), property_type, property_default; 4: machine_types */

@@ -11,6 +11,7 @@
 #include "seoib/fileio.h"
 #include "seoib/json_util.h"
 #include "vmm_cache.h"
+#include "seoib/trusted_path.h"
 
 int vmm_identity_read(const char *path, struct vmm_identity *id)
 {
@@ -66,10 +67,10 @@ bool vmm_identity_matches_json(json_object *entry, const char *path, const struc
 int vmm_cache_open_dir(const char *dir, char note[SEOIB_MESSAGE_MAX])
 {
 	char err[SEOIB_MESSAGE_MAX];
-	/* Only a directory of our own, reached through directories only root
-	 * or we can change: root with another user's $HOME must not read that
-	 * user's entries, nor write into their ~/.cache. */
-	int dfd = open_dir_nofollow(dir, DIR_CREATE | DIR_TRUSTED_PATH, err);
+	/* The ownership rule of every trusted path (trusted_path.h): root with
+	 * another user's $HOME must not read that user's entries, nor write
+	 * into their ~/.cache; seoibd's own CacheDirectory is trusted. */
+	int dfd = trusted_path_open_dir(dir, TRUSTED_CREATE, err);
 
 	if (dfd < 0)
 		sentence_format(note, SEOIB_MESSAGE_MAX, "not using the VMM cache: %s", err);
@@ -92,12 +93,14 @@ json_object *vmm_cache_read(int dfd, const char *name, size_t max_bytes, const c
 			sentence_format(note, SEOIB_MESSAGE_MAX, "the %s %s %s; asked QEMU instead", what, name, err);
 		return NULL;
 	}
-	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) || (size_t)st.st_size > max_bytes) {
-		snprintf(note, SEOIB_MESSAGE_MAX,
-			 "the %s %s belongs to uid %u with mode %04o and %lld bytes, not to uid %u, "
-			 "writable by it alone and at most %zu bytes; asked QEMU instead and replaced it",
-			 what, name, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777), (long long)st.st_size,
-			 (unsigned)geteuid(), max_bytes);
+	if (!trusted_path_stat_ok(name, &st, true, 0, err)) {
+		sentence_format(note, SEOIB_MESSAGE_MAX, "the %s is not used: %s; asked QEMU instead and replaced it", what, err);
+		return NULL;
+	}
+	if ((size_t)st.st_size > max_bytes) {
+		sentence_format(note, SEOIB_MESSAGE_MAX,
+				"the %s %s has %lld bytes, more than the %zu it may have; asked QEMU instead and replaced it",
+				what, name, (long long)st.st_size, max_bytes);
 		return NULL;
 	}
 	if (read_fd_bounded(fd, max_bytes, &text, &len, err) < 0 || json_parse_text(text, len, &entry, err) < 0)

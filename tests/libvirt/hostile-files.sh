@@ -17,11 +17,16 @@ if [ -z "${LV_IN_NS:-}" ]; then
 fi
 mount --make-rprivate /
 mount -t tmpfs -o mode=755 tmpfs /run
-mkdir -p /run/seoib
-chown nobody: /run/seoib
 T=$(mktemp -d /tmp/seoib-hostile-files.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 chmod 755 "$T"
+# nobody plays the service user: seoib is uid 65534 in this namespace's
+# user database, so the ownership rule trusts /run/seoib as the package's
+# (seoib/trusted_path.h), and only what the rule keeps from it is tested.
+{ grep -v '^seoib:' /etc/passwd; echo 'seoib:x:65534:65534:nobody as seoib:/nonexistent:/usr/sbin/nologin'; } >"$T/passwd"
+mount --bind "$T/passwd" /etc/passwd
+mkdir -p /run/seoib
+chown nobody: /run/seoib
 UUID=6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
 lv_config "$T" enforce allow
 lv_record legacy hv-legacy "$T/host.json"
