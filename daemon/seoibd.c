@@ -23,6 +23,7 @@
 #include "seoib/json_util.h"
 #include "seoib/sentence.h"
 #include "seoib/trusted_path.h"
+#include "seoib/trusted_paths.h"
 #include "seoibd.h"
 #include "guest_audit.h"
 #include "libvirt_watch.h"
@@ -449,28 +450,15 @@ static void daemon_free(struct seoibd *d)
  * rule (seoib/trusted_path.h), as the reader that trusts it would see it:
  * run as root, this is the hook's view of the record path. Each violation
  * is a sentence on stderr; returns how many there are. */
+static void log_untrusted(const char *sentence, void *userdata)
+{
+	(void)userdata;
+	log_error("%s", sentence);
+}
+
 static int check_trusted_paths(const struct seoibd *d)
 {
-	const struct {
-		const char *path;
-		unsigned flags;
-	} paths[] = {
-		{d->cfg.record_path, 0},
-		{d->cache_dir, 0},
-		{DOMAIN_RECORD_DIR, TRUSTED_NOT_SERVICE},
-		{d->cfg.nfd_features_file, 0},
-		{d->cfg.prometheus_textfile, 0},
-		{d->cfg.nova_provider_file, 0},
-	};
-	char err[SEOIB_MESSAGE_MAX];
-	int violations = 0;
-
-	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		if (paths[i].path[0] && trusted_path_check(paths[i].path, paths[i].flags, err) < 0) {
-			log_error("%s", err);
-			violations++;
-		}
-	return violations;
+	return config_trusted_paths_check(&d->cfg, d->cache_dir, log_untrusted, NULL);
 }
 
 /* After a load that succeeded: a missing file loads as the defaults, and

@@ -69,6 +69,15 @@ lv_expect_contains "$err" "chown root: $T/evil" "what to do"
 check_config "$T/evil"
 [ "$rc" = 2 ] || lv_fail "--check-config on a record path in a directory of uid 65534: exit $rc ($err)"
 lv_expect_contains "$err" "refusing to use $T/evil: it belongs to uid 65534" "--check-config"
+# seoibctl check-config, the command on PATH, checks the same list.
+rc=0
+timeout 30 "$SEOIBCTL" check-config --config "$T/evil/seoib.conf" >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" = 2 ] || lv_fail "seoibctl check-config on a record path in a directory of uid 65534: exit $rc ($(cat "$T/err"))"
+lv_expect_contains "$(cat "$T/err")" "refusing to use $T/evil: it belongs to uid 65534" "seoibctl check-config"
+rc=0
+timeout 30 "$SEOIBCTL" check-config --json --config "$T/evil/seoib.conf" >"$T/out" 2>/dev/null || rc=$?
+jq -e '.ok == false and (.untrusted_paths | length) == 1' "$T/out" >/dev/null ||
+	lv_fail "seoibctl check-config --json on an untrusted record path: $(cat "$T/out")"
 # seoibctl status reads the same path under the same rule.
 rc=0
 timeout 30 "$SEOIBCTL" status --config "$T/evil/seoib.conf" >"$T/out" 2>"$T/err" || rc=$?
