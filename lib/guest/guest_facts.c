@@ -464,8 +464,13 @@ static void read_x2apic(xmlXPathContextPtr ctx, const struct qemu_cmdline *cmd, 
 		explicit = cmd->global_x2apic;
 		snprintf(from, sizeof(from), "%s", cmd->x2apic_why);
 	}
-	if (explicit < 0)
-		sentence_format(from, sizeof(from), "QEMU gives every KVM vCPU x2APIC unless its CPU turns it off (kvm_default_props)");
+	if (explicit < 0 && (cmd->cpu_model[0] ? strcmp(cmd->cpu_model, "host") == 0 || strcmp(cmd->cpu_model, "max") == 0
+					       : strncmp(facts->cpu_mode, "host-", 5) == 0 || strcmp(facts->cpu_mode, "maximum") == 0))
+		sentence_format(from, sizeof(from), "%s%s%s passes the host CPU's features, and KVM always offers x2APIC (KVM_GET_SUPPORTED_CPUID)",
+				cmd->cpu_model[0] ? "<qemu:commandline>'s -cpu " : "<cpu mode='",
+				cmd->cpu_model[0] ? cmd->cpu_model : facts->cpu_mode, cmd->cpu_model[0] ? "" : "'>");
+	else if (explicit < 0)
+		sentence_format(from, sizeof(from), "QEMU gives every KVM vCPU of a named model x2APIC unless something turns it off (kvm_default_props)");
 	facts->x2apic = explicit == 0 ? X2APIC_ABSENT : X2APIC_PRESENT;
 	snprintf(facts->x2apic_why, sizeof(facts->x2apic_why), "%s", from);
 }
