@@ -259,8 +259,8 @@ static void print_guest(const struct guest_facts *g)
 	printf("Windows      %s: %s\n", guest_windows_to_string(w), windows);
 	if (!g->qemu_lapic && g->x2apic == X2APIC_ABSENT) {
 		/* The victim or not, it is never offered Directed EOI. */
-		printf("At risk      no: its vCPU has no x2APIC, so Directed EOI is never offered (with x2APIC: %s, %s)\n",
-		       victim[v], why);
+		printf("At risk      no: its vCPU has no x2APIC, so Directed EOI is never offered (the victim otherwise: %s)\n",
+		       victim[v]);
 		return;
 	}
 	printf("At risk      %s: %s\n", victim[v], why);
