@@ -388,6 +388,24 @@ static void no_x2apic_not_exposed(void **state)
 	assert_int_equal(d.rule, RULE_NO_X2APIC);
 	assert_int_equal(d.verdict, VERDICT_SAFE);
 	decision_free(&d);
+	/* A QEMU that picks the state from the I/O APIC version: unknown,
+	 * never "I/O APIC 0x0" (issue 18, kind 6). */
+	{
+		struct host_record automatic = host_of("a", GEN_FIXED, true);
+
+		automatic.vmm.model = VMM_MODEL_AUTOMATIC;
+		g.ioapic_unknown = true;
+		g.ioapic_version = 0;
+		decide(&g, &automatic, NULL, 0, &d);
+		assert_int_equal(d.rule, RULE_NO_X2APIC);
+		assert_int_equal(d.verdict, VERDICT_UNKNOWN);
+		for (int i = 0; i < d.n_reasons; i++)
+			assert_null(strstr(d.reasons[i], "0x0"));
+		assert_non_null(strstr(d.remediation, "I/O APIC version"));
+		decision_free(&d);
+		g.ioapic_unknown = false;
+		g.ioapic_version = 0x20;
+	}
 	/* Unknown x2APIC is judged as present. */
 	g.irqchip_unknown = false;
 	g.x2apic = X2APIC_UNKNOWN;
