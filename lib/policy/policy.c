@@ -563,10 +563,18 @@ static bool x2apic_remediation(const struct guest_facts *g, char *buf, size_t si
 
 	if (g->x2apic != X2APIC_PRESENT || g->vcpus > 255)
 		return false;
-	sentence_format(buf, size, "disable x2APIC in the vCPU of guest %s: %s (%s)%s", g->name, x2apic_edit(g), cost,
-			guest_facts_windows(g, NULL, 0) == WINDOWS_YES ? ""
-			: "; if it does not run Windows, say so in its libosinfo metadata (<libosinfo:os id='...'/>, as virt-install writes it)");
+	sentence_format(buf, size, "disable x2APIC in the vCPU of guest %s: %s (%s)", g->name, x2apic_edit(g), cost);
 	return true;
+}
+
+/* A guest judged the victim on signals weaker than a libosinfo Windows id
+ * is not the victim once its metadata names another OS. */
+static void add_not_windows_hint(const struct guest_facts *g, struct decision *d)
+{
+	if (!d->remediation[0] || guest_facts_windows(g, NULL, 0) == WINDOWS_YES)
+		return;
+	sentence_append(d->remediation, sizeof(d->remediation), "; ",
+			"if it does not run Windows, say so in its libosinfo metadata (<libosinfo:os id='...'/>, as virt-install writes it)");
 }
 
 /* Risk unknown: nothing says which OS the guest runs, and it can run a
@@ -623,6 +631,7 @@ static void remediate_risk(const struct policy_input *in, struct decision *d)
 			 g->name);
 	else if (upgrades[0])
 		sentence_format(d->remediation, sizeof(d->remediation), "%s", upgrades);
+	add_not_windows_hint(g, d);
 }
 
 static void remediate_unknown(const struct rule_row *row, const struct policy_input *in, struct decision *d)
