@@ -288,26 +288,40 @@ static void print_host_line(const char *label, const struct target_verdict *tv)
 		printf("%-12s %-24s %-10s %s\n", "", "", proof_to_string(tv->proof), tv->evidence);
 }
 
+/* The guest's facts, each unknown one printed as unknown, and the signals
+ * named for what they are: VBS only for the victim, Windows that can run
+ * its own hypervisor. */
 static void print_guest(const struct guest_facts *g)
 {
+	static const char *const victim[] = {[VICTIM_NO] = "no", [VICTIM_YES] = "yes", [VICTIM_UNKNOWN] = "unknown"};
+	char why[SEOIB_MESSAGE_MAX], windows[256];
+	enum guest_windows w = guest_facts_windows(g, windows, sizeof(windows));
+	enum guest_victim v = guest_facts_victim(g, why, sizeof(why));
+
 	printf("Guest        %s (%s, %s irqchip", g->name, g->machine[0] ? g->machine : "no machine type",
 	       guest_facts_irqchip_string(g));
-	if (g->ioapic_unknown && !g->qemu_lapic && g->irqchip != IRQCHIP_IN_KERNEL)
-		printf(", I/O APIC unknown");
-	else if (!g->qemu_lapic && (g->irqchip == IRQCHIP_SPLIT || g->irqchip_unknown))
-		printf(", I/O APIC 0x%x", g->ioapic_version);
+	if (!g->qemu_lapic && (g->irqchip == IRQCHIP_SPLIT || g->irqchip_unknown)) {
+		if (g->ioapic_unknown)
+			printf(", I/O APIC unknown");
+		else
+			printf(", I/O APIC 0x%x", g->ioapic_version);
+	}
+	if (!g->qemu_lapic && g->x2apic != X2APIC_PRESENT)
+		printf(", x2APIC %s", guest_x2apic_to_string(g->x2apic));
 	printf(")\n");
-	/* The victims (Windows, Hyper-V) first; VBS signals only raise
-	 * confidence and must not read as a list of what is absent. */
-	if (guest_facts_at_risk(g))
-		printf("At risk      yes:%s%s\n", g->windows ? " Windows" : "", g->hyperv ? " Hyper-V" : "");
-	else
-		printf("At risk      no: no Windows os id, no Hyper-V enlightenments\n");
-	if (guest_facts_vbs_signals(g))
-		printf("VBS signals  %s%s%s\n", g->nested_virt ? " nested-virt" : "", g->secure_boot ? " secure-boot" : "",
-		       g->tpm ? " TPM" : "");
 	if (g->facts_source[0])
 		printf("Facts from   %s\n", g->facts_source);
+	printf("Windows      %s: %s\n", guest_windows_to_string(w), windows);
+	if (!g->qemu_lapic && g->x2apic == X2APIC_ABSENT) {
+		/* The victim or not, it is never offered Directed EOI. */
+		printf("At risk      no: its vCPU has no x2APIC, so Directed EOI is never offered (the victim otherwise: %s)\n",
+		       victim[v]);
+		return;
+	}
+	printf("At risk      %s: %s\n", victim[v], why);
+	if (v == VICTIM_YES && (g->secure_boot || g->tpm))
+		printf("VBS signals  %s%s (Windows 11 turns VBS on by default where they exist)\n",
+		       g->secure_boot ? " Secure-Boot" : "", g->tpm ? " TPM" : "");
 	if (g->has_recorded_state)
 		printf("Recorded     %s%s%s\n", state_to_string(g->recorded_state), g->recorded_host[0] ? " by " : "",
 		       g->recorded_host);

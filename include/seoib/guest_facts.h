@@ -39,6 +39,42 @@
 #define GUEST_QEMU_ARG_LEN 256
 #define GUEST_FACTS_SOURCE_MAX 1024
 
+/* Whether the guest's vCPU has x2APIC in its CPUID. KVM offers Directed EOI
+ * (LVR bit 24) only to such a vCPU (kvm_apic_set_version()), so a guest
+ * without it is never exposed. Zero is "present": QEMU turns x2apic on for
+ * every KVM vCPU unless told otherwise (target/i386/kvm/kvm-cpu.c,
+ * kvm_default_props). */
+enum guest_x2apic {
+	X2APIC_PRESENT = 0,
+	X2APIC_ABSENT,
+	X2APIC_UNKNOWN, /* judged as present */
+};
+
+/* Whether vmx/svm reaches the guest's CPU, so that Windows can run its own
+ * hypervisor (Hyper-V, VBS, Credential Guard, HVCI, WSL2). Zero is unknown. */
+enum guest_virt_ext {
+	VIRT_EXT_UNKNOWN = 0,
+	VIRT_EXT_YES,
+	VIRT_EXT_NO,
+};
+
+/* How sure seoib is that the guest runs Windows (docs/policy.md, "Who is
+ * the victim"), weakest first. */
+enum guest_windows {
+	WINDOWS_UNKNOWN = 0, /* no OS id and no sign of Windows */
+	WINDOWS_NO,          /* a libosinfo id of another OS */
+	WINDOWS_POSSIBLE,    /* hints only: a localtime RTC, a <hyperv> that exposes nothing */
+	WINDOWS_LIKELY,      /* Hyper-V enlightenments QEMU exposes, an ACPI SLIC table */
+	WINDOWS_YES,         /* a libosinfo Windows id */
+};
+
+/* Is the guest the known victim: Windows that can run its own hypervisor. */
+enum guest_victim {
+	VICTIM_NO,
+	VICTIM_YES,
+	VICTIM_UNKNOWN, /* nothing says which OS, and it can run a hypervisor */
+};
+
 struct guest_facts {
 	char name[256];
 	char uuid[64];
@@ -49,15 +85,25 @@ struct guest_facts {
 	bool irqchip_unknown;     /* seoib cannot tell: irqchip_why says why */
 	char irqchip_why[256];    /* what made it split / in-kernel */
 	bool irqchip_cmdline;     /* <qemu:commandline> chose it, over <ioapic> */
+	bool cmdline_unknown;     /* a <qemu:commandline> argument made the irqchip and I/O APIC unknown */
 	bool split_required;      /* split needed by intremap (any IOMMU), TDX or microvm */
 	unsigned ioapic_version;  /* 0x11 or 0x20; 0 when unknown */
 	bool ioapic_unknown;      /* seoib cannot tell: ioapic_why says why */
 	char ioapic_why[256];
+	enum guest_x2apic x2apic;
+	char x2apic_why[256];     /* the <cpu> setting or argument that decided it */
+	char cpu_mode[32];        /* <cpu mode=...>; "" without a <cpu> element */
+	bool cpu_model;           /* <cpu> names a <model> */
+	bool cpu_cmdline;         /* <qemu:commandline> passes its own -cpu */
+	unsigned vcpus;           /* <vcpu> (maximum), 0 when absent */
 	char os_id[256];          /* libosinfo os id, "" if none */
-	bool windows;
-	bool hyperv;              /* <hyperv> enlightenments present */
-	bool nested_virt;         /* vmx/svm exposed to the guest (VBS needs it) */
-	char nested_why[128];     /* which <cpu> setting exposes it, "" if none */
+	bool windows;             /* the libosinfo id is Windows */
+	bool hyperv;              /* Hyper-V enlightenments QEMU exposes (not a lone vendor_id) */
+	bool hyperv_element;      /* a <hyperv> element, whatever it exposes */
+	bool localtime_clock;     /* <clock offset='localtime'> */
+	bool slic;                /* an ACPI SLIC table (Windows OEM activation) */
+	enum guest_virt_ext virt_ext; /* vmx/svm in the guest's CPU */
+	char nested_why[128];     /* which <cpu> setting decided it */
 	bool secure_boot;
 	bool tpm;
 	bool has_recorded_state;  /* seoib metadata element present */
@@ -82,8 +128,6 @@ struct guest_facts {
 	 * means the domain XML and seoib's machine-type table. */
 	char facts_source[GUEST_FACTS_SOURCE_MAX];
 	char emulator[512];       /* <devices><emulator>, "" when none (or longer) */
-	bool qemu_x2apic_known;   /* QEMU under KVM told the first vCPU's x2apic */
-	bool qemu_x2apic;
 };
 
 /* Parse domain XML (len bytes). External entities are never resolved and
@@ -108,10 +152,24 @@ const char *guest_facts_irqchip_string(const struct guest_facts *facts);
  * "the domain XML and seoib's machine-type table" before QEMU was asked. */
 const char *guest_facts_source(const struct guest_facts *facts);
 
-/* A guest known to suffer the interrupt storm (Windows with Hyper-V / VBS). */
+/* How sure seoib is that the guest runs Windows; why (may be NULL, size
+ * bytes) gets the signals as a sentence fragment ("libosinfo id
+ * http://microsoft.com/win/11"). docs/policy.md, "Who is the victim". */
+enum guest_windows guest_facts_windows(const struct guest_facts *facts, char *why, size_t size);
+
+/* Is the guest the victim KVM names (kvm_apic_set_version(): "Windows with
+ * Hyper-V role"): Windows, at any level above, whose CPU may have vmx/svm.
+ * why (may be NULL) gets the reason as a sentence fragment. */
+enum guest_victim guest_facts_victim(const struct guest_facts *facts, char *why, size_t size);
+
+/* guest_facts_victim() == VICTIM_YES. */
 bool guest_facts_at_risk(const struct guest_facts *facts);
 
-/* How many of the signals that make VBS / Credential Guard likely (nested
- * virtualisation, Secure Boot, TPM) the guest shows: 0 to 3. They raise the
- * confidence of an at-risk verdict but never make a guest at risk alone. */
+/* The signals that VBS / Credential Guard can run (vmx/svm, Secure Boot,
+ * TPM), counted only for a guest that may run Windows (0 otherwise): 0 to 3. */
 int guest_facts_vbs_signals(const struct guest_facts *facts);
+
+/* "present", "absent", "unknown". */
+const char *guest_x2apic_to_string(enum guest_x2apic x);
+/* "yes", "likely", "possible", "no", "unknown". */
+const char *guest_windows_to_string(enum guest_windows w);

@@ -28,6 +28,7 @@ enum policy_rule {
 	RULE_SPLIT_EOI = 6,            /* split, I/O APIC 0x20: respected if every host can */
 	RULE_SPLIT_NO_EOI = 7,         /* split, I/O APIC 0x11: not-advertised if every host can */
 	RULE_FACTS_UNKNOWN = 8,        /* irqchip or I/O APIC unknown */
+	RULE_NO_X2APIC = 9,            /* the vCPU has no x2APIC: Directed EOI is never offered */
 	RULE_COUNT,
 };
 

@@ -17,19 +17,37 @@ struct qemu_cmdline {
 	char split_why[256];
 	bool unknown;            /* an argument that may change them but is not read */
 	char unknown_why[256];
+	/* The vCPU's CPUID, for the x2APIC fact and vmx/svm (docs/policy.md):
+	 * the last -cpu replaces libvirt's own, a -global on a CPU type sets a
+	 * property of every vCPU. Tri-states: -1 not set, 0 off, 1 on. */
+	char cpu_model[64];      /* the last -cpu's model; "" when no -cpu */
+	int cpu_x2apic;          /* x2apic in the last -cpu */
+	int cpu_vmx_svm;         /* vmx or svm in the last -cpu */
+	bool cpu_hyperv;         /* a Hyper-V enlightenment (hv-*, not hv-vendor-id) in the last -cpu */
+	int global_x2apic;       /* -global x86_64-cpu.x2apic (or a *-x86_64-cpu type) */
+	char x2apic_why[256];    /* the argument that set cpu_x2apic / global_x2apic */
+	bool x2apic_unknown;     /* an argument that may change x2APIC and is not read */
+	char x2apic_unknown_why[256];
 };
 
 /* Read argv[0..argc) as QEMU would: -machine / -M options merged with
  * libvirt's (a later key wins; QEMU's old underscore spellings, e.g.
  * kernel_irqchip, are the same key), -global ioapic.version (both of QEMU's
  * spellings), -device intel-iommu / amd-iommu with intremap=on (keyval or
- * JSON). Arguments that may change the irqchip or the I/O APIC but that this
- * reader does not understand (-set, -readconfig, -machine accel=, an unknown
- * kernel-irqchip value, -global of an IOMMU's intremap, ...) set out->unknown
- * with a sentence. Returns 0, or -1 with a sentence in err for a setting QEMU
+ * JSON), -cpu and -global on a CPU type (x2apic, vmx, svm). Arguments that
+ * may change the irqchip or the I/O APIC but that this reader does not
+ * understand (-readconfig, -machine accel=, an unknown kernel-irqchip value,
+ * -global of an IOMMU's intremap, a -set of a property that can reach them,
+ * ...) set out->unknown with a sentence. -set GROUP.ID.PROP=VALUE edits one
+ * existing entry of one option group (QEMU qemu_set_option()): only the
+ * groups and properties that can reach the irqchip, the I/O APIC or the
+ * vCPU's x2APIC count; -set machine.* is refused by QEMU and counts for
+ * nothing. Returns 0, or -1 with a sentence in err for a setting QEMU
  * itself refuses (an I/O APIC version other than 0x11 or 0x20).
  * Sources: QEMU softmmu/vl.c (-machine merges its options, "--opt" = "-opt"),
- * hw/intc/ioapic.c (versions), hw/i386/x86-iommu.c (intremap). */
+ * hw/intc/ioapic.c (versions), hw/i386/x86-iommu.c (intremap),
+ * util/qemu-config.c qemu_set_option() (-set), target/i386/cpu.c
+ * x86_cpu_parse_featurestr() (-cpu MODEL,+feat,-feat,feat=on). */
 int qemu_cmdline_read(const char *const *argv, int argc, struct qemu_cmdline *out,
 		      char err[SEOIB_MESSAGE_MAX]);
 

@@ -292,6 +292,7 @@ static int read_irqchip(xmlXPathContextPtr ctx, const struct qemu_cmdline *cmd, 
 			 refused ? " (QEMU refuses the in-kernel irqchip also chosen: the guest runs split or not at all)" : "");
 	}
 	if (cmd->unknown) {
+		facts->cmdline_unknown = true;
 		facts->irqchip_unknown = true;
 		snprintf(facts->irqchip_why, sizeof(facts->irqchip_why), "%s", cmd->unknown_why);
 	}
@@ -340,49 +341,168 @@ static void read_lapic(xmlXPathContextPtr ctx, const struct qemu_cmdline *cmd, s
 	}
 }
 
-/* <hyperv mode='passthrough'> exposes every enlightenment the host has;
- * mode='custom' (the default) exposes those with state='on'. */
+/* Hyper-V enlightenments QEMU really exposes: it sets the Hyper-V CPUID
+ * leaves only when a hv-* feature, hv-spinlocks or hv-passthrough is on
+ * (target/i386/kvm/kvm.c, hyperv_enabled()). <hyperv mode='passthrough'>
+ * is hv-passthrough; in mode='custom' (the default) every child but
+ * <vendor_id> is a feature, and <clock><timer name='hypervclock'> is
+ * hv-time. A lone <vendor_id> only names the vendor of leaves that are
+ * never exposed. */
 static bool read_hyperv(xmlXPathContextPtr ctx)
 {
 	if (xpath_equals(ctx, "/domain/features/hyperv/@mode", "passthrough"))
 		return true;
-	return guest_xpath_count(ctx, "/domain/features/hyperv/*[@state='on']") > 0;
+	return guest_xpath_count(ctx, "/domain/features/hyperv/*[@state='on' and local-name()!='vendor_id']") > 0 ||
+	       guest_xpath_count(ctx, "/domain/clock/timer[@name='hypervclock' and @present='yes']") > 0;
+}
+
+static bool cpu_feature(xmlXPathContextPtr ctx, const char *name, const char *policies)
+{
+	char expr[256];
+
+	snprintf(expr, sizeof(expr), "/domain/cpu/feature[@name='%s' and contains('%s', concat('|', @policy, '|'))]",
+		 name, policies);
+	return guest_xpath_count(ctx, expr) > 0;
+}
+
+#define POLICY_OFF "|disable|forbid|"
+/* libvirt's default policy is require (formatdomain: "feature"). */
+#define POLICY_ON "|require|force|optional||"
+
+static void set_virt_ext(struct guest_facts *facts, enum guest_virt_ext v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_virt_ext(struct guest_facts *facts, enum guest_virt_ext v, const char *fmt, ...)
+{
+	va_list ap;
+
+	facts->virt_ext = v;
+	va_start(ap, fmt);
+	sentence_vformat(facts->nested_why, sizeof(facts->nested_why), fmt, ap);
+	va_end(ap);
+}
+
+/* vmx/svm from a <qemu:commandline> -cpu, which replaces libvirt's: host and
+ * max pass the host's; a named model has neither unless asked for (QEMU
+ * turns svm off for KVM named models, kvm_default_props). */
+static void read_virt_ext_cmdline(const struct qemu_cmdline *cmd, struct guest_facts *facts)
+{
+	bool host = strcmp(cmd->cpu_model, "host") == 0 || strcmp(cmd->cpu_model, "max") == 0;
+
+	if (cmd->cpu_vmx_svm == 0)
+		set_virt_ext(facts, VIRT_EXT_NO, "<qemu:commandline>'s -cpu %s turns vmx/svm off", cmd->cpu_model);
+	else if (cmd->cpu_vmx_svm == 1 || host)
+		set_virt_ext(facts, VIRT_EXT_YES, "<qemu:commandline>'s -cpu %s passes vmx/svm", cmd->cpu_model);
+	else
+		set_virt_ext(facts, VIRT_EXT_NO, "<qemu:commandline>'s -cpu %s has no vmx/svm", cmd->cpu_model);
 }
 
 /* vmx/svm reaches the guest with host-passthrough / maximum CPUs, and with
  * host-model (libvirt copies the host's vmx/svm when the host allows nested
- * virtualisation, the default since Linux 4.20), unless a feature element
- * disables it; a custom CPU exposes it only when asked for. */
-static void read_nested_virt(xmlXPathContextPtr ctx, struct guest_facts *facts)
+ * virtualisation, the default since Linux 4.20), unless feature elements
+ * disable both (one alone leaves the other vendor's); a custom CPU, or none
+ * (qemu64), has them only when asked for. */
+static void read_virt_ext(xmlXPathContextPtr ctx, const struct qemu_cmdline *cmd, struct guest_facts *facts)
 {
-	static const char vmx_svm[] = "(@name='vmx' or @name='svm')";
-	char mode[32], expr[256];
+	const char *mode = facts->cpu_mode;
+	bool vmx_off = cpu_feature(ctx, "vmx", POLICY_OFF), svm_off = cpu_feature(ctx, "svm", POLICY_OFF);
 
-	guest_xpath_string(ctx, "/domain/cpu/@mode", mode, sizeof(mode));
-	snprintf(expr, sizeof(expr), "/domain/cpu/feature[%s and (@policy='disable' or @policy='forbid')]", vmx_svm);
-	if (guest_xpath_count(ctx, expr) > 0)
-		return;
-	if (strcmp(mode, "host-passthrough") == 0 || strcmp(mode, "maximum") == 0 ||
-	    strcmp(mode, "host-model") == 0) {
-		facts->nested_virt = true;
-		snprintf(facts->nested_why, sizeof(facts->nested_why), "<cpu mode='%s'> exposes vmx/svm", mode);
+	if (cmd->cpu_model[0]) {
+		read_virt_ext_cmdline(cmd, facts);
 		return;
 	}
-	snprintf(expr, sizeof(expr),
-		 "/domain/cpu/feature[%s and (@policy='require' or @policy='force' or @policy='optional')]", vmx_svm);
-	if (guest_xpath_count(ctx, expr) > 0) {
-		facts->nested_virt = true;
-		snprintf(facts->nested_why, sizeof(facts->nested_why), "<cpu> requires the vmx/svm feature");
+	if (strcmp(mode, "host-passthrough") == 0 || strcmp(mode, "maximum") == 0 || strcmp(mode, "host-model") == 0) {
+		if (vmx_off && svm_off)
+			set_virt_ext(facts, VIRT_EXT_NO, "<cpu mode='%s'> with vmx and svm disabled", mode);
+		else if (vmx_off || svm_off)
+			set_virt_ext(facts, VIRT_EXT_UNKNOWN, "<cpu mode='%s'> disables %s only: the host's vendor decides",
+				     mode, vmx_off ? "vmx" : "svm");
+		else
+			set_virt_ext(facts, VIRT_EXT_YES, "<cpu mode='%s'> passes the host's vmx/svm", mode);
+		return;
 	}
+	if (cpu_feature(ctx, "vmx", POLICY_ON) || cpu_feature(ctx, "svm", POLICY_ON))
+		set_virt_ext(facts, VIRT_EXT_YES, "<cpu> requires the %s feature",
+			     cpu_feature(ctx, "vmx", POLICY_ON) ? "vmx" : "svm");
+	else
+		set_virt_ext(facts, VIRT_EXT_NO, "%s has no vmx/svm feature",
+			     facts->cpu_model ? "the <cpu> model" : "QEMU's default CPU (qemu64, no <cpu> model)");
 }
 
-static void read_risk_signals(xmlXPathContextPtr ctx, struct guest_facts *facts)
+/* The vCPU's x2APIC: off only when something turns it off, since QEMU turns
+ * it on for every KVM vCPU (kvm_default_props) and KVM always emulates it
+ * for host-passthrough. The last -cpu of <qemu:commandline> replaces
+ * libvirt's -cpu and its <feature> elements. */
+static void read_x2apic(xmlXPathContextPtr ctx, const struct qemu_cmdline *cmd, struct guest_facts *facts)
+{
+	int explicit = -1;
+	char from[200] = "";
+
+	if (cmd->x2apic_unknown) {
+		facts->x2apic = X2APIC_UNKNOWN;
+		snprintf(facts->x2apic_why, sizeof(facts->x2apic_why), "%s", cmd->x2apic_unknown_why);
+		return;
+	}
+	if (cmd->cpu_model[0]) {
+		explicit = cmd->cpu_x2apic;
+		if (explicit >= 0)
+			snprintf(from, sizeof(from), "%s", cmd->x2apic_why);
+	} else if (cpu_feature(ctx, "x2apic", POLICY_OFF)) {
+		explicit = 0;
+		sentence_format(from, sizeof(from), "<cpu> has <feature policy='disable' name='x2apic'/>");
+	} else if (cpu_feature(ctx, "x2apic", POLICY_ON)) {
+		explicit = 1;
+		sentence_format(from, sizeof(from), "<cpu> requires the x2apic feature");
+	}
+	if (cmd->global_x2apic >= 0 && explicit >= 0 && cmd->global_x2apic != explicit) {
+		facts->x2apic = X2APIC_UNKNOWN;
+		sentence_format(facts->x2apic_why, sizeof(facts->x2apic_why),
+				"%s, but %s the other way; seoib does not tell which one QEMU applies", from, cmd->x2apic_why);
+		return;
+	}
+	if (explicit < 0 && cmd->global_x2apic >= 0) {
+		explicit = cmd->global_x2apic;
+		snprintf(from, sizeof(from), "%s", cmd->x2apic_why);
+	}
+	if (explicit < 0 && (cmd->cpu_model[0] ? strcmp(cmd->cpu_model, "host") == 0 || strcmp(cmd->cpu_model, "max") == 0
+					       : strncmp(facts->cpu_mode, "host-", 5) == 0 || strcmp(facts->cpu_mode, "maximum") == 0))
+		sentence_format(from, sizeof(from), "%s%s%s passes the host CPU's features, and KVM always offers x2APIC (KVM_GET_SUPPORTED_CPUID)",
+				cmd->cpu_model[0] ? "<qemu:commandline>'s -cpu " : "<cpu mode='",
+				cmd->cpu_model[0] ? cmd->cpu_model : facts->cpu_mode, cmd->cpu_model[0] ? "" : "'>");
+	else if (explicit < 0)
+		sentence_format(from, sizeof(from), "QEMU gives every KVM vCPU of a named model x2APIC unless something turns it off (kvm_default_props)");
+	facts->x2apic = explicit == 0 ? X2APIC_ABSENT : X2APIC_PRESENT;
+	snprintf(facts->x2apic_why, sizeof(facts->x2apic_why), "%s", from);
+}
+
+/* The CPU's shape, for the remediation that disables x2APIC. */
+static void read_cpu_shape(xmlXPathContextPtr ctx, const struct qemu_cmdline *cmd, struct guest_facts *facts)
+{
+	char vcpus[32];
+
+	guest_xpath_string(ctx, "/domain/cpu/@mode", facts->cpu_mode, sizeof(facts->cpu_mode));
+	if (!facts->cpu_mode[0] && guest_xpath_count(ctx, "/domain/cpu") > 0)
+		snprintf(facts->cpu_mode, sizeof(facts->cpu_mode), "custom"); /* libvirt's default mode */
+	facts->cpu_model = guest_xpath_count(ctx, "/domain/cpu/model") > 0;
+	facts->cpu_cmdline = cmd->cpu_model[0] != '\0';
+	guest_xpath_string(ctx, "/domain/vcpu", vcpus, sizeof(vcpus));
+	facts->vcpus = strspn(vcpus, "0123456789") == strlen(vcpus) && strlen(vcpus) < 9 ? (unsigned)atoi(vcpus) : 0;
+}
+
+static void read_risk_signals(xmlXPathContextPtr ctx, const struct qemu_cmdline *cmd, struct guest_facts *facts)
 {
 	guest_xpath_string(ctx, "/domain/metadata/libosinfo:libosinfo/libosinfo:os/@id", facts->os_id,
 		     sizeof(facts->os_id));
 	facts->windows = strncmp(facts->os_id, WINDOWS_OS_PREFIX, strlen(WINDOWS_OS_PREFIX)) == 0;
-	facts->hyperv = read_hyperv(ctx);
-	read_nested_virt(ctx, facts);
+	/* libvirt passes <hyperv> and hypervclock as -cpu features: a -cpu of
+	 * <qemu:commandline> replaces them with its own. */
+	facts->hyperv = cmd->cpu_model[0] ? cmd->cpu_hyperv : read_hyperv(ctx);
+	facts->hyperv_element = guest_xpath_count(ctx, "/domain/features/hyperv") > 0;
+	facts->localtime_clock = xpath_equals(ctx, "/domain/clock/@offset", "localtime");
+	facts->slic = guest_xpath_count(ctx, "/domain/os/acpi/table[@type='slic']") > 0;
+	read_cpu_shape(ctx, cmd, facts);
+	read_virt_ext(ctx, cmd, facts);
+	read_x2apic(ctx, cmd, facts);
 	facts->secure_boot =
 		xpath_equals(ctx, "/domain/os/loader/@secure", "yes") ||
 		guest_xpath_count(ctx, "/domain/os/firmware/feature[@name='secure-boot' and @enabled='yes']") > 0;
@@ -416,7 +536,7 @@ static int read_facts(xmlXPathContextPtr ctx, struct guest_facts *facts, char er
 		return -1;
 	read_lapic(ctx, &cmd, facts);
 	read_ioapic(&cmd, &mt, facts);
-	read_risk_signals(ctx, facts);
+	read_risk_signals(ctx, &cmd, facts);
 	guest_ack_read(ctx, facts);
 	return guest_metadata_read(ctx, facts, err);
 }
@@ -500,12 +620,113 @@ const char *guest_facts_irqchip_string(const struct guest_facts *facts)
 	return facts->irqchip_unknown ? "unknown" : irqchip_to_string(facts->irqchip);
 }
 
+/* libosinfo's id for "an OS it does not know" (virt-install --osinfo unknown). */
+#define LIBOSINFO_UNKNOWN "http://libosinfo.org/unknown"
+
+enum guest_windows guest_facts_windows(const struct guest_facts *g, char *why, size_t size)
+{
+	char buf[256] = "";
+	enum guest_windows w = WINDOWS_UNKNOWN;
+
+	if (g->windows) {
+		w = WINDOWS_YES;
+		snprintf(buf, sizeof(buf), "libosinfo id %s", g->os_id);
+	} else if (g->os_id[0] && strcmp(g->os_id, LIBOSINFO_UNKNOWN) != 0) {
+		w = WINDOWS_NO;
+		snprintf(buf, sizeof(buf), "libosinfo id %s", g->os_id);
+	} else if (g->hyperv || g->slic) {
+		w = WINDOWS_LIKELY;
+		if (g->hyperv)
+			sentence_append(buf, sizeof(buf), ", ", "Hyper-V enlightenments");
+		if (g->slic)
+			sentence_append(buf, sizeof(buf), ", ", "an ACPI SLIC table");
+	} else {
+		/* Tools write these only for Windows guests: hints. */
+		if (g->hyperv_element)
+			sentence_append(buf, sizeof(buf), ", ", "a <hyperv> element that exposes no enlightenment");
+		if (g->localtime_clock)
+			sentence_append(buf, sizeof(buf), ", ", "an RTC in local time");
+		w = buf[0] ? WINDOWS_POSSIBLE : WINDOWS_UNKNOWN;
+		/* Windows 11's hardware requirements, which Linux and ESXi
+		 * guests meet as well: said, but never a hint alone. */
+		if (g->secure_boot && g->tpm)
+			sentence_append(buf, sizeof(buf), ", ", "Secure Boot with a TPM");
+		if (w == WINDOWS_UNKNOWN)
+			sentence_format(buf, sizeof(buf), "no libosinfo id and no sign of Windows%s",
+					g->secure_boot && g->tpm ? "; Secure Boot with a TPM alone is none" : "");
+	}
+	if (why)
+		snprintf(why, size, "%s", buf);
+	return w;
+}
+
+/* "Windows", "likely Windows", "possibly Windows". */
+static const char *windows_words(enum guest_windows w)
+{
+	return w == WINDOWS_YES ? "Windows" : w == WINDOWS_LIKELY ? "likely Windows" : "possibly Windows";
+}
+
+enum guest_victim guest_facts_victim(const struct guest_facts *g, char *why, size_t size)
+{
+	char os[256], buf[512];
+	enum guest_windows w = guest_facts_windows(g, os, sizeof(os));
+	enum guest_victim v;
+
+	if (w == WINDOWS_NO) {
+		v = VICTIM_NO;
+		snprintf(buf, sizeof(buf), "not Windows (%s)", os);
+	} else if (w == WINDOWS_UNKNOWN && g->virt_ext != VIRT_EXT_YES) {
+		v = VICTIM_NO;
+		snprintf(buf, sizeof(buf), "no sign of Windows, and %s", g->nested_why[0] ? g->nested_why : "no vmx/svm");
+	} else if (g->virt_ext == VIRT_EXT_NO) {
+		v = VICTIM_NO;
+		snprintf(buf, sizeof(buf), "%s (%s), but it cannot run its own hypervisor: %s",
+			 windows_words(w), os, g->nested_why);
+	} else if (w == WINDOWS_UNKNOWN) {
+		v = VICTIM_UNKNOWN;
+		snprintf(buf, sizeof(buf), "nothing says which OS it runs, and it can run a hypervisor (%s)", g->nested_why);
+	} else {
+		v = VICTIM_YES;
+		snprintf(buf, sizeof(buf), "%s (%s) that can run its own hypervisor (%s)",
+			 windows_words(w), os, g->nested_why[0] ? g->nested_why : "vmx/svm not ruled out");
+	}
+	if (why)
+		sentence_format(why, size, "%s", buf);
+	return v;
+}
+
 bool guest_facts_at_risk(const struct guest_facts *facts)
 {
-	return facts->windows || facts->hyperv;
+	return guest_facts_victim(facts, NULL, 0) == VICTIM_YES;
 }
 
 int guest_facts_vbs_signals(const struct guest_facts *facts)
 {
-	return (int)facts->nested_virt + (int)facts->secure_boot + (int)facts->tpm;
+	enum guest_windows w = guest_facts_windows(facts, NULL, 0);
+
+	if (w == WINDOWS_NO || w == WINDOWS_UNKNOWN)
+		return 0;
+	return (int)(facts->virt_ext == VIRT_EXT_YES) + (int)facts->secure_boot + (int)facts->tpm;
+}
+
+const char *guest_x2apic_to_string(enum guest_x2apic x)
+{
+	static const char *const names[] = {
+		[X2APIC_PRESENT] = "present",
+		[X2APIC_ABSENT] = "absent",
+		[X2APIC_UNKNOWN] = "unknown",
+	};
+	return (size_t)x < ELEMENTSOF(names) ? names[x] : "invalid";
+}
+
+const char *guest_windows_to_string(enum guest_windows w)
+{
+	static const char *const names[] = {
+		[WINDOWS_UNKNOWN] = "unknown",
+		[WINDOWS_NO] = "no",
+		[WINDOWS_POSSIBLE] = "possible",
+		[WINDOWS_LIKELY] = "likely",
+		[WINDOWS_YES] = "yes",
+	};
+	return (size_t)w < ELEMENTSOF(names) ? names[w] : "invalid";
 }

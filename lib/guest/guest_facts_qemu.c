@@ -66,9 +66,11 @@ void guest_facts_apply_qemu_answer(struct guest_facts *f, const struct qemu_gues
 	}
 	apply_irqchip(f, a);
 	apply_ioapic(f, a);
+	/* QEMU's own vCPU wins over what the XML says of x2APIC. */
 	if (a->x2apic >= 0) {
-		f->qemu_x2apic_known = true;
-		f->qemu_x2apic = a->x2apic == 1;
+		f->x2apic = a->x2apic == 1 ? X2APIC_PRESENT : X2APIC_ABSENT;
+		sentence_format(f->x2apic_why, sizeof(f->x2apic_why), "%s: the first vCPU's x2apic is %s", a->source,
+				a->x2apic == 1 ? "on" : "off");
 	}
 	if (a->kvm)
 		sentence_format(f->facts_source, sizeof(f->facts_source), "%s%s", a->source,

@@ -150,6 +150,55 @@ static bool is_iommu(const char *driver)
 	       strcmp(driver, "x86-iommu") == 0 || strcmp(driver, "AMDVI-PCI") == 0;
 }
 
+/* QEMU's boolean property spellings (qapi/qobject-input-visitor.c,
+ * keyval: on/off, yes/no, true/false); -1 for anything else. */
+static int parse_bool(const char *value)
+{
+	static const char *const yes[] = {"on", "yes", "true", "y"}, *const no[] = {"off", "no", "false", "n"};
+
+	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+		if (strcmp(value, yes[i]) == 0)
+			return 1;
+		if (strcmp(value, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static void set_x2apic_unknown(struct qemu_cmdline *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_x2apic_unknown(struct qemu_cmdline *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (out->x2apic_unknown)
+		return;
+	out->x2apic_unknown = true;
+	va_start(ap, fmt);
+	sentence_vformat(out->x2apic_unknown_why, sizeof(out->x2apic_unknown_why), fmt, ap);
+	va_end(ap);
+}
+
+/* -global x86_64-cpu.x2apic=V reaches every vCPU (x86_64-cpu is the parent
+ * type of every x86 CPU model); a model's own type (qemu64-x86_64-cpu)
+ * reaches only vCPUs of that model, which seoib does not pair up. */
+static void read_global_x2apic(const char *spec, const char *driver, const char *value, struct qemu_cmdline *out)
+{
+	int on = parse_bool(value);
+	size_t n = strlen(driver), suffix = strlen("-x86_64-cpu");
+	bool cpu_type = strcmp(driver, "x86_64-cpu") == 0 || (n > suffix && strcmp(driver + n - suffix, "-x86_64-cpu") == 0);
+
+	if (!cpu_type)
+		return;
+	if (on < 0 || strcmp(driver, "x86_64-cpu") != 0) {
+		set_x2apic_unknown(out, "<qemu:commandline> sets -global %s, which seoib does not follow to the guest's vCPUs",
+				   spec);
+		return;
+	}
+	out->global_x2apic = on;
+	sentence_format(out->x2apic_why, sizeof(out->x2apic_why), "<qemu:commandline> sets -global %s", spec);
+}
+
 static int read_global(const char *spec, struct qemu_cmdline *out, char err[SEOIB_MESSAGE_MAX])
 {
 	char driver[64], property[64], value[64];
@@ -169,7 +218,104 @@ static int read_global(const char *spec, struct qemu_cmdline *out, char err[SEOI
 	} else if (is_iommu(driver) && strcmp(property, "intremap") == 0 && strcmp(value, "off") != 0)
 		set_unknown(out, "<qemu:commandline> sets -global %s, which seoib does not follow to the IOMMU it changes",
 			    spec);
+	else if (strcmp(property, "x2apic") == 0)
+		read_global_x2apic(spec, driver, value, out);
 	return 0;
+}
+
+/* -cpu MODEL[,+feat|-feat|feat[=on|off]]...: the last -cpu is the one QEMU
+ * uses (softmmu/vl.c keeps only the last), replacing libvirt's own. */
+static void read_cpu(const char *spec, struct qemu_cmdline *out)
+{
+	struct opt_pair p;
+	size_t pos = 0;
+
+	out->cpu_x2apic = out->cpu_vmx_svm = -1;
+	out->cpu_hyperv = false;
+	out->cpu_model[0] = '\0';
+	for (bool first = true; next_pair(spec, &pos, &p); first = false) {
+		const char *name = p.key;
+		int on = 1;
+
+		if (first && p.bare) {
+			copy_str(out->cpu_model, sizeof(out->cpu_model), p.key);
+			continue;
+		}
+		if (p.bare && (name[0] == '+' || name[0] == '-'))
+			on = *name++ == '+';
+		else if (!p.bare)
+			on = parse_bool(p.value);
+		/* hv-spinlocks=N and hv-passthrough turn the Hyper-V leaves on as
+		 * any hv-* feature does (hyperv_enabled()); hv-vendor-id does not. */
+		if (strncmp(name, "hv-", 3) == 0 && strcmp(name, "hv-vendor-id") != 0 &&
+		    (on == 1 || strcmp(name, "hv-spinlocks") == 0))
+			out->cpu_hyperv = true;
+		if (strcmp(name, "x2apic") != 0 && strcmp(name, "vmx") != 0 && strcmp(name, "svm") != 0)
+			continue;
+		if (on < 0) {
+			if (strcmp(name, "x2apic") == 0)
+				set_x2apic_unknown(out, "<qemu:commandline> passes -cpu %s, whose x2apic value seoib does not know", spec);
+			continue;
+		}
+		if (strcmp(name, "x2apic") == 0) {
+			out->cpu_x2apic = on;
+			sentence_format(out->x2apic_why, sizeof(out->x2apic_why),
+					"<qemu:commandline> passes -cpu %s (it replaces libvirt's -cpu)", spec);
+		} else
+			out->cpu_vmx_svm = on;
+	}
+	if (!out->cpu_model[0])
+		copy_str(out->cpu_model, sizeof(out->cpu_model), "?");
+}
+
+/* Device properties through which a -set can reach a fact: an IOMMU's
+ * intremap (split required), a -device CPU's x2apic, an I/O APIC's
+ * version, and driver, which turns the device into another one. */
+static bool reaches_facts(const char *property)
+{
+	static const char *const props[] = {"intremap", "x2apic", "version", "driver"};
+
+	for (size_t i = 0; i < ELEMENTSOF(props); i++)
+		if (strcmp(property, props[i]) == 0)
+			return true;
+	return false;
+}
+
+/* -set GROUP.ID.PROP=VALUE (QEMU util/qemu-config.c qemu_set_option(),
+ * softmmu/vl.c is_qemuopts_group()): it edits the one existing entry ID of
+ * option group GROUP. QEMU refuses it for machine, object, smp-opts and
+ * boot-opts, and for an ID no entry has (libvirt's JSON -device entries,
+ * QEMU >= 6.2, are not in the device group): such a guest does not start,
+ * and the -set changes nothing seoib judges. Of the rest only a device's
+ * properties above, any -global entry (it may name any driver and
+ * property) and the accelerator's kernel-irqchip can reach the facts. */
+static void read_set(const char *spec, struct qemu_cmdline *out)
+{
+	char group[64] = "", id[64] = "", property[64] = "";
+	const char *dot1 = strchr(spec, '.'), *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL, *eq;
+
+	if (!dot1 || !dot2 || !dot2[1])
+		return; /* QEMU: "can't parse", the guest does not start */
+	eq = strchr(dot2 + 1, '=');
+	snprintf(group, sizeof(group), "%.*s", (int)(dot1 - spec) < 63 ? (int)(dot1 - spec) : 63, spec);
+	snprintf(id, sizeof(id), "%.*s", (int)(dot2 - dot1 - 1) < 63 ? (int)(dot2 - dot1 - 1) : 63, dot1 + 1);
+	snprintf(property, sizeof(property), "%.*s", eq ? ((int)(eq - dot2 - 1) < 63 ? (int)(eq - dot2 - 1) : 63) : 63,
+		 dot2 + 1);
+	for (char *k = property; *k; k++)
+		if (*k == '_')
+			*k = '-';
+	if (strcmp(group, "global") == 0) {
+		set_unknown(out, "<qemu:commandline> passes -set %s, which edits a -global entry seoib does not follow", spec);
+		set_x2apic_unknown(out, "<qemu:commandline> passes -set %s, which edits a -global entry seoib does not follow",
+				   spec);
+	} else if (strcmp(group, "device") == 0 && reaches_facts(property)) {
+		if (strcmp(property, "x2apic") == 0)
+			set_x2apic_unknown(out, "<qemu:commandline> passes -set %s, which may change a vCPU's x2APIC", spec);
+		else
+			set_unknown(out, "<qemu:commandline> passes -set %s, which may change device %s's %s, and seoib does not follow it",
+				    spec, id, property);
+	} else if (strcmp(group, "accel") == 0 && strcmp(property, "kernel-irqchip") == 0)
+		set_unknown(out, "<qemu:commandline> passes -set %s, which may change the irqchip", spec);
 }
 
 /* An IOMMU that remaps interrupts needs the split irqchip (QEMU refuses
@@ -256,15 +402,21 @@ static int read_option(const char *name, const char *value, struct qemu_cmdline 
 		return read_global(value, out, err);
 	else if (strcmp(name, "device") == 0)
 		read_device(value, out);
-	else if (strcmp(name, "set") == 0 || strcmp(name, "readconfig") == 0)
-		set_unknown(out, "<qemu:commandline> passes -%s, whose effect on the irqchip and I/O APIC seoib does not read",
-			    name);
+	else if (strcmp(name, "cpu") == 0)
+		read_cpu(value, out);
+	else if (strcmp(name, "set") == 0)
+		read_set(value, out);
+	else if (strcmp(name, "readconfig") == 0) {
+		/* A config file may hold [device] and [global] sections. */
+		set_unknown(out, "<qemu:commandline> passes -readconfig, whose effect on the irqchip and I/O APIC seoib does not read");
+		set_x2apic_unknown(out, "<qemu:commandline> passes -readconfig, whose effect on the vCPU's x2APIC seoib does not read");
+	}
 	return 0;
 }
 
 static bool takes_value(const char *name)
 {
-	static const char *const names[] = {"machine", "M", "global", "device", "set", "readconfig"};
+	static const char *const names[] = {"machine", "M", "global", "device", "set", "readconfig", "cpu"};
 
 	for (size_t i = 0; i < ELEMENTSOF(names); i++)
 		if (strcmp(name, names[i]) == 0)
@@ -275,6 +427,7 @@ static bool takes_value(const char *name)
 int qemu_cmdline_read(const char *const *argv, int argc, struct qemu_cmdline *out, char err[SEOIB_MESSAGE_MAX])
 {
 	memset(out, 0, sizeof(*out));
+	out->cpu_x2apic = out->cpu_vmx_svm = out->global_x2apic = -1;
 	for (int i = 0; i < argc; i++) {
 		const char *inline_value, *value;
 		char name[64];

@@ -107,10 +107,18 @@ static bool facts_unknown(const struct guest_facts *g)
  * register (0x20) and a guest that uses it (Windows with Hyper-V / VBS). */
 static enum risk risk_of(const struct guest_facts *g, enum seoib_state s)
 {
-	if (g->irqchip == IRQCHIP_IN_KERNEL || s != STATE_QUIRKED)
+	if (g->irqchip == IRQCHIP_IN_KERNEL || s != STATE_QUIRKED || g->x2apic == X2APIC_ABSENT)
 		return RISK_NONE;
-	if (g->ioapic_version == IOAPIC_VERSION_20 && guest_facts_at_risk(g))
+	if (g->ioapic_version != IOAPIC_VERSION_20)
+		return RISK_LOW;
+	switch (guest_facts_victim(g, NULL, 0)) {
+	case VICTIM_YES:
 		return RISK_HIGH;
+	case VICTIM_UNKNOWN:
+		return RISK_UNKNOWN;
+	case VICTIM_NO:
+		break;
+	}
 	return RISK_LOW;
 }
 
@@ -122,36 +130,46 @@ static enum seoib_state preferred_state(const struct guest_facts *g)
 	return g->ioapic_version == IOAPIC_VERSION_20 ? STATE_RESPECTED : STATE_NOT_ADVERTISED;
 }
 
+/* The victim's line: the known victim is Windows running its own
+ * hypervisor (docs/policy.md, "Who is the victim"). */
+static void describe_victim(const struct guest_facts *g, struct decision *d)
+{
+	char why[SEOIB_MESSAGE_MAX];
+
+	switch (guest_facts_victim(g, why, sizeof(why))) {
+	case VICTIM_YES:
+		add_reason(d, "at risk of the interrupt storm: %s", why);
+		break;
+	case VICTIM_UNKNOWN:
+		add_reason(d, "seoib cannot tell whether the guest is the known victim, Windows running its own hypervisor: %s",
+			   why);
+		break;
+	case VICTIM_NO:
+		add_reason(d, "not the known victim (Windows running its own hypervisor): %s", why);
+		break;
+	}
+}
+
 static void describe_guest(const struct guest_facts *g, struct decision *d)
 {
-	char signals[200] = "", vbs[120] = "";
-
 	if (g->qemu_lapic) {
 		add_reason(d, "not exposed: %s", g->lapic_why);
 		return;
 	}
 	add_reason(d, "%s irqchip: %s", guest_facts_irqchip_string(g), g->irqchip_why);
+	if (g->x2apic == X2APIC_ABSENT) {
+		add_reason(d, "no x2APIC in the vCPU: %s", g->x2apic_why);
+		return;
+	}
 	if (g->irqchip == IRQCHIP_IN_KERNEL && !g->irqchip_unknown)
 		return;
 	if (g->ioapic_unknown)
 		add_reason(d, "I/O APIC version unknown: %s", g->ioapic_why);
 	else
 		add_reason(d, "I/O APIC 0x%x: %s", g->ioapic_version, g->ioapic_why);
-	if (g->windows)
-		append(signals, sizeof(signals), "Windows (libosinfo)");
-	if (g->hyperv)
-		append(signals, sizeof(signals), "Hyper-V enlightenments");
-	if (g->nested_virt)
-		append(vbs, sizeof(vbs), "nested virtualisation");
-	if (g->secure_boot)
-		append(vbs, sizeof(vbs), "Secure Boot");
-	if (g->tpm)
-		append(vbs, sizeof(vbs), "TPM");
-	if (signals[0])
-		add_reason(d, "at risk of the interrupt storm: %s%s%s", signals,
-			   vbs[0] ? "; VBS likely: " : "", vbs);
-	else
-		add_reason(d, "not a known victim: no Windows os id and no Hyper-V enlightenments");
+	if (g->x2apic == X2APIC_UNKNOWN)
+		add_reason(d, "x2APIC unknown, judged as present: %s", g->x2apic_why);
+	describe_victim(g, d);
 }
 
 /* ---- the state rules: one row each in rule_rows[] ---- */
@@ -167,6 +185,22 @@ static bool not_exposed(const struct policy_input *in, struct decision *d)
 	d->risk = RISK_NONE;
 	d->verdict = VERDICT_SAFE;
 	add_reason(d, "quirked: no KVM flag applies to QEMU's own local APIC, on any host");
+	return true;
+}
+
+/* Rule 9: KVM sets LVR bit 24 only for a vCPU whose CPUID has x2APIC
+ * (kvm_apic_set_version()), and SPIV bit 12 cannot stick without it: such
+ * a guest is never offered Directed EOI, in any state, on any kernel. A
+ * recorded non-quirked state is still the one it migrates in (rule 5). */
+static bool no_x2apic(const struct policy_input *in, struct decision *d)
+{
+	const struct guest_facts *g = in->guest;
+
+	if (g->x2apic != X2APIC_ABSENT || (g->has_recorded_state && g->recorded_state != STATE_QUIRKED))
+		return false;
+	d->state = STATE_QUIRKED;
+	d->sticky = g->has_recorded_state;
+	add_reason(d, "quirked: KVM never offers Directed EOI to a vCPU without x2APIC (kvm_apic_set_version()), on any kernel");
 	return true;
 }
 
@@ -234,9 +268,20 @@ static bool facts_unknown_rule(const struct policy_input *in, struct decision *d
 /* Rule 8's remediation when the verdict is unknown. */
 static void facts_unknown_remediation(const struct policy_input *in, struct decision *d)
 {
-	sentence_format(d->remediation, sizeof(d->remediation),
-		 "state the irqchip and I/O APIC of guest %s in elements seoib reads (<ioapic driver='qemu'|'kvm'/>, a machine type of docs/policy.md's table, <iommu> instead of a <qemu:commandline> device); docs/policy.md lists what seoib reads",
-		 in->guest->name);
+	const struct guest_facts *g = in->guest;
+
+	if (g->cmdline_unknown)
+		sentence_format(d->remediation, sizeof(d->remediation),
+			 "rewrite or remove the <qemu:commandline> argument of guest %s named above, or say what it does with libvirt elements (<ioapic driver='qemu'|'kvm'/>, <iommu>); docs/policy.md lists what seoib reads",
+			 g->name);
+	else if (g->irqchip_unknown)
+		sentence_format(d->remediation, sizeof(d->remediation),
+			 "add <ioapic driver='qemu'/> or <ioapic driver='kvm'/> to the <features> of guest %s, or give it a machine type of docs/policy.md's table (virsh capabilities lists each alias's canonical name)",
+			 g->name);
+	else
+		sentence_format(d->remediation, sizeof(d->remediation),
+			 "give guest %s a machine type of docs/policy.md's table (virsh capabilities lists each alias's canonical name); docs/policy.md lists what seoib reads",
+			 g->name);
 }
 
 /* Rule 3: with the in-kernel irqchip KVM never advertises Directed EOI. */
@@ -341,6 +386,7 @@ static const struct rule_row rule_rows[] = {
 	{RULE_NOT_EXPOSED, "not-exposed", not_exposed, RULE_HOSTS_ALIKE | RULE_SETTLES, NULL},
 	{RULE_RECORDED_NEEDS_SPLIT, "recorded-needs-split", recorded_needs_split, RULE_SETTLES, NULL},
 	{RULE_RECORDED_NEEDS_EOI, "recorded-needs-eoi-register", recorded_needs_eoi, RULE_SETTLES, NULL},
+	{RULE_NO_X2APIC, "no-x2apic", no_x2apic, RULE_VMM_MODEL | RULE_ANY_KERNEL, NULL},
 	{RULE_FACTS_UNKNOWN, "facts-unknown", facts_unknown_rule, RULE_STATE_GUESSED, facts_unknown_remediation},
 	{RULE_IN_KERNEL, "in-kernel", in_kernel, RULE_VMM_MODEL | RULE_ANY_KERNEL, NULL},
 	{RULE_NO_HOST_RECORD, "no-host-record", no_host_record, RULE_VMM_MODEL | RULE_STATE_GUESSED, NULL},
@@ -502,7 +548,7 @@ static void decide_verdict(const struct rule_row *row, struct decision *d)
 		d->verdict = VERDICT_UNKNOWN;
 	else if (d->risk == RISK_HIGH)
 		d->verdict = VERDICT_UNSAFE;
-	else if (unknown)
+	else if (unknown || d->risk == RISK_UNKNOWN)
 		d->verdict = VERDICT_UNKNOWN;
 	else
 		d->verdict = VERDICT_SAFE;
@@ -519,9 +565,69 @@ static void remediate_unsafe_hosts(const struct policy_input *in, struct decisio
 		 upgrades[0] ? upgrades : "fix the hosts above", in->guest->name, state_to_string(d->state));
 }
 
-/* High risk: the in-kernel irqchip if nothing needs split, else the upgrades
- * that let every host run respected; a sticky quirked guest whose hosts
- * could all run respected only needs its record cleared at a cold boot. */
+/* How to take x2APIC away from the guest's vCPU, as its XML stands. */
+static const char *x2apic_edit(const struct guest_facts *g)
+{
+	if (g->cpu_cmdline)
+		return "append ,-x2apic to the -cpu argument of its <qemu:commandline>";
+	if (g->cpu_mode[0] && (strcmp(g->cpu_mode, "custom") != 0 || g->cpu_model))
+		return "add <feature policy='disable' name='x2apic'/> to its <cpu>";
+	/* libvirt takes no <feature> without a model. */
+	return "give it <cpu mode='custom' match='exact'><model fallback='allow'>qemu64</model><feature policy='disable' name='x2apic'/></cpu> (qemu64 is the CPU QEMU gives it now)";
+}
+
+/* The cure that needs nothing from the host: a vCPU without x2APIC is
+ * never offered Directed EOI (rule 9), and QEMU runs it with the split
+ * irqchip and interrupt remapping (QEMU 7.2 accepts kernel-irqchip=split,
+ * intel-iommu / amd-iommu intremap=on and -cpu ...,-x2apic; checked by
+ * tests/policy/remediation-qemu.sh). Not for more than 255 vCPUs: xAPIC
+ * IDs are 8 bits. False when it does not apply. */
+static bool x2apic_remediation(const struct guest_facts *g, char *buf, size_t size)
+{
+	static const char cost[] =
+		"KVM then never offers Directed EOI, on any kernel and QEMU; the cost: the guest's local APIC runs in xAPIC mode, so at most 255 vCPUs and somewhat slower interrupt delivery";
+
+	if (g->x2apic != X2APIC_PRESENT || g->vcpus > 255)
+		return false;
+	sentence_format(buf, size, "disable x2APIC in the vCPU of guest %s: %s (%s)", g->name, x2apic_edit(g), cost);
+	return true;
+}
+
+/* A guest judged the victim on signals weaker than a libosinfo Windows id
+ * is not the victim once its metadata names another OS. */
+static void add_not_windows_hint(const struct guest_facts *g, struct decision *d)
+{
+	if (!d->remediation[0] || guest_facts_windows(g, NULL, 0) == WINDOWS_YES)
+		return;
+	sentence_append(d->remediation, sizeof(d->remediation), "; ",
+			"if it does not run Windows, say so in its libosinfo metadata (<libosinfo:os id='...'/>, as virt-install writes it)");
+}
+
+/* Risk unknown: nothing says which OS the guest runs, and it can run a
+ * hypervisor. Naming its OS settles it; so does taking the exposure away. */
+static void remediate_os_unknown(const struct policy_input *in, struct decision *d)
+{
+	const struct guest_facts *g = in->guest;
+
+	if (!g->split_required)
+		sentence_format(d->remediation, sizeof(d->remediation),
+			 "say which OS guest %s runs with libosinfo metadata (<libosinfo:os id='...'/> in its <metadata>, as virt-install writes it), or switch it to the in-kernel irqchip with <ioapic driver='kvm'/>",
+			 g->name);
+	else if (g->vcpus <= 255)
+		sentence_format(d->remediation, sizeof(d->remediation),
+			 "say which OS guest %s runs with libosinfo metadata (<libosinfo:os id='...'/> in its <metadata>, as virt-install writes it), or disable x2APIC in its vCPU: %s",
+			 g->name, x2apic_edit(g));
+	else
+		sentence_format(d->remediation, sizeof(d->remediation),
+			 "say which OS guest %s runs with libosinfo metadata (<libosinfo:os id='...'/> in its <metadata>, as virt-install writes it)",
+			 g->name);
+}
+
+/* High risk: the in-kernel irqchip if nothing needs split; else a sticky
+ * quirked guest whose hosts could all run respected only needs its record
+ * cleared at a cold boot; else x2APIC off, which needs nothing from any
+ * host; else (more than 255 vCPUs) vmx/svm off, which needs nothing from
+ * any host either; the upgrades only for what is left. */
 static void remediate_risk(const struct policy_input *in, struct decision *d)
 {
 	const struct guest_facts *g = in->guest;
@@ -537,12 +643,21 @@ static void remediate_risk(const struct policy_input *in, struct decision *d)
 		sentence_format(d->remediation, sizeof(d->remediation),
 			 "switch guest %s to the in-kernel irqchip with <ioapic driver='kvm'/> (Directed EOI is then never advertised)",
 			 g->name);
-	else if (upgrades[0])
-		sentence_format(d->remediation, sizeof(d->remediation), "%s", upgrades);
-	else if (d->sticky)
+	else if (!upgrades[0] && d->sticky)
 		sentence_format(d->remediation, sizeof(d->remediation),
 			 "power guest %s off and clear its recorded quirked state (virsh metadata %s --uri %s --remove --config) so that it starts respected",
 			 g->name, g->name, SEOIB_METADATA_URI);
+	else if (x2apic_remediation(g, d->remediation, sizeof(d->remediation)))
+		;
+	else if (g->virt_ext != VIRT_EXT_NO)
+		/* More than 255 vCPUs: x2APIC stays; the victim's other
+		 * condition, a hypervisor inside, can go. */
+		sentence_format(d->remediation, sizeof(d->remediation),
+			 "take vmx and svm away from the vCPU of guest %s: add <feature policy='disable' name='vmx'/> and <feature policy='disable' name='svm'/> to its <cpu> (Windows then cannot run Hyper-V, VBS, Credential Guard or WSL2, the known victim's condition, on any kernel and QEMU; the cost: exactly those features in the guest)",
+			 g->name);
+	else if (upgrades[0])
+		sentence_format(d->remediation, sizeof(d->remediation), "%s", upgrades);
+	add_not_windows_hint(g, d);
 }
 
 static void remediate_unknown(const struct rule_row *row, const struct policy_input *in, struct decision *d)
@@ -568,6 +683,8 @@ static void remediate(const struct rule_row *row, const struct policy_input *in,
 	count_hosts(d, &cannot, &unknown);
 	if (cannot)
 		remediate_unsafe_hosts(in, d);
+	else if (d->risk == RISK_UNKNOWN && !(row->flags & RULE_STATE_GUESSED))
+		remediate_os_unknown(in, d);
 	else if (d->verdict == VERDICT_UNKNOWN)
 		remediate_unknown(row, in, d);
 	else if (d->risk == RISK_HIGH)
@@ -677,8 +794,9 @@ static json_object *recorded_to_json(const struct guest_facts *g)
 
 static json_object *guest_to_json(const struct guest_facts *g)
 {
+	static const char *const victim_names[] = {[VICTIM_NO] = "no", [VICTIM_YES] = "yes", [VICTIM_UNKNOWN] = "unknown"};
 	json_object *obj = json_object_new_object();
-	char version[8];
+	char version[8], windows_why[256], victim_why[SEOIB_MESSAGE_MAX];
 
 	snprintf(version, sizeof(version), g->ioapic_unknown ? "unknown" : "0x%x", g->ioapic_version);
 	add_string(obj, "name", g->name);
@@ -695,7 +813,15 @@ static json_object *guest_to_json(const struct guest_facts *g)
 	add_string(obj, "os_id", g->os_id);
 	add_bool(obj, "windows", g->windows);
 	add_bool(obj, "hyperv", g->hyperv);
-	add_bool(obj, "nested_virt", g->nested_virt);
+	json_object_object_add(obj, "nested_virt", g->virt_ext == VIRT_EXT_UNKNOWN ? NULL
+						   : json_object_new_boolean(g->virt_ext == VIRT_EXT_YES));
+	add_string(obj, "nested_why", g->nested_why);
+	add_string(obj, "x2apic", g->qemu_lapic ? NULL : guest_x2apic_to_string(g->x2apic));
+	add_string(obj, "x2apic_why", g->qemu_lapic ? NULL : g->x2apic_why);
+	add_string(obj, "windows_evidence", guest_windows_to_string(guest_facts_windows(g, windows_why, sizeof(windows_why))));
+	add_string(obj, "windows_why", windows_why);
+	add_string(obj, "victim", victim_names[guest_facts_victim(g, victim_why, sizeof(victim_why))]);
+	add_string(obj, "victim_why", victim_why);
 	add_bool(obj, "secure_boot", g->secure_boot);
 	add_bool(obj, "tpm", g->tpm);
 	add_bool(obj, "at_risk", guest_facts_at_risk(g));

@@ -84,6 +84,16 @@ static void decide_automatic(const struct guest_facts *g, const struct host_reco
 {
 	enum seoib_state pick = g->ioapic_version == IOAPIC_VERSION_20 ? STATE_RESPECTED : STATE_NOT_ADVERTISED;
 
+	if (g->irqchip_unknown || (g->irqchip == IRQCHIP_SPLIT && g->ioapic_unknown)) {
+		/* Only a guest never offered Directed EOI (no x2APIC) gets here
+		 * with facts unknown; the state it runs in still decides where
+		 * it may migrate. */
+		out->known = false;
+		sentence_format(out->why, sizeof(out->why),
+			 "QEMU on %s chooses the state itself (VMM model automatic) from the irqchip and the I/O APIC version, and seoib cannot tell the %s of guest %s",
+			 host->host.hostname, g->irqchip_unknown ? "irqchip" : "I/O APIC version", g->name);
+		return;
+	}
 	out->known = true;
 	if (g->irqchip == IRQCHIP_IN_KERNEL) {
 		out->state = STATE_QUIRKED;
@@ -230,6 +240,13 @@ void policy_settle_run_state(const struct guest_facts *guest, const struct host_
 
 void policy_judge_run_state(const struct guest_facts *guest, struct decision *d)
 {
+	if (!d->run.known && d->run.why[0] && (guest->irqchip_unknown || guest->ioapic_unknown)) {
+		d->verdict = VERDICT_UNKNOWN;
+		sentence_format(d->remediation, sizeof(d->remediation),
+			 "make the irqchip and I/O APIC version of guest %s known to seoib (docs/policy.md lists what it reads), or set vmm-model in seoib.conf to what this host's QEMU does",
+			 guest->name);
+		return;
+	}
 	if (!d->run.known && d->run.why[0]) {
 		d->verdict = VERDICT_UNKNOWN;
 		sentence_format(d->remediation, sizeof(d->remediation),

@@ -30,6 +30,7 @@ cat >"$T/guest.xml" <<XML
   <memory unit='MiB'>64</memory>
   <os><type arch='x86_64' machine='q35'>hvm</type></os>
   <features><acpi/><hyperv mode='custom'><relaxed state='on'/></hyperv><ioapic driver='qemu'/></features>
+  <cpu mode='host-passthrough'/>
 </domain>
 XML
 

@@ -271,7 +271,7 @@ lv_expect_kvm_guest() { # DIR DOM
 # directly pass LV_DOMAIN_TYPE=kvm.
 lv_have_kvm() { [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; }
 lv_domain() {
-	local name=$1 uuid=$2 kind=$3 state=${4:-} os="" hyperv="" meta="" type
+	local name=$1 uuid=$2 kind=$3 state=${4:-} os="" hyperv="" cpu="" meta="" type
 	type=${LV_DOMAIN_TYPE:-$(lv_have_kvm && echo kvm || echo qemu)}
 	local cmdline="" a emulator=${LV_EMULATOR:-${LV_KVM_ON_TCG:-/usr/bin/qemu-system-x86_64}}
 	for a in ${LV_QEMU_ARGS:-}; do cmdline+="<qemu:arg value='$a'/>"; done
@@ -279,6 +279,9 @@ lv_domain() {
 	if [ "$kind" = windows ]; then
 		os="<libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'><libosinfo:os id='http://microsoft.com/win/11'/></libosinfo:libosinfo>"
 		hyperv="<hyperv mode='custom'><relaxed state='on'/></hyperv>"
+		# The victim needs vmx/svm to run its hypervisor (docs/policy.md,
+		# "Who is the victim"); check='none' lets TCG start it anyway.
+		cpu="<cpu mode='custom' match='exact' check='none'><model fallback='allow'>qemu64</model><feature policy='require' name='vmx'/></cpu>"
 	fi
 	[ -n "$state" ] && meta="<seoib:guest xmlns:seoib='https://seoib.org/xmlns/libvirt/guest/1' state='$state'/>"
 	cat <<XML
@@ -290,6 +293,7 @@ lv_domain() {
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='q35'>hvm</type></os>
   <features><acpi/>$hyperv<ioapic driver='qemu'/></features>
+  $cpu
   <devices>
     <emulator>$emulator</emulator>
     <serial type='pty'/>

@@ -80,6 +80,20 @@ human_reads_right() {
 	fi
 	grep -qi 'cannot run cannot run\|CONFLICT *CONFLICT' "$h" && fail "$name" "a word said twice: $(grep -i 'cannot run cannot' "$h")"
 	grep '^At risk *no' "$h" | grep -q 'nested-virt\|secure-boot\|TPM' && fail "$name" "VBS signals after 'At risk no'"
+	# Unknown values are printed as unknown, never as a number; signals are
+	# named for what they are: VBS only for the victim (Windows that can run
+	# its own hypervisor), Hyper-V enlightenments only where QEMU exposes them.
+	grep -q 'I/O APIC 0x0\b' "$h" && fail "$name" "an unknown I/O APIC printed as 0x0"
+	if jq -e '.guest.ioapic_version == "unknown" and (.guest.irqchip == "split" or .guest.irqchip == "unknown")' \
+		"$work/got.json" >/dev/null && ! grep -q '^Guest .*I/O APIC unknown' "$h"; then
+		fail "$name" "the I/O APIC is unknown but the human output does not say so"
+	fi
+	if grep -q 'VBS' "$h" && ! jq -e '.guest.victim == "yes"' "$work/got.json" >/dev/null; then
+		fail "$name" "VBS named for a guest that is not the victim: $(grep VBS "$h")"
+	fi
+	if jq -e '.guest.hyperv == false and (.reasons | any(test("(?<!no )Hyper-V enlightenments")))' "$work/got.json" >/dev/null; then
+		fail "$name" "'Hyper-V enlightenments' in the reasons of a guest whose XML exposes none"
+	fi
 	if [[ "$(jq '.targets | length' "$work/got.json")" == 0 ]] && grep -q 'not every host' "$h"; then
 		fail "$name" "'not every host' with this host alone"
 	fi

@@ -295,23 +295,123 @@ static void risk_signals(void **state)
 	struct guest_facts f = parse_ok("q35", "<hyperv mode='custom'><relaxed state='off'/></hyperv>", "");
 
 	assert_false(f.hyperv);
+	assert_true(f.hyperv_element);
 	f = parse_ok("q35", "<hyperv mode='custom'><relaxed state='on'/></hyperv>", "");
 	assert_true(f.hyperv);
 	f = parse_ok("q35", "<hyperv mode='passthrough'/>", "");
 	assert_true(f.hyperv);
+	assert_int_equal(guest_facts_windows(&f, NULL, 0), WINDOWS_LIKELY);
+	/* No <cpu>: qemu64, no vmx/svm: Windows cannot run its hypervisor. */
+	assert_int_equal(f.virt_ext, VIRT_EXT_NO);
+	assert_false(guest_facts_at_risk(&f));
+	f = parse_ok("q35", "<hyperv mode='passthrough'/>", "<cpu mode='host-passthrough'/>");
 	assert_true(guest_facts_at_risk(&f));
+	/* A lone vendor_id exposes no Hyper-V CPUID (QEMU hyperv_enabled()). */
+	f = parse_ok("q35", "<hyperv mode='custom'><vendor_id state='on' value='whatever'/></hyperv>", "");
+	assert_false(f.hyperv);
+	assert_int_equal(guest_facts_windows(&f, NULL, 0), WINDOWS_POSSIBLE);
+	/* hypervclock is hv-time, an enlightenment. */
+	f = parse_ok("q35", "", "<clock offset='utc'><timer name='hypervclock' present='yes'/></clock>");
+	assert_true(f.hyperv);
 	f = parse_ok("q35", "", "<cpu mode='host-passthrough'/>");
-	assert_true(f.nested_virt);
+	assert_int_equal(f.virt_ext, VIRT_EXT_YES);
+	/* Nothing says which OS, and it can run a hypervisor: unknown. */
+	assert_int_equal(guest_facts_victim(&f, NULL, 0), VICTIM_UNKNOWN);
 	f = parse_ok("q35", "", "<cpu mode='host-passthrough'><feature policy='disable' name='vmx'/></cpu>");
-	assert_false(f.nested_virt);
+	assert_int_equal(f.virt_ext, VIRT_EXT_UNKNOWN); /* svm still passes on an AMD host */
+	f = parse_ok("q35", "", "<cpu mode='host-passthrough'><feature policy='disable' name='vmx'/><feature policy='forbid' name='svm'/></cpu>");
+	assert_int_equal(f.virt_ext, VIRT_EXT_NO);
 	f = parse_ok("q35", "", "<cpu mode='custom'><model>EPYC</model><feature policy='require' name='svm'/></cpu>");
-	assert_true(f.nested_virt);
+	assert_int_equal(f.virt_ext, VIRT_EXT_YES);
+	f = parse_ok("q35", "", "<cpu mode='custom'><model>EPYC</model><feature name='svm'/></cpu>");
+	assert_int_equal(f.virt_ext, VIRT_EXT_YES); /* libvirt's default policy is require */
 	f = parse_ok("q35", "", "<cpu mode='custom'><model>EPYC</model></cpu>");
-	assert_false(f.nested_virt);
+	assert_int_equal(f.virt_ext, VIRT_EXT_NO);
 	f = parse_ok("q35", "", "<devices><tpm model='tpm-crb'><backend type='emulator'/></tpm></devices>");
 	assert_true(f.tpm);
 	assert_false(guest_facts_at_risk(&f)); /* a TPM alone does not make a victim */
-	assert_int_equal(guest_facts_vbs_signals(&f), 1);
+	assert_int_equal(guest_facts_vbs_signals(&f), 0); /* nor a VBS signal: nothing says Windows */
+	/* Secure Boot with a TPM, svm required, <hyperv> all off, no libosinfo:
+	 * Windows 11 as Proxmox-style tools define it. */
+	f = parse_ok("q35", "<hyperv mode='custom'><relaxed state='off'/></hyperv>",
+		     "<cpu mode='custom'><model>EPYC</model><feature policy='require' name='svm'/></cpu>"
+		     "<devices><tpm model='tpm-crb'><backend type='emulator'/></tpm></devices>");
+	assert_true(guest_facts_at_risk(&f));
+	/* The libosinfo id of another OS wins over any hint. */
+	f = parse_ok("q35", "<hyperv mode='custom'><relaxed state='on'/></hyperv>",
+		     "<metadata><libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'>"
+		     "<libosinfo:os id='http://android-x86.org/android-x86/9.0'/></libosinfo:libosinfo></metadata>"
+		     "<cpu mode='host-passthrough'/>");
+	assert_int_equal(guest_facts_windows(&f, NULL, 0), WINDOWS_NO);
+	assert_false(guest_facts_at_risk(&f));
+	assert_int_equal(guest_facts_vbs_signals(&f), 0);
+}
+
+/* KVM offers Directed EOI only to a vCPU with x2APIC; QEMU gives it to
+ * every KVM vCPU unless something turns it off. */
+static void x2apic(void **state)
+{
+	struct guest_facts f = parse_ok("q35", "<ioapic driver='qemu'/>", "");
+
+	assert_int_equal(f.x2apic, X2APIC_PRESENT);
+	f = parse_ok("q35", "<ioapic driver='qemu'/>",
+		     "<cpu mode='host-passthrough'><feature policy='disable' name='x2apic'/></cpu>");
+	assert_int_equal(f.x2apic, X2APIC_ABSENT);
+	assert_non_null(strstr(f.x2apic_why, "name='x2apic'"));
+	f = parse_ok("q35", "", "<cpu mode='host-model'><feature policy='forbid' name='x2apic'/></cpu>");
+	assert_int_equal(f.x2apic, X2APIC_ABSENT);
+	f = parse_ok("q35", "", "<cpu mode='custom'><model>qemu64</model></cpu>");
+	assert_int_equal(f.x2apic, X2APIC_PRESENT);
+	/* The last -cpu replaces libvirt's, features and all. */
+	f = parse_ok("q35", "", "<cpu mode='host-passthrough'><feature policy='disable' name='x2apic'/></cpu>"
+		     "<qemu:commandline><qemu:arg value='-cpu'/><qemu:arg value='host,+vmx'/></qemu:commandline>");
+	assert_int_equal(f.x2apic, X2APIC_PRESENT);
+	assert_true(f.cpu_cmdline);
+	f = parse_ok("q35", "", "<qemu:commandline><qemu:arg value='-cpu'/><qemu:arg value='Skylake-Client,-x2apic'/></qemu:commandline>");
+	assert_int_equal(f.x2apic, X2APIC_ABSENT);
+	assert_int_equal(f.virt_ext, VIRT_EXT_NO);
+	f = parse_ok("q35", "", "<qemu:commandline><qemu:arg value='-cpu'/><qemu:arg value='max,x2apic=off'/></qemu:commandline>");
+	assert_int_equal(f.x2apic, X2APIC_ABSENT);
+	assert_int_equal(f.virt_ext, VIRT_EXT_YES);
+	f = parse_ok("q35", "", "<qemu:commandline><qemu:arg value='-global'/><qemu:arg value='x86_64-cpu.x2apic=off'/></qemu:commandline>");
+	assert_int_equal(f.x2apic, X2APIC_ABSENT);
+	/* A model's own type: which vCPUs it reaches is not followed. */
+	f = parse_ok("q35", "", "<qemu:commandline><qemu:arg value='-global'/><qemu:arg value='EPYC-x86_64-cpu.x2apic=off'/></qemu:commandline>");
+	assert_int_equal(f.x2apic, X2APIC_UNKNOWN);
+	/* A -global against a <feature>: which wins is not told. */
+	f = parse_ok("q35", "", "<cpu mode='host-model'><feature policy='disable' name='x2apic'/></cpu>"
+		     "<qemu:commandline><qemu:arg value='-global'/><qemu:arg value='x86_64-cpu.x2apic=on'/></qemu:commandline>");
+	assert_int_equal(f.x2apic, X2APIC_UNKNOWN);
+}
+
+/* -set edits one existing entry; only what can reach the facts counts. */
+static void set_reaches(void **state)
+{
+	struct guest_facts f = parse_ok("pc-q35-7.2", "<ioapic driver='qemu'/>",
+					"<qemu:commandline><qemu:arg value='-set'/><qemu:arg value='device.video0.blob=true'/></qemu:commandline>");
+
+	assert_false(f.irqchip_unknown);
+	assert_false(f.ioapic_unknown);
+	assert_int_equal(f.irqchip, IRQCHIP_SPLIT);
+	f = parse_ok("pc-q35-7.2", "", "<qemu:commandline><qemu:arg value='-set'/><qemu:arg value='device.iommu0.intremap=on'/></qemu:commandline>");
+	assert_true(f.irqchip_unknown);
+	assert_true(f.cmdline_unknown);
+	f = parse_ok("pc-q35-7.2", "", "<qemu:commandline><qemu:arg value='-set'/><qemu:arg value='device.hostdev0.driver=intel-iommu'/></qemu:commandline>");
+	assert_true(f.irqchip_unknown);
+	f = parse_ok("pc-q35-7.2", "", "<qemu:commandline><qemu:arg value='-set'/><qemu:arg value='global.g0.value=0x11'/></qemu:commandline>");
+	assert_true(f.irqchip_unknown);
+	assert_int_equal(f.x2apic, X2APIC_UNKNOWN);
+	f = parse_ok("pc-q35-7.2", "", "<qemu:commandline><qemu:arg value='-set'/><qemu:arg value='device.vcpu1.x2apic=off'/></qemu:commandline>");
+	assert_false(f.irqchip_unknown);
+	assert_int_equal(f.x2apic, X2APIC_UNKNOWN);
+	/* QEMU refuses -set on the machine group: it changes nothing. */
+	f = parse_ok("pc-q35-7.2", "", "<qemu:commandline><qemu:arg value='-set'/><qemu:arg value='machine.pc.kernel-irqchip=split'/></qemu:commandline>");
+	assert_false(f.irqchip_unknown);
+	assert_int_equal(f.irqchip, IRQCHIP_IN_KERNEL);
+	f = parse_ok("pc-q35-7.2", "", "<qemu:commandline><qemu:arg value='-set'/><qemu:arg value='drive.drive0.cache=none'/></qemu:commandline>");
+	assert_false(f.irqchip_unknown);
+	f = parse_ok("pc-q35-7.2", "", "<qemu:commandline><qemu:arg value='-set'/><qemu:arg value='accel.a0.kernel_irqchip=split'/></qemu:commandline>");
+	assert_true(f.irqchip_unknown);
 }
 
 static void windows_and_secure_boot(void **state)
@@ -331,7 +431,9 @@ static void windows_and_secure_boot(void **state)
 	assert_int_equal(guest_facts_from_xml(xml, strlen(xml), &f, err), 0);
 	assert_true(f.windows);
 	assert_true(f.secure_boot);
-	assert_true(guest_facts_at_risk(&f));
+	/* Windows, but qemu64 has no vmx/svm for its hypervisor. */
+	assert_false(guest_facts_at_risk(&f));
+	assert_int_equal(guest_facts_windows(&f, NULL, 0), WINDOWS_YES);
 	assert_int_equal(guest_facts_from_xml(linux_xml, strlen(linux_xml), &f, err), 0);
 	assert_false(f.windows);
 	assert_false(f.secure_boot);
@@ -422,6 +524,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(irqchip_modes),
 		cmocka_unit_test(split_required),
+		cmocka_unit_test(x2apic),
+		cmocka_unit_test(set_reaches),
 		cmocka_unit_test(ioapic_version_by_machine),
 		cmocka_unit_test(ioapic_version_override),
 		cmocka_unit_test(ioapic_version_bad_override),

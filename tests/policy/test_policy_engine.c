@@ -136,7 +136,9 @@ static void at_risk_remediation(void **state)
 	h = host_of("h1", GEN_FIXED, false);
 	decide(&g, &h, NULL, 0, &d);
 	assert_int_equal(d.verdict, VERDICT_UNSAFE);
-	assert_string_equal(d.remediation, "install a QEMU with the seoib-policy control on h1");
+	/* x2APIC off: it needs nothing from the host (issue 18). */
+	assert_non_null(strstr(d.remediation, "<feature policy='disable' name='x2apic'/>"));
+	assert_null(strstr(d.remediation, "install a QEMU"));
 	decision_free(&d);
 }
 
@@ -349,7 +351,90 @@ static void split_required_remediation(void **state)
 	assert_int_equal(d.verdict, VERDICT_UNSAFE);
 	assert_null(strstr(d.remediation, "in-kernel"));
 	assert_null(strstr(d.remediation, "driver='kvm'"));
-	assert_non_null(strstr(d.remediation, "upgrade h"));
+	assert_non_null(strstr(d.remediation, "name='x2apic'"));
+	decision_free(&d);
+	/* xAPIC addresses at most 255 vCPUs: then only the hosts can help. */
+	g.vcpus = 288;
+	decide(&g, &h, NULL, 0, &d);
+	assert_null(strstr(d.remediation, "x2apic"));
+	assert_non_null(strstr(d.remediation, "name='vmx'"));
+	decision_free(&d);
+	/* Nothing in the guest left to change: only the hosts can help. */
+	g.virt_ext = VIRT_EXT_NO;
+	g.hyperv = true;
+	decide(&g, &h, NULL, 0, &d);
+	assert_int_equal(d.risk, RISK_LOW);
+	decision_free(&d);
+}
+
+/* No x2APIC in the vCPU: never offered Directed EOI, on any kernel (rule 9). */
+static void no_x2apic_not_exposed(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, true);
+	struct host_record legacy = host_of("h", GEN_LEGACY, false);
+	struct decision d;
+
+	g.split_required = true;
+	g.x2apic = X2APIC_ABSENT;
+	decide(&g, &legacy, NULL, 0, &d);
+	assert_int_equal(d.rule, RULE_NO_X2APIC);
+	assert_int_equal(d.risk, RISK_NONE);
+	assert_int_equal(d.verdict, VERDICT_SAFE);
+	assert_string_equal(d.remediation, "");
+	decision_free(&d);
+	/* Even with the irqchip unknown. */
+	g.irqchip_unknown = true;
+	decide(&g, NULL, NULL, 0, &d);
+	assert_int_equal(d.rule, RULE_NO_X2APIC);
+	assert_int_equal(d.verdict, VERDICT_SAFE);
+	decision_free(&d);
+	/* A QEMU that picks the state from the I/O APIC version: unknown,
+	 * never "I/O APIC 0x0" (issue 18, kind 6). */
+	{
+		struct host_record automatic = host_of("a", GEN_FIXED, true);
+
+		automatic.vmm.model = VMM_MODEL_AUTOMATIC;
+		g.ioapic_unknown = true;
+		g.ioapic_version = 0;
+		decide(&g, &automatic, NULL, 0, &d);
+		assert_int_equal(d.rule, RULE_NO_X2APIC);
+		assert_int_equal(d.verdict, VERDICT_UNKNOWN);
+		for (int i = 0; i < d.n_reasons; i++)
+			assert_null(strstr(d.reasons[i], "0x0"));
+		assert_non_null(strstr(d.remediation, "I/O APIC version"));
+		decision_free(&d);
+		g.ioapic_unknown = false;
+		g.ioapic_version = 0x20;
+	}
+	/* Unknown x2APIC is judged as present. */
+	g.irqchip_unknown = false;
+	g.x2apic = X2APIC_UNKNOWN;
+	decide(&g, &legacy, NULL, 0, &d);
+	assert_int_equal(d.risk, RISK_HIGH);
+	decision_free(&d);
+}
+
+/* An unknown OS that can run a hypervisor: the risk is unknown, never low. */
+static void unknown_os_risk(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, false);
+	struct host_record legacy = host_of("h", GEN_LEGACY, false);
+	struct decision d;
+
+	g.virt_ext = VIRT_EXT_YES;
+	decide(&g, &legacy, NULL, 0, &d);
+	assert_int_equal(d.risk, RISK_UNKNOWN);
+	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
+	assert_non_null(strstr(d.remediation, "libosinfo"));
+	decision_free(&d);
+	g.virt_ext = VIRT_EXT_NO;
+	decide(&g, &legacy, NULL, 0, &d);
+	assert_int_equal(d.risk, RISK_LOW);
+	decision_free(&d);
+	/* Windows without vmx/svm cannot run its hypervisor. */
+	g.windows = true;
+	decide(&g, &legacy, NULL, 0, &d);
+	assert_int_equal(d.risk, RISK_LOW);
 	decision_free(&d);
 }
 
@@ -490,6 +575,8 @@ int main(void)
 		cmocka_unit_test(in_kernel_is_quirked_everywhere),
 		cmocka_unit_test(split_respected_needs_every_host),
 		cmocka_unit_test(at_risk_remediation),
+		cmocka_unit_test(no_x2apic_not_exposed),
+		cmocka_unit_test(unknown_os_risk),
 		cmocka_unit_test(ioapic_11),
 		cmocka_unit_test(sticky_state),
 		cmocka_unit_test(sticky_quirked_at_risk),

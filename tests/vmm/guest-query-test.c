@@ -69,7 +69,9 @@ static json_object *facts_json(const struct guest_facts *f)
 	json_object_object_add(o, "irqchip_why", json_object_new_string(f->irqchip_why));
 	json_object_object_add(o, "ioapic_version", json_object_new_string(version));
 	json_object_object_add(o, "ioapic_why", json_object_new_string(f->ioapic_why));
-	json_object_object_add(o, "x2apic", f->qemu_x2apic_known ? json_object_new_boolean(f->qemu_x2apic) : NULL);
+	json_object_object_add(o, "x2apic", f->x2apic == X2APIC_UNKNOWN ? NULL
+										 : json_object_new_boolean(f->x2apic == X2APIC_PRESENT));
+	json_object_object_add(o, "x2apic_why", json_object_new_string(f->x2apic_why));
 	json_object_object_add(o, "facts_source", json_object_new_string(guest_facts_source(f)));
 	return o;
 }
