@@ -167,17 +167,18 @@ void host_upgrade_for(const struct host_record *rec, enum seoib_state s, char *b
 		host_contradiction_remediation(rec, s, buf, size);
 		return;
 	}
+	/* No released QEMU sets the Directed EOI flags (the seoib-policy
+	 * control is an RFC, not in upstream QEMU; docs/vmm.md): a host whose
+	 * QEMU lacks it cannot be upgraded into running s, so nothing is
+	 * offered for it, and the remediations take the exposure away instead. */
+	if (vmm_lacks(rec, s))
+		return;
 	if (kernel_lacks(rec, s) && (g == GEN_NONE || g == GEN_LEGACY))
 		sentence_format(piece, sizeof(piece), "upgrade %s to %s", host_name(rec), FIXED_KERNELS);
 	else if (kernel_lacks(rec, s))
 		sentence_format(piece, sizeof(piece), "investigate the %s KVM of %s (seoibctl probe there)",
 			 generation_to_string(g), host_name(rec));
-	if (piece[0] && vmm_lacks(rec, s))
-		sentence_format(buf, size, "%s and install a QEMU with the seoib-policy control there", piece);
-	else if (vmm_lacks(rec, s))
-		sentence_format(buf, size, "install a QEMU with the seoib-policy control on %s", host_name(rec));
-	else
-		sentence_format(buf, size, "%s", piece);
+	sentence_format(buf, size, "%s", piece);
 }
 
 enum host_machine host_can_run_machine(const struct host_record *rec, const struct guest_facts *g,

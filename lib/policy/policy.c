@@ -561,8 +561,12 @@ static void remediate_unsafe_hosts(const struct policy_input *in, struct decisio
 	char upgrades[SEOIB_MESSAGE_MAX];
 
 	upgrades_for(in, d->state, upgrades, sizeof(upgrades));
-	sentence_format(d->remediation, sizeof(d->remediation), "%s, or keep guest %s on hosts that can run %s",
-		 upgrades[0] ? upgrades : "fix the hosts above", in->guest->name, state_to_string(d->state));
+	if (upgrades[0])
+		sentence_format(d->remediation, sizeof(d->remediation), "%s, or keep guest %s on hosts that can run %s",
+				upgrades, in->guest->name, state_to_string(d->state));
+	else
+		sentence_format(d->remediation, sizeof(d->remediation), "keep guest %s on hosts that can run %s",
+				in->guest->name, state_to_string(d->state));
 }
 
 /* How to take x2APIC away from the guest's vCPU, as its XML stands. */
