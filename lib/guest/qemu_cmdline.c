@@ -230,7 +230,7 @@ static void read_cpu(const char *spec, struct qemu_cmdline *out)
 	struct opt_pair p;
 	size_t pos = 0;
 
-	out->cpu_x2apic = out->cpu_vmx_svm = -1;
+	out->cpu_x2apic = out->cpu_vmx = out->cpu_svm = -1;
 	out->cpu_hyperv = false;
 	out->cpu_model[0] = '\0';
 	for (bool first = true; next_pair(spec, &pos, &p); first = false) {
@@ -261,8 +261,10 @@ static void read_cpu(const char *spec, struct qemu_cmdline *out)
 			out->cpu_x2apic = on;
 			sentence_format(out->x2apic_why, sizeof(out->x2apic_why),
 					"<qemu:commandline> passes -cpu %s (it replaces libvirt's -cpu)", spec);
-		} else
-			out->cpu_vmx_svm = on;
+		} else if (strcmp(name, "vmx") == 0)
+			out->cpu_vmx = on;
+		else
+			out->cpu_svm = on;
 	}
 	if (!out->cpu_model[0])
 		copy_str(out->cpu_model, sizeof(out->cpu_model), "?");
@@ -427,7 +429,7 @@ static bool takes_value(const char *name)
 int qemu_cmdline_read(const char *const *argv, int argc, struct qemu_cmdline *out, char err[SEOIB_MESSAGE_MAX])
 {
 	memset(out, 0, sizeof(*out));
-	out->cpu_x2apic = out->cpu_vmx_svm = out->global_x2apic = -1;
+	out->cpu_x2apic = out->cpu_vmx = out->cpu_svm = out->global_x2apic = -1;
 	for (int i = 0; i < argc; i++) {
 		const char *inline_value, *value;
 		char name[64];
