@@ -295,6 +295,18 @@ static int hook_run(struct hook_call *call)
 		return forget(call);
 	if (call->op == GATE_COMMIT)
 		return commit(call);
+	/* The hook's pending record of this guest (an arrival a prepare may
+	 * follow): only prepare begin judges it, an arrival never reads it.
+	 * Then it is dropped at once: prepare, migrate and restore begin each
+	 * replace it or drop it, and a path that returns before remember()
+	 * (no usable host record with on-error = allow, the alarm) must not
+	 * leave an older operation's record for started begin to commit as
+	 * what this start runs. */
+	have_last = call->op == GATE_PREPARE &&
+		    domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, &last, err) == 0;
+	if (gate_uuid_is_valid(call->facts.uuid) &&
+	    domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, err) < 0)
+		fprintf(stderr, "seoib: warning: %s\n", err);
 	if (!host || host_record_load_trusted(call->cfg.record_path, host, err) < 0) {
 		sentence_format(what, sizeof(what), "no usable host record (%s)", host ? err : "out of memory");
 		gate_internal_error(what, &call->cfg, &out);
@@ -307,11 +319,8 @@ static int hook_run(struct hook_call *call)
 	}
 	/* The facts QEMU itself gives (its own answer, cached; docs/vmm.md). */
 	ask_guest_qemu(xml, len, &call->facts);
-	/* The hook's pending record of this guest (an arrival a prepare may
-	 * follow) and the clock: the only inputs gate_hook() does not get from
-	 * above. Only prepare begin judges that record: an arrival never reads it. */
-	have_last = call->op == GATE_PREPARE &&
-		    domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, &last, err) == 0;
+	/* The pending record read above and the clock: the only inputs
+	 * gate_hook() does not get from above. */
 	gate_hook(call->op, &call->facts, host, have_last ? &last : NULL, (int64_t)time(NULL), &call->cfg, &out);
 	remember(call, &out);
 	return hook_finish(call, &out);
