@@ -170,11 +170,29 @@ static void sweep(void)
 		fprintf(stderr, "seoib: warning: %s\n", err);
 }
 
+/* Drop the running record under this guest's UUID unless it is, readably,
+ * another guest's (gate_record_is_of(): UUID and name): a hook of a guest
+ * that shares the UUID under another name (a save or an incoming migration
+ * of a renamed copy) never takes away what the running one runs. */
+static int drop_running(const struct hook_call *call, char err[SEOIB_MESSAGE_MAX])
+{
+	struct domain_record running;
+
+	if (domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_RUNNING, &running, err) == 0 &&
+	    !gate_record_is_of(&running, &call->facts)) {
+		fprintf(stderr, "seoib: warning: the running record under UUID %s is of '%s', not of '%s': kept\n",
+			call->facts.uuid, running.name, call->facts.name);
+		return 0;
+	}
+	return domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_RUNNING, err);
+}
+
 static int forget(const struct hook_call *call)
 {
 	char err[SEOIB_MESSAGE_MAX];
 
-	if (domain_record_forget(DOMAIN_RECORD_DIR, call->facts.uuid, err) < 0)
+	if (domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, err) < 0 ||
+	    drop_running(call, err) < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
 	else
 		sweep();
@@ -193,8 +211,8 @@ static int commit(const struct hook_call *call)
 
 	if (r < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
-	/* Whatever was committed before is of an earlier run of the guest. */
-	if (domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_RUNNING, err) < 0)
+	/* Whatever this guest committed before is of an earlier run of it. */
+	if (drop_running(call, err) < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
 	if (!gate_commit(&call->facts, r == 0 ? &pending : NULL, now, &running, why))
 		fprintf(stderr, "seoib: warning: %s; seoib records nothing as what it runs, and takes its state from its seoib metadata instead\n",

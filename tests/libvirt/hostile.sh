@@ -205,6 +205,21 @@ hook "$T/linux.xml" vm1 started begin -; expect 0 "started after an undecided pr
 hook "$T/linux.xml" vm1 release end -; expect 0 "release end"
 mv "$T/host.json" /run/seoib/host.json
 
+# Another guest under the same UUID (a renamed copy's save or migration):
+# its hooks never take away the running record of the guest that runs.
+lv_domain vm1 $UUID linux quirked >"$T/vm1-quirked.xml"
+lv_domain vm1-copy $UUID linux quirked >"$T/copy-quirked.xml"
+hook "$T/vm1-quirked.xml" vm1 prepare begin -; expect 0 "vm1 starts"
+hook "$T/vm1-quirked.xml" vm1 started begin -; expect 0 "vm1 started"
+[ -e /run/seoib/domains/$UUID.json ] || lv_fail "vm1's start was not committed"
+for op in "restore begin" "release end" "stopped end" "started begin"; do
+	hook "$T/copy-quirked.xml" vm1-copy $op -; expect 0 "vm1-copy $op"
+	jq -e '.name == "vm1" and .phase == "running"' /run/seoib/domains/$UUID.json >/dev/null ||
+		lv_fail "vm1-copy's $op took away vm1's running record"
+done
+hook "$T/vm1-quirked.xml" vm1 release end -; expect 0 "vm1 released"
+[ ! -e /run/seoib/domains/$UUID.json ] || lv_fail "vm1's release end kept its running record"
+
 # A UUID that tries to escape /run/seoib/domains is never used as a path.
 sed "s|<uuid>.*</uuid>|<uuid>../../../$(basename "$T")/escape</uuid>|" "$T/linux.xml" >"$T/escape.xml"
 hook "$T/escape.xml" vm1 prepare begin - || true
