@@ -29,6 +29,11 @@ struct qemu_cmdline {
 	char x2apic_why[256];    /* the argument that set cpu_x2apic / global_x2apic */
 	bool x2apic_unknown;     /* an argument that may change x2APIC and is not read */
 	char x2apic_unknown_why[256];
+	/* An argument that may change a fact and that the question to the
+	 * guest's QEMU (qemu_question.c) never passes: -set, -readconfig,
+	 * -machine accel=. QEMU's answer then describes another guest. */
+	bool unasked;
+	char unasked_why[256];
 };
 
 /* Read argv[0..argc) as QEMU would: -machine / -M options merged with

@@ -215,7 +215,13 @@ static int read_commandline(xmlXPathContextPtr ctx, struct qemu_cmdline *cmd, st
 		cmd->unknown = true;
 		snprintf(cmd->unknown_why, sizeof(cmd->unknown_why), "%s",
 			 "<qemu:override> sets an intremap property, which seoib does not follow to its device");
+		if (!cmd->unasked) {
+			cmd->unasked = true;
+			snprintf(cmd->unasked_why, sizeof(cmd->unasked_why), "%s", "<qemu:override> sets an intremap property");
+		}
 	}
+	facts->cmdline_unasked = cmd->unasked;
+	snprintf(facts->cmdline_unasked_why, sizeof(facts->cmdline_unasked_why), "%s", cmd->unasked_why);
 	return 0;
 }
 
