@@ -170,11 +170,29 @@ static void sweep(void)
 		fprintf(stderr, "seoib: warning: %s\n", err);
 }
 
+/* Drop the running record under this guest's UUID unless it is, readably,
+ * another guest's (gate_record_is_of(): UUID and name): a hook of a guest
+ * that shares the UUID under another name (a save or an incoming migration
+ * of a renamed copy) never takes away what the running one runs. */
+static int drop_running(const struct hook_call *call, char err[SEOIB_MESSAGE_MAX])
+{
+	struct domain_record running;
+
+	if (domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_RUNNING, &running, err) == 0 &&
+	    !gate_record_is_of(&running, &call->facts)) {
+		fprintf(stderr, "seoib: warning: the running record under UUID %s is of '%s', not of '%s': kept\n",
+			call->facts.uuid, running.name, call->facts.name);
+		return 0;
+	}
+	return domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_RUNNING, err);
+}
+
 static int forget(const struct hook_call *call)
 {
 	char err[SEOIB_MESSAGE_MAX];
 
-	if (domain_record_forget(DOMAIN_RECORD_DIR, call->facts.uuid, err) < 0)
+	if (domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, err) < 0 ||
+	    drop_running(call, err) < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
 	else
 		sweep();
@@ -193,8 +211,8 @@ static int commit(const struct hook_call *call)
 
 	if (r < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
-	/* Whatever was committed before is of an earlier run of the guest. */
-	if (domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_RUNNING, err) < 0)
+	/* Whatever this guest committed before is of an earlier run of it. */
+	if (drop_running(call, err) < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
 	if (!gate_commit(&call->facts, r == 0 ? &pending : NULL, now, &running, why))
 		fprintf(stderr, "seoib: warning: %s; seoib records nothing as what it runs, and takes its state from its seoib metadata instead\n",
@@ -295,6 +313,18 @@ static int hook_run(struct hook_call *call)
 		return forget(call);
 	if (call->op == GATE_COMMIT)
 		return commit(call);
+	/* The hook's pending record of this guest (an arrival a prepare may
+	 * follow): only prepare begin judges it, an arrival never reads it.
+	 * Then it is dropped at once: prepare, migrate and restore begin each
+	 * replace it or drop it, and a path that returns before remember()
+	 * (no usable host record with on-error = allow, the alarm) must not
+	 * leave an older operation's record for started begin to commit as
+	 * what this start runs. */
+	have_last = call->op == GATE_PREPARE &&
+		    domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, &last, err) == 0;
+	if (gate_uuid_is_valid(call->facts.uuid) &&
+	    domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, err) < 0)
+		fprintf(stderr, "seoib: warning: %s\n", err);
 	if (!host || host_record_load_trusted(call->cfg.record_path, host, err) < 0) {
 		sentence_format(what, sizeof(what), "no usable host record (%s)", host ? err : "out of memory");
 		gate_internal_error(what, &call->cfg, &out);
@@ -307,11 +337,8 @@ static int hook_run(struct hook_call *call)
 	}
 	/* The facts QEMU itself gives (its own answer, cached; docs/vmm.md). */
 	ask_guest_qemu(xml, len, &call->facts);
-	/* The hook's pending record of this guest (an arrival a prepare may
-	 * follow) and the clock: the only inputs gate_hook() does not get from
-	 * above. Only prepare begin judges that record: an arrival never reads it. */
-	have_last = call->op == GATE_PREPARE &&
-		    domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, &last, err) == 0;
+	/* The pending record read above and the clock: the only inputs
+	 * gate_hook() does not get from above. */
 	gate_hook(call->op, &call->facts, host, have_last ? &last : NULL, (int64_t)time(NULL), &call->cfg, &out);
 	remember(call, &out);
 	return hook_finish(call, &out);

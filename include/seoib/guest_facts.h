@@ -85,6 +85,8 @@ struct guest_facts {
 	bool irqchip_unknown;     /* seoib cannot tell: irqchip_why says why */
 	char irqchip_why[256];    /* what made it split / in-kernel */
 	bool irqchip_cmdline;     /* <qemu:commandline> chose it, over <ioapic> */
+	bool cmdline_unasked;     /* a <qemu:commandline> argument QEMU's question leaves out may change a fact */
+	char cmdline_unasked_why[256];
 	bool cmdline_unknown;     /* a <qemu:commandline> argument made the irqchip and I/O APIC unknown */
 	bool split_required;      /* split needed by intremap (any IOMMU), TDX or microvm */
 	unsigned ioapic_version;  /* 0x11 or 0x20; 0 when unknown */

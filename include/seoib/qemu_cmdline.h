@@ -22,12 +22,18 @@ struct qemu_cmdline {
 	 * property of every vCPU. Tri-states: -1 not set, 0 off, 1 on. */
 	char cpu_model[64];      /* the last -cpu's model; "" when no -cpu */
 	int cpu_x2apic;          /* x2apic in the last -cpu */
-	int cpu_vmx_svm;         /* vmx or svm in the last -cpu */
+	int cpu_vmx;             /* vmx in the last -cpu */
+	int cpu_svm;             /* svm in the last -cpu (each its own: +vmx,-svm leaves vmx on) */
 	bool cpu_hyperv;         /* a Hyper-V enlightenment (hv-*, not hv-vendor-id) in the last -cpu */
 	int global_x2apic;       /* -global x86_64-cpu.x2apic (or a *-x86_64-cpu type) */
 	char x2apic_why[256];    /* the argument that set cpu_x2apic / global_x2apic */
 	bool x2apic_unknown;     /* an argument that may change x2APIC and is not read */
 	char x2apic_unknown_why[256];
+	/* An argument that may change a fact and that the question to the
+	 * guest's QEMU (qemu_question.c) never passes: -set, -readconfig,
+	 * -machine accel=. QEMU's answer then describes another guest. */
+	bool unasked;
+	char unasked_why[256];
 };
 
 /* Read argv[0..argc) as QEMU would: -machine / -M options merged with

@@ -215,7 +215,13 @@ static int read_commandline(xmlXPathContextPtr ctx, struct qemu_cmdline *cmd, st
 		cmd->unknown = true;
 		snprintf(cmd->unknown_why, sizeof(cmd->unknown_why), "%s",
 			 "<qemu:override> sets an intremap property, which seoib does not follow to its device");
+		if (!cmd->unasked) {
+			cmd->unasked = true;
+			snprintf(cmd->unasked_why, sizeof(cmd->unasked_why), "%s", "<qemu:override> sets an intremap property");
+		}
 	}
+	facts->cmdline_unasked = cmd->unasked;
+	snprintf(facts->cmdline_unasked_why, sizeof(facts->cmdline_unasked_why), "%s", cmd->unasked_why);
 	return 0;
 }
 
@@ -384,15 +390,25 @@ static void set_virt_ext(struct guest_facts *facts, enum guest_virt_ext v, const
 
 /* vmx/svm from a <qemu:commandline> -cpu, which replaces libvirt's: host and
  * max pass the host's; a named model has neither unless asked for (QEMU
- * turns svm off for KVM named models, kvm_default_props). */
+ * turns svm off for KVM named models, kvm_default_props). vmx and svm are two
+ * features: "+vmx,-svm" leaves vmx on, and "host,-vmx" leaves an AMD host's
+ * svm on (the host's vendor decides, as for <cpu mode='host-passthrough'>). */
 static void read_virt_ext_cmdline(const struct qemu_cmdline *cmd, struct guest_facts *facts)
 {
 	bool host = strcmp(cmd->cpu_model, "host") == 0 || strcmp(cmd->cpu_model, "max") == 0;
 
-	if (cmd->cpu_vmx_svm == 0)
-		set_virt_ext(facts, VIRT_EXT_NO, "<qemu:commandline>'s -cpu %s turns vmx/svm off", cmd->cpu_model);
-	else if (cmd->cpu_vmx_svm == 1 || host)
+	if (cmd->cpu_vmx == 1 || cmd->cpu_svm == 1)
+		set_virt_ext(facts, VIRT_EXT_YES, "<qemu:commandline>'s -cpu %s turns %s on", cmd->cpu_model,
+			     cmd->cpu_vmx == 1 ? "vmx" : "svm");
+	else if (host && cmd->cpu_vmx == 0 && cmd->cpu_svm == 0)
+		set_virt_ext(facts, VIRT_EXT_NO, "<qemu:commandline>'s -cpu %s turns vmx and svm off", cmd->cpu_model);
+	else if (host && (cmd->cpu_vmx == 0 || cmd->cpu_svm == 0))
+		set_virt_ext(facts, VIRT_EXT_UNKNOWN, "<qemu:commandline>'s -cpu %s turns %s off only: the host's vendor decides",
+			     cmd->cpu_model, cmd->cpu_vmx == 0 ? "vmx" : "svm");
+	else if (host)
 		set_virt_ext(facts, VIRT_EXT_YES, "<qemu:commandline>'s -cpu %s passes vmx/svm", cmd->cpu_model);
+	else if (cmd->cpu_vmx == 0 || cmd->cpu_svm == 0)
+		set_virt_ext(facts, VIRT_EXT_NO, "<qemu:commandline>'s -cpu %s turns vmx/svm off", cmd->cpu_model);
 	else
 		set_virt_ext(facts, VIRT_EXT_NO, "<qemu:commandline>'s -cpu %s has no vmx/svm", cmd->cpu_model);
 }

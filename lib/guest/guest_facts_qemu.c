@@ -64,6 +64,15 @@ void guest_facts_apply_qemu_answer(struct guest_facts *f, const struct qemu_gues
 	case QEMU_ANSWER_ANSWERED:
 		break;
 	}
+	/* The question left out an argument that may change the facts: QEMU
+	 * answered for a guest without it, so its answer decides nothing here
+	 * (the XML model keeps the facts it could not tell unknown). */
+	if (f->cmdline_unasked) {
+		sentence_format(f->facts_source, sizeof(f->facts_source),
+				"%s; the answer of %s not used: %s, which a question to QEMU leaves out", XML_MODEL, a->source,
+				f->cmdline_unasked_why);
+		return;
+	}
 	apply_irqchip(f, a);
 	apply_ioapic(f, a);
 	/* QEMU's own vCPU wins over what the XML says of x2APIC. */

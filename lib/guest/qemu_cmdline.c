@@ -62,6 +62,21 @@ static bool next_pair(const char *s, size_t *pos, struct opt_pair *p)
 }
 
 static void set_unknown(struct qemu_cmdline *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_unasked(struct qemu_cmdline *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* An argument the question to QEMU leaves out may change a fact: QEMU's
+ * answer to the question is not this guest's (guest_facts_apply_qemu_answer()). */
+static void set_unasked(struct qemu_cmdline *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (out->unasked)
+		return;
+	out->unasked = true;
+	va_start(ap, fmt);
+	sentence_vformat(out->unasked_why, sizeof(out->unasked_why), fmt, ap);
+	va_end(ap);
+}
 
 static void set_unknown(struct qemu_cmdline *out, const char *fmt, ...)
 {
@@ -98,9 +113,11 @@ static void read_machine(const char *spec, struct qemu_cmdline *out)
 			copy_str(out->kernel_irqchip, sizeof(out->kernel_irqchip), p.value);
 			snprintf(out->irqchip_why, sizeof(out->irqchip_why),
 				 "<qemu:commandline> sets -machine kernel-irqchip=%s (it overrides libvirt's own)", p.value);
-		} else if (strcmp(p.key, "accel") == 0)
+		} else if (strcmp(p.key, "accel") == 0) {
 			set_unknown(out, "<qemu:commandline> sets -machine accel=%s, which may change the accelerator",
 				    p.value);
+			set_unasked(out, "<qemu:commandline> sets -machine accel=%s", p.value);
+		}
 	}
 }
 
@@ -230,7 +247,7 @@ static void read_cpu(const char *spec, struct qemu_cmdline *out)
 	struct opt_pair p;
 	size_t pos = 0;
 
-	out->cpu_x2apic = out->cpu_vmx_svm = -1;
+	out->cpu_x2apic = out->cpu_vmx = out->cpu_svm = -1;
 	out->cpu_hyperv = false;
 	out->cpu_model[0] = '\0';
 	for (bool first = true; next_pair(spec, &pos, &p); first = false) {
@@ -261,8 +278,10 @@ static void read_cpu(const char *spec, struct qemu_cmdline *out)
 			out->cpu_x2apic = on;
 			sentence_format(out->x2apic_why, sizeof(out->x2apic_why),
 					"<qemu:commandline> passes -cpu %s (it replaces libvirt's -cpu)", spec);
-		} else
-			out->cpu_vmx_svm = on;
+		} else if (strcmp(name, "vmx") == 0)
+			out->cpu_vmx = on;
+		else
+			out->cpu_svm = on;
 	}
 	if (!out->cpu_model[0])
 		copy_str(out->cpu_model, sizeof(out->cpu_model), "?");
@@ -304,6 +323,9 @@ static void read_set(const char *spec, struct qemu_cmdline *out)
 	for (char *k = property; *k; k++)
 		if (*k == '_')
 			*k = '-';
+	if (strcmp(group, "global") == 0 || (strcmp(group, "device") == 0 && reaches_facts(property)) ||
+	    (strcmp(group, "accel") == 0 && strcmp(property, "kernel-irqchip") == 0))
+		set_unasked(out, "<qemu:commandline> passes -set %s", spec);
 	if (strcmp(group, "global") == 0) {
 		set_unknown(out, "<qemu:commandline> passes -set %s, which edits a -global entry seoib does not follow", spec);
 		set_x2apic_unknown(out, "<qemu:commandline> passes -set %s, which edits a -global entry seoib does not follow",
@@ -407,7 +429,8 @@ static int read_option(const char *name, const char *value, struct qemu_cmdline 
 	else if (strcmp(name, "set") == 0)
 		read_set(value, out);
 	else if (strcmp(name, "readconfig") == 0) {
-		/* A config file may hold [device] and [global] sections. */
+		/* A config file may hold [machine], [device] and [global] sections. */
+		set_unasked(out, "<qemu:commandline> passes -readconfig");
 		set_unknown(out, "<qemu:commandline> passes -readconfig, whose effect on the irqchip and I/O APIC seoib does not read");
 		set_x2apic_unknown(out, "<qemu:commandline> passes -readconfig, whose effect on the vCPU's x2APIC seoib does not read");
 	}
@@ -427,7 +450,7 @@ static bool takes_value(const char *name)
 int qemu_cmdline_read(const char *const *argv, int argc, struct qemu_cmdline *out, char err[SEOIB_MESSAGE_MAX])
 {
 	memset(out, 0, sizeof(*out));
-	out->cpu_x2apic = out->cpu_vmx_svm = out->global_x2apic = -1;
+	out->cpu_x2apic = out->cpu_vmx = out->cpu_svm = out->global_x2apic = -1;
 	for (int i = 0; i < argc; i++) {
 		const char *inline_value, *value;
 		char name[64];

@@ -187,6 +187,39 @@ hook "$T/respected.xml" vm1 migrate begin -; expect 1 "missing record, on-error 
 lv_config "$T" enforce allow
 mv "$T/host.json" /run/seoib/host.json
 
+# A prepare begin that returns before deciding (no usable record, on-error =
+# allow) still drops the pending record of an earlier prepare that libvirt
+# never started (a later qemu.d hook refused it): started begin must not
+# commit that older start's state. Here the earlier start was split (legacy
+# host: quirked) and this one never had its state decided.
+lv_config "$T" enforce allow
+hook "$T/linux.xml" vm1 prepare begin -; expect 0 "prepare of a start that libvirt then aborts"
+[ -e /run/seoib/domains/$UUID.pending.json ] || lv_fail "prepare begin recorded nothing"
+mv /run/seoib/host.json "$T/host.json"
+hook "$T/linux.xml" vm1 prepare begin -; expect 0 "prepare without a usable record, on-error allow"
+[ ! -e /run/seoib/domains/$UUID.pending.json ] ||
+	lv_fail "a prepare that decided nothing kept an older prepare's record: $(cat /run/seoib/domains/$UUID.pending.json)"
+hook "$T/linux.xml" vm1 started begin -; expect 0 "started after an undecided prepare"
+[ ! -e /run/seoib/domains/$UUID.json ] ||
+	lv_fail "started begin committed an older start's state: $(cat /run/seoib/domains/$UUID.json)"
+hook "$T/linux.xml" vm1 release end -; expect 0 "release end"
+mv "$T/host.json" /run/seoib/host.json
+
+# Another guest under the same UUID (a renamed copy's save or migration):
+# its hooks never take away the running record of the guest that runs.
+lv_domain vm1 $UUID linux quirked >"$T/vm1-quirked.xml"
+lv_domain vm1-copy $UUID linux quirked >"$T/copy-quirked.xml"
+hook "$T/vm1-quirked.xml" vm1 prepare begin -; expect 0 "vm1 starts"
+hook "$T/vm1-quirked.xml" vm1 started begin -; expect 0 "vm1 started"
+[ -e /run/seoib/domains/$UUID.json ] || lv_fail "vm1's start was not committed"
+for op in "restore begin" "release end" "stopped end" "started begin"; do
+	hook "$T/copy-quirked.xml" vm1-copy $op -; expect 0 "vm1-copy $op"
+	jq -e '.name == "vm1" and .phase == "running"' /run/seoib/domains/$UUID.json >/dev/null ||
+		lv_fail "vm1-copy's $op took away vm1's running record"
+done
+hook "$T/vm1-quirked.xml" vm1 release end -; expect 0 "vm1 released"
+[ ! -e /run/seoib/domains/$UUID.json ] || lv_fail "vm1's release end kept its running record"
+
 # A UUID that tries to escape /run/seoib/domains is never used as a path.
 sed "s|<uuid>.*</uuid>|<uuid>../../../$(basename "$T")/escape</uuid>|" "$T/linux.xml" >"$T/escape.xml"
 hook "$T/escape.xml" vm1 prepare begin - || true

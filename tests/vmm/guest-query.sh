@@ -244,6 +244,22 @@ commandline)
 	expect "$out" '.answer.irqchip == "split" and .answer.ioapic_version == 17 and .answer.accel == "kvm"' "commandline not applied by QEMU"
 	[ ! -e "$tmp/must-not-open.img" ] && [ ! -e "$tmp/hugepages" ] || fail "a backend was created"
 	;;
+commandline-unasked)
+	# A -readconfig (or a -set that reaches a fact) is never passed to QEMU:
+	# its answer is then of another guest and decides nothing. The file
+	# makes the real guest split, where the question alone is in-kernel.
+	need_kvm
+	printf '[machine]\n  kernel-irqchip = "split"\n' >"$tmp/split.cfg"
+	cmdline="<qemu:commandline><qemu:arg value='-readconfig'/><qemu:arg value='$tmp/split.cfg'/></qemu:commandline>"
+	domain kvm pc-q35-7.2 "$emu" "" "" "" "$cmdline" >"$tmp/g.xml"
+	out=$(ask "$tmp/g.xml")
+	expect "$out" '.answer.irqchip == "in-kernel"' "the question now carries -readconfig: this case needs another argument"
+	expect "$out" '.facts.irqchip == "unknown" and (.facts.facts_source | contains("-readconfig"))' "QEMU's answer without -readconfig decided the facts"
+	cmdline="<qemu:commandline><qemu:arg value='-set'/><qemu:arg value='global.0.x2apic=off'/></qemu:commandline>"
+	domain kvm pc-q35-7.2 "$emu" "<ioapic driver='qemu'/>" "" "" "$cmdline" >"$tmp/g.xml"
+	out=$(ask "$tmp/g.xml")
+	expect "$out" '.facts.irqchip == "unknown" and .facts.x2apic != true' "QEMU's answer without the -set decided the facts"
+	;;
 cannot-ask)
 	domain kvm pc-q35-7.2 "" >"$tmp/g.xml"
 	out=$(ask "$tmp/g.xml")
