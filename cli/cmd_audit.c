@@ -215,8 +215,9 @@ static void print_table(const struct audit_run *run)
 			printf("  to fix: %s\n", r->gate.remediation);
 		/* What this host can do about it now, without another QEMU. */
 		if (r->have_decision && r->decision.risk == RISK_HIGH && r->persistent)
-			printf("  remedy: seoibctl apply --domain %s --remediation auto (shows the change; --yes writes it)%s\n",
-			       r->name, r->facts.acknowledged ? "" : ", or accept the risk: seoibctl ack --domain NAME --reason TEXT");
+			printf("  remedy: seoibctl apply --domain %s --remediation auto (shows the change; --yes writes it)%s%s%s\n",
+			       r->name, r->facts.acknowledged ? "" : ", or accept the risk: seoibctl ack --domain ",
+			       r->facts.acknowledged ? "" : r->name, r->facts.acknowledged ? "" : " --reason TEXT");
 		if (r->gate.verdict != GATE_ALLOW && r->autostart && !gate_verdict_allows(r->gate.verdict))
 			printf("  autostart: libvirt will not start it at boot while the hook refuses it\n");
 		refused += !gate_verdict_allows(r->gate.verdict);

@@ -56,6 +56,7 @@ lv_expect_contains "$out" "refuse" "audit table"
 lv_expect_contains "$out" "to fix: switch guest win11 to the in-kernel irqchip" "audit table"
 lv_expect_contains "$out" "2 would be refused" "audit summary"
 lv_expect_contains "$out" "remedy: seoibctl apply --domain win11 --remediation auto" "audit table"
+lv_expect_contains "$out" "or accept the risk: seoibctl ack --domain win11 --reason TEXT" "audit table's ack hint (the guest's name, not NAME)"
 grep -E '^vm-linux +running +quirked +quirked +[a-z]+ +allow' <<<"$out" >/dev/null || lv_fail "vm-linux's row: $out"
 # A dry run of warn mode, and warn mode itself: nothing refused.
 audit 0 --json --hook-mode warn
