@@ -189,7 +189,7 @@ static const char *ack_word(const struct audit_guest *r)
 
 static void print_table(const struct audit_run *run)
 {
-	size_t refused = 0, warned = 0, acked = 0;
+	size_t refused = 0, warned = 0, acked = 0, unjudged = 0;
 
 	if (!run->have_host)
 		fprintf(stderr, "seoibctl audit: %s; every guest gets on-error = %s\n", run->host_problem,
@@ -223,10 +223,15 @@ static void print_table(const struct audit_run *run)
 		refused += !gate_verdict_allows(r->gate.verdict);
 		warned += r->gate.verdict == GATE_WARN;
 		acked += r->gate.acknowledged;
+		unjudged += r->gate.verdict == GATE_ERROR_ALLOW;
 	}
-	printf("%zu domain%s at %s, hook-mode = %s: %zu would be refused at the next start, %zu allowed with a warning (%zu acknowledged).\n",
+	printf("%zu domain%s at %s, hook-mode = %s: %zu would be refused at the next start, %zu allowed with a warning (%zu acknowledged)",
 	       run->n_rows, run->n_rows == 1 ? "" : "s", domain_uri_name(run->uri), hook_mode_name(run->cfg.hook_mode),
 	       refused, warned, acked);
+	/* Those on-error = allow lets start unjudged, whatever hook-mode says. */
+	if (unjudged)
+		printf(", %zu allowed unjudged (on-error = allow)", unjudged);
+	printf(".\n");
 }
 
 static void free_rows(struct audit_run *run)

@@ -177,6 +177,9 @@ audit 3 --json
 expect_row vm-linux '.hook.verdict == "error-allow"' "vm-linux without a record, on-error = allow"
 jq -e '.record.usable == false and (.record.problem | contains("no usable host record"))' <<<"$out" >/dev/null ||
 	lv_fail "record problem: $out"
+# The summary counts the guests on-error = allow lets start unjudged.
+audit 3
+lv_expect_contains "$out" "3 allowed unjudged (on-error = allow)" "audit summary without a record"
 lv_config "$A" enforce deny
 audit 1 --json
 expect_row vm-linux '.hook.verdict == "error-deny"' "vm-linux without a record, on-error = deny"
