@@ -105,10 +105,10 @@ static void who(char *buf, size_t size)
 		snprintf(buf, size, "uid %u", (unsigned)getuid());
 }
 
-static int ack(const struct ack_args *a, const char *uri)
+static int ack(const struct ack_args *a, const struct seoib_config *cfg, const char *uri)
 {
 	char err[SEOIB_MESSAGE_MAX], by[64];
-	_cleanup_virconnect_ virConnectPtr conn = libvirt_open(uri, err);
+	_cleanup_virconnect_ virConnectPtr conn = libvirt_connect(a->uri, cfg, NULL, NULL, err);
 	_cleanup_virdomain_ virDomainPtr dom = NULL;
 	_cleanup_free_ char *element = NULL;
 	unsigned flags;
@@ -171,5 +171,5 @@ int cmd_ack(int argc, char **argv)
 		fprintf(stderr, "seoibctl ack: %s\n", err);
 		return SEOIB_EXIT_ERROR;
 	}
-	return ack(&args, domain_uri(args.uri, &cfg));
+	return ack(&args, &cfg, domain_uri(args.uri, &cfg));
 }

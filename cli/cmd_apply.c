@@ -375,7 +375,7 @@ static int remediate(const struct apply_args *a, const struct seoib_config *cfg,
 {
 	const char *uri = domain_uri(a->uri, cfg);
 	char err[SEOIB_MESSAGE_MAX];
-	_cleanup_virconnect_ virConnectPtr conn = libvirt_open(uri, err);
+	_cleanup_virconnect_ virConnectPtr conn = libvirt_connect(a->uri, cfg, NULL, NULL, err);
 	_cleanup_virdomain_ virDomainPtr dom = NULL;
 	_cleanup_free_ char *xml = NULL;
 	_cleanup_free_ struct guest_facts *facts = malloc(sizeof(*facts));

@@ -132,7 +132,7 @@ static int compare_by_name(const void *a, const void *b)
 
 static int audit_domains(struct audit_run *run, char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_virconnect_ virConnectPtr conn = libvirt_open(run->uri, err);
+	_cleanup_virconnect_ virConnectPtr conn = libvirt_connect(run->args.uri, &run->cfg, NULL, NULL, err);
 	virDomainPtr *doms = NULL;
 	int n;
 

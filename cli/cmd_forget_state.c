@@ -88,10 +88,10 @@ static void print_json(const struct forget_args *a, bool cleared, const struct g
 	json_print(o, true);
 }
 
-static int forget_state(const struct forget_args *a, const char *uri)
+static int forget_state(const struct forget_args *a, const struct seoib_config *cfg, const char *uri)
 {
 	char err[SEOIB_MESSAGE_MAX];
-	_cleanup_virconnect_ virConnectPtr conn = libvirt_open(uri, err);
+	_cleanup_virconnect_ virConnectPtr conn = libvirt_connect(a->uri, cfg, NULL, NULL, err);
 	_cleanup_virdomain_ virDomainPtr dom = NULL;
 	_cleanup_free_ char *xml = NULL;
 	_cleanup_free_ struct guest_facts *facts = malloc(sizeof(*facts));
@@ -158,5 +158,5 @@ int cmd_forget_state(int argc, char **argv)
 		fprintf(stderr, "seoibctl forget-state: %s\n", err);
 		return SEOIB_EXIT_ERROR;
 	}
-	return forget_state(&args, domain_uri(args.uri, &cfg));
+	return forget_state(&args, &cfg, domain_uri(args.uri, &cfg));
 }
