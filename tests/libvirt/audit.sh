@@ -99,6 +99,10 @@ for i in $(seq 1 120); do
 	[ "$i" != 120 ] || lv_fail "seoibd's Audit() never listed the 3 guests with a usable record: $json; $(cat "$T/seoibd.log")"
 	sleep 0.25
 done
+# A probe that ended well leaves nothing behind: seoibd's own children (the
+# pre-warmer's QEMU asking about the running vm-linux) are not its strays.
+! grep -E "the probe left running|cannot ask the QEMU of guest" "$T/seoibd.log" ||
+	lv_fail "seoibd killed its own pre-warming QEMU as the probe's stray: $(cat "$T/seoibd.log")"
 out=$(lv_exec "$A" "$SEOIBCTL" audit --config "$T/seoibd.conf" --json || true)
 [ "$(jq -c '[.domains[] | {name, v: .hook.verdict, r: .risk}]' <<<"$json")" = \
   "$(jq -c '[.domains[] | {name, v: .hook.verdict, r: .risk}]' <<<"$out")" ] ||
