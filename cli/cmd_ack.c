@@ -41,7 +41,8 @@ static void ack_usage(FILE *out)
 		     "  --domain NAME        the domain\n"
 		     "  --reason TEXT        why the risk is accepted (1 to %d bytes), shown by audit and the hook\n"
 		     "  --remove             remove the acknowledgement\n"
-		     "  -c, --connect URI    libvirt URI (default: libvirt-uri in seoib.conf)\n"
+		     "  -c, --connect URI    libvirt URI (default: $LIBVIRT_DEFAULT_URI, else\n"
+		     "                       libvirt-uri in seoib.conf, else qemu:///system)\n"
 		     "  --config PATH        configuration file (default " SEOIB_CONFIG_PATH ")\n"
 		     "  --json               print what was written as JSON\n"
 		     "  -h, --help           show this help\n\n"
@@ -105,10 +106,10 @@ static void who(char *buf, size_t size)
 		snprintf(buf, size, "uid %u", (unsigned)getuid());
 }
 
-static int ack(const struct ack_args *a, const char *uri)
+static int ack(const struct ack_args *a, const struct seoib_config *cfg, const char *uri)
 {
 	char err[SEOIB_MESSAGE_MAX], by[64];
-	_cleanup_virconnect_ virConnectPtr conn = libvirt_open(uri, err);
+	_cleanup_virconnect_ virConnectPtr conn = libvirt_connect(a->uri, cfg, NULL, NULL, err);
 	_cleanup_virdomain_ virDomainPtr dom = NULL;
 	_cleanup_free_ char *element = NULL;
 	unsigned flags;
@@ -171,5 +172,5 @@ int cmd_ack(int argc, char **argv)
 		fprintf(stderr, "seoibctl ack: %s\n", err);
 		return SEOIB_EXIT_ERROR;
 	}
-	return ack(&args, domain_uri(args.uri, &cfg));
+	return ack(&args, &cfg, domain_uri(args.uri, &cfg));
 }

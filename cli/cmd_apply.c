@@ -48,6 +48,7 @@ struct remedy_report {
 	const char *domain;
 	const char *remediation;    /* the remedy applied, or "auto" when none was needed */
 	const char *risk;           /* auto: the risk here; NULL otherwise */
+	char unjudged[SEOIB_MESSAGE_MAX]; /* auto, risk unknown: what would let seoib judge it */
 	bool needed, changed, written;
 	const char *before, *after; /* the element; NULL when unchanged */
 };
@@ -280,6 +281,8 @@ static int auto_remedy(const struct guest_facts *facts, const struct host_record
 
 	policy_decide(facts, host, NULL, 0, &d);
 	risk = d.risk;
+	if (risk == RISK_UNKNOWN)
+		snprintf(rep->unjudged, sizeof(rep->unjudged), "%s", d.remediation);
 	decision_free(&d);
 	rep->risk = risk_to_string(risk);
 	if (risk != RISK_HIGH)
@@ -293,7 +296,12 @@ static int report(const struct apply_args *a, const struct remedy_report *r)
 	_cleanup_json_ json_object *o = NULL;
 
 	if (!a->json) {
-		if (!r->needed)
+		if (!r->needed && strcmp(r->risk, risk_to_string(RISK_UNKNOWN)) == 0)
+			/* Not "none needed": seoib could not judge it. */
+			printf("'%s': risk unknown here: --remediation auto changes only a guest at high risk, and seoib "
+			       "cannot judge this one; nothing changed%s%s\n",
+			       r->domain, r->unjudged[0] ? "; to fix: " : "", r->unjudged);
+		else if (!r->needed)
 			printf("'%s': risk %s here: no remediation needed\n", r->domain, r->risk);
 		else if (!r->changed)
 			printf("'%s' already has %s (%s): nothing to change\n", r->domain, r->remediation, r->before);
@@ -375,7 +383,7 @@ static int remediate(const struct apply_args *a, const struct seoib_config *cfg,
 {
 	const char *uri = domain_uri(a->uri, cfg);
 	char err[SEOIB_MESSAGE_MAX];
-	_cleanup_virconnect_ virConnectPtr conn = libvirt_open(uri, err);
+	_cleanup_virconnect_ virConnectPtr conn = libvirt_connect(a->uri, cfg, NULL, NULL, err);
 	_cleanup_virdomain_ virDomainPtr dom = NULL;
 	_cleanup_free_ char *xml = NULL;
 	_cleanup_free_ struct guest_facts *facts = malloc(sizeof(*facts));

@@ -52,7 +52,8 @@ static void audit_usage(FILE *out)
 		     "and will start in, its risk, what the qemu hook would answer at its next start\n"
 		     "(allow, warn, refuse, error-allow, error-deny) under seoib.conf's hook-mode and\n"
 		     "on-error, its acknowledgement (seoibctl ack) and the remediation.\n\n"
-		     "  -c, --connect URI           libvirt URI (default: libvirt-uri in seoib.conf)\n"
+		     "  -c, --connect URI           libvirt URI (default: $LIBVIRT_DEFAULT_URI, else\n"
+		     "                              libvirt-uri in seoib.conf, else qemu:///system)\n"
 		     "  --hook-mode enforce|warn    judge as if seoib.conf said this (a roll-out's dry run)\n"
 		     "  --config PATH               configuration file (default " SEOIB_CONFIG_PATH ")\n"
 		     "  --json                      print the audit as JSON (" AUDIT_SCHEMA ")\n"
@@ -132,7 +133,7 @@ static int compare_by_name(const void *a, const void *b)
 
 static int audit_domains(struct audit_run *run, char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_virconnect_ virConnectPtr conn = libvirt_open(run->uri, err);
+	_cleanup_virconnect_ virConnectPtr conn = libvirt_connect(run->args.uri, &run->cfg, NULL, NULL, err);
 	virDomainPtr *doms = NULL;
 	int n;
 
@@ -189,7 +190,7 @@ static const char *ack_word(const struct audit_guest *r)
 
 static void print_table(const struct audit_run *run)
 {
-	size_t refused = 0, warned = 0, acked = 0;
+	size_t refused = 0, warned = 0, acked = 0, unjudged = 0;
 
 	if (!run->have_host)
 		fprintf(stderr, "seoibctl audit: %s; every guest gets on-error = %s\n", run->host_problem,
@@ -215,17 +216,23 @@ static void print_table(const struct audit_run *run)
 			printf("  to fix: %s\n", r->gate.remediation);
 		/* What this host can do about it now, without another QEMU. */
 		if (r->have_decision && r->decision.risk == RISK_HIGH && r->persistent)
-			printf("  remedy: seoibctl apply --domain %s --remediation auto (shows the change; --yes writes it)%s\n",
-			       r->name, r->facts.acknowledged ? "" : ", or accept the risk: seoibctl ack --domain NAME --reason TEXT");
+			printf("  remedy: seoibctl apply --domain %s --remediation auto (shows the change; --yes writes it)%s%s%s\n",
+			       r->name, r->facts.acknowledged ? "" : ", or accept the risk: seoibctl ack --domain ",
+			       r->facts.acknowledged ? "" : r->name, r->facts.acknowledged ? "" : " --reason TEXT");
 		if (r->gate.verdict != GATE_ALLOW && r->autostart && !gate_verdict_allows(r->gate.verdict))
 			printf("  autostart: libvirt will not start it at boot while the hook refuses it\n");
 		refused += !gate_verdict_allows(r->gate.verdict);
 		warned += r->gate.verdict == GATE_WARN;
 		acked += r->gate.acknowledged;
+		unjudged += r->gate.verdict == GATE_ERROR_ALLOW;
 	}
-	printf("%zu domain%s at %s, hook-mode = %s: %zu would be refused at the next start, %zu allowed with a warning (%zu acknowledged).\n",
+	printf("%zu domain%s at %s, hook-mode = %s: %zu would be refused at the next start, %zu allowed with a warning (%zu acknowledged)",
 	       run->n_rows, run->n_rows == 1 ? "" : "s", domain_uri_name(run->uri), hook_mode_name(run->cfg.hook_mode),
 	       refused, warned, acked);
+	/* Those on-error = allow lets start unjudged, whatever hook-mode says. */
+	if (unjudged)
+		printf(", %zu allowed unjudged (on-error = allow)", unjudged);
+	printf(".\n");
 }
 
 static void free_rows(struct audit_run *run)

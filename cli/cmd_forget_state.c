@@ -38,7 +38,8 @@ static void forget_usage(FILE *out)
 		     "'seoibctl apply --domain NAME' records that decision now. The acknowledgement\n"
 		     "(seoibctl ack) is kept.\n\n"
 		     "  --domain NAME        the domain\n"
-		     "  -c, --connect URI    libvirt URI (default: libvirt-uri in seoib.conf)\n"
+		     "  -c, --connect URI    libvirt URI (default: $LIBVIRT_DEFAULT_URI, else\n"
+		     "                       libvirt-uri in seoib.conf, else qemu:///system)\n"
 		     "  --config PATH        configuration file (default " SEOIB_CONFIG_PATH ")\n"
 		     "  --json               print what was cleared as JSON\n"
 		     "  -h, --help           show this help\n\n"
@@ -88,10 +89,10 @@ static void print_json(const struct forget_args *a, bool cleared, const struct g
 	json_print(o, true);
 }
 
-static int forget_state(const struct forget_args *a, const char *uri)
+static int forget_state(const struct forget_args *a, const struct seoib_config *cfg, const char *uri)
 {
 	char err[SEOIB_MESSAGE_MAX];
-	_cleanup_virconnect_ virConnectPtr conn = libvirt_open(uri, err);
+	_cleanup_virconnect_ virConnectPtr conn = libvirt_connect(a->uri, cfg, NULL, NULL, err);
 	_cleanup_virdomain_ virDomainPtr dom = NULL;
 	_cleanup_free_ char *xml = NULL;
 	_cleanup_free_ struct guest_facts *facts = malloc(sizeof(*facts));
@@ -158,5 +159,5 @@ int cmd_forget_state(int argc, char **argv)
 		fprintf(stderr, "seoibctl forget-state: %s\n", err);
 		return SEOIB_EXIT_ERROR;
 	}
-	return forget_state(&args, domain_uri(args.uri, &cfg));
+	return forget_state(&args, &cfg, domain_uri(args.uri, &cfg));
 }

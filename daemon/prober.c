@@ -140,7 +140,13 @@ static void finish(struct prober *p)
 	while (waitpid(p->pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
 	p->pid = 0;
-	reap_strays();
+	/* A probe child that exited 0 killed and reaped its own descendants
+	 * first (run_child(): it is a subreaper too), so nothing of it can be
+	 * left here; seoibd's children now are its own, e.g. the pre-warmer's
+	 * QEMU asking about a running guest, which must not be killed. Only
+	 * a probe that died otherwise (the watchdog, a signal) leaves strays. */
+	if (p->timed_out || !WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
+		reap_strays();
 	describe_exit(p, wstatus, &res);
 	p->done(&res, p->userdata); /* may free p: touch nothing after */
 }

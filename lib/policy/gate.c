@@ -163,6 +163,10 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 	join_reasons(d, reasons, sizeof(reasons));
 	if (d->verdict == VERDICT_UNKNOWN) {
 		gate_internal_error(reasons[0] ? reasons : "the policy engine had no usable host record", cfg, out);
+		/* The decision knows what it lacked (e.g. which OS the guest
+		 * runs): its remediation, not the one for a missing record. */
+		if (d->remediation[0])
+			sentence_format(out->remediation, sizeof(out->remediation), "%s", d->remediation);
 		return;
 	}
 	memset(out, 0, sizeof(*out));

@@ -67,4 +67,11 @@ says "No running domains at test://$work/empty-node.xml (given with -c) to check
 run 0 env LIBVIRT_DEFAULT_URI="test://$work/empty-node.xml" "$SEOIBCTL" check --dest h1 --record-from-file "$work/h1.json" \
 	--config "$work/no-uri.conf" --json
 jq -e --arg u "test://$work/empty-node.xml" '.uri == $u' "$work/out" >/dev/null || fail "check --json: $(cat "$work/out")"
+# audit, ack and forget-state say where the URI they could not reach came
+# from: not "given with -c" when nobody gave -c.
+for cmd in "audit" "ack --domain x --reason y" "forget-state --domain x"; do
+	# shellcheck disable=SC2086 # the command's words
+	run 2 env LIBVIRT_DEFAULT_URI="test://$work/missing.xml" "$SEOIBCTL" $cmd --config "$work/no-uri.conf"
+	says "cannot connect to libvirt at test://$work/missing.xml (from LIBVIRT_DEFAULT_URI; choose another with -c URI)"
+done
 echo "PASS"

@@ -56,6 +56,7 @@ lv_expect_contains "$out" "refuse" "audit table"
 lv_expect_contains "$out" "to fix: switch guest win11 to the in-kernel irqchip" "audit table"
 lv_expect_contains "$out" "2 would be refused" "audit summary"
 lv_expect_contains "$out" "remedy: seoibctl apply --domain win11 --remediation auto" "audit table"
+lv_expect_contains "$out" "or accept the risk: seoibctl ack --domain win11 --reason TEXT" "audit table's ack hint (the guest's name, not NAME)"
 grep -E '^vm-linux +running +quirked +quirked +[a-z]+ +allow' <<<"$out" >/dev/null || lv_fail "vm-linux's row: $out"
 # A dry run of warn mode, and warn mode itself: nothing refused.
 audit 0 --json --hook-mode warn
@@ -98,6 +99,10 @@ for i in $(seq 1 120); do
 	[ "$i" != 120 ] || lv_fail "seoibd's Audit() never listed the 3 guests with a usable record: $json; $(cat "$T/seoibd.log")"
 	sleep 0.25
 done
+# A probe that ended well leaves nothing behind: seoibd's own children (the
+# pre-warmer's QEMU asking about the running vm-linux) are not its strays.
+! grep -E "the probe left running|cannot ask the QEMU of guest" "$T/seoibd.log" ||
+	lv_fail "seoibd killed its own pre-warming QEMU as the probe's stray: $(cat "$T/seoibd.log")"
 out=$(lv_exec "$A" "$SEOIBCTL" audit --config "$T/seoibd.conf" --json || true)
 [ "$(jq -c '[.domains[] | {name, v: .hook.verdict, r: .risk}]' <<<"$json")" = \
   "$(jq -c '[.domains[] | {name, v: .hook.verdict, r: .risk}]' <<<"$out")" ] ||
@@ -186,6 +191,9 @@ audit 3 --json
 expect_row vm-linux '.hook.verdict == "error-allow"' "vm-linux without a record, on-error = allow"
 jq -e '.record.usable == false and (.record.problem | contains("no usable host record"))' <<<"$out" >/dev/null ||
 	lv_fail "record problem: $out"
+# The summary counts the guests on-error = allow lets start unjudged.
+audit 3
+lv_expect_contains "$out" "3 allowed unjudged (on-error = allow)" "audit summary without a record"
 lv_config "$A" enforce deny
 audit 1 --json
 expect_row vm-linux '.hook.verdict == "error-deny"' "vm-linux without a record, on-error = deny"

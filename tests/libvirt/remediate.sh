@@ -73,6 +73,17 @@ apply --domain win11-iommu --remediation auto --json |
 		and (.after | contains("x2apic"))' >/dev/null || lv_fail "apply --remediation auto --json (dry run)"
 apply --domain vm-linux --remediation auto --json | jq -e '.needed == false and .risk == "low"' >/dev/null ||
 	lv_fail "apply --remediation auto --json for vm-linux"
+# A guest seoib cannot judge (no libosinfo id, vmx): auto changes nothing,
+# and says so with what would let seoib judge it, not "no remediation needed".
+lv_domain vm-unknown 8b1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4f windows |
+	sed -e 's|<libosinfo:libosinfo .*</libosinfo:libosinfo>||' -e "s|<hyperv mode='custom'><relaxed state='on'/></hyperv>||" \
+	>"$T/unknown.xml"
+lv_virsh "$A" define "$T/unknown.xml" >/dev/null
+out=$(apply --domain vm-unknown --remediation auto)
+lv_expect_contains "$out" "'vm-unknown': risk unknown here: --remediation auto changes only a guest at high risk" "auto for vm-unknown"
+lv_expect_contains "$out" "to fix: say which OS guest vm-unknown runs" "auto for vm-unknown"
+! grep -q "no remediation needed" <<<"$out" || lv_fail "auto for vm-unknown: $out"
+lv_virsh "$A" undefine vm-unknown >/dev/null
 
 # The fleet loop: every guest, auto, --yes; exit 0 each time.
 for d in $(lv_virsh "$A" list --all --name); do

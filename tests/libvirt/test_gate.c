@@ -450,6 +450,9 @@ static void prepare(void **state)
 	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
 	assert_false(out.state_known);
 	assert_contains(out.reason, "on-error = allow");
+	/* The decision's own remediation (e.g. say which OS the guest runs),
+	 * not the advice for a missing host record. */
+	assert_string_equal(out.remediation, "use <ioapic driver='kvm'/>");
 	gate_prepare(&g, &unknown, &warn, &out);
 	assert_int_equal(out.verdict, GATE_ERROR_DENY);
 	assert_contains(out.reason, "on-error = deny");

@@ -282,4 +282,9 @@ echo "exposure level: $score"
 awk -v s="$score" 'BEGIN { exit !(s <= 1.5) }' || fail "exposure level $score is above 1.5"
 echo "$score" >/results/score
 
+step "apt purge removes the configuration and the VMM cache"
+apt-get purge -y -q seoib >/root/purge.log 2>&1 || fail "apt-get purge seoib failed: $(tail -n 3 /root/purge.log)"
+[ ! -e /etc/seoib/seoib.conf ] || fail "/etc/seoib/seoib.conf survived apt-get purge"
+[ ! -e /var/cache/seoib ] || fail "/var/cache/seoib survived apt-get purge: $(ls -A /var/cache/seoib)"
+
 finish PASS
