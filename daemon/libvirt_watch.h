@@ -4,6 +4,7 @@
 #pragma once
 
 struct libvirt_watch;
+struct storm_watch;
 
 /* Start watching libvirt at `uri` ("" = off: returns NULL) on a thread of
  * its own running libvirt's default event loop (virEventRegisterDefaultImpl:
@@ -11,7 +12,9 @@ struct libvirt_watch;
  * but the files it reads: this host's record at record_path and the hook's
  * per-domain records). It connects, and reconnects with a backoff, by
  * itself: libvirt absent or restarting is a logged state, not an error. */
-struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_path);
+/* storm (may be NULL): told of every guest that starts, arrives, resumes
+ * or stops, and sampled on this thread (storm_watch.h). */
+struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_path, struct storm_watch *storm);
 
 /* Stop the thread (bounded: the loop wakes every second) and free. */
 void libvirt_watch_stop(struct libvirt_watch *w);

@@ -43,7 +43,7 @@ static void adopt_config(struct seoibd *d, const struct seoib_config *next)
 	 * a new watcher (stopping is bounded by its 1 s tick). */
 	if (strcmp(old.libvirt_uri, next->libvirt_uri) != 0 || strcmp(old.record_path, next->record_path) != 0) {
 		libvirt_watch_stop(d->libvirt);
-		d->libvirt = libvirt_watch_start(next->libvirt_uri, next->record_path);
+		d->libvirt = libvirt_watch_start(next->libvirt_uri, next->record_path, d->storm);
 	}
 	/* The next export starts a publisher with the new settings; freeing the
 	 * old one revokes its lease, so the record leaves the old etcd. */

@@ -16,6 +16,7 @@
 
 struct publisher; /* publisher.h: the fleet inventory */
 struct libvirt_watch; /* libvirt_watch.h: the guests' running state */
+struct storm_watch;   /* storm_watch.h: exposed guests watched for a storm */
 
 struct seoibd {
 	sd_event *event;
@@ -50,6 +51,7 @@ struct seoibd {
 	 * status does not hide that the file on disk is not what runs. */
 	char reload_error[SEOIB_MESSAGE_MAX];
 	struct libvirt_watch *libvirt; /* NULL when libvirt-uri is "" */
+	struct storm_watch *storm;     /* NULL when it could not start */
 };
 
 /* seoibd.c */

@@ -324,7 +324,7 @@ void storm_watch_attach(struct storm_watch *sw, virConnectPtr *conn)
 			  virGetLastErrorMessage());
 }
 
-void storm_watch_detach(struct storm_watch *sw)
+void storm_watch_forget_all(struct storm_watch *sw)
 {
 	bool any = false;
 
@@ -341,14 +341,27 @@ void storm_watch_detach(struct storm_watch *sw)
 		wake(sw->result_fd);
 }
 
+void storm_watch_detach(struct storm_watch *sw)
+{
+	if (!sw)
+		return;
+	if (sw->handle >= 0)
+		virEventRemoveHandle(sw->handle);
+	sw->handle = -1;
+	storm_watch_forget_all(sw);
+}
+
 /* ---- the loop ---------------------------------------------------------- */
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	struct storm_watch *sw = userdata;
 
+	int r;
+
 	wake(sw->sample_fd);
-	return sd_event_source_set_time_relative(s, STORM_WATCH_INTERVAL_USEC);
+	r = sd_event_source_set_time_relative(s, STORM_WATCH_INTERVAL_USEC);
+	return r < 0 ? r : sd_event_source_set_enabled(s, SD_EVENT_ON);
 }
 
 /* The timer exists only while a guest is watched: no wake-ups otherwise. */

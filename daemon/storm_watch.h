@@ -32,11 +32,13 @@ void storm_watch_free(struct storm_watch *sw);
 /* Publish the Storms property and StormChanged signal on d->bus. */
 int storm_watch_bus_start(struct storm_watch *sw);
 
-/* libvirt thread side. attach: start answering sample requests with the
- * connection at *conn; detach (before the connection closes): forget every
- * guest and stop answering. */
+/* libvirt thread side. attach (the thread starts): answer sample requests
+ * in libvirt's event loop; detach (it ends): stop answering, forget every
+ * guest; forget_all (before a connection closes): drop every guest, whose
+ * domain objects belong to that connection. All accept NULL. */
 void storm_watch_attach(struct storm_watch *sw, virConnectPtr *conn);
 void storm_watch_detach(struct storm_watch *sw);
+void storm_watch_forget_all(struct storm_watch *sw);
 /* A guest started, arrived or resumed: watch it if exposed. */
 void storm_watch_guest(struct storm_watch *sw, virDomainPtr dom, const struct guest_facts *facts, bool state_known,
 		       enum seoib_state state, const char *record_path);
