@@ -91,7 +91,8 @@ static void join_reasons(const struct decision *dec, char *out, size_t size)
 
 	out[0] = 0;
 	for (int i = 0; i < dec->n_reasons && used < size; i++)
-		used += (size_t)snprintf(out + used, size - used, "%s%s", i ? " " : "", dec->reasons[i]);
+		used += (size_t)snprintf(out + used, size - used, "%s%s%s", i ? "; " : "", dec->reasons[i],
+					 i == dec->n_reasons - 1 ? "." : "");
 }
 
 static struct watched *add(struct storm_watch *sw, virDomainPtr dom, const char *uuid)
@@ -151,7 +152,15 @@ void storm_watch_guest(struct storm_watch *sw, virDomainPtr dom, const struct gu
 	snprintf(g->report.name, sizeof(g->report.name), "%s", facts->name);
 	sentence_format(g->report.watched_because, sizeof(g->report.watched_because), "%s", why);
 	join_reasons(&dec, g->report.reasons, sizeof(g->report.reasons));
-	snprintf(g->report.remediation, sizeof(g->report.remediation), "%s", dec.remediation);
+	/* The decision's own words; it names none for a guest it rates low
+	 * risk, which a storm seen contradicts: the report says so rather
+	 * than make a remediation up (docs/storm.md, "What to do"). */
+	if (dec.remediation[0])
+		sentence_format(g->report.remediation, sizeof(g->report.remediation), "%s.", dec.remediation);
+	else
+		sentence_format(g->report.remediation, sizeof(g->report.remediation),
+				"the decision names none, as it rates this guest's risk %s; for a guest seen storming see docs/storm.md, \"What to do\".",
+				risk_to_string(dec.risk));
 	decision_free(&dec);
 	pthread_mutex_unlock(&sw->lock);
 	wake(sw->result_fd);
@@ -391,7 +400,7 @@ static void say(struct storm_watch *sw, struct watched *g)
 	if (r->storming && !g->said_storming)
 		log_warning("guest '%s' (%s) is in an interrupt storm on vCPU %d: %s. It is watched because %s. seoib's decision: %s Remediation: %s seoib takes no action on the guest.",
 			    r->name, r->uuid, r->vcpu, r->evidence, r->watched_because, r->reasons,
-			    r->remediation[0] ? r->remediation : "none given.");
+			    r->remediation);
 	else if (!r->storming && g->said_storming)
 		log_info("guest '%s' (%s): the interrupt storm is over%s",
 			 r->name, r->uuid, g->gone ? ": the guest stopped or is no longer exposed" : ": it is calm again");

@@ -48,7 +48,7 @@ struct storm_report_guest {
 	double runnable;
 	char evidence[SEOIB_MESSAGE_MAX];    /* storm_evidence.summary */
 	char problem[SEOIB_MESSAGE_MAX];     /* why it cannot be watched, "" when it is */
-	char reasons[SEOIB_MESSAGE_MAX];     /* the decision's reasons, joined */
+	char reasons[DECISION_REASONS_MAX * SEOIB_MESSAGE_MAX]; /* the decision's reasons, joined: never cut */
 	char remediation[SEOIB_MESSAGE_MAX]; /* the decision's remediation, "" when none */
 };
 

@@ -12,7 +12,12 @@
 /* Rates are published with one decimal: enough for a per-second count. */
 static json_object *rate(double v)
 {
-	return json_object_new_double((double)(long long)(v * 10 + 0.5) / 10);
+	char text[32];
+	double r = (double)(long long)(v * 10 + 0.5) / 10;
+
+	/* The text is json-c's serialisation: 928.1, never 928.10000000000002. */
+	snprintf(text, sizeof(text), "%.1f", r);
+	return json_object_new_double_s(r, text);
 }
 
 static json_object *guest_to_json(const struct storm_report_guest *g)
