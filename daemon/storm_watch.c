@@ -251,7 +251,7 @@ static void update(struct watched *g, virDomainStatsRecordPtr rec, uint64_t now_
 
 		if (!read_vcpu(rec->params, rec->nparams, v, now_ns, &s)) {
 			sentence_format(g->report.problem, sizeof(g->report.problem),
-					"libvirt returns no KVM counters for vCPU %u of '%s' (they need Linux 5.14 or later and libvirt 7.10 or later), so seoib cannot watch it for an interrupt storm",
+					"libvirt returns no KVM counters for vCPU %u of '%s' (they need KVM's binary statistics, Linux 5.14 or later, and QEMU 7.1 or later with a libvirt that asks it for them), so seoib cannot watch it for an interrupt storm",
 					v, g->report.name);
 			return;
 		}
