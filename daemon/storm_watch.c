@@ -31,7 +31,13 @@ struct watched {
 	virDomainPtr dom;
 	size_t n_vcpus;
 	struct storm_window *windows;
+	unsigned missing; /* samples in a row without counters */
 };
+
+/* libvirt leaves the counters out of a sample when it cannot get the
+ * domain's job at once (a start, a metadata write): only this many samples
+ * in a row without them make a problem worth saying. */
+#define STORM_WATCH_MISSING_MAX 5
 
 struct storm_watch {
 	struct seoibd *d;
@@ -248,11 +254,27 @@ static void update(struct watched *g, virDomainStatsRecordPtr rec, uint64_t now_
 	}
 	for (unsigned v = 0; v < g->n_vcpus; v++) {
 		struct storm_sample s;
+		int state, reason;
 
+		if (!read_vcpu(rec->params, rec->nparams, v, now_ns, &s) && g->dom &&
+		    virDomainGetState(g->dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED) {
+			/* libvirt returns no KVM counters while a guest is paused
+			 * (measured, libvirt 9.0); a paused guest cannot storm. */
+			g->report.storming = false;
+			g->report.vcpu = -1;
+			g->report.duration_s = g->report.injections_per_s = g->report.halts_per_s = 0;
+			g->report.cpu = g->report.runnable = 0;
+			g->report.returns_per_s = -1;
+			g->report.problem[0] = 0;
+			sentence_format(g->report.evidence, sizeof(g->report.evidence), "paused: no vCPU runs");
+			return;
+		}
 		if (!read_vcpu(rec->params, rec->nparams, v, now_ns, &s)) {
+			if (++g->missing < STORM_WATCH_MISSING_MAX)
+				return;
 			sentence_format(g->report.problem, sizeof(g->report.problem),
-					"libvirt returns no KVM counters for vCPU %u of '%s' (they need KVM's binary statistics, Linux 5.14 or later, and QEMU 7.1 or later with a libvirt that asks it for them), so seoib cannot watch it for an interrupt storm",
-					v, g->report.name);
+					"libvirt returned no KVM counters for vCPU %u of '%s' in %d samples in a row (they need KVM's binary statistics, Linux 5.14 or later, and QEMU 7.1 or later with a libvirt that asks it for them), so seoib cannot watch it for an interrupt storm",
+					v, g->report.name, STORM_WATCH_MISSING_MAX);
 			return;
 		}
 		storm_window_push(&g->windows[v], &s);
@@ -265,6 +287,7 @@ static void update(struct watched *g, virDomainStatsRecordPtr rec, uint64_t now_
 			storming = storming || ev.storming;
 		}
 	}
+	g->missing = 0;
 	g->report.problem[0] = 0;
 	g->report.storming = storming;
 	g->report.vcpu = storming ? best_vcpu : -1;

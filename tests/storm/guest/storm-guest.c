@@ -4,6 +4,8 @@
  *
  *   idle   x2APIC local APIC timer at 1 kHz, hlt between ticks.
  *   busy   the same timer, spinning between ticks (a CPU-busy guest).
+ *   halt   no timer: hlt with interrupts on, forever (a guest that does
+ *          nothing, for benchmarks that need many running guests).
  *   storm  the same timer, plus a level-triggered interrupt from QEMU's edu
  *          PCI device (hw/misc/edu.c: raise at BAR0+0x60, ack at BAR0+0x64)
  *          through the I/O APIC, with Directed EOI (SPIV bit 12) set. The
@@ -273,7 +275,7 @@ static uint32_t setup_edu(void)
 
 /* ---- the three modes ---------------------------------------------------- */
 
-enum mode { IDLE, BUSY, STORM };
+enum mode { IDLE, BUSY, STORM, HALT };
 
 static int has_word(const char *s, const char *w)
 {
@@ -296,6 +298,8 @@ static enum mode mode_from(const uint32_t *mbi)
 		return STORM;
 	if (has_word(cmdline, "mode=busy"))
 		return BUSY;
+	if (has_word(cmdline, "mode=halt"))
+		return HALT;
 	return IDLE;
 }
 
@@ -360,6 +364,11 @@ void guest_main(uint32_t mbi_addr)
 			puts_serial("seoib-storm-guest: no edu device (-device edu); halted\n");
 			return;
 		}
+	}
+	if (mode == HALT) {
+		puts_serial("seoib-storm-guest: mode=halt, no timer\n");
+		for (;;)
+			__asm__ volatile("sti; hlt");
 	}
 	start_lapic(mode == STORM);
 	if (mode == STORM && !(rdmsr(X2APIC_LVR) & 1u << 24)) {
