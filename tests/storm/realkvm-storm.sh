@@ -2,7 +2,7 @@
 # The storm watch on the real KVM: seoib's own storm guest (tests/storm/guest)
 # under the real QEMU in a real libvirtd, seoibd watching it through that
 # libvirtd on a private system bus. The storming guest is reported within
-# 30 s of its start through the journal (seoibd's stderr), D-Bus (the
+# 30 s of its storm's start (2 s after it prints "running") through the journal (seoibd's stderr), D-Bus (the
 # Storms property and the StormChanged signal), Prometheus and `seoibctl
 # status`; an idle and a CPU-busy guest (both with a 1 kHz timer), running
 # beside it all along, are never reported; the end of the storm is said
@@ -85,14 +85,18 @@ domain storm1 21000000-0000-4000-8000-000000000003 storm >"$T/storm1.xml"
 lv_virsh "$A" create "$T/idle1.xml" >/dev/null
 lv_virsh "$A" create "$T/busy1.xml" >/dev/null
 wait_until 30 grep -q "running" "$T/serial/busy1" || lv_fail "the busy guest never started"
-start=$(date +%s)
+created=$(date +%s)
 lv_virsh "$A" create "$T/storm1.xml" >/dev/null
+# Its firmware takes 5 s to minutes on a loaded machine; the guest says
+# "running" two seconds before it raises the line that storms.
+wait_until 120 grep -q "running" "$T/serial/storm1" || lv_fail "the storm guest never started"
+start=$(date +%s)
 
-# 1. Reported within 30 s, in the journal, with evidence and remediation.
-wait_until 30 grep -q "guest 'storm1' .* is in an interrupt storm" "$T/seoibd.log" ||
-	lv_fail "seoibd did not report storm1 within 30 s"
+# 1. Reported within 30 s of the storm, in the journal, with evidence and remediation.
+wait_until 32 grep -q "guest 'storm1' .* is in an interrupt storm" "$T/seoibd.log" ||
+	lv_fail "seoibd did not report storm1 within 30 s of its storm"
 took=$(( $(date +%s) - start ))
-echo "storm1 reported $took s after it was started"
+echo "storm1 reported $took s after its storm began ($(( $(date +%s) - created )) s after it was created)"
 line=$(grep "guest 'storm1' .* is in an interrupt storm" "$T/seoibd.log")
 lv_expect_contains "$line" "interrupt injections/s with" "the journal's evidence"
 lv_expect_contains "$line" "It is watched because" "why it is watched"
