@@ -53,7 +53,7 @@ static void load_storms(struct status_report *s)
 	storm_report_path(s->path, s->storms_path, sizeof(s->storms_path));
 	if (access(s->storms_path, F_OK) < 0) {
 		sentence_format(s->storms_error, sizeof(s->storms_error),
-				"no storm report at %s: seoibd has watched no exposed guest since it started", s->storms_path);
+				"no storm report at %s: seoibd is not running, or runs without its storm watch", s->storms_path);
 		return;
 	}
 	if (read_regular_file_bounded(AT_FDCWD, s->storms_path, 0, STORM_REPORT_MAX, &text, &len, why) < 0 ||

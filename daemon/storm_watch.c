@@ -129,15 +129,17 @@ static struct watched *add(struct storm_watch *sw, virDomainPtr dom, const char 
 void storm_watch_guest(struct storm_watch *sw, virDomainPtr dom, const struct guest_facts *facts, bool state_known,
 		       enum seoib_state state, const char *record_path)
 {
-	_cleanup_free_ struct host_record *host = calloc(1, sizeof(*host));
+	_cleanup_free_ struct host_record *host = NULL;
 	char uuid[VIR_UUID_STRING_BUFLEN], why[SEOIB_MESSAGE_MAX], err[SEOIB_MESSAGE_MAX];
-	bool have_host = host && host_record_load(record_path, host, err) == 0;
-	bool exposed = storm_guest_exposed(facts, state_known, state, have_host ? host : NULL, why);
+	bool have_host, exposed;
 	struct decision dec;
 	struct watched *g;
 
 	if (!sw || virDomainGetUUIDString(dom, uuid) < 0)
 		return;
+	host = calloc(1, sizeof(*host));
+	have_host = host && host_record_load(record_path, host, err) == 0;
+	exposed = storm_guest_exposed(facts, state_known, state, have_host ? host : NULL, why);
 	pthread_mutex_lock(&sw->lock);
 	g = find(sw, uuid);
 	if (!exposed) {
@@ -433,25 +435,33 @@ static void say(struct storm_watch *sw, struct watched *g)
 	g->said_storming = r->storming;
 }
 
+/* NAME.prom's storm file: NAME-storms.prom; false when there is none. */
+static bool prometheus_path(const struct storm_watch *sw, char *out, size_t size)
+{
+	const char *p = sw->d->cfg.prometheus_textfile;
+	size_t len = strlen(p);
+
+	if (len <= 5)
+		return false;
+	snprintf(out, size, "%.*s-storms.prom", (int)(len - 5), p);
+	return true;
+}
+
 static void write_outputs(struct storm_watch *sw, const struct storm_report_guest *rep, size_t n)
 {
 	_cleanup_json_ json_object *o = storm_report_to_json(rep, n);
 	_cleanup_free_ char *prom = NULL;
 	char path[4096], err[SEOIB_MESSAGE_MAX];
 	const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY);
-	const char *p = sw->d->cfg.prometheus_textfile;
-	size_t len = strlen(p);
 
 	storm_report_path(sw->d->cfg.record_path, path, sizeof(path));
 	if (write_file_atomic(path, text, strlen(text), 0644, err) < 0)
 		log_warning("%s", err);
-	/* Beside the host's textfile, which node_exporter reads with it:
-	 * NAME.prom gets NAME-storms.prom. */
-	if (len > 5 && (prom = storm_report_prometheus_text(rep, n))) {
-		snprintf(path, sizeof(path), "%.*s-storms.prom", (int)(len - 5), p);
-		if (write_file_atomic(path, prom, strlen(prom), 0644, err) < 0)
-			log_warning("%s", err);
-	}
+	/* Beside the host's textfile, which node_exporter reads with it: the
+	 * temporary file hidden, as exports.c does, so no collector reads it. */
+	if (prometheus_path(sw, path, sizeof(path)) && (prom = storm_report_prometheus_text(rep, n)) &&
+	    write_file_atomic_hidden(path, prom, strlen(prom), 0644, err) < 0)
+		log_warning("%s", err);
 }
 
 static int on_result(sd_event_source *s, int fd, uint32_t revents, void *userdata)
@@ -547,14 +557,23 @@ struct storm_watch *storm_watch_new(struct seoibd *d)
 		storm_watch_free(sw);
 		return NULL;
 	}
+	/* A report left by an earlier seoibd would show its storms as now's. */
+	write_outputs(sw, NULL, 0);
 	return sw;
 }
 
 /* After the libvirt thread has stopped (libvirt_watch_stop()). */
 void storm_watch_free(struct storm_watch *sw)
 {
+	char path[4096];
+
 	if (!sw)
 		return;
+	/* No report outlives the daemon: status then says nobody watches. */
+	storm_report_path(sw->d->cfg.record_path, path, sizeof(path));
+	unlink(path);
+	if (prometheus_path(sw, path, sizeof(path)))
+		unlink(path);
 	for (size_t i = 0; i < sw->n; i++) {
 		forget(sw->guests[i]);
 		free(sw->guests[i]);
