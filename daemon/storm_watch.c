@@ -236,16 +236,47 @@ static uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* A sample without vCPU v's counters. Lock held. */
+static void missing(struct watched *g, unsigned v)
+{
+	if (++g->missing < STORM_WATCH_MISSING_MAX)
+		return;
+	sentence_format(g->report.problem, sizeof(g->report.problem),
+			"libvirt returned no KVM counters for vCPU %u of '%s' in %d samples in a row (they need KVM's binary statistics, Linux 5.14 or later, and QEMU 7.1 or later with a libvirt that asks it for them), so seoib cannot watch it for an interrupt storm",
+			v, g->report.name, STORM_WATCH_MISSING_MAX);
+}
+
 /* Fold one guest's stats into its windows and its report. Lock held. */
 static void update(struct watched *g, virDomainStatsRecordPtr rec, uint64_t now_ns)
 {
 	unsigned current = 0;
 	struct storm_evidence best = {0}, ev;
-	int best_vcpu = -1;
+	int best_vcpu = -1, state = 0;
 	bool storming = false;
 
-	if (virTypedParamsGetUInt(rec->params, rec->nparams, "vcpu.current", &current) != 1 || current == 0)
-		current = 0;
+	/* state.state comes in the same reply (VIR_DOMAIN_STATS_STATE): no
+	 * second call to libvirt, which must never happen under the lock. */
+	if (virTypedParamsGetInt(rec->params, rec->nparams, "state.state", &state) == 1 && state == VIR_DOMAIN_PAUSED) {
+		/* libvirt returns no KVM counters while a guest is paused
+		 * (measured, libvirt 9.0); a paused guest cannot storm. */
+		g->report.storming = false;
+		g->report.vcpu = -1;
+		g->report.duration_s = g->report.injections_per_s = g->report.halts_per_s = 0;
+		g->report.cpu = g->report.runnable = 0;
+		g->report.returns_per_s = -1;
+		g->report.problem[0] = 0;
+		sentence_format(g->report.evidence, sizeof(g->report.evidence), "paused: no vCPU runs");
+		/* Resumed, it starts again from a fresh window: the interval
+		 * across the pause says nothing about either side. */
+		free(g->windows);
+		g->windows = NULL;
+		g->n_vcpus = 0;
+		return;
+	}
+	if (virTypedParamsGetUInt(rec->params, rec->nparams, "vcpu.current", &current) != 1 || current == 0) {
+		missing(g, 0);
+		return;
+	}
 	if (current > STORM_WATCH_VCPUS_MAX)
 		current = STORM_WATCH_VCPUS_MAX;
 	if (current != g->n_vcpus) {
@@ -256,27 +287,9 @@ static void update(struct watched *g, virDomainStatsRecordPtr rec, uint64_t now_
 	}
 	for (unsigned v = 0; v < g->n_vcpus; v++) {
 		struct storm_sample s;
-		int state, reason;
 
-		if (!read_vcpu(rec->params, rec->nparams, v, now_ns, &s) && g->dom &&
-		    virDomainGetState(g->dom, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED) {
-			/* libvirt returns no KVM counters while a guest is paused
-			 * (measured, libvirt 9.0); a paused guest cannot storm. */
-			g->report.storming = false;
-			g->report.vcpu = -1;
-			g->report.duration_s = g->report.injections_per_s = g->report.halts_per_s = 0;
-			g->report.cpu = g->report.runnable = 0;
-			g->report.returns_per_s = -1;
-			g->report.problem[0] = 0;
-			sentence_format(g->report.evidence, sizeof(g->report.evidence), "paused: no vCPU runs");
-			return;
-		}
 		if (!read_vcpu(rec->params, rec->nparams, v, now_ns, &s)) {
-			if (++g->missing < STORM_WATCH_MISSING_MAX)
-				return;
-			sentence_format(g->report.problem, sizeof(g->report.problem),
-					"libvirt returned no KVM counters for vCPU %u of '%s' in %d samples in a row (they need KVM's binary statistics, Linux 5.14 or later, and QEMU 7.1 or later with a libvirt that asks it for them), so seoib cannot watch it for an interrupt storm",
-					v, g->report.name, STORM_WATCH_MISSING_MAX);
+			missing(g, v);
 			return;
 		}
 		storm_window_push(&g->windows[v], &s);
@@ -321,7 +334,7 @@ static void sample(struct storm_watch *sw)
 	if (n == 0)
 		return;
 	/* One call for every watched guest; the lock is not held across it. */
-	got = virDomainListGetStats(doms, VIR_DOMAIN_STATS_VCPU, &recs, 0);
+	got = virDomainListGetStats(doms, VIR_DOMAIN_STATS_VCPU | VIR_DOMAIN_STATS_STATE, &recs, 0);
 	now_ns = monotonic_ns();
 	pthread_mutex_lock(&sw->lock);
 	for (int i = 0; i < got; i++) {

@@ -6,7 +6,8 @@
 # Storms property and the StormChanged signal), Prometheus and `seoibctl
 # status`; an idle and a CPU-busy guest (both with a 1 kHz timer), running
 # beside it all along, are never reported; the end of the storm is said
-# when the guest is destroyed. Skips, saying so, without /dev/kvm.
+# when the guest is paused (and its storm again when it resumes) and when it
+# is destroyed. Skips, saying so, without /dev/kvm.
 set -euo pipefail
 [ -c /dev/kvm ] || { echo "SKIP: no /dev/kvm on this machine: the storm watch needs the real KVM's vCPU counters"; exit 77; }
 . "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
@@ -132,8 +133,20 @@ for g in idle1 busy1; do
 done
 jq -r '.guests[] | "\(.name): \(.evidence)"' "$T/run/storms.json"
 
-# 5. The end is said too.
-lv_virsh "$A" destroy storm1 >/dev/null
-wait_until 10 grep -q "guest 'storm1' .*: the interrupt storm is over" "$T/seoibd.log" || lv_fail "seoibd did not say the storm ended"
+# 5. Paused, it cannot storm (libvirt returns no counters then): the storm
+# is over; resumed, it storms again; destroyed, the end is said again.
+logged() { [ "$(grep -c "$1" "$T/seoibd.log" || true)" = "$2" ]; } # TEXT TIMES
+over="guest 'storm1' .*: the interrupt storm is over"
+storming="guest 'storm1' .* is in an interrupt storm"
+lv_virsh "$A" suspend storm1 >/dev/null
+wait_until 10 grep -q "$over" "$T/seoibd.log" || lv_fail "seoibd did not say the storm ended when storm1 was paused"
 wait_until 5 grep -q "boolean false" "$T/signals" || lv_fail "no StormChanged signal for the end: $(cat "$T/signals")"
+jq -e '[.guests[] | select(.name == "storm1" and .evidence == "paused: no vCPU runs" and .problem == null)] | length == 1' \
+	"$T/run/storms.json" >/dev/null || lv_fail "paused storm1 is not reported paused: $(cat "$T/run/storms.json")"
+lv_virsh "$A" resume storm1 >/dev/null
+wait_until 32 logged "$storming" 2 || lv_fail "seoibd did not report storm1's storm again after it resumed"
+lv_virsh "$A" destroy storm1 >/dev/null
+wait_until 10 logged "$over" 2 || lv_fail "seoibd did not say the storm ended when storm1 was destroyed"
+jq -e '[.guests[] | select(.name == "storm1")] | length == 0' "$T/run/storms.json" >/dev/null ||
+	lv_fail "storm1 is still watched after it was destroyed: $(cat "$T/run/storms.json")"
 echo "PASS: storm1 reported in $took s and its end said; idle1 and busy1 never reported"
