@@ -151,9 +151,9 @@ bool storm_judge(const struct storm_window *w, struct storm_evidence *out)
 				out->returns_known ? "" : " (not counted by this kernel)", r->cpu * 100, r->runnable * 100);
 	} else {
 		sentence_format(out->summary, sizeof(out->summary),
-				"calm: %.0f interrupt injections/s, %.0f halt exits/s, %.0f returns to the VMM/s%s, the vCPU thread at %.0f %% of a CPU",
+				"calm: %.0f interrupt injections/s, %.0f halt exits/s, %.0f returns to the VMM/s%s, the vCPU thread at %.0f %% of a CPU (runnable %.0f %% of the time)",
 				r->injections_per_s, r->halts_per_s, r->returns_per_s < 0 ? 0 : r->returns_per_s,
-				out->returns_known ? "" : " (not counted by this kernel)", r->cpu * 100);
+				out->returns_known ? "" : " (not counted by this kernel)", r->cpu * 100, r->runnable * 100);
 	}
 	return out->storming;
 }
