@@ -20,6 +20,7 @@
 #include "seoib/host_can_run.h"
 #include "seoib/json_util.h"
 #include "seoib/sentence.h"
+#include "seoib/storm_report.h"
 
 #define BUS_QUERY_TIMEOUT_USEC (1000 * 1000)
 
@@ -34,7 +35,67 @@ struct status_report {
 	unsigned max_age_s;
 	char error[SEOIB_MESSAGE_MAX];
 	int exit;
+	/* seoibd's storm watch (storms.json beside the record): */
+	char storms_path[4096];
+	bool have_storms;
+	struct storm_report_guest *storms;
+	size_t n_storms;
+	char storms_error[SEOIB_MESSAGE_MAX]; /* why there is no report */
 };
+
+/* The storm watch's report, if seoibd wrote one: it exists once seoibd has
+ * watched a guest. Its absence is not an error. */
+static void load_storms(struct status_report *s)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+	char why[SEOIB_MESSAGE_MAX];
+
+	storm_report_path(s->path, s->storms_path, sizeof(s->storms_path));
+	if (access(s->storms_path, F_OK) < 0) {
+		sentence_format(s->storms_error, sizeof(s->storms_error),
+				"no storm report at %s: seoibd is not running, or runs without its storm watch", s->storms_path);
+		return;
+	}
+	if (read_regular_file_bounded(AT_FDCWD, s->storms_path, 0, STORM_REPORT_MAX, &text, &len, why) < 0 ||
+	    storm_report_from_json(text, len, &s->storms, &s->n_storms, why) < 0) {
+		sentence_format(s->storms_error, sizeof(s->storms_error), "the storm report %s cannot be read: %s",
+				s->storms_path, why);
+		return;
+	}
+	s->have_storms = true;
+}
+
+static void print_storms_human(const struct status_report *s)
+{
+	size_t storming = 0;
+
+	if (!s->have_storms) {
+		printf("storms:     unknown (%s)\n", s->storms_error);
+		return;
+	}
+	for (size_t i = 0; i < s->n_storms; i++)
+		storming += s->storms[i].storming;
+	printf("storms:     %zu of %zu watched guest%s storming\n", storming, s->n_storms, s->n_storms == 1 ? "" : "s");
+	for (size_t i = 0; i < s->n_storms; i++) {
+		const struct storm_report_guest *g = &s->storms[i];
+
+		printf("  %s: %s\n", g->name, g->problem[0] ? g->problem : g->storming ? "STORMING" : "calm");
+		if (!g->storming)
+			continue;
+		printf("    evidence:    %s\n", g->evidence);
+		printf("    watched:     %s\n", g->watched_because);
+		printf("    decision:    %s\n", g->reasons);
+		printf("    remediation: %s\n", g->remediation[0] ? g->remediation : "none given");
+	}
+}
+
+static json_object *storms_to_json(const struct status_report *s)
+{
+	if (!s->have_storms)
+		return NULL;
+	return storm_report_to_json(s->storms, s->n_storms);
+}
 
 /* Ask the bus who owns org.seoib1, bounded: a bus that is not there or does
  * not answer within a second leaves the answer "unknown". */
@@ -159,6 +220,7 @@ static void print_human(const struct status_report *s)
 			       last_probe_field(s, "message") ? last_probe_field(s, "message") : "");
 	}
 	printf("daemon:     %s\n", s->daemon);
+	print_storms_human(s);
 	if (s->error[0])
 		fprintf(stderr, "seoibctl status: %s\n", s->error);
 }
@@ -171,6 +233,8 @@ static void print_json(const struct status_report *s)
 	json_add(o, "daemon", json_object_new_string(s->daemon));
 	json_add(o, "exit", json_object_new_int(s->exit));
 	json_add(o, "error", s->error[0] ? json_object_new_string(s->error) : NULL);
+	json_add(o, "storms", storms_to_json(s));
+	json_add(o, "storms_error", s->have_storms ? NULL : json_object_new_string(s->storms_error));
 	if (s->have_record) {
 		json_add(o, "age_s", json_object_new_int64(s->age_s));
 		json_add(o, "max_record_age_s", json_object_new_int64(s->max_age_s));
@@ -229,11 +293,13 @@ int cmd_status(int argc, char **argv)
 	s.exit = load_record(&s, &last_probe);
 	if (s.exit == SEOIB_EXIT_OK)
 		judge_record(&s);
+	load_storms(&s);
 	if (s.exit == SEOIB_EXIT_OK && strcmp(s.daemon, "not-running") == 0)
 		judge_daemon(&s);
 	if (json)
 		print_json(&s);
 	else
 		print_human(&s);
+	free(s.storms);
 	return s.exit;
 }

@@ -13,6 +13,7 @@
 #include "libvirt_watch.h"
 #include "log.h"
 #include "qemu_prewarm.h"
+#include "storm_watch.h"
 #include "seoib/cleanup.h"
 #include "seoib/domain_record.h"
 #include "seoib/gate.h"
@@ -45,6 +46,7 @@ struct libvirt_watch {
 	bool audit_due;            /* an event since the last audit */
 	time_t next_audit;
 	struct qemu_prewarm *prewarm; /* asks defined guests' QEMU, off this thread */
+	struct storm_watch *storm; /* NULL: no storm watch */
 };
 
 static const char *last_error(void)
@@ -113,9 +115,11 @@ static void sync_domain(struct libvirt_watch *w, virDomainPtr dom)
 		return;
 	}
 	if (!running_state(w, facts, &state, hostname, how)) {
+		storm_watch_guest(w->storm, dom, facts, false, state, w->record_path);
 		log_warning("%s; its seoib metadata is left as it is", how);
 		return;
 	}
+	storm_watch_guest(w->storm, dom, facts, true, state, w->record_path);
 	if (!facts->has_recorded_state || facts->recorded_state != state)
 		flags |= VIR_DOMAIN_AFFECT_LIVE;
 	if (persistent_lacks_state(dom))
@@ -174,9 +178,11 @@ static int on_lifecycle(virConnectPtr conn, virDomainPtr dom, int event, int det
 	/* Defined, undefined, started, stopped...: the audit is due. */
 	w->audit_due = true;
 	if (event == VIR_DOMAIN_EVENT_STARTED || event == VIR_DOMAIN_EVENT_RESUMED)
-		sync_domain(opaque, dom);
+		sync_domain(w, dom);
+	else if (event == VIR_DOMAIN_EVENT_STOPPED || event == VIR_DOMAIN_EVENT_CRASHED)
+		storm_watch_gone(w->storm, dom);
 	if (event == VIR_DOMAIN_EVENT_DEFINED)
-		prewarm_domain(opaque, dom);
+		prewarm_domain(w, dom);
 	return 0;
 }
 
@@ -191,6 +197,7 @@ static void disconnect(struct libvirt_watch *w)
 {
 	if (!w->conn)
 		return;
+	storm_watch_forget_all(w->storm); /* its domain objects go with the connection */
 	if (w->lifecycle_id >= 0)
 		virConnectDomainEventDeregisterAny(w->conn, w->lifecycle_id);
 	virConnectUnregisterCloseCallback(w->conn, on_close);
@@ -264,12 +271,14 @@ static void *watch_thread(void *opaque)
 		log_error("cannot add a timer to libvirt's event loop: %s; not watching libvirt", last_error());
 		return NULL;
 	}
+	storm_watch_attach(w->storm, &w->conn);
 	on_tick(timer, w);
 	while (!atomic_load(&w->stop))
 		if (virEventRunDefaultImpl() < 0)
 			break;
 	virEventRemoveTimeout(timer);
 	disconnect(w);
+	storm_watch_detach(w->storm);
 	return NULL;
 }
 
@@ -286,7 +295,8 @@ static void libvirt_init_once(void)
 		log_error("cannot start libvirt's event loop: %s; not watching libvirt", last_error());
 }
 
-struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_path, struct guest_audit *audit)
+struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_path, struct guest_audit *audit,
+					  struct storm_watch *storm)
 {
 	struct libvirt_watch *w;
 
@@ -303,6 +313,7 @@ struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_pa
 	w->lifecycle_id = -1;
 	w->audit = audit;
 	w->prewarm = qemu_prewarm_start(NULL);
+	w->storm = storm;
 	if (pthread_create(&w->thread, NULL, watch_thread, w) != 0) {
 		log_error("cannot start the libvirt watcher thread; not watching libvirt");
 		qemu_prewarm_stop(w->prewarm);

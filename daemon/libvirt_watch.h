@@ -5,6 +5,7 @@
 
 struct libvirt_watch;
 struct guest_audit;
+struct storm_watch;
 
 /* Start watching libvirt at `uri` ("" = off: returns NULL) on a thread of
  * its own running libvirt's default event loop (virEventRegisterDefaultImpl:
@@ -16,7 +17,10 @@ struct guest_audit;
  * it also audits every guest on that thread after each domain event and
  * each change of this host's record (at most once a second), and every
  * 60 s (guest_audit.h). */
-struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_path, struct guest_audit *audit);
+/* storm (may be NULL): told of every guest that starts, arrives, resumes
+ * or stops, and sampled on this thread (storm_watch.h). */
+struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_path, struct guest_audit *audit,
+					  struct storm_watch *storm);
 
 /* Stop the thread (bounded: the loop wakes every second) and free. */
 void libvirt_watch_stop(struct libvirt_watch *w);

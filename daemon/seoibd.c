@@ -27,6 +27,7 @@
 #include "seoibd.h"
 #include "guest_audit.h"
 #include "libvirt_watch.h"
+#include "storm_watch.h"
 
 struct options {
 	const char *config_path;
@@ -420,12 +421,14 @@ static int run(struct seoibd *d, const struct options *o)
 	load_previous_record(d);
 	if (!o->no_bus && bus_start(d) < 0)
 		return 1;
+	d->storm = storm_watch_new(d);
+	storm_watch_bus_start(d->storm);
 	watch_kvm_device(d);
 	watch_vmm_binary(d);
 	watch_periodic(d);
 	daemon_request_probe(d, "start");
 	d->audit = d->cfg.libvirt_uri[0] ? guest_audit_new(&d->cfg) : NULL;
-	d->libvirt = libvirt_watch_start(d->cfg.libvirt_uri, d->cfg.record_path, d->audit);
+	d->libvirt = libvirt_watch_start(d->cfg.libvirt_uri, d->cfg.record_path, d->audit, d->storm);
 	r = sd_event_loop(d->event);
 	if (r < 0)
 		log_error("the event loop failed: %s", strerror(-r));
@@ -437,6 +440,7 @@ static void daemon_free(struct seoibd *d)
 	prober_free(d->prober);
 	libvirt_watch_stop(d->libvirt);
 	guest_audit_free(d->audit);
+	storm_watch_free(d->storm); /* after the thread that samples for it */
 	publisher_free(d->publisher); /* revokes the lease: the record goes at once */
 	watch_stop(d);
 	bus_stop(d);

@@ -17,6 +17,7 @@
 
 struct publisher; /* publisher.h: the fleet inventory */
 struct libvirt_watch; /* libvirt_watch.h: the guests' running state */
+struct storm_watch;   /* storm_watch.h: exposed guests watched for a storm */
 
 struct seoibd {
 	sd_event *event;
@@ -54,6 +55,7 @@ struct seoibd {
 	struct libvirt_watch *libvirt; /* NULL when libvirt-uri is "" */
 	struct guest_audit *audit;     /* the watcher's audit, for Audit() */
 	struct decide_queue *decide;   /* Decide() calls being answered; NULL with --no-bus */
+	struct storm_watch *storm;     /* NULL when it could not start */
 };
 
 /* seoibd.c */

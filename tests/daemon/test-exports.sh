@@ -76,9 +76,15 @@ write_config "nfd-features-file=$WORK/features.d/seoib" "prometheus-textfile=$WO
 	"nova-provider-file=$WORK/features.d/seoib.yaml"
 start_daemon fixed --no-bus
 wait_until 10 test -s "$WORK/features.d/seoib.yaml" || fail "no Nova file in features.d"
+# The storm watch's series beside the record's (docs/seoibd.md, "Storm watch"):
+# written at start, parsed by prometheus_client, removed when seoibd stops.
+wait_until 10 test -s "$WORK/features.d/seoib-storms.prom" || fail "no storm watch series beside seoib.prom"
+/usr/bin/python3 "$CHECK" prometheus "$WORK/features.d/seoib-storms.prom" >/dev/null ||
+	fail "the storm watch's series do not parse: $(cat "$WORK/features.d/seoib-storms.prom")"
 stop_daemon
+[ ! -e "$WORK/features.d/seoib-storms.prom" ] || fail "the storm watch's series outlived seoibd"
 kill "$watcher" && wait "$watcher" || true
-visible=$(grep -vx -e watching -e seoib -e seoib.prom -e seoib.yaml -e '\..*' "$WORK/created" || true)
+visible=$(grep -vx -e watching -e seoib -e seoib.prom -e seoib-storms.prom -e seoib.yaml -e '\..*' "$WORK/created" || true)
 [ -z "$visible" ] || fail "files NFD would read were created in features.d: $visible"
 grep -qx '\.seoib\.tmp\..*' "$WORK/created" || fail "the watcher saw no temporary file: $(cat "$WORK/created")"
 
