@@ -33,6 +33,15 @@ static void test_exposure(void **state)
 	assert_false(storm_guest_exposed(&f, true, STATE_RESPECTED, h, why));
 	/* A state that cannot be told: watched. */
 	assert_true(storm_guest_exposed(&f, false, STATE_RESPECTED, h, why));
+	/* No x2APIC in the vCPU: never offered Directed EOI, not watched;
+	 * an x2APIC that cannot be told is watched. */
+	f.x2apic = X2APIC_ABSENT;
+	snprintf(f.x2apic_why, sizeof(f.x2apic_why), "<cpu> disables x2apic");
+	assert_false(storm_guest_exposed(&f, true, STATE_QUIRKED, h, why));
+	assert_non_null(strstr(why, "no x2APIC"));
+	f.x2apic = X2APIC_UNKNOWN;
+	assert_true(storm_guest_exposed(&f, true, STATE_QUIRKED, h, why));
+	f.x2apic = X2APIC_PRESENT;
 	f.irqchip = IRQCHIP_IN_KERNEL;
 	assert_false(storm_guest_exposed(&f, true, STATE_QUIRKED, h, why));
 	f.irqchip_unknown = true;
