@@ -4,6 +4,7 @@
  * Nova provider configuration file. All are written atomically: their
  * consumers re-read the files at any moment. */
 #pragma once
+#include <stdio.h>
 
 #include <stdint.h>
 
@@ -36,3 +37,9 @@ int exports_write_nfd(const char *path, const struct host_record *rec, char err[
 int exports_write_prometheus(const char *path, const struct host_record *rec, const struct exports_probe_run *run,
 			     char err[SEOIB_MESSAGE_MAX]);
 int exports_write_nova(const char *path, const struct host_record *rec, char err[SEOIB_MESSAGE_MAX]);
+
+/* Write s to f as a Prometheus label value of the text exposition format:
+ * backslash, double quote and line feed escaped, nothing else changed
+ * (https://prometheus.io/docs/instrumenting/exposition_formats/). The one
+ * writer of label values for every series seoib exports. */
+void exports_prometheus_label(FILE *f, const char *s);

@@ -5,6 +5,7 @@
 
 #include "seoib/audit.h"
 #include "seoib/host_identity.h"
+#include "seoib/exports.h"
 #include "seoib/json_util.h"
 #include "seoib/record_current.h"
 #include "seoib/sentence.h"
@@ -181,20 +182,6 @@ json_object *audit_to_json(const char *uri, const struct seoib_config *cfg, cons
 	return o;
 }
 
-/* A label value as the text format wants it: backslash, double quote and
- * line feed escaped (https://prometheus.io/docs/instrumenting/exposition_formats/). */
-static void label_value(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fprintf(f, "\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
-	}
-}
-
 static bool at_risk(const struct audit_guest *g)
 {
 	return (g->have_decision && g->decision.risk == RISK_HIGH) || !gate_verdict_allows(g->gate.verdict);
@@ -226,9 +213,9 @@ char *audit_prometheus_text(const struct audit_guest *guests, size_t n)
 		if (!at_risk(g))
 			continue;
 		fputs("seoib_guest_at_risk{domain=\"", f);
-		label_value(f, g->name);
+		exports_prometheus_label(f, g->name);
 		fputs("\",uuid=\"", f);
-		label_value(f, g->have_facts ? g->facts.uuid : "");
+		exports_prometheus_label(f, g->have_facts ? g->facts.uuid : "");
 		fprintf(f, "\",hook=\"%s\",acknowledged=\"%s\"} 1\n", gate_verdict_to_string(g->gate.verdict),
 			g->have_facts && g->facts.acknowledged ? "true" : "false");
 	}

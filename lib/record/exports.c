@@ -179,3 +179,15 @@ int exports_write_nova(const char *path, const struct host_record *rec, char err
 {
 	return write_text(path, exports_nova_text(rec), "Nova provider configuration file", err);
 }
+
+void exports_prometheus_label(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fprintf(f, "\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*s, f);
+	}
+}

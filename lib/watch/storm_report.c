@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "seoib/exports.h"
 #include "seoib/json_util.h"
 #include "seoib/storm_report.h"
 
@@ -182,25 +183,12 @@ void storm_report_path(const char *record_path, char *out, size_t size)
 		snprintf(out, size, "%.*s/%s", (int)(slash - record_path), record_path, STORM_REPORT_FILE);
 }
 
-/* A label value in the text exposition format: \, " and newline escaped. */
-static void put_label(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		if (*s == '\\' || *s == '"')
-			fprintf(f, "\\%c", *s);
-		else if (*s == '\n')
-			fputs("\\n", f);
-		else
-			fputc(*s, f);
-	}
-}
-
 static void series(FILE *f, const char *metric, const struct storm_report_guest *g, double v)
 {
 	fprintf(f, "%s{domain=\"", metric);
-	put_label(f, g->name);
+	exports_prometheus_label(f, g->name);
 	fputs("\",uuid=\"", f);
-	put_label(f, g->uuid);
+	exports_prometheus_label(f, g->uuid);
 	fprintf(f, "\"} %.1f\n", v);
 }
 
