@@ -29,6 +29,7 @@
 #include "seoib/vmm.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
+#include "seoib/record_current.h"
 #include "seoib/sentence.h"
 #include "vmm_argument.h"
 
@@ -460,5 +461,8 @@ int cmd_apply(int argc, char **argv)
 			err);
 		return SEOIB_EXIT_UNKNOWN;
 	}
+	/* This host's own record, judged current as the hook judges it. */
+	host_record_judge_here(host, !args.host_record, (int64_t)time(NULL), cfg.max_record_age_s,
+			       args.host_record ? args.host_record : cfg.record_path);
 	return args.remediation ? remediate(&args, &cfg, host) : apply(&args, &cfg, host);
 }

@@ -235,8 +235,7 @@ static bool record_is_current(const struct hook_call *call, const struct host_re
 	struct host_identity here;
 
 	host_identity_read(&here);
-	return host_record_this_boot(host, &here, call->cfg.record_path, why) &&
-	       host_record_young_enough(host, (int64_t)time(NULL), call->cfg.max_record_age_s,
+	return host_record_current_here(host, &here, (int64_t)time(NULL), call->cfg.max_record_age_s,
 					call->cfg.record_path, why);
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -206,24 +207,6 @@ static void ask_guest_qemu(const struct policy_args *a, struct policy_run *run)
 	qemu_guest_facts(run->xml, run->xml_len, &opts, &run->facts, answer);
 }
 
-/* This host's own record from another boot or kernel no longer describes
- * it: the decision treats it as unusable, and its message says why. The
- * published record is always this host's; a --host file is when its
- * machine id and host name are this host's. */
-static void judge_own_record(const char *path, bool published, struct host_record *rec)
-{
-	struct host_identity here;
-	char why[SEOIB_MESSAGE_MAX];
-
-	host_identity_read(&here);
-	if (!published && !host_record_is_own(rec, &here))
-		return;
-	if (host_record_this_boot(rec, &here, path, why))
-		return;
-	rec->status = PROBE_ERROR;
-	sentence_format(rec->message, sizeof(rec->message), "%s", why);
-}
-
 /* --host, else the record seoibd publishes (record-path, as the hook reads
  * it), else probe this host now. */
 static int read_host(struct policy_args *a, struct policy_run *run)
@@ -231,20 +214,21 @@ static int read_host(struct policy_args *a, struct policy_run *run)
 	char err[SEOIB_MESSAGE_MAX];
 	const char *path = a->host_path;
 
-	if (!path) {
-		if (seoib_config_load(a->probe.config_path, &a->probe.config, err) < 0) {
-			fprintf(stderr, "seoibctl policy: %s\n", err);
-			return -1;
-		}
-		if (access(a->probe.config.record_path, F_OK) == 0)
-			path = a->probe.config.record_path;
+	/* seoib.conf: record-path, and max-record-age for this host's own
+	 * record, judged as the hook judges it. */
+	if (seoib_config_load(a->probe.config_path, &a->probe.config, err) < 0) {
+		fprintf(stderr, "seoibctl policy: %s\n", err);
+		return -1;
 	}
+	if (!path && access(a->probe.config.record_path, F_OK) == 0)
+		path = a->probe.config.record_path;
 	if (path) {
 		run->host_source = "record";
 		snprintf(run->host_path, sizeof(run->host_path), "%s", path);
 		if ((a->host_path ? host_record_load(path, run->host, err)
 				 : host_record_load_trusted(path, run->host, err)) == 0) {
-			judge_own_record(path, !a->host_path, run->host);
+			host_record_judge_here(run->host, !a->host_path, (int64_t)time(NULL),
+					       a->probe.config.max_record_age_s, path);
 			return 0;
 		}
 		fprintf(stderr, "seoibctl policy: cannot use host record %s; check the file or omit --host for a live probe.\n",

@@ -17,9 +17,9 @@ bool audit_host_load(const struct seoib_config *cfg, int64_t now, struct host_re
 	char err[SEOIB_MESSAGE_MAX];
 
 	host_identity_read(&here);
-	if (host_record_load(cfg->record_path, host, err) == 0 &&
-	    host_record_this_boot(host, &here, cfg->record_path, err) &&
-	    host_record_young_enough(host, now, cfg->max_record_age_s, cfg->record_path, err))
+	/* As the hook reads it: under the ownership rule, then current. */
+	if (host_record_load_trusted(cfg->record_path, host, err) == 0 &&
+	    host_record_current_here(host, &here, now, cfg->max_record_age_s, cfg->record_path, err))
 		return true;
 	sentence_format(problem, SEOIB_MESSAGE_MAX, "no usable host record (%s)", err);
 	return false;

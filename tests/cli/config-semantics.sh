@@ -59,10 +59,12 @@ for via in "--config $work/short.conf" "--timeout 300"; do
 done
 
 # seoibctl policy reads this host's record at record-path, as the hook does
-# (the record published there is this host's, of this boot).
+# (the record published there is this host's, of this boot, and fresh:
+# policy judges it current by the hook's one rule).
 jq --arg m "$(cat /etc/machine-id 2>/dev/null)" --arg h "$(cat /proc/sys/kernel/hostname)" \
-	--arg b "$(cat /proc/sys/kernel/random/boot_id)" --arg k "$(uname -r)" \
-	'.host.machine_id = $m | .host.hostname = $h | .host.boot_id = $b | .host.kernel_release = $k' \
+	--arg b "$(cat /proc/sys/kernel/random/boot_id)" --arg k "$(uname -r)" --argjson now "$(date +%s)" \
+	'.host.machine_id = $m | .host.hostname = $h | .host.boot_id = $b | .host.kernel_release = $k
+	 | .probe.time_unix = $now | .probe.time = ($now | todate)' \
 	"$records/h1-fixed.json" >"$work/host.json"
 printf 'record-path = %s\n' "$work/host.json" >"$work/record.conf"
 expect 0 "$SEOIBCTL" policy --xml "$data/tdx.xml" --config "$work/record.conf" --json

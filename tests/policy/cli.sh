@@ -53,7 +53,9 @@ grep -q '^Target *h3 *runs quirked; cannot run respected' "$work/out"
 if [[ -s /etc/machine-id && -r /proc/sys/kernel/random/boot_id ]]; then
 	jq --arg m "$(cat /etc/machine-id)" --arg h "$(cat /proc/sys/kernel/hostname)" \
 		--arg b "$(cat /proc/sys/kernel/random/boot_id)" --arg k "$(uname -r)" \
-		'.host.machine_id = $m | .host.hostname = $h | .host.boot_id = $b | .host.kernel_release = $k' \
+		--argjson now "$(date +%s)" \
+		'.host.machine_id = $m | .host.hostname = $h | .host.boot_id = $b | .host.kernel_release = $k
+		 | .probe.time_unix = $now | .probe.time = ($now | todate)' \
 		"$records/h1-fixed.json" >"$work/own.json"
 	expect 0 "$SEOIBCTL" policy --xml "$data/tdx.xml" --host "$work/own.json" --json
 	jq '.host.boot_id = "00000000-0000-4000-8000-000000000000"' "$work/own.json" >"$work/other-boot.json"
@@ -93,4 +95,29 @@ jq -e '.host_source == "live probe" and .verdict == "unknown" and .host.can_run 
 expect 0 "$SEOIBCTL" policy --config "$work/seoib.conf" --xml "$data/inkernel-default.xml" --device /nonexistent/kvm \
 	--no-vmm --no-behaviour
 grep -q '^Host (live)' "$work/out"
+# One rule for this host's own record (issue 22): policy, apply and the hook
+# all judge it current by boot and by max-record-age. A two-hour-old record
+# of this host with max-record-age = 60: policy must not decide "safe" on it
+# where the hook calls it 7200 s old.
+if [[ -s /etc/machine-id ]]; then
+	jq --arg h "$(hostname)" --arg m "$(cat /etc/machine-id)" --arg boot "$(cat /proc/sys/kernel/random/boot_id)" \
+		--arg kernel "$(uname -r)" --argjson old "$(($(date +%s) - 7200))" \
+		'.host.hostname = $h | .host.machine_id = $m | .host.boot_id = $boot | .host.kernel_release = $kernel
+		 | .probe.time_unix = $old | .probe.time = ($old | todate)' \
+		"$records/h1-fixed.json" >"$work/old-own.json"
+	printf 'max-record-age = 60\nrecord-path = %s\nhook-mode = enforce\non-error = allow\n' "$work/old-own.json" \
+		>"$work/age.conf"
+	expect 3 "$SEOIBCTL" policy --config "$work/age.conf" --xml "$data/tdx.xml" --host "$work/old-own.json" --json
+	jq -e '.verdict == "unknown"' "$work/out" >/dev/null ||
+		{ echo "FAIL: policy decided on a stale own record: $(cat "$work/out")" >&2; exit 1; }
+	grep -q 'old' <<<"$(jq -r '.host.message // .reasons[]' "$work/out")" ||
+		{ echo "FAIL: policy does not say the record is too old: $(cat "$work/out")" >&2; exit 1; }
+	expect 3 "$SEOIBCTL" policy --config "$work/age.conf" --xml "$data/tdx.xml" --json
+	# The hook, on the same file, says the same thing (and on-error = allow lets it start).
+	expect 0 "$SEOIBCTL" hook --config "$work/age.conf" guest prepare begin - <"$data/tdx.xml"
+	grep -q "no usable host record (the host record $work/old-own.json is 7[0-9][0-9][0-9] s old" "$work/err" ||
+		{ echo "FAIL: the hook's sentence: $(cat "$work/err")" >&2; exit 1; }
+else
+	echo "SKIP own-record currency part: no /etc/machine-id here" >&2
+fi
 echo "policy CLI: ok"
