@@ -22,6 +22,7 @@
 #include "seoib/inventory.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
+#include "seoib/host_identity.h"
 #include "seoib/record_current.h"
 #include "seoib/sentence.h"
 
@@ -405,7 +406,7 @@ static int read_guest(const struct fleet_args *a, struct guest_facts *facts)
 static const struct host_record *find_record(const struct fleet *f, const char *hostname)
 {
 	for (size_t i = 0; i < f->n_rows; i++)
-		if (strcmp(f->records[i].host.hostname, hostname) == 0)
+		if (host_names_same(f->records[i].host.hostname, hostname))
 			return &f->records[i];
 	return NULL;
 }

@@ -115,11 +115,6 @@ const char *fleet_chain_walker(const struct fleet_chain *chain);
 int fleet_chain_walk(struct fleet_chain *chain, bool want_records, fleet_summary_fn fn, void *userdata,
 		     struct fleet_walk_result *res, char err[SEOIB_MESSAGE_MAX]);
 
-/* Do a and b name the same host? As DNS names (RFC 4343: without regard
- * to case), and a short name matches a fully qualified one with that
- * first label. */
-bool fleet_same_host(const char *a, const char *b);
-
 /* The file backend over one record file (--record-from-file): lookup
  * only. 0 and its state for fleet_backend_file's ops, or -1 with a sentence. */
 int fleet_file_backend_one(const char *record_file, void **state, char err[SEOIB_MESSAGE_MAX]);

@@ -2,6 +2,7 @@
  * carries, by which a reader tells this host's record, and this boot's, from
  * another's. */
 #pragma once
+#include <stdbool.h>
 
 struct host_identity {
 	char hostname[256];
@@ -16,3 +17,12 @@ struct host_identity {
  * cannot be read leaves its field empty: no errors, since a record is still
  * worth having without them. */
 void host_identity_read(struct host_identity *id);
+
+/* The one rule for "same host", for every reader of a host name: the fleet
+ * backends (a record fetched for a name), seoibctl fleet (this host among
+ * the records) and check. Do a and b name the same host? As DNS names,
+ * without regard to case (RFC 4343), and a short name matches a fully
+ * qualified one whose first label it is (gethostname(2) often returns the
+ * short name where seoibd's peers publish the FQDN, or the reverse). Two
+ * qualified names must be equal. */
+bool host_names_same(const char *a, const char *b);

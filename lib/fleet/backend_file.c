@@ -17,6 +17,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/fileio.h"
 #include "seoib/fleet_backend.h"
+#include "seoib/host_identity.h"
 #include "seoib/hostname.h"
 #include "seoib/json_util.h"
 #include "seoib/sentence.h"
@@ -31,17 +32,6 @@ struct file_backend {
 	bool one_file;
 };
 
-bool fleet_same_host(const char *a, const char *b)
-{
-	size_t la = strcspn(a, "."), lb = strcspn(b, ".");
-
-	if (strcasecmp(a, b) == 0)
-		return true;
-	if ((a[la] == '\0') == (b[lb] == '\0')) /* both short, or both qualified */
-		return false;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 /* One record file of host: 1, or -1 with a sentence. A record of another
  * host would judge the migration against the wrong machine. */
 static int load_one_file(const char *host, const char *record_file, struct host_record *rec,
@@ -49,7 +39,7 @@ static int load_one_file(const char *host, const char *record_file, struct host_
 {
 	if (host_record_load(record_file, rec, err) < 0)
 		return -1;
-	if (!fleet_same_host(rec->host.hostname, host)) {
+	if (!host_names_same(rec->host.hostname, host)) {
 		sentence_format(err, SEOIB_MESSAGE_MAX, "the record in %s is of host '%s', not of %s; pass the record %s "
 			 "publishes (its /run/seoib/host.json), or --dest %s", record_file, rec->host.hostname, host,
 			 host, rec->host.hostname);
@@ -90,7 +80,7 @@ static int file_lookup(void *state, const char *host, struct host_record *rec, c
 	}
 	if (host_record_load(path, rec, err) < 0)
 		return -1;
-	if (strcmp(rec->host.hostname, host) != 0) {
+	if (!host_names_same(rec->host.hostname, host)) {
 		sentence_format(err, SEOIB_MESSAGE_MAX, "%s holds the record of host %s; remove it or rename it %s" RECORD_SUFFIX,
 				path, rec->host.hostname, rec->host.hostname);
 		return -1;

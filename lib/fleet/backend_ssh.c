@@ -19,6 +19,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/hostname.h"
 #include "seoib/fleet_backend.h"
+#include "seoib/host_identity.h"
 #include "seoib/json_util.h"
 #include "seoib/monotonic.h"
 #include "seoib/peer_reply.h"
@@ -228,7 +229,7 @@ static int fetch_over_ssh(const struct seoib_config *cfg, const char *host, stru
 	}
 	/* An ssh alias or a stale DNS entry reaches another machine: its
 	 * record would judge the migration against the wrong host. */
-	if (!fleet_same_host(rec->host.hostname, host)) {
+	if (!host_names_same(rec->host.hostname, host)) {
 		sentence_format(err, SEOIB_MESSAGE_MAX, "ssh to %s reached host '%s', whose record is not %s's; "
 			 "check the ssh configuration and DNS entry of %s", host, rec->host.hostname, host, host);
 		return -1;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "seoib/cleanup.h"
+#include "seoib/host_identity.h"
 #include "seoib/inventory.h"
 #include "seoib/json_util.h"
 #include "seoib/sentence.h"
@@ -59,12 +60,14 @@ static int note_invalid(struct walk_state *w, const char *key, const char *why)
 	return w->oom;
 }
 
-/* A value stored under another host's key would lie about that host. */
+/* A value stored under another host's key would lie about that host:
+ * the one "same host" rule, as inventory_lookup() and every backend apply
+ * it (host_names_same()). */
 static bool key_names(const struct walk_state *w, const char *key, const char *hostname)
 {
 	/* etcd_reply_range() passes only keys inside the range asked for, so
 	 * key starts with the directory. */
-	return strcmp(key + w->dir_len, hostname) == 0;
+	return host_names_same(key + w->dir_len, hostname);
 }
 
 static int compare_entry(const void *name, const void *entry)
@@ -270,7 +273,7 @@ int inventory_lookup(struct etcd_client *c, const char *prefix, const char *host
 		sentence_format(err, SEOIB_MESSAGE_MAX, "the inventory entry %s is not a valid host record: %s", key, why);
 		return -1;
 	}
-	if (strcmp(rec->host.hostname, hostname) != 0) {
+	if (!host_names_same(rec->host.hostname, hostname)) {
 		char summary_key[512];
 
 		/* Both keys: a summary left without its record is named as

@@ -1,6 +1,7 @@
 /* Who this host is: the identity a host record carries. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -48,4 +49,15 @@ void host_identity_read(struct host_identity *id)
 	read_first_line("/etc/machine-id", id->machine_id, sizeof(id->machine_id));
 	read_first_line("/proc/sys/kernel/random/boot_id", id->boot_id, sizeof(id->boot_id));
 	read_cpu_vendor(id->cpu_vendor, sizeof(id->cpu_vendor));
+}
+
+bool host_names_same(const char *a, const char *b)
+{
+	size_t la = strcspn(a, "."), lb = strcspn(b, ".");
+
+	if (strcasecmp(a, b) == 0)
+		return true;
+	if ((a[la] == '\0') == (b[lb] == '\0')) /* both short, or both qualified */
+		return false;
+	return la == lb && strncasecmp(a, b, la) == 0;
 }

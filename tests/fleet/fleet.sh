@@ -121,6 +121,12 @@ jq -e '.domain.state == "respected" and .domain.can_run == ["hv-fixed-2"]
 	and (.domain.cannot_run | map(.hostname) | sort) == ["hv-fixed-1", "hv-legacy-1"]
 	and .mobility.state == "quirked" and .absent_targets == []' <<<"$json" >/dev/null ||
 	fail "wrong migration domain: $json"
+# The guest's host found by the one "same host" rule (host_names_same()):
+# a name as gethostname() may give it, in another case, is the same host.
+fleet --xml "$POLICY_XML" --host HV-Fixed-2 --all --json >"$WORK/same.json" 2>"$WORK/same.err" ||
+	fail "fleet --xml --host HV-Fixed-2 failed: $(cat "$WORK/same.err")"
+! grep -q "no record of the guest's host" "$WORK/same.err" || fail "HV-Fixed-2 did not find hv-fixed-2: $(cat "$WORK/same.err")"
+jq -e '.domain.state == "respected"' "$WORK/same.json" >/dev/null || fail "HV-Fixed-2's domain: $(cat "$WORK/same.json")"
 json=$(fleet --xml "$POLICY_XML" --host hv-fixed-2 --targets hv-fixed-2 --json 2>/dev/null) ||
 	fail "guest should stay respected across hv-fixed-2 alone"
 jq -e '.mobility.state == "respected"' <<<"$json" >/dev/null || fail "mobility across hv-fixed-2: $json"

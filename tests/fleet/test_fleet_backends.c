@@ -17,6 +17,7 @@
 
 #include "seoib/fileio.h"
 #include "seoib/fleet_backend.h"
+#include "seoib/host_identity.h"
 
 static const char *data_dir;
 static char scratch[64];
@@ -256,12 +257,12 @@ static void test_chain_walker(void **state)
 
 static void test_same_host(void **state)
 {
-	assert_true(fleet_same_host("hv2", "HV2"));
-	assert_true(fleet_same_host("hv2", "hv2.example.net"));
-	assert_true(fleet_same_host("hv2.example.net", "hv2"));
-	assert_false(fleet_same_host("hv2.example.net", "hv2.example.org"));
-	assert_false(fleet_same_host("hv2", "hv20.example.net"));
-	assert_false(fleet_same_host("hv2", "hv3"));
+	assert_true(host_names_same("hv2", "HV2"));
+	assert_true(host_names_same("hv2", "hv2.example.net"));
+	assert_true(host_names_same("hv2.example.net", "hv2"));
+	assert_false(host_names_same("hv2.example.net", "hv2.example.org"));
+	assert_false(host_names_same("hv2", "hv20.example.net"));
+	assert_false(host_names_same("hv2", "hv3"));
 }
 
 struct found {
