@@ -66,13 +66,12 @@ unsigned host_runnable_states(const struct host_record *rec)
 	char evidence[SEOIB_MESSAGE_MAX];
 	unsigned states;
 
-	if (rec->status != PROBE_OK)
-		return 0;
-	/* Quirked is what every working KVM does when no flag is set. The two
-	 * other states need the VMM to set a flag at power-on. */
-	states = rec->verdict.kernel_states & STATE_BIT(STATE_QUIRKED);
-	if (vmm_sets_flags(&rec->vmm)) /* any model but none (docs/vmm.md) */
-		states = rec->verdict.kernel_states;
+	/* What the kernel and the VMM back, by the record reader's own rule
+	 * (host_backed_states(): quirked needs a working KVM, the two other
+	 * states a VMM that sets a flag at power-on), less what the host's
+	 * own behaviour contradicts. */
+	states = host_backed_states(rec->status, rec->verdict.generation, rec->verdict.kernel_states,
+				    vmm_sets_flags(&rec->vmm));
 	for (int s = 0; s < STATE_COUNT; s++)
 		if (host_state_proof(rec, (enum seoib_state)s, evidence) == PROOF_CONTRADICTED)
 			states &= ~STATE_BIT(s);
