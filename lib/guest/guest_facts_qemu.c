@@ -75,8 +75,10 @@ void guest_facts_apply_qemu_answer(struct guest_facts *f, const struct qemu_gues
 	}
 	apply_irqchip(f, a);
 	apply_ioapic(f, a);
-	/* QEMU's own vCPU wins over what the XML says of x2APIC. */
-	if (a->x2apic >= 0) {
+	/* QEMU's own vCPU under KVM wins over what the XML says of x2APIC;
+	 * under TCG its vCPU is not the KVM guest's (TCG's CPU models leave
+	 * x2apic off where KVM turns it on), so the XML's fact stays. */
+	if (a->kvm && a->x2apic >= 0) {
 		f->x2apic = a->x2apic == 1 ? X2APIC_PRESENT : X2APIC_ABSENT;
 		sentence_format(f->x2apic_why, sizeof(f->x2apic_why), "%s: the first vCPU's x2apic is %s", a->source,
 				a->x2apic == 1 ? "on" : "off");
