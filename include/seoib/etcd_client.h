@@ -103,15 +103,6 @@ json_object *etcd_put_request(const char *key, const char *value, size_t len, in
 int etcd_range_prefix(struct etcd_client *c, const char *prefix, long page_size, etcd_kv_fn fn,
 		      void *userdata, char err[SEOIB_MESSAGE_MAX]);
 
-/* The same with KeysOnly (etcd's RangeRequest.keys_only): fn gets each key
- * with an empty value, a few bytes a key instead of the whole value. */
-int etcd_range_prefix_keys(struct etcd_client *c, const char *prefix, long page_size, etcd_kv_fn fn,
-			   void *userdata, char err[SEOIB_MESSAGE_MAX]);
-
-/* How many keys start with prefix (a count_only range: no values read).
- * 0, ETCD_UNREACHABLE or -1 with a sentence. */
-int etcd_range_count(struct etcd_client *c, const char *prefix, int64_t *count, char err[SEOIB_MESSAGE_MAX]);
-
 /* A transaction without conditions: every operation of ops (a JSON array of
  * RequestOp objects, e.g. {"request_put": ...}; borrowed) applied at once.
  * 0, ETCD_UNREACHABLE or -1 with a sentence. */

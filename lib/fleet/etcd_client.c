@@ -526,7 +526,7 @@ static char *prefix_range_end(const char *prefix, size_t *len)
 /* One page; *next gets the key to continue from (malloc'ed) when more.
  * Returns 0, 1 when fn stopped, -1 with a sentence in err. */
 static int range_page(struct etcd_client *c, const char *start, size_t start_len, const char *end, size_t end_len,
-		      long page_size, bool keys_only, etcd_kv_fn fn, void *userdata, char **next, size_t *next_len,
+		      long page_size, etcd_kv_fn fn, void *userdata, char **next, size_t *next_len,
 		      char err[SEOIB_MESSAGE_MAX])
 {
 	_cleanup_json_ json_object *req = json_object_new_object();
@@ -538,8 +538,6 @@ static int range_page(struct etcd_client *c, const char *start, size_t start_len
 	json_add(req, "key", new_b64(start, start_len));
 	json_add(req, "range_end", new_b64(end, end_len));
 	json_add(req, "limit", json_object_new_int64(page_size));
-	if (keys_only)
-		json_add(req, "keys_only", json_object_new_boolean(true));
 	size_t page_len;
 
 	if (etcd_call(c, "/v3/kv/range", req, &reply, err) < 0)
@@ -552,8 +550,8 @@ static int range_page(struct etcd_client *c, const char *start, size_t start_len
 	return r;
 }
 
-static int range_prefix(struct etcd_client *c, const char *prefix, long page_size, bool keys_only, etcd_kv_fn fn,
-			void *userdata, char err[SEOIB_MESSAGE_MAX])
+int etcd_range_prefix(struct etcd_client *c, const char *prefix, long page_size, etcd_kv_fn fn,
+		      void *userdata, char err[SEOIB_MESSAGE_MAX])
 {
 	size_t end_len, start_len = strlen(prefix), bytes = 0;
 	_cleanup_free_ char *end = prefix_range_end(prefix, &end_len);
@@ -578,52 +576,13 @@ static int range_prefix(struct etcd_client *c, const char *prefix, long page_siz
 				 ETCD_RANGE_BYTES_MAX);
 			return -1;
 		}
-		r = range_page(c, start, start_len, end, end_len, page_size, keys_only, fn, userdata, &next, &next_len, err);
+		r = range_page(c, start, start_len, end, end_len, page_size, fn, userdata, &next, &next_len, err);
 		if (r < 0)
 			return -1;
 		bytes += c->reply_len;
 		free(start);
 		start = next; /* NULL after the last page, or when fn stopped */
 		start_len = next_len;
-	}
-	return 0;
-}
-
-int etcd_range_prefix(struct etcd_client *c, const char *prefix, long page_size, etcd_kv_fn fn, void *userdata,
-		      char err[SEOIB_MESSAGE_MAX])
-{
-	return range_prefix(c, prefix, page_size, false, fn, userdata, err);
-}
-
-int etcd_range_prefix_keys(struct etcd_client *c, const char *prefix, long page_size, etcd_kv_fn fn,
-			   void *userdata, char err[SEOIB_MESSAGE_MAX])
-{
-	return range_prefix(c, prefix, page_size, true, fn, userdata, err);
-}
-
-int etcd_range_count(struct etcd_client *c, const char *prefix, int64_t *count, char err[SEOIB_MESSAGE_MAX])
-{
-	_cleanup_json_ json_object *req = json_object_new_object();
-	_cleanup_json_ json_object *reply = NULL;
-	size_t end_len;
-	_cleanup_free_ char *end = prefix_range_end(prefix, &end_len);
-	char why[SEOIB_MESSAGE_MAX] = "";
-	int r;
-
-	*count = 0;
-	if (!end || !req) {
-		sentence_format(err, SEOIB_MESSAGE_MAX, "out of memory counting %s in etcd", prefix);
-		return -1;
-	}
-	json_add(req, "key", new_b64(prefix, strlen(prefix)));
-	json_add(req, "range_end", new_b64(end, end_len));
-	json_add(req, "count_only", json_object_new_boolean(true));
-	r = etcd_call(c, "/v3/kv/range", req, &reply, err);
-	if (r < 0)
-		return r;
-	if (etcd_reply_int64(reply, "count", count, why) < 0 || *count < 0) {
-		*count = 0;
-		return bad_reply(c, "/v3/kv/range", *why ? why : "a negative \"count\"", err);
 	}
 	return 0;
 }
