@@ -16,25 +16,36 @@
 DEFINE_TRIVIAL_CLEANUP(xmlDocPtr, xmlFreeDoc)
 DEFINE_TRIVIAL_CLEANUP(xmlBufferPtr, xmlBufferFree)
 
-char *guest_metadata_element(enum seoib_state state, const char *hostname, int64_t when)
+/* <name a="…" b="…" c="…"/> as text, for virDomainSetMetadata(): the one
+ * writer of seoib's metadata elements. xmlNewProp() escapes each value (an
+ * acknowledgement's reason is the operator's words). NULL on failure. */
+static char *element_text(const char *name, const char *const attrs[3][2])
 {
 	_cleanup_(xmlFreeDocp) xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
 	_cleanup_(xmlBufferFreep) xmlBufferPtr buf = xmlBufferCreate();
 	xmlNodePtr node;
-	char decided[32];
 
 	if (!doc || !buf)
 		return NULL;
-	format_utc(when, decided, sizeof(decided));
-	node = xmlNewDocNode(doc, NULL, BAD_CAST SEOIB_METADATA_ELEMENT, NULL);
+	node = xmlNewDocNode(doc, NULL, BAD_CAST name, NULL);
 	if (!node)
 		return NULL;
 	xmlDocSetRootElement(doc, node);
-	if (!xmlNewProp(node, BAD_CAST "state", BAD_CAST state_to_string(state)) ||
-	    !xmlNewProp(node, BAD_CAST "host", BAD_CAST hostname) ||
-	    !xmlNewProp(node, BAD_CAST "decided", BAD_CAST decided) || xmlNodeDump(buf, doc, node, 0, 0) < 0)
+	for (int i = 0; i < 3; i++)
+		if (!xmlNewProp(node, BAD_CAST attrs[i][0], BAD_CAST attrs[i][1]))
+			return NULL;
+	if (xmlNodeDump(buf, doc, node, 0, 0) < 0)
 		return NULL;
 	return strdup((const char *)xmlBufferContent(buf));
+}
+
+char *guest_metadata_element(enum seoib_state state, const char *hostname, int64_t when)
+{
+	char decided[32];
+
+	format_utc(when, decided, sizeof(decided));
+	return element_text(SEOIB_METADATA_ELEMENT, (const char *const[3][2]){
+		{"state", state_to_string(state)}, {"host", hostname}, {"decided", decided}});
 }
 
 /* A state it cannot read is an error, never ignored, because ignoring it
@@ -72,23 +83,10 @@ int guest_metadata_read(xmlXPathContextPtr ctx, struct guest_facts *facts, char 
 
 char *guest_ack_element(const char *reason, const char *by, int64_t when)
 {
-	_cleanup_(xmlFreeDocp) xmlDocPtr doc = xmlNewDoc(BAD_CAST "1.0");
-	_cleanup_(xmlBufferFreep) xmlBufferPtr buf = xmlBufferCreate();
-	xmlNodePtr node;
 	char at[32];
 
-	if (!doc || !buf)
-		return NULL;
 	format_utc(when, at, sizeof(at));
-	node = xmlNewDocNode(doc, NULL, BAD_CAST SEOIB_ACK_ELEMENT, NULL);
-	if (!node)
-		return NULL;
-	xmlDocSetRootElement(doc, node);
-	/* xmlNewProp() escapes the text: a reason is the operator's words. */
-	if (!xmlNewProp(node, BAD_CAST "reason", BAD_CAST reason) || !xmlNewProp(node, BAD_CAST "by", BAD_CAST by) ||
-	    !xmlNewProp(node, BAD_CAST "at", BAD_CAST at) || xmlNodeDump(buf, doc, node, 0, 0) < 0)
-		return NULL;
-	return strdup((const char *)xmlBufferContent(buf));
+	return element_text(SEOIB_ACK_ELEMENT, (const char *const[3][2]){{"reason", reason}, {"by", by}, {"at", at}});
 }
 
 void guest_ack_read(xmlXPathContextPtr ctx, struct guest_facts *facts)
