@@ -25,7 +25,7 @@
 #include "seoib/gate.h"
 #include "seoib/guest_edit.h"
 #include "seoib/guest_facts.h"
-#include "seoib/qemu_guest_query.h"
+#include "seoib/guest_facts_qemu.h"
 #include "seoib/vmm.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"

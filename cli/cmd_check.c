@@ -24,6 +24,7 @@
 #include "seoib/host_can_run.h"
 #include "seoib/hostname.h"
 #include "seoib/json_util.h"
+#include "seoib/states_json.h"
 #include "seoib/policy.h"
 #include "seoib/sentence.h"
 

@@ -21,6 +21,7 @@
 #include "seoib/host_can_run.h"
 #include "seoib/inventory.h"
 #include "seoib/json_util.h"
+#include "seoib/states_json.h"
 #include "seoib/policy.h"
 #include "seoib/host_identity.h"
 #include "seoib/record_current.h"

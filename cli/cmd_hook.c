@@ -28,7 +28,7 @@
 #include "seoib/gate.h"
 #include "seoib/guest_facts.h"
 #include "seoib/host_record.h"
-#include "seoib/qemu_guest_query.h"
+#include "seoib/guest_facts_qemu.h"
 #include "seoib/record_current.h"
 #include "seoib/sentence.h"
 #include "seoib/vmm.h"

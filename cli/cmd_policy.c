@@ -20,7 +20,7 @@
 #include "seoib/host_record.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
-#include "seoib/qemu_guest_query.h"
+#include "seoib/guest_facts_qemu.h"
 #include "seoib/vmm.h"
 #include "seoib/sentence.h"
 

@@ -19,6 +19,7 @@
 #include "seoib/record_file.h"
 #include "seoib/host_can_run.h"
 #include "seoib/json_util.h"
+#include "seoib/states_json.h"
 #include "seoib/sentence.h"
 #include "seoib/storm_report.h"
 

@@ -11,7 +11,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/guest_facts.h"
 #include "seoib/monotonic.h"
-#include "seoib/qemu_guest_query.h"
+#include "seoib/qemu_question.h"
 #include "seoib/vmm.h"
 
 /* The same bound as the hook's cold question: a QEMU that does not answer

@@ -1,4 +1,4 @@
-/* libFuzzer target: the seoib.conf parser (lib/util/config.c). It reads a path,
+/* libFuzzer target: the seoib.conf parser (lib/config/config.c). It reads a path,
  * so each input is written to a memfd and loaded as /proc/self/fd/N: a
  * regular file, as a configuration must be. A file that does not load is
  * also read as the libvirt hook reads it (seoib_config_salvage()). */

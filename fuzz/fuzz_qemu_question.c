@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "seoib/guest_facts.h"
-#include "seoib/qemu_guest_query.h"
+#include "seoib/qemu_question.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -51,6 +51,11 @@ struct domain_record {
 	int64_t time;       /* seconds since the epoch */
 };
 
+/* A libvirt UUID in its canonical 36-character form, safe as a file name
+ * (the XML comes from whoever defined the domain: no '/', no "..").
+ * Every file name a domain record gets is checked by it. */
+bool gate_uuid_is_valid(const char *uuid);
+
 /* Every function reaches DIR one component at a time from "/" without
  * following a symbolic link, and uses it only when it belongs to the
  * effective user and no one else may write to it: /run/seoib belongs to the

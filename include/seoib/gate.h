@@ -194,7 +194,3 @@ enum gate_check gate_migration_check(const struct guest_facts *facts, const stru
 
 /* No decision possible (no record, malformed XML...): follow on-error. */
 void gate_internal_error(const char *what, const struct seoib_config *cfg, struct gate_outcome *out);
-
-/* A libvirt UUID in its canonical 36-character form, safe as a file name
- * (the XML comes from whoever defined the domain: no '/', no "..") */
-bool gate_uuid_is_valid(const char *uuid);

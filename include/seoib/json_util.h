@@ -10,7 +10,6 @@
 #include "seoib/cleanup.h"
 
 #include "seoib/sentence.h"
-#include "seoib/states.h"
 
 #define JSON_READER_DEPTH 12
 
@@ -28,8 +27,6 @@ DEFINE_TRIVIAL_CLEANUP(json_object *, json_object_put)
 /* Add v (NULL becomes JSON null) under key. */
 void json_add(json_object *o, const char *key, json_object *v);
 json_object *json_new_ms(double ms);           /* milliseconds, 3 decimals */
-json_object *states_to_json(unsigned states);  /* ["quirked", ...] */
-json_object *tristate_to_json(enum tristate t); /* true / false / null */
 const char *errno_name(int err);                /* "EINVAL"; "E<n>" if unnamed */
 int errno_from_name(const char *name);          /* 0 if unknown */
 void format_utc(int64_t t, char *buf, size_t size); /* 2026-11-23T09:40:00Z */
@@ -52,8 +49,6 @@ int json_read_hostname(struct json_reader *r, json_object *parent, const char *k
 int json_read_int64(struct json_reader *r, json_object *parent, const char *key, int64_t *out);
 int json_read_bool(struct json_reader *r, json_object *parent, const char *key, bool *out);
 int json_read_ms(struct json_reader *r, json_object *parent, const char *key, double *out);
-int json_read_tristate(struct json_reader *r, json_object *parent, const char *key, enum tristate *out);
-int json_read_states(struct json_reader *r, json_object *parent, const char *key, unsigned *out);
 /* A string array element or other bare value, checked like a member. */
 int json_value_string(struct json_reader *r, const char *key, json_object *v, char *dst, size_t size);
 /* Optional member: *out = NULL when absent or null. */

@@ -5,6 +5,8 @@
 
 #include <linux/kvm.h>
 
+#include "seoib/states.h"
+
 #ifndef KVM_CAP_SPLIT_IRQCHIP
 #define KVM_CAP_SPLIT_IRQCHIP 121
 #endif
@@ -40,3 +42,8 @@
 #define SEOIB_APIC_SPIV 0xf0
 #define SEOIB_LVR_DIRECTED_EOI (1u << 24)
 #define SEOIB_SPIV_SUPPRESS_EOI (1u << 12)
+
+/* The x2APIC API flags (KVM_ENABLE_CAP KVM_CAP_X2APIC_API, args[0]) a probe
+ * mode sets: bit 2, bit 3, both, or none for the legacy mode.
+ * Source: Documentation/virt/kvm/api.rst, KVM_CAP_X2APIC_API. */
+unsigned long long mode_flags(enum x2apic_mode m);

@@ -4,18 +4,16 @@
  * over QMP which I/O APIC it created, its version and whether the first
  * vCPU has x2APIC; or read the same answer from the VMM cache.
  *
- * The question (qemu_question_from_xml(), lib/guest/qemu_question.c) is read
- * from the domain XML; the asking and the cache are lib/vmm/qemu_guest_query.c;
- * applying the answer to the XML's facts is guest_facts_apply_qemu_answer()
- * (lib/guest/guest_facts_qemu.c). */
+ * The question and its answer are this unit's (lib/vmm/qemu_guest_query.c):
+ * what is asked, the asking and the cache. Reading the question from a
+ * domain XML (seoib/qemu_question.h) and applying the answer to the XML's
+ * facts (seoib/guest_facts_qemu.h) are lib/guest/'s, above it. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "seoib/sentence.h"
-
-struct guest_facts;
 
 #define QEMU_QUESTION_ARGS_MAX 48
 #define QEMU_QUESTION_ARG_LEN 512
@@ -37,14 +35,6 @@ struct qemu_question {
 	 * without the guest's objects (<launchSecurity>), too many options. */
 	char cannot_ask[SEOIB_MESSAGE_MAX];
 };
-
-/* Read the question from a domain XML that guest_facts_from_xml() has
- * already accepted (its bounds keep this second parse bounded). Never
- * fails: what cannot be asked is said in q->cannot_ask.
- * Sources: libvirt src/qemu/qemu_command.c (how <os><type machine>,
- * <features><ioapic>, <cpu>, <vcpu> and <iommu> become -machine, -cpu,
- * -smp and -device; <qemu:commandline> is appended last). */
-void qemu_question_from_xml(const char *xml, size_t len, struct qemu_question *q);
 
 /* Is OPTION's pair passed to a KVM (kvm) or TCG question? A TCG question
  * of a KVM guest tells only the machine type and its I/O APIC version: it
@@ -117,16 +107,3 @@ void qemu_guest_ask(const struct qemu_question *q, const struct qemu_guest_query
  * uname(2); the fuzz target fuzz/fuzz_guest_query_cache.c calls it. */
 bool qemu_guest_cache_entry_parse(const char *text, size_t len, const struct qemu_question *q,
 				  struct qemu_guest_answer *a);
-
-/* The front ends' one call: the question from xml, its answer, applied to
- * facts (guest_facts_apply_qemu_answer()). facts must come from
- * guest_facts_from_xml() on the same xml. */
-void qemu_guest_facts(const char *xml, size_t len, const struct qemu_guest_query_options *opts,
-		      struct guest_facts *facts, struct qemu_guest_answer *a);
-
-/* Override the XML model's irqchip, I/O APIC version (and lapic) facts with
- * what QEMU answered, and say which source answered in facts->facts_source
- * and the *_why sentences. A refusal keeps the XML model's facts and says
- * QEMU's sentence; TCG overrides only the I/O APIC version; NOT_ASKED and
- * FAILED keep everything and say why. */
-void guest_facts_apply_qemu_answer(struct guest_facts *facts, const struct qemu_guest_answer *a);

@@ -62,5 +62,3 @@ const char *generation_to_string(enum kernel_generation g);
 int generation_from_string(const char *s);
 const char *risk_to_string(enum risk r);
 int risk_from_string(const char *s);
-/* The x2APIC API flags a mode sets. */
-unsigned long long mode_flags(enum x2apic_mode m);

@@ -3,10 +3,13 @@
  * XML and its machine-type table says. Kept apart from guest_facts.c, which
  * reads the XML: this file only weighs one source against the other. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "seoib/cleanup.h"
 #include "seoib/guest_facts.h"
-#include "seoib/qemu_guest_query.h"
+#include "seoib/guest_facts_qemu.h"
+#include "seoib/qemu_question.h"
 #include "seoib/sentence.h"
 
 #define XML_MODEL "the domain XML and seoib's machine-type table"
@@ -89,4 +92,20 @@ void guest_facts_apply_qemu_answer(struct guest_facts *f, const struct qemu_gues
 	else
 		sentence_format(f->facts_source, sizeof(f->facts_source), "%s%s for the I/O APIC version; %s for the rest",
 				a->source, a->from_cache ? " (its cached answer)" : "", XML_MODEL);
+}
+
+void qemu_guest_facts(const char *xml, size_t len, const struct qemu_guest_query_options *opts,
+		      struct guest_facts *facts, struct qemu_guest_answer *a)
+{
+	_cleanup_free_ struct qemu_question *q = calloc(1, sizeof(*q));
+
+	if (!q) {
+		memset(a, 0, sizeof(*a));
+		a->status = QEMU_ANSWER_NOT_ASKED;
+		snprintf(a->why, sizeof(a->why), "cannot ask QEMU: out of memory");
+	} else {
+		qemu_question_from_xml(xml, len, q);
+		qemu_guest_ask(q, opts, a);
+	}
+	guest_facts_apply_qemu_answer(facts, a);
 }

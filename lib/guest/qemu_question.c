@@ -21,7 +21,7 @@
 
 #include "seoib/cleanup.h"
 #include "seoib/guest_facts.h"
-#include "seoib/qemu_guest_query.h"
+#include "seoib/qemu_question.h"
 #include "guest_xpath.h"
 
 DEFINE_TRIVIAL_CLEANUP(xmlDocPtr, xmlFreeDoc)
@@ -342,24 +342,4 @@ void qemu_question_from_xml(const char *xml, size_t len, struct qemu_question *q
 		return;
 	}
 	read_question(ctx, q);
-}
-
-bool qemu_question_option_used(const char *option, bool kvm)
-{
-	return kvm || !strcmp(option, "-machine") || !strcmp(option, "-global");
-}
-
-void qemu_question_string(const struct qemu_question *q, bool kvm, char *buf, size_t size)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (int i = 0; i + 1 < q->argc; i += 2) {
-		if (!qemu_question_option_used(q->argv[i], kvm))
-			continue;
-		int n = snprintf(buf + used, size - used, "%s%s %s", used ? " " : "", q->argv[i], q->argv[i + 1]);
-		if (n < 0 || (size_t)n >= size - used)
-			return;
-		used += (size_t)n;
-	}
 }

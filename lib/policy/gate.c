@@ -438,16 +438,3 @@ enum gate_check gate_migration_check(const struct guest_facts *facts, const stru
 	return out->verdict == GATE_ALLOW ? GATE_CHECK_OK : out->verdict == GATE_REFUSE ? GATE_CHECK_REFUSE
 											 : GATE_CHECK_UNKNOWN;
 }
-
-bool gate_uuid_is_valid(const char *uuid)
-{
-	/* 8-4-4-4-12 hexadecimal digits, as libvirt prints <uuid>. */
-	static const char pattern[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-
-	if (!uuid || strlen(uuid) != sizeof(pattern) - 1)
-		return false;
-	for (size_t i = 0; pattern[i]; i++)
-		if (pattern[i] == '-' ? uuid[i] != '-' : !isxdigit((unsigned char)uuid[i]))
-			return false;
-	return true;
-}

@@ -1,4 +1,5 @@
 /* Per-domain records of the qemu hook (see seoib/domain_record.h). */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include "seoib/cleanup.h"
 #include "seoib/domain_record.h"
 #include "seoib/fileio.h"
-#include "seoib/gate.h"
 #include "seoib/json_util.h"
 #include "seoib/sentence.h"
 #include "seoib/trusted_path.h"
@@ -19,6 +19,19 @@
 #define DOMAIN_RECORD_MAX_BYTES (64 * 1024)
 
 static const char *const phase_names[] = {[DOMAIN_PENDING] = "pending", [DOMAIN_RUNNING] = "running"};
+
+bool gate_uuid_is_valid(const char *uuid)
+{
+	/* 8-4-4-4-12 hexadecimal digits, as libvirt prints <uuid>. */
+	static const char pattern[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	if (!uuid || strlen(uuid) != sizeof(pattern) - 1)
+		return false;
+	for (size_t i = 0; pattern[i]; i++)
+		if (pattern[i] == '-' ? uuid[i] != '-' : !isxdigit((unsigned char)uuid[i]))
+			return false;
+	return true;
+}
 
 static int record_name(const char *uuid, enum domain_phase phase, char *name, size_t size,
 		       char err[SEOIB_MESSAGE_MAX])

@@ -15,6 +15,7 @@
 #include "seoib/host_record.h"
 #include "seoib/fileio.h"
 #include "seoib/json_util.h"
+#include "seoib/states_json.h"
 #include "seoib/kvm_verdict.h"
 #include "seoib/kvm_x2apic.h"
 #include "seoib/sentence.h"

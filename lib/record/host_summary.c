@@ -6,6 +6,7 @@
 #include "seoib/host_can_run.h"
 #include "seoib/host_summary.h"
 #include "seoib/json_util.h"
+#include "seoib/states_json.h"
 #include "seoib/kvm_verdict.h"
 #include "seoib/sentence.h"
 #include "seoib/vmm.h"

@@ -15,7 +15,6 @@
 #include <json-c/json.h>
 
 #include "seoib/cleanup.h"
-#include "seoib/guest_facts.h"
 #include "seoib/json_util.h"
 #include "seoib/qemu_guest_query.h"
 #include "qmp.h"
@@ -506,18 +505,22 @@ void qemu_guest_ask(const struct qemu_question *q, const struct qemu_guest_query
 	}
 }
 
-void qemu_guest_facts(const char *xml, size_t len, const struct qemu_guest_query_options *opts,
-		      struct guest_facts *facts, struct qemu_guest_answer *a)
+bool qemu_question_option_used(const char *option, bool kvm)
 {
-	_cleanup_free_ struct qemu_question *q = calloc(1, sizeof(*q));
+	return kvm || !strcmp(option, "-machine") || !strcmp(option, "-global");
+}
 
-	if (!q) {
-		memset(a, 0, sizeof(*a));
-		a->status = QEMU_ANSWER_NOT_ASKED;
-		snprintf(a->why, sizeof(a->why), "cannot ask QEMU: out of memory");
-	} else {
-		qemu_question_from_xml(xml, len, q);
-		qemu_guest_ask(q, opts, a);
+void qemu_question_string(const struct qemu_question *q, bool kvm, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i + 1 < q->argc; i += 2) {
+		if (!qemu_question_option_used(q->argv[i], kvm))
+			continue;
+		int n = snprintf(buf + used, size - used, "%s%s %s", used ? " " : "", q->argv[i], q->argv[i + 1]);
+		if (n < 0 || (size_t)n >= size - used)
+			return;
+		used += (size_t)n;
 	}
-	guest_facts_apply_qemu_answer(facts, a);
 }

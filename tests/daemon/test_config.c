@@ -1,4 +1,4 @@
-/* lib/util/config.c: defaults, every key, and errors that name file and line. */
+/* lib/config/config.c: defaults, every key, and errors that name file and line. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

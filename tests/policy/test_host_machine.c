@@ -1,5 +1,5 @@
 /* Does host H's QEMU have the guest's machine type (host_can_run_machine(),
- * lib/policy/host_can_run.c), and do check --dest, the destination hook and
+ * lib/record/host_can_run.c), and do check --dest, the destination hook and
  * fleet --domain refuse a destination without it, early and in a sentence. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -13,7 +13,8 @@
 #include "seoib/cleanup.h"
 #include "seoib/fileio.h"
 #include "seoib/guest_facts.h"
-#include "seoib/qemu_guest_query.h"
+#include "seoib/guest_facts_qemu.h"
+#include "seoib/qemu_question.h"
 
 DEFINE_TRIVIAL_CLEANUP(json_object *, json_object_put)
 

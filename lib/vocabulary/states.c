@@ -1,7 +1,6 @@
 #include <string.h>
 
 #include "seoib/cleanup.h"
-#include "seoib/kvm_x2apic.h"
 #include "seoib/states.h"
 
 static const char *const state_names[STATE_COUNT] = {
@@ -57,17 +56,3 @@ const char *generation_to_string(enum kernel_generation g) { return name_of(gene
 int generation_from_string(const char *s) { return lookup(generation_names, GEN_COUNT, s); }
 const char *risk_to_string(enum risk r) { return name_of(risk_names, RISK_COUNT, r); }
 int risk_from_string(const char *s) { return lookup(risk_names, RISK_COUNT, s); }
-
-unsigned long long mode_flags(enum x2apic_mode m)
-{
-	switch (m) {
-	case MODE_ENABLE:
-		return KVM_X2APIC_ENABLE_SUPPRESS_EOI_BROADCAST;
-	case MODE_DISABLE:
-		return KVM_X2APIC_DISABLE_SUPPRESS_EOI_BROADCAST;
-	case MODE_BOTH:
-		return KVM_X2APIC_ENABLE_SUPPRESS_EOI_BROADCAST | KVM_X2APIC_DISABLE_SUPPRESS_EOI_BROADCAST;
-	default:
-		return 0;
-	}
-}
