@@ -117,15 +117,9 @@ wait_until() {
 stop_pid() {
 	local pid=$1 deadline=$((SECONDS + ${3:-5}))
 	kill -"${2:-TERM}" "$pid" 2>/dev/null || return 0
-	while _running "$pid" && [ "$SECONDS" -lt "$deadline" ]; do
+	while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do
 		sleep 0.1
 	done
 	kill -KILL "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
-}
-# A child that ended stays a zombie until reaped: kill -0 still finds it.
-_running() {
-	local state
-	state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-	[[ "$state" != Z* ]]
 }
