@@ -9,7 +9,8 @@
 # when the guest is paused (and its storm again when it resumes) and when it
 # is destroyed. Skips, saying so, without /dev/kvm.
 set -euo pipefail
-[ -c /dev/kvm ] || { echo "SKIP: no /dev/kvm on this machine: the storm watch needs the real KVM's vCPU counters"; exit 77; }
+. "$SEOIB_SOURCE_ROOT/tests/lib.sh"
+[ -c /dev/kvm ] || skip "no /dev/kvm on this machine: the storm watch needs the real KVM's vCPU counters"
 . "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
 lv_skip_unless_possible
 command -v dbus-monitor >/dev/null || skip "dbus-monitor is not installed"
