@@ -5,9 +5,8 @@
 # libvirt's in-process test driver: no daemon, no port.
 set -euo pipefail
 : "${SEOIBCTL:?run through meson test}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../lib.sh"
+make_work_dir check-record-problem work
 
 long="$work/$(python3 -c "print('/'.join(['é' * 41] * 12))")/x.json"
 status=0

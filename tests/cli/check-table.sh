@@ -6,9 +6,8 @@
 # libvirt's test driver's, from a node file: no daemon.
 set -euo pipefail
 : "${SEOIBCTL:?}" "${SEOIB_SOURCE_ROOT:?}"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-work=$(mktemp -d /tmp/seoib-check-table.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/../lib.sh"
+make_work_dir check-table work
 
 names=(plain 'wïn-ünïcode' '日本語-guest' $'cafe\u0301-vm' 'a-guest-name-wider-than-the-24-column-default')
 {

@@ -5,9 +5,9 @@
 # the usage line.
 # bash-completion is written for interactive shells: no -e, no -u.
 set -o pipefail
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../lib.sh"
 BC=/usr/share/bash-completion/bash_completion
-[ -f "$BC" ] || { echo "SKIP: bash-completion is not installed (./setup.sh installs it)"; exit 77; }
+[ -f "$BC" ] || skip "bash-completion is not installed (./setup.sh installs it)"
 . "$BC"
 . "$SEOIB_SOURCE_ROOT/completion/seoibctl.bash"
 PATH=$SEOIB_BUILD_ROOT/cli:$PATH
@@ -40,8 +40,7 @@ for c in $commands; do
 done
 # --domain offers guest names whole, quoted for the command line, a name
 # with spaces as one candidate (issue 19), from the URI seoibctl would use.
-fake=$(mktemp -d /tmp/seoib-completion.XXXXXX)
-trap 'rm -rf "$fake"' EXIT
+make_work_dir completion fake
 cat >"$fake/virsh" <<FAKE
 #!/bin/sh
 echo "\$*" >>"$fake/calls"

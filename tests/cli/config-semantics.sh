@@ -9,10 +9,9 @@ set -euo pipefail
 man5="$SEOIB_SOURCE_ROOT/docs/seoib.conf.5"
 records="$SEOIB_SOURCE_ROOT/tests/policy/records"
 data="$SEOIB_SOURCE_ROOT/tests/policy/data"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/../lib.sh"
+make_work_dir config-semantics work
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
 # expect RC CMD...: run CMD, bounded, and check its exit code.
 expect() {
 	local want="$1" rc=0

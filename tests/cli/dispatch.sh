@@ -5,9 +5,8 @@
 # library is a sentence naming the package to install, with exit 2.
 set -euo pipefail
 : "${SEOIBCTL:?run through meson test}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../lib.sh"
+make_work_dir dispatch work
 heavy='libvirt\.so|libcurl\.so|libcrypto\.so'
 
 # Nothing heavy at start-up. (ldd's output is taken whole first: grep -q
@@ -50,8 +49,7 @@ grep -q '127\.0\.0\.1:9' "$work/err" || fail "fleet against a closed port: $(cat
 # A library that cannot be loaded: hidden by an empty file bound over it in
 # a private mount namespace (root only).
 if ! unshare --mount true 2>/dev/null; then
-	echo "SKIP: the missing-library cases need unshare --mount (root); the others passed"
-	exit 77
+	skip "the missing-library cases need unshare --mount (root); the others passed"
 fi
 hidden() { # SONAME CMD... : run CMD with SONAME's file replaced by an empty one
 	local file

@@ -7,11 +7,10 @@
 set -euo pipefail
 # stdin from a here-string, not a pipe: a wrapper that exits without
 # reading would make `echo` die of SIGPIPE, and pipefail would blame it.
-fail() { echo "FAIL: $*" >&2; exit 1; }
 WRAPPER=$SEOIB_BUILD_ROOT/cli/50-seoib
 [ -f "$WRAPPER" ] || fail "$WRAPPER is not built; run ninja first"
-WORK=$(mktemp -d /tmp/seoib-hook-wrapper.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+. "$(dirname "$0")/../lib.sh"
+make_work_dir hook-wrapper
 libexec=$(sed -n 's|^exec \(.*\)/seoib-hook "\$@"$|\1|p' "$WRAPPER")
 [ -n "$libexec" ] || fail "$WRAPPER has no 'exec LIBEXECDIR/seoib-hook' line"
 sed "s|$libexec/seoib-hook|$WORK/seoib-hook|g" "$WRAPPER" >"$WORK/50-seoib"

@@ -8,9 +8,8 @@
 # test driver (test:///default, test:///FILE) needs no daemon.
 set -euo pipefail
 : "${SEOIBCTL:?}" "${SEOIB_SOURCE_ROOT:?}"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-work=$(mktemp -d /tmp/seoib-libvirt-uri.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/../lib.sh"
+make_work_dir libvirt-uri work
 chmod 755 "$work" # the unprivileged user reads the files in it
 cp "$SEOIB_SOURCE_ROOT/tests/policy/records/h1-fixed.json" "$work/h1.json"
 printf 'libvirt-uri =\n' >"$work/no-uri.conf"

@@ -5,8 +5,8 @@
 # package (debian/seoib.docs, kept uncompressed by debian/rules) (issue 19).
 # README's Use section gives the installed commands only.
 set -euo pipefail
+. "$(dirname "$0")/../lib.sh"
 : "${SEOIB_SOURCE_ROOT:?}"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 cd "$SEOIB_SOURCE_ROOT"
 pages=(docs/seoibctl.1 docs/seoib.conf.5 docs/seoibd.8)
 if grep -n 'docs/[a-z\\-]*\.md' "${pages[@]}"; then

@@ -4,7 +4,7 @@
 # lines (".B seoibctl CMD" up to ".br"). A synopsis that says "probe options"
 # takes probe's. Only --help itself is exempt.
 set -euo pipefail
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../lib.sh"
 MAN=$SEOIB_SOURCE_ROOT/docs/seoibctl.1
 SEOIBCTL=$SEOIB_BUILD_ROOT/cli/seoibctl
 [ -x "$SEOIBCTL" ] || fail "seoibctl is not built; run ninja first"

@@ -11,7 +11,8 @@ HERE=$SEOIB_SOURCE_ROOT/tests/daemon
 # The shim is an LD_PRELOAD library next to an ASan runtime in sanitized builds.
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 
-WORK=$(mktemp -d /tmp/seoib-daemon-test.XXXXXX)
+. "$SEOIB_SOURCE_ROOT/tests/lib.sh"
+make_work_dir daemon-test
 chmod 0755 "$WORK" # the unprivileged peer must reach the bus socket
 mkdir -p "$WORK/run" "$WORK/cache" "$WORK/bin"
 RECORD=$WORK/run/host.json
@@ -20,19 +21,6 @@ BUS_PID=
 DAEMON_PID=
 STARTED_PIDS=()
 
-skip() { echo "SKIP: $*" >&2; exit 77; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-
-stop_pid() { # PID: SIGTERM, up to 5 s, then SIGKILL
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for i in $(seq 50); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-}
-
 cleanup() {
 	local status=$? pid
 	for pid in "${STARTED_PIDS[@]}"; do stop_pid "$pid"; done
@@ -40,20 +28,8 @@ cleanup() {
 		echo "--- seoibd log" >&2
 		tail -n 40 "$WORK/seoibd.log" >&2
 	fi
-	rm -rf "$WORK"
 }
-trap cleanup EXIT
-
-# wait_until SECONDS COMMAND...: poll every 0.1 s, fail when time runs out.
-wait_until() {
-	local limit=$1 i
-	shift
-	for i in $(seq $((limit * 10))); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
+at_exit cleanup
 
 find_shim() {
 	FAKEKVM=${FAKEKVM:-}

@@ -5,9 +5,8 @@
 # U+009B is CSI for a terminal; U+202E (RLO) reverses what follows.
 set -euo pipefail
 : "${SEOIBCTL:?}" "${SEOIB_SOURCE_ROOT:?}" "${SEOIB_BUILD_ROOT:?}"
-T=$(mktemp -d /tmp/seoib-escape.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/../lib.sh"
+make_work_dir escape T
 CSI=$'\xc2\x9b' RLO=$'\xe2\x80\xae'
 NAME="win${CSI}2J${RLO}exe"
 # raw FILE WHAT: no raw C1/bidi byte sequence, and the escapes are there.

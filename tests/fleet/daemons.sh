@@ -11,7 +11,7 @@ require unshare "Debian package util-linux"
 SEOIBD=$SEOIB_BUILD_ROOT/daemon/seoibd
 FAKEKVM=$(find "$SEOIB_BUILD_ROOT/tests/shim" -maxdepth 1 -name '*fakekvm*.so' | head -n 1)
 [ -f "$FAKEKVM" ] || fail "the fake-KVM shim is not built (tests/shim)"
-unshare --uts true 2>/dev/null || { echo "SKIP: no UTS namespaces here (needs root)"; exit 77; }
+unshare --uts true 2>/dev/null || skip "no UTS namespaces here (needs root)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 LEASE_TTL=2
 

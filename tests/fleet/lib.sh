@@ -2,43 +2,27 @@
 # waits. Every process started here is recorded and stopped by PID.
 # shellcheck shell=bash
 
-WORK=$(mktemp -d /tmp/seoib-fleet.XXXXXX)
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+make_work_dir fleet
 PIDS=()
 
+# At exit: every process started here killed, and after a failure the
+# tail of every log of $WORK.
 cleanup() {
-	local pid
+	local status=$? pid log
 	for pid in "${PIDS[@]}"; do
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
+	[ "$status" -ne 0 ] && [ "$status" -ne 77 ] || return 0
 	for log in "$WORK"/*.log; do
 		[ -e "$log" ] && { echo "--- $log" >&2; tail -n 20 "$log" >&2; }
 	done
-	exit 1
 }
-
-require() {
-	command -v "$1" >/dev/null || { echo "SKIP: $1 is not installed ($2)"; exit 77; }
-}
+at_exit cleanup
 
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_until SECONDS COMMAND...: poll every 0.1 s, bounded.
-wait_until() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$deadline" ] || return 1
-		sleep 0.1
-	done
 }
 
 # start_etcd SCHEME [extra etcd args]: sets ETCD_URL, ETCD_PID (same ports
@@ -56,11 +40,6 @@ start_etcd() {
 		"$@" >>"$WORK/etcd.log" 2>&1 &
 	ETCD_PID=$!
 	PIDS+=("$ETCD_PID")
-}
-
-stop_pid() { # stop_pid PID [SIGNAL]
-	kill -"${2:-TERM}" "$1"
-	wait "$1" 2>/dev/null || true
 }
 
 # A publisher stopped with SIGTERM must exit 0 (under ASan: no leak, no error).

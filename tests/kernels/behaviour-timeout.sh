@@ -13,6 +13,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/../lib.sh"
 [ $# -eq 2 ] || { echo "usage: behaviour-timeout.sh SUITE FAULT" >&2; exit 1; }
 suite=$1 fault=$2
 name=behaviour-timeout-$suite-$fault
@@ -24,7 +25,7 @@ status=0
 [ $status -eq 0 ] || exit $status
 json=$out_dir/$name.json
 
-fail() { echo "FAIL ($suite, $fault): $*; record: $json" >&2; exit 1; }
+FAIL_CONTEXT="$suite, $fault; record $json"
 check() {
 	local what=$1 expr=$2
 	[ "$(jq -c "$expr" "$json")" = true ] || fail "$what (jq: $expr printed $(jq -c "$expr" "$json" | head -c 300))"

@@ -7,15 +7,10 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-work=$(mktemp -d "${TMPDIR:-/tmp}/seoib-check-expect.XXXXXX")
+. "$here/../lib.sh"
+make_work_dir check-expect work
 server_pid=
-cleanup() {
-	[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() { echo "FAIL: $*" >&2; exit 1; }
+at_exit '[ -z "$server_pid" ] || kill "$server_pid" 2>/dev/null || true'
 
 cat >"$work/record.json" <<'EOF'
 {"schema": "seoib.host/1", "host": {"kernel_release": "6.1.0-28-amd64"},

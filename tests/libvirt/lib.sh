@@ -4,9 +4,11 @@
 # directory and qemu state paths are fixed, so each daemon gets its own), the real seoib hook installed, and a per-instance host record
 # at the default /run/seoib/host.json. Every daemon is stopped by PID.
 # Source it from a `set -euo pipefail` script; call lv_cleanup from a trap.
+# It builds on tests/lib.sh (fail, skip, wait_until, stop_pid, at_exit).
 
 : "${SEOIBCTL:?SEOIBCTL must point to the built seoibctl}"
 : "${SEOIB_SOURCE_ROOT:?}"
+. "$SEOIB_SOURCE_ROOT/tests/lib.sh"
 LV_DATA="$SEOIB_SOURCE_ROOT/tests/libvirt/data"
 LV_RECORDS="$SEOIB_SOURCE_ROOT/tests/record/data"
 LV_INSTANCES=()
@@ -19,15 +21,12 @@ LV_ASAN_OPTIONS="${ASAN_OPTIONS:-}"
 
 lv_skip_unless_possible() {
 	local tool
-	if [ "$(id -u)" != 0 ]; then
-		echo "SKIP: needs root (private mount namespaces, libvirtd as root)"; exit 77
-	fi
+	[ "$(id -u)" = 0 ] || skip "needs root (private mount namespaces, libvirtd as root)"
 	for tool in libvirtd virtlogd virsh unshare qemu-system-x86_64 jq; do
-		command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed"; exit 77; }
+		command -v "$tool" >/dev/null || skip "$tool is not installed"
 	done
-	if ! unshare --mount --propagation private true 2>/dev/null; then
-		echo "SKIP: cannot create a mount namespace here (unshare --mount failed)"; exit 77
-	fi
+	unshare --mount --propagation private true 2>/dev/null ||
+		skip "cannot create a mount namespace here (unshare --mount failed)"
 }
 
 lv_uri() { echo "qemu:///system?socket=$1/run/libvirt/libvirt-sock"; }
@@ -183,8 +182,9 @@ lv_dev_with_kvm_node() {
 }
 
 # Start virtlogd and libvirtd in a private mount + UTS namespace.
+lv_answers() { [ -s "$1/libvirtd.pid" ] && virsh -q -c "$(lv_uri "$1")" list; }
 lv_start() { # DIR
-	local d=$1 listen="" i
+	local d=$1 listen=""
 	[ "$(cat "$d/port")" != 0 ] && listen=--listen
 	unshare --mount --uts --propagation private bash -euo pipefail -c "$(declare -f lv_dev_with_kvm_node)"'
 		d=$1 listen=$2 kvm_on_tcg=$3
@@ -205,12 +205,7 @@ lv_start() { # DIR
 		libvirtd --daemon --pid-file "$d/libvirtd.pid" -f /etc/libvirt/libvirtd.conf $listen
 	' lv-start "$d" "$listen" "${LV_KVM_ON_TCG:-}"
 	LV_INSTANCES+=("$d")
-	for i in $(seq 1 120); do
-		if [ -s "$d/libvirtd.pid" ] && virsh -q -c "$(lv_uri "$d")" list >/dev/null 2>&1; then
-			return 0
-		fi
-		sleep 0.25
-	done
+	wait_until 30 lv_answers "$d" && return 0
 	echo "FAIL: libvirtd in $d did not answer within 30 s; its log:" >&2
 	tail -20 "$d/log/libvirtd.log" >&2 || true
 	return 1
@@ -222,16 +217,9 @@ lv_exec() { # DIR CMD...
 	nsenter --mount=/proc/"$(cat "$d/libvirtd.pid")"/ns/mnt --uts=/proc/"$(cat "$d/libvirtd.pid")"/ns/uts "$@"
 }
 
-lv_kill_pidfile() { # FILE: stop that process, bounded
-	local pid i
+lv_kill_pidfile() { # FILE: stop that process, bounded (10 s, then SIGKILL)
 	[ -s "$1" ] || return 0
-	pid=$(cat "$1")
-	kill "$pid" 2>/dev/null || return 0
-	for i in $(seq 1 40); do
-		kill -0 "$pid" 2>/dev/null || return 0
-		sleep 0.25
-	done
-	kill -KILL "$pid" 2>/dev/null || true
+	stop_pid "$(cat "$1")" TERM 10
 }
 
 lv_stop() { # DIR
@@ -305,8 +293,9 @@ lv_domain() {
 XML
 }
 
-# Assertions that say what they expected.
-lv_fail() { echo "FAIL: $*" >&2; exit 1; }
+# Assertions that say what they expected. lv_fail is tests/lib.sh's fail
+# under the name this suite's scripts call.
+lv_fail() { fail "$@"; }
 lv_expect_contains() { # TEXT NEEDLE WHAT
 	case "$1" in *"$2"*) ;; *) lv_fail "$3: expected '$2' in: $1" ;; esac
 }

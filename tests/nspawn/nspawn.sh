@@ -15,20 +15,15 @@ set -euo pipefail
 : "${SEOIB_SOURCE_ROOT:?run through meson test}"
 HERE=$SEOIB_SOURCE_ROOT/tests/nspawn
 
-skip() { echo "SKIP: $*" >&2; exit 77; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$HERE/../lib.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "systemd-nspawn needs root"
 command -v systemd-nspawn >/dev/null || skip "systemd-nspawn is not installed (package systemd-container; ./setup.sh installs it)"
 command -v etcd >/dev/null && command -v etcdctl >/dev/null || skip "etcd is not installed (etcd-server, etcd-client)"
 
-WORK=$(mktemp -d /tmp/seoib-nspawn.XXXXXX)
+make_work_dir nspawn
 NSPAWN_PID=
-cleanup() {
-	[ -z "$NSPAWN_PID" ] || kill -TERM "$NSPAWN_PID" 2>/dev/null || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+at_exit '[ -z "$NSPAWN_PID" ] || kill -TERM "$NSPAWN_PID" 2>/dev/null || true'
 
 status=0
 root=$("$HERE/make-rootfs.sh") || status=$?

@@ -5,47 +5,44 @@ set -euo pipefail
 : "${SEOIBCTL:?}" "${SEOIB_SOURCE_ROOT:?}"
 data="$SEOIB_SOURCE_ROOT/tests/policy/data"
 records="$SEOIB_SOURCE_ROOT/tests/policy/records"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$SEOIB_SOURCE_ROOT/tests/lib.sh"
+make_work_dir policy-cli work
 
 # expect RC CMD...: run CMD, bounded, and check its exit code.
 expect() {
 	local want="$1" rc=0
 	shift
 	timeout 30 "$@" >"$work/out" 2>"$work/err" || rc=$?
-	if [[ "$rc" != "$want" ]]; then
-		echo "FAIL: '$*' exited $rc, expected $want; stderr: $(cat "$work/err")" >&2
-		exit 1
-	fi
+	[[ "$rc" == "$want" ]] || fail "'$*' exited $rc, expected $want; stderr: $(cat "$work/err")"
 }
 
 expect 0 "$SEOIBCTL" policy --help
-grep -q -- '--target RECORD' "$work/out"
+must_grep '--target RECORD' "$work/out"
 expect 2 "$SEOIBCTL" policy
-grep -q 'exactly one of --xml' "$work/err"
+must_grep 'exactly one of --xml' "$work/err"
 expect 2 "$SEOIBCTL" policy --xml "$data/tdx.xml" --bogus
 expect 2 "$SEOIBCTL" policy --xml "$data/tdx.xml" extra-argument
 expect 2 "$SEOIBCTL" policy --xml "$data/tdx.xml" --domain tdx
 expect 2 "$SEOIBCTL" policy --xml - --host - </dev/null
-grep -q 'standard input' "$work/err"
+must_grep 'standard input' "$work/err"
 expect 2 "$SEOIBCTL" policy --xml /nonexistent.xml --host "$records/h1-fixed.json"
-grep -q 'domain XML /nonexistent.xml' "$work/err"
+must_grep 'domain XML /nonexistent.xml' "$work/err"
 expect 2 "$SEOIBCTL" policy --xml "$data/tdx.xml" --host /nonexistent.json
-grep -q 'cannot use host record /nonexistent.json' "$work/err"
+must_grep 'cannot use host record /nonexistent.json' "$work/err"
 expect 2 "$SEOIBCTL" policy --xml "$data/tdx.xml" --host "$records/h1-fixed.json" --target "$data/tdx.xml"
-grep -q 'cannot use target record' "$work/err"
+must_grep 'cannot use target record' "$work/err"
 
 # The XML on standard input gives the same decision as from a file.
 expect 0 "$SEOIBCTL" policy --xml - --host "$records/h1-fixed.json" --json <"$data/tdx.xml"
-jq -e '.state == "respected" and .verdict == "safe" and .host_source == "record"' "$work/out" >/dev/null
+must_jq '.state == "respected" and .verdict == "safe" and .host_source == "record"' "$work/out"
 
 # Human output: the table's lines.
 expect 1 "$SEOIBCTL" policy --xml "$data/targets-mixed.xml" --host "$records/h7-fixed-machine-property.json" \
 	--target "$records/h3-legacy.json"
 for label in Guest 'At risk' State Risk Verdict Reasons Remediation Host Target; do
-	grep -q "^$label " "$work/out" || { echo "FAIL: human output lacks '$label'" >&2; cat "$work/out" >&2; exit 1; }
+	grep -q "^$label " "$work/out" || { cat "$work/out" >&2; fail "human output lacks '$label'"; }
 done
-grep -q '^Target *h3 *runs quirked; cannot run respected' "$work/out"
+must_grep '^Target *h3 *runs quirked; cannot run respected' "$work/out"
 
 # This host's own record (its machine id and host name) from another boot or
 # kernel no longer describes it: unknown (3), and the reason says why. The
@@ -61,27 +58,27 @@ if [[ -s /etc/machine-id && -r /proc/sys/kernel/random/boot_id ]]; then
 	jq '.host.boot_id = "00000000-0000-4000-8000-000000000000"' "$work/own.json" >"$work/other-boot.json"
 	expect 3 "$SEOIBCTL" policy --xml "$data/tdx.xml" --host "$work/other-boot.json" --json
 	jq -e '.verdict == "unknown" and (.reasons | any(contains("from another boot of this host")))' "$work/out" >/dev/null ||
-		{ echo "FAIL: another boot's record: $(cat "$work/out")" >&2; exit 1; }
+		fail "another boot's record: $(cat "$work/out")"
 	jq '.host.kernel_release = "5.10.0-0-amd64"' "$work/own.json" >"$work/other-kernel.json"
 	expect 3 "$SEOIBCTL" policy --xml "$data/tdx.xml" --host "$work/other-kernel.json"
 	grep -q "describes kernel 5.10.0-0-amd64" "$work/out" ||
-		{ echo "FAIL: another kernel's record: $(cat "$work/out")" >&2; exit 1; }
+		fail "another kernel's record: $(cat "$work/out")"
 fi
 
 # --device: an empty path is a usage error; a path that does not exist is
 # said to be a wrong path, not "enable VT-x".
 expect 2 "$SEOIBCTL" probe --device '' --no-vmm --no-behaviour
-grep -q -- '--device needs the path' "$work/err"
+must_grep '--device needs the path' "$work/err"
 expect 3 "$SEOIBCTL" probe --device /nonexistent --no-vmm --no-behaviour --json
 jq -e '.message | test("/nonexistent: no such file") and (test("VT-x") | not)' "$work/out" >/dev/null ||
-	{ echo "FAIL: probe --device /nonexistent: $(cat "$work/out")" >&2; exit 1; }
+	fail "probe --device /nonexistent: $(cat "$work/out")"
 
 # --domain reads the XML through libvirt: the test driver's built-in domain
 # "test" (in-kernel irqchip) is quirked and safe; an unknown name is an error.
 expect 0 "$SEOIBCTL" policy -c test:///default --domain test --host "$records/h1-fixed.json" --json
-jq -e '.guest.name == "test" and .state == "quirked" and .verdict == "safe"' "$work/out" >/dev/null
+must_jq '.guest.name == "test" and .state == "quirked" and .verdict == "safe"' "$work/out"
 expect 2 "$SEOIBCTL" policy --connect test:///default --domain no-such-guest --host "$records/h1-fixed.json"
-grep -q "no domain 'no-such-guest' at test:///default" "$work/err"
+must_grep "no domain 'no-such-guest' at test:///default" "$work/err"
 
 # Without --host and without the published record: a live probe. Here it
 # cannot reach KVM (a missing device), so a split guest is unknown (3) and
@@ -91,10 +88,10 @@ grep -q "no domain 'no-such-guest' at test:///default" "$work/err"
 printf 'record-path = %s\n' "$work/no-record.json" >"$work/seoib.conf"
 expect 3 "$SEOIBCTL" policy --config "$work/seoib.conf" --xml "$data/vmm-no-control.xml" --device /nonexistent/kvm \
 	--no-vmm --no-behaviour --json
-jq -e '.host_source == "live probe" and .verdict == "unknown" and .host.can_run == null' "$work/out" >/dev/null
+must_jq '.host_source == "live probe" and .verdict == "unknown" and .host.can_run == null' "$work/out"
 expect 0 "$SEOIBCTL" policy --config "$work/seoib.conf" --xml "$data/inkernel-default.xml" --device /nonexistent/kvm \
 	--no-vmm --no-behaviour
-grep -q '^Host (live)' "$work/out"
+must_grep '^Host (live)' "$work/out"
 # One rule for this host's own record (issue 22): policy, apply and the hook
 # all judge it current by boot and by max-record-age. A two-hour-old record
 # of this host with max-record-age = 60: policy must not decide "safe" on it
@@ -109,15 +106,15 @@ if [[ -s /etc/machine-id ]]; then
 		>"$work/age.conf"
 	expect 3 "$SEOIBCTL" policy --config "$work/age.conf" --xml "$data/tdx.xml" --host "$work/old-own.json" --json
 	jq -e '.verdict == "unknown"' "$work/out" >/dev/null ||
-		{ echo "FAIL: policy decided on a stale own record: $(cat "$work/out")" >&2; exit 1; }
+		fail "policy decided on a stale own record: $(cat "$work/out")"
 	grep -q 'old' <<<"$(jq -r '.host.message // .reasons[]' "$work/out")" ||
-		{ echo "FAIL: policy does not say the record is too old: $(cat "$work/out")" >&2; exit 1; }
+		fail "policy does not say the record is too old: $(cat "$work/out")"
 	expect 3 "$SEOIBCTL" policy --config "$work/age.conf" --xml "$data/tdx.xml" --json
 	# The hook, on the same file, says the same thing (and on-error = allow lets it start).
 	expect 0 "$SEOIBCTL" hook --config "$work/age.conf" guest prepare begin - <"$data/tdx.xml"
 	grep -q "no usable host record (the host record $work/old-own.json is 7[0-9][0-9][0-9] s old" "$work/err" ||
-		{ echo "FAIL: the hook's sentence: $(cat "$work/err")" >&2; exit 1; }
+		fail "the hook's sentence: $(cat "$work/err")"
 else
-	echo "SKIP own-record currency part: no /etc/machine-id here" >&2
+	skip "the own-record currency part needs /etc/machine-id; the others passed"
 fi
 echo "policy CLI: ok"

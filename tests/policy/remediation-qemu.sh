@@ -22,18 +22,13 @@ here="$SEOIB_SOURCE_ROOT/tests/policy"
 data="$here/data"
 records="$here/records"
 qemu="${SEOIB_TEST_QEMU:-/usr/bin/qemu-system-x86_64}"
-[ -x "$qemu" ] || { echo "SKIP: $qemu is not installed (apt install qemu-system-x86)"; exit 77; }
+. "$here/../lib.sh"
+[ -x "$qemu" ] || skip "$qemu is not installed (apt install qemu-system-x86)"
 accel=tcg
 if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel=kvm; fi
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
+make_work_dir remediation-qemu work
 checked=0
-fail() {
-	echo "FAIL $1: $2" >&2
-	failures=$((failures + 1))
-}
 
 case_args() {
 	args=()
@@ -90,17 +85,17 @@ for expect in "$data"/*.expect.json; do
 	fixed="$work/$name.xml"
 	rc=0
 	python3 "$here/remediate-xml.py" apply "$remediation" "$data/$name.xml" "$fixed" || rc=$?
-	[ "$rc" = 0 ] || { fail "$name" "remediate-xml.py does not know the remediation '$remediation'"; continue; }
+	[ "$rc" = 0 ] || { fail_case "$name" "remediate-xml.py does not know the remediation '$remediation'"; continue; }
 	checked=$((checked + 1))
 
 	case_args "$name"
 	"$SEOIBCTL" policy --xml "$fixed" "${args[@]}" --json >"$work/after.json" || true
 	if [ "$kind" = x2apic ]; then
 		jq -e '.rule == 9 and .verdict == "safe" and .guest.x2apic == "absent"' "$work/after.json" >/dev/null ||
-			fail "$name" "after the remediation seoibctl says $(jq -c '{rule, verdict, x2apic: .guest.x2apic}' "$work/after.json")"
+			fail_case "$name" "after the remediation seoibctl says $(jq -c '{rule, verdict, x2apic: .guest.x2apic}' "$work/after.json")"
 	else
 		jq -e '.guest.victim == "no" and .risk != "high"' "$work/after.json" >/dev/null ||
-			fail "$name" "after the remediation seoibctl says $(jq -c '{risk, verdict, victim: .guest.victim}' "$work/after.json")"
+			fail_case "$name" "after the remediation seoibctl says $(jq -c '{risk, verdict, victim: .guest.victim}' "$work/after.json")"
 	fi
 
 	qemu_argv "$fixed"
@@ -109,13 +104,11 @@ for expect in "$data"/*.expect.json; do
 	for prop in "${props[@]}"; do
 		answer=$(vcpu_property "$prop")
 		if [ "$answer" != false ]; then
-			fail "$name" "QEMU ($accel) ${qargv[*]}: $prop is '$answer', not false: $(head -c 400 "$work/qmp.err")"
+			fail_case "$name" "QEMU ($accel) ${qargv[*]}: $prop is '$answer', not false: $(head -c 400 "$work/qmp.err")"
 		else
 			echo "ok $name: QEMU ($accel) accepts ${qargv[*]}; $prop false"
 		fi
 	done
 done
 
-[ "$checked" -gt 0 ] || { echo "FAIL: no case has a guest-CPU remediation" >&2; exit 1; }
-echo "$checked remediations checked with $qemu ($accel), $failures failures"
-[ "$failures" = 0 ]
+exit_cases "$checked" "guest-CPU remediations (with $qemu, $accel)"

@@ -18,16 +18,11 @@ records="$here/records"
 regenerate="${SEOIB_REGENERATE:-0}"
 only="${1:-}"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$here/../lib.sh"
+make_work_dir policy-cases work
 
-failures=0
 cases=0
 
-fail() {
-	echo "FAIL $1: $2" >&2
-	failures=$((failures + 1))
-}
 
 # Expand a case's .args file into an argument array.
 case_args() {
@@ -63,9 +58,9 @@ check_rejected() {
 		cp "$err" "$expect"
 		return
 	fi
-	[[ -s "$out" ]] && fail "$name" "exit 2 but something on stdout: $(head -c 200 "$out")"
-	[[ -e "$expect" ]] || { fail "$name" "exit 2 and no $expect (run with SEOIB_REGENERATE=1)"; return; }
-	diff -u "$expect" "$err" >&2 || fail "$name" "stderr differs from $name.expect.stderr"
+	[[ -s "$out" ]] && fail_case "$name" "exit 2 but something on stdout: $(head -c 200 "$out")"
+	[[ -e "$expect" ]] || { fail_case "$name" "exit 2 and no $expect (run with SEOIB_REGENERATE=1)"; return; }
+	diff -u "$expect" "$err" >&2 || fail_case "$name" "stderr differs from $name.expect.stderr"
 }
 
 # Sentences that misled readers, checked on every case's human output: a
@@ -76,26 +71,26 @@ human_reads_right() {
 	local name="$1" verdict="$2" h="$work/human.txt"
 
 	if [[ "$verdict" == unsafe ]] && grep -q '^Risk *none$' "$h"; then
-		fail "$name" "'Risk none' beside 'Verdict unsafe' without saying why"
+		fail_case "$name" "'Risk none' beside 'Verdict unsafe' without saying why"
 	fi
-	grep -qi 'cannot run cannot run\|CONFLICT *CONFLICT' "$h" && fail "$name" "a word said twice: $(grep -i 'cannot run cannot' "$h")"
-	grep '^At risk *no' "$h" | grep -q 'nested-virt\|secure-boot\|TPM' && fail "$name" "VBS signals after 'At risk no'"
+	grep -qi 'cannot run cannot run\|CONFLICT *CONFLICT' "$h" && fail_case "$name" "a word said twice: $(grep -i 'cannot run cannot' "$h")"
+	grep '^At risk *no' "$h" | grep -q 'nested-virt\|secure-boot\|TPM' && fail_case "$name" "VBS signals after 'At risk no'"
 	# Unknown values are printed as unknown, never as a number; signals are
 	# named for what they are: VBS only for the victim (Windows that can run
 	# its own hypervisor), Hyper-V enlightenments only where QEMU exposes them.
-	grep -q 'I/O APIC 0x0\b' "$h" && fail "$name" "an unknown I/O APIC printed as 0x0"
+	grep -q 'I/O APIC 0x0\b' "$h" && fail_case "$name" "an unknown I/O APIC printed as 0x0"
 	if jq -e '.guest.ioapic_version == "unknown" and (.guest.irqchip == "split" or .guest.irqchip == "unknown")' \
 		"$work/got.json" >/dev/null && ! grep -q '^Guest .*I/O APIC unknown' "$h"; then
-		fail "$name" "the I/O APIC is unknown but the human output does not say so"
+		fail_case "$name" "the I/O APIC is unknown but the human output does not say so"
 	fi
 	if grep -q 'VBS' "$h" && ! jq -e '.guest.victim == "yes"' "$work/got.json" >/dev/null; then
-		fail "$name" "VBS named for a guest that is not the victim: $(grep VBS "$h")"
+		fail_case "$name" "VBS named for a guest that is not the victim: $(grep VBS "$h")"
 	fi
 	if jq -e '.guest.hyperv == false and (.reasons | any(test("(?<!no )Hyper-V enlightenments")))' "$work/got.json" >/dev/null; then
-		fail "$name" "'Hyper-V enlightenments' in the reasons of a guest whose XML exposes none"
+		fail_case "$name" "'Hyper-V enlightenments' in the reasons of a guest whose XML exposes none"
 	fi
 	if [[ "$(jq '.targets | length' "$work/got.json")" == 0 ]] && grep -q 'not every host' "$h"; then
-		fail "$name" "'not every host' with this host alone"
+		fail_case "$name" "'not every host' with this host alone"
 	fi
 	return 0
 }
@@ -104,45 +99,45 @@ check_decision() {
 	local name="$1" rc="$2" out="$3" expect="$data/$name.expect.json" verdict want_rc human_rc
 
 	if ! jq -S . "$out" >"$work/got.json"; then
-		fail "$name" "stdout is not JSON"
+		fail_case "$name" "stdout is not JSON"
 		return
 	fi
 	verdict=$(jq -r .verdict "$work/got.json")
 	want_rc=$(verdict_exit "$verdict")
-	[[ "$rc" == "$want_rc" ]] || fail "$name" "exit $rc but verdict '$verdict' means exit $want_rc"
+	[[ "$rc" == "$want_rc" ]] || fail_case "$name" "exit $rc but verdict '$verdict' means exit $want_rc"
 	jq -e '.schema == "seoib.decision/1" and (.reasons | length > 0) and (.targets | type == "array")' \
-		"$work/got.json" >/dev/null || fail "$name" "decision lacks schema, reasons or targets"
+		"$work/got.json" >/dev/null || fail_case "$name" "decision lacks schema, reasons or targets"
 
 	# The human table must tell the same story, with the same exit code.
 	human_rc=0
 	"$SEOIBCTL" policy --xml "$data/$name.xml" "${args[@]}" >"$work/human.txt" 2>&1 || human_rc=$?
-	[[ "$human_rc" == "$rc" ]] || fail "$name" "human output exits $human_rc, --json exits $rc"
-	grep -q "^Verdict *$verdict " "$work/human.txt" || fail "$name" "human output lacks 'Verdict $verdict'"
-	grep -q "^State *$(jq -r .state "$work/got.json")" "$work/human.txt" || fail "$name" "human output lacks the state"
+	[[ "$human_rc" == "$rc" ]] || fail_case "$name" "human output exits $human_rc, --json exits $rc"
+	grep -q "^Verdict *$verdict " "$work/human.txt" || fail_case "$name" "human output lacks 'Verdict $verdict'"
+	grep -q "^State *$(jq -r .state "$work/got.json")" "$work/human.txt" || fail_case "$name" "human output lacks the state"
 	human_reads_right "$name" "$verdict"
-	grep -q "^Proof *$(jq -r .proof "$work/got.json") " "$work/human.txt" || fail "$name" "human output lacks the proof"
+	grep -q "^Proof *$(jq -r .proof "$work/got.json") " "$work/human.txt" || fail_case "$name" "human output lacks the proof"
 
 	if [[ "$regenerate" == 1 ]]; then
 		cp "$work/got.json" "$expect"
 		return
 	fi
-	[[ -e "$expect" ]] || { fail "$name" "no $expect (run with SEOIB_REGENERATE=1)"; return; }
-	diff -u <(jq -S . "$expect") "$work/got.json" >&2 || fail "$name" "decision differs from $name.expect.json"
+	[[ -e "$expect" ]] || { fail_case "$name" "no $expect (run with SEOIB_REGENERATE=1)"; return; }
+	diff -u <(jq -S . "$expect") "$work/got.json" >&2 || fail_case "$name" "decision differs from $name.expect.json"
 }
 
 run_case() {
 	local xml="$1" name rc=0
 	name=$(basename "$xml" .xml)
-	case_args "$data/$name.args" || { fail "$name" "bad .args file"; return; }
+	case_args "$data/$name.args" || { fail_case "$name" "bad .args file"; return; }
 	timeout 20 "$SEOIBCTL" policy --xml "$xml" "${args[@]}" --json >"$work/out" 2>"$work/err" || rc=$?
 	cases=$((cases + 1))
 	case "$rc" in
 	2) check_rejected "$name" "$work/out" "$work/err" ;;
 	0 | 1 | 3)
-		[[ -e "$data/$name.expect.stderr" ]] && fail "$name" "expected a rejection (exit 2), got exit $rc"
+		[[ -e "$data/$name.expect.stderr" ]] && fail_case "$name" "expected a rejection (exit 2), got exit $rc"
 		check_decision "$name" "$rc" "$work/out"
 		;;
-	*) fail "$name" "exit $rc: $(head -c 300 "$work/err")" ;;
+	*) fail_case "$name" "exit $rc: $(head -c 300 "$work/err")" ;;
 	esac
 }
 
@@ -157,12 +152,7 @@ for expect in "$data"/*.expect.json "$data"/*.expect.stderr "$data"/*.args; do
 	base="${expect%.expect.json}"
 	base="${base%.expect.stderr}"
 	base="${base%.args}"
-	[[ -e "$base.xml" ]] || fail "$(basename "$base")" "$(basename "$expect") has no $(basename "$base").xml"
+	[[ -e "$base.xml" ]] || fail_case "$(basename "$base")" "$(basename "$expect") has no $(basename "$base").xml"
 done
 
-if [[ "$cases" == 0 ]]; then
-	echo "FAIL: no case ran (filter '$only'?)" >&2
-	exit 1
-fi
-echo "$cases cases, $failures failures"
-[[ "$failures" == 0 ]]
+exit_cases "$cases" "cases${only:+ matching '$only'}"

@@ -8,10 +8,9 @@ set -euo pipefail
 : "${SEOIBCTL:?}" "${SEOIB_SOURCE_ROOT:?}" "${SEOIB_BUILD_ROOT:?}"
 HOOK=$SEOIB_BUILD_ROOT/cli/seoib-hook
 GEN=$SEOIB_SOURCE_ROOT/tests/policy/make-hostile-xml.py
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/../lib.sh"
+make_work_dir xml-bounds work
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # hook XML_FILE MODE: the real hook binary, prepare begin, on-error = allow.
 hook() {

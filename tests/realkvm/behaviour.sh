@@ -8,14 +8,13 @@
 set -euo pipefail
 
 : "${SEOIBCTL:?SEOIBCTL must name the built seoibctl (meson test sets it)}"
+. "$(dirname "$0")/../lib.sh"
 device=${SEOIB_KVM_DEVICE:-/dev/kvm}
 if [[ ! -c $device || ! -r $device || ! -w $device ]]; then
-	echo "no /dev/kvm on this machine: real-hardware behaviour checks skipped"
-	exit 77
+	skip "no /dev/kvm on this machine: real-hardware behaviour checks skipped"
 fi
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+make_work_dir realkvm-behaviour work
 probe() { # probe OUT [ENV=VALUE...]
 	local out=$1 rc=0
 	shift
@@ -26,15 +25,15 @@ probe() { # probe OUT [ENV=VALUE...]
 
 rc=$(probe "$work/out.json")
 if [[ $rc == 3 ]] && jq -e '.status == "kvm-unavailable"' "$work/out.json" >/dev/null 2>&1; then
-	echo "no usable /dev/kvm on this machine ($(jq -r .message "$work/out.json")): real-hardware behaviour checks skipped"
-	exit 77
+	skip "no usable /dev/kvm on this machine ($(jq -r .message "$work/out.json")): real-hardware behaviour checks skipped"
 fi
 
 record=$work/out.json
-die() { echo "FAIL: $*; behaviour: $(jq -c '.behaviour' "$record" 2>/dev/null)" >&2; exit 1; }
-check() { jq -e "$1" "$record" >/dev/null || die "$2"; }
+# After a failure, the behaviour the probe recorded.
+at_exit '[ $? -ne 1 ] || echo "behaviour: $(jq -c .behaviour "$record" 2>/dev/null)" >&2'
+check() { jq -e "$1" "$record" >/dev/null || fail "$2"; }
 
-[[ $rc == 0 ]] || die "seoibctl probe --behaviour exited $rc (stderr: $(cat "$work/err"))"
+[[ $rc == 0 ]] || fail "seoibctl probe --behaviour exited $rc (stderr: $(cat "$work/err"))"
 check '.status == "ok" and .behaviour.ran == true' "the probe and the behavioural probe ran"
 check '.behaviour.conflicts == []' "no conflict between claims and behaviour"
 check '.behaviour.cases[0] | .outcome == "done" and .lvr_directed_eoi and .spiv_bit12_stuck and .eoi_exit' \
@@ -66,7 +65,7 @@ legacy)
 	check '.behaviour.states.respected.proof == "not-run" and .behaviour.states["not-advertised"].proof == "not-run"' \
 		"the refused modes are not-run"
 	;;
-*) die "the capability verdict says generation '$generation'; expected fixed or legacy on this hardware" ;;
+*) fail "the capability verdict says generation '$generation'; expected fixed or legacy on this hardware" ;;
 esac
 # Issue 3's goal on real hardware: the whole matrix in under 300 ms. Reported,
 # and only gross overruns fail (a loaded CI host must not flake).
@@ -78,7 +77,7 @@ check '.behaviour.duration_ms < 3000' "the matrix took $ms ms; more than 3 s mea
 # 1000 ms deadline, never hang, and yield no verdict.
 record=$work/fault.json
 rc=$(probe "$record" SEOIB_BEHAVIOUR_FAULT=no-irq)
-[[ $rc == 0 ]] || die "seoibctl probe with SEOIB_BEHAVIOUR_FAULT=no-irq exited $rc (stderr: $(cat "$work/err"))"
+[[ $rc == 0 ]] || fail "seoibctl probe with SEOIB_BEHAVIOUR_FAULT=no-irq exited $rc (stderr: $(cat "$work/err"))"
 check '[.behaviour.cases[] | select(.outcome != "skipped") | .outcome] | all(. == "timeout")' \
 	"no-irq: every case that ran timed out"
 check '[.behaviour.cases[] | select(.outcome == "timeout") | .duration_ms] | all(. >= 1000 and . < 2000)' \

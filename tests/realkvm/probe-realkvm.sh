@@ -7,25 +7,24 @@
 set -euo pipefail
 
 : "${SEOIBCTL:?SEOIBCTL must name the built seoibctl (meson test sets it)}"
+. "$(dirname "$0")/../lib.sh"
 device=${SEOIB_KVM_DEVICE:-/dev/kvm}
 if [[ ! -c $device || ! -r $device || ! -w $device ]]; then
-	echo "no /dev/kvm on this machine: real-hardware checks skipped"
-	exit 77
+	skip "no /dev/kvm on this machine: real-hardware checks skipped"
 fi
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+make_work_dir realkvm-probe work
 rc=0
 timeout 60 "$SEOIBCTL" probe --json --no-vmm --device "$device" >"$work/out.json" 2>"$work/err" || rc=$?
 if [[ $rc == 3 ]] && jq -e '.status == "kvm-unavailable"' "$work/out.json" >/dev/null 2>&1; then
-	echo "no usable /dev/kvm on this machine ($(jq -r .message "$work/out.json")): real-hardware checks skipped"
-	exit 77
+	skip "no usable /dev/kvm on this machine ($(jq -r .message "$work/out.json")): real-hardware checks skipped"
 fi
 
-die() { echo "FAIL: $*; record: $(jq -c '{status,message,kvm,verdict}' "$work/out.json" 2>/dev/null)" >&2; exit 1; }
-check() { jq -e "$1" "$work/out.json" >/dev/null || die "$2"; }
+# After a failure, what the probe recorded.
+at_exit '[ $? -ne 1 ] || echo "record: $(jq -c "{status,message,kvm,verdict}" "$work/out.json" 2>/dev/null)" >&2'
+check() { jq -e "$1" "$work/out.json" >/dev/null || fail "$2"; }
 
-[[ $rc == 0 ]] || die "seoibctl probe exited $rc (stderr: $(cat "$work/err"))"
+[[ $rc == 0 ]] || fail "seoibctl probe exited $rc (stderr: $(cat "$work/err"))"
 check '.status == "ok" and .kvm.api_version == 12' "status ok, API version 12"
 check '.kvm.split_irqchip >= 1 and .kvm.irqchip >= 1' "split and in-kernel irqchips supported"
 check '.kvm.lvr.split.legacy.directed_eoi == true' "a split-irqchip quirked guest sees Directed EOI"
@@ -52,6 +51,6 @@ case $(( system & 0xf )) in
 	check '.verdict.generation == "legacy" and .verdict.kernel_states == ["quirked"] and .verdict.problems == []' \
 		"verdict legacy, quirked only" ;;
 *)
-	die "KVM_CAP_X2APIC_API 0x$(printf %x "$system") is neither a fixed (0xf) nor a legacy (0x3) kernel" ;;
+	fail "KVM_CAP_X2APIC_API 0x$(printf %x "$system") is neither a fixed (0xf) nor a legacy (0x3) kernel" ;;
 esac
 echo "ok: real /dev/kvm agrees with docs/background.md section 2"

@@ -6,13 +6,13 @@ set -euo pipefail
 
 scenario=$1 shim=$2 leak_helper=$3
 : "${SEOIBCTL:?SEOIBCTL must name the built seoibctl (meson test sets it)}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/../lib.sh"
+make_work_dir probe-scenario work
 report=$work/report
 # The shim sits before the sanitizer runtime in an ASan build.
 export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 
-die() { echo "FAIL [$scenario]: $*" >&2; exit 1; }
+FAIL_CONTEXT=$scenario
 
 # probe [FAKEKVM env...] -- [seoibctl args...]: sets $rc, leaves JSON in $work/out.json
 probe() {
@@ -23,24 +23,24 @@ probe() {
 	timeout 30 env "${env[@]}" FAKEKVM_SCENARIO="${fake:-$scenario}" FAKEKVM_REPORT="$report" LD_PRELOAD="$shim" \
 		"$SEOIBCTL" probe --json --no-behaviour --no-vmm "$@" \
 		>"$work/out.json" 2>"$work/err" || rc=$?
-	[[ $rc != 124 ]] || die "seoibctl probe did not finish within 30 s"
-	jq -e . "$work/out.json" >/dev/null || die "not JSON: $(head -c 300 "$work/out.json"); stderr: $(cat "$work/err")"
+	[[ $rc != 124 ]] || fail "seoibctl probe did not finish within 30 s"
+	jq -e . "$work/out.json" >/dev/null || fail "not JSON: $(head -c 300 "$work/out.json"); stderr: $(cat "$work/err")"
 }
 
 # check JQ_FILTER DESCRIPTION: the filter must yield true on the record.
 check() {
-	jq -e "$1" "$work/out.json" >/dev/null || die "$2; record: $(jq -c '{status,message,kvm,verdict}' "$work/out.json")"
+	jq -e "$1" "$work/out.json" >/dev/null || fail "$2; record: $(jq -c '{status,message,kvm,verdict}' "$work/out.json")"
 }
 
 expect_exit() {
-	[[ $rc == "$1" ]] || die "exit code $rc, expected $1; stderr: $(cat "$work/err")"
+	[[ $rc == "$1" ]] || fail "exit code $rc, expected $1; stderr: $(cat "$work/err")"
 }
 
 # No fake fd may outlive the probe; and the shim must really have been used.
 expect_no_leak() {
-	[[ -s $report ]] || die "the shim wrote no report: was it preloaded?"
-	grep -q '^device_opens=[1-9]' "$report" || die "seoibctl never opened the fake device: $(tr '\n' ' ' <"$report")"
-	grep -qx 'open_fake_fds=0' "$report" || die "fake KVM fds leaked: $(tr '\n' ' ' <"$report")"
+	[[ -s $report ]] || fail "the shim wrote no report: was it preloaded?"
+	grep -q '^device_opens=[1-9]' "$report" || fail "seoibctl never opened the fake device: $(tr '\n' ' ' <"$report")"
+	grep -qx 'open_fake_fds=0' "$report" || fail "fake KVM fds leaked: $(tr '\n' ' ' <"$report")"
 }
 
 expect_unavailable() {
@@ -133,7 +133,7 @@ hang)
 	start=$(date +%s%N)
 	probe FAKEKVM_HANG_SECONDS=30 --
 	elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
-	(( elapsed_ms < 10000 )) || die "a wedged ioctl held the probe for $elapsed_ms ms despite its 5000 ms bound"
+	(( elapsed_ms < 10000 )) || fail "a wedged ioctl held the probe for $elapsed_ms ms despite its 5000 ms bound"
 	expect_error 'did not finish within 5000 ms.*KVM_CREATE_VM.*dmesg'
 	# --timeout bounds the whole probe, as probe-timeout-ms does in seoibd:
 	# stopped at 500 ms with a sentence and exit status 2.
@@ -142,7 +142,7 @@ hang)
 		"$SEOIBCTL" probe --json --no-behaviour --no-vmm --timeout 500 >"$work/out.json" 2>"$work/err" || rc=$?
 	expect_exit 2
 	grep -q 'did not finish within 500 ms and was stopped.*dmesg' "$work/err" ||
-		die "the whole-probe bound did not say so: $(cat "$work/err")" ;;
+		fail "the whole-probe bound did not say so: $(cat "$work/err")" ;;
 behaviour-late|behaviour-early)
 	# The behavioural probe through the real KVM_RUN loop. late: the EOI exit
 	# on the KVM_RUN after the guest's DONE write (Linux 6.18.44 kvm_pvm);
@@ -177,7 +177,7 @@ behaviour-broadcast)
 	check '.behaviour.states.quirked.proof == "verified" and .behaviour.states["not-advertised"].proof == "verified"' \
 		"the other states verified"
 	check '.verdict.kernel_states | length == 3' "the kernel still claims respected"
-	grep -q 'contradicts the capability bits of kernel .*report it' "$work/err" || die "stderr: $(cat "$work/err")"
+	grep -q 'contradicts the capability bits of kernel .*report it' "$work/err" || fail "stderr: $(cat "$work/err")"
 	# Even with a VMM control and respected listed, the policy engine gives a
 	# split 0x20 guest quirked here, saying why and what to do.
 	jq '.vmm.can_set_state = true | .verdict.states = .verdict.kernel_states' "$work/out.json" >"$work/host.json"
@@ -186,14 +186,14 @@ behaviour-broadcast)
 		--host "$work/host.json" --json >"$work/decision.json" 2>"$work/err" || rc=$?
 	jq -e '.state == "quirked" and (.host.why | test("contradicts respected")) and .host.proof == "verified"
 		and (.remediation | test("report kernel"))' "$work/decision.json" >/dev/null ||
-		die "policy gave: $(cat "$work/decision.json" "$work/err")" ;;
+		fail "policy gave: $(cat "$work/decision.json" "$work/err")" ;;
 leak-check)
 	# The leak report itself must be able to fail: a program that leaks.
 	rc=0
 	timeout 30 env FAKEKVM_SCENARIO=fixed FAKEKVM_REPORT="$report" LD_PRELOAD="$shim" "$leak_helper" || rc=$?
-	[[ $rc == 0 ]] || die "fakekvm-leak failed ($rc)"
-	grep -qx 'open_fake_fds=3' "$report" || die "the shim missed a leak: $(tr '\n' ' ' <"$report")" ;;
+	[[ $rc == 0 ]] || fail "fakekvm-leak failed ($rc)"
+	grep -qx 'open_fake_fds=3' "$report" || fail "the shim missed a leak: $(tr '\n' ' ' <"$report")" ;;
 *)
-	die "no such scenario" ;;
+	fail "no such scenario" ;;
 esac
 echo "ok [$scenario]"

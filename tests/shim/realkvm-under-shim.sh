@@ -10,12 +10,13 @@
 set -euo pipefail
 script=$1 order=$2 shim=$3
 : "${SEOIBCTL:?SEOIBCTL must name the built seoibctl (meson test sets it)}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/../lib.sh"
+make_work_dir realkvm-under-shim work
 cat >"$work/seoibctl" <<WRAP
 #!/bin/sh
 exec env LD_PRELOAD="$shim" FAKEKVM_SCENARIO=fixed FAKEKVM_DEVICE=/dev/null FAKEKVM_EOI_ORDER=$order \\
 	ASAN_OPTIONS="\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0" "$SEOIBCTL" "\$@"
 WRAP
 chmod +x "$work/seoibctl"
-SEOIBCTL=$work/seoibctl SEOIB_KVM_DEVICE=/dev/null exec bash "$script"
+# Not exec: the work directory is removed at exit.
+SEOIBCTL=$work/seoibctl SEOIB_KVM_DEVICE=/dev/null bash "$script"

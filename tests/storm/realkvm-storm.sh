@@ -9,13 +9,14 @@
 # when the guest is paused (and its storm again when it resumes) and when it
 # is destroyed. Skips, saying so, without /dev/kvm.
 set -euo pipefail
-[ -c /dev/kvm ] || { echo "SKIP: no /dev/kvm on this machine: the storm watch needs the real KVM's vCPU counters"; exit 77; }
+. "$SEOIB_SOURCE_ROOT/tests/lib.sh"
+[ -c /dev/kvm ] || skip "no /dev/kvm on this machine: the storm watch needs the real KVM's vCPU counters"
 . "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
 lv_skip_unless_possible
-command -v dbus-monitor >/dev/null || { echo "SKIP: dbus-monitor is not installed"; exit 77; }
+command -v dbus-monitor >/dev/null || skip "dbus-monitor is not installed"
 GUEST_ELF=$SEOIB_BUILD_ROOT/tests/storm/guest/storm-guest.elf
 [ -f "$GUEST_ELF" ] || lv_fail "the storm guest is not built ($GUEST_ELF); run ninja first"
-. "$SEOIB_SOURCE_ROOT/tests/daemon/lib.sh" # a private system bus; its trap is replaced below
+. "$SEOIB_SOURCE_ROOT/tests/daemon/lib.sh" # a private system bus, stopped at exit after on_exit
 T=$WORK
 chmod 755 "$T"
 MON_PID=
@@ -28,9 +29,8 @@ on_exit() {
 		echo "--- seoibd log" >&2; tail -n 30 "$T/seoibd.log" >&2 || true
 		for s in "$T"/serial/*; do [ -e "$s" ] && { echo "--- $s" >&2; cat "$s" >&2; }; done
 	fi
-	cleanup
 }
-trap on_exit EXIT
+at_exit on_exit
 start_bus
 
 A=$T/a

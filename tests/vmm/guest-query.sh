@@ -13,13 +13,12 @@ real=/usr/bin/qemu-system-x86_64
 if [ "$case_name" = hook ] && [ -z "${GQ_IN_NS:-}" ] && [ "$(id -u)" = 0 ]; then
 	exec env GQ_IN_NS=1 unshare --mount --propagation private "$0" "$@"
 fi
-tmp=$(mktemp -d /tmp/seoib-guest-query.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../lib.sh"
+make_work_dir guest-query tmp
 runs=$tmp/runs
 : >"$runs"
 
-fail() { echo "FAIL ($case_name): $*" >&2; exit 1; }
-skip() { echo "SKIP: $*"; exit 77; }
+FAIL_CONTEXT=$case_name
 # expect JSON JQ-FILTER DESCRIPTION: the filter must yield true.
 expect() { jq -e "$2" <<<"$1" >/dev/null || { echo "$1" >&2; fail "$3"; }; }
 count() { wc -l <"$runs"; }

@@ -6,8 +6,8 @@ set -euo pipefail
 case_name=$1
 probe=$2
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d /tmp/seoib-vmm.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+. "$here/../lib.sh"
+make_work_dir vmm tmp
 export FAKE_QEMU_COUNT=$tmp/starts
 : >"$FAKE_QEMU_COUNT"
 fake=$tmp/bin/qemu-system-x86_64
@@ -18,7 +18,7 @@ chmod +x "$fake"
 # A generous bound: CI's 2 cores run several suites at once. The hang and
 # garbage cases pass their own, shorter --timeout (the last one wins).
 run_probe() { "$probe" --timeout 10000 "$@"; }
-fail() { echo "FAIL ($case_name): $*" >&2; exit 1; }
+FAIL_CONTEXT=$case_name
 starts() { wc -l <"$FAKE_QEMU_COUNT"; }
 # expect JSON JQ-FILTER DESCRIPTION: the filter must yield true.
 expect() {
@@ -32,7 +32,7 @@ no_leftover() {
 case $case_name in
 real-qemu)
 	real=/usr/bin/qemu-system-x86_64
-	[ -x "$real" ] || { echo "SKIP: $real is not installed (apt install qemu-system-x86)"; exit 77; }
+	[ -x "$real" ] || skip "$real is not installed (apt install qemu-system-x86)"
 	out=$(run_probe --qemu "$real")
 	expect "$out" '.found == true and .error == ""' "the real QEMU was not found"
 	want=$("$real" --version | sed -n 's/^QEMU emulator version \([0-9]*\.[0-9]*\.[0-9]*\).*/\1/p')
@@ -236,7 +236,7 @@ cache-note-long)
 cache-foreign-owner)
 	# Root with another user's HOME: not one byte read from or written to
 	# that user's ~/.cache; an entry another user owns is not read either.
-	[ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 || { echo "SKIP: needs root and a nobody user"; exit 77; }
+	[ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1 || skip "needs root and a nobody user"
 	chmod 755 "$tmp"
 	export FAKE_QEMU_MODE=control
 	mkdir -p "$tmp/home/.cache"
