@@ -10,8 +10,9 @@
 
 #include "seoib/host_record.h"
 
-/* True when rec is this host's own: the same machine id and host name as
- * here (a record copied from a peer, or a test fixture, is not). */
+/* True when rec is this host's own: the same machine id as here and the
+ * same host name by host_names_same() (a record copied from a peer, or a
+ * test fixture, is not). */
 bool host_record_is_own(const struct host_record *rec, const struct host_identity *here);
 
 /* For this host's own record: true when it was probed in this boot

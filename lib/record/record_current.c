@@ -2,13 +2,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "seoib/host_identity.h"
 #include "seoib/record_current.h"
 #include "seoib/sentence.h"
 
 bool host_record_is_own(const struct host_record *rec, const struct host_identity *here)
 {
 	return rec->host.machine_id[0] && strcmp(rec->host.machine_id, here->machine_id) == 0 &&
-	       strcmp(rec->host.hostname, here->hostname) == 0;
+	       host_names_same(rec->host.hostname, here->hostname);
 }
 
 bool host_record_this_boot(const struct host_record *rec, const struct host_identity *here, const char *path,
