@@ -8,6 +8,7 @@
 
 #include "seoib/guest_facts.h"
 #include "seoib/host_record.h"
+#include "seoib/host_view.h"
 #include "seoib/run_state.h"
 #include "seoib/states.h"
 
@@ -72,24 +73,27 @@ struct decision {
 	struct target_verdict *targets; /* owned; free with decision_free() */
 };
 
-/* host may be NULL (unknown); targets may be empty. Pure apart from the
+/* host is this host's view (host_view_local(); NULL: no record), targets
+ * the targets' (host_view_peer()), n_targets of them (may be 0). A view's
+ * record is used only when the view is usable; an unusable one is
+ * "unknown", with the view's sentence as its why. Pure apart from the
  * allocation of out->targets. */
-void policy_decide(const struct guest_facts *guest, const struct host_record *host,
-		   const struct host_record *targets, size_t n_targets, struct decision *out);
+void policy_decide(const struct guest_facts *guest, const struct host_view *host,
+		   const struct host_view *targets, size_t n_targets, struct decision *out);
 void decision_free(struct decision *d);
 
 /* Inside policy_decide(), in lib/policy/run_state.c: replace d->state (seoib's
  * choice, kept in d->preferred) by the state QEMU will run on `host`
  * (run_state_decide()), with a reason when they differ. */
-void policy_settle_run_state(const struct guest_facts *guest, const struct host_record *host, struct decision *d);
+void policy_settle_run_state(const struct guest_facts *guest, const struct host_view *host, struct decision *d);
 /* policy_decide(), then, when an argument in the guest's <qemu:commandline>
  * would make this host's QEMU run seoib's preference (d->run.writable: a
  * machine or CPU property), decide again as if `seoibctl apply` had written
  * it: the state the guest gets here. Returns true with that argument in
  * *argument (may be NULL) when one was assumed; false leaves the plain
  * decision (no argument needed, or no room for one: 32 arguments). */
-bool policy_decide_applied(const struct guest_facts *guest, const struct host_record *host,
-			   const struct host_record *targets, size_t n_targets, struct decision *d,
+bool policy_decide_applied(const struct guest_facts *guest, const struct host_view *host,
+			   const struct host_view *targets, size_t n_targets, struct decision *d,
 			   struct run_state *argument);
 /* seoibctl fleet --domain, the guest's migration domain: which of `hosts`
  * can run the state the guest is in. A recorded state is the one the guest
@@ -101,9 +105,10 @@ bool policy_decide_applied(const struct guest_facts *guest, const struct host_re
  * out->verdict answers "can it go anywhere": safe when at least one host
  * can run the state, unsafe when every host is known and none can, unknown
  * otherwise (no hosts at all included). The rest of out is the decision
- * that chose the state. Free with decision_free(). */
-void policy_migration_domain(const struct guest_facts *guest, const struct host_record *home,
-			     const struct host_record *hosts, size_t n_hosts, struct decision *out);
+ * that chose the state. home and hosts are views (host_view_local() /
+ * host_view_peer()). Free with decision_free(). */
+void policy_migration_domain(const struct guest_facts *guest, const struct host_view *home,
+			     const struct host_view *hosts, size_t n_hosts, struct decision *out);
 /* Verdict and remediation for what the VMM model changed: a recorded state
  * QEMU will not run is unsafe, an unknown run state unknown. */
 void policy_judge_run_state(const struct guest_facts *guest, struct decision *d);

@@ -32,19 +32,11 @@ bool host_record_young_enough(const struct host_record *rec, int64_t now, unsign
 
 /* The one rule for this host's own record (the published one at
  * record-path, or a file with this host's identity), for every reader:
- * the hook, seoibctl policy, apply and audit, and seoibd's audit. Current
+ * the hook and seoibd's audit, and through host_view_local() every decision
+ * (seoib/host_view.h). Current
  * when it was probed in this boot of this kernel (host_record_this_boot())
  * and is young enough (host_record_young_enough(): max_age_s seconds, 0 =
  * no limit, now in seconds since the epoch). Otherwise false with one
  * sentence in why naming the record at path and what to do. */
 bool host_record_current_here(const struct host_record *rec, const struct host_identity *here, int64_t now,
 			      unsigned max_age_s, const char *path, char why[SEOIB_MESSAGE_MAX]);
-
-/* For the front ends that hand a record to the engine as it is (seoibctl
- * policy and apply): when rec is this host's own (published, or with this
- * host's identity) and not current by host_record_current_here(), mark it
- * unusable (status error, the sentence as its message), so that the
- * decision is the one the hook would take. Another host's record is left
- * alone: whether a peer's record is current is its reader's question. */
-void host_record_judge_here(struct host_record *rec, bool published, int64_t now, unsigned max_age_s,
-			    const char *path);

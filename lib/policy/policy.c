@@ -9,6 +9,7 @@
 
 #include "seoib/cleanup.h"
 #include "seoib/host_can_run.h"
+#include "seoib/host_view.h"
 #include "seoib/policy.h"
 #include "seoib/messages.h"
 #include "seoib/sentence.h"
@@ -16,8 +17,8 @@
 /* Everything one decision looks at, so that helpers take one argument. */
 struct policy_input {
 	const struct guest_facts *guest;
-	const struct host_record *host;
-	const struct host_record *targets;
+	const struct host_view *host; /* NULL: no record */
+	const struct host_view *targets;
 	size_t n_targets;
 };
 
@@ -29,36 +30,42 @@ static void append(char *buf, size_t size, const char *piece)
 	sentence_append(buf, size, "; ", piece);
 }
 
-static bool usable(const struct host_record *rec)
+/* Whether a record may be used is the view's answer (seoib/host_view.h). */
+static bool usable(const struct host_view *v)
 {
-	return rec && rec->status == PROBE_OK;
+	return v && v->usable;
 }
 
 /* Kernel, VMM and behaviour agree (seoib/host_can_run.h). */
-static bool runs(const struct host_record *rec, enum seoib_state s)
+static bool runs(const struct host_view *v, enum seoib_state s)
 {
 	char why[SEOIB_MESSAGE_MAX];
 
-	return host_can_run(rec, s, NULL, why);
+	return usable(v) && host_can_run(v->rec, s, NULL, why);
 }
 
-static const char *host_name(const struct host_record *rec)
+static const char *host_name(const struct host_view *v)
 {
-	return rec && rec->host.hostname[0] ? rec->host.hostname : "this host";
+	return v && v->rec && v->rec->host.hostname[0] ? v->rec->host.hostname : "this host";
+}
+
+static const char *view_hostname(const struct host_view *v)
+{
+	return v && v->rec ? v->rec->host.hostname : "";
 }
 
 /* Whether targets[i] names a host already said: this host, or an earlier
  * target (seoibctl fleet --all lists this host among the targets). */
 static bool host_said(const struct policy_input *in, size_t i)
 {
-	const char *name = in->targets[i].host.hostname;
+	const char *name = view_hostname(&in->targets[i]);
 
 	if (!name[0])
 		return false;
-	if (in->host && strcasecmp(in->host->host.hostname, name) == 0)
+	if (strcasecmp(view_hostname(in->host), name) == 0)
 		return true;
 	for (size_t j = 0; j < i; j++)
-		if (strcasecmp(in->targets[j].host.hostname, name) == 0)
+		if (strcasecmp(view_hostname(&in->targets[j]), name) == 0)
 			return true;
 	return false;
 }
@@ -71,13 +78,13 @@ static void upgrades_for(const struct policy_input *in, enum seoib_state s, char
 
 	buf[0] = '\0';
 	if (usable(in->host) && !runs(in->host, s)) {
-		host_upgrade_for(in->host, s, piece, sizeof(piece));
+		host_upgrade_for(in->host->rec, s, piece, sizeof(piece));
 		append(buf, size, piece);
 	}
 	for (size_t i = 0; i < in->n_targets; i++) {
 		if (!usable(&in->targets[i]) || runs(&in->targets[i], s) || host_said(in, i))
 			continue;
-		host_upgrade_for(&in->targets[i], s, piece, sizeof(piece));
+		host_upgrade_for(in->targets[i].rec, s, piece, sizeof(piece));
 		append(buf, size, piece);
 	}
 }
@@ -430,16 +437,18 @@ const char *policy_rule_to_string(enum policy_rule rule)
 
 /* Per host: can it run the decided state; when it can but not the preferred
  * one, say so, since that is what held the guest back. */
-static void judge_host(const struct host_record *rec, const char *fallback_name,
+static void judge_host(const struct host_view *v, const char *fallback_name,
 		       const struct guest_facts *g /* NULL: this host */,
 		       enum seoib_state state, enum seoib_state preferred, struct target_verdict *tv)
 {
+	const struct host_record *rec = v ? v->rec : NULL;
 	char why_not[SEOIB_MESSAGE_MAX];
 
 	snprintf(tv->hostname, sizeof(tv->hostname), "%s", rec && rec->host.hostname[0] ? rec->host.hostname : fallback_name);
-	tv->known = usable(rec);
+	tv->known = usable(v);
 	if (!tv->known) {
-		host_why_cannot(rec, state, tv->why, sizeof(tv->why));
+		/* The view says why: no record, its status, or not current. */
+		sentence_format(tv->why, sizeof(tv->why), "%s", v ? v->why : "no host record");
 		return;
 	}
 	/* Another host without the guest's machine type runs no state of it.
@@ -448,12 +457,12 @@ static void judge_host(const struct host_record *rec, const char *fallback_name,
 	if (g && host_can_run_machine(rec, g, tv->why) == HOST_MACHINE_MISSING)
 		return; /* can_run stays false */
 	tv->proof = host_state_proof(rec, state, tv->evidence);
-	tv->can_run = runs(rec, state);
+	tv->can_run = runs(v, state);
 	if (!tv->can_run) {
 		host_why_cannot(rec, state, tv->why, sizeof(tv->why));
 		return;
 	}
-	if (state != preferred && !runs(rec, preferred)) {
+	if (state != preferred && !runs(v, preferred)) {
 		host_why_cannot(rec, preferred, why_not, sizeof(why_not));
 		sentence_format(tv->why, sizeof(tv->why), "runs %s; %s", state_to_string(state), why_not);
 		return;
@@ -494,12 +503,12 @@ static void judge_hosts_alike(const struct policy_input *in, struct decision *d)
 	for (size_t i = 0; i < d->n_targets; i++) {
 		struct target_verdict *t = &d->targets[i];
 
-		if (in->targets[i].host.hostname[0])
-			snprintf(t->hostname, sizeof(t->hostname), "%s", in->targets[i].host.hostname);
+		if (view_hostname(&in->targets[i])[0])
+			snprintf(t->hostname, sizeof(t->hostname), "%s", view_hostname(&in->targets[i]));
 		else
 			snprintf(t->hostname, sizeof(t->hostname), "target %zu", i + 1);
 		t->known = true;
-		t->can_run = host_can_run_machine(&in->targets[i], in->guest, t->why) != HOST_MACHINE_MISSING;
+		t->can_run = host_can_run_machine(in->targets[i].rec, in->guest, t->why) != HOST_MACHINE_MISSING;
 		if (t->can_run)
 			sentence_format(t->why, sizeof(t->why), "%s", why);
 	}
@@ -701,8 +710,8 @@ static void remediate(const struct rule_row *row, const struct policy_input *in,
 	}
 }
 
-void policy_decide(const struct guest_facts *guest, const struct host_record *host,
-		   const struct host_record *targets, size_t n_targets, struct decision *out)
+void policy_decide(const struct guest_facts *guest, const struct host_view *host,
+		   const struct host_view *targets, size_t n_targets, struct decision *out)
 {
 	const struct policy_input in = {guest, host, targets, n_targets};
 	const struct rule_row *row;
@@ -748,8 +757,8 @@ static enum verdict domain_verdict(const struct decision *d)
 	return unknown || d->n_targets == 0 ? VERDICT_UNKNOWN : VERDICT_UNSAFE;
 }
 
-void policy_migration_domain(const struct guest_facts *guest, const struct host_record *home,
-			     const struct host_record *hosts, size_t n_hosts, struct decision *out)
+void policy_migration_domain(const struct guest_facts *guest, const struct host_view *home,
+			     const struct host_view *hosts, size_t n_hosts, struct decision *out)
 {
 	/* A recorded state is judged without home's VMM model replacing it. */
 	const struct policy_input in = {guest, guest->has_recorded_state ? NULL : home, hosts, n_hosts};

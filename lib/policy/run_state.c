@@ -218,12 +218,12 @@ static void add_reason_first(struct decision *d, const char *fmt, ...)
 	va_end(ap);
 }
 
-void policy_settle_run_state(const struct guest_facts *guest, const struct host_record *host, struct decision *d)
+void policy_settle_run_state(const struct guest_facts *guest, const struct host_view *host, struct decision *d)
 {
 	d->preferred = d->state;
-	if (!host || host->status != PROBE_OK)
+	if (!host_view_record(host))
 		return; /* RULE_NO_HOST_RECORD: no state can be chosen without the record */
-	run_state_decide(guest, host, d->state, &d->run);
+	run_state_decide(guest, host->rec, d->state, &d->run);
 	if (!d->run.known) {
 		add_reason(d, "%s", d->run.why);
 		return;
@@ -271,8 +271,8 @@ void policy_judge_run_state(const struct guest_facts *guest, struct decision *d)
 			 guest->name, state_to_string(d->preferred), guest->name, SEOIB_METADATA_URI);
 }
 
-bool policy_decide_applied(const struct guest_facts *guest, const struct host_record *host,
-			   const struct host_record *targets, size_t n_targets, struct decision *d,
+bool policy_decide_applied(const struct guest_facts *guest, const struct host_view *host,
+			   const struct host_view *targets, size_t n_targets, struct decision *d,
 			   struct run_state *argument)
 {
 	struct guest_facts *with;

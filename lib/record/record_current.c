@@ -48,18 +48,3 @@ bool host_record_current_here(const struct host_record *rec, const struct host_i
 {
 	return host_record_this_boot(rec, here, path, why) && host_record_young_enough(rec, now, max_age_s, path, why);
 }
-
-void host_record_judge_here(struct host_record *rec, bool published, int64_t now, unsigned max_age_s,
-			    const char *path)
-{
-	struct host_identity here;
-	char why[SEOIB_MESSAGE_MAX];
-
-	host_identity_read(&here);
-	if (!published && !host_record_is_own(rec, &here))
-		return;
-	if (host_record_current_here(rec, &here, now, max_age_s, path, why))
-		return;
-	rec->status = PROBE_ERROR;
-	sentence_format(rec->message, sizeof(rec->message), "%s", why);
-}
