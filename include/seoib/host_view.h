@@ -48,23 +48,24 @@ struct host_view_clock {
 
 /* The rule for this host's record (the one a start on this host is
  * decided on). rec may be NULL (no record); path names it in sentences.
- * Unusable when missing, when its status is not ok ("record status S:
- * MESSAGE"), and, when it is this host's own (published, probed, or with
- * this host's machine id and host name: host_record_is_own()), when it is
- * from another boot or kernel (host_record_this_boot(); a live probe is of
- * this boot) or older than max_age_s (host_record_young_enough()). A
- * named record of another host is a what-if: judged on its status only.
- * Pure apart from v; never fails. */
+ * Unusable, first reason first: missing; when it is this host's own
+ * (published, probed, or with this host's machine id and host name:
+ * host_record_is_own()), from another boot or kernel
+ * (host_record_this_boot(); a live probe is of this boot) or older than
+ * max_age_s (host_record_young_enough()); its status not ok ("record
+ * status S: MESSAGE"), which a stale record's is not judged by. A named
+ * record of another host is a what-if: judged on its status only. Pure
+ * apart from v; never fails. */
 void host_view_local(struct host_view *v, const struct host_record *rec, enum host_view_origin origin,
 		     const struct host_view_clock *clock, const char *path);
 
 /* The rule for another host's record (a migration target, a fleet row).
- * Unusable when missing or its status is not ok; when fetched from the
- * fleet (HOST_ORIGIN_FLEET), when older than max_age_s; and when it is in
- * fact this host's own record (same host: host_record_is_own(), the host
- * names compared by host_names_same()), by the local rule's boot check,
- * since a record of this host from another boot no longer describes it.
- * Pure apart from v. */
+ * Unusable, first reason first: missing; when it is in fact this host's
+ * own record (same host: host_record_is_own(), the host names compared by
+ * host_names_same()), from another boot or kernel, since such a record no
+ * longer describes this host; when fetched from the fleet
+ * (HOST_ORIGIN_FLEET), older than max_age_s; its status not ok. Pure apart
+ * from v. */
 void host_view_peer(struct host_view *v, const struct host_record *rec, enum host_view_origin origin,
 		    const struct host_view_clock *clock, const char *path);
 

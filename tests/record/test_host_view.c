@@ -80,12 +80,16 @@ static void local_rule(void **state)
 	/* A live probe is of this boot; its age still counts. */
 	host_view_local(&v, &rec, HOST_ORIGIN_PROBE, &clock_60, "p");
 	assert_view(&v, true, HOST_VIEW_USABLE, NULL);
-	/* The status first, in the words every front end shows. */
-	own_record(&rec, 2 * HOUR);
+	/* The status, in the words every front end shows; a stale record's
+	 * is old news: the staleness is what to fix. */
+	own_record(&rec, 30);
 	rec.status = PROBE_KVM_UNAVAILABLE;
 	snprintf(rec.message, sizeof(rec.message), "cannot open /dev/kvm");
 	host_view_local(&v, &rec, HOST_ORIGIN_PUBLISHED, &clock_60, "p");
 	assert_view(&v, false, HOST_VIEW_STATUS, "record status kvm-unavailable: cannot open /dev/kvm");
+	rec.probe_time = NOW - 2 * HOUR;
+	host_view_local(&v, &rec, HOST_ORIGIN_PUBLISHED, &clock_60, "p");
+	assert_view(&v, false, HOST_VIEW_AGE, "is 7200 s old");
 	host_view_local(&v, NULL, HOST_ORIGIN_PUBLISHED, &clock_60, "p");
 	assert_view(&v, false, HOST_VIEW_NO_RECORD, "no host record");
 	assert_null(host_view_record(&v));
@@ -112,6 +116,9 @@ static void peer_rule(void **state)
 	/* Named by the operator (--target, Decide's targets): as given. */
 	host_view_peer(&v, &rec, HOST_ORIGIN_NAMED, &clock_60, "t.json");
 	assert_view(&v, true, HOST_VIEW_USABLE, NULL);
+	rec.status = PROBE_ERROR;
+	host_view_peer(&v, &rec, HOST_ORIGIN_NAMED, &clock_60, "t.json");
+	assert_view(&v, false, HOST_VIEW_STATUS, "record status error: no message");
 	/* Dated ahead of the clock beyond the skew: not current either. */
 	peer_record(&rec, -2 * HOUR);
 	host_view_peer(&v, &rec, HOST_ORIGIN_FLEET, &clock_60, "x");
