@@ -161,19 +161,17 @@ static void load_source_record(struct check_run *run)
 
 /* The risk of the state the guest runs in, on this host: the policy's
  * decision for the guest as if that state were recorded (a running guest's
- * state never changes), so that the risk model stays the policy's. */
-static enum risk risk_here(const struct check_run *run, const struct guest_facts *facts, enum seoib_state state)
+ * state never changes), so that the risk model stays the policy's. facts
+ * is the caller's last use of them: the state is written into them rather
+ * than into a copy. */
+static enum risk risk_here(const struct check_run *run, struct guest_facts *facts, enum seoib_state state)
 {
-	_cleanup_free_ struct guest_facts *as_running = malloc(sizeof(*as_running));
 	struct decision d;
 	enum risk risk;
 
-	if (!as_running)
-		return RISK_UNKNOWN;
-	*as_running = *facts;
-	as_running->has_recorded_state = true;
-	as_running->recorded_state = state;
-	policy_decide(as_running, run->have_source ? &run->source_view : NULL, NULL, 0, &d);
+	facts->has_recorded_state = true;
+	facts->recorded_state = state;
+	policy_decide(facts, run->have_source ? &run->source_view : NULL, NULL, 0, &d);
 	risk = d.risk;
 	decision_free(&d);
 	return risk;

@@ -166,12 +166,8 @@ static int read_guest(const struct policy_args *a, struct policy_run *run)
 			sentence_format(err, sizeof(err), "domain XML %s: %s; pass the XML as libvirt writes it (virsh dumpxml GUEST)",
 					strcmp(a->xml_path, "-") == 0 ? "on standard input" : a->xml_path, inner);
 	} else {
-		struct seoib_config cfg;
-
 		/* libvirt-uri is the URI the operator means (libvirt_uri_choose()). */
-		r = seoib_config_load(a->probe.config_path, &cfg, err);
-		if (r >= 0)
-			r = libvirt_domain_xml_at(a->connect_uri, &cfg, a->domain, &run->xml, err);
+		r = libvirt_domain_xml_at(a->connect_uri, &a->probe.config, a->domain, &run->xml, err);
 		run->xml_len = r < 0 ? 0 : strlen(run->xml);
 	}
 	if (r >= 0)
@@ -214,12 +210,8 @@ static int read_host(struct policy_args *a, struct policy_run *run)
 	char err[SEOIB_MESSAGE_MAX];
 	const char *path = a->host_path;
 
-	/* seoib.conf: record-path, and max-record-age for this host's own
-	 * record, judged as the hook judges it. */
-	if (seoib_config_load(a->probe.config_path, &a->probe.config, err) < 0) {
-		fprintf(stderr, "seoibctl policy: %s\n", err);
-		return -1;
-	}
+	/* seoib.conf (loaded by decide()): record-path, and max-record-age
+	 * for this host's own record, judged as the hook judges it. */
 	host_view_clock_now(&run->clock, &run->here, a->probe.config.max_record_age_s);
 	if (!path && access(a->probe.config.record_path, F_OK) == 0)
 		path = a->probe.config.record_path;
@@ -367,9 +359,22 @@ static int verdict_exit(enum verdict v)
 	}
 }
 
+/* seoib.conf, once, into a->probe.config: libvirt-uri for --domain,
+ * record-path and max-record-age for this host's record, and the probe's
+ * settings. */
+static int load_config(struct policy_args *a)
+{
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (seoib_config_load(a->probe.config_path, &a->probe.config, err) == 0)
+		return 0;
+	fprintf(stderr, "seoibctl policy: %s\n", err);
+	return -1;
+}
+
 static int decide(struct policy_args *a, struct policy_run *run)
 {
-	if (read_guest(a, run) < 0 || read_host(a, run) < 0 || read_targets(a, run) < 0)
+	if (load_config(a) < 0 || read_guest(a, run) < 0 || read_host(a, run) < 0 || read_targets(a, run) < 0)
 		return SEOIB_EXIT_ERROR;
 	ask_guest_qemu(a, run);
 	policy_decide(&run->facts, &run->host_view, run->target_views, a->n_targets, &run->decision);
