@@ -118,14 +118,13 @@ bool gate_host_can_run(const struct host_view *host, enum seoib_state state,
 	const char *name = rec && rec->host.hostname[0] ? rec->host.hostname : "this host";
 	char cannot[SEOIB_MESSAGE_MAX];
 
-	if (!host->usable) {
-		sentence_format(why, SEOIB_MESSAGE_MAX, "%s has no usable record (%s)", name, host->why);
-		return false;
-	}
-	if (host_can_run(rec, state, NULL, why))
+	if (host_can_run(host, state, NULL, why))
 		return true;
-	host_why_cannot(rec, state, cannot, sizeof(cannot));
-	sentence_format(why, SEOIB_MESSAGE_MAX, "%s %s", name, cannot);
+	host_why_cannot(host, state, cannot, sizeof(cannot));
+	if (!host->usable)
+		sentence_format(why, SEOIB_MESSAGE_MAX, "%s has no usable record (%s)", name, cannot);
+	else
+		sentence_format(why, SEOIB_MESSAGE_MAX, "%s %s", name, cannot);
 	return false;
 }
 

@@ -41,7 +41,7 @@ static bool runs(const struct host_view *v, enum seoib_state s)
 {
 	char why[SEOIB_MESSAGE_MAX];
 
-	return usable(v) && host_can_run(v->rec, s, NULL, why);
+	return host_can_run(v, s, NULL, why);
 }
 
 static const char *host_name(const struct host_view *v)
@@ -449,8 +449,7 @@ static void judge_host(const struct host_view *v, const char *fallback_name,
 	snprintf(tv->hostname, sizeof(tv->hostname), "%s", rec && rec->host.hostname[0] ? rec->host.hostname : fallback_name);
 	tv->known = usable(v);
 	if (!tv->known) {
-		/* The view says why: no record, its status, or not current. */
-		sentence_format(tv->why, sizeof(tv->why), "%s", v ? v->why : "no host record");
+		host_why_cannot(v, state, tv->why, sizeof(tv->why));
 		return;
 	}
 	/* Another host without the guest's machine type runs no state of it.
@@ -461,11 +460,11 @@ static void judge_host(const struct host_view *v, const char *fallback_name,
 	tv->proof = host_state_proof(rec, state, tv->evidence);
 	tv->can_run = runs(v, state);
 	if (!tv->can_run) {
-		host_why_cannot(rec, state, tv->why, sizeof(tv->why));
+		host_why_cannot(v, state, tv->why, sizeof(tv->why));
 		return;
 	}
 	if (state != preferred && !runs(v, preferred)) {
-		host_why_cannot(rec, preferred, why_not, sizeof(why_not));
+		host_why_cannot(v, preferred, why_not, sizeof(why_not));
 		sentence_format(tv->why, sizeof(tv->why), "runs %s; %s", state_to_string(state), why_not);
 		return;
 	}

@@ -557,12 +557,12 @@ static void host_why_cannot_words(void **state)
 
 	host_why_cannot(NULL, STATE_RESPECTED, why, sizeof(why));
 	assert_string_equal(why, "no host record");
-	host_why_cannot(&legacy, STATE_NOT_ADVERTISED, why, sizeof(why));
+	host_why_cannot(vw(&legacy), STATE_NOT_ADVERTISED, why, sizeof(why));
 	assert_string_equal(why, "cannot run not-advertised: kernel 6.1.0-40-amd64 is legacy and QEMU 7.2.22 at /usr/bin/qemu-system-x86_64 has no seoib-policy control");
 	assert_int_equal(host_can_run_states(&legacy), STATE_BIT(STATE_QUIRKED));
 	assert_int_equal(host_can_run_states(&fixed), STATE_ALL);
 	legacy.status = PROBE_ERROR;
-	host_why_cannot(&legacy, STATE_QUIRKED, why, sizeof(why));
+	host_why_cannot(vw(&legacy), STATE_QUIRKED, why, sizeof(why));
 	assert_string_equal(why, "record status error: no message");
 	assert_int_equal(host_can_run_states(&legacy), 0);
 	host_upgrade_for(&fixed, STATE_RESPECTED, why, sizeof(why));
