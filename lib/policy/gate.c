@@ -95,9 +95,14 @@ bool gate_state_in_flight(const struct guest_facts *facts, const struct host_vie
 		sentence_format(how, SEOIB_MESSAGE_MAX, "no seoib metadata; %s", rs.why);
 		return true;
 	}
-	sentence_format(how, SEOIB_MESSAGE_MAX,
-		 "'%s' carries no seoib metadata and %s, so the state it runs in is unknown",
-		 facts->name, host_view_record(source) ? rs.why : "the source's VMM model is unknown here");
+	if (source && !source->usable) /* its view says why */
+		sentence_format(how, SEOIB_MESSAGE_MAX,
+				"'%s' carries no seoib metadata and the source's record cannot be used (%s), so the state it runs in is unknown",
+				facts->name, source->why);
+	else
+		sentence_format(how, SEOIB_MESSAGE_MAX,
+				"'%s' carries no seoib metadata and %s, so the state it runs in is unknown", facts->name,
+				source ? rs.why : "the source's VMM model is unknown here");
 	return false;
 }
 
