@@ -42,9 +42,3 @@ bool host_record_young_enough(const struct host_record *rec, int64_t now, unsign
 		 rec->host.hostname[0] ? rec->host.hostname : "its host");
 	return false;
 }
-
-bool host_record_current_here(const struct host_record *rec, const struct host_identity *here, int64_t now,
-			      unsigned max_age_s, const char *path, char why[SEOIB_MESSAGE_MAX])
-{
-	return host_record_this_boot(rec, here, path, why) && host_record_young_enough(rec, now, max_age_s, path, why);
-}
