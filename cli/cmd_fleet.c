@@ -505,8 +505,7 @@ static int domain_exit(const struct decision *d)
 }
 
 /* Each record's view, by the one peer rule (host_view_peer()). */
-static struct host_view *views_of(const struct fleet *f, const struct host_record *records, size_t n,
-				  const struct host_view_clock *clock)
+static struct host_view *views_of(const struct host_record *records, size_t n, const struct host_view_clock *clock)
 {
 	struct host_view *views = calloc(n + 1, sizeof(*views));
 
@@ -541,7 +540,7 @@ static int run_domain(struct fleet *f)
 		fprintf(stderr, "seoibctl fleet: no record of the guest's host %s in the inventory; its state is "
 				"judged without it (pass --host NAME)\n", hostname);
 	host_identity_read(&here);
-	views = views_of(f, f->records, f->n_rows, &clock);
+	views = views_of(f->records, f->n_rows, &clock);
 	if (!views) {
 		fprintf(stderr, "seoibctl fleet: out of memory judging %zu records\n", f->n_rows);
 		return SEOIB_EXIT_ERROR;
@@ -554,7 +553,7 @@ static int run_domain(struct fleet *f)
 			fprintf(stderr, "seoibctl fleet: out of memory selecting the targets\n");
 			return SEOIB_EXIT_ERROR;
 		}
-		target_views = views_of(f, targets, n_targets, &clock);
+		target_views = views_of(targets, n_targets, &clock);
 		if (!target_views) {
 			decision_free(&domain);
 			fprintf(stderr, "seoibctl fleet: out of memory judging the targets\n");
