@@ -29,7 +29,7 @@
 #include "seoib/vmm.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
-#include "seoib/record_current.h"
+#include "seoib/host_view.h"
 #include "seoib/sentence.h"
 #include "vmm_argument.h"
 
@@ -146,9 +146,9 @@ static int set_metadata(virDomainPtr dom, const char *element, unsigned flags, c
  * the guest already runs in it. `argument` (NULL: none) is the VMM
  * argument that makes QEMU run it, written into the definition first. */
 static int record_state(virDomainPtr dom, const struct guest_facts *facts, const struct decision *d,
-			const struct host_record *host, const struct run_state *argument)
+			const struct host_view *host, const struct run_state *argument)
 {
-	_cleanup_free_ char *element = guest_metadata_element(d->state, host->host.hostname, time(NULL));
+	_cleanup_free_ char *element = guest_metadata_element(d->state, host->rec->host.hostname, time(NULL));
 	char err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX];
 	bool active = virDomainIsActive(dom) == 1, persistent = virDomainIsPersistent(dom) == 1;
 	enum seoib_state running;
@@ -195,7 +195,7 @@ static int record_state(virDomainPtr dom, const struct guest_facts *facts, const
 	return SEOIB_EXIT_OK;
 }
 
-static int apply_decision(virDomainPtr dom, const struct guest_facts *facts, const struct host_record *host)
+static int apply_decision(virDomainPtr dom, const struct guest_facts *facts, const struct host_view *host)
 {
 	struct run_state argument;
 	bool write_argument = false;
@@ -241,7 +241,7 @@ static void ask_guest_qemu(const char *xml, struct guest_facts *facts)
 	qemu_guest_facts(xml, strlen(xml), &opts, facts, answer);
 }
 
-static int apply(const struct apply_args *a, const struct seoib_config *cfg, const struct host_record *host)
+static int apply(const struct apply_args *a, const struct seoib_config *cfg, const struct host_view *host)
 {
 	char err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX];
 	const char *uri = NULL;
@@ -274,7 +274,7 @@ static int apply(const struct apply_args *a, const struct seoib_config *cfg, con
 /* --remediation auto: the remedy that fits, only for a guest at high risk
  * here (policy_decide()). 1 with *remedy set, 0 when there is nothing to do
  * (said on stdout). */
-static int auto_remedy(const struct guest_facts *facts, const struct host_record *host, enum guest_remedy *remedy,
+static int auto_remedy(const struct guest_facts *facts, const struct host_view *host, enum guest_remedy *remedy,
 		       struct remedy_report *rep)
 {
 	struct decision d;
@@ -380,7 +380,7 @@ static int show_and_write(virConnectPtr conn, virDomainPtr dom, const struct app
 }
 
 /* seoibctl apply --remediation: host is NULL unless auto needs it. */
-static int remediate(const struct apply_args *a, const struct seoib_config *cfg, const struct host_record *host)
+static int remediate(const struct apply_args *a, const struct seoib_config *cfg, const struct host_view *host)
 {
 	const char *uri = domain_uri(a->uri, cfg);
 	char err[SEOIB_MESSAGE_MAX];
@@ -439,6 +439,9 @@ int cmd_apply(int argc, char **argv)
 {
 	_cleanup_free_ struct host_record *host = calloc(1, sizeof(*host));
 	struct apply_args args = {0};
+	struct host_identity here;
+	struct host_view_clock clock;
+	struct host_view view;
 	struct seoib_config cfg;
 	char err[SEOIB_MESSAGE_MAX];
 	int r;
@@ -461,8 +464,9 @@ int cmd_apply(int argc, char **argv)
 			err);
 		return SEOIB_EXIT_UNKNOWN;
 	}
-	/* This host's own record, judged current as the hook judges it. */
-	host_record_judge_here(host, !args.host_record, (int64_t)time(NULL), cfg.max_record_age_s,
-			       args.host_record ? args.host_record : cfg.record_path);
-	return args.remediation ? remediate(&args, &cfg, host) : apply(&args, &cfg, host);
+	/* This host's view, by the rule the hook's is built by. */
+	host_view_clock_now(&clock, &here, cfg.max_record_age_s);
+	host_view_local(&view, host, args.host_record ? HOST_ORIGIN_NAMED : HOST_ORIGIN_PUBLISHED, &clock,
+			args.host_record ? args.host_record : cfg.record_path);
+	return args.remediation ? remediate(&args, &cfg, &view) : apply(&args, &cfg, &view);
 }

@@ -39,6 +39,7 @@ struct audit_run {
 	const char *uri;
 	struct seoib_config cfg;
 	struct host_record host;
+	struct host_view host_view; /* over host (audit_host_load()) */
 	bool have_host;
 	char host_problem[SEOIB_MESSAGE_MAX]; /* why every guest is the on-error case */
 	size_t n_rows;
@@ -122,7 +123,7 @@ static void audit_domain(struct audit_run *run, virDomainPtr dom, struct audit_g
 	in.start_error = start_error;
 	in.live_xml = live_xml;
 	in.live_error = live_error;
-	audit_guest(&in, run->have_host ? &run->host : NULL, run->host_problem, &run->cfg, DOMAIN_RECORD_DIR,
+	audit_guest(&in, run->have_host ? &run->host_view : NULL, run->host_problem, &run->cfg, DOMAIN_RECORD_DIR,
 		    (int64_t)time(NULL), row);
 }
 
@@ -261,7 +262,7 @@ int cmd_audit(int argc, char **argv)
 	if (run->args.hook_mode)
 		run->cfg.hook_mode = strcmp(run->args.hook_mode, "enforce") == 0 ? HOOK_ENFORCE : HOOK_WARN;
 	run->uri = domain_uri(run->args.uri, &run->cfg);
-	run->have_host = audit_host_load(&run->cfg, (int64_t)time(NULL), &run->host, run->host_problem);
+	run->have_host = audit_host_load(&run->cfg, (int64_t)time(NULL), &run->host, &run->host_view, run->host_problem);
 	if (audit_domains(run, err) < 0) {
 		fprintf(stderr, "seoibctl audit: %s\n", err);
 		free_rows(run);

@@ -54,9 +54,13 @@ struct check_run {
 	struct check_args args;
 	struct seoib_config cfg;
 	struct host_record dest_record;
+	struct host_view dest_view;       /* over dest_record (host_view_peer()) */
 	bool have_record;
 	struct host_record source_record; /* this host's, for its VMM model */
+	struct host_view source_view;     /* over source_record (host_view_local()) */
 	bool have_source;
+	struct host_identity here;
+	struct host_view_clock clock;     /* the views' now and max-record-age */
 	char record_problem[SEOIB_MESSAGE_MAX]; /* why every guest is unknown */
 	int64_t record_age_s;
 	size_t n_results;
@@ -122,7 +126,7 @@ static void load_dest_record(struct check_run *run)
 {
 	struct fleet_chain *chain = NULL;
 	const char *from;
-	char err[SEOIB_MESSAGE_MAX];
+	char err[SEOIB_MESSAGE_MAX], where[300];
 
 	/* fleet-backends in order (etcd, then ssh when etcd is down), or the
 	 * --record-from-file alone. */
@@ -133,11 +137,14 @@ static void load_dest_record(struct check_run *run)
 		sentence_format(run->record_problem, sizeof(run->record_problem), "no record of %s: %s", run->args.dest, err);
 		return;
 	}
-	if (!host_record_age_check(&run->dest_record, time(NULL), run->cfg.max_record_age_s, &run->record_age_s,
-				   err)) {
+	snprintf(where, sizeof(where), "of %s", run->args.dest);
+	host_view_peer(&run->dest_view, &run->dest_record, HOST_ORIGIN_FLEET, &run->clock, where);
+	/* The age, for the report only: the view has judged it. */
+	host_record_age_check(&run->dest_record, run->clock.now, 0, &run->record_age_s, err);
+	/* A failed probe is still the host's word: the gate refuses on it. */
+	if (!run->dest_view.usable && run->dest_view.problem != HOST_VIEW_STATUS) {
 		run->have_record = false;
-		sentence_format(run->record_problem, sizeof(run->record_problem),
-			 "the record of %s %s; run 'seoibctl reprobe' on %s", run->args.dest, err, run->args.dest);
+		sentence_format(run->record_problem, sizeof(run->record_problem), "%s", run->dest_view.why);
 	}
 }
 
@@ -147,25 +154,25 @@ static void load_source_record(struct check_run *run)
 {
 	char err[SEOIB_MESSAGE_MAX];
 
-	run->have_source = host_record_load_trusted(run->cfg.record_path, &run->source_record, err) == 0 &&
-			   run->source_record.status == PROBE_OK;
+	run->have_source = host_record_load_trusted(run->cfg.record_path, &run->source_record, err) == 0;
+	if (run->have_source)
+		host_view_local(&run->source_view, &run->source_record, HOST_ORIGIN_PUBLISHED, &run->clock,
+				run->cfg.record_path);
 }
 
 /* The risk of the state the guest runs in, on this host: the policy's
  * decision for the guest as if that state were recorded (a running guest's
- * state never changes), so that the risk model stays the policy's. */
-static enum risk risk_here(const struct check_run *run, const struct guest_facts *facts, enum seoib_state state)
+ * state never changes), so that the risk model stays the policy's. facts
+ * is the caller's last use of them: the state is written into them rather
+ * than into a copy. */
+static enum risk risk_here(const struct check_run *run, struct guest_facts *facts, enum seoib_state state)
 {
-	_cleanup_free_ struct guest_facts *as_running = malloc(sizeof(*as_running));
 	struct decision d;
 	enum risk risk;
 
-	if (!as_running)
-		return RISK_UNKNOWN;
-	*as_running = *facts;
-	as_running->has_recorded_state = true;
-	as_running->recorded_state = state;
-	policy_decide(as_running, run->have_source ? &run->source_record : NULL, NULL, 0, &d);
+	facts->has_recorded_state = true;
+	facts->recorded_state = state;
+	policy_decide(facts, run->have_source ? &run->source_view : NULL, NULL, 0, &d);
 	risk = d.risk;
 	decision_free(&d);
 	return risk;
@@ -190,8 +197,8 @@ static void check_one(const struct check_run *run, const char *xml, struct check
 	/* What the hook recorded when the guest started here is the state it
 	 * runs in, even where nothing wrote it into the metadata yet. */
 	have_started = domain_record_read(DOMAIN_RECORD_DIR, facts->uuid, DOMAIN_RUNNING, &started, err) == 0;
-	res->verdict = gate_migration_check(facts, run->have_source ? &run->source_record : NULL,
-					    have_started ? &started : NULL, run->have_record ? &run->dest_record : NULL,
+	res->verdict = gate_migration_check(facts, run->have_source ? &run->source_view : NULL,
+					    have_started ? &started : NULL, run->have_record ? &run->dest_view : NULL,
 					    run->record_problem, run->cfg.on_error, &out);
 	res->state = out.state_known ? state_to_string(out.state) : "";
 	if (out.state_known)
@@ -376,6 +383,7 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, "seoibctl check: %s\n", err);
 		return SEOIB_EXIT_ERROR;
 	}
+	host_view_clock_now(&run->clock, &run->here, run->cfg.max_record_age_s);
 	load_dest_record(run);
 	load_source_record(run);
 	if (!run->have_record)

@@ -205,14 +205,9 @@ static int collect_record(const struct host_summary *sum, const struct host_reco
 	if (f->keep_records) {
 		struct host_record *records = f->records;
 
+		/* An old record no longer says what that host runs: its view
+		 * (host_view_peer(), in run_domain()) says so. */
 		records[f->n_rows] = *rec;
-		if (rows[f->n_rows].stale) {
-			/* An old record no longer says what that host runs:
-			 * every decision takes it as unknown, and says why. */
-			records[f->n_rows].status = PROBE_ERROR;
-			host_record_young_enough(rec, f->now, f->cfg.max_record_age_s, "in the inventory",
-						 records[f->n_rows].message);
-		}
 	}
 	f->n_rows++;
 	return 0;
@@ -510,14 +505,27 @@ static int domain_exit(const struct decision *d)
 	     : d->verdict == VERDICT_UNSAFE ? SEOIB_EXIT_UNSAFE : SEOIB_EXIT_UNKNOWN;
 }
 
+/* Each record's view, by the one peer rule (host_view_peer()). */
+static struct host_view *views_of(const struct host_record *records, size_t n, const struct host_view_clock *clock)
+{
+	struct host_view *views = calloc(n + 1, sizeof(*views));
+
+	for (size_t i = 0; views && i < n; i++)
+		host_view_peer(&views[i], &records[i], HOST_ORIGIN_FLEET, clock, "in the inventory");
+	return views;
+}
+
 static int run_domain(struct fleet *f)
 {
 	struct guest_facts guest;
 	struct decision domain, mobility = {0};
 	_cleanup_free_ struct host_record *targets = NULL;
+	_cleanup_free_ struct host_view *views = NULL, *target_views = NULL;
 	_cleanup_json_ json_object *absent = json_object_new_array();
 	char hostname[256] = "";
 	const struct host_record *home;
+	struct host_identity here;
+	struct host_view_clock clock = {&here, f->now, f->cfg.max_record_age_s};
 	bool want_mobility = f->args.targets || f->args.all;
 	size_t n_targets = 0;
 	int rc = SEOIB_EXIT_OK;
@@ -532,7 +540,13 @@ static int run_domain(struct fleet *f)
 	if (!home)
 		fprintf(stderr, "seoibctl fleet: no record of the guest's host %s in the inventory; its state is "
 				"judged without it (pass --host NAME)\n", hostname);
-	policy_migration_domain(&guest, home, f->records, f->n_rows, &domain);
+	host_identity_read(&here);
+	views = views_of(f->records, f->n_rows, &clock);
+	if (!views) {
+		fprintf(stderr, "seoibctl fleet: out of memory judging %zu records\n", f->n_rows);
+		return SEOIB_EXIT_ERROR;
+	}
+	policy_migration_domain(&guest, home ? &views[home - f->records] : NULL, views, f->n_rows, &domain);
 	rc = domain_exit(&domain);
 	if (want_mobility) {
 		if (select_targets(f, &targets, &n_targets, absent) < 0) {
@@ -540,7 +554,14 @@ static int run_domain(struct fleet *f)
 			fprintf(stderr, "seoibctl fleet: out of memory selecting the targets\n");
 			return SEOIB_EXIT_ERROR;
 		}
-		policy_decide_applied(&guest, home, targets, n_targets, &mobility, NULL);
+		target_views = views_of(targets, n_targets, &clock);
+		if (!target_views) {
+			decision_free(&domain);
+			fprintf(stderr, "seoibctl fleet: out of memory judging the targets\n");
+			return SEOIB_EXIT_ERROR;
+		}
+		policy_decide_applied(&guest, home ? &views[home - f->records] : NULL, target_views, n_targets,
+				      &mobility, NULL);
 		rc = mobility_exit(&mobility, absent);
 	}
 	if (f->args.json) {

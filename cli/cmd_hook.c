@@ -29,7 +29,7 @@
 #include "seoib/guest_facts.h"
 #include "seoib/host_record.h"
 #include "seoib/guest_facts_qemu.h"
-#include "seoib/record_current.h"
+#include "seoib/host_view.h"
 #include "seoib/sentence.h"
 #include "seoib/vmm.h"
 
@@ -226,17 +226,16 @@ static int commit(const struct hook_call *call)
 	return SEOIB_EXIT_OK;
 }
 
-/* The record at record-path is this host's own: one from another boot or
- * kernel, or older than max-record-age, no longer describes this host's
- * KVM (docs/host-record.md, "When a record is current"). */
-static bool record_is_current(const struct hook_call *call, const struct host_record *host,
-			      char why[SEOIB_MESSAGE_MAX])
+/* The record at record-path is this host's own: its view by the one
+ * local rule (host_view_local(); docs/policy.md, "Which host records a
+ * decision uses"). */
+static void view_host(const struct hook_call *call, const struct host_record *host, struct host_view *view)
 {
 	struct host_identity here;
+	struct host_view_clock clock;
 
-	host_identity_read(&here);
-	return host_record_current_here(host, &here, (int64_t)time(NULL), call->cfg.max_record_age_s,
-					call->cfg.record_path, why);
+	host_view_clock_now(&clock, &here, call->cfg.max_record_age_s);
+	host_view_local(view, host, HOST_ORIGIN_PUBLISHED, &clock, call->cfg.record_path);
 }
 
 /* An XML over guest_facts.h's bounds is no domain libvirt wrote (its
@@ -282,6 +281,7 @@ static int hook_run(struct hook_call *call)
 	_cleanup_free_ char *xml = NULL;
 	char err[SEOIB_MESSAGE_MAX], what[SEOIB_MESSAGE_MAX + 64];
 	struct gate_outcome out;
+	struct host_view view;
 	struct domain_record last;
 	bool have_last;
 	size_t len;
@@ -329,8 +329,9 @@ static int hook_run(struct hook_call *call)
 		gate_internal_error(what, &call->cfg, &out);
 		return hook_finish(call, &out);
 	}
-	if (!record_is_current(call, host, err)) {
-		sentence_format(what, sizeof(what), "no usable host record (%s)", err);
+	view_host(call, host, &view);
+	if (!view.usable) {
+		sentence_format(what, sizeof(what), "no usable host record (%s)", view.why);
 		gate_internal_error(what, &call->cfg, &out);
 		return hook_finish(call, &out);
 	}
@@ -338,7 +339,7 @@ static int hook_run(struct hook_call *call)
 	ask_guest_qemu(xml, len, &call->facts);
 	/* The pending record read above and the clock: the only inputs
 	 * gate_hook() does not get from above. */
-	gate_hook(call->op, &call->facts, host, have_last ? &last : NULL, (int64_t)time(NULL), &call->cfg, &out);
+	gate_hook(call->op, &call->facts, &view, have_last ? &last : NULL, (int64_t)time(NULL), &call->cfg, &out);
 	remember(call, &out);
 	return hook_finish(call, &out);
 }

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "seoib/record_current.h"
 #include "commands.h"
 #include "libvirt_conn.h"
 #include "seoib/exit_codes.h"
@@ -18,6 +17,7 @@
 #include "seoib/guest_facts.h"
 #include "seoib/host_probe.h"
 #include "seoib/host_record.h"
+#include "seoib/host_view.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
 #include "seoib/guest_facts_qemu.h"
@@ -42,6 +42,10 @@ struct policy_run {
 	struct guest_facts facts;
 	struct host_record *host;
 	struct host_record *targets;
+	struct host_view *target_views; /* n_targets, over targets */
+	struct host_view host_view;  /* over host: usable and why not (host_view_local()) */
+	struct host_identity here;   /* this host, for the views */
+	struct host_view_clock clock; /* now and max-record-age, for the views */
 	const char *host_source;     /* "record" or "live probe" */
 	char *xml;                   /* the domain XML, for the question to its QEMU */
 	size_t xml_len;
@@ -162,12 +166,8 @@ static int read_guest(const struct policy_args *a, struct policy_run *run)
 			sentence_format(err, sizeof(err), "domain XML %s: %s; pass the XML as libvirt writes it (virsh dumpxml GUEST)",
 					strcmp(a->xml_path, "-") == 0 ? "on standard input" : a->xml_path, inner);
 	} else {
-		struct seoib_config cfg;
-
 		/* libvirt-uri is the URI the operator means (libvirt_uri_choose()). */
-		r = seoib_config_load(a->probe.config_path, &cfg, err);
-		if (r >= 0)
-			r = libvirt_domain_xml_at(a->connect_uri, &cfg, a->domain, &run->xml, err);
+		r = libvirt_domain_xml_at(a->connect_uri, &a->probe.config, a->domain, &run->xml, err);
 		run->xml_len = r < 0 ? 0 : strlen(run->xml);
 	}
 	if (r >= 0)
@@ -182,12 +182,7 @@ static int read_guest(const struct policy_args *a, struct policy_run *run)
  * this host's. Another host's guest is judged on the XML and the table. */
 static bool judging_this_host(const struct policy_args *a, const struct policy_run *run)
 {
-	struct host_identity here;
-
-	if (!a->host_path)
-		return true;
-	host_identity_read(&here);
-	return host_record_is_own(run->host, &here);
+	return !a->host_path || run->host_view.own;
 }
 
 static void ask_guest_qemu(const struct policy_args *a, struct policy_run *run)
@@ -208,18 +203,16 @@ static void ask_guest_qemu(const struct policy_args *a, struct policy_run *run)
 }
 
 /* --host, else the record seoibd publishes (record-path, as the hook reads
- * it), else probe this host now. */
+ * it), else probe this host now; then its view, by the one local rule
+ * (host_view_local()). */
 static int read_host(struct policy_args *a, struct policy_run *run)
 {
 	char err[SEOIB_MESSAGE_MAX];
 	const char *path = a->host_path;
 
-	/* seoib.conf: record-path, and max-record-age for this host's own
-	 * record, judged as the hook judges it. */
-	if (seoib_config_load(a->probe.config_path, &a->probe.config, err) < 0) {
-		fprintf(stderr, "seoibctl policy: %s\n", err);
-		return -1;
-	}
+	/* seoib.conf (loaded by decide()): record-path, and max-record-age
+	 * for this host's own record, judged as the hook judges it. */
+	host_view_clock_now(&run->clock, &run->here, a->probe.config.max_record_age_s);
 	if (!path && access(a->probe.config.record_path, F_OK) == 0)
 		path = a->probe.config.record_path;
 	if (path) {
@@ -227,8 +220,8 @@ static int read_host(struct policy_args *a, struct policy_run *run)
 		snprintf(run->host_path, sizeof(run->host_path), "%s", path);
 		if ((a->host_path ? host_record_load(path, run->host, err)
 				 : host_record_load_trusted(path, run->host, err)) == 0) {
-			host_record_judge_here(run->host, !a->host_path, (int64_t)time(NULL),
-					       a->probe.config.max_record_age_s, path);
+			host_view_local(&run->host_view, run->host,
+					a->host_path ? HOST_ORIGIN_NAMED : HOST_ORIGIN_PUBLISHED, &run->clock, path);
 			return 0;
 		}
 		fprintf(stderr, "seoibctl policy: cannot use host record %s; check the file or omit --host for a live probe.\n",
@@ -238,16 +231,23 @@ static int read_host(struct policy_args *a, struct policy_run *run)
 	if (probe_args_finish(&a->probe) < 0)
 		return -1;
 	run->host_source = "live probe";
-	return probe_args_run(&a->probe, run->host);
+	if (probe_args_run(&a->probe, run->host) < 0)
+		return -1;
+	host_view_local(&run->host_view, run->host, HOST_ORIGIN_PROBE, &run->clock, "of the live probe");
+	return 0;
 }
 
+/* Each --target and its view, by the one peer rule (host_view_peer()). */
 static int read_targets(const struct policy_args *a, struct policy_run *run)
 {
 	char err[SEOIB_MESSAGE_MAX];
 
 	for (size_t i = 0; i < a->n_targets; i++) {
-		if (host_record_load(a->target_paths[i], &run->targets[i], err) == 0)
+		if (host_record_load(a->target_paths[i], &run->targets[i], err) == 0) {
+			host_view_peer(&run->target_views[i], &run->targets[i], HOST_ORIGIN_NAMED, &run->clock,
+				       a->target_paths[i]);
 			continue;
+		}
 		fprintf(stderr, "seoibctl policy: cannot use target record %s; check the file.\n", err);
 		return -1;
 	}
@@ -359,12 +359,25 @@ static int verdict_exit(enum verdict v)
 	}
 }
 
+/* seoib.conf, once, into a->probe.config: libvirt-uri for --domain,
+ * record-path and max-record-age for this host's record, and the probe's
+ * settings. */
+static int load_config(struct policy_args *a)
+{
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (seoib_config_load(a->probe.config_path, &a->probe.config, err) == 0)
+		return 0;
+	fprintf(stderr, "seoibctl policy: %s\n", err);
+	return -1;
+}
+
 static int decide(struct policy_args *a, struct policy_run *run)
 {
-	if (read_guest(a, run) < 0 || read_host(a, run) < 0 || read_targets(a, run) < 0)
+	if (load_config(a) < 0 || read_guest(a, run) < 0 || read_host(a, run) < 0 || read_targets(a, run) < 0)
 		return SEOIB_EXIT_ERROR;
 	ask_guest_qemu(a, run);
-	policy_decide(&run->facts, run->host, run->targets, a->n_targets, &run->decision);
+	policy_decide(&run->facts, &run->host_view, run->target_views, a->n_targets, &run->decision);
 	if (a->json)
 		print_json(run);
 	else
@@ -379,6 +392,7 @@ int cmd_policy(int argc, char **argv)
 	_cleanup_free_ struct host_record *host = calloc(1, sizeof(*host));
 	struct policy_args a = {.target_paths = target_paths, .ask_qemu = true};
 	_cleanup_free_ struct host_record *targets = NULL;
+	_cleanup_free_ struct host_view *target_views = NULL;
 	int r;
 
 	if (!target_paths || !run || !host) {
@@ -392,12 +406,14 @@ int cmd_policy(int argc, char **argv)
 	if (check_args(argc, argv, &a) < 0)
 		return SEOIB_EXIT_ERROR;
 	targets = a.n_targets ? calloc(a.n_targets, sizeof(*targets)) : NULL;
-	if (a.n_targets && !targets) {
+	target_views = a.n_targets ? calloc(a.n_targets, sizeof(*target_views)) : NULL;
+	if (a.n_targets && (!targets || !target_views)) {
 		fprintf(stderr, "seoibctl policy: out of memory for %zu target records.\n", a.n_targets);
 		return SEOIB_EXIT_ERROR;
 	}
 	run->host = host;
 	run->targets = targets;
+	run->target_views = target_views;
 	r = decide(&a, run);
 	decision_free(&run->decision);
 	free(run->xml);

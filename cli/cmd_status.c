@@ -15,7 +15,7 @@
 #include "seoib/exit_codes.h"
 #include "seoib/fileio.h"
 #include "seoib/host_record.h"
-#include "seoib/record_current.h"
+#include "seoib/host_view.h"
 #include "seoib/record_file.h"
 #include "seoib/host_can_run.h"
 #include "seoib/json_util.h"
@@ -144,24 +144,27 @@ static int load_record(struct status_report *s, json_object **last_probe)
 	return SEOIB_EXIT_OK;
 }
 
+/* The record seoibd publishes is this host's: its view by the one local
+ * rule (host_view_local(), as the hook builds it) says whether it is
+ * stale (another boot or kernel, or too old) or failed. */
 static void judge_record(struct status_report *s)
 {
 	struct host_identity here;
+	struct host_view_clock clock;
+	struct host_view view;
 	char why[SEOIB_MESSAGE_MAX];
 
-	host_identity_read(&here);
-	s->stale = !host_record_age_check(s->record, (int64_t)time(NULL), s->max_age_s, &s->age_s, why);
+	host_view_clock_now(&clock, &here, s->max_age_s);
+	host_view_local(&view, s->record, HOST_ORIGIN_PUBLISHED, &clock, s->path);
+	/* The age, for the report: the view has judged it. */
+	host_record_age_check(s->record, clock.now, 0, &s->age_s, why);
+	s->stale = view.problem == HOST_VIEW_BOOT || view.problem == HOST_VIEW_AGE;
 	if (s->stale)
-		sentence_format(s->error, sizeof(s->error), "the host record %s %s; run 'seoibctl reprobe'", s->path, why);
-	/* The record seoibd publishes is this host's: another boot's is stale. */
-	else if (!host_record_this_boot(s->record, &here, s->path, why)) {
-		s->stale = true;
-		sentence_format(s->error, sizeof(s->error), "%s", why);
-	}
-	else if (s->record->status != PROBE_OK)
+		sentence_format(s->error, sizeof(s->error), "%s", view.why);
+	else if (view.problem == HOST_VIEW_STATUS)
 		sentence_format(s->error, sizeof(s->error), "the host record says %s: %s",
 			 probe_status_to_string(s->record->status), s->record->message);
-	s->exit = s->stale || s->record->status != PROBE_OK ? SEOIB_EXIT_UNKNOWN : SEOIB_EXIT_OK;
+	s->exit = view.usable ? SEOIB_EXIT_OK : SEOIB_EXIT_UNKNOWN;
 }
 
 /* A usable record nobody keeps current: the hook trusts it until it is

@@ -34,6 +34,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/guest_facts.h"
 #include "seoib/host_record.h"
+#include "seoib/host_view.h"
 #include "seoib/json_util.h"
 #include "seoib/monotonic.h"
 #include "seoib/policy.h"
@@ -161,6 +162,27 @@ static int job_start(struct decide_job *job)
 	return 1;
 }
 
+/* The decision on the records read: seoibd's own record by the local rule
+ * (host_view_local(), as the hook judges the published copy), the
+ * caller's targets by the peer rule (host_view_peer(), as named).
+ * -1 when out of memory (nothing decided). */
+static int decide_job(struct seoibd *d, const struct decide_job *job, struct decision *out)
+{
+	_cleanup_free_ struct host_view *targets = calloc(job->n_targets + 1, sizeof(*targets));
+	struct host_identity here;
+	struct host_view_clock clock;
+	struct host_view host;
+
+	host_view_clock_now(&clock, &here, d->cfg.max_record_age_s);
+	host_view_local(&host, d->record_json ? d->record : NULL, HOST_ORIGIN_PROBE, &clock, d->cfg.record_path);
+	if (!targets)
+		return -1;
+	for (size_t i = 0; i < job->n_targets; i++)
+		host_view_peer(&targets[i], &job->targets[i], HOST_ORIGIN_NAMED, &clock, "passed to Decide()");
+	policy_decide(job->facts, &host, targets, job->n_targets, out);
+	return 0;
+}
+
 /* One slice of job: up to DECIDE_SLICE_TARGETS records read and parsed
  * (its XML first in the first slice), and the decision once they are all
  * read. Returns 1 when the job needs more
@@ -194,8 +216,7 @@ static int job_slice(struct seoibd *d, struct decide_job *job)
 	}
 	if (r > 0)
 		return 1;
-	policy_decide(job->facts, d->record_json ? d->record : NULL, job->targets, job->n_targets, &decision);
-	if (reply_decision(job->m, job->facts, &decision) < 0)
+	if (decide_job(d, job, &decision) < 0 || reply_decision(job->m, job->facts, &decision) < 0)
 		sd_bus_reply_method_errno(job->m, ENOMEM, NULL);
 	return 0;
 }

@@ -84,7 +84,7 @@ bool guest_audit_record_changed(struct guest_audit *a)
 }
 
 /* One domain, as seoibctl audit reads it. */
-static void judge(struct guest_audit *a, virDomainPtr dom, const struct host_record *host, const char *problem,
+static void judge(struct guest_audit *a, virDomainPtr dom, const struct host_view *host, const char *problem,
 		  struct audit_guest *out)
 {
 	_cleanup_free_ char *start_xml = NULL, *live_xml = NULL;
@@ -141,6 +141,7 @@ void guest_audit_refresh(struct guest_audit *a, virConnectPtr conn)
 {
 	_cleanup_free_ struct host_record *host = calloc(1, sizeof(*host));
 	char problem[SEOIB_MESSAGE_MAX] = "";
+	struct host_view view;
 	bool have_host;
 	virDomainPtr *doms = NULL;
 	struct audit_guest *guests;
@@ -149,14 +150,14 @@ void guest_audit_refresh(struct guest_audit *a, virConnectPtr conn)
 	if (!a || !host)
 		return;
 	a->record_mtime = record_mtime(a);
-	have_host = audit_host_load(&a->cfg, (int64_t)time(NULL), host, problem);
+	have_host = audit_host_load(&a->cfg, (int64_t)time(NULL), host, &view, problem);
 	n = virConnectListAllDomains(conn, &doms, 0);
 	if (n < 0)
 		return; /* the watcher logs a lost connection */
 	guests = calloc((size_t)n + 1, sizeof(*guests));
 	for (int i = 0; i < n; i++) {
 		if (guests)
-			judge(a, doms[i], have_host ? host : NULL, problem, &guests[i]);
+			judge(a, doms[i], have_host ? &view : NULL, problem, &guests[i]);
 		virDomainFree(doms[i]);
 	}
 	free(doms);

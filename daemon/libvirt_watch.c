@@ -19,6 +19,7 @@
 #include "seoib/gate.h"
 #include "seoib/guest_facts.h"
 #include "seoib/host_record.h"
+#include "seoib/host_view.h"
 #include "seoib/sentence.h"
 
 #define WATCH_TICK_MS 1000
@@ -36,6 +37,7 @@ struct libvirt_watch {
 	atomic_bool stop;
 	char uri[1024];
 	char record_path[4096];
+	unsigned max_record_age_s; /* for this host's view (host_view_local()) */
 	virConnectPtr conn;
 	int lifecycle_id;
 	atomic_bool closed;  /* libvirt closed the connection (close callback) */
@@ -64,17 +66,29 @@ static void quiet_errors(void *opaque, virErrorPtr error)
 	(void)error;
 }
 
+/* This host's record at record-path, as the hook reads it, and its view
+ * by the one local rule (host_view_local()). False when none could be
+ * read (no view then). */
+static bool read_host(const struct libvirt_watch *w, struct host_record *host, struct host_view *view)
+{
+	struct host_identity here;
+	struct host_view_clock clock;
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (!host || host_record_load_trusted(w->record_path, host, err) < 0)
+		return false;
+	host_view_clock_now(&clock, &here, w->max_record_age_s);
+	host_view_local(view, host, HOST_ORIGIN_PUBLISHED, &clock, w->record_path);
+	return true;
+}
+
 /* The state `dom` runs in here (gate_state_running()), with this host's
  * name for the metadata. False when it cannot be told. */
-static bool running_state(struct libvirt_watch *w, const struct guest_facts *facts, enum seoib_state *state,
+static bool running_state(const struct host_view *host, const struct guest_facts *facts, enum seoib_state *state,
 			  char hostname[256], char how[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_free_ struct host_record *host = calloc(1, sizeof(*host));
-	char err[SEOIB_MESSAGE_MAX];
-	bool have_host = host && host_record_load_trusted(w->record_path, host, err) == 0;
-
-	snprintf(hostname, 256, "%s", have_host ? host->host.hostname : "");
-	return gate_state_running(DOMAIN_RECORD_DIR, facts, have_host ? host : NULL, state, how);
+	snprintf(hostname, 256, "%s", host ? host->rec->host.hostname : "");
+	return gate_state_running(DOMAIN_RECORD_DIR, facts, host, state, how);
 }
 
 static int set_metadata(virDomainPtr dom, enum seoib_state state, const char *hostname, unsigned flags)
@@ -105,7 +119,10 @@ static void sync_domain(struct libvirt_watch *w, virDomainPtr dom)
 {
 	_cleanup_free_ char *xml = virDomainGetXMLDesc(dom, 0);
 	_cleanup_free_ struct guest_facts *facts = malloc(sizeof(*facts));
+	_cleanup_free_ struct host_record *record = calloc(1, sizeof(*record));
 	char err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX], hostname[256];
+	struct host_view view;
+	const struct host_view *host;
 	enum seoib_state state;
 	unsigned flags = 0;
 
@@ -114,12 +131,13 @@ static void sync_domain(struct libvirt_watch *w, virDomainPtr dom)
 			    virDomainGetName(dom), xml ? err : last_error());
 		return;
 	}
-	if (!running_state(w, facts, &state, hostname, how)) {
-		storm_watch_guest(w->storm, dom, facts, false, state, w->record_path);
+	host = read_host(w, record, &view) ? &view : NULL;
+	if (!running_state(host, facts, &state, hostname, how)) {
+		storm_watch_guest(w->storm, dom, facts, false, state, host);
 		log_warning("%s; its seoib metadata is left as it is", how);
 		return;
 	}
-	storm_watch_guest(w->storm, dom, facts, true, state, w->record_path);
+	storm_watch_guest(w->storm, dom, facts, true, state, host);
 	if (!facts->has_recorded_state || facts->recorded_state != state)
 		flags |= VIR_DOMAIN_AFFECT_LIVE;
 	if (persistent_lacks_state(dom))
@@ -295,8 +313,8 @@ static void libvirt_init_once(void)
 		log_error("cannot start libvirt's event loop: %s; not watching libvirt", last_error());
 }
 
-struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_path, struct guest_audit *audit,
-					  struct storm_watch *storm)
+struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_path, unsigned max_record_age_s,
+					  struct guest_audit *audit, struct storm_watch *storm)
 {
 	struct libvirt_watch *w;
 
@@ -310,6 +328,7 @@ struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_pa
 		return NULL;
 	snprintf(w->uri, sizeof(w->uri), "%s", uri);
 	snprintf(w->record_path, sizeof(w->record_path), "%s", record_path);
+	w->max_record_age_s = max_record_age_s;
 	w->lifecycle_id = -1;
 	w->audit = audit;
 	w->prewarm = qemu_prewarm_start(NULL);

@@ -19,7 +19,8 @@ struct storm_watch;
  * 60 s (guest_audit.h). */
 /* storm (may be NULL): told of every guest that starts, arrives, resumes
  * or stops, and sampled on this thread (storm_watch.h). */
-struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_path, struct guest_audit *audit,
+struct libvirt_watch *libvirt_watch_start(const char *uri, const char *record_path, unsigned max_record_age_s,
+					  struct guest_audit *audit,
 					  struct storm_watch *storm);
 
 /* Stop the thread (bounded: the loop wakes every second) and free. */

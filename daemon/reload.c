@@ -49,7 +49,8 @@ static void adopt_config(struct seoibd *d, const struct seoib_config *next)
 		libvirt_watch_stop(d->libvirt);
 		guest_audit_free(d->audit);
 		d->audit = next->libvirt_uri[0] ? guest_audit_new(next) : NULL;
-		d->libvirt = libvirt_watch_start(next->libvirt_uri, next->record_path, d->audit, d->storm);
+		d->libvirt = libvirt_watch_start(next->libvirt_uri, next->record_path, next->max_record_age_s, d->audit,
+						 d->storm);
 	}
 	/* The next export starts a publisher with the new settings; freeing the
 	 * old one revokes its lease, so the record leaves the old etcd. */

@@ -428,7 +428,8 @@ static int run(struct seoibd *d, const struct options *o)
 	watch_periodic(d);
 	daemon_request_probe(d, "start");
 	d->audit = d->cfg.libvirt_uri[0] ? guest_audit_new(&d->cfg) : NULL;
-	d->libvirt = libvirt_watch_start(d->cfg.libvirt_uri, d->cfg.record_path, d->audit, d->storm);
+	d->libvirt = libvirt_watch_start(d->cfg.libvirt_uri, d->cfg.record_path, d->cfg.max_record_age_s, d->audit,
+					 d->storm);
 	r = sd_event_loop(d->event);
 	if (r < 0)
 		log_error("the event loop failed: %s", strerror(-r));

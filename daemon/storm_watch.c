@@ -127,19 +127,16 @@ static struct watched *add(struct storm_watch *sw, virDomainPtr dom, const char 
 }
 
 void storm_watch_guest(struct storm_watch *sw, virDomainPtr dom, const struct guest_facts *facts, bool state_known,
-		       enum seoib_state state, const char *record_path)
+		       enum seoib_state state, const struct host_view *host)
 {
-	_cleanup_free_ struct host_record *host = NULL;
-	char uuid[VIR_UUID_STRING_BUFLEN], why[SEOIB_MESSAGE_MAX], err[SEOIB_MESSAGE_MAX];
-	bool have_host, exposed;
+	char uuid[VIR_UUID_STRING_BUFLEN], why[SEOIB_MESSAGE_MAX];
+	bool exposed;
 	struct decision dec;
 	struct watched *g;
 
 	if (!sw || virDomainGetUUIDString(dom, uuid) < 0)
 		return;
-	host = calloc(1, sizeof(*host));
-	have_host = host && host_record_load(record_path, host, err) == 0;
-	exposed = storm_guest_exposed(facts, state_known, state, have_host ? host : NULL, why);
+	exposed = storm_guest_exposed(facts, state_known, state, host_view_record(host), why);
 	pthread_mutex_lock(&sw->lock);
 	g = find(sw, uuid);
 	if (!exposed) {
@@ -156,7 +153,7 @@ void storm_watch_guest(struct storm_watch *sw, virDomainPtr dom, const struct gu
 			    facts->name, STORM_WATCH_GUESTS_MAX);
 		return;
 	}
-	policy_decide(facts, have_host ? host : NULL, NULL, 0, &dec);
+	policy_decide(facts, host, NULL, 0, &dec);
 	snprintf(g->report.name, sizeof(g->report.name), "%s", facts->name);
 	sentence_format(g->report.watched_because, sizeof(g->report.watched_because), "%s", why);
 	join_reasons(&dec, g->report.reasons, sizeof(g->report.reasons));

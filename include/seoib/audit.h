@@ -21,10 +21,11 @@
 
 /* This host's record as the qemu hook takes it (cmd_hook.c): loaded from
  * cfg->record_path, of this boot and kernel, no older than max-record-age at
- * now (seconds since the epoch). True with *host filled, else false with
+ * now (seconds since the epoch): host_view_local() of it. True with *host
+ * filled and *view over it, else false with
  * one sentence in problem ("no usable host record (…)"). Reads the file and
  * /proc/sys/kernel/random/boot_id. */
-bool audit_host_load(const struct seoib_config *cfg, int64_t now, struct host_record *host,
+bool audit_host_load(const struct seoib_config *cfg, int64_t now, struct host_record *host, struct host_view *view,
 		     char problem[SEOIB_MESSAGE_MAX]);
 
 /* One guest as the front end read it from libvirt. */
@@ -53,13 +54,13 @@ struct audit_guest {
 	struct gate_outcome gate; /* the hook at its next start */
 };
 
-/* Judge one guest. host: this host's record as the hook takes it (current),
+/* Judge one guest. host: this host's view as the hook takes it (usable),
  * or NULL with host_problem (one sentence) when there is none: every guest
  * then gets on-error. cfg: seoib.conf's hook-mode and on-error.
  * domain_record_dir: where the hook records the guests it let start
  * (DOMAIN_RECORD_DIR). now: seconds since the epoch. Free with
  * audit_guest_free(). */
-void audit_guest(const struct audit_input *in, const struct host_record *host, const char *host_problem,
+void audit_guest(const struct audit_input *in, const struct host_view *host, const char *host_problem,
 		 const struct seoib_config *cfg, const char *domain_record_dir, int64_t now, struct audit_guest *out);
 void audit_guest_free(struct audit_guest *g);
 

@@ -70,12 +70,12 @@ bool gate_record_is_of(const struct domain_record *rec, const struct guest_facts
  * ignored; NULL when not at hand); its
  * seoib metadata element; quirked for an in-kernel irqchip guest (KVM
  * never advertises Directed EOI there); what the source's QEMU ran it in,
- * by the source's VMM model (run_state_decide() on `source`, NULL when
- * unknown). Otherwise unknown: never assumed quirked, since an automatic
+ * by the source's VMM model (run_state_decide() on `source`'s record when
+ * that view is usable; NULL when unknown). Otherwise unknown: never assumed quirked, since an automatic
  * QEMU chooses a state by itself (docs/background.md section 3). Returns true with
  * *state set, false when unknown; `how` says where it came from or why it
  * is unknown. */
-bool gate_state_in_flight(const struct guest_facts *facts, const struct host_record *source,
+bool gate_state_in_flight(const struct guest_facts *facts, const struct host_view *source,
 			  const struct domain_record *started, enum seoib_state *state, char how[SEOIB_MESSAGE_MAX]);
 
 /* The state a guest that runs on this host is in now: gate_state_in_flight()
@@ -83,12 +83,14 @@ bool gate_state_in_flight(const struct guest_facts *facts, const struct host_rec
  * hook's record of the guest's start read from dir (DOMAIN_RECORD_DIR; a
  * missing or unreadable record counts as none). The gate's one function
  * that reads a file: seoibctl apply and seoibd's libvirt watcher ask it. */
-bool gate_state_running(const char *dir, const struct guest_facts *facts, const struct host_record *here,
+bool gate_state_running(const char *dir, const struct guest_facts *facts, const struct host_view *here,
 			enum seoib_state *state, char how[SEOIB_MESSAGE_MAX]);
 
-/* Can this host start or receive a guest in `state`? If not, `why` says
- * which part (kernel flag, VMM control, KVM itself) is missing. */
-bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
+/* Can this host (its view: host_view_local(), or host_view_peer() for a
+ * planned destination) start or receive a guest in `state`? If not, `why`
+ * says which part (kernel flag, VMM control, KVM itself) is missing, or
+ * why the view is not usable. */
+bool gate_host_can_run(const struct host_view *host, enum seoib_state state,
 		       char why[SEOIB_MESSAGE_MAX]);
 
 /* How long an accepted migrate or restore answers the "prepare begin" that
@@ -140,7 +142,7 @@ bool gate_commit(const struct guest_facts *facts, const struct domain_record *pe
  * through gate_prepare(). The hook replaces or drops `last` after every
  * prepare begin, whatever its verdict: an authorisation answers one
  * prepare only. */
-void gate_start(const struct guest_facts *facts, const struct host_record *host,
+void gate_start(const struct guest_facts *facts, const struct host_view *host,
 		const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
 		struct gate_outcome *out);
 
@@ -150,7 +152,7 @@ void gate_start(const struct guest_facts *facts, const struct host_record *host,
  * `last` and `now` as for gate_start(). The operations that decide nothing
  * (GATE_IGNORE, GATE_FORGET) are allowed. A new operation is a row in
  * gate_op_from_hook()'s table and a case here. */
-void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct host_record *host,
+void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct host_view *host,
 	       const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
 	       struct gate_outcome *out);
 
@@ -167,8 +169,8 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
  * the guest already runs in (it must never change under a running guest);
  * a state that cannot be known follows on-error. `source` and `started` as
  * for gate_state_in_flight(); the hook has neither. */
-void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_record *source,
-		  const struct domain_record *started, const struct host_record *host,
+void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_view *source,
+		  const struct domain_record *started, const struct host_view *host,
 		  const struct seoib_config *cfg, struct gate_outcome *out);
 
 /* seoibctl check --dest: the planner's verdict on one running guest. */
@@ -183,13 +185,15 @@ const char *gate_check_to_string(enum gate_check v); /* "ok", "refuse", "unknown
 /* check --dest: the verdict dest's qemu hook would give at "migrate begin"
  * (gate_arrival()) if it enforced, whatever dest's own hook-mode: the
  * planner reports what enforcement means. A state that cannot be known,
- * or a dest without a usable record (dest NULL; dest_problem says why,
- * one sentence), is unknown whatever on-error says; on_error only words
- * the reason. `source` (this host's record, NULL when none) and `started`
+ * or a dest without a record (dest NULL; dest_problem says why, one
+ * sentence) or whose record is no longer current (dest's view says why),
+ * is unknown whatever on-error says; on_error only words the reason. A
+ * dest whose probe failed (HOST_VIEW_STATUS) cannot run the state:
+ * refused. `source` (this host's record, NULL when none) and `started`
  * as for gate_state_in_flight(). out->state_known and out->state are
  * gate_state_in_flight()'s answer, given even when dest is NULL. */
-enum gate_check gate_migration_check(const struct guest_facts *facts, const struct host_record *source,
-				     const struct domain_record *started, const struct host_record *dest,
+enum gate_check gate_migration_check(const struct guest_facts *facts, const struct host_view *source,
+				     const struct domain_record *started, const struct host_view *dest,
 				     const char *dest_problem, enum on_error on_error, struct gate_outcome *out);
 
 /* No decision possible (no record, malformed XML...): follow on-error. */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "seoib/host_record.h"
+#include "seoib/host_view.h"
 
 struct guest_facts;
 
@@ -31,28 +32,33 @@ enum proof host_behaviour_proof(const struct host_record *rec);
  * host_record_derive() for the published "states". */
 unsigned host_runnable_states(const struct host_record *rec);
 
-/* True when rec is usable (status ok), lists s as runnable and s is not
- * contradicted by behaviour. When false and the reason is the behaviour,
- * *contradicted is set (may be NULL) and why says what the guest saw;
- * otherwise why is "" and the caller words the kernel / VMM reason. */
-bool host_can_run(const struct host_record *rec, enum seoib_state s, bool *contradicted,
+/* The decision's question, on a host's view (seoib/host_view.h): true when
+ * the view is usable (v NULL: no record), its record lists s as runnable
+ * and s is not contradicted by behaviour. When false and the reason is the
+ * behaviour, *contradicted is set (may be NULL) and why says what the
+ * guest saw; otherwise why is "" and the caller words the reason
+ * (host_why_cannot()). */
+bool host_can_run(const struct host_view *v, enum seoib_state s, bool *contradicted,
 		  char why[SEOIB_MESSAGE_MAX]);
 
 /* True when rec's own guests contradict s (B1 of docs/policy.md); why gets
  * the evidence. */
 bool host_contradicts(const struct host_record *rec, enum seoib_state s, char why[SEOIB_MESSAGE_MAX]);
 
-/* The states host_can_run() says rec can run, as STATE_BIT()s: what
- * seoibctl fleet and check --dest list for a host. */
+/* The states rec's own probe says it can run (status ok, listed, not
+ * contradicted; host_can_run()'s rule without the view's currency), as
+ * STATE_BIT()s: what seoibctl fleet, check --dest and status list for a
+ * host beside whether its record is current. */
 unsigned host_can_run_states(const struct host_record *rec);
 
-/* Why rec cannot run s, in the one wording every front end shows (the
- * decision's "why", the hook's and check --dest's reasons): "no host
- * record" (rec NULL), "record status STATUS: MESSAGE", "cannot run S:
- * EVIDENCE" (behaviour), or "cannot run S: kernel K is GENERATION and/or
- * QEMU V at PATH has no seoib-policy control". Meaningful when
+/* Why v's host cannot run s, in the one wording every front end shows (the
+ * decision's "why", the hook's and check --dest's reasons): the view's
+ * sentence when it is not usable ("no host record" for v NULL, "record
+ * status STATUS: MESSAGE", or why the record is not current), "cannot run
+ * S: EVIDENCE" (behaviour), or "cannot run S: kernel K is GENERATION
+ * and/or QEMU V at PATH has no seoib-policy control". Meaningful when
  * host_can_run() is false. */
-void host_why_cannot(const struct host_record *rec, enum seoib_state s, char *buf, size_t size);
+void host_why_cannot(const struct host_view *v, enum seoib_state s, char *buf, size_t size);
 
 /* What to do on rec's host so that it can run s: upgrade the kernel,
  * install a QEMU with the control, or report a contradicting kernel; ""

@@ -8,6 +8,7 @@
 
 #include "seoib/guest_facts.h"
 #include "seoib/host_record.h"
+#include "seoib/host_view.h"
 #include "seoib/run_state.h"
 #include "seoib/states.h"
 
@@ -61,7 +62,12 @@ struct decision {
 	enum verdict verdict;
 	enum policy_rule rule;       /* the rule table row that decided (docs/policy.md) */
 	bool sticky;                 /* state came from the guest's recorded state */
-	enum seoib_state preferred;  /* seoib's choice before the VMM model: `state` is what QEMU runs */
+	enum seoib_state preferred;  /* seoib's choice (the rule's), before the VMM model */
+	/* The fields are set in this order, each by one step and never after:
+	 * the rule (preferred, sticky, rule; risk, verdict and remediation for
+	 * a row that settles them), the VMM model (run), the state (run.state
+	 * where QEMU here runs another, else preferred), the risk, the hosts
+	 * (host, host_can_run, targets), the verdict, the remediation. */
 	struct run_state run;        /* this host's VMM model applied (run.known false: not applied) */
 	bool host_can_run;           /* this host can run `state` */
 	struct target_verdict host;  /* this host, as for a target */
@@ -72,24 +78,23 @@ struct decision {
 	struct target_verdict *targets; /* owned; free with decision_free() */
 };
 
-/* host may be NULL (unknown); targets may be empty. Pure apart from the
+/* host is this host's view (host_view_local(); NULL: no record), targets
+ * the targets' (host_view_peer()), n_targets of them (may be 0). A view's
+ * record is used only when the view is usable; an unusable one is
+ * "unknown", with the view's sentence as its why. Pure apart from the
  * allocation of out->targets. */
-void policy_decide(const struct guest_facts *guest, const struct host_record *host,
-		   const struct host_record *targets, size_t n_targets, struct decision *out);
+void policy_decide(const struct guest_facts *guest, const struct host_view *host,
+		   const struct host_view *targets, size_t n_targets, struct decision *out);
 void decision_free(struct decision *d);
 
-/* Inside policy_decide(), in lib/policy/run_state.c: replace d->state (seoib's
- * choice, kept in d->preferred) by the state QEMU will run on `host`
- * (run_state_decide()), with a reason when they differ. */
-void policy_settle_run_state(const struct guest_facts *guest, const struct host_record *host, struct decision *d);
 /* policy_decide(), then, when an argument in the guest's <qemu:commandline>
  * would make this host's QEMU run seoib's preference (d->run.writable: a
  * machine or CPU property), decide again as if `seoibctl apply` had written
  * it: the state the guest gets here. Returns true with that argument in
  * *argument (may be NULL) when one was assumed; false leaves the plain
  * decision (no argument needed, or no room for one: 32 arguments). */
-bool policy_decide_applied(const struct guest_facts *guest, const struct host_record *host,
-			   const struct host_record *targets, size_t n_targets, struct decision *d,
+bool policy_decide_applied(const struct guest_facts *guest, const struct host_view *host,
+			   const struct host_view *targets, size_t n_targets, struct decision *d,
 			   struct run_state *argument);
 /* seoibctl fleet --domain, the guest's migration domain: which of `hosts`
  * can run the state the guest is in. A recorded state is the one the guest
@@ -100,13 +105,14 @@ bool policy_decide_applied(const struct guest_facts *guest, const struct host_re
  * verdict per host, in order (known, can_run, why as for any target).
  * out->verdict answers "can it go anywhere": safe when at least one host
  * can run the state, unsafe when every host is known and none can, unknown
- * otherwise (no hosts at all included). The rest of out is the decision
- * that chose the state. Free with decision_free(). */
-void policy_migration_domain(const struct guest_facts *guest, const struct host_record *home,
-			     const struct host_record *hosts, size_t n_hosts, struct decision *out);
-/* Verdict and remediation for what the VMM model changed: a recorded state
- * QEMU will not run is unsafe, an unknown run state unknown. */
-void policy_judge_run_state(const struct guest_facts *guest, struct decision *d);
+ * otherwise (no hosts at all included). out->host is home's verdict.
+ * rule, sticky, preferred, run, risk and the reasons are the choice of
+ * that state (as policy_decide() on home with no targets makes it);
+ * remediation is empty: there is nothing to remedy in where a guest may
+ * go. home and hosts are views (host_view_local() / host_view_peer()).
+ * Free with decision_free(). */
+void policy_migration_domain(const struct guest_facts *guest, const struct host_view *home,
+			     const struct host_view *hosts, size_t n_hosts, struct decision *out);
 /* The decision as the "seoib.decision/1" JSON document (docs/policy.md). */
 json_object *decision_to_json(const struct guest_facts *guest, const struct decision *d);
 const char *verdict_to_string(enum verdict v);

@@ -1,5 +1,7 @@
 /* Whether a host record may still stand for its host (docs/host-record.md,
- * "When a record is current"). A record describes one boot of one kernel:
+ * "When a record is current"): the pieces host_view_local() and
+ * host_view_peer() (seoib/host_view.h) build their rules from; readers ask
+ * the views, not these. A record describes one boot of one kernel:
  * KVM's capabilities come from the running kernel, and a reboot (same or
  * another kernel) may change them, so this host's own record from another
  * boot is stale whatever its age. */
@@ -10,8 +12,9 @@
 
 #include "seoib/host_record.h"
 
-/* True when rec is this host's own: the same machine id and host name as
- * here (a record copied from a peer, or a test fixture, is not). */
+/* True when rec is this host's own: the same machine id as here and the
+ * same host name by host_names_same() (a record copied from a peer, or a
+ * test fixture, is not). */
 bool host_record_is_own(const struct host_record *rec, const struct host_identity *here);
 
 /* For this host's own record: true when it was probed in this boot
@@ -28,22 +31,3 @@ bool host_record_this_boot(const struct host_record *rec, const struct host_iden
  * sentence naming path in why. */
 bool host_record_young_enough(const struct host_record *rec, int64_t now, unsigned max_age_s, const char *path,
 			      char why[SEOIB_MESSAGE_MAX]);
-
-/* The one rule for this host's own record (the published one at
- * record-path, or a file with this host's identity), for every reader:
- * the hook, seoibctl policy, apply and audit, and seoibd's audit. Current
- * when it was probed in this boot of this kernel (host_record_this_boot())
- * and is young enough (host_record_young_enough(): max_age_s seconds, 0 =
- * no limit, now in seconds since the epoch). Otherwise false with one
- * sentence in why naming the record at path and what to do. */
-bool host_record_current_here(const struct host_record *rec, const struct host_identity *here, int64_t now,
-			      unsigned max_age_s, const char *path, char why[SEOIB_MESSAGE_MAX]);
-
-/* For the front ends that hand a record to the engine as it is (seoibctl
- * policy and apply): when rec is this host's own (published, or with this
- * host's identity) and not current by host_record_current_here(), mark it
- * unusable (status error, the sentence as its message), so that the
- * decision is the one the hook would take. Another host's record is left
- * alone: whether a peer's record is current is its reader's question. */
-void host_record_judge_here(struct host_record *rec, bool published, int64_t now, unsigned max_age_s,
-			    const char *path);

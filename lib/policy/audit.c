@@ -5,28 +5,35 @@
 
 #include "seoib/audit.h"
 #include "seoib/host_identity.h"
+#include "seoib/host_view.h"
 #include "seoib/exports.h"
 #include "seoib/json_util.h"
 #include "seoib/record_current.h"
 #include "seoib/sentence.h"
 
-bool audit_host_load(const struct seoib_config *cfg, int64_t now, struct host_record *host,
+bool audit_host_load(const struct seoib_config *cfg, int64_t now, struct host_record *host, struct host_view *view,
 		     char problem[SEOIB_MESSAGE_MAX])
 {
 	struct host_identity here;
+	struct host_view_clock clock = {&here, now, cfg->max_record_age_s};
 	char err[SEOIB_MESSAGE_MAX];
 
 	host_identity_read(&here);
-	/* As the hook reads it: under the ownership rule, then current. */
-	if (host_record_load_trusted(cfg->record_path, host, err) == 0 &&
-	    host_record_current_here(host, &here, now, cfg->max_record_age_s, cfg->record_path, err))
+	/* As the hook reads it: under the ownership rule, then by the one
+	 * local rule (host_view_local()). */
+	if (host_record_load_trusted(cfg->record_path, host, err) < 0) {
+		sentence_format(problem, SEOIB_MESSAGE_MAX, "no usable host record (%s)", err);
+		return false;
+	}
+	host_view_local(view, host, HOST_ORIGIN_PUBLISHED, &clock, cfg->record_path);
+	if (view->usable)
 		return true;
-	sentence_format(problem, SEOIB_MESSAGE_MAX, "no usable host record (%s)", err);
+	sentence_format(problem, SEOIB_MESSAGE_MAX, "no usable host record (%s)", view->why);
 	return false;
 }
 
 /* The state a running guest is in, from its live XML. */
-static void judge_running(const struct audit_input *in, const struct host_record *host, const char *dir,
+static void judge_running(const struct audit_input *in, const struct host_view *host, const char *dir,
 			  struct audit_guest *out)
 {
 	struct guest_facts live;
@@ -45,7 +52,7 @@ static void judge_running(const struct audit_input *in, const struct host_record
 }
 
 /* What the hook would answer at the next start, on the definition it runs. */
-static void judge_start(const struct audit_input *in, const struct host_record *host, const char *host_problem,
+static void judge_start(const struct audit_input *in, const struct host_view *host, const char *host_problem,
 			const struct seoib_config *cfg, int64_t now, struct audit_guest *out)
 {
 	char err[SEOIB_MESSAGE_MAX], what[SEOIB_MESSAGE_MAX + 64];
@@ -80,7 +87,7 @@ static void judge_start(const struct audit_input *in, const struct host_record *
 	out->have_decision = true;
 }
 
-void audit_guest(const struct audit_input *in, const struct host_record *host, const char *host_problem,
+void audit_guest(const struct audit_input *in, const struct host_view *host, const char *host_problem,
 		 const struct seoib_config *cfg, const char *domain_record_dir, int64_t now, struct audit_guest *out)
 {
 	memset(out, 0, sizeof(*out));

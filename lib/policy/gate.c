@@ -7,6 +7,7 @@
 
 #include "seoib/gate.h"
 #include "seoib/host_can_run.h"
+#include "seoib/host_view.h"
 #include "seoib/run_state.h"
 #include "seoib/sentence.h"
 
@@ -55,7 +56,7 @@ bool gate_record_is_of(const struct domain_record *rec, const struct guest_facts
 	return strcmp(rec->uuid, facts->uuid) == 0 && strcmp(rec->name, facts->name) == 0;
 }
 
-bool gate_state_in_flight(const struct guest_facts *facts, const struct host_record *source,
+bool gate_state_in_flight(const struct guest_facts *facts, const struct host_view *source,
 			  const struct domain_record *started, enum seoib_state *state, char how[SEOIB_MESSAGE_MAX])
 {
 	struct run_state rs;
@@ -88,19 +89,24 @@ bool gate_state_in_flight(const struct guest_facts *facts, const struct host_rec
 		sentence_format(how, SEOIB_MESSAGE_MAX, "no seoib metadata; in-kernel irqchip: no flag changes it");
 		return true;
 	}
-	run_state_decide(facts, source, STATE_QUIRKED, &rs);
+	run_state_decide(facts, host_view_record(source), STATE_QUIRKED, &rs);
 	if (rs.known) {
 		*state = rs.state;
 		sentence_format(how, SEOIB_MESSAGE_MAX, "no seoib metadata; %s", rs.why);
 		return true;
 	}
-	sentence_format(how, SEOIB_MESSAGE_MAX,
-		 "'%s' carries no seoib metadata and %s, so the state it runs in is unknown",
-		 facts->name, source ? rs.why : "the source's VMM model is unknown here");
+	if (source && !source->usable) /* its view says why */
+		sentence_format(how, SEOIB_MESSAGE_MAX,
+				"'%s' carries no seoib metadata and the source's record cannot be used (%s), so the state it runs in is unknown",
+				facts->name, source->why);
+	else
+		sentence_format(how, SEOIB_MESSAGE_MAX,
+				"'%s' carries no seoib metadata and %s, so the state it runs in is unknown", facts->name,
+				source ? rs.why : "the source's VMM model is unknown here");
 	return false;
 }
 
-bool gate_state_running(const char *dir, const struct guest_facts *facts, const struct host_record *here,
+bool gate_state_running(const char *dir, const struct guest_facts *facts, const struct host_view *here,
 			enum seoib_state *state, char how[SEOIB_MESSAGE_MAX])
 {
 	struct domain_record started;
@@ -110,16 +116,17 @@ bool gate_state_running(const char *dir, const struct guest_facts *facts, const 
 	return gate_state_in_flight(facts, here, have_started ? &started : NULL, state, how);
 }
 
-bool gate_host_can_run(const struct host_record *host, enum seoib_state state,
+bool gate_host_can_run(const struct host_view *host, enum seoib_state state,
 		       char why[SEOIB_MESSAGE_MAX])
 {
-	const char *name = host->host.hostname[0] ? host->host.hostname : "this host";
+	const struct host_record *rec = host->rec;
+	const char *name = rec && rec->host.hostname[0] ? rec->host.hostname : "this host";
 	char cannot[SEOIB_MESSAGE_MAX];
 
 	if (host_can_run(host, state, NULL, why))
 		return true;
 	host_why_cannot(host, state, cannot, sizeof(cannot));
-	if (host->status != PROBE_OK)
+	if (!host->usable)
 		sentence_format(why, SEOIB_MESSAGE_MAX, "%s has no usable record (%s)", name, cannot);
 	else
 		sentence_format(why, SEOIB_MESSAGE_MAX, "%s %s", name, cannot);
@@ -231,7 +238,7 @@ static bool arrival_accepted(const struct guest_facts *facts, const struct domai
 	return same_state_as_arrival(facts, last);
 }
 
-void gate_start(const struct guest_facts *facts, const struct host_record *host,
+void gate_start(const struct guest_facts *facts, const struct host_view *host,
 		const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
 		struct gate_outcome *out)
 {
@@ -322,8 +329,8 @@ bool gate_pending(enum gate_op op, const struct guest_facts *facts, const struct
 }
 
 /* The arrival gate under an explicit hook-mode and on-error. */
-static void arrive(enum gate_op op, const struct guest_facts *facts, const struct host_record *source,
-		   const struct domain_record *started, const struct host_record *host, enum hook_mode mode,
+static void arrive(enum gate_op op, const struct guest_facts *facts, const struct host_view *source,
+		   const struct domain_record *started, const struct host_view *host, enum hook_mode mode,
 		   enum on_error on_error, struct gate_outcome *out)
 {
 	char how[SEOIB_MESSAGE_MAX], why[SEOIB_MESSAGE_MAX];
@@ -331,7 +338,7 @@ static void arrive(enum gate_op op, const struct guest_facts *facts, const struc
 
 	/* A machine type the destination's QEMU lacks: refused early, in a
 	 * sentence, rather than by QEMU at the end of libvirt's preparation. */
-	if (host_can_run_machine(host, facts, why) == HOST_MACHINE_MISSING) {
+	if (host_can_run_machine(host_view_record(host), facts, why) == HOST_MACHINE_MISSING) {
 		memset(out, 0, sizeof(*out));
 		out->verdict = mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
 		sentence_format(out->reason, sizeof(out->reason), "'%s' uses machine type %s, and %s", facts->name,
@@ -372,24 +379,24 @@ static void arrive(enum gate_op op, const struct guest_facts *facts, const struc
 	sentence_format(out->remediation, sizeof(out->remediation),
 		 "%s it to a host whose kernel and QEMU support %s (seoibctl check --dest HOST), or shut it down and start it afresh",
 		 op == GATE_RESTORE ? "restore" : "migrate", state_to_string(out->state));
-	if (host_contradicts(host, out->state, how)) {
+	if (host_contradicts(host_view_record(host), out->state, how)) {
 		char report[SEOIB_MESSAGE_MAX];
 
-		host_contradiction_remediation(host, out->state, report, sizeof(report));
+		host_contradiction_remediation(host->rec, out->state, report, sizeof(report));
 		sentence_format(out->remediation, sizeof(out->remediation),
 			 "%s it to a host whose behaviour proves %s (seoibctl check --dest HOST); %s",
 			 op == GATE_RESTORE ? "restore" : "migrate", state_to_string(out->state), report);
 	}
 }
 
-void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_record *source,
-		  const struct domain_record *started, const struct host_record *host,
+void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct host_view *source,
+		  const struct domain_record *started, const struct host_view *host,
 		  const struct seoib_config *cfg, struct gate_outcome *out)
 {
 	arrive(op, facts, source, started, host, cfg->hook_mode, cfg->on_error, out);
 }
 
-void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct host_record *host,
+void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct host_view *host,
 	       const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
 	       struct gate_outcome *out)
 {
@@ -417,20 +424,23 @@ const char *gate_check_to_string(enum gate_check v)
 	return v <= GATE_CHECK_UNKNOWN ? names[v] : "?";
 }
 
-enum gate_check gate_migration_check(const struct guest_facts *facts, const struct host_record *source,
-				     const struct domain_record *started, const struct host_record *dest,
+enum gate_check gate_migration_check(const struct guest_facts *facts, const struct host_view *source,
+				     const struct domain_record *started, const struct host_view *dest,
 				     const char *dest_problem, enum on_error on_error, struct gate_outcome *out)
 {
 	char how[SEOIB_MESSAGE_MAX];
 	enum seoib_state state;
 	bool known = gate_state_in_flight(facts, source, started, &state, how);
 
-	if (dest)
+	/* A dest whose probe failed is a host that cannot run the state (the
+	 * hook there would refuse); one with no record, or one no longer
+	 * current, is a host nothing is known of. */
+	if (dest && (dest->usable || dest->problem == HOST_VIEW_STATUS))
 		arrive(GATE_MIGRATE, facts, source, started, dest, HOOK_ENFORCE, on_error, out);
 	else {
 		memset(out, 0, sizeof(*out));
 		out->verdict = GATE_ERROR_ALLOW;
-		sentence_format(out->reason, sizeof(out->reason), "%s", dest_problem);
+		sentence_format(out->reason, sizeof(out->reason), "%s", dest ? dest->why : dest_problem);
 	}
 	out->state_known = known;
 	out->state = known ? state : STATE_QUIRKED;

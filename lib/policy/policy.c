@@ -9,6 +9,7 @@
 
 #include "seoib/cleanup.h"
 #include "seoib/host_can_run.h"
+#include "seoib/host_view.h"
 #include "seoib/policy.h"
 #include "seoib/messages.h"
 #include "seoib/sentence.h"
@@ -16,8 +17,8 @@
 /* Everything one decision looks at, so that helpers take one argument. */
 struct policy_input {
 	const struct guest_facts *guest;
-	const struct host_record *host;
-	const struct host_record *targets;
+	const struct host_view *host; /* NULL: no record */
+	const struct host_view *targets;
 	size_t n_targets;
 };
 
@@ -29,36 +30,42 @@ static void append(char *buf, size_t size, const char *piece)
 	sentence_append(buf, size, "; ", piece);
 }
 
-static bool usable(const struct host_record *rec)
+/* Whether a record may be used is the view's answer (seoib/host_view.h). */
+static bool usable(const struct host_view *v)
 {
-	return rec && rec->status == PROBE_OK;
+	return v && v->usable;
 }
 
 /* Kernel, VMM and behaviour agree (seoib/host_can_run.h). */
-static bool runs(const struct host_record *rec, enum seoib_state s)
+static bool runs(const struct host_view *v, enum seoib_state s)
 {
 	char why[SEOIB_MESSAGE_MAX];
 
-	return host_can_run(rec, s, NULL, why);
+	return host_can_run(v, s, NULL, why);
 }
 
-static const char *host_name(const struct host_record *rec)
+static const char *host_name(const struct host_view *v)
 {
-	return rec && rec->host.hostname[0] ? rec->host.hostname : "this host";
+	return v && v->rec && v->rec->host.hostname[0] ? v->rec->host.hostname : "this host";
+}
+
+static const char *view_hostname(const struct host_view *v)
+{
+	return v && v->rec ? v->rec->host.hostname : "";
 }
 
 /* Whether targets[i] names a host already said: this host, or an earlier
  * target (seoibctl fleet --all lists this host among the targets). */
 static bool host_said(const struct policy_input *in, size_t i)
 {
-	const char *name = in->targets[i].host.hostname;
+	const char *name = view_hostname(&in->targets[i]);
 
 	if (!name[0])
 		return false;
-	if (in->host && strcasecmp(in->host->host.hostname, name) == 0)
+	if (strcasecmp(view_hostname(in->host), name) == 0)
 		return true;
 	for (size_t j = 0; j < i; j++)
-		if (strcasecmp(in->targets[j].host.hostname, name) == 0)
+		if (strcasecmp(view_hostname(&in->targets[j]), name) == 0)
 			return true;
 	return false;
 }
@@ -71,13 +78,13 @@ static void upgrades_for(const struct policy_input *in, enum seoib_state s, char
 
 	buf[0] = '\0';
 	if (usable(in->host) && !runs(in->host, s)) {
-		host_upgrade_for(in->host, s, piece, sizeof(piece));
+		host_upgrade_for(in->host->rec, s, piece, sizeof(piece));
 		append(buf, size, piece);
 	}
 	for (size_t i = 0; i < in->n_targets; i++) {
 		if (!usable(&in->targets[i]) || runs(&in->targets[i], s) || host_said(in, i))
 			continue;
-		host_upgrade_for(&in->targets[i], s, piece, sizeof(piece));
+		host_upgrade_for(in->targets[i].rec, s, piece, sizeof(piece));
 		append(buf, size, piece);
 	}
 }
@@ -181,7 +188,7 @@ static bool not_exposed(const struct policy_input *in, struct decision *d)
 {
 	if (!in->guest->qemu_lapic)
 		return false;
-	d->state = STATE_QUIRKED;
+	d->preferred = STATE_QUIRKED;
 	d->risk = RISK_NONE;
 	d->verdict = VERDICT_SAFE;
 	add_reason(d, "quirked: no KVM flag applies to QEMU's own local APIC, on any host");
@@ -198,7 +205,7 @@ static bool no_x2apic(const struct policy_input *in, struct decision *d)
 
 	if (g->x2apic != X2APIC_ABSENT || (g->has_recorded_state && g->recorded_state != STATE_QUIRKED))
 		return false;
-	d->state = STATE_QUIRKED;
+	d->preferred = STATE_QUIRKED;
 	d->sticky = g->has_recorded_state;
 	add_reason(d, "quirked: KVM never offers Directed EOI to a vCPU without x2APIC (kvm_apic_set_version()), on any kernel");
 	return true;
@@ -214,7 +221,7 @@ static bool recorded_respected(const struct guest_facts *g)
  * register, which 0x11 lacks). Sticky, high risk, unsafe. */
 static void recorded_conflict(const struct guest_facts *g, struct decision *d)
 {
-	d->state = STATE_RESPECTED;
+	d->preferred = STATE_RESPECTED;
 	d->sticky = true;
 	d->risk = RISK_HIGH;
 	d->verdict = VERDICT_UNSAFE;
@@ -257,7 +264,7 @@ static bool facts_unknown_rule(const struct policy_input *in, struct decision *d
 
 	if (!facts_unknown(g))
 		return false;
-	d->state = g->has_recorded_state ? g->recorded_state : STATE_QUIRKED;
+	d->preferred = g->has_recorded_state ? g->recorded_state : STATE_QUIRKED;
 	d->sticky = g->has_recorded_state;
 	d->risk = RISK_UNKNOWN;
 	add_reason(d, "seoib cannot tell whether guest %s is exposed: the %s is unknown", g->name,
@@ -291,7 +298,7 @@ static bool in_kernel(const struct policy_input *in, struct decision *d)
 
 	if (g->irqchip != IRQCHIP_IN_KERNEL || (g->has_recorded_state && g->recorded_state != STATE_QUIRKED))
 		return false;
-	d->state = STATE_QUIRKED;
+	d->preferred = STATE_QUIRKED;
 	d->sticky = g->has_recorded_state;
 	add_reason(d, "quirked: KVM never advertises Directed EOI with the in-kernel irqchip, on any kernel");
 	return true;
@@ -300,7 +307,7 @@ static bool in_kernel(const struct policy_input *in, struct decision *d)
 /* The recorded state, sticky: a guest's state never changes under it. */
 static void keep_recorded(const struct guest_facts *g, struct decision *d)
 {
-	d->state = g->recorded_state;
+	d->preferred = g->recorded_state;
 	d->sticky = true;
 	add_reason(d, "recorded state %s (by %s%s%s) is sticky: a guest's Directed EOI state never changes under it",
 		   state_to_string(g->recorded_state), g->recorded_host[0] ? g->recorded_host : "an unknown host",
@@ -316,7 +323,7 @@ static bool no_host_record(const struct policy_input *in, struct decision *d)
 	if (in->guest->has_recorded_state)
 		keep_recorded(in->guest, d);
 	else
-		d->state = STATE_QUIRKED;
+		d->preferred = STATE_QUIRKED;
 	return true;
 }
 
@@ -335,8 +342,8 @@ static void choose_fresh(const struct policy_input *in, struct decision *d)
 {
 	enum seoib_state preferred = preferred_state(in->guest);
 
-	d->state = all_known_run(in, preferred) ? preferred : STATE_QUIRKED;
-	if (d->state == preferred)
+	d->preferred = all_known_run(in, preferred) ? preferred : STATE_QUIRKED;
+	if (d->preferred == preferred)
 		add_reason(d, "%s: this host and every known target can run it", state_to_string(preferred));
 	else if (in->n_targets == 0)
 		add_reason(d, "quirked: this host cannot run %s", state_to_string(preferred));
@@ -372,7 +379,9 @@ enum rule_flag {
 struct rule_row {
 	enum policy_rule rule;
 	const char *name; /* as in docs/policy.md's rule table */
-	/* True when the rule applies: it has set the state, sticky and its reason. */
+	/* True when the rule applies: it has set seoib's choice (d->preferred),
+	 * sticky and its reason; a RULE_SETTLES row also risk, verdict and
+	 * remediation. Nothing else is set by a row. */
 	bool (*match)(const struct policy_input *in, struct decision *d);
 	unsigned flags;
 	/* The remediation when the verdict is unknown; NULL: the general one. */
@@ -430,16 +439,17 @@ const char *policy_rule_to_string(enum policy_rule rule)
 
 /* Per host: can it run the decided state; when it can but not the preferred
  * one, say so, since that is what held the guest back. */
-static void judge_host(const struct host_record *rec, const char *fallback_name,
+static void judge_host(const struct host_view *v, const char *fallback_name,
 		       const struct guest_facts *g /* NULL: this host */,
 		       enum seoib_state state, enum seoib_state preferred, struct target_verdict *tv)
 {
+	const struct host_record *rec = v ? v->rec : NULL;
 	char why_not[SEOIB_MESSAGE_MAX];
 
 	snprintf(tv->hostname, sizeof(tv->hostname), "%s", rec && rec->host.hostname[0] ? rec->host.hostname : fallback_name);
-	tv->known = usable(rec);
+	tv->known = usable(v);
 	if (!tv->known) {
-		host_why_cannot(rec, state, tv->why, sizeof(tv->why));
+		host_why_cannot(v, state, tv->why, sizeof(tv->why));
 		return;
 	}
 	/* Another host without the guest's machine type runs no state of it.
@@ -448,13 +458,13 @@ static void judge_host(const struct host_record *rec, const char *fallback_name,
 	if (g && host_can_run_machine(rec, g, tv->why) == HOST_MACHINE_MISSING)
 		return; /* can_run stays false */
 	tv->proof = host_state_proof(rec, state, tv->evidence);
-	tv->can_run = runs(rec, state);
+	tv->can_run = runs(v, state);
 	if (!tv->can_run) {
-		host_why_cannot(rec, state, tv->why, sizeof(tv->why));
+		host_why_cannot(v, state, tv->why, sizeof(tv->why));
 		return;
 	}
-	if (state != preferred && !runs(rec, preferred)) {
-		host_why_cannot(rec, preferred, why_not, sizeof(why_not));
+	if (state != preferred && !runs(v, preferred)) {
+		host_why_cannot(v, preferred, why_not, sizeof(why_not));
 		sentence_format(tv->why, sizeof(tv->why), "runs %s; %s", state_to_string(state), why_not);
 		return;
 	}
@@ -494,12 +504,12 @@ static void judge_hosts_alike(const struct policy_input *in, struct decision *d)
 	for (size_t i = 0; i < d->n_targets; i++) {
 		struct target_verdict *t = &d->targets[i];
 
-		if (in->targets[i].host.hostname[0])
-			snprintf(t->hostname, sizeof(t->hostname), "%s", in->targets[i].host.hostname);
+		if (view_hostname(&in->targets[i])[0])
+			snprintf(t->hostname, sizeof(t->hostname), "%s", view_hostname(&in->targets[i]));
 		else
 			snprintf(t->hostname, sizeof(t->hostname), "target %zu", i + 1);
 		t->known = true;
-		t->can_run = host_can_run_machine(&in->targets[i], in->guest, t->why) != HOST_MACHINE_MISSING;
+		t->can_run = host_can_run_machine(in->targets[i].rec, in->guest, t->why) != HOST_MACHINE_MISSING;
 		if (t->can_run)
 			sentence_format(t->why, sizeof(t->why), "%s", why);
 	}
@@ -532,28 +542,38 @@ static void explain_hosts(struct decision *d)
 	}
 }
 
-/* Verdict rows V1-V4 of docs/policy.md, first match wins. */
-static void decide_verdict(const struct rule_row *row, struct decision *d)
+/* The VMM model left the state unknown (run_state_decide() could not tell
+ * what QEMU runs). */
+static bool run_state_unknown(const struct decision *d)
+{
+	return !d->run.known && d->run.why[0];
+}
+
+/* Verdict rows V1-V4 of docs/policy.md, first match wins, after what the
+ * VMM model says: a state QEMU here cannot be told is unknown, a recorded
+ * state QEMU would not keep is unsafe. */
+static enum verdict verdict_of(const struct rule_row *row, const struct decision *d)
 {
 	size_t cannot, unknown;
 
+	if (run_state_unknown(d))
+		return VERDICT_UNKNOWN;
+	if (d->run.differs && d->sticky)
+		return VERDICT_UNSAFE;
 	count_hosts(d, &cannot, &unknown);
 	if (row->flags & RULE_ANY_KERNEL)
 		/* Such guests behave the same on every kernel: missing
 		 * records cannot change anything. */
 		unknown = 0;
 	if (cannot)
-		d->verdict = VERDICT_UNSAFE;
-	else if (row->flags & RULE_STATE_GUESSED)
-		d->verdict = VERDICT_UNKNOWN;
-	else if (d->risk == RISK_HIGH)
-		d->verdict = VERDICT_UNSAFE;
-	else if (unknown || d->risk == RISK_UNKNOWN)
-		d->verdict = VERDICT_UNKNOWN;
-	else
-		d->verdict = VERDICT_SAFE;
-	if (!(row->flags & RULE_ANY_KERNEL))
-		explain_hosts(d);
+		return VERDICT_UNSAFE;
+	if (row->flags & RULE_STATE_GUESSED)
+		return VERDICT_UNKNOWN;
+	if (d->risk == RISK_HIGH)
+		return VERDICT_UNSAFE;
+	if (unknown || d->risk == RISK_UNKNOWN)
+		return VERDICT_UNKNOWN;
+	return VERDICT_SAFE;
 }
 
 static void remediate_unsafe_hosts(const struct policy_input *in, struct decision *d)
@@ -701,35 +721,159 @@ static void remediate(const struct rule_row *row, const struct policy_input *in,
 	}
 }
 
-void policy_decide(const struct guest_facts *guest, const struct host_record *host,
-		   const struct host_record *targets, size_t n_targets, struct decision *out)
+/* ---- the pipeline: each step sets its own fields, once ---- */
+
+/* What QEMU will do overrides seoib's choice: say it first, where the
+ * hook's one line (libvirt's error) cannot cut it off. */
+static void add_reason_first(struct decision *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_reason_first(struct decision *d, const char *fmt, ...)
 {
-	const struct policy_input in = {guest, host, targets, n_targets};
+	va_list ap;
+	int n = d->n_reasons < DECISION_REASONS_MAX ? d->n_reasons : DECISION_REASONS_MAX - 1;
+
+	memmove(d->reasons[1], d->reasons[0], (size_t)n * sizeof(d->reasons[0]));
+	d->n_reasons = n + 1;
+	va_start(ap, fmt);
+	sentence_vformat(d->reasons[0], sizeof(d->reasons[0]), fmt, ap);
+	va_end(ap);
+}
+
+/* Step 2, for a row that makes a choice (RULE_VMM_MODEL): d->run, the state
+ * this host's QEMU runs for seoib's choice d->preferred (run_state_decide();
+ * not applied without a usable record: no state can be chosen without
+ * it), and its reasons. */
+static void apply_vmm_model(const struct policy_input *in, struct decision *d)
+{
+	const struct guest_facts *guest = in->guest;
+
+	if (!usable(in->host))
+		return;
+	run_state_decide(guest, in->host->rec, d->preferred, &d->run);
+	if (!d->run.known)
+		add_reason(d, "%s", d->run.why);
+	else if (d->run.differs)
+		add_reason_first(d, "seoib prefers %s, but %s", state_to_string(d->preferred), d->run.why);
+	else if (guest->irqchip == IRQCHIP_SPLIT)
+		/* Say how QEMU chooses wherever the state matters (split). */
+		add_reason(d, "%s", d->run.why);
+}
+
+/* Steps 1-2: the rule (seoib's choice, sticky, its reasons), then the VMM
+ * model; d->state once, from both; d->risk once, for that state, unless
+ * the row set it. Returns the row. */
+static const struct rule_row *choose_state(const struct policy_input *in, struct decision *d)
+{
 	const struct rule_row *row;
 
-	memset(out, 0, sizeof(*out));
-	describe_guest(guest, out);
-	row = match_rule(&in, out);
-	out->rule = row->rule;
+	memset(d, 0, sizeof(*d));
+	describe_guest(in->guest, d);
+	row = match_rule(in, d);
+	d->rule = row->rule;
+	if (row->flags & RULE_VMM_MODEL)
+		apply_vmm_model(in, d);
+	d->state = d->run.known && d->run.differs ? d->run.state : d->preferred;
+	if (row->flags & RULE_VMM_MODEL)
+		d->risk = risk_of(in->guest, d->state);
+	return row;
+}
+
+/* The remediation for what the VMM model changed; false when it changed
+ * nothing to remediate (the rule's remediation stands). */
+static bool remediate_run_state(const struct guest_facts *guest, struct decision *d)
+{
+	if (run_state_unknown(d) && (guest->irqchip_unknown || guest->ioapic_unknown))
+		sentence_format(d->remediation, sizeof(d->remediation),
+			 "make the irqchip and I/O APIC version of guest %s known to seoib (docs/policy.md lists what it reads), or set vmm-model in seoib.conf to what this host's QEMU does",
+			 guest->name);
+	else if (run_state_unknown(d))
+		sentence_format(d->remediation, sizeof(d->remediation),
+			 "make the guest's <qemu:commandline> readable to seoib (at most %d short arguments), or set vmm-model in seoib.conf to what this host's QEMU does",
+			 GUEST_QEMU_ARGS_MAX);
+	else if (d->run.differs && d->run.writable)
+		sentence_format(d->remediation, sizeof(d->remediation),
+			 "run 'seoibctl apply --domain %s': it writes %s %s into the guest's <qemu:commandline> so that QEMU runs %s",
+			 guest->name, d->run.option, d->run.value, state_to_string(d->preferred));
+	else if (d->run.differs && d->sticky)
+		sentence_format(d->remediation, sizeof(d->remediation),
+			 "start guest %s on a host whose QEMU runs %s (VMM model automatic, or a machine or CPU property), or power it off and clear its recorded state (virsh metadata %s --uri %s --remove --config)",
+			 guest->name, state_to_string(d->preferred), guest->name, SEOIB_METADATA_URI);
+	else
+		return false;
+	return true;
+}
+
+/* Steps 3-5: every host judged for d->state, then the verdict, then the
+ * remediation, each once. A RULE_SETTLES row set verdict and remediation
+ * itself. */
+static void judge_decision(const struct rule_row *row, const struct policy_input *in, struct decision *d)
+{
 	if (row->flags & RULE_HOSTS_ALIKE) {
-		judge_hosts_alike(&in, out);
+		judge_hosts_alike(in, d);
 		return;
 	}
-	if (row->flags & RULE_VMM_MODEL) {
-		policy_settle_run_state(guest, host, out);
-		out->risk = risk_of(guest, out->state);
-	} else
-		out->preferred = out->state;
-	if (judge_hosts(&in, out) < 0) {
-		out->verdict = VERDICT_UNKNOWN;
-		add_reason(out, "out of memory while judging %zu targets", n_targets);
+	if (judge_hosts(in, d) < 0) {
+		d->verdict = VERDICT_UNKNOWN;
+		add_reason(d, "out of memory while judging %zu targets", in->n_targets);
 		return;
 	}
 	if (row->flags & RULE_SETTLES)
 		return;
-	decide_verdict(row, out);
-	remediate(row, &in, out);
-	policy_judge_run_state(guest, out);
+	d->verdict = verdict_of(row, d);
+	if (!(row->flags & RULE_ANY_KERNEL))
+		explain_hosts(d);
+	if (d->run.differs && d->sticky)
+		add_reason_first(d, "QEMU would start guest %s %s, not in its recorded state %s, which must never change under it",
+				 in->guest->name, state_to_string(d->run.state), state_to_string(d->preferred));
+	if (!remediate_run_state(in->guest, d))
+		remediate(row, in, d);
+}
+
+void policy_decide(const struct guest_facts *guest, const struct host_view *host,
+		   const struct host_view *targets, size_t n_targets, struct decision *out)
+{
+	const struct policy_input in = {guest, host, targets, n_targets};
+
+	judge_decision(choose_state(&in, out), &in, out);
+}
+
+/* choose_state(), and when the choice needs an argument in the guest's
+ * <qemu:commandline> (d->run.writable), the choice again as if seoibctl
+ * apply had written it into `with`. The row of the choice that stands. */
+static const struct rule_row *choose_applied(const struct policy_input *in, struct decision *d,
+					     struct guest_facts *with, struct run_state *argument, bool *applied)
+{
+	const struct rule_row *row = choose_state(in, d);
+	struct policy_input again = *in;
+
+	*applied = false;
+	if (!d->run.writable || run_state_with_argument(in->guest, &d->run, with) < 0)
+		return row; /* nothing to write, or no room for it: the plain choice stands */
+	if (argument)
+		*argument = d->run;
+	*applied = true;
+	again.guest = with;
+	return choose_state(&again, d);
+}
+
+bool policy_decide_applied(const struct guest_facts *guest, const struct host_view *host,
+			   const struct host_view *targets, size_t n_targets, struct decision *d,
+			   struct run_state *argument)
+{
+	_cleanup_free_ struct guest_facts *with = malloc(sizeof(*with));
+	const struct policy_input in = {guest, host, targets, n_targets};
+	struct policy_input judged = in;
+	const struct rule_row *row;
+	bool applied = false;
+
+	if (!with) {
+		policy_decide(guest, host, targets, n_targets, d);
+		return false; /* no room to try the argument: the plain decision stands */
+	}
+	row = choose_applied(&in, d, with, argument, &applied);
+	if (applied)
+		judged.guest = with;
+	judge_decision(row, &judged, d);
+	return applied;
 }
 
 /* Can the guest go anywhere: safe when at least one host can run its
@@ -748,18 +892,24 @@ static enum verdict domain_verdict(const struct decision *d)
 	return unknown || d->n_targets == 0 ? VERDICT_UNKNOWN : VERDICT_UNSAFE;
 }
 
-void policy_migration_domain(const struct guest_facts *guest, const struct host_record *home,
-			     const struct host_record *hosts, size_t n_hosts, struct decision *out)
+void policy_migration_domain(const struct guest_facts *guest, const struct host_view *home,
+			     const struct host_view *hosts, size_t n_hosts, struct decision *out)
 {
-	/* A recorded state is judged without home's VMM model replacing it. */
+	/* A recorded state is chosen and judged without home's VMM model
+	 * replacing it. */
 	const struct policy_input in = {guest, guest->has_recorded_state ? NULL : home, hosts, n_hosts};
+	/* The state is home's own choice: the hosts judged below do not
+	 * constrain it (they are where it may go, not where it must run). */
+	const struct policy_input choice = {guest, in.host, NULL, 0};
+	_cleanup_free_ struct guest_facts *with = malloc(sizeof(*with));
+	const struct rule_row *row;
+	bool applied = false;
 
-	if (guest->has_recorded_state)
-		policy_decide(guest, NULL, NULL, 0, out);
+	if (guest->has_recorded_state || !with)
+		row = choose_state(&choice, out);
 	else
-		policy_decide_applied(guest, home, NULL, 0, out, NULL);
-	decision_free(out);
-	if (rule_row(out->rule)->flags & RULE_HOSTS_ALIKE)
+		row = choose_applied(&choice, out, with, NULL, &applied);
+	if (row->flags & RULE_HOSTS_ALIKE)
 		judge_hosts_alike(&in, out);
 	else if (judge_hosts(&in, out) < 0)
 		add_reason(out, "out of memory while judging %zu hosts", n_hosts);

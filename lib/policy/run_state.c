@@ -1,11 +1,8 @@
 /* The state a guest will really run in on a host (see seoib/run_state.h). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "seoib/messages.h"
-#include "seoib/policy.h"
 #include "seoib/qemu_cmdline.h"
 #include "seoib/run_state.h"
 #include "seoib/sentence.h"
@@ -197,100 +194,4 @@ int run_state_with_argument(const struct guest_facts *guest, const struct run_st
 	snprintf(out->qemu_args[out->n_qemu_args++], GUEST_QEMU_ARG_LEN, "%s", rs->option);
 	snprintf(out->qemu_args[out->n_qemu_args++], GUEST_QEMU_ARG_LEN, "%s", rs->value);
 	return 0;
-}
-
-/* ---- in the policy decision ---- */
-
-#define add_reason(d, ...) messages_add((d)->reasons, &(d)->n_reasons, DECISION_REASONS_MAX, __VA_ARGS__)
-
-/* What QEMU will do overrides seoib's choice: say it first, where the
- * hook's one line (libvirt's error) cannot cut it off. */
-static void add_reason_first(struct decision *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add_reason_first(struct decision *d, const char *fmt, ...)
-{
-	va_list ap;
-	int n = d->n_reasons < DECISION_REASONS_MAX ? d->n_reasons : DECISION_REASONS_MAX - 1;
-
-	memmove(d->reasons[1], d->reasons[0], (size_t)n * sizeof(d->reasons[0]));
-	d->n_reasons = n + 1;
-	va_start(ap, fmt);
-	sentence_vformat(d->reasons[0], sizeof(d->reasons[0]), fmt, ap);
-	va_end(ap);
-}
-
-void policy_settle_run_state(const struct guest_facts *guest, const struct host_record *host, struct decision *d)
-{
-	d->preferred = d->state;
-	if (!host || host->status != PROBE_OK)
-		return; /* RULE_NO_HOST_RECORD: no state can be chosen without the record */
-	run_state_decide(guest, host, d->state, &d->run);
-	if (!d->run.known) {
-		add_reason(d, "%s", d->run.why);
-		return;
-	}
-	if (!d->run.differs) {
-		/* Say how QEMU chooses wherever the state matters (split). */
-		if (guest->irqchip == IRQCHIP_SPLIT)
-			add_reason(d, "%s", d->run.why);
-		return;
-	}
-	add_reason_first(d, "seoib prefers %s, but %s", state_to_string(d->preferred), d->run.why);
-	d->state = d->run.state;
-}
-
-void policy_judge_run_state(const struct guest_facts *guest, struct decision *d)
-{
-	if (!d->run.known && d->run.why[0] && (guest->irqchip_unknown || guest->ioapic_unknown)) {
-		d->verdict = VERDICT_UNKNOWN;
-		sentence_format(d->remediation, sizeof(d->remediation),
-			 "make the irqchip and I/O APIC version of guest %s known to seoib (docs/policy.md lists what it reads), or set vmm-model in seoib.conf to what this host's QEMU does",
-			 guest->name);
-		return;
-	}
-	if (!d->run.known && d->run.why[0]) {
-		d->verdict = VERDICT_UNKNOWN;
-		sentence_format(d->remediation, sizeof(d->remediation),
-			 "make the guest's <qemu:commandline> readable to seoib (at most %d short arguments), or set vmm-model in seoib.conf to what this host's QEMU does",
-			 GUEST_QEMU_ARGS_MAX);
-		return;
-	}
-	if (!d->run.differs)
-		return;
-	if (d->sticky) {
-		d->verdict = VERDICT_UNSAFE;
-		add_reason_first(d, "QEMU would start guest %s %s, not in its recorded state %s, which must never change under it",
-			   guest->name, state_to_string(d->run.state), state_to_string(d->preferred));
-	}
-	if (d->run.writable)
-		sentence_format(d->remediation, sizeof(d->remediation),
-			 "run 'seoibctl apply --domain %s': it writes %s %s into the guest's <qemu:commandline> so that QEMU runs %s",
-			 guest->name, d->run.option, d->run.value, state_to_string(d->preferred));
-	else if (d->sticky)
-		sentence_format(d->remediation, sizeof(d->remediation),
-			 "start guest %s on a host whose QEMU runs %s (VMM model automatic, or a machine or CPU property), or power it off and clear its recorded state (virsh metadata %s --uri %s --remove --config)",
-			 guest->name, state_to_string(d->preferred), guest->name, SEOIB_METADATA_URI);
-}
-
-bool policy_decide_applied(const struct guest_facts *guest, const struct host_record *host,
-			   const struct host_record *targets, size_t n_targets, struct decision *d,
-			   struct run_state *argument)
-{
-	struct guest_facts *with;
-	struct run_state arg;
-
-	policy_decide(guest, host, targets, n_targets, d);
-	if (!d->run.writable)
-		return false;
-	arg = d->run;
-	with = malloc(sizeof(*with));
-	if (!with || run_state_with_argument(guest, &arg, with) < 0) {
-		free(with);
-		return false; /* no room for it: the plain decision stands */
-	}
-	decision_free(d);
-	policy_decide(with, host, targets, n_targets, d);
-	free(with);
-	if (argument)
-		*argument = arg;
-	return true;
 }

@@ -78,8 +78,10 @@ unsigned host_runnable_states(const struct host_record *rec)
 	return states;
 }
 
-bool host_can_run(const struct host_record *rec, enum seoib_state s, bool *contradicted,
-		  char why[SEOIB_MESSAGE_MAX])
+/* host_can_run() on the record itself: its probe's claims, whatever its
+ * currency (the view's question). */
+static bool record_can_run(const struct host_record *rec, enum seoib_state s, bool *contradicted,
+			   char why[SEOIB_MESSAGE_MAX])
 {
 	char evidence[SEOIB_MESSAGE_MAX];
 
@@ -100,6 +102,17 @@ bool host_can_run(const struct host_record *rec, enum seoib_state s, bool *contr
 	return (rec->runnable_states & STATE_BIT(s)) != 0;
 }
 
+bool host_can_run(const struct host_view *v, enum seoib_state s, bool *contradicted,
+		  char why[SEOIB_MESSAGE_MAX])
+{
+	if (v && v->usable)
+		return record_can_run(v->rec, s, contradicted, why);
+	why[0] = '\0';
+	if (contradicted)
+		*contradicted = false;
+	return false;
+}
+
 void host_contradiction_remediation(const struct host_record *rec, enum seoib_state s, char *buf,
 				    size_t size)
 {
@@ -112,7 +125,7 @@ bool host_contradicts(const struct host_record *rec, enum seoib_state s, char wh
 {
 	bool contradicted;
 
-	return !host_can_run(rec, s, &contradicted, why) && contradicted;
+	return !record_can_run(rec, s, &contradicted, why) && contradicted;
 }
 
 unsigned host_can_run_states(const struct host_record *rec)
@@ -121,22 +134,19 @@ unsigned host_can_run_states(const struct host_record *rec)
 	unsigned states = 0;
 
 	for (int s = 0; s < STATE_COUNT; s++)
-		if (host_can_run(rec, (enum seoib_state)s, NULL, why))
+		if (record_can_run(rec, (enum seoib_state)s, NULL, why))
 			states |= STATE_BIT(s);
 	return states;
 }
 
-void host_why_cannot(const struct host_record *rec, enum seoib_state s, char *buf, size_t size)
+void host_why_cannot(const struct host_view *v, enum seoib_state s, char *buf, size_t size)
 {
 	char kernel[SEOIB_MESSAGE_MAX] = "", vmm[SEOIB_MESSAGE_MAX] = "", behaviour[SEOIB_MESSAGE_MAX];
+	const struct host_record *rec = host_view_record(v);
 
 	if (!rec) {
-		sentence_format(buf, size, "no host record");
-		return;
-	}
-	if (rec->status != PROBE_OK) {
-		sentence_format(buf, size, "record status %s: %s", probe_status_to_string(rec->status),
-			 rec->message[0] ? rec->message : "no message");
+		/* The view's sentence: no record, its status, or not current. */
+		sentence_format(buf, size, "%s", v ? v->why : "no host record");
 		return;
 	}
 	if (host_contradicts(rec, s, behaviour)) {

@@ -2,13 +2,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "seoib/host_identity.h"
 #include "seoib/record_current.h"
 #include "seoib/sentence.h"
 
 bool host_record_is_own(const struct host_record *rec, const struct host_identity *here)
 {
 	return rec->host.machine_id[0] && strcmp(rec->host.machine_id, here->machine_id) == 0 &&
-	       strcmp(rec->host.hostname, here->hostname) == 0;
+	       host_names_same(rec->host.hostname, here->hostname);
 }
 
 bool host_record_this_boot(const struct host_record *rec, const struct host_identity *here, const char *path,
@@ -40,25 +41,4 @@ bool host_record_young_enough(const struct host_record *rec, int64_t now, unsign
 	sentence_format(why, SEOIB_MESSAGE_MAX, "the host record %s %s; run 'seoibctl reprobe' on %s", path, fragment,
 		 rec->host.hostname[0] ? rec->host.hostname : "its host");
 	return false;
-}
-
-bool host_record_current_here(const struct host_record *rec, const struct host_identity *here, int64_t now,
-			      unsigned max_age_s, const char *path, char why[SEOIB_MESSAGE_MAX])
-{
-	return host_record_this_boot(rec, here, path, why) && host_record_young_enough(rec, now, max_age_s, path, why);
-}
-
-void host_record_judge_here(struct host_record *rec, bool published, int64_t now, unsigned max_age_s,
-			    const char *path)
-{
-	struct host_identity here;
-	char why[SEOIB_MESSAGE_MAX];
-
-	host_identity_read(&here);
-	if (!published && !host_record_is_own(rec, &here))
-		return;
-	if (host_record_current_here(rec, &here, now, max_age_s, path, why))
-		return;
-	rec->status = PROBE_ERROR;
-	sentence_format(rec->message, sizeof(rec->message), "%s", why);
 }

@@ -14,6 +14,7 @@
 
 #include "seoib/domain_record.h"
 #include "seoib/gate.h"
+#include "../policy/host_views.h"
 
 #define UUID "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 
@@ -130,29 +131,29 @@ static void state_in_flight(void **state)
 	assert_true(gate_state_in_flight(&tagged, NULL, &started, &s, how));
 	assert_int_equal(s, STATE_RESPECTED);
 	/* The source's VMM model: automatic picks from the I/O APIC... */
-	assert_true(gate_state_in_flight(&plain, &automatic, NULL, &s, how));
+	assert_true(gate_state_in_flight(&plain, vw(&automatic), NULL, &s, how));
 	assert_int_equal(s, STATE_RESPECTED);
 	assert_contains(how, "automatic");
 	plain.ioapic_version = 0x11;
-	assert_true(gate_state_in_flight(&plain, &automatic, NULL, &s, how));
+	assert_true(gate_state_in_flight(&plain, vw(&automatic), NULL, &s, how));
 	assert_int_equal(s, STATE_NOT_ADVERTISED);
 	/* ... but falls back to quirked on a kernel without the flags. */
 	legacy.vmm = automatic.vmm;
-	assert_true(gate_state_in_flight(&plain, &legacy, NULL, &s, how));
+	assert_true(gate_state_in_flight(&plain, vw(&legacy), NULL, &s, how));
 	assert_int_equal(s, STATE_QUIRKED);
 	assert_contains(how, "falls back");
 	/* Stock QEMU: quirked, and the reason says so. */
-	assert_true(gate_state_in_flight(&plain, &stock, NULL, &s, how));
+	assert_true(gate_state_in_flight(&plain, vw(&stock), NULL, &s, how));
 	assert_int_equal(s, STATE_QUIRKED);
 	assert_contains(how, "model none");
 	/* It arrived here in a state nothing could tell (the hook's record
 	 * says unknown): neither this host's VMM model nor a default decides. */
 	started.state = STATE_COUNT;
 	snprintf(started.operation, sizeof(started.operation), "migrate");
-	assert_false(gate_state_in_flight(&plain, &stock, &started, &s, how));
+	assert_false(gate_state_in_flight(&plain, vw(&stock), &started, &s, how));
 	assert_contains(how, "arrived here carrying no seoib metadata");
 	assert_contains(how, "unknown");
-	assert_false(gate_state_in_flight(&tagged, &automatic, &started, &s, how));
+	assert_false(gate_state_in_flight(&tagged, vw(&automatic), &started, &s, how));
 	/* An in-kernel irqchip guest: quirked whatever the source. */
 	plain.irqchip = IRQCHIP_IN_KERNEL;
 	assert_true(gate_state_in_flight(&plain, NULL, NULL, &s, how));
@@ -190,7 +191,7 @@ static void state_committed_only(void **state)
 	struct gate_outcome out;
 
 	rec.phase = DOMAIN_PENDING;
-	assert_int_equal(gate_migration_check(&tagged, NULL, &rec, &legacy, "", ON_ERROR_ALLOW, &out), GATE_CHECK_REFUSE);
+	assert_int_equal(gate_migration_check(&tagged, NULL, &rec, vw(&legacy), "", ON_ERROR_ALLOW, &out), GATE_CHECK_REFUSE);
 	assert_int_equal(out.state, STATE_RESPECTED);
 }
 
@@ -281,16 +282,16 @@ static void host_can_run(void **state)
 	snprintf(broken.message, sizeof(broken.message), "cannot open /dev/kvm");
 
 	for (int s = 0; s < STATE_COUNT; s++)
-		assert_true(gate_host_can_run(&fixed, s, why));
-	assert_true(gate_host_can_run(&legacy, STATE_QUIRKED, why));
+		assert_true(gate_host_can_run(vw(&fixed), s, why));
+	assert_true(gate_host_can_run(vw(&legacy), STATE_QUIRKED, why));
 	/* The policy engine's words (host_why_cannot()), with the host's name. */
-	assert_false(gate_host_can_run(&legacy, STATE_RESPECTED, why));
+	assert_false(gate_host_can_run(vw(&legacy), STATE_RESPECTED, why));
 	assert_string_equal(why, "hv-legacy cannot run respected: kernel 6.1.0-40-amd64 is legacy and QEMU 7.2.22 at /usr/bin/qemu-system-x86_64 has no seoib-policy control");
-	assert_false(gate_host_can_run(&legacy, STATE_NOT_ADVERTISED, why));
+	assert_false(gate_host_can_run(vw(&legacy), STATE_NOT_ADVERTISED, why));
 	assert_contains(why, "cannot run not-advertised: kernel 6.1.0-40-amd64 is legacy");
-	assert_false(gate_host_can_run(&stock, STATE_RESPECTED, why));
+	assert_false(gate_host_can_run(vw(&stock), STATE_RESPECTED, why));
 	assert_string_equal(why, "hv-fixed cannot run respected: QEMU 7.2.22 at /usr/bin/qemu-system-x86_64 has no seoib-policy control");
-	assert_false(gate_host_can_run(&broken, STATE_QUIRKED, why));
+	assert_false(gate_host_can_run(vw(&broken), STATE_QUIRKED, why));
 	assert_string_equal(why, "hv-fixed has no usable record (record status kvm-unavailable: cannot open /dev/kvm)");
 }
 
@@ -302,38 +303,38 @@ static void arrival(void **state)
 	struct seoib_config deny = config(HOOK_ENFORCE, ON_ERROR_DENY);
 	struct gate_outcome out;
 
-	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, &fixed, &enforce, &out);
+	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, vw(&fixed), &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 	assert_int_equal(out.state, STATE_RESPECTED);
 
-	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, &legacy, &enforce, &out);
+	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, vw(&legacy), &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	assert_true(out.state_known);
 	assert_contains(out.reason, "'vm1' runs respected");
 	assert_contains(out.reason, "hv-legacy cannot run respected: kernel 6.1.0-40-amd64 is legacy");
 	assert_contains(out.remediation, "migrate it to a host");
 
-	gate_arrival(GATE_RESTORE, &respected, NULL, NULL, &legacy, &enforce, &out);
+	gate_arrival(GATE_RESTORE, &respected, NULL, NULL, vw(&legacy), &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	assert_contains(out.remediation, "restore it");
 
-	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, &legacy, &warn, &out);
+	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, vw(&legacy), &warn, &out);
 	assert_int_equal(out.verdict, GATE_WARN);
 
 	/* No metadata, source unknown (the hook): on-error decides. */
-	gate_arrival(GATE_MIGRATE, &plain, NULL, NULL, &legacy, &enforce, &out);
+	gate_arrival(GATE_MIGRATE, &plain, NULL, NULL, vw(&legacy), &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
 	assert_false(out.state_known);
 	assert_contains(out.reason, "no seoib metadata");
-	gate_arrival(GATE_MIGRATE, &plain, NULL, NULL, &legacy, &deny, &out);
+	gate_arrival(GATE_MIGRATE, &plain, NULL, NULL, vw(&legacy), &deny, &out);
 	assert_int_equal(out.verdict, GATE_ERROR_DENY);
 
 	/* No metadata from an automatic source: it runs respected, which the
 	 * legacy host cannot; from a stock one quirked, which it can. */
-	gate_arrival(GATE_MIGRATE, &plain, &fixed, NULL, &legacy, &enforce, &out);
+	gate_arrival(GATE_MIGRATE, &plain, vw(&fixed), NULL, vw(&legacy), &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	assert_int_equal(out.state, STATE_RESPECTED);
-	gate_arrival(GATE_MIGRATE, &plain, &stock, NULL, &legacy, &enforce, &out);
+	gate_arrival(GATE_MIGRATE, &plain, vw(&stock), NULL, vw(&legacy), &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 	assert_int_equal(out.state, STATE_QUIRKED);
 
@@ -346,7 +347,7 @@ static void arrival(void **state)
 	snprintf(tcg.lapic_why, sizeof(tcg.lapic_why), "a TCG guest");
 	no_kvm.status = PROBE_KVM_UNAVAILABLE;
 	no_kvm.runnable_states = 0;
-	gate_arrival(GATE_MIGRATE, &tcg, NULL, NULL, &no_kvm, &enforce, &out);
+	gate_arrival(GATE_MIGRATE, &tcg, NULL, NULL, vw(&no_kvm), &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 	assert_contains(out.reason, "not exposed");
 }
@@ -393,24 +394,24 @@ static void arrival_contradicted(void **state)
 	struct gate_outcome out;
 	char why[SEOIB_MESSAGE_MAX];
 
-	assert_false(gate_host_can_run(&h, STATE_RESPECTED, why));
+	assert_false(gate_host_can_run(vw(&h), STATE_RESPECTED, why));
 	assert_contains(why, "the behavioural probe on hv-fixed contradicts respected");
 	assert_contains(why, "still had its EOI of vector 0x50 broadcast");
-	assert_true(gate_host_can_run(&h, STATE_QUIRKED, why));
-	assert_true(gate_host_can_run(&h, STATE_NOT_ADVERTISED, why));
+	assert_true(gate_host_can_run(vw(&h), STATE_QUIRKED, why));
+	assert_true(gate_host_can_run(vw(&h), STATE_NOT_ADVERTISED, why));
 
-	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, &h, &enforce, &out);
+	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, vw(&h), &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	assert_contains(out.reason, "contradicts respected");
 	assert_contains(out.remediation, "report kernel 7.3.0-1-amd64 of hv-fixed");
 	assert_contains(out.remediation, "keep guests quirked or on the in-kernel irqchip there");
 
-	gate_arrival(GATE_MIGRATE, &not_adv, NULL, NULL, &h, &enforce, &out);
+	gate_arrival(GATE_MIGRATE, &not_adv, NULL, NULL, vw(&h), &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 
 	/* Not run: the state stays runnable (unverified is not contradicted). */
 	h.behaviour.ran = false;
-	assert_true(gate_host_can_run(&h, STATE_RESPECTED, why));
+	assert_true(gate_host_can_run(vw(&h), STATE_RESPECTED, why));
 }
 
 static struct decision decision(enum verdict v, enum seoib_state s, enum risk r)
@@ -496,46 +497,46 @@ static void start_after_arrival(void **state)
 
 	/* At-risk Windows on a legacy host: a fresh start is refused... */
 	g.windows = plain.windows = true;
-	gate_start(&g, &legacy, NULL, t, &enforce, &out);
+	gate_start(&g, vw(&legacy), NULL, t, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	/* ... but the guest that just arrived runs respected already. */
-	gate_start(&g, &legacy, &last, t + GATE_ARRIVAL_VALID_S, &enforce, &out);
+	gate_start(&g, vw(&legacy), &last, t + GATE_ARRIVAL_VALID_S, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 	assert_int_equal(out.state, STATE_RESPECTED);
 	assert_string_equal(out.reason, "'vm1' arrives by migrate in state respected, accepted at migrate begin");
 	assert_false(out.arrival_unknown);
 	snprintf(last.operation, sizeof(last.operation), "restore");
-	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	gate_start(&g, vw(&legacy), &last, t, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 	/* Another guest's arrival under this UUID is no arrival of this one. */
 	snprintf(last.name, sizeof(last.name), "vm2");
-	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	gate_start(&g, vw(&legacy), &last, t, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	snprintf(last.name, sizeof(last.name), "vm1");
 	/* An arrival on-error = allow let in, its state unknown: let in once
 	 * more with a warning, never judged by this host's VMM model; only
 	 * while the XML still says no state. */
 	last.state = STATE_COUNT;
-	gate_start(&plain, &legacy, &last, t, &enforce, &out);
+	gate_start(&plain, vw(&legacy), &last, t, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
 	assert_true(out.arrival_unknown);
 	assert_false(out.state_known);
 	assert_contains(out.reason, "in a state seoib cannot tell");
-	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	gate_start(&g, vw(&legacy), &last, t, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	last.state = STATE_RESPECTED;
 	/* Too old, dated in the future, not pending, or not an arrival:
 	 * decided afresh. */
-	gate_start(&g, &legacy, &last, t + GATE_ARRIVAL_VALID_S + 1, &enforce, &out);
+	gate_start(&g, vw(&legacy), &last, t + GATE_ARRIVAL_VALID_S + 1, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
-	gate_start(&g, &legacy, &last, t - 1, &enforce, &out);
+	gate_start(&g, vw(&legacy), &last, t - 1, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	last.phase = DOMAIN_RUNNING;
-	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	gate_start(&g, vw(&legacy), &last, t, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	last.phase = DOMAIN_PENDING;
 	snprintf(last.operation, sizeof(last.operation), "prepare");
-	gate_start(&g, &legacy, &last, t, &enforce, &out);
+	gate_start(&g, vw(&legacy), &last, t, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	/* No record of this host: on-error. */
 	gate_start(&g, NULL, NULL, t, &enforce, &out);
@@ -557,25 +558,25 @@ static void arrival_never_opens_a_start(void **state)
 	const int64_t t = pending.time;
 
 	fresh.windows = arriving.windows = true;
-	gate_hook(GATE_PREPARE, &fresh, &legacy, NULL, t, &deny, &out);
+	gate_hook(GATE_PREPARE, &fresh, vw(&legacy), NULL, t, &deny, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
-	gate_hook(GATE_MIGRATE, &arriving, &legacy, NULL, t, &deny, &out);
+	gate_hook(GATE_MIGRATE, &arriving, vw(&legacy), NULL, t, &deny, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 	assert_int_equal(out.state, STATE_QUIRKED);
 	for (int64_t later = 0; later <= 300; later += 10) {
-		gate_hook(GATE_PREPARE, &fresh, &legacy, &pending, t + later, &deny, &out);
+		gate_hook(GATE_PREPARE, &fresh, vw(&legacy), &pending, t + later, &deny, &out);
 		assert_int_equal(out.verdict, GATE_REFUSE);
 	}
 	/* A definition that says respected, or another state: refused too. */
 	fresh.has_recorded_state = true;
 	fresh.recorded_state = STATE_RESPECTED;
-	gate_hook(GATE_PREPARE, &fresh, &legacy, &pending, t, &deny, &out);
+	gate_hook(GATE_PREPARE, &fresh, vw(&legacy), &pending, t, &deny, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	/* Its own prepare, the XML that arrived, within the step: allowed. */
-	gate_hook(GATE_PREPARE, &arriving, &legacy, &pending, t + 1, &deny, &out);
+	gate_hook(GATE_PREPARE, &arriving, vw(&legacy), &pending, t + 1, &deny, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 	/* ... and not after the step's bound. */
-	gate_hook(GATE_PREPARE, &arriving, &legacy, &pending, t + GATE_ARRIVAL_VALID_S + 1, &deny, &out);
+	gate_hook(GATE_PREPARE, &arriving, vw(&legacy), &pending, t + GATE_ARRIVAL_VALID_S + 1, &deny, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 }
 
@@ -591,17 +592,17 @@ static void hook_dispatch(void **state)
 	struct gate_outcome out;
 
 	plain.windows = quirked.windows = true;
-	gate_hook(GATE_PREPARE, &quirked, &legacy, &last, last.time, &enforce, &out);
+	gate_hook(GATE_PREPARE, &quirked, vw(&legacy), &last, last.time, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 	assert_contains(out.reason, "arrives by migrate");
-	gate_hook(GATE_PREPARE, &plain, &legacy, NULL, last.time, &enforce, &out);
+	gate_hook(GATE_PREPARE, &plain, vw(&legacy), NULL, last.time, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
-	gate_hook(GATE_MIGRATE, &plain, &legacy, &last, last.time, &enforce, &out);
+	gate_hook(GATE_MIGRATE, &plain, vw(&legacy), &last, last.time, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ERROR_DENY);
-	gate_hook(GATE_RESTORE, &respected, &legacy, &last, last.time, &enforce, &out);
+	gate_hook(GATE_RESTORE, &respected, vw(&legacy), &last, last.time, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	assert_contains(out.remediation, "restore it");
-	gate_hook(GATE_FORGET, &plain, &legacy, NULL, last.time, &enforce, &out);
+	gate_hook(GATE_FORGET, &plain, vw(&legacy), NULL, last.time, &enforce, &out);
 	assert_int_equal(out.verdict, GATE_ALLOW);
 }
 
@@ -614,17 +615,17 @@ static void migration_check(void **state)
 	struct domain_record started = record(DOMAIN_RUNNING, "prepare", STATE_NOT_ADVERTISED);
 	struct gate_outcome out;
 
-	assert_int_equal(gate_migration_check(&respected, NULL, NULL, &fixed, "", ON_ERROR_ALLOW, &out), GATE_CHECK_OK);
-	assert_int_equal(gate_migration_check(&respected, NULL, NULL, &legacy, "", ON_ERROR_ALLOW, &out),
+	assert_int_equal(gate_migration_check(&respected, NULL, NULL, vw(&fixed), "", ON_ERROR_ALLOW, &out), GATE_CHECK_OK);
+	assert_int_equal(gate_migration_check(&respected, NULL, NULL, vw(&legacy), "", ON_ERROR_ALLOW, &out),
 			 GATE_CHECK_REFUSE);
 	assert_contains(out.reason, "hv-legacy cannot run respected");
 	assert_contains(out.remediation, "migrate it to a host");
 	/* The hook's record of the start wins over the metadata. */
-	assert_int_equal(gate_migration_check(&respected, NULL, &started, &legacy, "", ON_ERROR_DENY, &out),
+	assert_int_equal(gate_migration_check(&respected, NULL, &started, vw(&legacy), "", ON_ERROR_DENY, &out),
 			 GATE_CHECK_REFUSE);
 	assert_int_equal(out.state, STATE_NOT_ADVERTISED);
 	/* No metadata, no source record: unknown under either on-error. */
-	assert_int_equal(gate_migration_check(&plain, NULL, NULL, &fixed, "", ON_ERROR_DENY, &out), GATE_CHECK_UNKNOWN);
+	assert_int_equal(gate_migration_check(&plain, NULL, NULL, vw(&fixed), "", ON_ERROR_DENY, &out), GATE_CHECK_UNKNOWN);
 	assert_false(out.state_known);
 	/* No record of the destination: unknown, with why, and the state. */
 	assert_int_equal(gate_migration_check(&respected, NULL, NULL, NULL, "no record of hv-x: ssh failed", ON_ERROR_ALLOW,

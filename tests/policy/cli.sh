@@ -110,10 +110,21 @@ if [[ -s /etc/machine-id ]]; then
 	grep -q 'old' <<<"$(jq -r '.host.message // .reasons[]' "$work/out")" ||
 		fail "policy does not say the record is too old: $(cat "$work/out")"
 	expect 3 "$SEOIBCTL" policy --config "$work/age.conf" --xml "$data/tdx.xml" --json
+	# One view of the record (host_view_local()): policy says why in the
+	# hook's own sentence, not as a probe status a front end wrote over it.
+	policy_why=$(jq -r '.host.why' "$work/out")
+	[[ "$policy_why" == "the host record $work/old-own.json is 7"[0-9][0-9][0-9]" s old"* ]] ||
+		fail "policy's why is not the view's sentence: $policy_why"
 	# The hook, on the same file, says the same thing (and on-error = allow lets it start).
 	expect 0 "$SEOIBCTL" hook --config "$work/age.conf" guest prepare begin - <"$data/tdx.xml"
 	grep -q "no usable host record (the host record $work/old-own.json is 7[0-9][0-9][0-9] s old" "$work/err" ||
 		fail "the hook's sentence: $(cat "$work/err")"
+	# (the same sentence but for the age, a second apart)
+	grep -qF "s old${policy_why#* s old})" "$work/err" ||
+		fail "the hook and policy word the record differently: $(cat "$work/err") / $policy_why"
+	# Unknown to policy is on-error to the hook: with on-error = deny it refuses.
+	sed 's/^on-error = allow$/on-error = deny/' "$work/age.conf" >"$work/age-deny.conf"
+	expect 1 "$SEOIBCTL" hook --config "$work/age-deny.conf" guest prepare begin - <"$data/tdx.xml"
 else
 	skip "the own-record currency part needs /etc/machine-id; the others passed"
 fi

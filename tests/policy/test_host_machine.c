@@ -13,6 +13,7 @@
 #include "seoib/gate.h"
 #include "seoib/host_can_run.h"
 #include "seoib/policy.h"
+#include "host_views.h"
 
 #define QEMU_PATH "/usr/bin/qemu-system-x86_64"
 
@@ -85,21 +86,21 @@ static void check_dest_and_hook(void **state)
 	struct gate_outcome out;
 
 	/* check --dest */
-	assert_int_equal(gate_migration_check(&noble, NULL, NULL, dest, "", ON_ERROR_ALLOW, &out), GATE_CHECK_REFUSE);
+	assert_int_equal(gate_migration_check(&noble, NULL, NULL, vw(dest), "", ON_ERROR_ALLOW, &out), GATE_CHECK_REFUSE);
 	assert_contains(out.reason, "'vm1' uses machine type pc-q35-noble, and QEMU 7.2.22 at " QEMU_PATH " on hv-debian has no machine type pc-q35-noble");
 	assert_contains(out.remediation, "migrate it to a host whose QEMU has machine type pc-q35-noble");
-	assert_int_equal(gate_migration_check(&q35, NULL, NULL, dest, "", ON_ERROR_ALLOW, &out), GATE_CHECK_OK);
-	assert_int_equal(gate_migration_check(&noble, NULL, NULL, old, "", ON_ERROR_ALLOW, &out), GATE_CHECK_OK);
+	assert_int_equal(gate_migration_check(&q35, NULL, NULL, vw(dest), "", ON_ERROR_ALLOW, &out), GATE_CHECK_OK);
+	assert_int_equal(gate_migration_check(&noble, NULL, NULL, vw(old), "", ON_ERROR_ALLOW, &out), GATE_CHECK_OK);
 	/* the destination hook: refused under enforce, warned under warn */
 	seoib_config_defaults(&cfg);
 	cfg.hook_mode = HOOK_ENFORCE;
-	gate_hook(GATE_MIGRATE, &noble, dest, NULL, 0, &cfg, &out);
+	gate_hook(GATE_MIGRATE, &noble, vw(dest), NULL, 0, &cfg, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
-	gate_hook(GATE_RESTORE, &noble, dest, NULL, 0, &cfg, &out);
+	gate_hook(GATE_RESTORE, &noble, vw(dest), NULL, 0, &cfg, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	assert_contains(out.remediation, "restore it to a host");
 	cfg.hook_mode = HOOK_WARN;
-	gate_hook(GATE_MIGRATE, &noble, dest, NULL, 0, &cfg, &out);
+	gate_hook(GATE_MIGRATE, &noble, vw(dest), NULL, 0, &cfg, &out);
 	assert_int_equal(out.verdict, GATE_WARN);
 	free(dest);
 	free(old);
@@ -117,7 +118,7 @@ static void fleet_domain(void **state)
 
 	hosts[0] = *a;
 	hosts[1] = *b;
-	policy_migration_domain(&noble, home, hosts, 2, &d);
+	policy_migration_domain(&noble, vw(home), vws(hosts, 2), 2, &d);
 	assert_int_equal(d.n_targets, 2);
 	assert_true(d.targets[0].known && d.targets[0].can_run);
 	assert_true(d.targets[1].known);

@@ -12,6 +12,7 @@
 #include "seoib/host_can_run.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
+#include "host_views.h"
 
 static struct host_record host_of(const char *name, enum kernel_generation gen, bool vmm_control)
 {
@@ -61,7 +62,7 @@ static void guest_runs(struct guest_facts *g, enum seoib_state s)
 static void decide(const struct guest_facts *g, const struct host_record *host, const struct host_record *targets,
 		   size_t n, struct decision *d)
 {
-	policy_decide(g, host, targets, n, d);
+	policy_decide(g, vw(host), vws(targets, n), n, d);
 	assert_true(d->n_reasons > 0);
 }
 
@@ -450,14 +451,14 @@ static void pinned_domain(const struct guest_facts *guest, const struct host_rec
 	struct decision alone;
 
 	if (guest->has_recorded_state) {
-		policy_decide(guest, NULL, hosts, n, domain);
+		policy_decide(guest, NULL, vws(hosts, n), n, domain);
 		return;
 	}
-	policy_decide_applied(guest, home, NULL, 0, &alone, NULL);
+	policy_decide_applied(guest, vw(home), NULL, 0, &alone, NULL);
 	pinned.has_recorded_state = true;
 	pinned.recorded_state = alone.state;
 	decision_free(&alone);
-	policy_decide_applied(&pinned, home, hosts, n, domain, NULL);
+	policy_decide_applied(&pinned, vw(home), vws(hosts, n), n, domain, NULL);
 }
 
 static void assert_same_domain(const struct guest_facts *g, const struct host_record *home,
@@ -465,7 +466,7 @@ static void assert_same_domain(const struct guest_facts *g, const struct host_re
 {
 	struct decision got, want;
 
-	policy_migration_domain(g, home, hosts, n, &got);
+	policy_migration_domain(g, vw(home), vws(hosts, n), n, &got);
 	pinned_domain(g, home, hosts, n, &want);
 	assert_int_equal(got.state, want.state);
 	assert_int_equal(got.n_targets, want.n_targets);
@@ -491,7 +492,7 @@ static void migration_domain(void **state)
 	hosts[3].status = PROBE_KVM_UNAVAILABLE;
 	snprintf(hosts[3].message, sizeof(hosts[3].message), "cannot open /dev/kvm");
 	/* Home's machine property, written by apply: respected. */
-	policy_migration_domain(&g, &hosts[0], hosts, 4, &d);
+	policy_migration_domain(&g, vw(&hosts[0]), vws(hosts, 4), 4, &d);
 	assert_int_equal(d.state, STATE_RESPECTED);
 	assert_int_equal(d.n_targets, 4);
 	assert_true(d.targets[0].known && d.targets[0].can_run);
@@ -503,24 +504,24 @@ static void migration_domain(void **state)
 	assert_int_equal(d.verdict, VERDICT_SAFE); /* h1 can */
 	decision_free(&d);
 	/* Only hosts that cannot: unsafe; one of them unknown: unknown; none: unknown. */
-	policy_migration_domain(&g, &hosts[0], &hosts[1], 2, &d);
+	policy_migration_domain(&g, vw(&hosts[0]), vws(&hosts[1], 2), 2, &d);
 	assert_int_equal(d.verdict, VERDICT_UNSAFE);
 	decision_free(&d);
-	policy_migration_domain(&g, &hosts[0], &hosts[1], 3, &d);
+	policy_migration_domain(&g, vw(&hosts[0]), vws(&hosts[1], 3), 3, &d);
 	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
 	decision_free(&d);
-	policy_migration_domain(&g, &hosts[0], NULL, 0, &d);
+	policy_migration_domain(&g, vw(&hosts[0]), NULL, 0, &d);
 	assert_int_equal(d.verdict, VERDICT_UNKNOWN);
 	decision_free(&d);
 	/* A stock QEMU at home runs it quirked: every working host can. */
-	policy_migration_domain(&g, &hosts[2], hosts, 4, &d);
+	policy_migration_domain(&g, vw(&hosts[2]), vws(hosts, 4), 4, &d);
 	assert_int_equal(d.state, STATE_QUIRKED);
 	assert_true(d.targets[1].can_run && d.targets[2].can_run);
 	decision_free(&d);
 	/* A recorded state stays, whatever home's QEMU would start it in. */
 	g.has_recorded_state = true;
 	g.recorded_state = STATE_NOT_ADVERTISED;
-	policy_migration_domain(&g, &hosts[2], hosts, 4, &d);
+	policy_migration_domain(&g, vw(&hosts[2]), vws(hosts, 4), 4, &d);
 	assert_int_equal(d.state, STATE_NOT_ADVERTISED);
 	assert_true(d.targets[0].can_run);
 	assert_false(d.targets[2].can_run);
@@ -556,12 +557,12 @@ static void host_why_cannot_words(void **state)
 
 	host_why_cannot(NULL, STATE_RESPECTED, why, sizeof(why));
 	assert_string_equal(why, "no host record");
-	host_why_cannot(&legacy, STATE_NOT_ADVERTISED, why, sizeof(why));
+	host_why_cannot(vw(&legacy), STATE_NOT_ADVERTISED, why, sizeof(why));
 	assert_string_equal(why, "cannot run not-advertised: kernel 6.1.0-40-amd64 is legacy and QEMU 7.2.22 at /usr/bin/qemu-system-x86_64 has no seoib-policy control");
 	assert_int_equal(host_can_run_states(&legacy), STATE_BIT(STATE_QUIRKED));
 	assert_int_equal(host_can_run_states(&fixed), STATE_ALL);
 	legacy.status = PROBE_ERROR;
-	host_why_cannot(&legacy, STATE_QUIRKED, why, sizeof(why));
+	host_why_cannot(vw(&legacy), STATE_QUIRKED, why, sizeof(why));
 	assert_string_equal(why, "record status error: no message");
 	assert_int_equal(host_can_run_states(&legacy), 0);
 	host_upgrade_for(&fixed, STATE_RESPECTED, why, sizeof(why));
