@@ -14,6 +14,7 @@
 #include "seoib/fileio.h"
 #include "seoib/cleanup.h"
 #include "seoib/sentence.h"
+#include "seoib/string_table.h"
 
 struct prober {
 	pid_t pid;
@@ -30,12 +31,14 @@ struct prober {
 	void *userdata;
 };
 
-const char *probe_run_status_to_string(enum probe_run_status s)
-{
-	static const char *const names[] = {"none", "ok", "timeout", "failed"};
+static const char *const probe_run_status_table[] = {
+	[PROBE_RUN_NONE] = "none",
+	[PROBE_RUN_OK] = "ok",
+	[PROBE_RUN_TIMEOUT] = "timeout",
+	[PROBE_RUN_FAILED] = "failed",
+};
 
-	return names[s];
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(probe_run_status, enum probe_run_status)
 
 /* The probe child's SIGTERM: seoibd died (PR_SET_PDEATHSIG) or someone
  * stops the probe. Take down everything the probe spawned first. */

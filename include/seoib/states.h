@@ -53,6 +53,9 @@ enum tristate {
 	TRI_YES,
 };
 
+/* The published words (seoib/string_table.h): x_to_string() answers
+ * "invalid" for a value out of range, x_from_string() -1 for a word it does
+ * not know. */
 const char *state_to_string(enum seoib_state s);
 int state_from_string(const char *s); /* -1 if unknown */
 const char *mode_to_string(enum x2apic_mode m);

@@ -21,6 +21,7 @@
 #include "seoib/kvm_x2apic.h"
 #include "seoib/messages.h"
 #include "seoib/sentence.h"
+#include "seoib/string_table.h"
 
 #define DEFAULT_CASE_TIMEOUT_MS 1000
 /* Any GSI below the pins reserved for the VMM's I/O APIC: KVM computes the
@@ -741,14 +742,14 @@ bool behaviour_contradicted(const struct behaviour *b)
 	return b->n_conflicts > 0;
 }
 
-static const char *const proof_names[PROOF_COUNT] = {
+static const char *const proof_table[PROOF_COUNT] = {
 	[PROOF_NOT_RUN] = "not-run",
 	[PROOF_UNVERIFIED] = "unverified",
 	[PROOF_VERIFIED] = "verified",
 	[PROOF_CONTRADICTED] = "contradicted",
 };
 
-static const char *const outcome_names[OUTCOME_COUNT] = {
+static const char *const outcome_table[OUTCOME_COUNT] = {
 	[OUTCOME_NOT_RUN] = "not-run",
 	[OUTCOME_SKIPPED] = "skipped",
 	[OUTCOME_DONE] = "done",
@@ -756,34 +757,8 @@ static const char *const outcome_names[OUTCOME_COUNT] = {
 	[OUTCOME_ERROR] = "error",
 };
 
-/* The index of s in names[0..n), or -1. */
-static int name_lookup(const char *const *names, int n, const char *s)
-{
-	for (int i = 0; i < n; i++)
-		if (s && strcmp(s, names[i]) == 0)
-			return i;
-	return -1;
-}
-
-const char *proof_to_string(enum proof p)
-{
-	return p < PROOF_COUNT ? proof_names[p] : "invalid";
-}
-
-int proof_from_string(const char *s)
-{
-	return name_lookup(proof_names, PROOF_COUNT, s);
-}
-
-const char *outcome_to_string(enum behaviour_outcome o)
-{
-	return o < OUTCOME_COUNT ? outcome_names[o] : "invalid";
-}
-
-int outcome_from_string(const char *s)
-{
-	return name_lookup(outcome_names, OUTCOME_COUNT, s);
-}
+DEFINE_STRING_TABLE_LOOKUP(proof, enum proof)
+DEFINE_STRING_TABLE_LOOKUP(outcome, enum behaviour_outcome)
 
 void behaviour_verdict_derive(struct behaviour *b, const struct kvm_verdict *v)
 {
