@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "lib/kvm/eoi_guest.h"
+#include "lib/kvm/eoi_payload.h"
 #include "lib/kvm/behaviour_loop.h"
 #include "seoib/behaviour.h"
 
@@ -101,7 +101,7 @@ static void legacy_kernel_shows_the_quirk_only(void **state)
 }
 
 /* The case the project exists for: a kernel that accepts bit 2 and still
- * broadcasts the EOI of a guest that set SPIV bit 12. */
+ * broadcasts the EOI of a payload that set SPIV bit 12. */
 static void enable_still_broadcasting_is_a_loud_conflict(void **state)
 {
 	struct behaviour b;
@@ -128,7 +128,7 @@ static void enable_bit12_not_sticking_is_not_respected(void **state)
 	assert_true(has_conflict(&b, "do not run guests as respected"));
 }
 
-/* Respected needs its control: without an EOI exit when the guest did not
+/* Respected needs its control: without an EOI exit when the payload did not
  * ask, silence proves nothing. */
 static void enable_control_without_exit_is_unknown(void **state)
 {
@@ -161,7 +161,7 @@ static void timeouts_make_every_verdict_unknown(void **state)
 	fixed_kernel(&b);
 	for (int i = 0; i < BEHAVIOUR_CASES; i++) {
 		b.cases[i].outcome = OUTCOME_TIMEOUT;
-		b.cases[i].eoi_exit = false; /* a guest that never EOIed */
+		b.cases[i].eoi_exit = false; /* a payload that never EOIed */
 	}
 	behaviour_verdict_derive(&b, &fixed_claims);
 	assert_int_equal(b.respected_verified, TRI_UNKNOWN);
@@ -382,9 +382,9 @@ static void unknown_fault_is_refused(void **state)
 
 /* ---- The run loop against recorded exit sequences ----
  *
- * behaviour_run_guest() is the loop lib/kvm/behaviour.c drives with KVM_RUN. Here
+ * behaviour_run_payload() is the loop lib/kvm/behaviour.c drives with KVM_RUN. Here
  * it is driven by exit sequences as real hosts deliver them: the EOI exit
- * before the guest's DONE write (TCG+SVM), or after it, on the next
+ * before the payload's DONE write (TCG+SVM), or after it, on the next
  * KVM_RUN (Linux 6.18.44 kvm_pvm, Intel, nested: `out DONE`, `eoi(vector)`,
  * `out FENCE`). A sequence that ends is a deadline: immediate_exit set and
  * EINTR, as the SIGALRM handler makes every later KVM_RUN return. */
@@ -432,7 +432,7 @@ static int replay_enter(struct behaviour_vcpu *vcpu)
 		run->exit_reason = KVM_EXIT_IO;
 		run->io.direction = KVM_EXIT_IO_OUT;
 		run->io.port = s->port;
-		run->io.size = s->port == EOI_GUEST_PORT_SPIV ? 4 : 1;
+		run->io.size = s->port == EOI_PAYLOAD_PORT_SPIV ? 4 : 1;
 		run->io.count = 1;
 		run->io.data_offset = 1024;
 		memcpy(r->shared.page + 1024, &s->value, sizeof(s->value));
@@ -466,7 +466,7 @@ static void replay_run(const struct step *steps, size_t n, struct behaviour_case
 					  .inject = replay_inject, .opaque = r};
 	r->steps = steps;
 	r->n_steps = n;
-	behaviour_run_guest(&r->vcpu, c, true, 1000);
+	behaviour_run_payload(&r->vcpu, c, true, 1000);
 }
 
 #define REPLAY(steps, c, r) replay_run((steps), sizeof(steps) / sizeof((steps)[0]), (c), (r))
@@ -476,8 +476,8 @@ static void replay_run(const struct step *steps, size_t n, struct behaviour_case
 static void late_eoi_exit_is_seen_before_the_fence(void **state)
 {
 	static const struct step steps[] = {
-		OUT(EOI_GUEST_PORT_SPIV, SPIV_CLEAR), OUT(EOI_GUEST_PORT_READY, 0xff),
-		OUT(EOI_GUEST_PORT_DONE, 0), EOI(EOI_GUEST_VECTOR), OUT(EOI_GUEST_PORT_FENCE, 0),
+		OUT(EOI_PAYLOAD_PORT_SPIV, SPIV_CLEAR), OUT(EOI_PAYLOAD_PORT_READY, 0xff),
+		OUT(EOI_PAYLOAD_PORT_DONE, 0), EOI(EOI_PAYLOAD_VECTOR), OUT(EOI_PAYLOAD_PORT_FENCE, 0),
 	};
 	struct behaviour_case c = {.mode = MODE_LEGACY};
 	struct replay r;
@@ -495,8 +495,8 @@ static void late_eoi_exit_is_seen_before_the_fence(void **state)
 static void early_eoi_exit_is_seen(void **state)
 {
 	static const struct step steps[] = {
-		OUT(EOI_GUEST_PORT_SPIV, SPIV_CLEAR), OUT(EOI_GUEST_PORT_READY, 0xff),
-		EOI(EOI_GUEST_VECTOR), OUT(EOI_GUEST_PORT_DONE, 0), OUT(EOI_GUEST_PORT_FENCE, 0),
+		OUT(EOI_PAYLOAD_PORT_SPIV, SPIV_CLEAR), OUT(EOI_PAYLOAD_PORT_READY, 0xff),
+		EOI(EOI_PAYLOAD_VECTOR), OUT(EOI_PAYLOAD_PORT_DONE, 0), OUT(EOI_PAYLOAD_PORT_FENCE, 0),
 	};
 	struct behaviour_case c = {.mode = MODE_LEGACY};
 	struct replay r;
@@ -511,8 +511,8 @@ static void early_eoi_exit_is_seen(void **state)
 static void no_eoi_exit_is_concluded_at_the_fence(void **state)
 {
 	static const struct step steps[] = {
-		OUT(EOI_GUEST_PORT_SPIV, SPIV_SET), OUT(EOI_GUEST_PORT_READY, 0xff),
-		{STEP_INTR, 0, 0}, OUT(EOI_GUEST_PORT_DONE, 0), OUT(EOI_GUEST_PORT_FENCE, 0),
+		OUT(EOI_PAYLOAD_PORT_SPIV, SPIV_SET), OUT(EOI_PAYLOAD_PORT_READY, 0xff),
+		{STEP_INTR, 0, 0}, OUT(EOI_PAYLOAD_PORT_DONE, 0), OUT(EOI_PAYLOAD_PORT_FENCE, 0),
 	};
 	struct behaviour_case c = {.mode = MODE_ENABLE, .guest_sets_bit12 = true};
 	struct replay r;
@@ -527,8 +527,8 @@ static void no_eoi_exit_is_concluded_at_the_fence(void **state)
 static void missing_fence_is_a_timeout_not_no_exit(void **state)
 {
 	static const struct step steps[] = {
-		OUT(EOI_GUEST_PORT_SPIV, SPIV_SET), OUT(EOI_GUEST_PORT_READY, 0xff),
-		OUT(EOI_GUEST_PORT_DONE, 0),
+		OUT(EOI_PAYLOAD_PORT_SPIV, SPIV_SET), OUT(EOI_PAYLOAD_PORT_READY, 0xff),
+		OUT(EOI_PAYLOAD_PORT_DONE, 0),
 	};
 	struct behaviour_case c = {.mode = MODE_ENABLE, .guest_sets_bit12 = true};
 	struct replay r;
@@ -550,8 +550,8 @@ static void missing_fence_is_a_timeout_not_no_exit(void **state)
 static void fence_before_done_is_an_error(void **state)
 {
 	static const struct step steps[] = {
-		OUT(EOI_GUEST_PORT_SPIV, SPIV_CLEAR), OUT(EOI_GUEST_PORT_READY, 0xff),
-		OUT(EOI_GUEST_PORT_FENCE, 0), OUT(EOI_GUEST_PORT_DONE, 0),
+		OUT(EOI_PAYLOAD_PORT_SPIV, SPIV_CLEAR), OUT(EOI_PAYLOAD_PORT_READY, 0xff),
+		OUT(EOI_PAYLOAD_PORT_FENCE, 0), OUT(EOI_PAYLOAD_PORT_DONE, 0),
 	};
 	struct behaviour_case c = {.mode = MODE_LEGACY};
 	struct replay r;
@@ -564,8 +564,8 @@ static void fence_before_done_is_an_error(void **state)
 static void unexpected_exit_after_done_is_an_error(void **state)
 {
 	static const struct step steps[] = {
-		OUT(EOI_GUEST_PORT_SPIV, SPIV_CLEAR), OUT(EOI_GUEST_PORT_READY, 0xff),
-		OUT(EOI_GUEST_PORT_DONE, 0), {STEP_HLT, 0, 0},
+		OUT(EOI_PAYLOAD_PORT_SPIV, SPIV_CLEAR), OUT(EOI_PAYLOAD_PORT_READY, 0xff),
+		OUT(EOI_PAYLOAD_PORT_DONE, 0), {STEP_HLT, 0, 0},
 	};
 	struct behaviour_case c = {.mode = MODE_LEGACY};
 	struct replay r;
@@ -594,18 +594,18 @@ static void replay_fixed_matrix(bool late_eoi)
 	for (int i = 0; i < BEHAVIOUR_CASES; i++) {
 		bool sticks = table[i].bit12 && table[i].lvr;
 		struct step steps[6] = {
-			OUT(EOI_GUEST_PORT_SPIV, sticks ? SPIV_SET : SPIV_CLEAR), OUT(EOI_GUEST_PORT_READY, 0xff),
+			OUT(EOI_PAYLOAD_PORT_SPIV, sticks ? SPIV_SET : SPIV_CLEAR), OUT(EOI_PAYLOAD_PORT_READY, 0xff),
 		};
 		size_t n = 2;
 		struct behaviour_case *c = &b.cases[i];
 		struct replay r;
 
 		if (table[i].eoi && !late_eoi)
-			steps[n++] = (struct step)EOI(EOI_GUEST_VECTOR);
-		steps[n++] = (struct step)OUT(EOI_GUEST_PORT_DONE, 0);
+			steps[n++] = (struct step)EOI(EOI_PAYLOAD_VECTOR);
+		steps[n++] = (struct step)OUT(EOI_PAYLOAD_PORT_DONE, 0);
 		if (table[i].eoi && late_eoi)
-			steps[n++] = (struct step)EOI(EOI_GUEST_VECTOR);
-		steps[n++] = (struct step)OUT(EOI_GUEST_PORT_FENCE, 0);
+			steps[n++] = (struct step)EOI(EOI_PAYLOAD_VECTOR);
+		steps[n++] = (struct step)OUT(EOI_PAYLOAD_PORT_FENCE, 0);
 		c->mode = table[i].mode;
 		c->guest_sets_bit12 = table[i].bit12;
 		c->lvr_directed_eoi = table[i].lvr;
