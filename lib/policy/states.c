@@ -40,6 +40,16 @@ DEFINE_STRING_TABLE_LOOKUP(irqchip, enum irqchip_mode)
 DEFINE_STRING_TABLE_LOOKUP(generation, enum kernel_generation)
 DEFINE_STRING_TABLE_LOOKUP(risk, enum risk)
 
+const char *state_or_unknown_to_string(enum seoib_state s)
+{
+	return s == STATE_UNKNOWN ? STATE_UNKNOWN_WORD : state_to_string(s);
+}
+
+int state_or_unknown_from_string(const char *s)
+{
+	return s && strcmp(s, STATE_UNKNOWN_WORD) == 0 ? STATE_UNKNOWN : state_from_string(s);
+}
+
 unsigned long long mode_flags(enum x2apic_mode m)
 {
 	switch (m) {

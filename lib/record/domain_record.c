@@ -48,6 +48,11 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 				rec->name, (int)rec->phase);
 		return -1;
 	}
+	if (rec->state > STATE_UNKNOWN) {
+		sentence_format(err, SEOIB_MESSAGE_MAX, "the record of '%s' has no state seoib knows (%d); not writing it",
+				rec->name, (int)rec->state);
+		return -1;
+	}
 	if (record_name(rec->uuid, rec->phase, name, sizeof(name), err) < 0)
 		return -1;
 	dfd = trusted_path_open_dir(dir, TRUSTED_CREATE | TRUSTED_NOT_SERVICE, err);
@@ -58,8 +63,7 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 	json_add(o, "phase", json_object_new_string(domain_phase_to_string(rec->phase)));
 	json_add(o, "name", json_object_new_string(rec->name));
 	json_add(o, "uuid", json_object_new_string(rec->uuid));
-	json_add(o, "state", json_object_new_string(rec->state < STATE_COUNT ? state_to_string(rec->state)
-									  : DOMAIN_RECORD_STATE_UNKNOWN));
+	json_add(o, "state", json_object_new_string(state_or_unknown_to_string(rec->state)));
 	json_add(o, "operation", json_object_new_string(rec->operation));
 	json_add(o, "verdict", json_object_new_string(rec->verdict));
 	json_add(o, "time", json_object_new_string(when));
@@ -97,7 +101,7 @@ static int domain_record_from_json(json_object *o, struct domain_record *rec, ch
 		return -1;
 	if (rec->time < 0) /* also keeps now - time from overflowing */
 		return json_reader_fail(&r, "time_unix", "is before 1970");
-	s = strcmp(state, DOMAIN_RECORD_STATE_UNKNOWN) == 0 ? STATE_COUNT : state_from_string(state);
+	s = state_or_unknown_from_string(state);
 	if (s < 0)
 		return json_reader_fail(&r, "state", "is not a known state");
 	rec->state = s;

@@ -81,6 +81,9 @@ static void unknown(void **state)
 static void every_table(void **state)
 {
 	ROUND_TRIP(state, enum seoib_state, STATE_COUNT);
+	ROUND_TRIP(state_or_unknown, enum seoib_state, STATE_UNKNOWN + 1);
+	assert_int_equal(state_from_string(STATE_UNKNOWN_WORD), -1);
+	assert_string_equal(state_or_unknown_to_string(STATE_UNKNOWN), "unknown");
 	ROUND_TRIP(irqchip, enum irqchip_mode, IRQCHIP_COUNT);
 	ROUND_TRIP(generation, enum kernel_generation, GEN_COUNT);
 	ROUND_TRIP(risk, enum risk, RISK_COUNT);
