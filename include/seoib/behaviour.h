@@ -55,7 +55,7 @@ struct behaviour {
 	bool ran;
 	double duration_ms;
 	struct behaviour_case cases[BEHAVIOUR_CASES];
-	/* Derived by behaviour_verdict_derive(): */
+	/* Derived by behaviour_derive(): */
 	enum tristate respected_verified;      /* bit 2 + bit 12: no EOI exit; bit 2 alone: exit */
 	enum tristate legacy_quirk_observed;   /* legacy broadcast despite bit 12 */
 	enum tristate not_advertised_verified; /* bit 3 kept SPIV bit 12 from sticking */
@@ -81,7 +81,7 @@ void behaviour_run(const struct behaviour_options *opts, const struct kvm_measur
 
 /* Pure: fill the derived fields from the cases, and conflicts against the
  * capability verdict v. */
-void behaviour_verdict_derive(struct behaviour *b, const struct kvm_verdict *v);
+void behaviour_derive(struct behaviour *b, const struct kvm_verdict *v);
 
 /* Pure: the proof of state s from the cases alone (stored verdicts are not
  * trusted), with the observation behind it as a sentence in evidence.
@@ -91,7 +91,7 @@ void behaviour_verdict_derive(struct behaviour *b, const struct kvm_verdict *v);
  * there and it is verified, unverified or not-run, never contradicted. */
 enum proof behaviour_state_proof(const struct behaviour *b, enum seoib_state s,
 				 char evidence[SEOIB_MESSAGE_MAX]);
-/* Fill b->proof and b->evidence for every state (behaviour_verdict_derive
+/* Fill b->proof and b->evidence for every state (behaviour_derive
  * does it too; host_record_from_json calls this on what it read). */
 void behaviour_proofs_derive(struct behaviour *b);
 /* True when any state is contradicted or any conflict is listed. */

@@ -760,7 +760,7 @@ static const char *const outcome_table[OUTCOME_COUNT] = {
 DEFINE_STRING_TABLE_LOOKUP(proof, enum proof)
 DEFINE_STRING_TABLE_LOOKUP(outcome, enum behaviour_outcome)
 
-void behaviour_verdict_derive(struct behaviour *b, const struct kvm_verdict *v)
+void behaviour_derive(struct behaviour *b, const struct kvm_verdict *v)
 {
 	b->n_conflicts = 0;
 	b->respected_verified = derive_respected(b);
