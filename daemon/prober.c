@@ -14,7 +14,6 @@
 #include "seoib/fileio.h"
 #include "seoib/cleanup.h"
 #include "seoib/sentence.h"
-#include "seoib/string_table.h"
 
 struct prober {
 	pid_t pid;
@@ -31,14 +30,7 @@ struct prober {
 	void *userdata;
 };
 
-static const char *const probe_run_status_table[] = {
-	[PROBE_RUN_NONE] = "none",
-	[PROBE_RUN_OK] = "ok",
-	[PROBE_RUN_TIMEOUT] = "timeout",
-	[PROBE_RUN_FAILED] = "failed",
-};
 
-DEFINE_STRING_TABLE_LOOKUP_TO_STRING(probe_run_status, enum probe_run_status)
 
 /* The probe child's SIGTERM: seoibd died (PR_SET_PDEATHSIG) or someone
  * stops the probe. Take down everything the probe spawned first. */

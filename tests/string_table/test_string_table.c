@@ -10,6 +10,7 @@
 #include "seoib/audit.h"
 #include "seoib/behaviour.h"
 #include "seoib/config.h"
+#include "seoib/exports.h"
 #include "seoib/gate.h"
 #include "seoib/guest_edit.h"
 #include "seoib/guest_facts.h"
@@ -105,6 +106,7 @@ static void every_table(void **state)
 	WORDS(gate_op, enum gate_op, GATE_FORGET + 1);
 	WORDS(gate_verdict, enum gate_verdict, GATE_ERROR_DENY + 1);
 	WORDS(gate_check, enum gate_check, GATE_CHECK_UNKNOWN + 1);
+	WORDS(probe_run_status, enum probe_run_status, PROBE_RUN_COUNT);
 }
 
 /* The words are published: a few of each kind, spelled as the man pages
