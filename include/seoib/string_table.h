@@ -20,11 +20,11 @@
  *		value never round-trips through the invalid answer.
  *
  * The table's words are published (JSON, D-Bus, man pages, records):
- * change one only as a format change. The header is the whole mechanism. */
+ * change one only as a format change. The two lookups the macros call are
+ * lib/util/string_table.c. */
 #pragma once
 
 #include <stddef.h>
-#include <string.h>
 
 #include "seoib/cleanup.h"
 
@@ -33,23 +33,11 @@
 
 /* table[i] for i in [0, n) with a word, else NULL. i is a long long so that
  * a negative enum (a corrupted value) is caught, not wrapped. */
-static inline const char *string_table_lookup_to_string(const char *const *table, size_t n, long long i)
-{
-	if (i < 0 || (unsigned long long)i >= n)
-		return NULL;
-	return table[i];
-}
+const char *string_table_lookup_to_string(const char *const *table, size_t n, long long i);
 
-/* The index of s in table[0, n), or -1. */
-static inline int string_table_lookup_from_string(const char *const *table, size_t n, const char *s)
-{
-	if (!s)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (table[i] && strcmp(table[i], s) == 0)
-			return (int)i;
-	return -1;
-}
+/* The index of s in table[0, n) (compared byte for byte), or -1 when s is
+ * NULL or no slot holds it. */
+int string_table_lookup_from_string(const char *const *table, size_t n, const char *s);
 
 #define _DEFINE_STRING_TABLE_LOOKUP_TO_STRING(name, type, scope)                                              \
 	scope const char *name##_to_string(type v)                                                            \
