@@ -90,17 +90,12 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 		fprintf(stderr, "seoibctl audit: unexpected argument '%s'; see 'seoibctl audit --help'.\n", argv[optind]);
 		return -1;
 	}
-	if (a->hook_mode && strcmp(a->hook_mode, "enforce") != 0 && strcmp(a->hook_mode, "warn") != 0) {
+	if (a->hook_mode && hook_mode_from_string(a->hook_mode) < 0) {
 		fprintf(stderr, "seoibctl audit: --hook-mode is '%s', not enforce or warn; see 'seoibctl audit --help'.\n",
 			a->hook_mode);
 		return -1;
 	}
 	return 0;
-}
-
-static const char *hook_mode_name(enum hook_mode m)
-{
-	return m == HOOK_ENFORCE ? "enforce" : "warn";
 }
 
 /* One domain as libvirt gives it, judged by audit_guest(). */
@@ -195,7 +190,7 @@ static void print_table(const struct audit_run *run)
 
 	if (!run->have_host)
 		fprintf(stderr, "seoibctl audit: %s; every guest gets on-error = %s\n", run->host_problem,
-			run->cfg.on_error == ON_ERROR_DENY ? "deny" : "allow");
+			on_error_to_string(run->cfg.on_error));
 	if (run->n_rows == 0) {
 		printf("No domains at %s.\n", domain_uri_name(run->uri));
 		return;
@@ -228,7 +223,7 @@ static void print_table(const struct audit_run *run)
 		unjudged += r->gate.verdict == GATE_ERROR_ALLOW;
 	}
 	printf("%zu domain%s at %s, hook-mode = %s: %zu would be refused at the next start, %zu allowed with a warning (%zu acknowledged)",
-	       run->n_rows, run->n_rows == 1 ? "" : "s", domain_uri_name(run->uri), hook_mode_name(run->cfg.hook_mode),
+	       run->n_rows, run->n_rows == 1 ? "" : "s", domain_uri_name(run->uri), hook_mode_to_string(run->cfg.hook_mode),
 	       refused, warned, acked);
 	/* Those on-error = allow lets start unjudged, whatever hook-mode says. */
 	if (unjudged)
@@ -260,7 +255,7 @@ int cmd_audit(int argc, char **argv)
 		return SEOIB_EXIT_ERROR;
 	}
 	if (run->args.hook_mode)
-		run->cfg.hook_mode = strcmp(run->args.hook_mode, "enforce") == 0 ? HOOK_ENFORCE : HOOK_WARN;
+		run->cfg.hook_mode = hook_mode_from_string(run->args.hook_mode);
 	run->uri = domain_uri(run->args.uri, &run->cfg);
 	run->have_host = audit_host_load(&run->cfg, (int64_t)time(NULL), &run->host, &run->host_view, run->host_problem);
 	if (audit_domains(run, err) < 0) {

@@ -277,7 +277,6 @@ static void print_host_line(const char *label, const struct target_verdict *tv)
  * its own hypervisor. */
 static void print_guest(const struct guest_facts *g)
 {
-	static const char *const victim[] = {[VICTIM_NO] = "no", [VICTIM_YES] = "yes", [VICTIM_UNKNOWN] = "unknown"};
 	char why[SEOIB_MESSAGE_MAX], windows[256];
 	enum guest_windows w = guest_facts_windows(g, windows, sizeof(windows));
 	enum guest_victim v = guest_facts_victim(g, why, sizeof(why));
@@ -299,10 +298,10 @@ static void print_guest(const struct guest_facts *g)
 	if (!g->qemu_lapic && g->x2apic == X2APIC_ABSENT) {
 		/* The victim or not, it is never offered Directed EOI. */
 		printf("At risk      no: its vCPU has no x2APIC, so Directed EOI is never offered (the victim otherwise: %s)\n",
-		       victim[v]);
+		       guest_victim_to_string(v));
 		return;
 	}
-	printf("At risk      %s: %s\n", victim[v], why);
+	printf("At risk      %s: %s\n", guest_victim_to_string(v), why);
 	if (v == VICTIM_YES && (g->secure_boot || g->tpm))
 		printf("VBS signals  %s%s (Windows 11 turns VBS on by default where they exist)\n",
 		       g->secure_boot ? " Secure-Boot" : "", g->tpm ? " TPM" : "");

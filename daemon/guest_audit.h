@@ -22,7 +22,7 @@ void guest_audit_free(struct guest_audit *a);
 void guest_audit_refresh(struct guest_audit *a, virConnectPtr conn);
 
 /* True when this host's record changed (its file's modification time, or
- * its presence) since the last refresh: every verdict may change with it. */
+ * its presence) since the last refresh: every answer may change with it. */
 bool guest_audit_record_changed(struct guest_audit *a);
 
 /* The last audit as a seoib.audit/1 JSON text (free() it), or NULL when

@@ -18,6 +18,7 @@
 #include "seoib/domain_record.h"
 #include "seoib/gate.h"
 #include "seoib/guest_facts.h"
+#include "seoib/guest_metadata.h"
 #include "seoib/host_record.h"
 #include "seoib/host_view.h"
 #include "seoib/sentence.h"
@@ -91,18 +92,8 @@ static bool running_state(const struct host_view *host, const struct guest_facts
 	return gate_state_running(DOMAIN_RECORD_DIR, facts, host, state, how);
 }
 
-static int set_metadata(virDomainPtr dom, enum seoib_state state, const char *hostname, unsigned flags)
-{
-	_cleanup_free_ char *element = guest_metadata_element(state, hostname, time(NULL));
-
-	if (!element)
-		return -1;
-	return virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, element, SEOIB_METADATA_PREFIX,
-				    SEOIB_METADATA_URI, flags);
-}
-
-/* The persistent definition gets the state only when it has none: a state
- * there that differs was written for the next start (seoibctl apply). */
+/* Whether the persistent definition says no state (what
+ * guest_metadata_sync_targets() asks). */
 static bool persistent_lacks_state(virDomainPtr dom)
 {
 	_cleanup_free_ char *xml = NULL;
@@ -124,7 +115,7 @@ static void sync_domain(struct libvirt_watch *w, virDomainPtr dom)
 	struct host_view view;
 	const struct host_view *host;
 	enum seoib_state state;
-	unsigned flags = 0;
+	unsigned targets;
 
 	if (!xml || !facts || guest_facts_from_xml(xml, strlen(xml), facts, err) < 0) {
 		log_warning("cannot read the XML of domain '%s': %s; its seoib metadata is left as it is",
@@ -138,18 +129,17 @@ static void sync_domain(struct libvirt_watch *w, virDomainPtr dom)
 		return;
 	}
 	storm_watch_guest(w->storm, dom, facts, true, state, host);
-	if (!facts->has_recorded_state || facts->recorded_state != state)
-		flags |= VIR_DOMAIN_AFFECT_LIVE;
-	if (persistent_lacks_state(dom))
-		flags |= VIR_DOMAIN_AFFECT_CONFIG;
-	if (!flags)
+	targets = guest_metadata_sync_targets(facts, persistent_lacks_state(dom), state);
+	if (!targets)
 		return;
-	if (set_metadata(dom, state, hostname, flags) < 0)
+	if (guest_metadata_write(dom, state, hostname, time(NULL), targets) < 0)
 		log_warning("cannot write state %s into the metadata of '%s': %s", state_to_string(state), facts->name,
 			    last_error());
 	else
 		log_info("'%s' runs %s (%s): written into its %s metadata", facts->name, state_to_string(state), how,
-			 flags == VIR_DOMAIN_AFFECT_LIVE ? "live" : flags == VIR_DOMAIN_AFFECT_CONFIG ? "persistent" : "live and persistent");
+			 targets == GUEST_METADATA_LIVE	    ? "live"
+			 : targets == GUEST_METADATA_PERSISTENT ? "persistent"
+								 : "live and persistent");
 }
 
 static void sync_all(struct libvirt_watch *w)

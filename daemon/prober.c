@@ -30,12 +30,7 @@ struct prober {
 	void *userdata;
 };
 
-const char *probe_run_status_to_string(enum probe_run_status s)
-{
-	static const char *const names[] = {"none", "ok", "timeout", "failed"};
 
-	return names[s];
-}
 
 /* The probe child's SIGTERM: seoibd died (PR_SET_PDEATHSIG) or someone
  * stops the probe. Take down everything the probe spawned first. */

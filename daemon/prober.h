@@ -5,14 +5,8 @@
 #include <stddef.h>
 #include <systemd/sd-event.h>
 
+#include "seoib/exports.h"
 #include "seoib/host_probe.h"
-
-enum probe_run_status {
-	PROBE_RUN_NONE,    /* no probe finished yet */
-	PROBE_RUN_OK,      /* the child produced a record */
-	PROBE_RUN_TIMEOUT, /* the watchdog killed the child */
-	PROBE_RUN_FAILED,  /* the child crashed or produced nothing usable */
-};
 
 struct prober_result {
 	enum probe_run_status status;
@@ -30,4 +24,3 @@ int prober_start(sd_event *event, const struct host_probe_options *opts, unsigne
 		 prober_done_fn done, void *userdata, struct prober **out);
 /* Kill a running child (its whole process group) and release everything. */
 void prober_free(struct prober *p);
-const char *probe_run_status_to_string(enum probe_run_status s);

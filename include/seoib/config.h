@@ -36,6 +36,12 @@ enum on_error {
 	ON_ERROR_DENY,
 };
 
+/* seoib.conf's words (seoib/string_table.h): "enforce", "warn"; "allow", "deny". */
+const char *hook_mode_to_string(enum hook_mode m);
+int hook_mode_from_string(const char *s);
+const char *on_error_to_string(enum on_error e);
+int on_error_from_string(const char *s);
+
 struct seoib_config {
 	char qemu_path[4096];                               /* qemu = */
 	int n_vmm_controls;                                 /* vmm-control = a b c */

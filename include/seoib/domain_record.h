@@ -23,10 +23,10 @@
 #define DOMAIN_RECORD_SCHEMA "seoib.domain/2"
 #define DOMAIN_RECORD_DIR SEOIB_RUNDIR "/domains"
 /* The file's "state" of a guest that arrived (migrate or restore begin,
- * allowed by on-error = allow) in a state nothing could tell: state ==
- * STATE_COUNT in the struct. It keeps prepare begin from judging the
- * arrival as a fresh start and recording a state the guest may not run. */
-#define DOMAIN_RECORD_STATE_UNKNOWN "unknown"
+ * allowed by on-error = allow) in a state nothing could tell is
+ * STATE_UNKNOWN, written "unknown" (state_or_unknown_to_string()). It keeps
+ * prepare begin from judging the arrival as a fresh start and recording a
+ * state the guest may not run. */
 
 /* Which of the guest's two files a record is, and says it is ("phase"). */
 enum domain_phase {
@@ -45,7 +45,7 @@ struct domain_record {
 	enum domain_phase phase;
 	char name[256];
 	char uuid[64];
-	enum seoib_state state; /* STATE_COUNT: unknown (DOMAIN_RECORD_STATE_UNKNOWN) */
+	enum seoib_state state; /* or STATE_UNKNOWN */
 	char operation[16]; /* the gate that recorded it: prepare, migrate, restore */
 	char verdict[16];   /* allow, warn, or error-allow (an arrival in an unknown state) */
 	int64_t time;       /* seconds since the epoch */

@@ -17,9 +17,22 @@
 #define EXPORTS_NOVA_TRAIT_PREFIX "CUSTOM_SEOIB_"
 #define EXPORTS_NOVA_DEFAULT_PATH "/etc/nova/provider_config/seoib.yaml"
 
+/* How seoibd's last probe attempt ended (its D-Bus property, the record
+ * file's last_probe, the series seoib_last_probe_status). */
+enum probe_run_status {
+	PROBE_RUN_NONE,    /* no probe finished yet */
+	PROBE_RUN_OK,      /* the child produced a record */
+	PROBE_RUN_TIMEOUT, /* the watchdog killed the child */
+	PROBE_RUN_FAILED,  /* the child crashed or produced nothing usable */
+	PROBE_RUN_COUNT,
+};
+/* "none", "ok", "timeout", "failed" (seoib/string_table.h). */
+const char *probe_run_status_to_string(enum probe_run_status s);
+
 /* seoibd's last probe attempt, which may have failed while the record
- * (rec) is the last good one. status: "ok", "timeout" or "failed";
- * time: when it ended, seconds since the epoch. */
+ * (rec) is the last good one. status: probe_run_status_to_string() of
+ * PROBE_RUN_OK, PROBE_RUN_TIMEOUT or PROBE_RUN_FAILED; time: when it
+ * ended, seconds since the epoch. */
 struct exports_probe_run {
 	const char *status;
 	int64_t time;

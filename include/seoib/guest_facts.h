@@ -175,3 +175,4 @@ int guest_facts_vbs_signals(const struct guest_facts *facts);
 const char *guest_x2apic_to_string(enum guest_x2apic x);
 /* "yes", "likely", "possible", "no", "unknown". */
 const char *guest_windows_to_string(enum guest_windows w);
+const char *guest_victim_to_string(enum guest_victim v); /* "no", "yes", "unknown" */

@@ -6,6 +6,7 @@
  * adds the namespace and prefix, and read back from the domain XML. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "seoib/sentence.h"
@@ -32,12 +33,38 @@
 
 struct guest_facts;
 struct _xmlXPathContext;
+struct _virDomain;
+
+/* The definitions of a libvirt domain a state is written into. */
+enum guest_metadata_target {
+	GUEST_METADATA_LIVE = 1 << 0,       /* the running guest's (VIR_DOMAIN_AFFECT_LIVE) */
+	GUEST_METADATA_PERSISTENT = 1 << 1, /* the one its next start reads (VIR_DOMAIN_AFFECT_CONFIG) */
+};
 
 /* The element for state, chosen on hostname at when (seconds since the
  * epoch, written as UTC), to pass to virDomainSetMetadata() with
  * SEOIB_METADATA_URI and SEOIB_METADATA_PREFIX. NULL when out of memory;
  * free() it. */
 char *guest_metadata_element(enum seoib_state state, const char *hostname, int64_t when);
+
+/* Which definitions of a running guest get the state it runs in (seoibd
+ * keeps them true, docs/seoibd.md): the live one when its element (in
+ * `live`, the facts of the live XML) does not say `running`; the
+ * persistent one only when it has no state at all, since a state there that
+ * differs was written for the next start (seoibctl apply). A mask of
+ * enum guest_metadata_target, 0 when nothing is to be written. Pure. */
+unsigned guest_metadata_sync_targets(const struct guest_facts *live, bool persistent_lacks_state,
+				     enum seoib_state running);
+
+/* Write the element for state, chosen on hostname at when (as
+ * guest_metadata_element()), into dom's definitions `targets` (a mask of
+ * enum guest_metadata_target) with one virDomainSetMetadata() call
+ * (VIR_DOMAIN_METADATA_ELEMENT, SEOIB_METADATA_URI, SEOIB_METADATA_PREFIX).
+ * 0, or -1 with libvirt's error left for virGetLastErrorMessage() (or none
+ * when out of memory). In lib/guest/guest_metadata_libvirt.c, the one file
+ * of lib/guest that calls libvirt (library seoib-libvirt). */
+int guest_metadata_write(struct _virDomain *dom, enum seoib_state state, const char *hostname, int64_t when,
+			 unsigned targets);
 
 /* Read the element from a domain XML's /domain/metadata (ctx: an XPath
  * context with SEOIB_METADATA_PREFIX bound to SEOIB_METADATA_URI) into facts:

@@ -10,7 +10,13 @@ enum seoib_state {
 	STATE_RESPECTED,      /* bit 2: advertised and honoured (split irqchip only) */
 	STATE_NOT_ADVERTISED, /* bit 3: never advertised */
 	STATE_COUNT,
+	/* The one spelling of a state nothing could tell (a guest that arrived
+	 * under on-error = allow with no seoib metadata, from a source whose VMM
+	 * model was unknown), wherever a state value may be unknown; its word is
+	 * STATE_UNKNOWN_WORD. Never a state a guest is started in. */
+	STATE_UNKNOWN = STATE_COUNT,
 };
+#define STATE_UNKNOWN_WORD "unknown"
 #define STATE_BIT(s) (1u << (s))
 #define STATE_ALL (STATE_BIT(STATE_QUIRKED) | STATE_BIT(STATE_RESPECTED) | STATE_BIT(STATE_NOT_ADVERTISED))
 
@@ -53,8 +59,15 @@ enum tristate {
 	TRI_YES,
 };
 
+/* The published words (seoib/string_table.h): x_to_string() answers
+ * "invalid" for a value out of range, x_from_string() -1 for a word it does
+ * not know. */
 const char *state_to_string(enum seoib_state s);
 int state_from_string(const char *s); /* -1 if unknown */
+/* The same, where a state may be unknown: STATE_UNKNOWN is "unknown" and
+ * back; state_from_string() never takes "unknown". */
+const char *state_or_unknown_to_string(enum seoib_state s);
+int state_or_unknown_from_string(const char *s);
 const char *mode_to_string(enum x2apic_mode m);
 const char *irqchip_to_string(enum irqchip_mode m);
 int irqchip_from_string(const char *s);

@@ -16,6 +16,7 @@
 #include "seoib/fileio.h"
 #include "seoib/json_util.h"
 #include "seoib/sentence.h"
+#include "seoib/string_table.h"
 
 /* Where a line's error is reported: "FILE:LINE: ". */
 struct config_line {
@@ -195,25 +196,35 @@ static int set_ssh_connect_timeout(struct seoib_config *cfg, const char *value, 
 	return 0;
 }
 
+static const char *const hook_mode_table[] = {
+	[HOOK_ENFORCE] = "enforce",
+	[HOOK_WARN] = "warn",
+};
+static const char *const on_error_table[] = {
+	[ON_ERROR_ALLOW] = "allow",
+	[ON_ERROR_DENY] = "deny",
+};
+
+DEFINE_STRING_TABLE_LOOKUP(hook_mode, enum hook_mode)
+DEFINE_STRING_TABLE_LOOKUP(on_error, enum on_error)
+
 static int set_hook_mode(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
-	if (strcmp(value, "enforce") == 0)
-		cfg->hook_mode = HOOK_ENFORCE;
-	else if (strcmp(value, "warn") == 0)
-		cfg->hook_mode = HOOK_WARN;
-	else
+	int m = hook_mode_from_string(value);
+
+	if (m < 0)
 		return line_error(at, "expected enforce or warn, not", "hook-mode", value);
+	cfg->hook_mode = m;
 	return 0;
 }
 
 static int set_on_error(struct seoib_config *cfg, const char *value, const struct config_line *at)
 {
-	if (strcmp(value, "allow") == 0)
-		cfg->on_error = ON_ERROR_ALLOW;
-	else if (strcmp(value, "deny") == 0)
-		cfg->on_error = ON_ERROR_DENY;
-	else
+	int e = on_error_from_string(value);
+
+	if (e < 0)
 		return line_error(at, "expected allow or deny, not", "on-error", value);
+	cfg->on_error = e;
 	return 0;
 }
 
@@ -440,8 +451,8 @@ static void key_value(const struct seoib_config *cfg, const struct config_key *k
 	case KEY_TEXT: snprintf(buf, size, "%s", base); break;
 	case KEY_UNSIGNED: snprintf(buf, size, "%u", *(const unsigned *)(const void *)base); break;
 	case KEY_YES_NO: snprintf(buf, size, "%s", *(const bool *)(const void *)base ? "yes" : "no"); break;
-	case KEY_HOOK_MODE: snprintf(buf, size, "%s", cfg->hook_mode == HOOK_ENFORCE ? "enforce" : "warn"); break;
-	case KEY_ON_ERROR: snprintf(buf, size, "%s", cfg->on_error == ON_ERROR_DENY ? "deny" : "allow"); break;
+	case KEY_HOOK_MODE: snprintf(buf, size, "%s", hook_mode_to_string(cfg->hook_mode)); break;
+	case KEY_ON_ERROR: snprintf(buf, size, "%s", on_error_to_string(cfg->on_error)); break;
 	case KEY_VMM_MODEL:
 		snprintf(buf, size, "%s", cfg->vmm_model_set ? vmm_model_to_string(cfg->vmm_model) : "probe");
 		break;
@@ -747,7 +758,8 @@ int seoib_config_salvage(const char *path, struct seoib_config *cfg, seoib_confi
 		} else if (k >= 0 && enforcement_keys[k].action == SALVAGE_STRICT) {
 			strict |= 1u << k;
 			sentence_format(what, sizeof(what), "takes %s at its strictest (%s) and goes on checking",
-				 enforcement_keys[k].key, strcmp(enforcement_keys[k].key, "hook-mode") == 0 ? "enforce" : "deny");
+				 enforcement_keys[k].key, strcmp(enforcement_keys[k].key, "hook-mode") == 0 ? hook_mode_to_string(HOOK_ENFORCE)
+												    : on_error_to_string(ON_ERROR_DENY));
 			salvage_note(note, userdata, line_err, what);
 		} else if (!refuse) {
 			sentence_format(err, SEOIB_MESSAGE_MAX, "%s", line_err);

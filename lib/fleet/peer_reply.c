@@ -1,8 +1,8 @@
 /* A peer's `seoibctl status --json` reply (peer_reply.h). The envelope
- * carries the peer's own verdict about the record it holds (stale, from
- * another boot, a failed probe: cli/cmd_status.c sets "exit", "stale" and
- * "error" together); reading the record and dropping that verdict would
- * judge a migration by a record its own host disowns. */
+ * says whether the peer vouches for the record it holds (not when stale,
+ * from another boot, or of a failed probe: cli/cmd_status.c sets "exit",
+ * "stale" and "error" together); reading the record and dropping that word
+ * would judge a migration by a record its own host disowns. */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,9 +12,9 @@
 #include "seoib/peer_reply.h"
 #include "seoib/sentence.h"
 
-/* The peer's verdict: 0 when it vouches for its record, else -1 with a
+/* Whether the peer vouches for its record: 0 when it does, else -1 with a
  * sentence quoting its own words. */
-static int read_verdict(struct json_reader *r, json_object *o)
+static int read_vouch(struct json_reader *r, json_object *o)
 {
 	char quoted[SEOIB_MESSAGE_MAX];
 	json_object *stale_v, *said;
@@ -49,7 +49,7 @@ static int envelope_parse(json_object *o, struct host_record *rec, char err[SEOI
 	struct json_reader r = {.err = err};
 	json_object *inner;
 
-	if (read_verdict(&r, o) < 0 || json_read_object(&r, o, "record", &inner) < 0)
+	if (read_vouch(&r, o) < 0 || json_read_object(&r, o, "record", &inner) < 0)
 		return -1;
 	return host_record_from_json(inner, rec, err);
 }

@@ -8,23 +8,17 @@
 
 #include "seoib/cleanup.h"
 #include "seoib/guest_edit.h"
+#include "seoib/string_table.h"
 
 DEFINE_TRIVIAL_CLEANUP(xmlDocPtr, xmlFreeDoc)
 DEFINE_TRIVIAL_CLEANUP(xmlBufferPtr, xmlBufferFree)
 
-const char *guest_remedy_to_string(enum guest_remedy r)
-{
-	static const char *const names[] = {"in-kernel-irqchip", "no-x2apic"};
-	return r < GUEST_REMEDY_COUNT ? names[r] : "?";
-}
+static const char *const guest_remedy_table[GUEST_REMEDY_COUNT] = {
+	[GUEST_REMEDY_IN_KERNEL_IRQCHIP] = "in-kernel-irqchip",
+	[GUEST_REMEDY_NO_X2APIC] = "no-x2apic",
+};
 
-int guest_remedy_from_string(const char *s)
-{
-	for (int r = 0; r < GUEST_REMEDY_COUNT; r++)
-		if (strcmp(s, guest_remedy_to_string((enum guest_remedy)r)) == 0)
-			return r;
-	return -1;
-}
+DEFINE_STRING_TABLE_LOOKUP(guest_remedy, enum guest_remedy)
 
 enum guest_remedy guest_remedy_choose(const struct guest_facts *facts)
 {

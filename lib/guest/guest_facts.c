@@ -18,6 +18,7 @@
 #include "seoib/machine_types.h"
 #include "seoib/qemu_cmdline.h"
 #include "seoib/sentence.h"
+#include "seoib/string_table.h"
 
 DEFINE_TRIVIAL_CLEANUP(xmlDocPtr, xmlFreeDoc)
 DEFINE_TRIVIAL_CLEANUP(xmlParserCtxtPtr, xmlFreeParserCtxt)
@@ -725,24 +726,26 @@ int guest_facts_vbs_signals(const struct guest_facts *facts)
 	return (int)(facts->virt_ext == VIRT_EXT_YES) + (int)facts->secure_boot + (int)facts->tpm;
 }
 
-const char *guest_x2apic_to_string(enum guest_x2apic x)
-{
-	static const char *const names[] = {
-		[X2APIC_PRESENT] = "present",
-		[X2APIC_ABSENT] = "absent",
-		[X2APIC_UNKNOWN] = "unknown",
-	};
-	return (size_t)x < ELEMENTSOF(names) ? names[x] : "invalid";
-}
+static const char *const guest_x2apic_table[] = {
+	[X2APIC_PRESENT] = "present",
+	[X2APIC_ABSENT] = "absent",
+	[X2APIC_UNKNOWN] = "unknown",
+};
 
-const char *guest_windows_to_string(enum guest_windows w)
-{
-	static const char *const names[] = {
-		[WINDOWS_UNKNOWN] = "unknown",
-		[WINDOWS_NO] = "no",
-		[WINDOWS_POSSIBLE] = "possible",
-		[WINDOWS_LIKELY] = "likely",
-		[WINDOWS_YES] = "yes",
-	};
-	return (size_t)w < ELEMENTSOF(names) ? names[w] : "invalid";
-}
+static const char *const guest_windows_table[] = {
+	[WINDOWS_UNKNOWN] = "unknown",
+	[WINDOWS_NO] = "no",
+	[WINDOWS_POSSIBLE] = "possible",
+	[WINDOWS_LIKELY] = "likely",
+	[WINDOWS_YES] = "yes",
+};
+
+static const char *const guest_victim_table[] = {
+	[VICTIM_NO] = "no",
+	[VICTIM_YES] = "yes",
+	[VICTIM_UNKNOWN] = "unknown",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(guest_x2apic, enum guest_x2apic)
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(guest_windows, enum guest_windows)
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(guest_victim, enum guest_victim)

@@ -50,6 +50,18 @@ char *guest_metadata_element(enum seoib_state state, const char *hostname, int64
 
 /* A state it cannot read is an error, never ignored, because ignoring it
  * could change a running guest's state on migration. */
+unsigned guest_metadata_sync_targets(const struct guest_facts *live, bool persistent_lacks_state,
+				     enum seoib_state running)
+{
+	unsigned targets = 0;
+
+	if (!live->has_recorded_state || live->recorded_state != running)
+		targets |= GUEST_METADATA_LIVE;
+	if (persistent_lacks_state)
+		targets |= GUEST_METADATA_PERSISTENT;
+	return targets;
+}
+
 int guest_metadata_read(xmlXPathContextPtr ctx, struct guest_facts *facts, char err[SEOIB_MESSAGE_MAX])
 {
 	int n = guest_xpath_count(ctx, "/domain/metadata/seoib:guest");

@@ -1,9 +1,9 @@
-/* The behavioural probe: run a tiny guest in a throwaway split-irqchip VM
- * per (x2APIC mode x guest asks for Suppress EOI Broadcast) and watch
+/* The behavioural probe: run the EOI payload in a throwaway split-irqchip VM
+ * per (x2APIC mode x payload asks for Suppress EOI Broadcast) and watch
  * whether its EOI of a level-triggered interrupt still exits to userspace
  * (KVM_EXIT_IOAPIC_EOI). Capability bits say what a kernel claims; this says
- * what it does. The sequence is docs/background.md section 2; the guest is
- * lib/kvm/eoi_guest.S. docs/behaviour.md has the verdict rules. */
+ * what it does. The sequence is docs/background.md section 2; the payload is
+ * lib/kvm/eoi_payload.S. docs/behaviour.md has the verdict rules. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "behaviour_loop.h"
-#include "eoi_guest.h"
+#include "eoi_payload.h"
 #include "seoib/behaviour.h"
 #include "seoib/cleanup.h"
 #include "seoib/kvm_deadline.h"
@@ -21,6 +21,7 @@
 #include "seoib/kvm_x2apic.h"
 #include "seoib/messages.h"
 #include "seoib/sentence.h"
+#include "seoib/string_table.h"
 
 #define DEFAULT_CASE_TIMEOUT_MS 1000
 /* Any GSI below the pins reserved for the VMM's I/O APIC: KVM computes the
@@ -48,8 +49,8 @@ static const struct {
  * kernel. Never set in production. */
 enum behaviour_fault {
 	FAULT_NONE,
-	FAULT_NO_IRQ, /* never pulse the line: the guest halts for ever */
-	FAULT_NO_EOI, /* the guest's handler neither EOIs nor signals done */
+	FAULT_NO_IRQ, /* never pulse the line: the payload halts for ever */
+	FAULT_NO_EOI, /* the payload's handler neither EOIs nor signals done */
 	FAULT_INVALID,
 };
 
@@ -119,7 +120,7 @@ static void behaviour_vm_release(struct behaviour_vm *bvm)
 
 /* VM with a split irqchip (24 pins, as QEMU) and the mode's x2APIC flags,
  * set before any vCPU exists (KVM refuses KVM_CAP_SPLIT_IRQCHIP after), and
- * the guest of lib/kvm/eoi_guest.S in memory slot 0. */
+ * the payload of lib/kvm/eoi_payload.S in memory slot 0. */
 static int vm_create_split(int kvm_fd, struct kvm_vm *vm, struct behaviour_case *c)
 {
 	unsigned long long flags = mode_flags(c->mode);
@@ -127,16 +128,16 @@ static int vm_create_split(int kvm_fd, struct kvm_vm *vm, struct behaviour_case 
 	if (check(c, vm_create(kvm_fd, vm)) < 0 || check(c, vm_setup_irqchip(vm, IRQCHIP_SPLIT)) < 0 ||
 	    (flags && check(c, vm_enable_x2apic_api(vm, flags)) < 0) ||
 	    check(c, vm_set_tss_addr(vm, VMX_TSS_ADDR)) < 0 ||
-	    check(c, vm_add_guest_memory(vm, EOI_GUEST_MEM_SIZE)) < 0)
+	    check(c, vm_add_guest_memory(vm, EOI_PAYLOAD_MEM_SIZE)) < 0)
 		return -1;
-	memcpy((char *)vm->mem + EOI_GUEST_LOAD, eoi_guest_start, (size_t)(eoi_guest_end - eoi_guest_start));
+	memcpy((char *)vm->mem + EOI_PAYLOAD_LOAD, eoi_payload_start, (size_t)(eoi_payload_end - eoi_payload_start));
 	return 0;
 }
 
 /* KVM's supported CPUID with x2APIC set in leaf 1. The LVR is recomputed on
  * KVM_SET_CPUID2 (kvm_apic_set_version): Directed EOI is advertised only
  * with x2APIC in CPUID, and only after the flags above are set. Then LVR
- * bit 24 as the guest will see it, read before it runs. */
+ * bit 24 as the payload will see it, read before it runs. */
 static int vcpu_set_x2apic_read_lvr(struct kvm_vcpu *vcpu, struct behaviour_case *c)
 {
 	int err = 0;
@@ -157,16 +158,16 @@ static void real_mode_segment(struct kvm_segment *s)
 	s->limit = 0xffff;
 }
 
-/* Real mode at EOI_GUEST_LOAD with flat zero segments; the guest's inputs
- * in EBX and ESI (lib/kvm/eoi_guest.h). */
-static int vcpu_set_entry(struct kvm_vcpu *vcpu, uint32_t spiv, uint32_t guest_flags, struct behaviour_case *c)
+/* Real mode at EOI_PAYLOAD_LOAD with flat zero segments; the payload's inputs
+ * in EBX and ESI (lib/kvm/eoi_payload.h). */
+static int vcpu_set_entry(struct kvm_vcpu *vcpu, uint32_t spiv, uint32_t payload_flags, struct behaviour_case *c)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs = {
-		.rip = EOI_GUEST_LOAD,
+		.rip = EOI_PAYLOAD_LOAD,
 		.rflags = 0x2, /* bit 1 is reserved, always set */
 		.rbx = spiv,
-		.rsi = guest_flags,
+		.rsi = payload_flags,
 	};
 
 	if (check(c, vcpu_get_sregs(vcpu, &sregs)) < 0)
@@ -184,19 +185,19 @@ static int vcpu_set_entry(struct kvm_vcpu *vcpu, uint32_t spiv, uint32_t guest_f
  * way QEMU's split I/O APIC delivers a level interrupt. */
 static int inject_level_interrupt(struct kvm_vm *vm, struct behaviour_case *c)
 {
-	if (check(c, vm_route_msi(vm, BEHAVIOUR_GSI, MSI_ADDRESS, EOI_GUEST_VECTOR | MSI_DATA_LEVEL)) < 0 ||
+	if (check(c, vm_route_msi(vm, BEHAVIOUR_GSI, MSI_ADDRESS, EOI_PAYLOAD_VECTOR | MSI_DATA_LEVEL)) < 0 ||
 	    check(c, vm_irq_line(vm, BEHAVIOUR_GSI, 1)) < 0 || check(c, vm_irq_line(vm, BEHAVIOUR_GSI, 0)) < 0)
 		return -1;
 	return 0;
 }
 
-/* ---- Running the guest ---- */
+/* ---- Running the payload ---- */
 
-enum guest_phase {
+enum payload_phase {
 	PHASE_STARTING, /* before READY: enabling x2APIC, writing SPIV */
 	PHASE_WAITING,  /* interrupt injected; waiting for the EOI and DONE */
 	PHASE_DONE,     /* DONE seen; an EOI exit may still be pending in KVM */
-	PHASE_FENCED,   /* FENCE seen: the guest was re-entered, nothing is pending */
+	PHASE_FENCED,   /* FENCE seen: the payload was re-entered, nothing is pending */
 };
 
 static const char *exit_reason_name(uint32_t reason)
@@ -211,7 +212,7 @@ static const char *exit_reason_name(uint32_t reason)
 	}
 }
 
-static const char *phase_doing(enum guest_phase phase)
+static const char *phase_doing(enum payload_phase phase)
 {
 	switch (phase) {
 	case PHASE_STARTING: return "enabling x2APIC and writing SPIV";
@@ -220,9 +221,9 @@ static const char *phase_doing(enum guest_phase phase)
 	}
 }
 
-/* A port the guest writes only in one phase, written in another: the guest
- * and this loop disagree on the contract in lib/kvm/eoi_guest.h. */
-static int out_of_order(struct behaviour_case *c, const char *port, enum guest_phase phase)
+/* A port the payload writes only in one phase, written in another: the payload
+ * and this loop disagree on the contract in lib/kvm/eoi_payload.h. */
+static int out_of_order(struct behaviour_case *c, const char *port, enum payload_phase phase)
 {
 	c->exit_reason = KVM_EXIT_IO;
 	case_fail(c, OUTCOME_ERROR,
@@ -231,36 +232,36 @@ static int out_of_order(struct behaviour_case *c, const char *port, enum guest_p
 	return -1;
 }
 
-/* One KVM_EXIT_IO from the guest. Returns 0 to keep running, -1 when the
+/* One KVM_EXIT_IO from the payload. Returns 0 to keep running, -1 when the
  * case is over with an error. */
 static int on_port_write(struct behaviour_vcpu *vcpu, struct behaviour_case *c, bool inject_irq,
-			 enum guest_phase *phase)
+			 enum payload_phase *phase)
 {
 	const struct kvm_run *run = vcpu->run;
 	const char *data = (const char *)run + run->io.data_offset;
 
 	switch (run->io.port) {
-	case EOI_GUEST_PORT_SPIV:
+	case EOI_PAYLOAD_PORT_SPIV:
 		if (run->io.size == sizeof(c->spiv))
 			memcpy(&c->spiv, data, sizeof(c->spiv));
 		c->spiv_bit12_stuck = (c->spiv & SEOIB_SPIV_SUPPRESS_EOI) != 0;
 		return 0;
-	case EOI_GUEST_PORT_READY:
+	case EOI_PAYLOAD_PORT_READY:
 		if (*phase != PHASE_STARTING)
 			return out_of_order(c, "READY", *phase);
 		*phase = PHASE_WAITING;
 		return inject_irq ? vcpu->inject(vcpu, c) : 0;
-	case EOI_GUEST_PORT_DONE:
+	case EOI_PAYLOAD_PORT_DONE:
 		if (*phase != PHASE_WAITING)
 			return out_of_order(c, "DONE", *phase);
 		*phase = PHASE_DONE;
 		return 0;
-	case EOI_GUEST_PORT_FENCE:
+	case EOI_PAYLOAD_PORT_FENCE:
 		if (*phase != PHASE_DONE)
 			return out_of_order(c, "FENCE", *phase);
 		*phase = PHASE_FENCED;
 		return 0;
-	case EOI_GUEST_PORT_FAULT:
+	case EOI_PAYLOAD_PORT_FAULT:
 		case_fail(c, OUTCOME_ERROR,
 			  "the behaviour guest (%s) took a CPU exception while it was %s; this is a seoib bug or a broken KVM: report it with the kernel version",
 			  case_name(c), phase_doing(*phase));
@@ -274,7 +275,7 @@ static int on_port_write(struct behaviour_vcpu *vcpu, struct behaviour_case *c, 
 	}
 }
 
-static void case_timed_out(struct behaviour_case *c, unsigned ms, enum guest_phase phase)
+static void case_timed_out(struct behaviour_case *c, unsigned ms, enum payload_phase phase)
 {
 	static const char *const why[] = {
 		[PHASE_STARTING] = "it never signalled readiness",
@@ -287,10 +288,10 @@ static void case_timed_out(struct behaviour_case *c, unsigned ms, enum guest_pha
 		  case_name(c), ms, phase < PHASE_FENCED ? why[phase] : "after the fence");
 }
 
-/* One exit the guest caused. Returns 0 to keep running, -1 when the case is
+/* One exit the payload caused. Returns 0 to keep running, -1 when the case is
  * over with an error. */
 static int on_vcpu_exit(struct behaviour_vcpu *vcpu, struct behaviour_case *c, bool inject_irq,
-			enum guest_phase *phase)
+			enum payload_phase *phase)
 {
 	const struct kvm_run *run = vcpu->run;
 
@@ -308,7 +309,7 @@ static int on_vcpu_exit(struct behaviour_vcpu *vcpu, struct behaviour_case *c, b
 		 * that set SPIV bit 12 in a respected VM must not cause. It may
 		 * come before or after DONE (a request, delivered at an entry),
 		 * never after FENCE. */
-		if (run->eoi.vector == EOI_GUEST_VECTOR)
+		if (run->eoi.vector == EOI_PAYLOAD_VECTOR)
 			c->eoi_exit = true;
 		return 0;
 	case KVM_EXIT_INTR:
@@ -322,13 +323,13 @@ static int on_vcpu_exit(struct behaviour_vcpu *vcpu, struct behaviour_case *c, b
 	}
 }
 
-/* KVM_RUN until the guest's FENCE (behaviour_loop.h says why not DONE). The
+/* KVM_RUN until the payload's FENCE (behaviour_loop.h says why not DONE). The
  * armed deadline sets immediate_exit, after which every KVM_RUN fails with
  * EINTR at once; the loop is bounded by it. */
-void behaviour_run_guest(struct behaviour_vcpu *vcpu, struct behaviour_case *c, bool inject_irq,
+void behaviour_run_payload(struct behaviour_vcpu *vcpu, struct behaviour_case *c, bool inject_irq,
 			 unsigned timeout_ms)
 {
-	enum guest_phase phase = PHASE_STARTING;
+	enum payload_phase phase = PHASE_STARTING;
 
 	while (phase != PHASE_FENCED) {
 		if (vcpu->enter(vcpu) == 0) {
@@ -375,11 +376,11 @@ static int vm_prepare(int kvm_fd, struct behaviour_vm *bvm, struct behaviour_cas
 		      enum behaviour_fault fault)
 {
 	uint32_t spiv = SPIV_ENABLED_VECTOR_FF | (c->guest_sets_bit12 ? SEOIB_SPIV_SUPPRESS_EOI : 0);
-	uint32_t guest_flags = fault == FAULT_NO_EOI ? EOI_GUEST_FLAG_SKIP_EOI : 0;
+	uint32_t payload_flags = fault == FAULT_NO_EOI ? EOI_PAYLOAD_FLAG_SKIP_EOI : 0;
 
 	if (vm_create_split(kvm_fd, &bvm->vm, c) < 0 || check(c, vcpu_create(&bvm->vm, 0, &bvm->vcpu)) < 0 ||
 	    check(c, vcpu_map_run(&bvm->vcpu)) < 0 || vcpu_set_x2apic_read_lvr(&bvm->vcpu, c) < 0 ||
-	    vcpu_set_entry(&bvm->vcpu, spiv, guest_flags, c) < 0)
+	    vcpu_set_entry(&bvm->vcpu, spiv, payload_flags, c) < 0)
 		return -1;
 	return 0;
 }
@@ -402,7 +403,7 @@ static void run_case(int kvm_fd, struct behaviour_case *c, enum behaviour_fault 
 		return;
 	}
 	start = now_ms();
-	behaviour_run_guest(&vcpu, c, fault != FAULT_NO_IRQ, timeout_ms);
+	behaviour_run_payload(&vcpu, c, fault != FAULT_NO_IRQ, timeout_ms);
 	c->run_ms = now_ms() - start;
 }
 
@@ -536,7 +537,7 @@ static enum tristate derive_respected(const struct behaviour *b)
 	return TRI_YES;
 }
 
-/* The bug itself: legacy mode let the guest set bit 12 and broadcast anyway. */
+/* The bug itself: legacy mode let the payload set bit 12 and broadcast anyway. */
 static enum tristate derive_legacy_quirk(const struct behaviour *b)
 {
 	const struct behaviour_case *asked = find_case(b, MODE_LEGACY, true);
@@ -560,7 +561,7 @@ static enum tristate derive_not_advertised(const struct behaviour *b)
 	return !asked->spiv_bit12_stuck && !asked->lvr_directed_eoi ? TRI_YES : TRI_NO;
 }
 
-/* Within one case: the LVR and SPIV must agree, and a guest that did not ask
+/* Within one case: the LVR and SPIV must agree, and a payload that did not ask
  * for suppression must see its EOI exit (else the probe itself is blind). */
 static void case_conflicts(struct behaviour *b, const struct behaviour_case *c)
 {
@@ -577,7 +578,7 @@ static void case_conflicts(struct behaviour *b, const struct behaviour_case *c)
 			 case_name(c));
 }
 
-/* What the capability verdict claims against what the guest saw. */
+/* What the capability verdict claims against what the payload saw. */
 static void claim_conflicts(struct behaviour *b, const struct kvm_verdict *v)
 {
 	const struct behaviour_case *legacy = find_case(b, MODE_LEGACY, true);
@@ -605,7 +606,7 @@ static bool attempted(const struct behaviour_case *c)
 	return c && c->outcome != OUTCOME_NOT_RUN && c->outcome != OUTCOME_SKIPPED;
 }
 
-/* A contradiction any mode can show: a guest that did not ask for
+/* A contradiction any mode can show: a payload that did not ask for
  * suppression whose EOI never reached the VMM's I/O APIC, or SPIV bit 12
  * sticking while the LVR does not advertise Directed EOI. */
 static bool mode_broken(const struct behaviour_case *asked, const struct behaviour_case *control,
@@ -616,7 +617,7 @@ static bool mode_broken(const struct behaviour_case *asked, const struct behavio
 	if (done(control) && !control->eoi_exit) {
 		sentence_format(evidence, SEOIB_MESSAGE_MAX,
 			 "in %s mode the EOI of a guest that did not set SPIV bit 12 never exited to the VMM's I/O APIC (no KVM_EXIT_IOAPIC_EOI for vector 0x%x)",
-			 mode, EOI_GUEST_VECTOR);
+			 mode, EOI_PAYLOAD_VECTOR);
 		return true;
 	}
 	if (done(asked) && asked->spiv_bit12_stuck && !asked->lvr_directed_eoi) {
@@ -635,7 +636,7 @@ static bool respected_contradicted(const struct behaviour_case *asked, char *evi
 	if (asked->eoi_exit)
 		sentence_format(evidence, SEOIB_MESSAGE_MAX,
 			 "in enable mode a guest that set SPIV bit 12 still had its EOI of vector 0x%x broadcast (KVM_EXIT_IOAPIC_EOI)",
-			 EOI_GUEST_VECTOR);
+			 EOI_PAYLOAD_VECTOR);
 	else if (!asked->spiv_bit12_stuck)
 		sentence_format(evidence, SEOIB_MESSAGE_MAX,
 			 "in enable mode SPIV bit 12 did not stick (SPIV read back 0x%x, LVR bit 24 %s)", asked->spiv,
@@ -741,14 +742,14 @@ bool behaviour_contradicted(const struct behaviour *b)
 	return b->n_conflicts > 0;
 }
 
-static const char *const proof_names[PROOF_COUNT] = {
+static const char *const proof_table[PROOF_COUNT] = {
 	[PROOF_NOT_RUN] = "not-run",
 	[PROOF_UNVERIFIED] = "unverified",
 	[PROOF_VERIFIED] = "verified",
 	[PROOF_CONTRADICTED] = "contradicted",
 };
 
-static const char *const outcome_names[OUTCOME_COUNT] = {
+static const char *const outcome_table[OUTCOME_COUNT] = {
 	[OUTCOME_NOT_RUN] = "not-run",
 	[OUTCOME_SKIPPED] = "skipped",
 	[OUTCOME_DONE] = "done",
@@ -756,36 +757,10 @@ static const char *const outcome_names[OUTCOME_COUNT] = {
 	[OUTCOME_ERROR] = "error",
 };
 
-/* The index of s in names[0..n), or -1. */
-static int name_lookup(const char *const *names, int n, const char *s)
-{
-	for (int i = 0; i < n; i++)
-		if (s && strcmp(s, names[i]) == 0)
-			return i;
-	return -1;
-}
+DEFINE_STRING_TABLE_LOOKUP(proof, enum proof)
+DEFINE_STRING_TABLE_LOOKUP(outcome, enum behaviour_outcome)
 
-const char *proof_to_string(enum proof p)
-{
-	return p < PROOF_COUNT ? proof_names[p] : "invalid";
-}
-
-int proof_from_string(const char *s)
-{
-	return name_lookup(proof_names, PROOF_COUNT, s);
-}
-
-const char *outcome_to_string(enum behaviour_outcome o)
-{
-	return o < OUTCOME_COUNT ? outcome_names[o] : "invalid";
-}
-
-int outcome_from_string(const char *s)
-{
-	return name_lookup(outcome_names, OUTCOME_COUNT, s);
-}
-
-void behaviour_verdict_derive(struct behaviour *b, const struct kvm_verdict *v)
+void behaviour_derive(struct behaviour *b, const struct kvm_verdict *v)
 {
 	b->n_conflicts = 0;
 	b->respected_verified = derive_respected(b);

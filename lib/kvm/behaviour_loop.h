@@ -18,14 +18,14 @@ struct behaviour_vcpu {
 	 * as the deadline of seoib/kvm_deadline.h does), EINTR/EAGAIN for any
 	 * other signal, anything else for a failed ioctl. */
 	int (*enter)(struct behaviour_vcpu *vcpu);
-	/* Deliver one level-triggered interrupt of EOI_GUEST_VECTOR (the MSI
+	/* Deliver one level-triggered interrupt of EOI_PAYLOAD_VECTOR (the MSI
 	 * route and a pulse on its GSI). Returns 0, or -1 with the case's
 	 * outcome and detail already set. */
 	int (*inject)(struct behaviour_vcpu *vcpu, struct behaviour_case *c);
 	void *opaque; /* the caller's, e.g. the VM the vCPU belongs to */
 };
 
-/* Run the guest of lib/kvm/eoi_guest.S until its FENCE write, never only
+/* Run the payload of lib/kvm/eoi_payload.S until its FENCE write, never only
  * until DONE: KVM delivers KVM_EXIT_IOAPIC_EOI by a vCPU request, on the
  * next entry, which on some hosts is the KVM_RUN after the DONE exit
  * (arch/x86/kvm/x86.c: vcpu_enter_guest() turns KVM_REQ_IOAPIC_EOI_EXIT
@@ -34,5 +34,5 @@ struct behaviour_vcpu {
  * before the fence is OUTCOME_TIMEOUT, which draws no verdict, whatever was
  * seen until then. inject_irq false is the test-only no-irq fault.
  * timeout_ms only words the timeout sentence; the caller arms the deadline. */
-void behaviour_run_guest(struct behaviour_vcpu *vcpu, struct behaviour_case *c, bool inject_irq,
+void behaviour_run_payload(struct behaviour_vcpu *vcpu, struct behaviour_case *c, bool inject_irq,
 			 unsigned timeout_ms);

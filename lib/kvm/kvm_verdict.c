@@ -10,6 +10,7 @@
 #include "seoib/kvm_verdict.h"
 #include "seoib/kvm_x2apic.h"
 #include "seoib/messages.h"
+#include "seoib/string_table.h"
 
 #define BIT_ENABLE KVM_X2APIC_ENABLE_SUPPRESS_EOI_BROADCAST
 #define BIT_DISABLE KVM_X2APIC_DISABLE_SUPPRESS_EOI_BROADCAST
@@ -267,21 +268,10 @@ void kvm_verdict_derive(const struct kvm_measurements *m, struct kvm_verdict *v)
 	v->kernel_states = kvm_generation_states(generation);
 }
 
-static const char *const probe_status_names[PROBE_STATUS_COUNT] = {
+static const char *const probe_status_table[PROBE_STATUS_COUNT] = {
 	[PROBE_OK] = "ok",
 	[PROBE_KVM_UNAVAILABLE] = "kvm-unavailable",
 	[PROBE_ERROR] = "error",
 };
 
-const char *probe_status_to_string(enum probe_status s)
-{
-	return s < PROBE_STATUS_COUNT ? probe_status_names[s] : "invalid";
-}
-
-int probe_status_from_string(const char *s)
-{
-	for (int i = 0; i < PROBE_STATUS_COUNT; i++)
-		if (s && strcmp(s, probe_status_names[i]) == 0)
-			return i;
-	return -1;
-}
+DEFINE_STRING_TABLE_LOOKUP(probe_status, enum probe_status)

@@ -10,6 +10,7 @@
 #include "seoib/json_util.h"
 #include "seoib/record_current.h"
 #include "seoib/sentence.h"
+#include "seoib/string_table.h"
 
 bool audit_host_load(const struct seoib_config *cfg, int64_t now, struct host_record *host, struct host_view *view,
 		     char problem[SEOIB_MESSAGE_MAX])
@@ -119,11 +120,13 @@ enum audit_verdict audit_overall(const struct audit_guest *guests, size_t n)
 	return unknown ? AUDIT_UNKNOWN : AUDIT_CLEAR;
 }
 
-const char *audit_verdict_to_string(enum audit_verdict v)
-{
-	static const char *const names[] = {"clear", "refuse", "unknown"};
-	return v <= AUDIT_UNKNOWN ? names[v] : "?";
-}
+static const char *const audit_verdict_table[] = {
+	[AUDIT_CLEAR] = "clear",
+	[AUDIT_REFUSE] = "refuse",
+	[AUDIT_UNKNOWN] = "unknown",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(audit_verdict, enum audit_verdict)
 
 static json_object *ack_to_json(const struct guest_facts *f)
 {
@@ -175,8 +178,8 @@ json_object *audit_to_json(const char *uri, const struct seoib_config *cfg, cons
 
 	json_add(o, "schema", json_object_new_string(AUDIT_SCHEMA));
 	json_add(o, "uri", json_object_new_string(uri));
-	json_add(o, "hook_mode", json_object_new_string(cfg->hook_mode == HOOK_ENFORCE ? "enforce" : "warn"));
-	json_add(o, "on_error", json_object_new_string(cfg->on_error == ON_ERROR_DENY ? "deny" : "allow"));
+	json_add(o, "hook_mode", json_object_new_string(hook_mode_to_string(cfg->hook_mode)));
+	json_add(o, "on_error", json_object_new_string(on_error_to_string(cfg->on_error)));
 	json_add(o, "verdict", json_object_new_string(audit_verdict_to_string(audit_overall(guests, n))));
 	json_add(rec, "path", json_object_new_string(cfg->record_path));
 	json_add(rec, "usable", json_object_new_boolean(host != NULL));

@@ -10,6 +10,7 @@
 #include "seoib/host_view.h"
 #include "seoib/run_state.h"
 #include "seoib/sentence.h"
+#include "seoib/string_table.h"
 
 enum gate_op gate_op_from_hook(const char *operation, const char *sub_operation)
 {
@@ -34,17 +35,17 @@ enum gate_op gate_op_from_hook(const char *operation, const char *sub_operation)
 	return GATE_IGNORE;
 }
 
-const char *gate_op_to_string(enum gate_op op)
-{
-	static const char *const names[] = {"ignore", "prepare", "migrate", "restore", "started", "forget"};
-	return op <= GATE_FORGET ? names[op] : "?";
-}
+static const char *const gate_op_table[] = {
+	[GATE_IGNORE] = "ignore",   [GATE_PREPARE] = "prepare", [GATE_MIGRATE] = "migrate",
+	[GATE_RESTORE] = "restore", [GATE_COMMIT] = "started",  [GATE_FORGET] = "forget",
+};
+static const char *const gate_verdict_table[] = {
+	[GATE_ALLOW] = "allow",		    [GATE_WARN] = "warn",	      [GATE_REFUSE] = "refuse",
+	[GATE_ERROR_ALLOW] = "error-allow", [GATE_ERROR_DENY] = "error-deny",
+};
 
-const char *gate_verdict_to_string(enum gate_verdict v)
-{
-	static const char *const names[] = {"allow", "warn", "refuse", "error-allow", "error-deny"};
-	return v <= GATE_ERROR_DENY ? names[v] : "?";
-}
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(gate_op, enum gate_op)
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(gate_verdict, enum gate_verdict)
 
 bool gate_verdict_allows(enum gate_verdict v)
 {
@@ -152,7 +153,7 @@ static void internal_error(const char *what, enum on_error on_error, struct gate
 	memset(out, 0, sizeof(*out));
 	out->verdict = deny ? GATE_ERROR_DENY : GATE_ERROR_ALLOW;
 	sentence_format(out->reason, sizeof(out->reason), "seoib could not decide: %s; %s (on-error = %s)", what,
-		 deny ? "refusing" : "allowing without a check", deny ? "deny" : "allow");
+		 deny ? "refusing" : "allowing without a check", on_error_to_string(on_error));
 	sentence_format(out->remediation, sizeof(out->remediation), "%s",
 		 "make sure seoibd has published this host's record (seoibctl status), or set on-error in seoib.conf");
 }
@@ -418,11 +419,13 @@ void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct ho
 	sentence_format(out->reason, sizeof(out->reason), "%s decides nothing", gate_op_to_string(op));
 }
 
-const char *gate_check_to_string(enum gate_check v)
-{
-	static const char *const names[] = {"ok", "refuse", "unknown"};
-	return v <= GATE_CHECK_UNKNOWN ? names[v] : "?";
-}
+static const char *const gate_check_table[] = {
+	[GATE_CHECK_OK] = "ok",
+	[GATE_CHECK_REFUSE] = "refuse",
+	[GATE_CHECK_UNKNOWN] = "unknown",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(gate_check, enum gate_check)
 
 enum gate_check gate_migration_check(const struct guest_facts *facts, const struct host_view *source,
 				     const struct domain_record *started, const struct host_view *dest,

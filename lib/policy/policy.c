@@ -13,6 +13,7 @@
 #include "seoib/policy.h"
 #include "seoib/messages.h"
 #include "seoib/sentence.h"
+#include "seoib/string_table.h"
 
 /* Everything one decision looks at, so that helpers take one argument. */
 struct policy_input {
@@ -948,7 +949,6 @@ static json_object *recorded_to_json(const struct guest_facts *g)
 
 static json_object *guest_to_json(const struct guest_facts *g)
 {
-	static const char *const victim_names[] = {[VICTIM_NO] = "no", [VICTIM_YES] = "yes", [VICTIM_UNKNOWN] = "unknown"};
 	json_object *obj = json_object_new_object();
 	char version[8], windows_why[256], victim_why[SEOIB_MESSAGE_MAX];
 
@@ -974,7 +974,7 @@ static json_object *guest_to_json(const struct guest_facts *g)
 	add_string(obj, "x2apic_why", g->qemu_lapic ? NULL : g->x2apic_why);
 	add_string(obj, "windows_evidence", guest_windows_to_string(guest_facts_windows(g, windows_why, sizeof(windows_why))));
 	add_string(obj, "windows_why", windows_why);
-	add_string(obj, "victim", victim_names[guest_facts_victim(g, victim_why, sizeof(victim_why))]);
+	add_string(obj, "victim", guest_victim_to_string(guest_facts_victim(g, victim_why, sizeof(victim_why))));
 	add_string(obj, "victim_why", victim_why);
 	add_bool(obj, "secure_boot", g->secure_boot);
 	add_bool(obj, "tpm", g->tpm);
@@ -1063,12 +1063,10 @@ const char *decision_proof_to_string(const struct decision *d)
 	return proof_to_string(PROOF_VERIFIED);
 }
 
-const char *verdict_to_string(enum verdict v)
-{
-	static const char *const names[VERDICT_COUNT] = {
-		[VERDICT_SAFE] = "safe",
-		[VERDICT_UNSAFE] = "unsafe",
-		[VERDICT_UNKNOWN] = "unknown",
-	};
-	return v < VERDICT_COUNT ? names[v] : "invalid";
-}
+static const char *const verdict_table[VERDICT_COUNT] = {
+	[VERDICT_SAFE] = "safe",
+	[VERDICT_UNSAFE] = "unsafe",
+	[VERDICT_UNKNOWN] = "unknown",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(verdict, enum verdict)

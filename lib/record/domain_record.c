@@ -14,11 +14,14 @@
 #include "seoib/fileio.h"
 #include "seoib/json_util.h"
 #include "seoib/sentence.h"
+#include "seoib/string_table.h"
 #include "seoib/trusted_path.h"
 
 #define DOMAIN_RECORD_MAX_BYTES (64 * 1024)
 
-static const char *const phase_names[] = {[DOMAIN_PENDING] = "pending", [DOMAIN_RUNNING] = "running"};
+static const char *const domain_phase_table[] = {[DOMAIN_PENDING] = "pending", [DOMAIN_RUNNING] = "running"};
+
+DEFINE_PRIVATE_STRING_TABLE_LOOKUP(domain_phase, enum domain_phase)
 
 bool gate_uuid_is_valid(const char *uuid)
 {
@@ -58,6 +61,11 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 				rec->name, (int)rec->phase);
 		return -1;
 	}
+	if (rec->state > STATE_UNKNOWN) {
+		sentence_format(err, SEOIB_MESSAGE_MAX, "the record of '%s' has no state seoib knows (%d); not writing it",
+				rec->name, (int)rec->state);
+		return -1;
+	}
 	if (record_name(rec->uuid, rec->phase, name, sizeof(name), err) < 0)
 		return -1;
 	dfd = trusted_path_open_dir(dir, TRUSTED_CREATE | TRUSTED_NOT_SERVICE, err);
@@ -65,11 +73,10 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 		return -1;
 	format_utc(rec->time, when, sizeof(when));
 	json_add(o, "schema", json_object_new_string(DOMAIN_RECORD_SCHEMA));
-	json_add(o, "phase", json_object_new_string(phase_names[rec->phase]));
+	json_add(o, "phase", json_object_new_string(domain_phase_to_string(rec->phase)));
 	json_add(o, "name", json_object_new_string(rec->name));
 	json_add(o, "uuid", json_object_new_string(rec->uuid));
-	json_add(o, "state", json_object_new_string(rec->state < STATE_COUNT ? state_to_string(rec->state)
-									  : DOMAIN_RECORD_STATE_UNKNOWN));
+	json_add(o, "state", json_object_new_string(state_or_unknown_to_string(rec->state)));
 	json_add(o, "operation", json_object_new_string(rec->operation));
 	json_add(o, "verdict", json_object_new_string(rec->verdict));
 	json_add(o, "time", json_object_new_string(when));
@@ -86,7 +93,7 @@ static int domain_record_from_json(json_object *o, struct domain_record *rec, ch
 {
 	struct json_reader r = {.err = err};
 	char schema[32], state[32], phase[16];
-	int s;
+	int s, p;
 
 	if (json_read_string(&r, o, "schema", schema, sizeof(schema)) < 0)
 		return -1;
@@ -94,12 +101,10 @@ static int domain_record_from_json(json_object *o, struct domain_record *rec, ch
 		return json_reader_fail(&r, "schema", "is not " DOMAIN_RECORD_SCHEMA);
 	if (json_read_string(&r, o, "phase", phase, sizeof(phase)) < 0)
 		return -1;
-	if (strcmp(phase, phase_names[DOMAIN_PENDING]) == 0)
-		rec->phase = DOMAIN_PENDING;
-	else if (strcmp(phase, phase_names[DOMAIN_RUNNING]) == 0)
-		rec->phase = DOMAIN_RUNNING;
-	else
+	p = domain_phase_from_string(phase);
+	if (p < 0)
 		return json_reader_fail(&r, "phase", "is neither pending nor running");
+	rec->phase = p;
 	if (json_read_string(&r, o, "name", rec->name, sizeof(rec->name)) < 0 ||
 	    json_read_string(&r, o, "uuid", rec->uuid, sizeof(rec->uuid)) < 0 ||
 	    json_read_string(&r, o, "state", state, sizeof(state)) < 0 ||
@@ -109,7 +114,7 @@ static int domain_record_from_json(json_object *o, struct domain_record *rec, ch
 		return -1;
 	if (rec->time < 0) /* also keeps now - time from overflowing */
 		return json_reader_fail(&r, "time_unix", "is before 1970");
-	s = strcmp(state, DOMAIN_RECORD_STATE_UNKNOWN) == 0 ? STATE_COUNT : state_from_string(state);
+	s = state_or_unknown_from_string(state);
 	if (s < 0)
 		return json_reader_fail(&r, "state", "is not a known state");
 	rec->state = s;
@@ -152,7 +157,7 @@ int domain_record_read(const char *dir, const char *uuid, enum domain_phase phas
 	}
 	if (rec->phase != phase) {
 		sentence_format(err, SEOIB_MESSAGE_MAX, "%s/%s says it is %s, not %s; not using it", dir, name,
-				phase_names[rec->phase], phase_names[phase]);
+				domain_phase_to_string(rec->phase), domain_phase_to_string(phase));
 		return -1;
 	}
 	return 0;

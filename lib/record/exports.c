@@ -13,6 +13,7 @@
 #include "seoib/host_can_run.h"
 #include "seoib/states.h"
 #include "seoib/sentence.h"
+#include "seoib/string_table.h"
 #include "seoib/trusted_path.h"
 
 
@@ -64,9 +65,17 @@ static void prometheus_behaviour(FILE *f, const struct behaviour *b)
 	fprintf(f, "seoib_behaviour_contradictions %d\n", b->ran ? b->n_conflicts : 0);
 }
 
+static const char *const probe_run_status_table[PROBE_RUN_COUNT] = {
+	[PROBE_RUN_NONE] = "none",
+	[PROBE_RUN_OK] = "ok",
+	[PROBE_RUN_TIMEOUT] = "timeout",
+	[PROBE_RUN_FAILED] = "failed",
+};
+
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(probe_run_status, enum probe_run_status)
+
 char *exports_prometheus_text(const struct host_record *rec, const struct exports_probe_run *run)
 {
-	static const char *const run_statuses[] = {"ok", "timeout", "failed"};
 	char *text = NULL;
 	size_t size = 0;
 	_cleanup_fclose_ FILE *f = open_memstream(&text, &size);
@@ -98,9 +107,9 @@ char *exports_prometheus_text(const struct host_record *rec, const struct export
 	/* The daemon's last attempt: a failed one keeps the last good record. */
 	prometheus_gauge(f, "seoib_last_probe_status",
 			 "1 for the outcome of seoibd's last probe attempt (ok, timeout, failed), 0 for the others.");
-	for (size_t i = 0; i < ELEMENTSOF(run_statuses); i++)
-		fprintf(f, "seoib_last_probe_status{status=\"%s\"} %d\n", run_statuses[i],
-			strcmp(run->status, run_statuses[i]) == 0);
+	for (int st = PROBE_RUN_OK; st < PROBE_RUN_COUNT; st++) /* an attempt ended: not "none" */
+		fprintf(f, "seoib_last_probe_status{status=\"%s\"} %d\n", probe_run_status_to_string(st),
+			strcmp(run->status, probe_run_status_to_string(st)) == 0);
 	prometheus_gauge(f, "seoib_last_probe_timestamp_seconds", "When seoibd's last probe attempt ended (Unix time).");
 	fprintf(f, "seoib_last_probe_timestamp_seconds %lld\n", (long long)run->time);
 done:

@@ -13,7 +13,7 @@ void host_record_derive(struct host_record *rec)
 {
 	kvm_verdict_derive(&rec->kvm, &rec->verdict);
 	if (rec->behaviour.ran)
-		behaviour_verdict_derive(&rec->behaviour, &rec->verdict);
+		behaviour_derive(&rec->behaviour, &rec->verdict);
 
 	else
 		behaviour_proofs_derive(&rec->behaviour);

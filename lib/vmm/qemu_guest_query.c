@@ -17,6 +17,7 @@
 #include "seoib/cleanup.h"
 #include "seoib/json_util.h"
 #include "seoib/qemu_guest_query.h"
+#include "seoib/string_table.h"
 #include "qmp.h"
 #include "vmm_cache.h"
 
@@ -276,6 +277,30 @@ static bool same_question(json_object *cached, const struct qemu_question *q, bo
 	return true;
 }
 
+/* The cache's word for which local APIC and I/O APIC QEMU created. */
+enum cached_irqchip {
+	CACHED_IRQCHIP_UNKNOWN,   /* not asked (TCG) or not told */
+	CACHED_IRQCHIP_USERSPACE, /* lapic_userspace */
+	CACHED_IRQCHIP_SPLIT,     /* irqchip_split */
+	CACHED_IRQCHIP_IN_KERNEL, /* irqchip_in_kernel */
+};
+static const char *const cached_irqchip_table[] = {
+	[CACHED_IRQCHIP_UNKNOWN] = "unknown",
+	[CACHED_IRQCHIP_USERSPACE] = "userspace",
+	[CACHED_IRQCHIP_SPLIT] = "split",
+	[CACHED_IRQCHIP_IN_KERNEL] = "in-kernel",
+};
+
+DEFINE_PRIVATE_STRING_TABLE_LOOKUP(cached_irqchip, enum cached_irqchip)
+
+static enum cached_irqchip cached_irqchip_of(const struct qemu_guest_answer *a)
+{
+	return !a->irqchip_known ? CACHED_IRQCHIP_UNKNOWN
+	       : a->lapic_userspace ? CACHED_IRQCHIP_USERSPACE
+	       : a->irqchip_split ? CACHED_IRQCHIP_SPLIT : CACHED_IRQCHIP_IN_KERNEL;
+}
+
+
 static json_object *cache_entry(const struct qemu_question *q, const struct vmm_identity *id,
 				const struct qemu_guest_answer *a)
 {
@@ -292,10 +317,7 @@ static json_object *cache_entry(const struct qemu_question *q, const struct vmm_
 	json_object_object_add(entry, "refusal", json_object_new_string(a->refusal));
 	json_object_object_add(entry, "version", json_object_new_string(a->version));
 	json_object_object_add(entry, "machine", json_object_new_string(a->machine));
-	json_object_object_add(entry, "irqchip",
-			       json_object_new_string(!a->irqchip_known ? "unknown"
-						      : a->lapic_userspace ? "userspace"
-						      : a->irqchip_split ? "split" : "in-kernel"));
+	json_object_object_add(entry, "irqchip", json_object_new_string(cached_irqchip_to_string(cached_irqchip_of(a))));
 	json_object_object_add(entry, "ioapic_version", json_object_new_int((int)a->ioapic_version));
 	json_object_object_add(entry, "x2apic", a->x2apic < 0 ? NULL : json_object_new_boolean(a->x2apic));
 	return entry;
@@ -314,15 +336,15 @@ static bool copy_string(json_object *entry, const char *key, char *dst, size_t s
 static bool read_irqchip(json_object *entry, struct qemu_guest_answer *a)
 {
 	json_object *v = vmm_cache_get(entry, "irqchip", json_type_string);
-	const char *s = v ? json_object_get_string(v) : "";
+	int c = cached_irqchip_from_string(v ? json_object_get_string(v) : NULL);
 
-	if (!strcmp(s, "unknown"))
-		return true;
-	a->irqchip_known = true;
-	a->lapic_userspace = !strcmp(s, "userspace");
-	a->irqchip_split = !strcmp(s, "split");
-	a->irqchip_in_kernel = !strcmp(s, "in-kernel");
-	return a->lapic_userspace || a->irqchip_split || a->irqchip_in_kernel;
+	if (c < 0)
+		return false;
+	a->irqchip_known = c != CACHED_IRQCHIP_UNKNOWN;
+	a->lapic_userspace = c == CACHED_IRQCHIP_USERSPACE;
+	a->irqchip_split = c == CACHED_IRQCHIP_SPLIT;
+	a->irqchip_in_kernel = c == CACHED_IRQCHIP_IN_KERNEL;
+	return true;
 }
 
 /* Every key typed and in range, or the entry is not used; the binary's

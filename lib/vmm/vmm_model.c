@@ -7,44 +7,22 @@
 #include "seoib/json_util.h"
 #include "seoib/vmm.h"
 #include "seoib/sentence.h"
+#include "seoib/string_table.h"
 
-static const char *const model_names[VMM_MODEL_COUNT] = {
+static const char *const vmm_model_table[VMM_MODEL_COUNT] = {
 	[VMM_MODEL_NONE] = "none",
 	[VMM_MODEL_AUTOMATIC] = "automatic",
 	[VMM_MODEL_PROPERTY] = "property",
 };
 
-static const char *const location_names[VMM_LOCATION_COUNT] = {
+static const char *const vmm_location_table[VMM_LOCATION_COUNT] = {
 	[VMM_LOCATION_ACCEL] = "accelerator",
 	[VMM_LOCATION_MACHINE] = "machine",
 	[VMM_LOCATION_CPU] = "cpu",
 };
 
-const char *vmm_model_to_string(enum vmm_model m)
-{
-	return m < VMM_MODEL_COUNT ? model_names[m] : "invalid";
-}
-
-int vmm_model_from_string(const char *s)
-{
-	for (int i = 0; i < VMM_MODEL_COUNT; i++)
-		if (s && strcmp(s, model_names[i]) == 0)
-			return i;
-	return -1;
-}
-
-const char *vmm_location_to_string(enum vmm_location l)
-{
-	return l < VMM_LOCATION_COUNT ? location_names[l] : "invalid";
-}
-
-int vmm_location_from_string(const char *s)
-{
-	for (int i = 0; i < VMM_LOCATION_COUNT; i++)
-		if (s && strcmp(s, location_names[i]) == 0)
-			return i;
-	return -1;
-}
+DEFINE_STRING_TABLE_LOOKUP(vmm_model, enum vmm_model)
+DEFINE_STRING_TABLE_LOOKUP(vmm_location, enum vmm_location)
 
 static bool ends_with(const char *s, const char *suffix)
 {

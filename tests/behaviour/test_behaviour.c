@@ -1,5 +1,5 @@
 /* cmocka tests of the behavioural probe's classification
- * (behaviour_verdict_derive) and of behaviour_run's paths that need no KVM.
+ * (behaviour_derive) and of behaviour_run's paths that need no KVM.
  * The fixtures are the tables measured on real kernels (docs/background.md section 2,
  * and Debian 6.1 / 7.3 under TCG): a verdict change here is a behaviour
  * change that docs/behaviour.md must explain. */
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "lib/kvm/eoi_guest.h"
+#include "lib/kvm/eoi_payload.h"
 #include "lib/kvm/behaviour_loop.h"
 #include "seoib/behaviour.h"
 
@@ -81,7 +81,7 @@ static void fixed_kernel_verifies_everything(void **state)
 	struct behaviour b;
 
 	fixed_kernel(&b);
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.respected_verified, TRI_YES);
 	assert_int_equal(b.legacy_quirk_observed, TRI_YES);
 	assert_int_equal(b.not_advertised_verified, TRI_YES);
@@ -93,7 +93,7 @@ static void legacy_kernel_shows_the_quirk_only(void **state)
 	struct behaviour b;
 
 	legacy_kernel(&b);
-	behaviour_verdict_derive(&b, &legacy_claims);
+	behaviour_derive(&b, &legacy_claims);
 	assert_int_equal(b.legacy_quirk_observed, TRI_YES);
 	assert_int_equal(b.respected_verified, TRI_UNKNOWN);
 	assert_int_equal(b.not_advertised_verified, TRI_UNKNOWN);
@@ -101,14 +101,14 @@ static void legacy_kernel_shows_the_quirk_only(void **state)
 }
 
 /* The case the project exists for: a kernel that accepts bit 2 and still
- * broadcasts the EOI of a guest that set SPIV bit 12. */
+ * broadcasts the EOI of a payload that set SPIV bit 12. */
 static void enable_still_broadcasting_is_a_loud_conflict(void **state)
 {
 	struct behaviour b;
 
 	fixed_kernel(&b);
 	b.cases[ENABLE_SET].eoi_exit = true;
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.respected_verified, TRI_NO);
 	assert_int_equal(b.n_conflicts, 1);
 	assert_true(has_conflict(&b, "KVM_X2APIC_ENABLE_SUPPRESS_EOI_BROADCAST"));
@@ -122,13 +122,13 @@ static void enable_bit12_not_sticking_is_not_respected(void **state)
 	fixed_kernel(&b);
 	b.cases[ENABLE_SET].spiv_bit12_stuck = false;
 	b.cases[ENABLE_SET].spiv = 0x1ff;
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.respected_verified, TRI_NO);
 	assert_true(has_conflict(&b, "LVR bit 24 advertises Directed EOI but SPIV bit 12 did not stick"));
 	assert_true(has_conflict(&b, "do not run guests as respected"));
 }
 
-/* Respected needs its control: without an EOI exit when the guest did not
+/* Respected needs its control: without an EOI exit when the payload did not
  * ask, silence proves nothing. */
 static void enable_control_without_exit_is_unknown(void **state)
 {
@@ -136,7 +136,7 @@ static void enable_control_without_exit_is_unknown(void **state)
 
 	fixed_kernel(&b);
 	b.cases[ENABLE_CLEAR].eoi_exit = false;
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.respected_verified, TRI_UNKNOWN);
 	assert_true(has_conflict(&b, "enable mode, SPIV bit 12 clear"));
 	assert_true(has_conflict(&b, "no KVM_EXIT_IOAPIC_EOI"));
@@ -149,7 +149,7 @@ static void enable_control_timeout_is_unknown(void **state)
 	fixed_kernel(&b);
 	b.cases[ENABLE_CLEAR].outcome = OUTCOME_TIMEOUT;
 	b.cases[ENABLE_CLEAR].eoi_exit = false;
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.respected_verified, TRI_UNKNOWN);
 	assert_int_equal(b.n_conflicts, 0);
 }
@@ -161,9 +161,9 @@ static void timeouts_make_every_verdict_unknown(void **state)
 	fixed_kernel(&b);
 	for (int i = 0; i < BEHAVIOUR_CASES; i++) {
 		b.cases[i].outcome = OUTCOME_TIMEOUT;
-		b.cases[i].eoi_exit = false; /* a guest that never EOIed */
+		b.cases[i].eoi_exit = false; /* a payload that never EOIed */
 	}
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.respected_verified, TRI_UNKNOWN);
 	assert_int_equal(b.legacy_quirk_observed, TRI_UNKNOWN);
 	assert_int_equal(b.not_advertised_verified, TRI_UNKNOWN);
@@ -180,7 +180,7 @@ static void errors_make_every_verdict_unknown(void **state)
 		b.cases[i].outcome = OUTCOME_ERROR;
 		b.cases[i].err = EINVAL;
 	}
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.respected_verified, TRI_UNKNOWN);
 	assert_int_equal(b.legacy_quirk_observed, TRI_UNKNOWN);
 	assert_int_equal(b.not_advertised_verified, TRI_UNKNOWN);
@@ -192,7 +192,7 @@ static void nothing_run_is_unknown_without_conflicts(void **state)
 	struct behaviour b;
 
 	memset(&b, 0, sizeof(b)); /* every case OUTCOME_NOT_RUN */
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.respected_verified, TRI_UNKNOWN);
 	assert_int_equal(b.legacy_quirk_observed, TRI_UNKNOWN);
 	assert_int_equal(b.not_advertised_verified, TRI_UNKNOWN);
@@ -206,7 +206,7 @@ static void disable_letting_bit12_stick_is_a_conflict(void **state)
 	fixed_kernel(&b);
 	b.cases[DISABLE_SET].lvr_directed_eoi = true;
 	b.cases[DISABLE_SET].spiv_bit12_stuck = true;
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.not_advertised_verified, TRI_NO);
 	assert_true(has_conflict(&b, "KVM_X2APIC_DISABLE_SUPPRESS_EOI_BROADCAST"));
 }
@@ -217,7 +217,7 @@ static void disable_advertising_in_lvr_is_not_verified(void **state)
 
 	fixed_kernel(&b);
 	b.cases[DISABLE_SET].lvr_directed_eoi = true; /* advertised, bit 12 dropped */
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.not_advertised_verified, TRI_NO);
 	assert_true(has_conflict(&b, "do not run guests as not-advertised"));
 	assert_true(has_conflict(&b, "disable mode, SPIV bit 12 set"));
@@ -229,7 +229,7 @@ static void bit12_sticking_without_lvr_is_a_conflict(void **state)
 
 	fixed_kernel(&b);
 	b.cases[LEGACY_SET].lvr_directed_eoi = false;
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_true(has_conflict(&b, "SPIV bit 12 stuck although LVR bit 24 says Directed EOI is not supported"));
 	/* The quirk itself (stuck and broadcast) is still what was observed. */
 	assert_int_equal(b.legacy_quirk_observed, TRI_YES);
@@ -241,7 +241,7 @@ static void legacy_kernel_suppressing_is_a_conflict(void **state)
 
 	legacy_kernel(&b);
 	b.cases[LEGACY_SET].eoi_exit = false;
-	behaviour_verdict_derive(&b, &legacy_claims);
+	behaviour_derive(&b, &legacy_claims);
 	assert_int_equal(b.legacy_quirk_observed, TRI_NO);
 	assert_true(has_conflict(&b, "the capability probe says legacy kernel"));
 }
@@ -253,7 +253,7 @@ static void legacy_without_any_exit_is_unknown(void **state)
 	legacy_kernel(&b);
 	b.cases[LEGACY_SET].eoi_exit = false;
 	b.cases[LEGACY_CLEAR].eoi_exit = false;
-	behaviour_verdict_derive(&b, &legacy_claims);
+	behaviour_derive(&b, &legacy_claims);
 	assert_int_equal(b.legacy_quirk_observed, TRI_UNKNOWN);
 	assert_true(has_conflict(&b, "legacy mode, SPIV bit 12 clear"));
 }
@@ -267,7 +267,7 @@ static void legacy_bit12_dropped_is_no_quirk(void **state)
 	for (int i = LEGACY_SET; i <= LEGACY_CLEAR; i++)
 		b.cases[i].lvr_directed_eoi = false;
 	b.cases[LEGACY_SET].spiv_bit12_stuck = false;
-	behaviour_verdict_derive(&b, &legacy_claims);
+	behaviour_derive(&b, &legacy_claims);
 	assert_int_equal(b.legacy_quirk_observed, TRI_NO);
 	assert_int_equal(b.n_conflicts, 0);
 }
@@ -282,13 +282,13 @@ static void conflicts_are_capped_and_rederived(void **state)
 		b.cases[i].spiv_bit12_stuck = true;
 		b.cases[i].eoi_exit = false;         /* controls blind */
 	}
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.n_conflicts, SEOIB_PROBLEMS_MAX);
 	for (int i = 0; i < b.n_conflicts; i++)
 		assert_true(strlen(b.conflicts[i]) > 0 && strlen(b.conflicts[i]) < SEOIB_MESSAGE_MAX);
 	/* Deriving again starts from scratch. */
 	fixed_kernel(&b);
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.n_conflicts, 0);
 }
 
@@ -298,7 +298,7 @@ static void missing_claims_still_derive(void **state)
 
 	fixed_kernel(&b);
 	b.cases[ENABLE_SET].eoi_exit = true;
-	behaviour_verdict_derive(&b, NULL);
+	behaviour_derive(&b, NULL);
 	assert_int_equal(b.respected_verified, TRI_NO);
 	assert_int_equal(b.n_conflicts, 0); /* no claim to contradict */
 }
@@ -361,7 +361,7 @@ static void run_on_non_kvm_device_fails_cleanly(void **state)
 		assert_int_equal(b.cases[i].outcome, OUTCOME_SKIPPED);
 		assert_non_null(strstr(b.cases[i].detail, "refused the flag"));
 	}
-	behaviour_verdict_derive(&b, &legacy_claims);
+	behaviour_derive(&b, &legacy_claims);
 	assert_int_equal(b.legacy_quirk_observed, TRI_UNKNOWN);
 }
 
@@ -382,9 +382,9 @@ static void unknown_fault_is_refused(void **state)
 
 /* ---- The run loop against recorded exit sequences ----
  *
- * behaviour_run_guest() is the loop lib/kvm/behaviour.c drives with KVM_RUN. Here
+ * behaviour_run_payload() is the loop lib/kvm/behaviour.c drives with KVM_RUN. Here
  * it is driven by exit sequences as real hosts deliver them: the EOI exit
- * before the guest's DONE write (TCG+SVM), or after it, on the next
+ * before the payload's DONE write (TCG+SVM), or after it, on the next
  * KVM_RUN (Linux 6.18.44 kvm_pvm, Intel, nested: `out DONE`, `eoi(vector)`,
  * `out FENCE`). A sequence that ends is a deadline: immediate_exit set and
  * EINTR, as the SIGALRM handler makes every later KVM_RUN return. */
@@ -432,7 +432,7 @@ static int replay_enter(struct behaviour_vcpu *vcpu)
 		run->exit_reason = KVM_EXIT_IO;
 		run->io.direction = KVM_EXIT_IO_OUT;
 		run->io.port = s->port;
-		run->io.size = s->port == EOI_GUEST_PORT_SPIV ? 4 : 1;
+		run->io.size = s->port == EOI_PAYLOAD_PORT_SPIV ? 4 : 1;
 		run->io.count = 1;
 		run->io.data_offset = 1024;
 		memcpy(r->shared.page + 1024, &s->value, sizeof(s->value));
@@ -466,7 +466,7 @@ static void replay_run(const struct step *steps, size_t n, struct behaviour_case
 					  .inject = replay_inject, .opaque = r};
 	r->steps = steps;
 	r->n_steps = n;
-	behaviour_run_guest(&r->vcpu, c, true, 1000);
+	behaviour_run_payload(&r->vcpu, c, true, 1000);
 }
 
 #define REPLAY(steps, c, r) replay_run((steps), sizeof(steps) / sizeof((steps)[0]), (c), (r))
@@ -476,8 +476,8 @@ static void replay_run(const struct step *steps, size_t n, struct behaviour_case
 static void late_eoi_exit_is_seen_before_the_fence(void **state)
 {
 	static const struct step steps[] = {
-		OUT(EOI_GUEST_PORT_SPIV, SPIV_CLEAR), OUT(EOI_GUEST_PORT_READY, 0xff),
-		OUT(EOI_GUEST_PORT_DONE, 0), EOI(EOI_GUEST_VECTOR), OUT(EOI_GUEST_PORT_FENCE, 0),
+		OUT(EOI_PAYLOAD_PORT_SPIV, SPIV_CLEAR), OUT(EOI_PAYLOAD_PORT_READY, 0xff),
+		OUT(EOI_PAYLOAD_PORT_DONE, 0), EOI(EOI_PAYLOAD_VECTOR), OUT(EOI_PAYLOAD_PORT_FENCE, 0),
 	};
 	struct behaviour_case c = {.mode = MODE_LEGACY};
 	struct replay r;
@@ -495,8 +495,8 @@ static void late_eoi_exit_is_seen_before_the_fence(void **state)
 static void early_eoi_exit_is_seen(void **state)
 {
 	static const struct step steps[] = {
-		OUT(EOI_GUEST_PORT_SPIV, SPIV_CLEAR), OUT(EOI_GUEST_PORT_READY, 0xff),
-		EOI(EOI_GUEST_VECTOR), OUT(EOI_GUEST_PORT_DONE, 0), OUT(EOI_GUEST_PORT_FENCE, 0),
+		OUT(EOI_PAYLOAD_PORT_SPIV, SPIV_CLEAR), OUT(EOI_PAYLOAD_PORT_READY, 0xff),
+		EOI(EOI_PAYLOAD_VECTOR), OUT(EOI_PAYLOAD_PORT_DONE, 0), OUT(EOI_PAYLOAD_PORT_FENCE, 0),
 	};
 	struct behaviour_case c = {.mode = MODE_LEGACY};
 	struct replay r;
@@ -511,8 +511,8 @@ static void early_eoi_exit_is_seen(void **state)
 static void no_eoi_exit_is_concluded_at_the_fence(void **state)
 {
 	static const struct step steps[] = {
-		OUT(EOI_GUEST_PORT_SPIV, SPIV_SET), OUT(EOI_GUEST_PORT_READY, 0xff),
-		{STEP_INTR, 0, 0}, OUT(EOI_GUEST_PORT_DONE, 0), OUT(EOI_GUEST_PORT_FENCE, 0),
+		OUT(EOI_PAYLOAD_PORT_SPIV, SPIV_SET), OUT(EOI_PAYLOAD_PORT_READY, 0xff),
+		{STEP_INTR, 0, 0}, OUT(EOI_PAYLOAD_PORT_DONE, 0), OUT(EOI_PAYLOAD_PORT_FENCE, 0),
 	};
 	struct behaviour_case c = {.mode = MODE_ENABLE, .guest_sets_bit12 = true};
 	struct replay r;
@@ -527,8 +527,8 @@ static void no_eoi_exit_is_concluded_at_the_fence(void **state)
 static void missing_fence_is_a_timeout_not_no_exit(void **state)
 {
 	static const struct step steps[] = {
-		OUT(EOI_GUEST_PORT_SPIV, SPIV_SET), OUT(EOI_GUEST_PORT_READY, 0xff),
-		OUT(EOI_GUEST_PORT_DONE, 0),
+		OUT(EOI_PAYLOAD_PORT_SPIV, SPIV_SET), OUT(EOI_PAYLOAD_PORT_READY, 0xff),
+		OUT(EOI_PAYLOAD_PORT_DONE, 0),
 	};
 	struct behaviour_case c = {.mode = MODE_ENABLE, .guest_sets_bit12 = true};
 	struct replay r;
@@ -542,7 +542,7 @@ static void missing_fence_is_a_timeout_not_no_exit(void **state)
 	/* In a matrix, the timed-out case draws no verdict. */
 	fixed_kernel(&b);
 	b.cases[ENABLE_SET] = c;
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.respected_verified, TRI_UNKNOWN);
 	assert_int_equal(b.n_conflicts, 0);
 }
@@ -550,8 +550,8 @@ static void missing_fence_is_a_timeout_not_no_exit(void **state)
 static void fence_before_done_is_an_error(void **state)
 {
 	static const struct step steps[] = {
-		OUT(EOI_GUEST_PORT_SPIV, SPIV_CLEAR), OUT(EOI_GUEST_PORT_READY, 0xff),
-		OUT(EOI_GUEST_PORT_FENCE, 0), OUT(EOI_GUEST_PORT_DONE, 0),
+		OUT(EOI_PAYLOAD_PORT_SPIV, SPIV_CLEAR), OUT(EOI_PAYLOAD_PORT_READY, 0xff),
+		OUT(EOI_PAYLOAD_PORT_FENCE, 0), OUT(EOI_PAYLOAD_PORT_DONE, 0),
 	};
 	struct behaviour_case c = {.mode = MODE_LEGACY};
 	struct replay r;
@@ -564,8 +564,8 @@ static void fence_before_done_is_an_error(void **state)
 static void unexpected_exit_after_done_is_an_error(void **state)
 {
 	static const struct step steps[] = {
-		OUT(EOI_GUEST_PORT_SPIV, SPIV_CLEAR), OUT(EOI_GUEST_PORT_READY, 0xff),
-		OUT(EOI_GUEST_PORT_DONE, 0), {STEP_HLT, 0, 0},
+		OUT(EOI_PAYLOAD_PORT_SPIV, SPIV_CLEAR), OUT(EOI_PAYLOAD_PORT_READY, 0xff),
+		OUT(EOI_PAYLOAD_PORT_DONE, 0), {STEP_HLT, 0, 0},
 	};
 	struct behaviour_case c = {.mode = MODE_LEGACY};
 	struct replay r;
@@ -594,18 +594,18 @@ static void replay_fixed_matrix(bool late_eoi)
 	for (int i = 0; i < BEHAVIOUR_CASES; i++) {
 		bool sticks = table[i].bit12 && table[i].lvr;
 		struct step steps[6] = {
-			OUT(EOI_GUEST_PORT_SPIV, sticks ? SPIV_SET : SPIV_CLEAR), OUT(EOI_GUEST_PORT_READY, 0xff),
+			OUT(EOI_PAYLOAD_PORT_SPIV, sticks ? SPIV_SET : SPIV_CLEAR), OUT(EOI_PAYLOAD_PORT_READY, 0xff),
 		};
 		size_t n = 2;
 		struct behaviour_case *c = &b.cases[i];
 		struct replay r;
 
 		if (table[i].eoi && !late_eoi)
-			steps[n++] = (struct step)EOI(EOI_GUEST_VECTOR);
-		steps[n++] = (struct step)OUT(EOI_GUEST_PORT_DONE, 0);
+			steps[n++] = (struct step)EOI(EOI_PAYLOAD_VECTOR);
+		steps[n++] = (struct step)OUT(EOI_PAYLOAD_PORT_DONE, 0);
 		if (table[i].eoi && late_eoi)
-			steps[n++] = (struct step)EOI(EOI_GUEST_VECTOR);
-		steps[n++] = (struct step)OUT(EOI_GUEST_PORT_FENCE, 0);
+			steps[n++] = (struct step)EOI(EOI_PAYLOAD_VECTOR);
+		steps[n++] = (struct step)OUT(EOI_PAYLOAD_PORT_FENCE, 0);
 		c->mode = table[i].mode;
 		c->guest_sets_bit12 = table[i].bit12;
 		c->lvr_directed_eoi = table[i].lvr;
@@ -613,7 +613,7 @@ static void replay_fixed_matrix(bool late_eoi)
 		assert_int_equal(c->outcome, OUTCOME_DONE);
 		assert_int_equal(c->eoi_exit, table[i].eoi);
 	}
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.legacy_quirk_observed, TRI_YES);
 	assert_int_equal(b.respected_verified, TRI_YES);
 	assert_int_equal(b.not_advertised_verified, TRI_YES);
@@ -656,7 +656,7 @@ static void proof_fixed_kernel_all_verified(void **state)
 	struct behaviour b;
 
 	fixed_kernel(&b);
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_proofs(&b, PROOF_VERIFIED, PROOF_VERIFIED, PROOF_VERIFIED);
 	assert_false(behaviour_contradicted(&b));
 	assert_non_null(strstr(b.evidence[STATE_QUIRKED], "the quirk was observed"));
@@ -667,7 +667,7 @@ static void proof_legacy_kernel_flags_not_run(void **state)
 	struct behaviour b;
 
 	legacy_kernel(&b);
-	behaviour_verdict_derive(&b, &legacy_claims);
+	behaviour_derive(&b, &legacy_claims);
 	assert_proofs(&b, PROOF_VERIFIED, PROOF_NOT_RUN, PROOF_NOT_RUN);
 	assert_non_null(strstr(b.evidence[STATE_RESPECTED], "no guest ran in enable mode"));
 }
@@ -688,7 +688,7 @@ static void proof_enable_broadcasting_is_contradicted(void **state)
 
 	fixed_kernel(&b);
 	b.cases[ENABLE_SET].eoi_exit = true;
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_proofs(&b, PROOF_VERIFIED, PROOF_CONTRADICTED, PROOF_VERIFIED);
 	assert_non_null(strstr(b.evidence[STATE_RESPECTED], "still had its EOI of vector 0x50 broadcast"));
 	assert_true(behaviour_contradicted(&b));
@@ -700,7 +700,7 @@ static void proof_disable_advertising_is_contradicted(void **state)
 
 	fixed_kernel(&b);
 	b.cases[DISABLE_SET].lvr_directed_eoi = true;
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_proofs(&b, PROOF_VERIFIED, PROOF_VERIFIED, PROOF_CONTRADICTED);
 	assert_non_null(strstr(b.evidence[STATE_NOT_ADVERTISED], "LVR bit 24 set"));
 }
@@ -715,7 +715,7 @@ static void proof_blind_matrix(void **state)
 	fixed_kernel(&b);
 	for (int i = 0; i < BEHAVIOUR_CASES; i++)
 		b.cases[i].eoi_exit = false;
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_proofs(&b, PROOF_UNVERIFIED, PROOF_CONTRADICTED, PROOF_CONTRADICTED);
 	assert_non_null(strstr(b.evidence[STATE_QUIRKED], "never exited to the VMM's I/O APIC"));
 	assert_true(behaviour_contradicted(&b));
@@ -730,7 +730,7 @@ static void proof_timeouts_are_unverified(void **state)
 		b.cases[i].outcome = OUTCOME_TIMEOUT;
 		snprintf(b.cases[i].detail, sizeof(b.cases[i].detail), "case %d timed out", i);
 	}
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_proofs(&b, PROOF_UNVERIFIED, PROOF_UNVERIFIED, PROOF_UNVERIFIED);
 	assert_string_equal(b.evidence[STATE_RESPECTED], "timeout: case 2 timed out");
 	assert_false(behaviour_contradicted(&b));
@@ -745,10 +745,10 @@ static void proof_contradiction_wins_over_a_timeout(void **state)
 	fixed_kernel(&b);
 	b.cases[ENABLE_CLEAR].outcome = OUTCOME_TIMEOUT;
 	b.cases[ENABLE_SET].eoi_exit = true;
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.proof[STATE_RESPECTED], PROOF_CONTRADICTED);
 	b.cases[ENABLE_SET].eoi_exit = false;
-	behaviour_verdict_derive(&b, &fixed_claims);
+	behaviour_derive(&b, &fixed_claims);
 	assert_int_equal(b.proof[STATE_RESPECTED], PROOF_UNVERIFIED);
 }
 

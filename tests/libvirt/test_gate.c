@@ -679,6 +679,10 @@ static void domain_records(void **state)
 	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), 0);
 	assert_int_equal(back.state, STATE_COUNT);
 	assert_int_equal(domain_record_forget(sub, UUID, err), 0);
+	/* A value past STATE_UNKNOWN is no state: refused, never written as "unknown". */
+	rec.state = STATE_UNKNOWN + 1;
+	assert_int_equal(domain_record_write(sub, &rec, err), -1);
+	assert_contains(err, "no state seoib knows");
 	static const char maybe[] = "{\"schema\":\"seoib.domain/2\",\"phase\":\"running\",\"name\":\"v\",\"uuid\":\"" UUID
 				    "\",\"state\":\"maybe\",\"operation\":\"migrate\",\"verdict\":\"allow\",\"time_unix\":1}";
 	assert_int_equal(domain_record_from_string(maybe, strlen(maybe), &back, err), -1);

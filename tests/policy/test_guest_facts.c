@@ -519,6 +519,21 @@ static void metadata_round_trip(void **state)
 	assert_string_equal(f.recorded_decided, "1970-01-02T00:00:00Z");
 }
 
+/* seoibd's watcher writes the state a guest runs in where it is missing or
+ * wrong live, and into the persistent definition only where that has none
+ * (a different one there is the next start's, written by seoibctl apply). */
+static void metadata_sync_targets(void **state)
+{
+	struct guest_facts live = {.has_recorded_state = true, .recorded_state = STATE_RESPECTED};
+
+	assert_int_equal(guest_metadata_sync_targets(&live, false, STATE_RESPECTED), 0);
+	assert_int_equal(guest_metadata_sync_targets(&live, false, STATE_QUIRKED), GUEST_METADATA_LIVE);
+	assert_int_equal(guest_metadata_sync_targets(&live, true, STATE_RESPECTED), GUEST_METADATA_PERSISTENT);
+	live.has_recorded_state = false;
+	assert_int_equal(guest_metadata_sync_targets(&live, true, STATE_RESPECTED),
+			 GUEST_METADATA_LIVE | GUEST_METADATA_PERSISTENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -538,6 +553,7 @@ int main(void)
 		cmocka_unit_test(windows_and_secure_boot),
 		cmocka_unit_test(recorded_state),
 		cmocka_unit_test(metadata_round_trip),
+		cmocka_unit_test(metadata_sync_targets),
 		cmocka_unit_test(malformed),
 		cmocka_unit_test(load_missing_file),
 	};

@@ -16,18 +16,18 @@
  *                         open the device: open fake fds (leaks), VMs and
  *                         vCPUs created, ioctls seen (other preloaded
  *                         processes, e.g. timeout(1), write nothing)
- *   FAKEKVM_EOI_ORDER     when KVM_RUN delivers the guest's EOI exit:
+ *   FAKEKVM_EOI_ORDER     when KVM_RUN delivers the payload's EOI exit:
  *                         `late` (default; the KVM_RUN after the DONE write,
  *                         as Linux 6.18.44 kvm_pvm does) or `early` (before
  *                         DONE, as TCG did)
- *   FAKEKVM_NO_FENCE      set: the guest never reaches its FENCE write
+ *   FAKEKVM_NO_FENCE      set: the payload never reaches its FENCE write
  *
  * Fake fds are real descriptors of /dev/null, so the kernel hands out the
  * numbers and nothing else can collide with them; a table says what each one
- * plays. KVM_RUN plays the behaviour probe's guest (lib/kvm/eoi_guest.S) as
+ * plays. KVM_RUN plays the behaviour probe's EOI payload (lib/kvm/eoi_payload.S) as
  * a sequence of exits: SPIV and READY writes, then, once the host pulsed a
  * routed line, the EOI exit (unless SPIV bit 12 stuck in a VM with bit 2 on a
- * kernel that honours it) around DONE, then FENCE; where the guest would
+ * kernel that honours it) around DONE, then FENCE; where the payload would
  * halt for ever KVM_RUN blocks until a signal (EINTR), honouring
  * immediate_exit as KVM does. The shim's vCPU fds are mmap()ed as anonymous
  * shared memory for the kvm_run page. Other ioctls on a fake fd fail with
@@ -53,7 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/kvm/eoi_guest.h"
+#include "lib/kvm/eoi_payload.h"
 #include "seoib/kvm_x2apic.h"
 
 #define FAKE_FDS_MAX 4096
@@ -85,7 +85,7 @@ struct scenario {
 	unsigned long long caps_system, caps_vm, caps_vm_split, caps_vm_irqchip;
 	unsigned long long valid_flags;
 	enum lvr_rule lvr;
-	bool enable_broadcasts; /* accepts bit 2, yet a guest's EOI with SPIV bit 12 still exits */
+	bool enable_broadcasts; /* accepts bit 2, yet a payload's EOI with SPIV bit 12 still exits */
 };
 
 #define FIXED_CAPS 12, true, 0xf, 0xb, 0xf, 0xb, 0xf
@@ -119,7 +119,7 @@ struct fake_vm {
 	unsigned long long x2apic_flags;
 	int n_vcpus;
 	bool routed;  /* KVM_SET_GSI_ROUTING seen */
-	bool pulsed;  /* KVM_IRQ_LINE raised a routed line: the guest takes the interrupt */
+	bool pulsed;  /* KVM_IRQ_LINE raised a routed line: the payload takes the interrupt */
 };
 
 struct fake_fd {
@@ -127,7 +127,7 @@ struct fake_fd {
 	int vm;       /* FAKE_VM, FAKE_VCPU: index in vms[] */
 	uint32_t lvr; /* FAKE_VCPU: recomputed on KVM_SET_CPUID2, as KVM does */
 	struct kvm_run *run; /* FAKE_VCPU: its mmap()ed kvm_run page */
-	uint32_t ebx, esi;   /* FAKE_VCPU: the guest's inputs (KVM_SET_REGS) */
+	uint32_t ebx, esi;   /* FAKE_VCPU: the payload's inputs (KVM_SET_REGS) */
 	int step;            /* FAKE_VCPU: exits played so far */
 };
 
@@ -497,7 +497,7 @@ static int create_vcpu(int vm_index)
 }
 
 /* The MSI route and the pulse lib/kvm/behaviour.c uses to deliver a level
- * interrupt: the guest takes it once a routed line was raised. */
+ * interrupt: the payload takes it once a routed line was raised. */
 static int irq_line(struct fake_vm *vm, const struct kvm_irq_level *line)
 {
 	if (line->level && vm->routed)
@@ -576,7 +576,7 @@ static int get_lapic(const struct fake_fd *vcpu, struct kvm_lapic_state *lapic)
 	return 0;
 }
 
-/* ---- the guest, as the exits KVM_RUN returns ---------------------------------- */
+/* ---- the payload, as the exits KVM_RUN returns -------------------------------- */
 
 /* A halted vCPU with nothing pending: KVM_RUN sleeps until a signal. Sliced,
  * so a signal that lands just before the sleep (the deadline setting
@@ -607,10 +607,10 @@ static int exit_out(struct kvm_run *run, uint16_t port, uint8_t size, uint32_t v
 	return 0;
 }
 
-enum guest_exit { EXIT_EOI, EXIT_DONE, EXIT_FENCE };
+enum payload_exit { EXIT_EOI, EXIT_DONE, EXIT_FENCE };
 
 /* The interrupt handler's exits, in the order this host delivers them. */
-static int handler_exits(const struct fake_fd *vcpu, enum guest_exit *seq)
+static int handler_exits(const struct fake_fd *vcpu, enum payload_exit *seq)
 {
 	const struct fake_vm *vm = &fake.vms[vcpu->vm];
 	const char *order = getenv("FAKEKVM_EOI_ORDER");
@@ -632,7 +632,7 @@ static int handler_exits(const struct fake_fd *vcpu, enum guest_exit *seq)
 static int run_vcpu(struct fake_fd *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
-	enum guest_exit seq[3];
+	enum payload_exit seq[3];
 	int n, i = vcpu->step - 2;
 	uint32_t spiv = vcpu->ebx;
 
@@ -645,25 +645,25 @@ static int run_vcpu(struct fake_fd *vcpu)
 		if (!(vcpu->lvr & SEOIB_LVR_DIRECTED_EOI))
 			spiv &= ~(uint32_t)SEOIB_SPIV_SUPPRESS_EOI;
 		vcpu->step++;
-		return exit_out(run, EOI_GUEST_PORT_SPIV, 4, spiv);
+		return exit_out(run, EOI_PAYLOAD_PORT_SPIV, 4, spiv);
 	}
 	if (vcpu->step == 1) {
 		vcpu->step++;
-		return exit_out(run, EOI_GUEST_PORT_READY, 1, spiv & 0xff);
+		return exit_out(run, EOI_PAYLOAD_PORT_READY, 1, spiv & 0xff);
 	}
 	n = handler_exits(vcpu, seq);
-	if (!fake.vms[vcpu->vm].pulsed || (vcpu->esi & EOI_GUEST_FLAG_SKIP_EOI) || i >= n)
+	if (!fake.vms[vcpu->vm].pulsed || (vcpu->esi & EOI_PAYLOAD_FLAG_SKIP_EOI) || i >= n)
 		return halt_until_signal(run);
 	vcpu->step++;
 	switch (seq[i]) {
 	case EXIT_EOI:
 		run->exit_reason = KVM_EXIT_IOAPIC_EOI;
-		run->eoi.vector = EOI_GUEST_VECTOR;
+		run->eoi.vector = EOI_PAYLOAD_VECTOR;
 		return 0;
 	case EXIT_DONE:
-		return exit_out(run, EOI_GUEST_PORT_DONE, 1, 0);
+		return exit_out(run, EOI_PAYLOAD_PORT_DONE, 1, 0);
 	default:
-		return exit_out(run, EOI_GUEST_PORT_FENCE, 1, 0);
+		return exit_out(run, EOI_PAYLOAD_PORT_FENCE, 1, 0);
 	}
 }
 
