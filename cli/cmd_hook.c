@@ -239,20 +239,11 @@ static bool record_is_current(const struct hook_call *call, const struct host_re
 					call->cfg.record_path, why);
 }
 
-/* An XML over guest_facts.h's bounds is no domain libvirt wrote (its
- * <metadata> carries foreign XML through unchanged): a hostile input,
- * refused whatever on-error and hook-mode say, so that a big XML can
- * neither stall the hook into its alarm nor turn enforcement off. */
-static int refuse_oversized_xml(const struct hook_call *call, const char *why)
+/* A domain XML the hook cannot use (gate_oversized_xml(),
+ * gate_internal_error()): the verdict, for the operations it may refuse. */
+static int bad_input(const struct hook_call *call, const struct gate_outcome *out)
 {
-	struct gate_outcome out = {.verdict = GATE_REFUSE};
-
-	sentence_format(out.reason, sizeof(out.reason), "the domain XML of '%s' is over seoib's limits: %s", call->guest,
-		 why);
-	sentence_format(out.remediation, sizeof(out.remediation), "%s",
-		 "remove the oversized content (often under <metadata>) from the domain definition; "
-		 "docs/libvirt.md lists the limits");
-	return call->op == GATE_FORGET || call->op == GATE_COMMIT ? SEOIB_EXIT_OK : hook_finish(call, &out);
+	return gate_op_refuses_bad_input(call->op) ? hook_finish(call, out) : SEOIB_EXIT_OK;
 }
 
 /* The guest's own QEMU answers its irqchip, I/O APIC and x2APIC facts
@@ -291,21 +282,24 @@ static int hook_run(struct hook_call *call)
 	if (r == -EFBIG) {
 		drain_stdin();
 		sentence_format(what, sizeof(what), "the domain XML on standard input %s", err);
-		return refuse_oversized_xml(call, what);
+		gate_oversized_xml(call->guest, what, &out);
+		return bad_input(call, &out);
 	}
 	if (r < 0) {
 		drain_stdin();
 		sentence_format(what, sizeof(what), "the domain XML on standard input %s", err);
 		gate_internal_error(what, &call->cfg, &out);
-		return call->op == GATE_FORGET || call->op == GATE_COMMIT ? SEOIB_EXIT_OK : hook_finish(call, &out);
+		return bad_input(call, &out);
 	}
 	r = guest_facts_from_xml(xml, len, &call->facts, err);
-	if (r == GUEST_XML_TOO_COMPLEX)
-		return refuse_oversized_xml(call, err);
+	if (r == GUEST_XML_TOO_COMPLEX) {
+		gate_oversized_xml(call->guest, err, &out);
+		return bad_input(call, &out);
+	}
 	if (r < 0) {
 		sentence_format(what, sizeof(what), "cannot read the domain XML of '%s': %s", call->guest, err);
 		gate_internal_error(what, &call->cfg, &out);
-		return call->op == GATE_FORGET || call->op == GATE_COMMIT ? SEOIB_EXIT_OK : hook_finish(call, &out);
+		return bad_input(call, &out);
 	}
 	call->have_facts = true;
 	if (call->op == GATE_FORGET)
@@ -364,17 +358,12 @@ static int hook_bad_config(struct hook_call *call, const char *config_path)
 	struct gate_outcome out;
 	int closed = seoib_config_salvage(config_path, &call->cfg, hook_config_note, NULL, err);
 
-	timeout_denies = closed || call->cfg.on_error == ON_ERROR_DENY;
+	timeout_denies = gate_timeout_denies(gate_op_refuses_bad_input(call->op),
+					     closed ? ON_ERROR_DENY : call->cfg.on_error);
 	if (!closed)
 		return hook_run(call);
 	drain_stdin();
-	memset(&out, 0, sizeof(out));
-	out.verdict = GATE_ERROR_DENY;
-	sentence_format(out.reason, sizeof(out.reason),
-		 "seoib could not read its configuration: %s; refusing whatever on-error says, because seoib cannot tell which host record, or how old a one, it may trust",
-		 err);
-	sentence_format(out.remediation, sizeof(out.remediation), "%s",
-		 "correct that line, then check the file with 'seoibctl check-config'");
+	gate_config_error(err, &out);
 	return hook_finish(call, &out);
 }
 
@@ -458,9 +447,9 @@ int cmd_hook(int argc, char **argv)
 	/* "started begin", "stopped end" and "release end" refuse nothing and
 	 * commit or forget the guest's records under DOMAIN_RECORD_DIR, which
 	 * no seoib.conf key names: a bad file must not leave a record behind. */
-	if (seoib_config_load(config_path, &call.cfg, err) < 0 && call.op != GATE_FORGET && call.op != GATE_COMMIT)
+	if (seoib_config_load(config_path, &call.cfg, err) < 0 && gate_op_refuses_bad_input(call.op))
 		return hook_bad_config(&call, config_path);
 	/* started begin must never fail: libvirt would kill the guest. */
-	timeout_denies = call.cfg.on_error == ON_ERROR_DENY && call.op != GATE_COMMIT && call.op != GATE_FORGET;
+	timeout_denies = gate_timeout_denies(gate_op_refuses_bad_input(call.op), call.cfg.on_error);
 	return hook_run(&call);
 }

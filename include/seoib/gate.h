@@ -195,6 +195,35 @@ enum gate_check gate_migration_check(const struct guest_facts *facts, const stru
 /* No decision possible (no record, malformed XML...): follow on-error. */
 void gate_internal_error(const char *what, const struct seoib_config *cfg, struct gate_outcome *out);
 
+/* Whether a hook call of `op` fails libvirt's operation when its own input
+ * (the domain XML) cannot be read or is over seoib's limits: prepare,
+ * migrate and restore begin do (gate_internal_error(), gate_oversized_xml());
+ * started begin never does (libvirt kills a guest whose started hook
+ * fails, and libvirt itself wrote that XML), and an end cannot abort
+ * anything. */
+bool gate_op_refuses_bad_input(enum gate_op op);
+
+/* An XML over guest_facts.h's bounds is no domain libvirt wrote (its
+ * <metadata> carries foreign XML through unchanged): a hostile input,
+ * GATE_REFUSE whatever on-error and hook-mode say, so that a big XML can
+ * neither stall the hook into its alarm nor turn enforcement off. `guest`
+ * is libvirt's name for it (argv), `why` a sentence fragment. */
+void gate_oversized_xml(const char *guest, const char *why, struct gate_outcome *out);
+
+/* seoib.conf cannot be read, or has a bad line without a strict value
+ * (seoib_config_salvage() returned 1; `why` is its sentence): GATE_ERROR_DENY
+ * whatever on-error says, since seoib cannot tell which host record, or
+ * how old a one, it may trust. */
+void gate_config_error(const char *why, struct gate_outcome *out);
+
+/* The verdict of a hook call its alarm cuts short, as a refusal (true) or
+ * not: on-error's for a call that may refuse (`may_refuse`: prepare,
+ * migrate or restore begin, gate_op_refuses_bad_input(); started begin
+ * once it judges an arrival's launch, gate_launched()), an allowance for
+ * any other. A configuration that cannot be read counts as on-error =
+ * deny (gate_config_error()). */
+bool gate_timeout_denies(bool may_refuse, enum on_error on_error);
+
 /* A libvirt UUID in its canonical 36-character form, safe as a file name
  * (the XML comes from whoever defined the domain: no '/', no "..") */
 bool gate_uuid_is_valid(const char *uuid);

@@ -155,6 +155,38 @@ void gate_internal_error(const char *what, const struct seoib_config *cfg, struc
 	internal_error(what, cfg->on_error, out);
 }
 
+bool gate_op_refuses_bad_input(enum gate_op op)
+{
+	return op == GATE_PREPARE || op == GATE_MIGRATE || op == GATE_RESTORE;
+}
+
+void gate_oversized_xml(const char *guest, const char *why, struct gate_outcome *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->verdict = GATE_REFUSE;
+	sentence_format(out->reason, sizeof(out->reason), "the domain XML of '%s' is over seoib's limits: %s", guest,
+			why);
+	sentence_format(out->remediation, sizeof(out->remediation), "%s",
+			"remove the oversized content (often under <metadata>) from the domain definition; "
+			"docs/libvirt.md lists the limits");
+}
+
+void gate_config_error(const char *why, struct gate_outcome *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->verdict = GATE_ERROR_DENY;
+	sentence_format(out->reason, sizeof(out->reason),
+			"seoib could not read its configuration: %s; refusing whatever on-error says, because seoib cannot tell which host record, or how old a one, it may trust",
+			why);
+	sentence_format(out->remediation, sizeof(out->remediation), "%s",
+			"correct that line, then check the file with 'seoibctl check-config'");
+}
+
+bool gate_timeout_denies(bool may_refuse, enum on_error on_error)
+{
+	return may_refuse && on_error == ON_ERROR_DENY;
+}
+
 void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 		  const struct seoib_config *cfg, struct gate_outcome *out)
 {

@@ -579,6 +579,35 @@ static void arrival_never_opens_a_start(void **state)
 	assert_int_equal(out.verdict, GATE_REFUSE);
 }
 
+/* The hook's other verdicts, which cmd_hook.c only prints (issue 22, item 6). */
+static void hook_input_verdicts(void **state)
+{
+	struct gate_outcome out;
+
+	/* Which operations a bad XML fails. */
+	assert_true(gate_op_refuses_bad_input(GATE_PREPARE));
+	assert_true(gate_op_refuses_bad_input(GATE_MIGRATE));
+	assert_true(gate_op_refuses_bad_input(GATE_RESTORE));
+	assert_false(gate_op_refuses_bad_input(GATE_COMMIT));
+	assert_false(gate_op_refuses_bad_input(GATE_FORGET));
+	assert_false(gate_op_refuses_bad_input(GATE_IGNORE));
+	/* An oversized XML is refused whatever on-error and hook-mode say. */
+	gate_oversized_xml("vm1", "its <metadata> holds more than 4096 elements", &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_string_equal(out.reason, "the domain XML of 'vm1' is over seoib's limits: its <metadata> holds more than 4096 elements");
+	assert_contains(out.remediation, "remove the oversized content");
+	/* An unreadable configuration refuses whatever on-error says. */
+	gate_config_error("/etc/seoib/seoib.conf line 3: record-path is not absolute", &out);
+	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	assert_contains(out.reason, "seoib could not read its configuration: /etc/seoib/seoib.conf line 3");
+	assert_contains(out.reason, "refusing whatever on-error says");
+	assert_string_equal(out.remediation, "correct that line, then check the file with 'seoibctl check-config'");
+	/* The alarm: on-error's verdict, only for a call that may refuse. */
+	assert_true(gate_timeout_denies(true, ON_ERROR_DENY));
+	assert_false(gate_timeout_denies(true, ON_ERROR_ALLOW));
+	assert_false(gate_timeout_denies(false, ON_ERROR_DENY));
+}
+
 /* The hook asks one function; a migrate never takes this host's old
  * record of the guest for the state it runs in (the hook cannot know). */
 static void hook_dispatch(void **state)
@@ -800,6 +829,7 @@ int main(void)
 		cmocka_unit_test(state_committed_only), cmocka_unit_test(commit),
 		cmocka_unit_test(record_phases),   cmocka_unit_test(sweep),
 		cmocka_unit_test(arrival_never_opens_a_start), cmocka_unit_test(pending),
+		cmocka_unit_test(hook_input_verdicts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
