@@ -5,7 +5,9 @@
  * (docs/background.md section 4). So: never call back into libvirt (deadlock), keep
  * the run time bounded, and print nothing on stdout, because for
  * "migrate begin" and "restore begin" stdout replaces the domain XML.
- * The decisions themselves are in lib/policy/gate.c, shared with check --dest. */
+ * The decisions themselves are in lib/policy/gate.c, shared with check --dest;
+ * this file reads the inputs (stdin, seoib.conf, the records, libvirt's PID
+ * file through qemu_launch_read()), calls the gate and prints. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -29,6 +31,7 @@
 #include "seoib/guest_facts.h"
 #include "seoib/host_record.h"
 #include "seoib/qemu_guest_query.h"
+#include "seoib/qemu_launch.h"
 #include "seoib/record_current.h"
 #include "seoib/sentence.h"
 #include "seoib/vmm.h"
@@ -45,6 +48,8 @@ struct hook_call {
 	struct seoib_config cfg;
 	struct guest_facts facts;
 	bool have_facts;
+	const char *config_path;
+	bool config_failed; /* seoib_config_load() failed; only started begin goes on */
 };
 
 static volatile sig_atomic_t timeout_denies;
@@ -199,31 +204,71 @@ static int forget(const struct hook_call *call)
 	return SEOIB_EXIT_OK; /* "stopped end" / "release end" cannot abort anything */
 }
 
-/* started begin: the pending record of this start becomes what the guest
- * runs (gate_commit()), or nothing does. Exits 0 whatever happens: libvirt
- * kills a guest whose started hook fails. */
-static int commit(const struct hook_call *call)
+static struct host_record *usable_host(const struct hook_call *call, char what[SEOIB_MESSAGE_MAX + 64]);
+static void ask_guest_qemu(const char *xml, size_t len, struct guest_facts *facts);
+static void hook_config_note(const char *sentence, void *userdata);
+
+/* started begin after a prepare begin an arrival's authorisation let in:
+ * how libvirt launched the guest's QEMU, and, for a fresh start, this
+ * host's record and the guest's QEMU facts, judged by gate_launched().
+ * True with *start set to the record to commit. */
+static bool judge_launch(struct hook_call *call, const char *xml, size_t len, const struct domain_record *pending,
+			 int64_t now, struct gate_outcome *out, struct domain_record *start)
 {
-	struct domain_record pending, running;
+	_cleanup_free_ struct host_record *host = NULL;
+	struct qemu_launch_fact launch;
+	char err[SEOIB_MESSAGE_MAX], what[SEOIB_MESSAGE_MAX + 64] = "";
+
+	/* This started begin may refuse: seoib.conf counts as it does at prepare begin. */
+	if (call->config_failed &&
+	    seoib_config_salvage(call->config_path, &call->cfg, hook_config_note, NULL, err) != 0) {
+		gate_config_error(err, out);
+		return false;
+	}
+	timeout_denies = gate_timeout_denies(true, call->cfg.on_error);
+	qemu_launch_read(QEMU_LAUNCH_STATE_DIR, call->facts.name, call->facts.uuid, &launch);
+	if (launch.launch == QEMU_LAUNCH_FRESH) {
+		host = usable_host(call, what);
+		if (host)
+			ask_guest_qemu(xml, len, &call->facts);
+	}
+	return gate_launched(&call->facts, host, what, pending, &launch, now, &call->cfg, out, start);
+}
+
+/* started begin: the pending record of this start becomes what the guest
+ * runs (gate_commit()), or nothing does. Exits 0 (libvirt kills a guest
+ * whose started hook fails) unless an arrival's authorisation let a fresh
+ * start in at prepare begin and gate_launched() refuses it. */
+static int commit(struct hook_call *call, const char *xml, size_t len)
+{
+	struct domain_record pending, start, running;
+	struct gate_outcome out;
 	char err[SEOIB_MESSAGE_MAX], why[SEOIB_MESSAGE_MAX];
 	int64_t now = (int64_t)time(NULL);
 	int r = domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, &pending, err);
+	bool judged = r == 0 && gate_launch_matters(&call->facts, &pending, now);
+	bool have_start = r == 0;
 
 	if (r < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
 	/* Whatever this guest committed before is of an earlier run of it. */
 	if (drop_running(call, err) < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
-	if (!gate_commit(&call->facts, r == 0 ? &pending : NULL, now, &running, why))
-		fprintf(stderr, "seoib: warning: %s; seoib records nothing as what it runs, and takes its state from its seoib metadata instead\n",
-			why);
-	else if (domain_record_write(DOMAIN_RECORD_DIR, &running, err) < 0)
+	if (judged)
+		have_start = judge_launch(call, xml, len, &pending, now, &out, &start);
+	else if (have_start)
+		start = pending;
+	if (!gate_commit(&call->facts, have_start ? &start : NULL, now, &running, why)) {
+		if (!judged) /* else the verdict below says why */
+			fprintf(stderr, "seoib: warning: %s; seoib records nothing as what it runs, and takes its state from its seoib metadata instead\n",
+				why);
+	} else if (domain_record_write(DOMAIN_RECORD_DIR, &running, err) < 0)
 		fprintf(stderr, "seoib: warning: cannot record what '%s' runs: %s\n", call->facts.name, err);
 	if (r == 0 && domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, err) < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
 	if (r >= 0) /* the directory was usable */
 		sweep();
-	return SEOIB_EXIT_OK;
+	return judged ? hook_finish(call, &out) : SEOIB_EXIT_OK;
 }
 
 /* The record at record-path is this host's own: one from another boot or
@@ -244,6 +289,21 @@ static bool record_is_current(const struct hook_call *call, const struct host_re
 static int bad_input(const struct hook_call *call, const struct gate_outcome *out)
 {
 	return gate_op_refuses_bad_input(call->op) ? hook_finish(call, out) : SEOIB_EXIT_OK;
+}
+
+/* This host's record, read and current, or NULL with a sentence in what. */
+static struct host_record *usable_host(const struct hook_call *call, char what[SEOIB_MESSAGE_MAX + 64])
+{
+	struct host_record *host = calloc(1, sizeof(*host));
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (!host || host_record_load_trusted(call->cfg.record_path, host, err) < 0 ||
+	    !record_is_current(call, host, err)) {
+		sentence_format(what, SEOIB_MESSAGE_MAX + 64, "no usable host record (%s)", host ? err : "out of memory");
+		free(host);
+		return NULL;
+	}
+	return host;
 }
 
 /* The guest's own QEMU answers its irqchip, I/O APIC and x2APIC facts
@@ -269,7 +329,7 @@ static void ask_guest_qemu(const char *xml, size_t len, struct guest_facts *fact
 /* Everything from the XML on stdin to the verdict. */
 static int hook_run(struct hook_call *call)
 {
-	_cleanup_free_ struct host_record *host = calloc(1, sizeof(*host));
+	_cleanup_free_ struct host_record *host = NULL;
 	_cleanup_free_ char *xml = NULL;
 	char err[SEOIB_MESSAGE_MAX], what[SEOIB_MESSAGE_MAX + 64];
 	struct gate_outcome out;
@@ -305,7 +365,7 @@ static int hook_run(struct hook_call *call)
 	if (call->op == GATE_FORGET)
 		return forget(call);
 	if (call->op == GATE_COMMIT)
-		return commit(call);
+		return commit(call, xml, len);
 	/* The hook's pending record of this guest (an arrival a prepare may
 	 * follow): only prepare begin judges it, an arrival never reads it.
 	 * Then it is dropped at once: prepare, migrate and restore begin each
@@ -318,13 +378,8 @@ static int hook_run(struct hook_call *call)
 	if (gate_uuid_is_valid(call->facts.uuid) &&
 	    domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, err) < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
-	if (!host || host_record_load_trusted(call->cfg.record_path, host, err) < 0) {
-		sentence_format(what, sizeof(what), "no usable host record (%s)", host ? err : "out of memory");
-		gate_internal_error(what, &call->cfg, &out);
-		return hook_finish(call, &out);
-	}
-	if (!record_is_current(call, host, err)) {
-		sentence_format(what, sizeof(what), "no usable host record (%s)", err);
+	host = usable_host(call, what);
+	if (!host) {
 		gate_internal_error(what, &call->cfg, &out);
 		return hook_finish(call, &out);
 	}
@@ -447,9 +502,12 @@ int cmd_hook(int argc, char **argv)
 	/* "started begin", "stopped end" and "release end" refuse nothing and
 	 * commit or forget the guest's records under DOMAIN_RECORD_DIR, which
 	 * no seoib.conf key names: a bad file must not leave a record behind. */
-	if (seoib_config_load(config_path, &call.cfg, err) < 0 && gate_op_refuses_bad_input(call.op))
+	call.config_path = config_path;
+	call.config_failed = seoib_config_load(config_path, &call.cfg, err) < 0;
+	if (call.config_failed && gate_op_refuses_bad_input(call.op))
 		return hook_bad_config(&call, config_path);
-	/* started begin must never fail: libvirt would kill the guest. */
+	/* started begin fails only once it judges an arrival's launch
+	 * (judge_launch()): libvirt would kill the guest. */
 	timeout_denies = gate_timeout_denies(gate_op_refuses_bad_input(call.op), call.cfg.on_error);
 	return hook_run(&call);
 }
