@@ -144,7 +144,8 @@ bool gate_launch_matters(const struct guest_facts *facts, const struct domain_re
  * an arrival's start from a fresh one whose XML says the arrival's state
  * (libvirt names neither), but started begin can: libvirt launches the
  * QEMU of every arrival, and of no fresh start, with -incoming
- * (seoib/qemu_launch.h). `launch` is what the guest's QEMU command line
+ * (seoib/qemu_launch.h). `pending` is the record gate_launch_matters()
+ * accepted (never NULL); `launch` is what the guest's QEMU command line
  * says. Then:
  * - QEMU_LAUNCH_INCOMING: the arrival's authorisation stands, GATE_ALLOW,
  *   and *start is `pending`, unless the guest's own <qemu:commandline>
