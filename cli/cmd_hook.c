@@ -5,7 +5,9 @@
  * (docs/background.md section 4). So: never call back into libvirt (deadlock), keep
  * the run time bounded, and print nothing on stdout, because for
  * "migrate begin" and "restore begin" stdout replaces the domain XML.
- * The decisions themselves are in lib/policy/gate.c, shared with check --dest. */
+ * The decisions themselves are in lib/policy/gate.c, shared with check --dest;
+ * this file reads the inputs (stdin, seoib.conf, the records, libvirt's PID
+ * file through qemu_launch_read()), calls the gate and prints. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -30,6 +32,7 @@
 #include "seoib/host_record.h"
 #include "seoib/guest_facts_qemu.h"
 #include "seoib/host_view.h"
+#include "seoib/qemu_launch.h"
 #include "seoib/sentence.h"
 #include "seoib/vmm.h"
 
@@ -45,6 +48,8 @@ struct hook_call {
 	struct seoib_config cfg;
 	struct guest_facts facts;
 	bool have_facts;
+	const char *config_path;
+	bool config_failed; /* seoib_config_load() failed; only started begin goes on */
 };
 
 static volatile sig_atomic_t timeout_denies;
@@ -199,31 +204,73 @@ static int forget(const struct hook_call *call)
 	return SEOIB_EXIT_OK; /* "stopped end" / "release end" cannot abort anything */
 }
 
-/* started begin: the pending record of this start becomes what the guest
- * runs (gate_commit()), or nothing does. Exits 0 whatever happens: libvirt
- * kills a guest whose started hook fails. */
-static int commit(const struct hook_call *call)
+static struct host_record *usable_host(const struct hook_call *call, struct host_view *view,
+				       char what[SEOIB_MESSAGE_MAX + 64]);
+static void ask_guest_qemu(const char *xml, size_t len, struct guest_facts *facts);
+static void hook_config_note(const char *sentence, void *userdata);
+
+/* started begin after a prepare begin an arrival's authorisation let in:
+ * how libvirt launched the guest's QEMU, and, for a fresh start, this
+ * host's record and the guest's QEMU facts, judged by gate_launched().
+ * True with *start set to the record to commit. */
+static bool judge_launch(struct hook_call *call, const char *xml, size_t len, const struct domain_record *pending,
+			 int64_t now, struct gate_outcome *out, struct domain_record *start)
 {
-	struct domain_record pending, running;
+	_cleanup_free_ struct host_record *host = NULL;
+	struct host_view view;
+	struct qemu_launch_fact launch;
+	char err[SEOIB_MESSAGE_MAX], what[SEOIB_MESSAGE_MAX + 64] = "";
+
+	/* This started begin may refuse: seoib.conf counts as it does at prepare begin. */
+	if (call->config_failed &&
+	    seoib_config_salvage(call->config_path, &call->cfg, hook_config_note, NULL, err) != 0) {
+		gate_config_error(err, out);
+		return false;
+	}
+	timeout_denies = gate_timeout_denies(true, call->cfg.on_error);
+	qemu_launch_read(QEMU_LAUNCH_STATE_DIR, call->facts.name, call->facts.uuid, &launch);
+	if (launch.launch == QEMU_LAUNCH_FRESH) {
+		host = usable_host(call, &view, what);
+		if (host)
+			ask_guest_qemu(xml, len, &call->facts);
+	}
+	return gate_launched(&call->facts, host ? &view : NULL, what, pending, &launch, now, &call->cfg, out, start);
+}
+
+/* started begin: the pending record of this start becomes what the guest
+ * runs (gate_commit()), or nothing does. Exits 0 (libvirt kills a guest
+ * whose started hook fails) unless an arrival's authorisation let a fresh
+ * start in at prepare begin and gate_launched() refuses it. */
+static int commit(struct hook_call *call, const char *xml, size_t len)
+{
+	struct domain_record pending, start, running;
+	struct gate_outcome out;
 	char err[SEOIB_MESSAGE_MAX], why[SEOIB_MESSAGE_MAX];
 	int64_t now = (int64_t)time(NULL);
 	int r = domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, &pending, err);
+	bool judged = r == 0 && gate_launch_matters(&call->facts, &pending, now);
+	bool have_start = r == 0;
 
 	if (r < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
 	/* Whatever this guest committed before is of an earlier run of it. */
 	if (drop_running(call, err) < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
-	if (!gate_commit(&call->facts, r == 0 ? &pending : NULL, now, &running, why))
-		fprintf(stderr, "seoib: warning: %s; seoib records nothing as what it runs, and takes its state from its seoib metadata instead\n",
-			why);
-	else if (domain_record_write(DOMAIN_RECORD_DIR, &running, err) < 0)
+	if (judged)
+		have_start = judge_launch(call, xml, len, &pending, now, &out, &start);
+	else if (have_start)
+		start = pending;
+	if (!gate_commit(&call->facts, have_start ? &start : NULL, now, &running, why)) {
+		if (!judged) /* else the verdict below says why */
+			fprintf(stderr, "seoib: warning: %s; seoib records nothing as what it runs, and takes its state from its seoib metadata instead\n",
+				why);
+	} else if (domain_record_write(DOMAIN_RECORD_DIR, &running, err) < 0)
 		fprintf(stderr, "seoib: warning: cannot record what '%s' runs: %s\n", call->facts.name, err);
 	if (r == 0 && domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, err) < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
 	if (r >= 0) /* the directory was usable */
 		sweep();
-	return SEOIB_EXIT_OK;
+	return judged ? hook_finish(call, &out) : SEOIB_EXIT_OK;
 }
 
 /* The record at record-path is this host's own: its view by the one
@@ -238,20 +285,34 @@ static void view_host(const struct hook_call *call, const struct host_record *ho
 	host_view_local(view, host, HOST_ORIGIN_PUBLISHED, &clock, call->cfg.record_path);
 }
 
-/* An XML over guest_facts.h's bounds is no domain libvirt wrote (its
- * <metadata> carries foreign XML through unchanged): a hostile input,
- * refused whatever on-error and hook-mode say, so that a big XML can
- * neither stall the hook into its alarm nor turn enforcement off. */
-static int refuse_oversized_xml(const struct hook_call *call, const char *why)
+/* A domain XML the hook cannot use (gate_oversized_xml(),
+ * gate_internal_error()): the verdict, for the operations it may refuse. */
+static int bad_input(const struct hook_call *call, const struct gate_outcome *out)
 {
-	struct gate_outcome out = {.verdict = GATE_REFUSE};
+	return gate_op_refuses_bad_input(call->op) ? hook_finish(call, out) : SEOIB_EXIT_OK;
+}
 
-	sentence_format(out.reason, sizeof(out.reason), "the domain XML of '%s' is over seoib's limits: %s", call->guest,
-		 why);
-	sentence_format(out.remediation, sizeof(out.remediation), "%s",
-		 "remove the oversized content (often under <metadata>) from the domain definition; "
-		 "docs/libvirt.md lists the limits");
-	return call->op == GATE_FORGET || call->op == GATE_COMMIT ? SEOIB_EXIT_OK : hook_finish(call, &out);
+/* This host's record, read, with its view by the one local rule
+ * (view_host()); NULL with a sentence in what when it cannot be read or
+ * the view says it cannot be used. */
+static struct host_record *usable_host(const struct hook_call *call, struct host_view *view,
+				       char what[SEOIB_MESSAGE_MAX + 64])
+{
+	struct host_record *host = calloc(1, sizeof(*host));
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (!host || host_record_load_trusted(call->cfg.record_path, host, err) < 0) {
+		sentence_format(what, SEOIB_MESSAGE_MAX + 64, "no usable host record (%s)", host ? err : "out of memory");
+		free(host);
+		return NULL;
+	}
+	view_host(call, host, view);
+	if (!view->usable) {
+		sentence_format(what, SEOIB_MESSAGE_MAX + 64, "no usable host record (%s)", view->why);
+		free(host);
+		return NULL;
+	}
+	return host;
 }
 
 /* The guest's own QEMU answers its irqchip, I/O APIC and x2APIC facts
@@ -277,7 +338,7 @@ static void ask_guest_qemu(const char *xml, size_t len, struct guest_facts *fact
 /* Everything from the XML on stdin to the verdict. */
 static int hook_run(struct hook_call *call)
 {
-	_cleanup_free_ struct host_record *host = calloc(1, sizeof(*host));
+	_cleanup_free_ struct host_record *host = NULL;
 	_cleanup_free_ char *xml = NULL;
 	char err[SEOIB_MESSAGE_MAX], what[SEOIB_MESSAGE_MAX + 64];
 	struct gate_outcome out;
@@ -291,27 +352,30 @@ static int hook_run(struct hook_call *call)
 	if (r == -EFBIG) {
 		drain_stdin();
 		sentence_format(what, sizeof(what), "the domain XML on standard input %s", err);
-		return refuse_oversized_xml(call, what);
+		gate_oversized_xml(call->guest, what, &out);
+		return bad_input(call, &out);
 	}
 	if (r < 0) {
 		drain_stdin();
 		sentence_format(what, sizeof(what), "the domain XML on standard input %s", err);
 		gate_internal_error(what, &call->cfg, &out);
-		return call->op == GATE_FORGET || call->op == GATE_COMMIT ? SEOIB_EXIT_OK : hook_finish(call, &out);
+		return bad_input(call, &out);
 	}
 	r = guest_facts_from_xml(xml, len, &call->facts, err);
-	if (r == GUEST_XML_TOO_COMPLEX)
-		return refuse_oversized_xml(call, err);
+	if (r == GUEST_XML_TOO_COMPLEX) {
+		gate_oversized_xml(call->guest, err, &out);
+		return bad_input(call, &out);
+	}
 	if (r < 0) {
 		sentence_format(what, sizeof(what), "cannot read the domain XML of '%s': %s", call->guest, err);
 		gate_internal_error(what, &call->cfg, &out);
-		return call->op == GATE_FORGET || call->op == GATE_COMMIT ? SEOIB_EXIT_OK : hook_finish(call, &out);
+		return bad_input(call, &out);
 	}
 	call->have_facts = true;
 	if (call->op == GATE_FORGET)
 		return forget(call);
 	if (call->op == GATE_COMMIT)
-		return commit(call);
+		return commit(call, xml, len);
 	/* The hook's pending record of this guest (an arrival a prepare may
 	 * follow): only prepare begin judges it, an arrival never reads it.
 	 * Then it is dropped at once: prepare, migrate and restore begin each
@@ -324,14 +388,8 @@ static int hook_run(struct hook_call *call)
 	if (gate_uuid_is_valid(call->facts.uuid) &&
 	    domain_record_drop(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, err) < 0)
 		fprintf(stderr, "seoib: warning: %s\n", err);
-	if (!host || host_record_load_trusted(call->cfg.record_path, host, err) < 0) {
-		sentence_format(what, sizeof(what), "no usable host record (%s)", host ? err : "out of memory");
-		gate_internal_error(what, &call->cfg, &out);
-		return hook_finish(call, &out);
-	}
-	view_host(call, host, &view);
-	if (!view.usable) {
-		sentence_format(what, sizeof(what), "no usable host record (%s)", view.why);
+	host = usable_host(call, &view, what);
+	if (!host) {
 		gate_internal_error(what, &call->cfg, &out);
 		return hook_finish(call, &out);
 	}
@@ -365,17 +423,12 @@ static int hook_bad_config(struct hook_call *call, const char *config_path)
 	struct gate_outcome out;
 	int closed = seoib_config_salvage(config_path, &call->cfg, hook_config_note, NULL, err);
 
-	timeout_denies = closed || call->cfg.on_error == ON_ERROR_DENY;
+	timeout_denies = gate_timeout_denies(gate_op_refuses_bad_input(call->op),
+					     closed ? ON_ERROR_DENY : call->cfg.on_error);
 	if (!closed)
 		return hook_run(call);
 	drain_stdin();
-	memset(&out, 0, sizeof(out));
-	out.verdict = GATE_ERROR_DENY;
-	sentence_format(out.reason, sizeof(out.reason),
-		 "seoib could not read its configuration: %s; refusing whatever on-error says, because seoib cannot tell which host record, or how old a one, it may trust",
-		 err);
-	sentence_format(out.remediation, sizeof(out.remediation), "%s",
-		 "correct that line, then check the file with 'seoibctl check-config'");
+	gate_config_error(err, &out);
 	return hook_finish(call, &out);
 }
 
@@ -459,9 +512,12 @@ int cmd_hook(int argc, char **argv)
 	/* "started begin", "stopped end" and "release end" refuse nothing and
 	 * commit or forget the guest's records under DOMAIN_RECORD_DIR, which
 	 * no seoib.conf key names: a bad file must not leave a record behind. */
-	if (seoib_config_load(config_path, &call.cfg, err) < 0 && call.op != GATE_FORGET && call.op != GATE_COMMIT)
+	call.config_path = config_path;
+	call.config_failed = seoib_config_load(config_path, &call.cfg, err) < 0;
+	if (call.config_failed && gate_op_refuses_bad_input(call.op))
 		return hook_bad_config(&call, config_path);
-	/* started begin must never fail: libvirt would kill the guest. */
-	timeout_denies = call.cfg.on_error == ON_ERROR_DENY && call.op != GATE_COMMIT && call.op != GATE_FORGET;
+	/* started begin fails only once it judges an arrival's launch
+	 * (judge_launch()): libvirt would kill the guest. */
+	timeout_denies = gate_timeout_denies(gate_op_refuses_bad_input(call.op), call.cfg.on_error);
 	return hook_run(&call);
 }

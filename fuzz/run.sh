@@ -13,7 +13,7 @@ seconds=${1:-30}
 [ $# -eq 0 ] || shift
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "fuzz/run.sh: SECONDS must be a positive number, not '$seconds'" >&2; exit 2; }
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(etcd_reply host_record host_summary peer_reply vmm_cache config guest_facts guest_edit qemu_question guest_query_cache domain_record storm_report)
+[ ${#targets[@]} -gt 0 ] || targets=(etcd_reply host_record host_summary peer_reply vmm_cache config guest_facts guest_edit qemu_question guest_query_cache domain_record storm_report qemu_launch)
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 
 command -v clang >/dev/null || { echo "fuzz/run.sh: clang is not installed (Debian packages clang, libclang-rt-14-dev)" >&2; exit 2; }

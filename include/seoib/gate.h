@@ -13,6 +13,7 @@
 #include "seoib/guest_facts.h"
 #include "seoib/host_record.h"
 #include "seoib/policy.h"
+#include "seoib/qemu_launch.h"
 
 /* What a libvirt qemu hook call asks of seoib (docs/background.md section 4). */
 enum gate_op {
@@ -47,6 +48,10 @@ struct gate_outcome {
 	 * acknowledged it (seoibctl ack, facts->acknowledged): GATE_WARN
 	 * whatever hook-mode says. */
 	bool acknowledged;
+	/* prepare begin let in by an arrival's authorisation (gate_start()):
+	 * that arrival's operation, GATE_MIGRATE or GATE_RESTORE; GATE_IGNORE
+	 * for a start judged on its own. */
+	enum gate_op arrival;
 	char reason[GATE_REASON_MAX];        /* one sentence: what and why */
 	char remediation[SEOIB_MESSAGE_MAX]; /* what to do, "" if nothing */
 };
@@ -122,9 +127,45 @@ bool gate_pending(enum gate_op op, const struct guest_facts *facts, const struct
  * epoch) only when it is pending, of prepare begin, of this very guest
  * (gate_record_is_of()) and not dated ahead of `now`. Returns true with
  * *running set, false when nothing is committed; `why` says which, one
- * sentence. Never refuses: a failing started hook would kill the guest. */
+ * sentence. Never refuses: a failing started hook would kill the guest
+ * (only gate_launched() judges a start there, for a prepare begin that an
+ * arrival's authorisation let in). */
 bool gate_commit(const struct guest_facts *facts, const struct domain_record *pending, int64_t now,
 		 struct domain_record *running, char why[SEOIB_MESSAGE_MAX]);
+
+/* started begin: whether `pending` (the hook's record of this start's
+ * prepare begin, NULL when none) is one gate_commit() would commit and
+ * that prepare begin was let in by an arrival's authorisation (its
+ * "arrival"). Only then does the hook ask how libvirt launched the guest's
+ * QEMU (qemu_launch_read()) and judge it with gate_launched(). */
+bool gate_launch_matters(const struct guest_facts *facts, const struct domain_record *pending, int64_t now);
+
+/* started begin after a prepare begin that an arrival's authorisation let
+ * in (gate_launch_matters()): an authorisation answers its own operation's
+ * next step only, and never opens a fresh start. prepare begin cannot tell
+ * an arrival's start from a fresh one whose XML says the arrival's state
+ * (libvirt names neither), but started begin can: libvirt launches the
+ * QEMU of every arrival, and of no fresh start, with -incoming
+ * (seoib/qemu_launch.h). `pending` is the record gate_launch_matters()
+ * accepted (never NULL); `launch` is what the guest's QEMU command line
+ * says. Then:
+ * - QEMU_LAUNCH_INCOMING: the arrival's authorisation stands, GATE_ALLOW,
+ *   and *start is `pending`, unless the guest's own <qemu:commandline>
+ *   passes -incoming itself (then, as unknown);
+ * - QEMU_LAUNCH_FRESH: the guest is judged as the fresh start it is,
+ *   gate_start() with no pending record, on `host`, this host's view (NULL
+ *   when this host has no usable record; host_problem says why, one sentence fragment): a
+ *   refusal refuses the start (the hook fails, libvirt stops the guest;
+ *   hook-mode = warn only warns), and *start is what that fresh start's
+ *   prepare begin would have left pending (gate_pending()), never the
+ *   arrival's state;
+ * - QEMU_LAUNCH_UNKNOWN: on-error decides, with its own sentence; nothing
+ *   is committed.
+ * Returns true with *start set to the record gate_commit() is to commit,
+ * false when nothing is; `now` in seconds since the epoch. */
+bool gate_launched(const struct guest_facts *facts, const struct host_view *host, const char *host_problem,
+		   const struct domain_record *pending, const struct qemu_launch_fact *launch, int64_t now,
+		   const struct seoib_config *cfg, struct gate_outcome *out, struct domain_record *start);
 
 /* prepare begin, the whole question: may the guest start on this host?
  * libvirt runs "prepare begin" right after "migrate begin" / "restore
@@ -198,3 +239,33 @@ enum gate_check gate_migration_check(const struct guest_facts *facts, const stru
 
 /* No decision possible (no record, malformed XML...): follow on-error. */
 void gate_internal_error(const char *what, const struct seoib_config *cfg, struct gate_outcome *out);
+
+/* Whether a hook call of `op` fails libvirt's operation when its own input
+ * (the domain XML) cannot be read or is over seoib's limits: prepare,
+ * migrate and restore begin do (gate_internal_error(), gate_oversized_xml());
+ * started begin never does (libvirt kills a guest whose started hook
+ * fails, and libvirt itself wrote that XML), and an end cannot abort
+ * anything. */
+bool gate_op_refuses_bad_input(enum gate_op op);
+
+/* An XML over guest_facts.h's bounds is no domain libvirt wrote (its
+ * <metadata> carries foreign XML through unchanged): a hostile input,
+ * GATE_REFUSE whatever on-error and hook-mode say, so that a big XML can
+ * neither stall the hook into its alarm nor turn enforcement off. `guest`
+ * is libvirt's name for it (argv), `why` a sentence fragment. */
+void gate_oversized_xml(const char *guest, const char *why, struct gate_outcome *out);
+
+/* seoib.conf cannot be read, or has a bad line without a strict value
+ * (seoib_config_salvage() returned 1; `why` is its sentence): GATE_ERROR_DENY
+ * whatever on-error says, since seoib cannot tell which host record, or
+ * how old a one, it may trust. */
+void gate_config_error(const char *why, struct gate_outcome *out);
+
+/* The verdict of a hook call its alarm cuts short, as a refusal (true) or
+ * not: on-error's for a call that may refuse (`may_refuse`: prepare,
+ * migrate or restore begin, gate_op_refuses_bad_input(); started begin
+ * once it judges an arrival's launch, gate_launched()), an allowance for
+ * any other. A configuration that cannot be read counts as on-error =
+ * deny (gate_config_error()). */
+bool gate_timeout_denies(bool may_refuse, enum on_error on_error);
+

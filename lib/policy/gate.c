@@ -163,6 +163,38 @@ void gate_internal_error(const char *what, const struct seoib_config *cfg, struc
 	internal_error(what, cfg->on_error, out);
 }
 
+bool gate_op_refuses_bad_input(enum gate_op op)
+{
+	return op == GATE_PREPARE || op == GATE_MIGRATE || op == GATE_RESTORE;
+}
+
+void gate_oversized_xml(const char *guest, const char *why, struct gate_outcome *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->verdict = GATE_REFUSE;
+	sentence_format(out->reason, sizeof(out->reason), "the domain XML of '%s' is over seoib's limits: %s", guest,
+			why);
+	sentence_format(out->remediation, sizeof(out->remediation), "%s",
+			"remove the oversized content (often under <metadata>) from the domain definition; "
+			"docs/libvirt.md lists the limits");
+}
+
+void gate_config_error(const char *why, struct gate_outcome *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->verdict = GATE_ERROR_DENY;
+	sentence_format(out->reason, sizeof(out->reason),
+			"seoib could not read its configuration: %s; refusing whatever on-error says, because seoib cannot tell which host record, or how old a one, it may trust",
+			why);
+	sentence_format(out->remediation, sizeof(out->remediation), "%s",
+			"correct that line, then check the file with 'seoibctl check-config'");
+}
+
+bool gate_timeout_denies(bool may_refuse, enum on_error on_error)
+{
+	return may_refuse && on_error == ON_ERROR_DENY;
+}
+
 void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 		  const struct seoib_config *cfg, struct gate_outcome *out)
 {
@@ -251,6 +283,7 @@ void gate_start(const struct guest_facts *facts, const struct host_view *host,
 		memset(out, 0, sizeof(*out));
 		out->verdict = GATE_ERROR_ALLOW;
 		out->arrival_unknown = true;
+		out->arrival = gate_op_from_hook(last->operation, "begin");
 		sentence_format(out->reason, sizeof(out->reason),
 			 "'%s' arrives by %s in a state seoib cannot tell, allowed at %s begin (on-error = allow)",
 			 facts->name, last->operation, last->operation);
@@ -261,6 +294,7 @@ void gate_start(const struct guest_facts *facts, const struct host_view *host,
 		out->verdict = GATE_ALLOW;
 		out->state_known = true;
 		out->state = last->state;
+		out->arrival = gate_op_from_hook(last->operation, "begin");
 		sentence_format(out->reason, sizeof(out->reason), "'%s' arrives by %s in state %s, accepted at %s begin",
 			 facts->name, last->operation, state_to_string(last->state), last->operation);
 		return;
@@ -270,8 +304,10 @@ void gate_start(const struct guest_facts *facts, const struct host_view *host,
 	decision_free(&d);
 }
 
-bool gate_commit(const struct guest_facts *facts, const struct domain_record *pending, int64_t now,
-		 struct domain_record *running, char why[SEOIB_MESSAGE_MAX])
+/* gate_commit()'s conditions: false with a sentence when `pending` is not
+ * this start's to commit. */
+static bool committable(const struct guest_facts *facts, const struct domain_record *pending, int64_t now,
+			char why[SEOIB_MESSAGE_MAX])
 {
 	if (!pending || pending->phase != DOMAIN_PENDING) {
 		sentence_format(why, SEOIB_MESSAGE_MAX, "'%s' started with no record of its prepare begin", facts->name);
@@ -297,12 +333,94 @@ bool gate_commit(const struct guest_facts *facts, const struct domain_record *pe
 				facts->name);
 		return false;
 	}
+	return true;
+}
+
+bool gate_commit(const struct guest_facts *facts, const struct domain_record *pending, int64_t now,
+		 struct domain_record *running, char why[SEOIB_MESSAGE_MAX])
+{
+	if (!committable(facts, pending, now, why))
+		return false;
 	*running = *pending;
 	running->phase = DOMAIN_RUNNING;
 	running->time = now;
 	sentence_format(why, SEOIB_MESSAGE_MAX, "'%s' runs %s, committed at started begin", facts->name,
 			pending->state < STATE_COUNT ? state_to_string(pending->state) : "in a state seoib cannot tell");
 	return true;
+}
+
+bool gate_launch_matters(const struct guest_facts *facts, const struct domain_record *pending, int64_t now)
+{
+	char why[SEOIB_MESSAGE_MAX];
+
+	return committable(facts, pending, now, why) && pending->arrival[0] != '\0';
+}
+
+/* The guest's own <qemu:commandline> passes -incoming: its QEMU's
+ * -incoming then says nothing about what libvirt launched. */
+static bool xml_passes_incoming(const struct guest_facts *facts)
+{
+	if (facts->qemu_args_truncated)
+		return true;
+	for (int i = 0; i < facts->n_qemu_args && i < GUEST_QEMU_ARGS_MAX; i++) {
+		const char *a = facts->qemu_args[i];
+
+		if (strcmp(a, "-incoming") == 0 || strcmp(a, "--incoming") == 0)
+			return true;
+	}
+	return false;
+}
+
+bool gate_launched(const struct guest_facts *facts, const struct host_view *host, const char *host_problem,
+		   const struct domain_record *pending, const struct qemu_launch_fact *launch, int64_t now,
+		   const struct seoib_config *cfg, struct gate_outcome *out, struct domain_record *start)
+{
+	char what[SEOIB_MESSAGE_MAX], fresh[GATE_REASON_MAX];
+	enum qemu_launch how = launch->launch;
+
+	memset(start, 0, sizeof(*start));
+	if (how == QEMU_LAUNCH_INCOMING && xml_passes_incoming(facts)) {
+		sentence_format(what, sizeof(what),
+				"cannot tell whether libvirt started the QEMU of '%s' for the %s that let it in at prepare begin, "
+				"or afresh: its <qemu:commandline> passes -incoming itself, or more arguments than seoib reads",
+				facts->name, pending->arrival);
+		internal_error(what, cfg->on_error, out);
+		sentence_format(out->remediation, sizeof(out->remediation), "%s",
+				"remove -incoming from the guest's <qemu:commandline>, or set on-error in seoib.conf");
+		return false;
+	}
+	if (how == QEMU_LAUNCH_INCOMING) {
+		memset(out, 0, sizeof(*out));
+		out->verdict = GATE_ALLOW;
+		out->state_known = pending->state < STATE_COUNT;
+		out->state = out->state_known ? pending->state : STATE_QUIRKED;
+		sentence_format(out->reason, sizeof(out->reason), "'%s' arrives by %s: %s, so its authorisation stands",
+				facts->name, pending->arrival, launch->why);
+		*start = *pending;
+		return true;
+	}
+	if (how != QEMU_LAUNCH_FRESH) {
+		sentence_format(what, sizeof(what),
+				"cannot tell whether libvirt started the QEMU of '%s' for the %s that let it in at prepare begin, "
+				"or afresh: %s", facts->name, pending->arrival, launch->why);
+		internal_error(what, cfg->on_error, out);
+		sentence_format(out->remediation, sizeof(out->remediation),
+				"make sure libvirt's QEMU state directory (%s) and its PID files belong to root, or set on-error in seoib.conf",
+				QEMU_LAUNCH_STATE_DIR);
+		return false;
+	}
+	/* A fresh start: judged as one, as its prepare begin would have been
+	 * judged without the arrival's record. */
+	if (host)
+		gate_start(facts, host, NULL, now, cfg, out);
+	else
+		gate_internal_error(host_problem, cfg, out);
+	sentence_format(fresh, sizeof(fresh),
+			"'%s' was let in at prepare begin by the authorisation of a %s begin, but libvirt started its QEMU afresh "
+			"(%s), so it is judged as the fresh start it is: %s",
+			facts->name, pending->arrival, launch->why, out->reason);
+	memcpy(out->reason, fresh, sizeof(out->reason));
+	return gate_pending(GATE_PREPARE, facts, out, now, start);
 }
 
 bool gate_pending(enum gate_op op, const struct guest_facts *facts, const struct gate_outcome *out, int64_t now,
@@ -326,6 +444,8 @@ bool gate_pending(enum gate_op op, const struct guest_facts *facts, const struct
 	snprintf(rec->uuid, sizeof(rec->uuid), "%s", facts->uuid);
 	snprintf(rec->operation, sizeof(rec->operation), "%s", gate_op_to_string(op));
 	snprintf(rec->verdict, sizeof(rec->verdict), "%s", gate_verdict_to_string(out->verdict));
+	if (op == GATE_PREPARE && (out->arrival == GATE_MIGRATE || out->arrival == GATE_RESTORE))
+		snprintf(rec->arrival, sizeof(rec->arrival), "%s", gate_op_to_string(out->arrival));
 	return true;
 }
 

@@ -79,6 +79,8 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 	json_add(o, "state", json_object_new_string(state_or_unknown_to_string(rec->state)));
 	json_add(o, "operation", json_object_new_string(rec->operation));
 	json_add(o, "verdict", json_object_new_string(rec->verdict));
+	if (rec->arrival[0])
+		json_add(o, "arrival", json_object_new_string(rec->arrival));
 	json_add(o, "time", json_object_new_string(when));
 	json_add(o, "time_unix", json_object_new_int64(rec->time));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -110,8 +112,11 @@ static int domain_record_from_json(json_object *o, struct domain_record *rec, ch
 	    json_read_string(&r, o, "state", state, sizeof(state)) < 0 ||
 	    json_read_string(&r, o, "operation", rec->operation, sizeof(rec->operation)) < 0 ||
 	    json_read_string(&r, o, "verdict", rec->verdict, sizeof(rec->verdict)) < 0 ||
+	    json_read_optional_string(&r, o, "arrival", rec->arrival, sizeof(rec->arrival)) < 0 ||
 	    json_read_int64(&r, o, "time_unix", &rec->time) < 0)
 		return -1;
+	if (rec->arrival[0] && strcmp(rec->arrival, "migrate") != 0 && strcmp(rec->arrival, "restore") != 0)
+		return json_reader_fail(&r, "arrival", "is neither migrate nor restore");
 	if (rec->time < 0) /* also keeps now - time from overflowing */
 		return json_reader_fail(&r, "time_unix", "is before 1970");
 	s = state_or_unknown_from_string(state);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The hook under hostile and odd input, invoked directly as libvirt would:
 # malformed and huge XML, unknown operations, a missing record, a UUID that
-# tries to escape /run/seoib, stdin that never ends, 20 concurrent calls.
+# tries to escape /run/seoib, stdin that never ends, 20 concurrent calls,
+# an arrival's authorisation at started begin.
 # And check --dest with host names that try option or shell injection.
 set -euo pipefail
 . "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
@@ -87,6 +88,45 @@ hook "$T/win11-quirked.xml" win11 migrate begin -; expect 0 "the arrival again"
 hook "$T/win11-quirked.xml" win11 prepare begin -; expect 0 "the arrival's own prepare"
 lv_expect_contains "$(cat /run/seoib/domains/$UUID.pending.json)" '"operation":"prepare"' "the arrival's prepare"
 hook "$T/win11-quirked.xml" win11 prepare begin -; expect 1 "a second prepare after one arrival"
+# A fresh start whose XML says the arrival's state is let in at prepare
+# begin; started begin tells (issue 20, item 2): the authorisation stands
+# only for a QEMU libvirt launched with -incoming, read from libvirt's PID
+# file (here a stand-in process with that command line) and /proc.
+mkdir -p /run/libvirt/qemu
+launched() { # ARGS...: a process whose command line carries ARGS, as win11's QEMU
+	sh -c 'sleep 20; :' sh "$@" </dev/null >/dev/null 2>&1 &
+	LAUNCHED=$!
+	echo "$LAUNCHED" >/run/libvirt/qemu/win11.pid
+}
+arrival_prepared() { # WHAT
+	hook "$T/win11-quirked.xml" win11 migrate begin -; expect 0 "$1: migrate begin"
+	hook "$T/win11-quirked.xml" win11 prepare begin -; expect 0 "$1: prepare begin"
+	jq -e '.arrival == "migrate"' /run/seoib/domains/$UUID.pending.json >/dev/null ||
+		lv_fail "$1: the pending record does not name the arrival: $(cat /run/seoib/domains/$UUID.pending.json)"
+}
+arrival_prepared "a fresh QEMU"
+launched -uuid $UUID
+hook "$T/win11-quirked.xml" win11 started begin -; expect 1 "started begin of a fresh QEMU an arrival let in"
+lv_expect_contains "$err" "seoib: refused: 'win11' was let in at prepare begin by the authorisation of a migrate begin, but libvirt started its QEMU afresh" "a fresh QEMU"
+lv_expect_contains "$err" "would start quirked with risk high" "a fresh QEMU"
+[ ! -e /run/seoib/domains/$UUID.json ] || lv_fail "a refused fresh start was recorded: $(cat /run/seoib/domains/$UUID.json)"
+kill "$LAUNCHED"
+arrival_prepared "an incoming QEMU"
+launched -uuid $UUID -incoming defer
+hook "$T/win11-quirked.xml" win11 started begin -; expect 0 "started begin of an incoming QEMU"
+jq -e '.arrival == "migrate" and .state == "quirked" and .phase == "running"' /run/seoib/domains/$UUID.json >/dev/null ||
+	lv_fail "the arrival was not committed: $(cat /run/seoib/domains/$UUID.json 2>&1)"
+kill "$LAUNCHED"
+hook "$T/win11.xml" win11 release end -; expect 0 "release end"
+arrival_prepared "no PID file"
+rm -f /run/libvirt/qemu/win11.pid
+hook "$T/win11-quirked.xml" win11 started begin -; expect 1 "started begin without a PID file, on-error = deny"
+lv_expect_contains "$err" "cannot tell whether libvirt started the QEMU of 'win11' for the migrate that let it in at prepare begin, or afresh" "no PID file"
+lv_config "$T" enforce allow
+arrival_prepared "no PID file, on-error = allow"
+hook "$T/win11-quirked.xml" win11 started begin -; expect 0 "started begin without a PID file, on-error = allow"
+lv_expect_contains "$err" "seoib: warning: seoib could not decide: cannot tell whether" "no PID file, allowed"
+[ ! -e /run/seoib/domains/$UUID.json ] || lv_fail "an undecided launch was recorded: $(cat /run/seoib/domains/$UUID.json)"
 hook "$T/win11.xml" win11 release end -; expect 0 "release end"
 lv_config "$T" enforce allow
 

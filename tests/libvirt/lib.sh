@@ -252,7 +252,7 @@ lv_expect_kvm_guest() { # DIR DOM
 
 # Domain XML: q35, 64 MiB, no disks, split irqchip, no <graphics> at all
 # (libvirt rejects type='none').
-# lv_domain NAME UUID windows|linux [METADATA-STATE]
+# lv_domain NAME UUID windows|linux [METADATA-STATE]; LV_CPU=none drops a Windows guest's <cpu>
 # The domain type: 'kvm' where this machine has KVM or after lv_kvm_guests,
 # else 'qemu' (TCG). TCG guests are never exposed (QEMU's own local APIC):
 # the hook allows them, whatever the host. Tests that feed the hook XML
@@ -270,6 +270,11 @@ lv_domain() {
 		# The victim needs vmx/svm to run its hypervisor (docs/policy.md,
 		# "Who is the victim"); check='none' lets TCG start it anyway.
 		cpu="<cpu mode='custom' match='exact' check='none'><model fallback='allow'>qemu64</model><feature policy='require' name='vmx'/></cpu>"
+		# libvirt rewrites that <cpu> in the live XML after the start with
+		# what QEMU gave (vmx disabled where KVM has no nested support).
+		# LV_CPU=none: no <cpu>, for a guest that asks for vmx through
+		# LV_QEMU_ARGS="-cpu qemu64,+vmx", which the live XML keeps.
+		[ "${LV_CPU:-}" = none ] && cpu=""
 	fi
 	[ -n "$state" ] && meta="<seoib:guest xmlns:seoib='https://seoib.org/xmlns/libvirt/guest/1' state='$state'/>"
 	cat <<XML

@@ -1,12 +1,14 @@
 /* The libvirt gate (lib/policy/gate.c) and the hook's per-domain records
  * (lib/record/domain_record.c): pure decisions, no libvirt. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,6 +17,7 @@
 #include "seoib/domain_record.h"
 #include "seoib/gate.h"
 #include "../policy/host_views.h"
+#include "seoib/qemu_launch.h"
 
 #define UUID "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 
@@ -580,6 +583,249 @@ static void arrival_never_opens_a_start(void **state)
 	assert_int_equal(out.verdict, GATE_REFUSE);
 }
 
+/* An arrival's authorisation taken by a prepare begin, then started begin:
+ * the authorisation stands only for a QEMU libvirt launched with -incoming
+ * (issue 20, item 2). A fresh start whose XML says the arrival's state is
+ * let in at prepare begin, and judged as the fresh start it is at started
+ * begin. */
+static void launch_after_arrival(void **state)
+{
+	struct seoib_config deny = config(HOOK_ENFORCE, ON_ERROR_DENY), warn = config(HOOK_WARN, ON_ERROR_DENY),
+			    allow = config(HOOK_ENFORCE, ON_ERROR_ALLOW);
+	struct guest_facts g = guest(true, STATE_QUIRKED);
+	struct host_record legacy = legacy_host();
+	struct qemu_launch_fact fresh = {QEMU_LAUNCH_FRESH, "the QEMU of 'vm1', pid 42, has no -incoming on its command line"},
+				incoming = {QEMU_LAUNCH_INCOMING, "the QEMU of 'vm1', pid 42, was started with -incoming"},
+				unknown = {QEMU_LAUNCH_UNKNOWN, "/run/libvirt/qemu/vm1.pid does not hold one process ID"};
+	struct domain_record migrated, pending, start, running;
+	struct gate_outcome out;
+	char why[SEOIB_MESSAGE_MAX];
+	const int64_t t = 1795424400;
+
+	g.windows = true;
+	/* Its fresh start is refused; the migrate begin is accepted... */
+	gate_hook(GATE_PREPARE, &g, vw(&legacy), NULL, t, &deny, &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.arrival, GATE_IGNORE);
+	assert_true(gate_pending(GATE_PREPARE, &g, &out, t, &pending) == false);
+	gate_hook(GATE_MIGRATE, &g, vw(&legacy), NULL, t, &deny, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_true(gate_pending(GATE_MIGRATE, &g, &out, t, &migrated));
+	assert_string_equal(migrated.arrival, "");
+	/* ... and the prepare begin that follows, whichever start it is, is let
+	 * in by it, and says so in its pending record. */
+	gate_hook(GATE_PREPARE, &g, vw(&legacy), &migrated, t + 1, &deny, &out);
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.arrival, GATE_MIGRATE);
+	assert_true(gate_pending(GATE_PREPARE, &g, &out, t + 1, &pending));
+	assert_string_equal(pending.operation, "prepare");
+	assert_string_equal(pending.arrival, "migrate");
+	assert_true(gate_launch_matters(&g, &pending, t + 2));
+	assert_false(gate_launch_matters(&g, NULL, t + 2));
+	assert_false(gate_launch_matters(&g, &migrated, t + 2)); /* its prepare never ran */
+
+	/* libvirt launched QEMU afresh: judged as the fresh start, refused;
+	 * nothing committed. */
+	assert_false(gate_launched(&g, vw(&legacy), "", &pending, &fresh, t + 2, &deny, &out, &start));
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_contains(out.reason, "'vm1' was let in at prepare begin by the authorisation of a migrate begin, "
+				    "but libvirt started its QEMU afresh (the QEMU of 'vm1', pid 42, has no -incoming");
+	assert_contains(out.reason, "so it is judged as the fresh start it is: 'vm1' would start quirked with risk high");
+	assert_false(gate_verdict_allows(out.verdict));
+	/* hook-mode = warn: allowed with the warning, committed as the fresh
+	 * start's own record, never as the arrival's. */
+	assert_true(gate_launched(&g, vw(&legacy), "", &pending, &fresh, t + 2, &warn, &out, &start));
+	assert_int_equal(out.verdict, GATE_WARN);
+	assert_string_equal(start.arrival, "");
+	assert_string_equal(start.operation, "prepare");
+	assert_string_equal(start.verdict, "warn");
+	assert_true(gate_commit(&g, &start, t + 2, &running, why));
+	assert_string_equal(running.arrival, "");
+	/* No usable host record for the fresh start: on-error. */
+	assert_false(gate_launched(&g, NULL, "no usable host record (it is 7200 s old)", &pending, &fresh, t + 2, &deny,
+				   &out, &start));
+	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	assert_contains(out.reason, "no usable host record (it is 7200 s old)");
+
+	/* Launched with -incoming: the arrival's authorisation stands. */
+	assert_true(gate_launched(&g, vw(&legacy), "", &pending, &incoming, t + 2, &deny, &out, &start));
+	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_contains(out.reason, "'vm1' arrives by migrate: the QEMU of 'vm1', pid 42, was started with -incoming");
+	assert_string_equal(start.arrival, "migrate");
+	assert_int_equal(start.state, STATE_QUIRKED);
+	assert_true(gate_commit(&g, &start, t + 2, &running, why));
+	assert_int_equal(running.state, STATE_QUIRKED);
+	/* ... unless the XML passes -incoming itself: unknown, on-error. */
+	g.n_qemu_args = 2;
+	snprintf(g.qemu_args[0], sizeof(g.qemu_args[0]), "-incoming");
+	snprintf(g.qemu_args[1], sizeof(g.qemu_args[1]), "defer");
+	assert_false(gate_launched(&g, vw(&legacy), "", &pending, &incoming, t + 2, &deny, &out, &start));
+	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	assert_contains(out.reason, "passes -incoming itself");
+	g.n_qemu_args = 0;
+
+	/* Cannot tell: on-error decides, its own sentence; nothing committed. */
+	assert_false(gate_launched(&g, vw(&legacy), "", &pending, &unknown, t + 2, &deny, &out, &start));
+	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	assert_contains(out.reason, "cannot tell whether libvirt started the QEMU of 'vm1' for the migrate that let it in "
+				    "at prepare begin, or afresh: /run/libvirt/qemu/vm1.pid does not hold one process ID");
+	assert_contains(out.remediation, "/run/libvirt/qemu");
+	assert_false(gate_launched(&g, vw(&legacy), "", &pending, &unknown, t + 2, &allow, &out, &start));
+	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
+
+	/* A restore's, in a state nothing could tell (on-error = allow at
+	 * restore begin): the same. */
+	migrated = record(DOMAIN_PENDING, "restore", STATE_COUNT);
+	g.has_recorded_state = false;
+	gate_hook(GATE_PREPARE, &g, vw(&legacy), &migrated, migrated.time, &allow, &out);
+	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
+	assert_int_equal(out.arrival, GATE_RESTORE);
+	assert_true(gate_pending(GATE_PREPARE, &g, &out, migrated.time, &pending));
+	assert_string_equal(pending.arrival, "restore");
+	assert_false(gate_launched(&g, vw(&legacy), "", &pending, &fresh, migrated.time, &deny, &out, &start));
+	assert_false(gate_verdict_allows(out.verdict));
+	assert_contains(out.reason, "authorisation of a restore begin");
+}
+
+/* How libvirt launched a QEMU, from its command line. */
+static void launch_from_cmdline(void **state)
+{
+	static const char incoming[] = "/usr/bin/qemu-system-x86_64\0-name\0guest=vm1,debug-threads=on\0-uuid\0" UUID
+				       "\0-incoming\0defer\0";
+	static const char fresh[] = "qemu\0-uuid\0" UUID "\0-S\0";
+	static const char upper[] = "qemu\0--uuid\0" "6F1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D" "\0--incoming\0fd:22";
+	static const char other[] = "qemu\0-uuid\0" "00000000-4e5f-4a6b-8c7d-9e0f1a2b3c4d" "\0-incoming\0defer\0";
+	static const char dangling[] = "qemu\0-incoming\0defer\0-uuid";
+	static const char glued[] = "qemu\0-uuid\0" UUID "\0-append\0console=ttyS0 -incoming\0";
+	struct qemu_launch_fact f;
+
+	qemu_launch_from_cmdline(incoming, sizeof(incoming) - 1, UUID, "the QEMU of 'vm1', pid 42,", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_INCOMING);
+	assert_string_equal(f.why, "the QEMU of 'vm1', pid 42, was started with -incoming, to receive a migration or a restore");
+	qemu_launch_from_cmdline(fresh, sizeof(fresh) - 1, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_FRESH);
+	assert_string_equal(f.why, "it has no -incoming on its command line");
+	/* Two dashes, another case, no NUL at the end. */
+	qemu_launch_from_cmdline(upper, sizeof(upper) - 1, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_INCOMING);
+	/* Another guest's QEMU (a PID reused): unknown. */
+	qemu_launch_from_cmdline(other, sizeof(other) - 1, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_UNKNOWN);
+	assert_contains(f.why, "does not carry -uuid " UUID);
+	/* -uuid with no value; -incoming inside a value is none. */
+	qemu_launch_from_cmdline(dangling, sizeof(dangling) - 1, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_UNKNOWN);
+	qemu_launch_from_cmdline(glued, sizeof(glued) - 1, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_FRESH);
+	qemu_launch_from_cmdline("", 0, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_UNKNOWN);
+}
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* libvirt's PID file, then /proc/PID/cmdline of a real process. */
+static void launch_read(void **state)
+{
+	char dir[] = "/tmp/seoib-test-launch-XXXXXX", pid_text[32], path[256];
+	struct qemu_launch_fact f;
+	int hold[2];
+	pid_t child;
+
+	assert_non_null(mkdtemp(dir));
+	qemu_launch_read(dir, "vm1", UUID, &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_UNKNOWN);
+	assert_contains(f.why, "vm1.pid");
+	write_text(dir, "vm1.pid", "forty-two\n");
+	qemu_launch_read(dir, "vm1", UUID, &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_UNKNOWN);
+	assert_contains(f.why, "does not hold one process ID");
+	qemu_launch_read(dir, "../vm1", UUID, &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_UNKNOWN);
+	assert_contains(f.why, "cannot name libvirt's PID file");
+
+	/* A process whose command line carries the guest's -uuid and -incoming:
+	 * a shell waiting in its read builtin on a pipe nobody writes (no
+	 * grandchild that would outlive it). */
+	assert_int_equal(pipe(hold), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		dup2(hold[0], STDIN_FILENO);
+		close(hold[1]);
+		execl("/bin/sh", "sh", "-c", "read x", "-uuid", UUID, "-incoming", "defer", (char *)NULL);
+		_exit(127);
+	}
+	close(hold[0]);
+	snprintf(pid_text, sizeof(pid_text), "%ld\n", (long)child);
+	write_text(dir, "vm1.pid", pid_text);
+	for (int i = 0; i < 200; i++) { /* until exec has replaced the command line */
+		qemu_launch_read(dir, "vm1", UUID, &f);
+		if (f.launch != QEMU_LAUNCH_UNKNOWN)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(f.launch, QEMU_LAUNCH_INCOMING);
+	assert_contains(f.why, "the QEMU of 'vm1', pid");
+	/* Another guest's PID file naming it: not that guest's QEMU. */
+	write_text(dir, "vm2.pid", pid_text);
+	qemu_launch_read(dir, "vm2", "00000000-4e5f-4a6b-8c7d-9e0f1a2b3c4d", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_UNKNOWN);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(hold[1]);
+	/* Gone: unknown. */
+	qemu_launch_read(dir, "vm1", UUID, &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_UNKNOWN);
+	/* A PID file others may write is not trusted. */
+	snprintf(path, sizeof(path), "%s/vm1.pid", dir);
+	assert_int_equal(chmod(path, 0666), 0);
+	qemu_launch_read(dir, "vm1", UUID, &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_UNKNOWN);
+	assert_contains(f.why, "not trusted");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/vm2.pid", dir);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* The hook's other verdicts, which cmd_hook.c only prints (issue 22, item 6). */
+static void hook_input_verdicts(void **state)
+{
+	struct gate_outcome out;
+
+	/* Which operations a bad XML fails. */
+	assert_true(gate_op_refuses_bad_input(GATE_PREPARE));
+	assert_true(gate_op_refuses_bad_input(GATE_MIGRATE));
+	assert_true(gate_op_refuses_bad_input(GATE_RESTORE));
+	assert_false(gate_op_refuses_bad_input(GATE_COMMIT));
+	assert_false(gate_op_refuses_bad_input(GATE_FORGET));
+	assert_false(gate_op_refuses_bad_input(GATE_IGNORE));
+	/* An oversized XML is refused whatever on-error and hook-mode say. */
+	gate_oversized_xml("vm1", "its <metadata> holds more than 4096 elements", &out);
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_string_equal(out.reason, "the domain XML of 'vm1' is over seoib's limits: its <metadata> holds more than 4096 elements");
+	assert_contains(out.remediation, "remove the oversized content");
+	/* An unreadable configuration refuses whatever on-error says. */
+	gate_config_error("/etc/seoib/seoib.conf line 3: record-path is not absolute", &out);
+	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	assert_contains(out.reason, "seoib could not read its configuration: /etc/seoib/seoib.conf line 3");
+	assert_contains(out.reason, "refusing whatever on-error says");
+	assert_string_equal(out.remediation, "correct that line, then check the file with 'seoibctl check-config'");
+	/* The alarm: on-error's verdict, only for a call that may refuse. */
+	assert_true(gate_timeout_denies(true, ON_ERROR_DENY));
+	assert_false(gate_timeout_denies(true, ON_ERROR_ALLOW));
+	assert_false(gate_timeout_denies(false, ON_ERROR_DENY));
+}
+
 /* The hook asks one function; a migrate never takes this host's old
  * record of the guest for the state it runs in (the hook cannot know). */
 static void hook_dispatch(void **state)
@@ -683,6 +929,18 @@ static void domain_records(void **state)
 	rec.state = STATE_UNKNOWN + 1;
 	assert_int_equal(domain_record_write(sub, &rec, err), -1);
 	assert_contains(err, "no state seoib knows");
+	/* A prepare begin let in by an arrival says which; none says "". */
+	rec.state = STATE_QUIRKED;
+	snprintf(rec.arrival, sizeof(rec.arrival), "restore");
+	assert_int_equal(domain_record_write(sub, &rec, err), 0);
+	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), 0);
+	assert_string_equal(back.arrival, "restore");
+	assert_int_equal(domain_record_forget(sub, UUID, err), 0);
+	rec.arrival[0] = '\0';
+	static const char odd_arrival[] = "{\"schema\":\"seoib.domain/2\",\"phase\":\"pending\",\"name\":\"v\",\"uuid\":\"" UUID
+					  "\",\"state\":\"quirked\",\"operation\":\"prepare\",\"verdict\":\"allow\",\"arrival\":\"start\",\"time_unix\":1}";
+	assert_int_equal(domain_record_from_string(odd_arrival, strlen(odd_arrival), &back, err), -1);
+	assert_contains(err, "arrival");
 	static const char maybe[] = "{\"schema\":\"seoib.domain/2\",\"phase\":\"running\",\"name\":\"v\",\"uuid\":\"" UUID
 				    "\",\"state\":\"maybe\",\"operation\":\"migrate\",\"verdict\":\"allow\",\"time_unix\":1}";
 	assert_int_equal(domain_record_from_string(maybe, strlen(maybe), &back, err), -1);
@@ -805,6 +1063,8 @@ int main(void)
 		cmocka_unit_test(state_committed_only), cmocka_unit_test(commit),
 		cmocka_unit_test(record_phases),   cmocka_unit_test(sweep),
 		cmocka_unit_test(arrival_never_opens_a_start), cmocka_unit_test(pending),
+		cmocka_unit_test(launch_after_arrival), cmocka_unit_test(launch_from_cmdline),
+		cmocka_unit_test(launch_read),     cmocka_unit_test(hook_input_verdicts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
