@@ -1,5 +1,5 @@
 /* seoibctl apply --domain NAME: decide a guest's Directed EOI state and
- * write it into the domain's seoib metadata element (virDomainSetMetadata),
+ * write it into the domain's seoib metadata element (guest_metadata_write()),
  * so that it travels with the domain XML, to a migration's destination
  * included, where the qemu hook reads it at "migrate begin".
  *
@@ -26,6 +26,7 @@
 #include "seoib/guest_edit.h"
 #include "seoib/guest_facts.h"
 #include "seoib/guest_facts_qemu.h"
+#include "seoib/guest_metadata.h"
 #include "seoib/vmm.h"
 #include "seoib/json_util.h"
 #include "seoib/policy.h"
@@ -128,13 +129,15 @@ static int parse_args(int argc, char **argv, struct apply_args *a)
 	return 0;
 }
 
-static int set_metadata(virDomainPtr dom, const char *element, unsigned flags, char err[SEOIB_MESSAGE_MAX])
+/* The state element, through its one writer (guest_metadata_write(),
+ * lib/guest/guest_metadata_libvirt.c), bounded like every libvirt call. */
+static int set_metadata(virDomainPtr dom, enum seoib_state state, const char *hostname, unsigned targets,
+			char err[SEOIB_MESSAGE_MAX])
 {
 	int r;
 
 	libvirt_deadline_arm("libvirt (setting the domain's metadata)");
-	r = virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, element, SEOIB_METADATA_PREFIX,
-				 SEOIB_METADATA_URI, flags);
+	r = guest_metadata_write(dom, state, hostname, time(NULL), targets);
 	libvirt_deadline_disarm();
 	if (r < 0)
 		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot set the seoib metadata of '%s': %s", virDomainGetName(dom),
@@ -148,7 +151,6 @@ static int set_metadata(virDomainPtr dom, const char *element, unsigned flags, c
 static int record_state(virDomainPtr dom, const struct guest_facts *facts, const struct decision *d,
 			const struct host_view *host, const struct run_state *argument)
 {
-	_cleanup_free_ char *element = guest_metadata_element(d->state, host->rec->host.hostname, time(NULL));
 	char err[SEOIB_MESSAGE_MAX], how[SEOIB_MESSAGE_MAX];
 	bool active = virDomainIsActive(dom) == 1, persistent = virDomainIsPersistent(dom) == 1;
 	enum seoib_state running;
@@ -156,13 +158,9 @@ static int record_state(virDomainPtr dom, const struct guest_facts *facts, const
 	 * section 5): live metadata may only say that one. */
 	bool running_known = active && gate_state_running(DOMAIN_RECORD_DIR, facts, host, &running, how);
 	bool live = running_known && running == d->state;
-	unsigned flags = (persistent ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (live ? VIR_DOMAIN_AFFECT_LIVE : 0);
+	unsigned flags = (persistent ? GUEST_METADATA_PERSISTENT : 0) | (live ? GUEST_METADATA_LIVE : 0);
 	const char *running_name = running_known ? state_to_string(running) : "an unknown state";
 
-	if (!element) {
-		fprintf(stderr, "seoibctl apply: out of memory building the metadata element\n");
-		return SEOIB_EXIT_ERROR;
-	}
 	if (argument && !persistent) {
 		fprintf(stderr, "seoibctl apply: '%s' is transient, so %s %s cannot be written into its definition and QEMU would not run %s: nothing recorded; define it (virsh define) and run apply again\n",
 			facts->name, argument->option, argument->value, state_to_string(d->state));
@@ -177,7 +175,7 @@ static int record_state(virDomainPtr dom, const struct guest_facts *facts, const
 		fprintf(stderr, "seoibctl apply: %s; nothing recorded\n", err);
 		return SEOIB_EXIT_ERROR;
 	}
-	if (set_metadata(dom, element, flags, err) < 0) {
+	if (set_metadata(dom, d->state, host->rec->host.hostname, flags, err) < 0) {
 		fprintf(stderr, "seoibctl apply: %s\n", err);
 		return SEOIB_EXIT_ERROR;
 	}

@@ -43,18 +43,6 @@ char *published_record_write(const char *path, json_object *record_json, const s
 	return steal_ptr(text);
 }
 
-int published_record_load(const char *path, json_object **json, struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
-{
-	char why[SEOIB_MESSAGE_MAX];
-
-	/* Regular files only: a FIFO there must not hang the daemon's start. */
-	if (record_file_read(path, rec, json, NULL, why) < 0) {
-		sentence_format(err, SEOIB_MESSAGE_MAX, "%s: %s", path, why);
-		return -1;
-	}
-	return 0;
-}
-
 static bool is_leftover_temp(const char *name, const char *base)
 {
 	size_t n = strlen(base);

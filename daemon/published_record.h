@@ -19,9 +19,6 @@ struct last_probe {
  * mode 0644. Returns the text written (caller frees), or NULL with err set. */
 char *published_record_write(const char *path, json_object *record_json, const struct last_probe *last,
 			  char err[SEOIB_MESSAGE_MAX]);
-/* Read an existing record file and validate it; "last_probe" is removed
- * from *json so it holds the bare host record. Returns 0 or -1 with err. */
-int published_record_load(const char *path, json_object **json, struct host_record *rec, char err[SEOIB_MESSAGE_MAX]);
 /* Remove "PATH.tmp.*" files a writer killed mid-write left behind, and
  * create PATH's directory if it is missing. */
 void published_record_prepare_dir(const char *path);

@@ -21,6 +21,7 @@
 #include "seoib/domain_record.h"
 #include "seoib/escape.h"
 #include "seoib/json_util.h"
+#include "seoib/record_file.h"
 #include "seoib/sentence.h"
 #include "seoib/trusted_path.h"
 #include "seoib/trusted_paths.h"
@@ -321,15 +322,18 @@ static int setup_signals(struct seoibd *d)
 }
 
 /* A record left by an earlier run (e.g. before a restart) is the last good
- * record until this run's first probe succeeds. */
+ * record until this run's first probe succeeds. It is read by the record
+ * file's one reader, which every front end uses: a regular file only (a FIFO
+ * there must not hang the daemon's start), under the trusted-path rule, and
+ * its "last_probe" left out of d->record_json. */
 static void load_previous_record(struct seoibd *d)
 {
-	char err[SEOIB_MESSAGE_MAX];
+	char why[SEOIB_MESSAGE_MAX];
 
 	if (access(d->cfg.record_path, F_OK) < 0)
 		return;
-	if (published_record_load(d->cfg.record_path, &d->record_json, d->record, err) < 0)
-		log_warning("ignoring the existing record: %s", err);
+	if (record_file_read(d->cfg.record_path, d->record, &d->record_json, NULL, why) < 0)
+		log_warning("ignoring the existing record: %s: %s", d->cfg.record_path, why);
 }
 
 /* --boot-id: the service manager's boot ID (seoibd.service passes %b,

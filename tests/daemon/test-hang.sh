@@ -62,4 +62,31 @@ start_daemon hang --no-bus
 jq -e '.status == "error" and (.message | contains("1000 ms")) and .last_probe.status == "timeout"' "$RECORD" \
 	>/dev/null || fail "a first hung probe published: $(head -c 400 "$RECORD")"
 stop_daemon
+
+# An earlier record seoibd must not trust is no last good record: seoibd's
+# start reads it through the record file's one reader (lib/record/record_file.c),
+# under the trusted-path rule and never blocking, and says why it ignores it.
+# A record file anyone could write:
+write_config
+start_daemon fixed --no-bus
+stop_daemon
+chmod 0666 "$RECORD"
+write_config probe-timeout-ms=1000
+: >"$WORK/seoibd.log"
+start_daemon hang --no-bus
+grep -q "ignoring the existing record: $RECORD: " "$WORK/seoibd.log" ||
+	fail "seoibd did not say why it ignores a record anyone could write: $(tail -n 5 "$WORK/seoibd.log")"
+jq -e '.status == "error" and .last_probe.status == "timeout"' "$RECORD" >/dev/null ||
+	fail "seoibd kept a record anyone could write as its last good one: $(head -c 400 "$RECORD")"
+stop_daemon
+# A FIFO at record-path: start does not block on it (READY=1 within 30 s).
+rm -f "$RECORD"
+mkfifo "$RECORD"
+: >"$WORK/seoibd.log"
+start_daemon hang --no-bus
+grep -q "ignoring the existing record: $RECORD: " "$WORK/seoibd.log" ||
+	fail "seoibd did not say why it ignores a FIFO at record-path: $(tail -n 5 "$WORK/seoibd.log")"
+[ -f "$RECORD" ] && jq -e '.status == "error"' "$RECORD" >/dev/null ||
+	fail "seoibd did not publish its record over the FIFO"
+stop_daemon
 echo "PASS"

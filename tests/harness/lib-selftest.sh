@@ -68,6 +68,20 @@ expect_rc 77 "at_exit keeps the exit status"
 run_script '. '"$(printf %q "$LIB")"'; at_exit "echo once >&2"'
 [ "$err" = "once" ] || fail "sourcing tests/lib.sh twice: $err"
 
+# A script built on tests/lib.sh registers its cleanups with at_exit: its own
+# `trap ... EXIT` replaces lib.sh's, and every at_exit cleanup (make_work_dir's
+# included) is then dropped. Every test script that sources tests/lib.sh,
+# itself or through its suite's lib.sh, is checked.
+run_script 'make_work_dir selftest-trap
+echo "$WORK" >'"$WORK"'/trapped
+trap "true" EXIT'
+[ -e "$(cat "$WORK/trapped")" ] || fail "a script's own trap EXIT no longer drops at_exit's cleanups: update this comment"
+rm -rf "$(cat "$WORK/trapped")"
+SOURCE_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+trapped=$(cd "$SOURCE_ROOT" && grep -lE '^[[:space:]]*\.[[:space:]].*lib\.sh' tests/*/*.sh |
+	grep -v '^tests/lib\.sh$' | xargs grep -nE '^[[:space:]]*trap[[:space:]].*[[:space:]]EXIT[[:space:]]*$' || true)
+[ -z "$trapped" ] || fail "test scripts built on tests/lib.sh set their own EXIT trap, which drops lib.sh's at_exit cleanups; use at_exit: $trapped"
+
 # wait_until is bounded; stop_pid stops what ignores SIGTERM, and does not
 # wait out its bound on a child that ended.
 run_script 'start=$SECONDS; wait_until 1 false && exit 3; echo $((SECONDS - start))'

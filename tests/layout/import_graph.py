@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The import graph of lib/ points down the layers docs/layout.md names.
+"""The import graph of lib/, cli/ and daemon/ points down the layers
+docs/layout.md names.
 
 A unit is one idea's files: lib/F/X.c (or X.S), its private header lib/F/X.h
 and its public header include/seoib/X.h. Unit X depends on unit Y when a file
@@ -16,7 +17,12 @@ number, lowest first. This test fails, printing the chain of files and lines:
   folder defines: its callers would depend on that folder by an arrow the
   includes do not show;
 - when the table misses a lib/ folder, names one twice, or names one that
-  does not exist.
+  does not exist;
+- when a file of lib/ or include/seoib/ includes a header of cli/ or
+  daemon/ (they sit above all of lib/ and may include any of its headers),
+  or a file of one front end includes a private header of the other.
+An include is resolved as the compiler does: beside the includer, then
+include/, then the source root (meson's include path).
 
 Usage: import_graph.py SOURCE_ROOT
 """
@@ -107,23 +113,35 @@ def unit_folders(files, problems):
     return homes
 
 
-def includes(root, path):
-    """[(line number, included unit stem)] of path's quoted includes."""
-    out = []
+def resolve_include(root, path, target):
+    """The file a quoted include names, as the compiler finds it: beside the
+    includer, then on meson's include path (include/, then the source root);
+    None when it is not in the source tree (a system or generated header)."""
     here = os.path.dirname(path)
+    for candidate in (os.path.join(here, target), os.path.join("include", target), target):
+        candidate = os.path.normpath(candidate)
+        if not candidate.startswith("..") and os.path.isfile(os.path.join(root, candidate)):
+            return candidate
+    return None
+
+
+def quoted_includes(root, path):
+    """[(line number, included file)] of path's quoted includes in the tree."""
+    out = []
     with open(os.path.join(root, path), encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
             m = INCLUDE_RE.match(line)
             if not m:
                 continue
-            target = m.group(1)
-            if target.startswith("seoib/"):
-                resolved = os.path.join("include", target)
-            else:
-                resolved = os.path.join(here, target)
-            if os.path.exists(os.path.join(root, resolved)):
-                out.append((lineno, stem(resolved)))
+            resolved = resolve_include(root, path, m.group(1))
+            if resolved:
+                out.append((lineno, resolved))
     return out
+
+
+def includes(root, path):
+    """[(line number, included unit stem)] of path's quoted includes."""
+    return [(lineno, stem(resolved)) for lineno, resolved in quoted_includes(root, path)]
 
 
 def code_text(root, path):
@@ -236,6 +254,47 @@ def describe_chain(graph, homes, chain):
     return "\n".join(lines)
 
 
+FRONT_ENDS = ("cli", "daemon")
+
+
+def front_end_of(path):
+    """"cli" or "daemon" for a file of a front end, else None."""
+    top = path.split("/")[0]
+    return top if top in FRONT_ENDS else None
+
+
+def front_end_files(root):
+    files = []
+    for top in FRONT_ENDS:
+        for dirpath, _, names in os.walk(os.path.join(root, top)):
+            for name in sorted(names):
+                if name.endswith((".c", ".h")):
+                    files.append(os.path.relpath(os.path.join(dirpath, name), root))
+    return sorted(files)
+
+
+def front_end_problems(root, lib_files):
+    """Arrows that break the front ends' rule (docs/layout.md, "Layers"):
+    cli/ and daemon/ may include any header of lib/ and include/seoib/;
+    lib/ and include/seoib/ never include a file of cli/ or daemon/; cli/
+    and daemon/ do not include each other's private headers."""
+    problems = []
+    for path in lib_files:
+        for lineno, target in quoted_includes(root, path):
+            if front_end_of(target):
+                problems.append(f"an arrow up: {path}:{lineno} includes {target}, a header of "
+                                f"{front_end_of(target)}/, above all of lib/: move what it needs "
+                                "into lib/ (the front ends only read inputs and print)")
+    for path in front_end_files(root):
+        mine = front_end_of(path)
+        for lineno, target in quoted_includes(root, path):
+            theirs = front_end_of(target)
+            if theirs and theirs != mine:
+                problems.append(f"an arrow sideways: {path}:{lineno} includes {target}, a private "
+                                f"header of {theirs}/: what both front ends need belongs in lib/")
+    return problems
+
+
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "."
     problems = []
@@ -294,6 +353,7 @@ def main():
                         "\n".join(lines))
 
     problems += misplaced_declarations(root, files, homes)
+    problems += front_end_problems(root, files)
 
     # Every arrow between folders points down.
     for src in sorted(graph):
@@ -317,7 +377,7 @@ def main():
     for folder in sorted(layers):
         by_layer.setdefault(layers[folder], []).append(folder)
     print("import-graph: every arrow points down: " +
-          " < ".join(", ".join(by_layer[n]) for n in sorted(by_layer)))
+          " < ".join(", ".join(by_layer[n]) for n in sorted(by_layer)) + " < cli, daemon")
     return 0
 
 

@@ -11,7 +11,8 @@ parenthesis live in that file; a function with no file after it (or one
 inside the parenthesis, "over `other()`") is looked for in all of lib/.
 
 The table is read now, not copied here: renaming or moving a function
-without its row fails this test, naming the row. Exit 0 when every named
+without its row fails this test, naming the row; so does a function named
+with its file in two rows (one question, one row). Exit 0 when every named
 function is defined where its row says, 1 otherwise (every bad row listed).
 """
 
@@ -112,9 +113,20 @@ def main():
         return texts[path]
 
     failures = checked = 0
+    owner_rows = {}
     for number, question, cell in rows:
         named = owners(cell)
         where = f"docs/layout.md:{number}, row '{question}'"
+        # One owner a question: a function that owns (not one a row names
+        # "over") answers one row's question.
+        for function, file in named:
+            if file is None:
+                continue
+            if function in owner_rows and owner_rows[function] != number:
+                print(f"FAIL {where}: {function}() already owns the row at docs/layout.md:"
+                      f"{owner_rows[function]}; one question, one row", file=sys.stderr)
+                failures += 1
+            owner_rows.setdefault(function, number)
         if not named:
             print(f"FAIL {where}: names no function as `name()`", file=sys.stderr)
             failures += 1

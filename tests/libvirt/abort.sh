@@ -23,8 +23,8 @@ if [ -z "${LV_IN_NETNS:-}" ]; then
 	exec env LV_IN_NETNS=1 unshare --net "$0" "$@"
 fi
 ip link set lo up
-T=$(mktemp -d /tmp/seoib-libvirt-abort.XXXXXX)
-trap 'lv_cleanup; rm -rf "$T"' EXIT
+make_work_dir libvirt-abort T
+at_exit lv_cleanup
 lv_kvm_guests "$T/emu"
 A=$T/a B=$T/b
 UUID=9a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d

@@ -11,8 +11,8 @@
 set -euo pipefail
 . "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
 lv_skip_unless_possible
-T=$(mktemp -d /tmp/seoib-libvirt-audit.XXXXXX)
-trap 'lv_cleanup; rm -rf "$T"' EXIT
+make_work_dir libvirt-audit T
+at_exit lv_cleanup
 A=$T/a
 WIN=6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4e
 LIN=7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4e
@@ -90,7 +90,7 @@ prometheus-textfile = $T/prom/seoib.prom
 CONF
 lv_exec "$A" bash -c 'echo $$ >"$1"; DBUS_SYSTEM_BUS_ADDRESS=$2 exec "$3" --config "$4" --cache-dir "$5" 2>"$6"' \
 	seoibd "$T/seoibd.pid" "$BUS" "$SEOIBD" "$T/seoibd.conf" "$T/cache" "$T/seoibd.log" &
-trap 'lv_kill_pidfile "$T/seoibd.pid"; lv_kill_pidfile "$T/bus.pid"; lv_cleanup; rm -rf "$T"' EXIT
+at_exit 'lv_kill_pidfile "$T/seoibd.pid"; lv_kill_pidfile "$T/bus.pid"'
 daemon_audit() { busctl --address="$BUS" --timeout=10 --json=short call org.seoib1 /org/seoib1 org.seoib1.Host Audit \
 	2>/dev/null | jq -r '.data[0]'; }
 for i in $(seq 1 120); do

@@ -17,8 +17,7 @@ if [ -z "${LV_IN_NS:-}" ]; then
 fi
 mount --make-rprivate /
 mount -t tmpfs -o mode=755 tmpfs /run
-T=$(mktemp -d /tmp/seoib-hostile-files.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+make_work_dir hostile-files T
 chmod 755 "$T"
 # nobody plays the service user: seoib is uid 65534 in this namespace's
 # user database, so the ownership rule trusts /run/seoib as the package's

@@ -16,8 +16,7 @@ fi
 mount --make-rprivate /
 mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /run/seoib
-T=$(mktemp -d /tmp/seoib-hostile.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+make_work_dir hostile T
 UUID=6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
 lv_config "$T" enforce allow
 lv_record legacy hv-legacy /run/seoib/host.json

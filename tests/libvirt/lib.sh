@@ -3,7 +3,7 @@
 # /var/lib/libvirt, /var/log/libvirt and /var/cache/libvirt (the hook
 # directory and qemu state paths are fixed, so each daemon gets its own), the real seoib hook installed, and a per-instance host record
 # at the default /run/seoib/host.json. Every daemon is stopped by PID.
-# Source it from a `set -euo pipefail` script; call lv_cleanup from a trap.
+# Source it from a `set -euo pipefail` script; register lv_cleanup with at_exit.
 # It builds on tests/lib.sh (fail, skip, wait_until, stop_pid, at_exit).
 
 : "${SEOIBCTL:?SEOIBCTL must point to the built seoibctl}"

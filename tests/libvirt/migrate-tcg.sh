@@ -17,9 +17,10 @@ if [ -z "${LV_IN_NETNS:-}" ]; then
 	exec env LV_IN_NETNS=1 unshare --net "$0" "$@"
 fi
 ip link set lo up
-T=$(mktemp -d /tmp/seoib-libvirt-migrate.XXXXXX)
+make_work_dir libvirt-migrate T
 S=$T/ssh
-trap 'lv_kill_pidfile "$S/sshd.pid"; lv_cleanup; rm -rf "$T"' EXIT
+at_exit lv_cleanup
+at_exit 'lv_kill_pidfile "$S/sshd.pid"'
 A=$T/a B=$T/b
 UUID=8a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
 lv_prepare "$A" a hv-src 11111111-2222-3333-4444-555555555555 0

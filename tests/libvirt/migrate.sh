@@ -21,9 +21,10 @@ if [ -z "${LV_IN_NETNS:-}" ]; then
 	exec env LV_IN_NETNS=1 unshare --net "$0" "$@"
 fi
 ip link set lo up
-T=$(mktemp -d /tmp/seoib-libvirt-migrate.XXXXXX)
+make_work_dir libvirt-migrate T
 S=$T/ssh
-trap 'lv_kill_pidfile "$S/sshd.pid"; lv_cleanup; rm -rf "$T"' EXIT
+at_exit lv_cleanup
+at_exit 'lv_kill_pidfile "$S/sshd.pid"'
 # KVM guests: a TCG guest is never exposed (QEMU's own local APIC), so it
 # has no state to decide, record or carry. Without /dev/kvm they run on TCG
 # behind a KVM-looking QEMU (lib.sh, kvm-on-tcg).

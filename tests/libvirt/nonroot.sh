@@ -11,8 +11,8 @@ set -euo pipefail
 lv_skip_unless_possible
 command -v setpriv >/dev/null || { echo "SKIP: setpriv is not installed"; exit 77; }
 id nobody >/dev/null 2>&1 || { echo "SKIP: no user nobody"; exit 77; }
-T=$(mktemp -d /tmp/seoib-libvirt-nonroot.XXXXXX)
-trap 'lv_cleanup; rm -rf "$T"' EXIT
+make_work_dir libvirt-nonroot T
+at_exit lv_cleanup
 A=$T/a
 LIN=7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4e
 lv_prepare "$A" a hv-legacy 11111111-2222-3333-4444-555555555556 0

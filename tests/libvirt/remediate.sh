@@ -10,8 +10,8 @@
 set -euo pipefail
 . "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
 lv_skip_unless_possible
-T=$(mktemp -d /tmp/seoib-libvirt-remediate.XXXXXX)
-trap 'lv_cleanup; rm -rf "$T"' EXIT
+make_work_dir libvirt-remediate T
+at_exit lv_cleanup
 A=$T/a
 WIN=6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4f
 IOM=5e1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4f

@@ -7,8 +7,8 @@
 set -euo pipefail
 . "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
 lv_skip_unless_possible
-T=$(mktemp -d /tmp/seoib-libvirt-start.XXXXXX)
-trap 'lv_cleanup; rm -rf "$T"' EXIT
+make_work_dir libvirt-start T
+at_exit lv_cleanup
 A=$T/a
 WIN=6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
 LIN=7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d

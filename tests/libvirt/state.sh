@@ -15,8 +15,9 @@ set -euo pipefail
 . "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
 lv_skip_unless_possible
 SEOIBD="$SEOIB_BUILD_ROOT/daemon/seoibd"
-T=$(mktemp -d /tmp/seoib-libvirt-state.XXXXXX)
-trap 'lv_kill_pidfile "$T/seoibd.pid"; lv_cleanup; rm -rf "$T"' EXIT
+make_work_dir libvirt-state T
+at_exit lv_cleanup
+at_exit 'lv_kill_pidfile "$T/seoibd.pid"'
 lv_kvm_guests "$T/emu"
 A=$T/a
 UUID=5a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d

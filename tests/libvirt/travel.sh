@@ -16,8 +16,9 @@ if [ -z "${LV_IN_NETNS:-}" ]; then
 fi
 ip link set lo up
 SEOIBD="$SEOIB_BUILD_ROOT/daemon/seoibd"
-T=$(mktemp -d /tmp/seoib-libvirt-travel.XXXXXX)
-trap 'lv_kill_pidfile "$T/seoibd.pid"; lv_cleanup; rm -rf "$T"' EXIT
+make_work_dir libvirt-travel T
+at_exit lv_cleanup
+at_exit 'lv_kill_pidfile "$T/seoibd.pid"'
 # KVM guests: a TCG guest is never exposed (QEMU's own local APIC), so it
 # has no state to decide, record or carry. Without /dev/kvm they run on TCG
 # behind a KVM-looking QEMU (lib.sh, kvm-on-tcg).

@@ -20,8 +20,7 @@ fi
 mount --make-rprivate /
 mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /run/seoib
-T=$(mktemp -d /tmp/seoib-trusted-paths.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+make_work_dir trusted-paths T
 chmod 755 "$T"
 UUID=7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
 export LV_DOMAIN_TYPE=kvm # fed to the hook directly: judged as a KVM guest

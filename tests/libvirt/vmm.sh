@@ -13,8 +13,8 @@
 set -euo pipefail
 . "$SEOIB_SOURCE_ROOT/tests/libvirt/lib.sh"
 lv_skip_unless_possible
-T=$(mktemp -d /tmp/seoib-libvirt-vmm.XXXXXX)
-trap 'lv_cleanup; rm -rf "$T"' EXIT
+make_work_dir libvirt-vmm T
+at_exit lv_cleanup
 # KVM guests: a TCG guest is never exposed (QEMU's own local APIC), so it
 # has no state to decide, record or carry. Without /dev/kvm they run on TCG
 # behind a KVM-looking QEMU (lib.sh, kvm-on-tcg).
