@@ -5,6 +5,8 @@
 # each run in turn with `etcdctl get --prefix` of the same records
 # (median_pair_ms), and the peak RSS of each (median of RSS_RUNS). Every
 # record is fresh (probed at the start of the run), so every host is judged.
+# A third row is the floor of any client of etcd's JSON gateway: curl
+# fetching the same records through it in one request, in turn with etcdctl.
 # One etcd per host count, loaded, measured and removed before the next.
 # Usage: bench/fleet-scale.sh [BUILD-DIR]
 #   HOSTS="10000 100000" (counts, in turn), RUNS=5, RSS_RUNS=3
@@ -19,10 +21,12 @@ rss_runs=${RSS_RUNS:-3}
 work=$(mktemp -d /tmp/seoib-bench-fleet-scale.XXXXXX)
 etcd_pid=
 stop_etcd() {
-	[ -z "$etcd_pid" ] || { kill "$etcd_pid" 2>/dev/null; wait "$etcd_pid" 2>/dev/null; }
+	if [ -n "$etcd_pid" ]; then
+		kill "$etcd_pid" 2>/dev/null || true
+		wait "$etcd_pid" 2>/dev/null || true # etcd's exit on TERM is not the benchmark's
+	fi
 	etcd_pid=
 	rm -rf "$work/data"
-	return 0 # etcd's exit on TERM is not the benchmark's
 }
 trap 'stop_etcd; rm -rf "$work"' EXIT
 port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
@@ -84,11 +88,16 @@ for hosts in ${HOSTS:-10000 100000}; do
 	check "fleet --xml" "$hosts" $xml_cmd
 	check "fleet --domain" "$hosts" $domain_cmd
 	etcdctl_rss=$(median_rss_kib "$rss_runs" $etcdctl_cmd)
-	for which in xml domain; do
+	gateway_cmd="curl -s -o /dev/null -X POST $url/v3/kv/range -d {\"key\":\"$(printf /seoib/v1/hosts/ | base64)\",\"range_end\":\"$(printf /seoib/v1/hosts0 | base64)\"}"
+	for which in xml domain gateway; do
 		cmd=${which}_cmd
 		read -r this_ms ref_ms < <(median_pair_ms "$runs" "${!cmd}" "$etcdctl_cmd")
 		this_rss=$(median_rss_kib "$rss_runs" ${!cmd})
-		printf '| %s | `seoibctl fleet --%s GUEST --all` | %s | %s | %s × | %s | %s | %s × |\n' "$hosts" "$which" \
+		case $which in
+		gateway) what='`curl` of the same records from the JSON gateway, one request' ;;
+		*) what="\`seoibctl fleet --$which GUEST --all\`" ;;
+		esac
+		printf '| %s | %s | %s | %s | %s × | %s | %s | %s × |\n' "$hosts" "$what" \
 			"$this_ms" "$ref_ms" "$(ratio "$this_ms" "$ref_ms")" "$this_rss" "$etcdctl_rss" \
 			"$(ratio "$this_rss" "$etcdctl_rss")"
 	done
