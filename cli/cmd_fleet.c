@@ -54,13 +54,16 @@ struct fleet_row {
 	bool stale;
 };
 
+/* A listing keeps one small row a host; a guest's migration domain keeps
+ * each host's record (~44 KB) instead, once: the policy engine judges them
+ * in place, and --all hands it the same array as its targets. */
 struct fleet {
 	struct fleet_args args;
 	struct seoib_config cfg;
 	int64_t now;
-	size_t n_rows, capacity;    /* rows (and records) allocated */
-	struct fleet_row *rows;
-	bool keep_records;          /* domain mode needs whole records */
+	size_t n_rows, capacity;    /* rows, or records with keep_records; allocated */
+	struct fleet_row *rows;     /* the listing */
+	bool keep_records;          /* domain mode: whole records, no rows */
 	struct host_record *records;
 	struct fleet_invalid *invalid;
 	size_t n_invalid;
@@ -167,48 +170,52 @@ static void fill_row(const struct fleet *f, const struct host_summary *sum, stru
 	row->stale = !host_probe_time_age_check(sum->probe_time, f->now, f->cfg.max_record_age_s, &row->age_s, why);
 }
 
-/* Room for one more row (and record): doubling, as 10,000 rows grown one
- * by one would be copied over and over. */
+/* Room for one more row or record: doubling, as 10,000 rows grown one by
+ * one would be copied over and over. */
 static bool grow(struct fleet *f)
 {
 	size_t want = f->capacity ? f->capacity * 2 : 256;
-	struct fleet_row *rows;
-	struct host_record *records;
 
 	if (f->n_rows < f->capacity)
 		return true;
-	rows = reallocarray(f->rows, want, sizeof(*rows));
-	if (!rows)
-		return false;
-	f->rows = rows;
 	if (f->keep_records) {
-		records = reallocarray(f->records, want, sizeof(*records));
+		struct host_record *records = reallocarray(f->records, want, sizeof(*records));
+
 		if (!records)
 			return false;
 		f->records = records;
+	} else {
+		struct fleet_row *rows = reallocarray(f->rows, want, sizeof(*rows));
+
+		if (!rows)
+			return false;
+		f->rows = rows;
 	}
 	f->capacity = want;
 	return true;
 }
 
+/* The host's record as every decision takes it: an old record no longer
+ * says what that host runs, so it is unknown, with why. */
+static void keep_record(struct fleet *f, const struct host_record *rec)
+{
+	/* Kept as it came: an old record no longer says what that host runs,
+	 * and its view (host_view_peer(), in run_domain()) says so. */
+	f->records[f->n_rows] = *rec;
+}
+
 static int collect_record(const struct host_summary *sum, const struct host_record *rec, void *userdata)
 {
 	struct fleet *f = userdata;
-	struct fleet_row *rows;
 
 	if (!grow(f) || (f->keep_records && !rec)) {
 		f->oom = true; /* a walk for records always hands one */
 		return 1;
 	}
-	rows = f->rows;
-	fill_row(f, sum, &rows[f->n_rows]);
-	if (f->keep_records) {
-		struct host_record *records = f->records;
-
-		/* An old record no longer says what that host runs: its view
-		 * (host_view_peer(), in run_domain()) says so. */
-		records[f->n_rows] = *rec;
-	}
+	if (f->keep_records)
+		keep_record(f, rec);
+	else
+		fill_row(f, sum, &f->rows[f->n_rows]);
 	f->n_rows++;
 	return 0;
 }
@@ -408,31 +415,42 @@ static const struct host_record *find_record(const struct fleet *f, const char *
 }
 
 /* The requested targets that have a record; the others are absent (their
- * lease expired, or they never published): unknown, never "can run". */
-static int select_targets(const struct fleet *f, struct host_record **out, size_t *n, json_object *absent)
+ * lease expired, or they never published): unknown, never "can run".
+ * --all: every record, in place (*owned NULL). --targets: copies of the
+ * records named (*owned, to free), at most one a record held. */
+static int select_targets(const struct fleet *f, const struct host_record **out, struct host_record **owned,
+			  size_t *n, json_object *absent)
 {
 	_cleanup_free_ char *list = strdup(f->args.targets ? f->args.targets : "");
-	_cleanup_free_ struct host_record *picked = calloc(f->n_rows + 1, sizeof(*picked));
+	_cleanup_free_ struct host_record *picked = NULL;
+	size_t names = 1;
 	char *save = NULL;
 
-	if (!list || !picked)
-		return -1;
 	*n = 0;
+	*owned = NULL;
 	if (f->args.all) {
-		memcpy(picked, f->records, f->n_rows * sizeof(*picked));
+		*out = f->records;
 		*n = f->n_rows;
+		return 0;
 	}
+	if (!list)
+		return -1;
+	for (const char *c = list; *c; c++)
+		names += *c == ',';
+	picked = calloc((names < f->n_rows ? names : f->n_rows) + 1, sizeof(*picked));
+	if (!picked)
+		return -1;
 	for (char *h = strtok_r(list, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
 		const struct host_record *rec = find_record(f, h);
 		if (!rec) {
 			json_object_array_add(absent, json_object_new_string(h));
 			continue;
 		}
-		if (*n == f->n_rows) /* a name listed twice: the array is full */
+		if (*n == f->n_rows) /* a name listed twice: one a record held */
 			continue;
 		picked[(*n)++] = *rec;
 	}
-	*out = steal_ptr(picked);
+	*out = *owned = steal_ptr(picked);
 	return 0;
 }
 
@@ -519,8 +537,10 @@ static int run_domain(struct fleet *f)
 {
 	struct guest_facts guest;
 	struct decision domain, mobility = {0};
-	_cleanup_free_ struct host_record *targets = NULL;
-	_cleanup_free_ struct host_view *views = NULL, *target_views = NULL;
+	_cleanup_free_ struct host_record *owned_targets = NULL;
+	const struct host_record *targets = NULL;
+	_cleanup_free_ struct host_view *views = NULL, *owned_target_views = NULL;
+	const struct host_view *target_views = NULL;
 	_cleanup_json_ json_object *absent = json_object_new_array();
 	char hostname[256] = "";
 	const struct host_record *home;
@@ -549,12 +569,18 @@ static int run_domain(struct fleet *f)
 	policy_migration_domain(&guest, home ? &views[home - f->records] : NULL, views, f->n_rows, &domain);
 	rc = domain_exit(&domain);
 	if (want_mobility) {
-		if (select_targets(f, &targets, &n_targets, absent) < 0) {
+		if (select_targets(f, &targets, &owned_targets, &n_targets, absent) < 0) {
 			decision_free(&domain);
 			fprintf(stderr, "seoibctl fleet: out of memory selecting the targets\n");
 			return SEOIB_EXIT_ERROR;
 		}
-		target_views = views_of(targets, n_targets, &clock);
+		/* --all: the targets are the records, judged once above. */
+		if (targets == f->records) {
+			target_views = views;
+		} else {
+			owned_target_views = views_of(targets, n_targets, &clock);
+			target_views = owned_target_views;
+		}
 		if (!target_views) {
 			decision_free(&domain);
 			fprintf(stderr, "seoibctl fleet: out of memory judging the targets\n");
