@@ -123,6 +123,38 @@ static void split_respected_needs_every_host(void **state)
 	decision_free(&d);
 }
 
+/* Occurrences of needle in haystack. */
+static size_t count_of(const char *haystack, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(haystack, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* An upgrade is offered once a host: a target named like this host or like
+ * an earlier target (host names compare case-insensitively; seoibctl fleet
+ * --all lists this host among the targets) is already said. */
+static void upgrades_each_host_once(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, false);
+	struct host_record h = host_of("h1", GEN_FIXED, true);
+	struct host_record t[] = {
+		host_of("t2", GEN_LEGACY, true), host_of("H1", GEN_LEGACY, true), host_of("t3", GEN_LEGACY, true),
+		host_of("T2", GEN_LEGACY, true), host_of("t2", GEN_LEGACY, true), host_of("t4", GEN_FIXED, true),
+	};
+	struct decision d;
+
+	decide(&g, &h, t, sizeof(t) / sizeof(t[0]), &d);
+	assert_int_equal(d.state, STATE_QUIRKED);
+	assert_int_equal(count_of(d.remediation, "upgrade t2 "), 1);
+	assert_int_equal(count_of(d.remediation, "upgrade t3 "), 1);
+	assert_int_equal(count_of(d.remediation, "upgrade "), 2);
+	assert_true(strstr(d.remediation, "upgrade t2 ") < strstr(d.remediation, "upgrade t3 "));
+	decision_free(&d);
+}
+
 static void at_risk_remediation(void **state)
 {
 	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, true);
@@ -578,6 +610,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(in_kernel_is_quirked_everywhere),
 		cmocka_unit_test(split_respected_needs_every_host),
+		cmocka_unit_test(upgrades_each_host_once),
 		cmocka_unit_test(at_risk_remediation),
 		cmocka_unit_test(no_x2apic_not_exposed),
 		cmocka_unit_test(unknown_os_risk),
