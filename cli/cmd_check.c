@@ -170,8 +170,8 @@ static enum risk risk_here(const struct check_run *run, struct guest_facts *fact
 	struct decision d;
 	enum risk risk;
 
-	facts->has_recorded_state = true;
-	facts->recorded_state = state;
+	facts->has_metadata_state = true;
+	facts->metadata_state = state;
 	policy_decide(facts, run->have_source ? &run->source_view : NULL, NULL, 0, &d);
 	risk = d.risk;
 	decision_free(&d);

@@ -104,8 +104,8 @@ static void hook_log(const struct hook_call *call, const struct gate_outcome *ou
 	const char *state = out->state_known ? state_to_string(out->state) : "unknown";
 	const char *name = call->have_facts ? call->facts.name : call->guest;
 	const char *uuid = call->have_facts ? call->facts.uuid : "";
-	int priority = out->verdict == GATE_ALLOW ? LOG_INFO
-		     : gate_verdict_allows(out->verdict) ? LOG_WARNING : LOG_ERR;
+	int priority = out->answer == GATE_ALLOW ? LOG_INFO
+		     : gate_answer_allows(out->answer) ? LOG_WARNING : LOG_ERR;
 	/* The journal gets the same escaping as stderr (seoib/escape.h). */
 	char e_op[64], e_sub[64], e_reason[TEXT_ESCAPE_ROOM(sizeof(out->reason))],
 		e_name[TEXT_ESCAPE_ROOM(sizeof(call->facts.name))],
@@ -115,17 +115,17 @@ static void hook_log(const struct hook_call *call, const struct gate_outcome *ou
 	/* Silently does nothing without a journal socket (containers, CI). */
 	sd_journal_send("MESSAGE=seoib %s %s: %s: %s", text_escape_str(call->operation, e_op, sizeof(e_op)),
 			text_escape_str(call->sub_operation, e_sub, sizeof(e_sub)),
-			gate_verdict_to_string(out->verdict), text_escape_str(out->reason, e_reason, sizeof(e_reason)),
+			gate_answer_to_string(out->answer), text_escape_str(out->reason, e_reason, sizeof(e_reason)),
 			"PRIORITY=%i", priority, "SYSLOG_IDENTIFIER=seoib-hook", "DOMAIN=%s",
 			text_escape_str(name, e_name, sizeof(e_name)), "UUID=%s", uuid, "OPERATION=%s",
 			gate_op_to_string(call->op), "STATE=%s", state, "VERDICT=%s",
-			gate_verdict_to_string(out->verdict), "REMEDIATION=%s",
+			gate_answer_to_string(out->answer), "REMEDIATION=%s",
 			text_escape_str(out->remediation, e_fix, sizeof(e_fix)), "FACTS_SOURCE=%s",
 			text_escape_str(call->have_facts ? guest_facts_source(&call->facts) : "", e_source, sizeof(e_source)),
 			NULL);
 
 	/* stderr is what libvirt puts into the user's error: one line. */
-	switch (out->verdict) {
+	switch (out->answer) {
 	case GATE_ALLOW:
 		break;
 	case GATE_WARN:
@@ -146,7 +146,7 @@ static void hook_log(const struct hook_call *call, const struct gate_outcome *ou
 static int hook_finish(const struct hook_call *call, const struct gate_outcome *out)
 {
 	hook_log(call, out);
-	return gate_verdict_allows(out->verdict) ? SEOIB_EXIT_OK : SEOIB_EXIT_UNSAFE;
+	return gate_answer_allows(out->answer) ? SEOIB_EXIT_OK : SEOIB_EXIT_UNSAFE;
 }
 
 /* prepare, migrate or restore begin: the pending record becomes this

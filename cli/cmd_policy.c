@@ -256,7 +256,7 @@ static int read_targets(const struct policy_args *a, struct policy_run *run)
 
 /* One host: what it runs ("runs respected"), "CANNOT run S: why", or
  * "unknown: why"; the word that matters first, said once. */
-static void print_host_line(const char *label, const struct target_verdict *tv)
+static void print_host_line(const char *label, const struct host_judgement *tv)
 {
 	static const char cannot[] = "cannot ";
 
@@ -305,9 +305,9 @@ static void print_guest(const struct guest_facts *g)
 	if (v == VICTIM_YES && (g->secure_boot || g->tpm))
 		printf("VBS signals  %s%s (Windows 11 turns VBS on by default where they exist)\n",
 		       g->secure_boot ? " Secure-Boot" : "", g->tpm ? " TPM" : "");
-	if (g->has_recorded_state)
-		printf("Recorded     %s%s%s\n", state_to_string(g->recorded_state), g->recorded_host[0] ? " by " : "",
-		       g->recorded_host);
+	if (g->has_metadata_state)
+		printf("Recorded     %s%s%s\n", state_to_string(g->metadata_state), g->metadata_host[0] ? " by " : "",
+		       g->metadata_host);
 }
 
 static void print_decision(const struct policy_run *run)

@@ -103,7 +103,7 @@ static bool persistent_lacks_state(virDomainPtr dom)
 	if (!facts || virDomainIsPersistent(dom) != 1)
 		return false;
 	xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
-	return xml && guest_facts_from_xml(xml, strlen(xml), facts, err) == 0 && !facts->has_recorded_state;
+	return xml && guest_facts_from_xml(xml, strlen(xml), facts, err) == 0 && !facts->has_metadata_state;
 }
 
 static void sync_domain(struct libvirt_watch *w, virDomainPtr dom)

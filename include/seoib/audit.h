@@ -64,14 +64,14 @@ void audit_guest(const struct audit_input *in, const struct host_view *host, con
 		 const struct seoib_config *cfg, const char *domain_record_dir, int64_t now, struct audit_guest *out);
 void audit_guest_free(struct audit_guest *g);
 
-enum audit_verdict {
+enum audit_overall {
 	AUDIT_CLEAR,   /* the hook would let every guest start */
 	AUDIT_REFUSE,  /* it would refuse at least one (refuse or error-deny) */
 	AUDIT_UNKNOWN, /* none refused, at least one not judged (error-allow) */
 };
 
-enum audit_verdict audit_overall(const struct audit_guest *guests, size_t n);
-const char *audit_verdict_to_string(enum audit_verdict v); /* "clear", "refuse", "unknown" */
+enum audit_overall audit_overall(const struct audit_guest *guests, size_t n);
+const char *audit_overall_to_string(enum audit_overall v); /* "clear", "refuse", "unknown" */
 
 /* The seoib.audit/1 document (docs/seoibctl.1, audit): uri (as named),
  * hook_mode and on_error from cfg, the record used (record_path, host or

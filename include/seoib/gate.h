@@ -25,7 +25,7 @@ enum gate_op {
 	GATE_FORGET,  /* stopped end / release end: the guest is gone */
 };
 
-enum gate_verdict {
+enum gate_answer {
 	GATE_ALLOW,       /* safe */
 	GATE_WARN,        /* unsafe, allowed because hook-mode = warn */
 	GATE_REFUSE,      /* unsafe, refused (hook-mode = enforce) */
@@ -38,7 +38,7 @@ enum gate_verdict {
 #define GATE_REASON_MAX (DECISION_REASONS_MAX * SEOIB_MESSAGE_MAX + 512)
 
 struct gate_outcome {
-	enum gate_verdict verdict;
+	enum gate_answer answer;
 	bool state_known;
 	enum seoib_state state;             /* the state the guest runs in here */
 	/* prepare begin after an arrival let in by on-error = allow in a state
@@ -58,8 +58,8 @@ struct gate_outcome {
 
 enum gate_op gate_op_from_hook(const char *operation, const char *sub_operation);
 const char *gate_op_to_string(enum gate_op op);
-const char *gate_verdict_to_string(enum gate_verdict v);
-bool gate_verdict_allows(enum gate_verdict v);
+const char *gate_answer_to_string(enum gate_answer v);
+bool gate_answer_allows(enum gate_answer v);
 
 /* Whether `rec` is the hook's record of this guest: its UUID and its name
  * both match (libvirt renames only a guest that does not run, and a

@@ -40,7 +40,7 @@ enum policy_rule policy_rule_at(size_t precedence);
 const char *policy_rule_to_string(enum policy_rule rule);
 
 /* Can one host (this host or a migration target) run the decided state? */
-struct target_verdict {
+struct host_judgement {
 	char hostname[256];
 	bool known;                  /* false: no usable record (missing, status not ok) */
 	bool can_run;                /* meaningful only when known */
@@ -70,12 +70,12 @@ struct decision {
 	 * (host, host_can_run, targets), the verdict, the remediation. */
 	struct run_state run;        /* this host's VMM model applied (run.known false: not applied) */
 	bool host_can_run;           /* this host can run `state` */
-	struct target_verdict host;  /* this host, as for a target */
+	struct host_judgement host;  /* this host, as for a target */
 	int n_reasons;
 	char reasons[DECISION_REASONS_MAX][SEOIB_MESSAGE_MAX];
 	char remediation[SEOIB_MESSAGE_MAX]; /* "" when nothing to do */
 	size_t n_targets;
-	struct target_verdict *targets; /* owned; free with decision_free() */
+	struct host_judgement *targets; /* owned; free with decision_free() */
 };
 
 /* host is this host's view (host_view_local(); NULL: no record), targets

@@ -39,15 +39,15 @@ static const char *const gate_op_table[] = {
 	[GATE_IGNORE] = "ignore",   [GATE_PREPARE] = "prepare", [GATE_MIGRATE] = "migrate",
 	[GATE_RESTORE] = "restore", [GATE_COMMIT] = "started",  [GATE_FORGET] = "forget",
 };
-static const char *const gate_verdict_table[] = {
+static const char *const gate_answer_table[] = {
 	[GATE_ALLOW] = "allow",		    [GATE_WARN] = "warn",	      [GATE_REFUSE] = "refuse",
 	[GATE_ERROR_ALLOW] = "error-allow", [GATE_ERROR_DENY] = "error-deny",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(gate_op, enum gate_op)
-DEFINE_STRING_TABLE_LOOKUP_TO_STRING(gate_verdict, enum gate_verdict)
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(gate_answer, enum gate_answer)
 
-bool gate_verdict_allows(enum gate_verdict v)
+bool gate_answer_allows(enum gate_answer v)
 {
 	return v == GATE_ALLOW || v == GATE_WARN || v == GATE_ERROR_ALLOW;
 }
@@ -80,8 +80,8 @@ bool gate_state_in_flight(const struct guest_facts *facts, const struct host_vie
 		sentence_format(how, SEOIB_MESSAGE_MAX, "recorded by the hook at %s", started->operation);
 		return true;
 	}
-	if (facts->has_recorded_state && facts->recorded_state < STATE_COUNT) {
-		*state = facts->recorded_state;
+	if (facts->has_metadata_state && facts->metadata_state < STATE_COUNT) {
+		*state = facts->metadata_state;
 		sentence_format(how, SEOIB_MESSAGE_MAX, "seoib metadata");
 		return true;
 	}
@@ -151,7 +151,7 @@ static void internal_error(const char *what, enum on_error on_error, struct gate
 	bool deny = on_error == ON_ERROR_DENY;
 
 	memset(out, 0, sizeof(*out));
-	out->verdict = deny ? GATE_ERROR_DENY : GATE_ERROR_ALLOW;
+	out->answer = deny ? GATE_ERROR_DENY : GATE_ERROR_ALLOW;
 	sentence_format(out->reason, sizeof(out->reason), "seoib could not decide: %s; %s (on-error = %s)", what,
 		 deny ? "refusing" : "allowing without a check", on_error_to_string(on_error));
 	sentence_format(out->remediation, sizeof(out->remediation), "%s",
@@ -171,7 +171,7 @@ bool gate_op_refuses_bad_input(enum gate_op op)
 void gate_oversized_xml(const char *guest, const char *why, struct gate_outcome *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->verdict = GATE_REFUSE;
+	out->answer = GATE_REFUSE;
 	sentence_format(out->reason, sizeof(out->reason), "the domain XML of '%s' is over seoib's limits: %s", guest,
 			why);
 	sentence_format(out->remediation, sizeof(out->remediation), "%s",
@@ -182,7 +182,7 @@ void gate_oversized_xml(const char *guest, const char *why, struct gate_outcome 
 void gate_config_error(const char *why, struct gate_outcome *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->verdict = GATE_ERROR_DENY;
+	out->answer = GATE_ERROR_DENY;
 	sentence_format(out->reason, sizeof(out->reason),
 			"seoib could not read its configuration: %s; refusing whatever on-error says, because seoib cannot tell which host record, or how old a one, it may trust",
 			why);
@@ -213,18 +213,18 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 	out->state_known = true;
 	out->state = d->state;
 	if (d->verdict == VERDICT_SAFE && facts->qemu_lapic) {
-		out->verdict = GATE_ALLOW;
+		out->answer = GATE_ALLOW;
 		sentence_format(out->reason, sizeof(out->reason), "'%s' is not exposed: %s", facts->name, facts->lapic_why);
 		return;
 	}
 	if (d->verdict == VERDICT_SAFE) {
-		out->verdict = GATE_ALLOW;
+		out->answer = GATE_ALLOW;
 		sentence_format(out->reason, sizeof(out->reason), "'%s' starts %s (risk %s)", facts->name,
 			 state_to_string(d->state), risk_to_string(d->risk));
 		return;
 	}
 	out->acknowledged = facts->acknowledged;
-	out->verdict = cfg->hook_mode == HOOK_ENFORCE && !facts->acknowledged ? GATE_REFUSE : GATE_WARN;
+	out->answer = cfg->hook_mode == HOOK_ENFORCE && !facts->acknowledged ? GATE_REFUSE : GATE_WARN;
 	sentence_format(out->reason, sizeof(out->reason), "'%s' would start %s with risk %s on this host: %s",
 		 facts->name, state_to_string(d->state), risk_to_string(d->risk),
 		 reasons[0] ? reasons : "the policy engine judged it unsafe");
@@ -281,7 +281,7 @@ void gate_start(const struct guest_facts *facts, const struct host_view *host,
 		/* Used once, as a known arrival's record is (the hook rewrites it
 		 * as this prepare's): a later start of this guest is a start again. */
 		memset(out, 0, sizeof(*out));
-		out->verdict = GATE_ERROR_ALLOW;
+		out->answer = GATE_ERROR_ALLOW;
 		out->arrival_unknown = true;
 		out->arrival = gate_op_from_hook(last->operation, "begin");
 		sentence_format(out->reason, sizeof(out->reason),
@@ -291,7 +291,7 @@ void gate_start(const struct guest_facts *facts, const struct host_view *host,
 	}
 	if (arrival_accepted(facts, last, now)) {
 		memset(out, 0, sizeof(*out));
-		out->verdict = GATE_ALLOW;
+		out->answer = GATE_ALLOW;
 		out->state_known = true;
 		out->state = last->state;
 		out->arrival = gate_op_from_hook(last->operation, "begin");
@@ -391,7 +391,7 @@ bool gate_launched(const struct guest_facts *facts, const struct host_view *host
 	}
 	if (how == QEMU_LAUNCH_INCOMING) {
 		memset(out, 0, sizeof(*out));
-		out->verdict = GATE_ALLOW;
+		out->answer = GATE_ALLOW;
 		out->state_known = pending->state < STATE_COUNT;
 		out->state = out->state_known ? pending->state : STATE_QUIRKED;
 		sentence_format(out->reason, sizeof(out->reason), "'%s' arrives by %s: %s, so its authorisation stands",
@@ -429,7 +429,7 @@ bool gate_pending(enum gate_op op, const struct guest_facts *facts, const struct
 	bool arrival = op == GATE_MIGRATE || op == GATE_RESTORE;
 
 	memset(rec, 0, sizeof(*rec));
-	if ((op != GATE_PREPARE && !arrival) || !gate_verdict_allows(out->verdict))
+	if ((op != GATE_PREPARE && !arrival) || !gate_answer_allows(out->answer))
 		return false;
 	/* An arrival allowed in an unknown state is remembered as unknown, so
 	 * that its prepare begin does not take it for a fresh start; that
@@ -443,7 +443,7 @@ bool gate_pending(enum gate_op op, const struct guest_facts *facts, const struct
 	snprintf(rec->name, sizeof(rec->name), "%s", facts->name);
 	snprintf(rec->uuid, sizeof(rec->uuid), "%s", facts->uuid);
 	snprintf(rec->operation, sizeof(rec->operation), "%s", gate_op_to_string(op));
-	snprintf(rec->verdict, sizeof(rec->verdict), "%s", gate_verdict_to_string(out->verdict));
+	snprintf(rec->verdict, sizeof(rec->verdict), "%s", gate_answer_to_string(out->answer));
 	if (op == GATE_PREPARE && (out->arrival == GATE_MIGRATE || out->arrival == GATE_RESTORE))
 		snprintf(rec->arrival, sizeof(rec->arrival), "%s", gate_op_to_string(out->arrival));
 	return true;
@@ -461,7 +461,7 @@ static void arrive(enum gate_op op, const struct guest_facts *facts, const struc
 	 * sentence, rather than by QEMU at the end of libvirt's preparation. */
 	if (host_can_run_machine(host_view_record(host), facts, why) == HOST_MACHINE_MISSING) {
 		memset(out, 0, sizeof(*out));
-		out->verdict = mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
+		out->answer = mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
 		sentence_format(out->reason, sizeof(out->reason), "'%s' uses machine type %s, and %s", facts->name,
 				facts->machine, why);
 		sentence_format(out->remediation, sizeof(out->remediation),
@@ -473,7 +473,7 @@ static void arrive(enum gate_op op, const struct guest_facts *facts, const struc
 	if (facts->qemu_lapic) {
 		/* No KVM flag reaches QEMU's own local APIC: nothing to keep. */
 		memset(out, 0, sizeof(*out));
-		out->verdict = GATE_ALLOW;
+		out->answer = GATE_ALLOW;
 		out->state_known = true;
 		out->state = STATE_QUIRKED;
 		sentence_format(out->reason, sizeof(out->reason), "'%s' is not exposed: %s", facts->name, facts->lapic_why);
@@ -489,12 +489,12 @@ static void arrive(enum gate_op op, const struct guest_facts *facts, const struc
 	out->state_known = true;
 	out->state = state;
 	if (gate_host_can_run(host, out->state, why)) {
-		out->verdict = GATE_ALLOW;
+		out->answer = GATE_ALLOW;
 		sentence_format(out->reason, sizeof(out->reason), "'%s' runs %s (%s) and this host can run it", facts->name,
 			 state_to_string(out->state), how);
 		return;
 	}
-	out->verdict = mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
+	out->answer = mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
 	sentence_format(out->reason, sizeof(out->reason), "'%s' runs %s (%s), which cannot change under a running guest, and %s",
 		 facts->name, state_to_string(out->state), how, why);
 	sentence_format(out->remediation, sizeof(out->remediation),
@@ -535,7 +535,7 @@ void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct ho
 		break;
 	}
 	memset(out, 0, sizeof(*out));
-	out->verdict = GATE_ALLOW;
+	out->answer = GATE_ALLOW;
 	sentence_format(out->reason, sizeof(out->reason), "%s decides nothing", gate_op_to_string(op));
 }
 
@@ -562,12 +562,12 @@ enum gate_check gate_migration_check(const struct guest_facts *facts, const stru
 		arrive(GATE_MIGRATE, facts, source, started, dest, HOOK_ENFORCE, on_error, out);
 	else {
 		memset(out, 0, sizeof(*out));
-		out->verdict = GATE_ERROR_ALLOW;
+		out->answer = GATE_ERROR_ALLOW;
 		sentence_format(out->reason, sizeof(out->reason), "%s", dest ? dest->why : dest_problem);
 	}
 	out->state_known = known;
 	out->state = known ? state : STATE_QUIRKED;
 	/* Under enforce only a refusal is one; the rest could not decide. */
-	return out->verdict == GATE_ALLOW ? GATE_CHECK_OK : out->verdict == GATE_REFUSE ? GATE_CHECK_REFUSE
+	return out->answer == GATE_ALLOW ? GATE_CHECK_OK : out->answer == GATE_REFUSE ? GATE_CHECK_REFUSE
 											 : GATE_CHECK_UNKNOWN;
 }

@@ -131,7 +131,7 @@ static enum risk risk_of(const struct guest_facts *g, enum seoib_state s)
 }
 
 /* The state a split guest would prefer, given its I/O APIC. */
-static enum seoib_state preferred_state(const struct guest_facts *g)
+static enum seoib_state best_state(const struct guest_facts *g)
 {
 	if (g->irqchip == IRQCHIP_IN_KERNEL)
 		return STATE_QUIRKED;
@@ -204,17 +204,17 @@ static bool no_x2apic(const struct policy_input *in, struct decision *d)
 {
 	const struct guest_facts *g = in->guest;
 
-	if (g->x2apic != X2APIC_ABSENT || (g->has_recorded_state && g->recorded_state != STATE_QUIRKED))
+	if (g->x2apic != X2APIC_ABSENT || (g->has_metadata_state && g->metadata_state != STATE_QUIRKED))
 		return false;
 	d->preferred = STATE_QUIRKED;
-	d->sticky = g->has_recorded_state;
+	d->sticky = g->has_metadata_state;
 	add_reason(d, "quirked: KVM never offers Directed EOI to a vCPU without x2APIC (kvm_apic_set_version()), on any kernel");
 	return true;
 }
 
 static bool recorded_respected(const struct guest_facts *g)
 {
-	return g->has_recorded_state && g->recorded_state == STATE_RESPECTED;
+	return g->has_metadata_state && g->metadata_state == STATE_RESPECTED;
 }
 
 /* Rules 1-2: a recorded respected state the guest's own configuration can
@@ -265,8 +265,8 @@ static bool facts_unknown_rule(const struct policy_input *in, struct decision *d
 
 	if (!facts_unknown(g))
 		return false;
-	d->preferred = g->has_recorded_state ? g->recorded_state : STATE_QUIRKED;
-	d->sticky = g->has_recorded_state;
+	d->preferred = g->has_metadata_state ? g->metadata_state : STATE_QUIRKED;
+	d->sticky = g->has_metadata_state;
 	d->risk = RISK_UNKNOWN;
 	add_reason(d, "seoib cannot tell whether guest %s is exposed: the %s is unknown", g->name,
 		   g->irqchip_unknown ? "irqchip" : "I/O APIC version");
@@ -297,10 +297,10 @@ static bool in_kernel(const struct policy_input *in, struct decision *d)
 {
 	const struct guest_facts *g = in->guest;
 
-	if (g->irqchip != IRQCHIP_IN_KERNEL || (g->has_recorded_state && g->recorded_state != STATE_QUIRKED))
+	if (g->irqchip != IRQCHIP_IN_KERNEL || (g->has_metadata_state && g->metadata_state != STATE_QUIRKED))
 		return false;
 	d->preferred = STATE_QUIRKED;
-	d->sticky = g->has_recorded_state;
+	d->sticky = g->has_metadata_state;
 	add_reason(d, "quirked: KVM never advertises Directed EOI with the in-kernel irqchip, on any kernel");
 	return true;
 }
@@ -308,11 +308,11 @@ static bool in_kernel(const struct policy_input *in, struct decision *d)
 /* The recorded state, sticky: a guest's state never changes under it. */
 static void keep_recorded(const struct guest_facts *g, struct decision *d)
 {
-	d->preferred = g->recorded_state;
+	d->preferred = g->metadata_state;
 	d->sticky = true;
 	add_reason(d, "recorded state %s (by %s%s%s) is sticky: a guest's Directed EOI state never changes under it",
-		   state_to_string(g->recorded_state), g->recorded_host[0] ? g->recorded_host : "an unknown host",
-		   g->recorded_decided[0] ? " at " : "", g->recorded_decided);
+		   state_to_string(g->metadata_state), g->metadata_host[0] ? g->metadata_host : "an unknown host",
+		   g->metadata_decided[0] ? " at " : "", g->metadata_decided);
 }
 
 /* Rule 4: without this host's record nothing can be chosen; a VMM without
@@ -321,7 +321,7 @@ static bool no_host_record(const struct policy_input *in, struct decision *d)
 {
 	if (usable(in->host))
 		return false;
-	if (in->guest->has_recorded_state)
+	if (in->guest->has_metadata_state)
 		keep_recorded(in->guest, d);
 	else
 		d->preferred = STATE_QUIRKED;
@@ -331,7 +331,7 @@ static bool no_host_record(const struct policy_input *in, struct decision *d)
 /* Rule 5. */
 static bool recorded(const struct policy_input *in, struct decision *d)
 {
-	if (!in->guest->has_recorded_state)
+	if (!in->guest->has_metadata_state)
 		return false;
 	keep_recorded(in->guest, d);
 	return true;
@@ -341,7 +341,7 @@ static bool recorded(const struct policy_input *in, struct decision *d)
  * can run it. */
 static void choose_fresh(const struct policy_input *in, struct decision *d)
 {
-	enum seoib_state preferred = preferred_state(in->guest);
+	enum seoib_state preferred = best_state(in->guest);
 
 	d->preferred = all_known_run(in, preferred) ? preferred : STATE_QUIRKED;
 	if (d->preferred == preferred)
@@ -355,7 +355,7 @@ static void choose_fresh(const struct policy_input *in, struct decision *d)
 
 static bool split_eoi(const struct policy_input *in, struct decision *d)
 {
-	if (preferred_state(in->guest) != STATE_RESPECTED)
+	if (best_state(in->guest) != STATE_RESPECTED)
 		return false;
 	choose_fresh(in, d);
 	return true;
@@ -442,7 +442,7 @@ const char *policy_rule_to_string(enum policy_rule rule)
  * one, say so, since that is what held the guest back. */
 static void judge_host(const struct host_view *v, const char *fallback_name,
 		       const struct guest_facts *g /* NULL: this host */,
-		       enum seoib_state state, enum seoib_state preferred, struct target_verdict *tv)
+		       enum seoib_state state, enum seoib_state preferred, struct host_judgement *tv)
 {
 	const struct host_record *rec = v ? v->rec : NULL;
 	char why_not[SEOIB_MESSAGE_MAX];
@@ -474,7 +474,7 @@ static void judge_host(const struct host_view *v, const char *fallback_name,
 
 static int judge_hosts(const struct policy_input *in, struct decision *d)
 {
-	enum seoib_state preferred = preferred_state(in->guest);
+	enum seoib_state preferred = best_state(in->guest);
 
 	judge_host(in->host, "this host", NULL, d->state, preferred, &d->host);
 	d->host_can_run = d->host.known && d->host.can_run;
@@ -503,7 +503,7 @@ static void judge_hosts_alike(const struct policy_input *in, struct decision *d)
 	d->targets = in->n_targets ? calloc(in->n_targets, sizeof(*d->targets)) : NULL;
 	d->n_targets = d->targets ? in->n_targets : 0;
 	for (size_t i = 0; i < d->n_targets; i++) {
-		struct target_verdict *t = &d->targets[i];
+		struct host_judgement *t = &d->targets[i];
 
 		if (view_hostname(&in->targets[i])[0])
 			snprintf(t->hostname, sizeof(t->hostname), "%s", view_hostname(&in->targets[i]));
@@ -534,7 +534,7 @@ static void explain_hosts(struct decision *d)
 	else if (!d->host.known)
 		add_reason(d, "this host %s has no usable record (%s)", d->host.hostname, d->host.why);
 	for (size_t i = 0; i < d->n_targets; i++) {
-		const struct target_verdict *t = &d->targets[i];
+		const struct host_judgement *t = &d->targets[i];
 
 		if (t->known && !t->can_run)
 			add_reason(d, "target %s %s", t->hostname, t->why);
@@ -715,10 +715,10 @@ static void remediate(const struct rule_row *row, const struct policy_input *in,
 	else if (d->risk == RISK_HIGH)
 		remediate_risk(in, d);
 	else if (d->state == STATE_QUIRKED && !d->sticky && d->risk == RISK_LOW) {
-		upgrades_for(in, preferred_state(in->guest), upgrades, sizeof(upgrades));
+		upgrades_for(in, best_state(in->guest), upgrades, sizeof(upgrades));
 		if (upgrades[0])
 			sentence_format(d->remediation, sizeof(d->remediation), "optional, to run %s: %s",
-				 state_to_string(preferred_state(in->guest)), upgrades);
+				 state_to_string(best_state(in->guest)), upgrades);
 	}
 }
 
@@ -898,7 +898,7 @@ void policy_migration_domain(const struct guest_facts *guest, const struct host_
 {
 	/* A recorded state is chosen and judged without home's VMM model
 	 * replacing it. */
-	const struct policy_input in = {guest, guest->has_recorded_state ? NULL : home, hosts, n_hosts};
+	const struct policy_input in = {guest, guest->has_metadata_state ? NULL : home, hosts, n_hosts};
 	/* The state is home's own choice: the hosts judged below do not
 	 * constrain it (they are where it may go, not where it must run). */
 	const struct policy_input choice = {guest, in.host, NULL, 0};
@@ -906,7 +906,7 @@ void policy_migration_domain(const struct guest_facts *guest, const struct host_
 	const struct rule_row *row;
 	bool applied = false;
 
-	if (guest->has_recorded_state || !with)
+	if (guest->has_metadata_state || !with)
 		row = choose_state(&choice, out);
 	else
 		row = choose_applied(&choice, out, with, NULL, &applied);
@@ -938,12 +938,12 @@ static json_object *recorded_to_json(const struct guest_facts *g)
 {
 	json_object *obj;
 
-	if (!g->has_recorded_state)
+	if (!g->has_metadata_state)
 		return NULL;
 	obj = json_object_new_object();
-	add_string(obj, "state", state_to_string(g->recorded_state));
-	add_string(obj, "host", g->recorded_host);
-	add_string(obj, "decided", g->recorded_decided);
+	add_string(obj, "state", state_to_string(g->metadata_state));
+	add_string(obj, "host", g->metadata_host);
+	add_string(obj, "decided", g->metadata_decided);
 	return obj;
 }
 
@@ -984,7 +984,7 @@ static json_object *guest_to_json(const struct guest_facts *g)
 	return obj;
 }
 
-static json_object *host_verdict_to_json(const struct target_verdict *tv)
+static json_object *host_judgement_to_json(const struct host_judgement *tv)
 {
 	json_object *obj = json_object_new_object();
 
@@ -1034,9 +1034,9 @@ json_object *decision_to_json(const struct guest_facts *guest, const struct deci
 	add_string(obj, "remediation", d->remediation);
 	add_string(obj, "preferred", state_to_string(d->preferred));
 	json_object_object_add(obj, "vmm", run_state_to_json(d));
-	json_object_object_add(obj, "host", host_verdict_to_json(&d->host));
+	json_object_object_add(obj, "host", host_judgement_to_json(&d->host));
 	for (size_t i = 0; i < d->n_targets; i++)
-		json_object_array_add(targets, host_verdict_to_json(&d->targets[i]));
+		json_object_array_add(targets, host_judgement_to_json(&d->targets[i]));
 	json_object_object_add(obj, "targets", targets);
 	return obj;
 }
@@ -1050,7 +1050,7 @@ const char *decision_proof_to_string(const struct decision *d)
 	bool unproven = d->host.known && d->host.proof != PROOF_VERIFIED;
 
 	for (size_t i = 0; i < d->n_targets; i++) {
-		const struct target_verdict *t = &d->targets[i];
+		const struct host_judgement *t = &d->targets[i];
 
 		any_known |= t->known;
 		contradicted |= t->known && t->proof == PROOF_CONTRADICTED;
