@@ -130,7 +130,8 @@ static enum risk risk_of(const struct guest_facts *g, enum seoib_state s)
 	return RISK_LOW;
 }
 
-/* The state a split guest would prefer, given its I/O APIC. */
+/* The best state for the guest's hardware, before any host is asked
+ * (rules 6-7): a split guest's, given its I/O APIC; quirked in-kernel. */
 static enum seoib_state best_state(const struct guest_facts *g)
 {
 	if (g->irqchip == IRQCHIP_IN_KERNEL)
@@ -337,20 +338,20 @@ static bool recorded(const struct policy_input *in, struct decision *d)
 	return true;
 }
 
-/* Rules 6-7: a fresh choice, the preferred state where every known host
+/* Rules 6-7: a fresh choice, the best state (best_state()) where every known host
  * can run it. */
 static void choose_fresh(const struct policy_input *in, struct decision *d)
 {
-	enum seoib_state preferred = best_state(in->guest);
+	enum seoib_state best = best_state(in->guest);
 
-	d->preferred = all_known_run(in, preferred) ? preferred : STATE_QUIRKED;
-	if (d->preferred == preferred)
-		add_reason(d, "%s: this host and every known target can run it", state_to_string(preferred));
+	d->preferred = all_known_run(in, best) ? best : STATE_QUIRKED;
+	if (d->preferred == best)
+		add_reason(d, "%s: this host and every known target can run it", state_to_string(best));
 	else if (in->n_targets == 0)
-		add_reason(d, "quirked: this host cannot run %s", state_to_string(preferred));
+		add_reason(d, "quirked: this host cannot run %s", state_to_string(best));
 	else
 		add_reason(d, "quirked: not every host (this one and %zu target%s) can run %s", in->n_targets,
-			   in->n_targets == 1 ? "" : "s", state_to_string(preferred));
+			   in->n_targets == 1 ? "" : "s", state_to_string(best));
 }
 
 static bool split_eoi(const struct policy_input *in, struct decision *d)
@@ -438,45 +439,45 @@ const char *policy_rule_to_string(enum policy_rule rule)
 	return row ? row->name : "invalid";
 }
 
-/* Per host: can it run the decided state; when it can but not the preferred
- * one, say so, since that is what held the guest back. */
+/* Per host: can it run the decided state; when it can but not the best one
+ * (best_state()), say so, since that is what held the guest back. */
 static void judge_host(const struct host_view *v, const char *fallback_name,
 		       const struct guest_facts *g /* NULL: this host */,
-		       enum seoib_state state, enum seoib_state preferred, struct host_judgement *tv)
+		       enum seoib_state state, enum seoib_state best, struct host_judgement *hj)
 {
 	const struct host_record *rec = v ? v->rec : NULL;
 	char why_not[SEOIB_MESSAGE_MAX];
 
-	snprintf(tv->hostname, sizeof(tv->hostname), "%s", rec && rec->host.hostname[0] ? rec->host.hostname : fallback_name);
-	tv->known = usable(v);
-	if (!tv->known) {
-		host_why_cannot(v, state, tv->why, sizeof(tv->why));
+	snprintf(hj->hostname, sizeof(hj->hostname), "%s", rec && rec->host.hostname[0] ? rec->host.hostname : fallback_name);
+	hj->known = usable(v);
+	if (!hj->known) {
+		host_why_cannot(v, state, hj->why, sizeof(hj->why));
 		return;
 	}
 	/* Another host without the guest's machine type runs no state of it.
 	 * This host's own QEMU is asked directly (docs/vmm.md), and refuses
 	 * an unsupported machine type in its own words. */
-	if (g && host_can_run_machine(rec, g, tv->why) == HOST_MACHINE_MISSING)
+	if (g && host_can_run_machine(rec, g, hj->why) == HOST_MACHINE_MISSING)
 		return; /* can_run stays false */
-	tv->proof = host_state_proof(rec, state, tv->evidence);
-	tv->can_run = runs(v, state);
-	if (!tv->can_run) {
-		host_why_cannot(v, state, tv->why, sizeof(tv->why));
+	hj->proof = host_state_proof(rec, state, hj->evidence);
+	hj->can_run = runs(v, state);
+	if (!hj->can_run) {
+		host_why_cannot(v, state, hj->why, sizeof(hj->why));
 		return;
 	}
-	if (state != preferred && !runs(v, preferred)) {
-		host_why_cannot(v, preferred, why_not, sizeof(why_not));
-		sentence_format(tv->why, sizeof(tv->why), "runs %s; %s", state_to_string(state), why_not);
+	if (state != best && !runs(v, best)) {
+		host_why_cannot(v, best, why_not, sizeof(why_not));
+		sentence_format(hj->why, sizeof(hj->why), "runs %s; %s", state_to_string(state), why_not);
 		return;
 	}
-	sentence_format(tv->why, sizeof(tv->why), "runs %s", state_to_string(state));
+	sentence_format(hj->why, sizeof(hj->why), "runs %s", state_to_string(state));
 }
 
 static int judge_hosts(const struct policy_input *in, struct decision *d)
 {
-	enum seoib_state preferred = best_state(in->guest);
+	enum seoib_state best = best_state(in->guest);
 
-	judge_host(in->host, "this host", NULL, d->state, preferred, &d->host);
+	judge_host(in->host, "this host", NULL, d->state, best, &d->host);
 	d->host_can_run = d->host.known && d->host.can_run;
 	d->targets = in->n_targets ? calloc(in->n_targets, sizeof(*d->targets)) : NULL;
 	if (in->n_targets && !d->targets)
@@ -486,7 +487,7 @@ static int judge_hosts(const struct policy_input *in, struct decision *d)
 		char fallback[32];
 
 		snprintf(fallback, sizeof(fallback), "target %zu", i + 1);
-		judge_host(&in->targets[i], fallback, in->guest, d->state, preferred, &d->targets[i]);
+		judge_host(&in->targets[i], fallback, in->guest, d->state, best, &d->targets[i]);
 	}
 	return 0;
 }
@@ -984,15 +985,15 @@ static json_object *guest_to_json(const struct guest_facts *g)
 	return obj;
 }
 
-static json_object *host_judgement_to_json(const struct host_judgement *tv)
+static json_object *host_judgement_to_json(const struct host_judgement *hj)
 {
 	json_object *obj = json_object_new_object();
 
-	add_string(obj, "hostname", tv->hostname);
-	json_object_object_add(obj, "can_run", tv->known ? json_object_new_boolean(tv->can_run) : NULL);
-	add_string(obj, "why", tv->why);
-	add_string(obj, "proof", tv->known ? proof_to_string(tv->proof) : NULL);
-	add_string(obj, "evidence", tv->known ? tv->evidence : NULL);
+	add_string(obj, "hostname", hj->hostname);
+	json_object_object_add(obj, "can_run", hj->known ? json_object_new_boolean(hj->can_run) : NULL);
+	add_string(obj, "why", hj->why);
+	add_string(obj, "proof", hj->known ? proof_to_string(hj->proof) : NULL);
+	add_string(obj, "evidence", hj->known ? hj->evidence : NULL);
 	return obj;
 }
 
