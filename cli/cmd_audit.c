@@ -200,8 +200,8 @@ static void print_table(const struct audit_run *run)
 		const struct audit_guest *r = &run->rows[i];
 
 		printf("%-24s %-8s %-14s %-14s %-7s %-11s %s\n", r->name, r->active ? "running" : "shut-off",
-		       r->running_known ? state_to_string(r->running) : r->active ? "unknown" : "-",
-		       r->gate.state_known ? state_to_string(r->gate.state) : "-",
+		       r->active ? state_or_unknown_to_string(r->running) : "-",
+		       r->gate.state != STATE_UNKNOWN ? state_to_string(r->gate.state) : "-",
 		       r->have_decision ? risk_to_string(r->decision.risk) : "-", gate_answer_to_string(r->gate.answer),
 		       ack_word(r));
 		if (r->gate.answer != GATE_ALLOW)

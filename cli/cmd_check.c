@@ -200,8 +200,8 @@ static void check_one(const struct check_run *run, const char *xml, struct check
 	res->verdict = gate_migration_check(facts, run->have_source ? &run->source_view : NULL,
 					    have_started ? &started : NULL, run->have_record ? &run->dest_view : NULL,
 					    run->record_problem, run->cfg.on_error, &out);
-	res->state = out.state_known ? state_to_string(out.state) : "";
-	if (out.state_known)
+	res->state = out.state != STATE_UNKNOWN ? state_to_string(out.state) : "";
+	if (out.state != STATE_UNKNOWN)
 		res->risk_here = risk_here(run, facts, out.state);
 	sentence_format(res->reason, sizeof(res->reason), "%s", out.reason);
 	sentence_format(res->remediation, sizeof(res->remediation), "%s", out.remediation);

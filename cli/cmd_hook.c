@@ -101,7 +101,7 @@ static void hook_usage(FILE *out)
 
 static void hook_log(const struct hook_call *call, const struct gate_outcome *out)
 {
-	const char *state = out->state_known ? state_to_string(out->state) : "unknown";
+	const char *state = state_or_unknown_to_string(out->state);
 	const char *name = call->have_facts ? call->facts.name : call->guest;
 	const char *uuid = call->have_facts ? call->facts.uuid : "";
 	int priority = out->answer == GATE_ALLOW ? LOG_INFO

@@ -48,8 +48,7 @@ struct audit_guest {
 	struct guest_facts facts;
 	bool have_decision;       /* policy_decide() on this host: risk and the decision document */
 	struct decision decision;
-	bool running_known;       /* active, and the state it runs in is known */
-	enum seoib_state running;
+	enum seoib_state running;  /* the state it runs in; STATE_UNKNOWN when not active or not known */
 	char running_how[SEOIB_MESSAGE_MAX]; /* where that state came from, or why unknown */
 	struct gate_outcome gate; /* the hook at its next start */
 };

@@ -39,8 +39,10 @@ enum gate_answer {
 
 struct gate_outcome {
 	enum gate_answer answer;
-	bool state_known;
-	enum seoib_state state;             /* the state the guest runs in here */
+	/* the state the guest runs in here; STATE_UNKNOWN where nothing
+	 * could tell, or the outcome decided no state (an error, a refusal
+	 * before any state was read) */
+	enum seoib_state state;
 	/* prepare begin after an arrival let in by on-error = allow in a state
 	 * nothing could tell: the hook records it as used, state unknown. */
 	bool arrival_unknown;
@@ -107,9 +109,9 @@ bool gate_host_can_run(const struct host_view *host, enum seoib_state state,
 #define GATE_ARRIVAL_VALID_S 40
 
 /* What a prepare, migrate or restore begin leaves as the guest's pending
- * record, given its verdict `out` at `now` (seconds since the epoch):
+ * record, given its answer `out` at `now` (seconds since the epoch):
  * true with *rec set (phase DOMAIN_PENDING, this guest's name and UUID,
- * this operation, the state allowed, STATE_COUNT for an arrival in a state
+ * this operation, the state allowed, STATE_UNKNOWN for an arrival in a state
  * nothing could tell); false when the pending record is to be dropped (a
  * refusal, a start allowed with nothing known, any other operation). Every
  * such call replaces or drops it: an arrival's authorisation answers the
@@ -231,8 +233,8 @@ const char *gate_check_to_string(enum gate_check v); /* "ok", "refuse", "unknown
  * is unknown whatever on-error says; on_error only words the reason. A
  * dest whose probe failed (HOST_VIEW_STATUS) cannot run the state:
  * refused. `source` (this host's record, NULL when none) and `started`
- * as for gate_state_in_flight(). out->state_known and out->state are
- * gate_state_in_flight()'s answer, given even when dest is NULL. */
+ * as for gate_state_in_flight(). out->state is gate_state_in_flight()'s
+ * answer (STATE_UNKNOWN where it has none), given even when dest is NULL. */
 enum gate_check gate_migration_check(const struct guest_facts *facts, const struct host_view *source,
 				     const struct domain_record *started, const struct host_view *dest,
 				     const char *dest_problem, enum on_error on_error, struct gate_outcome *out);

@@ -49,7 +49,8 @@ static void judge_running(const struct audit_input *in, const struct host_view *
 		sentence_format(out->running_how, sizeof(out->running_how), "cannot read its live XML: %s", err);
 		return;
 	}
-	out->running_known = gate_state_running(dir, &live, host, &out->running, out->running_how);
+	if (!gate_state_running(dir, &live, host, &out->running, out->running_how))
+		out->running = STATE_UNKNOWN;
 }
 
 /* What the hook would answer at the next start, on the definition it runs. */
@@ -68,6 +69,7 @@ static void judge_start(const struct audit_input *in, const struct host_view *ho
 		/* The hook refuses it whatever on-error says (cmd_hook.c). */
 		memset(&out->gate, 0, sizeof(out->gate));
 		out->gate.answer = GATE_REFUSE;
+		out->gate.state = STATE_UNKNOWN;
 		sentence_format(out->gate.reason, sizeof(out->gate.reason),
 				"the domain XML of '%s' is over seoib's limits: %s", out->name, err);
 		return;
@@ -92,6 +94,7 @@ void audit_guest(const struct audit_input *in, const struct host_view *host, con
 		 const struct seoib_config *cfg, const char *domain_record_dir, int64_t now, struct audit_guest *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->running = STATE_UNKNOWN;
 	snprintf(out->name, sizeof(out->name), "%s", in->name);
 	out->active = in->active;
 	out->persistent = in->persistent;
@@ -153,9 +156,9 @@ static json_object *guest_to_json(const struct audit_guest *g)
 	json_add(d, "active", json_object_new_boolean(g->active));
 	json_add(d, "persistent", json_object_new_boolean(g->persistent));
 	json_add(d, "autostart", json_object_new_boolean(g->autostart));
-	json_add(d, "running_state", g->running_known ? json_object_new_string(state_to_string(g->running)) : NULL);
+	json_add(d, "running_state", g->running != STATE_UNKNOWN ? json_object_new_string(state_to_string(g->running)) : NULL);
 	json_add(d, "running_how", g->active ? json_object_new_string(g->running_how) : NULL);
-	json_add(d, "start_state", g->gate.state_known ? json_object_new_string(state_to_string(g->gate.state)) : NULL);
+	json_add(d, "start_state", g->gate.state != STATE_UNKNOWN ? json_object_new_string(state_to_string(g->gate.state)) : NULL);
 	json_add(d, "risk", g->have_decision ? json_object_new_string(risk_to_string(g->decision.risk)) : NULL);
 	json_add(hook, "verdict", json_object_new_string(gate_answer_to_string(g->gate.answer)));
 	json_add(hook, "allows", json_object_new_boolean(gate_answer_allows(g->gate.answer)));

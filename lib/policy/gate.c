@@ -67,7 +67,7 @@ bool gate_state_in_flight(const struct guest_facts *facts, const struct host_vie
 	 * of another guest under the same UUID never says what this one runs. */
 	if (started && (started->phase != DOMAIN_RUNNING || !gate_record_is_of(started, facts)))
 		started = NULL;
-	if (started && started->state >= STATE_COUNT) {
+	if (started && started->state == STATE_UNKNOWN) {
 		/* Its state came with it from a source nothing here knows: this
 		 * host's VMM model says nothing about it. */
 		sentence_format(how, SEOIB_MESSAGE_MAX,
@@ -146,11 +146,19 @@ static void join_reasons(const struct decision *d, char *buf, size_t size)
 			*p = ' ';
 }
 
+/* An outcome that says nothing yet: its state is STATE_UNKNOWN until the
+ * path that fills it knows one. */
+static void outcome_clear(struct gate_outcome *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->state = STATE_UNKNOWN;
+}
+
 static void internal_error(const char *what, enum on_error on_error, struct gate_outcome *out)
 {
 	bool deny = on_error == ON_ERROR_DENY;
 
-	memset(out, 0, sizeof(*out));
+	outcome_clear(out);
 	out->answer = deny ? GATE_ERROR_DENY : GATE_ERROR_ALLOW;
 	sentence_format(out->reason, sizeof(out->reason), "seoib could not decide: %s; %s (on-error = %s)", what,
 		 deny ? "refusing" : "allowing without a check", on_error_to_string(on_error));
@@ -170,7 +178,7 @@ bool gate_op_refuses_bad_input(enum gate_op op)
 
 void gate_oversized_xml(const char *guest, const char *why, struct gate_outcome *out)
 {
-	memset(out, 0, sizeof(*out));
+	outcome_clear(out);
 	out->answer = GATE_REFUSE;
 	sentence_format(out->reason, sizeof(out->reason), "the domain XML of '%s' is over seoib's limits: %s", guest,
 			why);
@@ -181,7 +189,7 @@ void gate_oversized_xml(const char *guest, const char *why, struct gate_outcome 
 
 void gate_config_error(const char *why, struct gate_outcome *out)
 {
-	memset(out, 0, sizeof(*out));
+	outcome_clear(out);
 	out->answer = GATE_ERROR_DENY;
 	sentence_format(out->reason, sizeof(out->reason),
 			"seoib could not read its configuration: %s; refusing whatever on-error says, because seoib cannot tell which host record, or how old a one, it may trust",
@@ -209,8 +217,7 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 			sentence_format(out->remediation, sizeof(out->remediation), "%s", d->remediation);
 		return;
 	}
-	memset(out, 0, sizeof(*out));
-	out->state_known = true;
+	outcome_clear(out);
 	out->state = d->state;
 	if (d->verdict == VERDICT_SAFE && facts->qemu_lapic) {
 		out->answer = GATE_ALLOW;
@@ -249,11 +256,11 @@ static bool same_state_as_arrival(const struct guest_facts *facts, const struct 
 	enum seoib_state state;
 	bool known = gate_state_in_flight(facts, NULL, NULL, &state, how);
 
-	return known ? last->state == state : last->state >= STATE_COUNT;
+	return known ? last->state == state : last->state == STATE_UNKNOWN;
 }
 
 /* The hook's record of an arrival this "prepare begin" follows. Its state
- * may be unknown (STATE_COUNT): an arrival on-error = allow let in. */
+ * may be unknown (STATE_UNKNOWN): an arrival on-error = allow let in. */
 static bool arrival_accepted(const struct guest_facts *facts, const struct domain_record *last, int64_t now)
 {
 	if (!last || last->phase != DOMAIN_PENDING)
@@ -277,10 +284,10 @@ void gate_start(const struct guest_facts *facts, const struct host_view *host,
 {
 	struct decision d;
 
-	if (arrival_accepted(facts, last, now) && last->state >= STATE_COUNT) {
+	if (arrival_accepted(facts, last, now) && last->state == STATE_UNKNOWN) {
 		/* Used once, as a known arrival's record is (the hook rewrites it
 		 * as this prepare's): a later start of this guest is a start again. */
-		memset(out, 0, sizeof(*out));
+		outcome_clear(out);
 		out->answer = GATE_ERROR_ALLOW;
 		out->arrival_unknown = true;
 		out->arrival = gate_op_from_hook(last->operation, "begin");
@@ -290,9 +297,8 @@ void gate_start(const struct guest_facts *facts, const struct host_view *host,
 		return;
 	}
 	if (arrival_accepted(facts, last, now)) {
-		memset(out, 0, sizeof(*out));
+		outcome_clear(out);
 		out->answer = GATE_ALLOW;
-		out->state_known = true;
 		out->state = last->state;
 		out->arrival = gate_op_from_hook(last->operation, "begin");
 		sentence_format(out->reason, sizeof(out->reason), "'%s' arrives by %s in state %s, accepted at %s begin",
@@ -345,7 +351,7 @@ bool gate_commit(const struct guest_facts *facts, const struct domain_record *pe
 	running->phase = DOMAIN_RUNNING;
 	running->time = now;
 	sentence_format(why, SEOIB_MESSAGE_MAX, "'%s' runs %s, committed at started begin", facts->name,
-			pending->state < STATE_COUNT ? state_to_string(pending->state) : "in a state seoib cannot tell");
+			pending->state != STATE_UNKNOWN ? state_to_string(pending->state) : "in a state seoib cannot tell");
 	return true;
 }
 
@@ -390,10 +396,9 @@ bool gate_launched(const struct guest_facts *facts, const struct host_view *host
 		return false;
 	}
 	if (how == QEMU_LAUNCH_INCOMING) {
-		memset(out, 0, sizeof(*out));
+		outcome_clear(out);
 		out->answer = GATE_ALLOW;
-		out->state_known = pending->state < STATE_COUNT;
-		out->state = out->state_known ? pending->state : STATE_QUIRKED;
+		out->state = pending->state; /* a state, or STATE_UNKNOWN (domain_record_read()) */
 		sentence_format(out->reason, sizeof(out->reason), "'%s' arrives by %s: %s, so its authorisation stands",
 				facts->name, pending->arrival, launch->why);
 		*start = *pending;
@@ -435,10 +440,10 @@ bool gate_pending(enum gate_op op, const struct guest_facts *facts, const struct
 	 * that its prepare begin does not take it for a fresh start; that
 	 * prepare records it as used. A start allowed with nothing known
 	 * (on-error = allow) records nothing. */
-	if (!out->state_known && !arrival && !out->arrival_unknown)
+	if (out->state == STATE_UNKNOWN && !arrival && !out->arrival_unknown)
 		return false;
 	rec->phase = DOMAIN_PENDING;
-	rec->state = out->state_known ? out->state : STATE_COUNT;
+	rec->state = out->state;
 	rec->time = now;
 	snprintf(rec->name, sizeof(rec->name), "%s", facts->name);
 	snprintf(rec->uuid, sizeof(rec->uuid), "%s", facts->uuid);
@@ -460,7 +465,7 @@ static void arrive(enum gate_op op, const struct guest_facts *facts, const struc
 	/* A machine type the destination's QEMU lacks: refused early, in a
 	 * sentence, rather than by QEMU at the end of libvirt's preparation. */
 	if (host_can_run_machine(host_view_record(host), facts, why) == HOST_MACHINE_MISSING) {
-		memset(out, 0, sizeof(*out));
+		outcome_clear(out);
 		out->answer = mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
 		sentence_format(out->reason, sizeof(out->reason), "'%s' uses machine type %s, and %s", facts->name,
 				facts->machine, why);
@@ -472,9 +477,8 @@ static void arrive(enum gate_op op, const struct guest_facts *facts, const struc
 	}
 	if (facts->qemu_lapic) {
 		/* No KVM flag reaches QEMU's own local APIC: nothing to keep. */
-		memset(out, 0, sizeof(*out));
+		outcome_clear(out);
 		out->answer = GATE_ALLOW;
-		out->state_known = true;
 		out->state = STATE_QUIRKED;
 		sentence_format(out->reason, sizeof(out->reason), "'%s' is not exposed: %s", facts->name, facts->lapic_why);
 		return;
@@ -485,8 +489,7 @@ static void arrive(enum gate_op op, const struct guest_facts *facts, const struc
 			 "let seoibd on the source write the state into the guest's metadata (or run seoibctl apply there), or set on-error in seoib.conf");
 		return;
 	}
-	memset(out, 0, sizeof(*out));
-	out->state_known = true;
+	outcome_clear(out);
 	out->state = state;
 	if (gate_host_can_run(host, out->state, why)) {
 		out->answer = GATE_ALLOW;
@@ -534,7 +537,7 @@ void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct ho
 	case GATE_FORGET:
 		break;
 	}
-	memset(out, 0, sizeof(*out));
+	outcome_clear(out);
 	out->answer = GATE_ALLOW;
 	sentence_format(out->reason, sizeof(out->reason), "%s decides nothing", gate_op_to_string(op));
 }
@@ -561,12 +564,11 @@ enum gate_check gate_migration_check(const struct guest_facts *facts, const stru
 	if (dest && (dest->usable || dest->problem == HOST_VIEW_STATUS))
 		arrive(GATE_MIGRATE, facts, source, started, dest, HOOK_ENFORCE, on_error, out);
 	else {
-		memset(out, 0, sizeof(*out));
+		outcome_clear(out);
 		out->answer = GATE_ERROR_ALLOW;
 		sentence_format(out->reason, sizeof(out->reason), "%s", dest ? dest->why : dest_problem);
 	}
-	out->state_known = known;
-	out->state = known ? state : STATE_QUIRKED;
+	out->state = known ? state : STATE_UNKNOWN;
 	/* Under enforce only a refusal is one; the rest could not decide. */
 	return out->answer == GATE_ALLOW ? GATE_CHECK_OK : out->answer == GATE_REFUSE ? GATE_CHECK_REFUSE
 											 : GATE_CHECK_UNKNOWN;

@@ -151,7 +151,7 @@ static void state_in_flight(void **state)
 	assert_contains(how, "model none");
 	/* It arrived here in a state nothing could tell (the hook's record
 	 * says unknown): neither this host's VMM model nor a default decides. */
-	started.state = STATE_COUNT;
+	started.state = STATE_UNKNOWN;
 	snprintf(started.operation, sizeof(started.operation), "migrate");
 	assert_false(gate_state_in_flight(&plain, vw(&stock), &started, &s, how));
 	assert_contains(how, "arrived here carrying no seoib metadata");
@@ -202,7 +202,7 @@ static void state_committed_only(void **state)
 static void pending(void **state)
 {
 	struct guest_facts g = guest(true, STATE_QUIRKED);
-	struct gate_outcome out = {.answer = GATE_ALLOW, .state_known = true, .state = STATE_QUIRKED};
+	struct gate_outcome out = {.answer = GATE_ALLOW, .state = STATE_QUIRKED};
 	struct domain_record rec;
 
 	assert_true(gate_pending(GATE_MIGRATE, &g, &out, 1795424400, &rec));
@@ -223,13 +223,13 @@ static void pending(void **state)
 	/* Allowed with nothing known: an arrival is remembered as unknown, a
 	 * start not at all, unless it is that arrival's own prepare. */
 	out.answer = GATE_ERROR_ALLOW;
-	out.state_known = false;
+	out.state = STATE_UNKNOWN;
 	assert_true(gate_pending(GATE_RESTORE, &g, &out, 1795424400, &rec));
-	assert_int_equal(rec.state, STATE_COUNT);
+	assert_int_equal(rec.state, STATE_UNKNOWN);
 	assert_false(gate_pending(GATE_PREPARE, &g, &out, 1795424400, &rec));
 	out.arrival_unknown = true;
 	assert_true(gate_pending(GATE_PREPARE, &g, &out, 1795424400, &rec));
-	assert_int_equal(rec.state, STATE_COUNT);
+	assert_int_equal(rec.state, STATE_UNKNOWN);
 	/* Other operations never leave one. */
 	out.answer = GATE_ALLOW;
 	assert_false(gate_pending(GATE_COMMIT, &g, &out, 1795424400, &rec));
@@ -269,9 +269,9 @@ static void commit(void **state)
 	pending.phase = DOMAIN_RUNNING;
 	assert_false(gate_commit(&g, &pending, t, &running, why));
 	/* An arrival in a state nothing could tell stays unknown. */
-	pending = record(DOMAIN_PENDING, "prepare", STATE_COUNT);
+	pending = record(DOMAIN_PENDING, "prepare", STATE_UNKNOWN);
 	assert_true(gate_commit(&g, &pending, t, &running, why));
-	assert_int_equal(running.state, STATE_COUNT);
+	assert_int_equal(running.state, STATE_UNKNOWN);
 }
 
 static void host_can_run(void **state)
@@ -312,7 +312,7 @@ static void arrival(void **state)
 
 	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, vw(&legacy), &enforce, &out);
 	assert_int_equal(out.answer, GATE_REFUSE);
-	assert_true(out.state_known);
+	assert_int_not_equal(out.state, STATE_UNKNOWN);
 	assert_contains(out.reason, "'vm1' runs respected");
 	assert_contains(out.reason, "hv-legacy cannot run respected: kernel 6.1.0-40-amd64 is legacy");
 	assert_contains(out.remediation, "migrate it to a host");
@@ -327,7 +327,7 @@ static void arrival(void **state)
 	/* No metadata, source unknown (the hook): on-error decides. */
 	gate_arrival(GATE_MIGRATE, &plain, NULL, NULL, vw(&legacy), &enforce, &out);
 	assert_int_equal(out.answer, GATE_ERROR_ALLOW);
-	assert_false(out.state_known);
+	assert_int_equal(out.state, STATE_UNKNOWN);
 	assert_contains(out.reason, "no seoib metadata");
 	gate_arrival(GATE_MIGRATE, &plain, NULL, NULL, vw(&legacy), &deny, &out);
 	assert_int_equal(out.answer, GATE_ERROR_DENY);
@@ -452,7 +452,7 @@ static void prepare(void **state)
 
 	gate_prepare(&g, &unknown, &enforce, &out);
 	assert_int_equal(out.answer, GATE_ERROR_ALLOW);
-	assert_false(out.state_known);
+	assert_int_equal(out.state, STATE_UNKNOWN);
 	assert_contains(out.reason, "on-error = allow");
 	/* The decision's own remediation (e.g. say which OS the guest runs),
 	 * not the advice for a missing host record. */
@@ -519,11 +519,11 @@ static void start_after_arrival(void **state)
 	/* An arrival on-error = allow let in, its state unknown: let in once
 	 * more with a warning, never judged by this host's VMM model; only
 	 * while the XML still says no state. */
-	last.state = STATE_COUNT;
+	last.state = STATE_UNKNOWN;
 	gate_start(&plain, vw(&legacy), &last, t, &enforce, &out);
 	assert_int_equal(out.answer, GATE_ERROR_ALLOW);
 	assert_true(out.arrival_unknown);
-	assert_false(out.state_known);
+	assert_int_equal(out.state, STATE_UNKNOWN);
 	assert_contains(out.reason, "in a state seoib cannot tell");
 	gate_start(&g, vw(&legacy), &last, t, &enforce, &out);
 	assert_int_equal(out.answer, GATE_REFUSE);
@@ -675,7 +675,7 @@ static void launch_after_arrival(void **state)
 
 	/* A restore's, in a state nothing could tell (on-error = allow at
 	 * restore begin): the same. */
-	migrated = record(DOMAIN_PENDING, "restore", STATE_COUNT);
+	migrated = record(DOMAIN_PENDING, "restore", STATE_UNKNOWN);
 	g.has_metadata_state = false;
 	gate_hook(GATE_PREPARE, &g, vw(&legacy), &migrated, migrated.time, &allow, &out);
 	assert_int_equal(out.answer, GATE_ERROR_ALLOW);
@@ -872,13 +872,13 @@ static void migration_check(void **state)
 	assert_int_equal(out.state, STATE_NOT_ADVERTISED);
 	/* No metadata, no source record: unknown under either on-error. */
 	assert_int_equal(gate_migration_check(&plain, NULL, NULL, vw(&fixed), "", ON_ERROR_DENY, &out), GATE_CHECK_UNKNOWN);
-	assert_false(out.state_known);
+	assert_int_equal(out.state, STATE_UNKNOWN);
 	/* No record of the destination: unknown, with why, and the state. */
 	assert_int_equal(gate_migration_check(&respected, NULL, NULL, NULL, "no record of hv-x: ssh failed", ON_ERROR_ALLOW,
 					      &out),
 			 GATE_CHECK_UNKNOWN);
 	assert_string_equal(out.reason, "no record of hv-x: ssh failed");
-	assert_true(out.state_known);
+	assert_int_not_equal(out.state, STATE_UNKNOWN);
 	assert_int_equal(out.state, STATE_RESPECTED);
 	assert_string_equal(gate_check_to_string(GATE_CHECK_REFUSE), "refuse");
 }
@@ -919,11 +919,11 @@ static void domain_records(void **state)
 	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), 1);
 	assert_int_equal(domain_record_forget(sub, UUID, err), 0); /* none: not an error */
 
-	/* An arrival in an unknown state: "unknown" in the file, STATE_COUNT back. */
-	rec.state = STATE_COUNT;
+	/* An arrival in an unknown state: "unknown" in the file, STATE_UNKNOWN back. */
+	rec.state = STATE_UNKNOWN;
 	assert_int_equal(domain_record_write(sub, &rec, err), 0);
 	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), 0);
-	assert_int_equal(back.state, STATE_COUNT);
+	assert_int_equal(back.state, STATE_UNKNOWN);
 	assert_int_equal(domain_record_forget(sub, UUID, err), 0);
 	/* A value past STATE_UNKNOWN is no state: refused, never written as "unknown". */
 	rec.state = STATE_UNKNOWN + 1;
