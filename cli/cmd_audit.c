@@ -2,7 +2,7 @@
  * qemu hook would answer at its next start, and why.
  *
  * The roll-out question before enforcement ("which of my guests would be
- * refused?") and the operator's view afterwards. Each guest's verdict is
+ * refused?") and the operator's view afterwards. Each guest's answer is
  * the start gate's own, gate_start() of lib/policy/gate.c, under this
  * host's seoib.conf (hook-mode, on-error) and record, for the definition
  * its next start runs (the persistent one); nothing here decides. */

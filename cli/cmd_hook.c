@@ -261,7 +261,7 @@ static int commit(struct hook_call *call, const char *xml, size_t len)
 	else if (have_start)
 		start = pending;
 	if (!gate_commit(&call->facts, have_start ? &start : NULL, now, &running, why)) {
-		if (!judged) /* else the verdict below says why */
+		if (!judged) /* else the answer below says why */
 			fprintf(stderr, "seoib: warning: %s; seoib records nothing as what it runs, and takes its state from its seoib metadata instead\n",
 				why);
 	} else if (domain_record_write(DOMAIN_RECORD_DIR, &running, err) < 0)
@@ -286,7 +286,7 @@ static void view_host(const struct hook_call *call, const struct host_record *ho
 }
 
 /* A domain XML the hook cannot use (gate_oversized_xml(),
- * gate_internal_error()): the verdict, for the operations it may refuse. */
+ * gate_internal_error()): the answer, for the operations it may refuse. */
 static int bad_input(const struct hook_call *call, const struct gate_outcome *out)
 {
 	return gate_op_refuses_bad_input(call->op) ? hook_finish(call, out) : SEOIB_EXIT_OK;
@@ -335,7 +335,7 @@ static void ask_guest_qemu(const char *xml, size_t len, struct guest_facts *fact
 	qemu_guest_facts(xml, len, &opts, facts, answer);
 }
 
-/* Everything from the XML on stdin to the verdict. */
+/* Everything from the XML on stdin to the answer. */
 static int hook_run(struct hook_call *call)
 {
 	_cleanup_free_ struct host_record *host = NULL;

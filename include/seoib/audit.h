@@ -3,7 +3,7 @@
  * and why, with the facts, risk and acknowledgement an operator needs.
  * Pure but for gate_state_running()'s read of the hook's per-guest record:
  * the front ends read libvirt, this host's record and seoib.conf, and pass
- * them; the verdict is the start gate's own (gate_start()). */
+ * them; the answer is the start gate's own (gate_start()). */
 #pragma once
 
 #include <json-c/json.h>
@@ -74,7 +74,8 @@ const char *audit_overall_to_string(enum audit_overall v); /* "clear", "refuse",
 
 /* The seoib.audit/1 document (docs/seoibctl.1, audit): uri (as named),
  * hook_mode and on_error from cfg, the record used (record_path, host or
- * NULL with host_problem), the overall verdict and one object a guest. */
+ * NULL with host_problem), the overall answer (its key "verdict") and one
+ * object a guest. */
 json_object *audit_to_json(const char *uri, const struct seoib_config *cfg, const struct host_record *host,
 			   const char *host_problem, const struct audit_guest *guests, size_t n);
 

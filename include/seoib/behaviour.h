@@ -80,7 +80,7 @@ void behaviour_run(const struct behaviour_options *opts, const struct kvm_measur
 		   struct behaviour *b);
 
 /* Pure: fill the derived fields from the cases, and conflicts against the
- * capability verdict v. */
+ * capability probe's claims v. */
 void behaviour_derive(struct behaviour *b, const struct kvm_claims *v);
 
 /* Pure: the proof of state s from the cases alone (stored verdicts are not

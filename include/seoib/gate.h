@@ -2,7 +2,7 @@
  * migration or restore? Pure functions over guest facts, a policy decision
  * and this host's record, shared by the qemu hook (seoibctl hook) and the
  * migration planner (seoibctl check --dest), so that both give the same
- * verdict for the same guest and host. docs/libvirt.md explains the rules. */
+ * answer for the same guest and host. docs/libvirt.md explains the rules. */
 #pragma once
 
 #include <stdbool.h>
@@ -183,7 +183,7 @@ bool gate_launched(const struct guest_facts *facts, const struct host_view *host
  * that state. Otherwise, a fresh start after an arrival libvirt aborted
  * included, policy_decide() for this host (`host` may be NULL: unknown)
  * through gate_prepare(). The hook replaces or drops `last` after every
- * prepare begin, whatever its verdict: an authorisation answers one
+ * prepare begin, whatever its answer: an authorisation answers one
  * prepare only. */
 void gate_start(const struct guest_facts *facts, const struct host_view *host,
 		const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
@@ -199,7 +199,7 @@ void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct ho
 	       const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
 	       struct gate_outcome *out);
 
-/* prepare begin: turn the policy decision for this host into a verdict.
+/* prepare begin: turn the policy decision for this host into an answer.
  * A decision that cannot be made (VERDICT_UNKNOWN) is an internal error.
  * An unsafe decision is refused under hook-mode = enforce unless the guest
  * carries the operator's acknowledgement (facts->acknowledged, from its
@@ -216,7 +216,7 @@ void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct
 		  const struct domain_record *started, const struct host_view *host,
 		  const struct seoib_config *cfg, struct gate_outcome *out);
 
-/* seoibctl check --dest: the planner's verdict on one running guest. */
+/* seoibctl check --dest: the planner's answer on one running guest. */
 enum gate_check {
 	GATE_CHECK_OK,      /* dest's hook would allow it at migrate begin */
 	GATE_CHECK_REFUSE,  /* dest cannot run the guest's state: refused */
@@ -225,7 +225,7 @@ enum gate_check {
 
 const char *gate_check_to_string(enum gate_check v); /* "ok", "refuse", "unknown" */
 
-/* check --dest: the verdict dest's qemu hook would give at "migrate begin"
+/* check --dest: the answer dest's qemu hook would give at "migrate begin"
  * (gate_arrival()) if it enforced, whatever dest's own hook-mode: the
  * planner reports what enforcement means. A state that cannot be known,
  * or a dest without a record (dest NULL; dest_problem says why, one
@@ -263,7 +263,7 @@ void gate_oversized_xml(const char *guest, const char *why, struct gate_outcome 
  * how old a one, it may trust. */
 void gate_config_error(const char *why, struct gate_outcome *out);
 
-/* The verdict of a hook call its alarm cuts short, as a refusal (true) or
+/* The answer to a hook call its alarm cuts short, as a refusal (true) or
  * not: on-error's for a call that may refuse (`may_refuse`: prepare,
  * migrate or restore begin, gate_op_refuses_bad_input(); started begin
  * once it judges an arrival's launch, gate_launched()), an allowance for

@@ -61,7 +61,7 @@ struct decision {
 	enum risk risk;
 	enum verdict verdict;
 	enum policy_rule rule;       /* the rule table row that decided (docs/policy.md) */
-	bool sticky;                 /* state came from the guest's recorded state */
+	bool sticky;                 /* state came from the guest's metadata state */
 	enum seoib_state preferred;  /* seoib's choice (the rule's), before the VMM model */
 	/* The fields are set in this order, each by one step and never after:
 	 * the rule (preferred, sticky, rule; risk, verdict and remediation for
@@ -102,10 +102,10 @@ bool policy_decide_applied(const struct guest_facts *guest, const struct host_vi
  * would start it in; otherwise the state it gets on `home` (its current
  * host, NULL when unknown) once seoibctl apply wrote any argument
  * (policy_decide_applied()). out->state is that state and out->targets one
- * verdict per host, in order (known, can_run, why as for any target).
+ * judgement per host, in order (known, can_run, why as for any target).
  * out->verdict answers "can it go anywhere": safe when at least one host
  * can run the state, unsafe when every host is known and none can, unknown
- * otherwise (no hosts at all included). out->host is home's verdict.
+ * otherwise (no hosts at all included). out->host is home's judgement.
  * rule, sticky, preferred, run, risk and the reasons are the choice of
  * that state (as policy_decide() on home with no targets makes it);
  * remediation is empty: there is nothing to remedy in where a guest may

@@ -578,7 +578,7 @@ static void case_conflicts(struct behaviour *b, const struct behaviour_case *c)
 			 case_name(c));
 }
 
-/* What the capability verdict claims against what the payload saw. */
+/* What the capability probe claims against what the payload saw. */
 static void claim_conflicts(struct behaviour *b, const struct kvm_claims *v)
 {
 	const struct behaviour_case *legacy = find_case(b, MODE_LEGACY, true);

@@ -1,4 +1,4 @@
-/* The capability verdict (issue 2, "The probe", item 5): a pure function of
+/* The capability probe's claims (issue 2, "The probe", item 5): a pure function of
  * the raw measurements. It claims a generation only when every measurement
  * agrees with it; a contradiction is reported as GEN_INCONSISTENT with one
  * sentence per problem, and such a kernel is promised nothing beyond the
@@ -214,7 +214,7 @@ static bool fixed_fully_measured(const struct kvm_measurements *m)
 	       lvr_read(&m->lvr[IRQCHIP_SPLIT][MODE_DISABLE]) && lvr_read(&m->lvr[IRQCHIP_IN_KERNEL][MODE_LEGACY]);
 }
 
-/* ---- the verdict ---------------------------------------------------------- */
+/* ---- the claims ----------------------------------------------------------- */
 
 static enum kernel_generation claimed_generation(const struct kvm_measurements *m)
 {

@@ -448,7 +448,7 @@ bool gate_pending(enum gate_op op, const struct guest_facts *facts, const struct
 	snprintf(rec->name, sizeof(rec->name), "%s", facts->name);
 	snprintf(rec->uuid, sizeof(rec->uuid), "%s", facts->uuid);
 	snprintf(rec->operation, sizeof(rec->operation), "%s", gate_op_to_string(op));
-	snprintf(rec->verdict, sizeof(rec->verdict), "%s", gate_answer_to_string(out->answer));
+	snprintf(rec->answer, sizeof(rec->answer), "%s", gate_answer_to_string(out->answer));
 	if (op == GATE_PREPARE && (out->arrival == GATE_MIGRATE || out->arrival == GATE_RESTORE))
 		snprintf(rec->arrival, sizeof(rec->arrival), "%s", gate_op_to_string(out->arrival));
 	return true;

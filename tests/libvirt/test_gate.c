@@ -85,7 +85,7 @@ static struct domain_record record(enum domain_phase phase, const char *operatio
 	snprintf(r.name, sizeof(r.name), "vm1");
 	snprintf(r.uuid, sizeof(r.uuid), UUID);
 	snprintf(r.operation, sizeof(r.operation), "%s", operation);
-	snprintf(r.verdict, sizeof(r.verdict), "allow");
+	snprintf(r.answer, sizeof(r.answer), "allow");
 	return r;
 }
 
@@ -106,7 +106,7 @@ static void hook_operations(void **state)
 	assert_string_equal(gate_op_to_string(GATE_MIGRATE), "migrate");
 }
 
-static void verdicts(void **state)
+static void answers(void **state)
 {
 	assert_true(gate_answer_allows(GATE_ALLOW));
 	assert_true(gate_answer_allows(GATE_WARN));
@@ -638,7 +638,7 @@ static void launch_after_arrival(void **state)
 	assert_int_equal(out.answer, GATE_WARN);
 	assert_string_equal(start.arrival, "");
 	assert_string_equal(start.operation, "prepare");
-	assert_string_equal(start.verdict, "warn");
+	assert_string_equal(start.answer, "warn");
 	assert_true(gate_commit(&g, &start, t + 2, &running, why));
 	assert_string_equal(running.arrival, "");
 	/* No usable host record for the fresh start: on-error. */
@@ -797,7 +797,7 @@ static void launch_read(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
-/* The hook's other verdicts, which cmd_hook.c only prints (issue 22, item 6). */
+/* The hook's other answers, which cmd_hook.c only prints (issue 22, item 6). */
 static void hook_input_verdicts(void **state)
 {
 	struct gate_outcome out;
@@ -820,7 +820,7 @@ static void hook_input_verdicts(void **state)
 	assert_contains(out.reason, "seoib could not read its configuration: /etc/seoib/seoib.conf line 3");
 	assert_contains(out.reason, "refusing whatever on-error says");
 	assert_string_equal(out.remediation, "correct that line, then check the file with 'seoibctl check-config'");
-	/* The alarm: on-error's verdict, only for a call that may refuse. */
+	/* The alarm: on-error's answer, only for a call that may refuse. */
 	assert_true(gate_timeout_denies(true, ON_ERROR_DENY));
 	assert_false(gate_timeout_denies(true, ON_ERROR_ALLOW));
 	assert_false(gate_timeout_denies(false, ON_ERROR_DENY));
@@ -906,7 +906,7 @@ static void domain_records(void **state)
 	snprintf(rec.name, sizeof(rec.name), "vm1");
 	snprintf(rec.uuid, sizeof(rec.uuid), UUID);
 	snprintf(rec.operation, sizeof(rec.operation), "migrate");
-	snprintf(rec.verdict, sizeof(rec.verdict), "allow");
+	snprintf(rec.answer, sizeof(rec.answer), "allow");
 
 	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), 1);
 	assert_int_equal(domain_record_write(sub, &rec, err), 0);
@@ -1041,7 +1041,7 @@ static void state_running(void **state)
 	snprintf(rec.name, sizeof(rec.name), "vm1");
 	snprintf(rec.uuid, sizeof(rec.uuid), UUID);
 	snprintf(rec.operation, sizeof(rec.operation), "prepare");
-	snprintf(rec.verdict, sizeof(rec.verdict), "allow");
+	snprintf(rec.answer, sizeof(rec.answer), "allow");
 	assert_int_equal(domain_record_write(sub, &rec, err), 0);
 	assert_true(gate_state_running(sub, &tagged, NULL, &s, how));
 	assert_int_equal(s, STATE_NOT_ADVERTISED);
@@ -1054,7 +1054,7 @@ static void state_running(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(hook_operations), cmocka_unit_test(verdicts), cmocka_unit_test(state_in_flight),
+		cmocka_unit_test(hook_operations), cmocka_unit_test(answers), cmocka_unit_test(state_in_flight),
 		cmocka_unit_test(host_can_run),    cmocka_unit_test(arrival),  cmocka_unit_test(prepare),
 		cmocka_unit_test(arrival_contradicted), cmocka_unit_test(prepare_reasons_uncut),
 		cmocka_unit_test(start_after_arrival), cmocka_unit_test(migration_check),
