@@ -124,11 +124,11 @@ static void sync_domain(struct libvirt_watch *w, virDomainPtr dom)
 	}
 	host = read_host(w, record, &view) ? &view : NULL;
 	if (!running_state(host, facts, &state, hostname, how)) {
-		storm_watch_guest(w->storm, dom, facts, false, state, host);
+		storm_watch_guest(w->storm, dom, facts, STATE_UNKNOWN, host);
 		log_warning("%s; its seoib metadata is left as it is", how);
 		return;
 	}
-	storm_watch_guest(w->storm, dom, facts, true, state, host);
+	storm_watch_guest(w->storm, dom, facts, state, host);
 	targets = guest_metadata_sync_targets(facts, persistent_lacks_state(dom), state);
 	if (!targets)
 		return;
