@@ -1,17 +1,14 @@
 # Issue 22 item 7, "names mean several things": each word in docs/layout.md's
-# "Words with one meaning" names one thing. Mechanical renames, applied by
-# tools/renames.sh (GNU sed -E, idempotent: running it twice changes nothing).
+# "Words with one meaning" names one thing. Mechanical renames of identifiers
+# and file names, applied by tools/renames.sh to C, meson and Markdown files
+# (GNU sed -E, idempotent: running it twice changes nothing). The renamed
+# fields, which only C spells, are in tools/renames-c.sed.
 # Published spellings (JSON keys, rule names, D-Bus names, CLI words) are not
 # touched here: the record's section stays "verdict", the domain record's key
 # stays "verdict".
 
 # The hook's answer (allow ... error-deny), not a verdict.
 s/\bgate_verdict/gate_answer/g
-# `out` is a gate_outcome wherever it has a verdict, except the decision's
-# own verdict in policy.c/policy.h (domain_verdict(), "can it go anywhere").
-/domain_verdict|can it go anywhere/!s/\b(out|gate)(->|\.)verdict\b([^.]|$)/\1\2answer\3/g
-s/\benum gate_answer verdict;/enum gate_answer answer;/g
-s/\.verdict = GATE_/.answer = GATE_/g
 
 # A host's judgement in a decision, not a verdict.
 s/\btarget_verdict\b/host_judgement/g
@@ -28,9 +25,6 @@ s/\bDEFINE_STRING_TABLE_LOOKUP_TO_STRING\(audit_verdict, /DEFINE_STRING_TABLE_LO
 s/\bkvm_verdict/kvm_claims/g
 s/\btest([-_])kvm([-_])verdict/test\1kvm\2claims/g
 s/'kvm-verdict'/'kvm-claims'/g
-s/\bstruct kvm_claims verdict;/struct kvm_claims claims;/g
-s/(->|\.)verdict\.(generation|kernel_states|unknown_bits|split_masking_observed|n_problems|problems)\b/\1claims.\2/g
-s/&(\w+)->verdict([);,])/\&\1->claims\2/g
 
 # The best state for the guest's hardware before any host is asked, not the
 # decision's preferred state.

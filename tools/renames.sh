@@ -1,5 +1,6 @@
 #!/bin/sh
-# Apply tools/renames.sed to the tracked sources, build files and docs, and
+# Apply tools/renames.sed to the tracked sources, build files and docs,
+# tools/renames-c.sed to the C files, and
 # move the files whose names change (issue 22 item 7). Idempotent: re-run it
 # over a branch written before the renames to carry them over. Not installed.
 set -eu
@@ -12,6 +13,6 @@ move include/seoib/kvm_verdict.h include/seoib/kvm_claims.h
 move lib/kvm/kvm_verdict.c lib/kvm/kvm_claims.c
 move tests/probe/test_kvm_verdict.c tests/probe/test_kvm_claims.c
 
-git ls-files -z -- '*.c' '*.h' '*.S' 'meson.build' '*/meson.build' '*.md' \
-	':!:tools/renames.sed' ':!:tools/renames.sh' |
+git ls-files -z -- '*.c' '*.h' '*.S' 'meson.build' '*/meson.build' '*.md' |
 	xargs -0 sed -E -i -f tools/renames.sed
+git ls-files -z -- '*.c' '*.h' | xargs -0 sed -E -i -f tools/renames-c.sed
