@@ -2,7 +2,7 @@
  * qemu hook would answer at its next start, and why.
  *
  * The roll-out question before enforcement ("which of my guests would be
- * refused?") and the operator's view afterwards. Each guest's verdict is
+ * refused?") and the operator's view afterwards. Each guest's answer is
  * the start gate's own, gate_start() of lib/policy/gate.c, under this
  * host's seoib.conf (hook-mode, on-error) and record, for the definition
  * its next start runs (the persistent one); nothing here decides. */
@@ -200,27 +200,27 @@ static void print_table(const struct audit_run *run)
 		const struct audit_guest *r = &run->rows[i];
 
 		printf("%-24s %-8s %-14s %-14s %-7s %-11s %s\n", r->name, r->active ? "running" : "shut-off",
-		       r->running_known ? state_to_string(r->running) : r->active ? "unknown" : "-",
-		       r->gate.state_known ? state_to_string(r->gate.state) : "-",
-		       r->have_decision ? risk_to_string(r->decision.risk) : "-", gate_verdict_to_string(r->gate.verdict),
+		       r->active ? state_or_unknown_to_string(r->running) : "-",
+		       r->gate.state != STATE_UNKNOWN ? state_to_string(r->gate.state) : "-",
+		       r->have_decision ? risk_to_string(r->decision.risk) : "-", gate_answer_to_string(r->gate.answer),
 		       ack_word(r));
-		if (r->gate.verdict != GATE_ALLOW)
+		if (r->gate.answer != GATE_ALLOW)
 			printf("  why: %s\n", r->gate.reason);
 		if (r->have_facts && r->facts.ack_invalid)
 			printf("  ack: %s\n", r->facts.ack_why);
-		if (r->gate.remediation[0] && r->gate.verdict != GATE_ALLOW)
+		if (r->gate.remediation[0] && r->gate.answer != GATE_ALLOW)
 			printf("  to fix: %s\n", r->gate.remediation);
 		/* What this host can do about it now, without another QEMU. */
 		if (r->have_decision && r->decision.risk == RISK_HIGH && r->persistent)
 			printf("  remedy: seoibctl apply --domain %s --remediation auto (shows the change; --yes writes it)%s%s%s\n",
 			       r->name, r->facts.acknowledged ? "" : ", or accept the risk: seoibctl ack --domain ",
 			       r->facts.acknowledged ? "" : r->name, r->facts.acknowledged ? "" : " --reason TEXT");
-		if (r->gate.verdict != GATE_ALLOW && r->autostart && !gate_verdict_allows(r->gate.verdict))
+		if (r->gate.answer != GATE_ALLOW && r->autostart && !gate_answer_allows(r->gate.answer))
 			printf("  autostart: libvirt will not start it at boot while the hook refuses it\n");
-		refused += !gate_verdict_allows(r->gate.verdict);
-		warned += r->gate.verdict == GATE_WARN;
+		refused += !gate_answer_allows(r->gate.answer);
+		warned += r->gate.answer == GATE_WARN;
 		acked += r->gate.acknowledged;
-		unjudged += r->gate.verdict == GATE_ERROR_ALLOW;
+		unjudged += r->gate.answer == GATE_ERROR_ALLOW;
 	}
 	printf("%zu domain%s at %s, hook-mode = %s: %zu would be refused at the next start, %zu allowed with a warning (%zu acknowledged)",
 	       run->n_rows, run->n_rows == 1 ? "" : "s", domain_uri_name(run->uri), hook_mode_to_string(run->cfg.hook_mode),

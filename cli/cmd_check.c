@@ -41,7 +41,7 @@ struct check_result {
 	char name[256];
 	char uuid[64];
 	const char *state; /* "" when unknown */
-	enum gate_check verdict;
+	enum gate_check answer; /* published as "verdict" */
 	/* The risk of the state it runs in, on this host: check answers the
 	 * migration question, and an "ok" must not hide a guest that storms
 	 * here already (RISK_UNKNOWN when the state is unknown). */
@@ -170,8 +170,8 @@ static enum risk risk_here(const struct check_run *run, struct guest_facts *fact
 	struct decision d;
 	enum risk risk;
 
-	facts->has_recorded_state = true;
-	facts->recorded_state = state;
+	facts->has_metadata_state = true;
+	facts->metadata_state = state;
 	policy_decide(facts, run->have_source ? &run->source_view : NULL, NULL, 0, &d);
 	risk = d.risk;
 	decision_free(&d);
@@ -189,7 +189,7 @@ static void check_one(const struct check_run *run, const char *xml, struct check
 	res->state = "";
 	res->risk_here = RISK_UNKNOWN;
 	if (!facts || guest_facts_from_xml(xml, strlen(xml), facts, err) < 0) {
-		res->verdict = GATE_CHECK_UNKNOWN;
+		res->answer = GATE_CHECK_UNKNOWN;
 		sentence_format(res->reason, sizeof(res->reason), "cannot read its domain XML: %s", facts ? err : "out of memory");
 		return;
 	}
@@ -197,11 +197,11 @@ static void check_one(const struct check_run *run, const char *xml, struct check
 	/* What the hook recorded when the guest started here is the state it
 	 * runs in, even where nothing wrote it into the metadata yet. */
 	have_started = domain_record_read(DOMAIN_RECORD_DIR, facts->uuid, DOMAIN_RUNNING, &started, err) == 0;
-	res->verdict = gate_migration_check(facts, run->have_source ? &run->source_view : NULL,
+	res->answer = gate_migration_check(facts, run->have_source ? &run->source_view : NULL,
 					    have_started ? &started : NULL, run->have_record ? &run->dest_view : NULL,
 					    run->record_problem, run->cfg.on_error, &out);
-	res->state = out.state_known ? state_to_string(out.state) : "";
-	if (out.state_known)
+	res->state = out.state != STATE_UNKNOWN ? state_to_string(out.state) : "";
+	if (out.state != STATE_UNKNOWN)
 		res->risk_here = risk_here(run, facts, out.state);
 	sentence_format(res->reason, sizeof(res->reason), "%s", out.reason);
 	sentence_format(res->remediation, sizeof(res->remediation), "%s", out.remediation);
@@ -218,7 +218,7 @@ static void check_domain(struct check_run *run, virDomainPtr dom, struct check_r
 	if (!xml) {
 		res->state = "";
 		res->risk_here = RISK_UNKNOWN;
-		res->verdict = GATE_CHECK_UNKNOWN;
+		res->answer = GATE_CHECK_UNKNOWN;
 		sentence_format(res->reason, sizeof(res->reason), "cannot read its domain XML: %s", libvirt_last_error());
 		return;
 	}
@@ -280,9 +280,9 @@ static enum gate_check overall(const struct check_run *run)
 	bool unknown = false;
 
 	for (size_t i = 0; i < run->n_results; i++) {
-		if (run->results[i].verdict == GATE_CHECK_REFUSE)
+		if (run->results[i].answer == GATE_CHECK_REFUSE)
 			return GATE_CHECK_REFUSE; /* a definite "no" answers "can I drain onto HOST" */
-		unknown |= run->results[i].verdict == GATE_CHECK_UNKNOWN;
+		unknown |= run->results[i].answer == GATE_CHECK_UNKNOWN;
 	}
 	return unknown ? GATE_CHECK_UNKNOWN : GATE_CHECK_OK;
 }
@@ -312,7 +312,7 @@ static void print_json(const struct check_run *run)
 		json_add(d, "name", json_object_new_string(r->name));
 		json_add(d, "uuid", json_object_new_string(r->uuid));
 		json_add(d, "state", r->state[0] ? json_object_new_string(r->state) : NULL);
-		json_add(d, "verdict", json_object_new_string(gate_check_to_string(r->verdict)));
+		json_add(d, "verdict", json_object_new_string(gate_check_to_string(r->answer)));
 		json_add(d, "risk_here", json_object_new_string(risk_to_string(r->risk_here)));
 		json_add(d, "reason", json_object_new_string(r->reason));
 		json_add(d, "remediation", r->remediation[0] ? json_object_new_string(r->remediation) : NULL);
@@ -346,8 +346,8 @@ static void print_table(const struct check_run *run)
 		bool high = r->risk_here == RISK_HIGH;
 
 		text_print_padded(stdout, text_escape_str(r->name, shown, sizeof(shown)), width);
-		printf(" %-15s %-8s %-8s %s\n", r->state[0] ? r->state : "-", gate_check_to_string(r->verdict),
-		       high ? "at-risk" : "-", r->verdict == GATE_CHECK_OK ? "" : r->reason);
+		printf(" %-15s %-8s %-8s %s\n", r->state[0] ? r->state : "-", gate_check_to_string(r->answer),
+		       high ? "at-risk" : "-", r->answer == GATE_CHECK_OK ? "" : r->reason);
 		if (high)
 			printf("  at risk on this host: it runs %s with risk high, whatever %s says; see 'seoibctl audit'\n",
 			       r->state, run->args.dest);

@@ -459,7 +459,7 @@ static json_object *domain_to_json(const struct decision *d)
 	json_object *o = json_object_new_object(), *can = json_object_new_array(), *cannot = json_object_new_array();
 
 	for (size_t i = 0; i < d->n_targets; i++) {
-		const struct target_verdict *t = &d->targets[i];
+		const struct host_judgement *t = &d->targets[i];
 		if (t->known && t->can_run) {
 			json_object_array_add(can, json_object_new_string(t->hostname));
 			continue;

@@ -84,8 +84,8 @@ static void print_json(const struct forget_args *a, bool cleared, const struct g
 
 	json_add(o, "domain", json_object_new_string(a->domain));
 	json_add(o, "cleared", json_object_new_boolean(cleared));
-	json_add(o, "state", facts->has_recorded_state ? json_object_new_string(state_to_string(facts->recorded_state)) : NULL);
-	json_add(o, "host", facts->recorded_host[0] ? json_object_new_string(facts->recorded_host) : NULL);
+	json_add(o, "state", facts->has_metadata_state ? json_object_new_string(state_to_string(facts->metadata_state)) : NULL);
+	json_add(o, "host", facts->metadata_host[0] ? json_object_new_string(facts->metadata_host) : NULL);
 	json_print(o, true);
 }
 
@@ -123,7 +123,7 @@ static int forget_state(const struct forget_args *a, const struct seoib_config *
 	}
 	/* A metadata element seoib cannot read (two of them, an unknown state)
 	 * is what this command is for: remove it all the same. */
-	if (guest_facts_from_xml(xml, strlen(xml), facts, err) == 0 && !facts->has_recorded_state) {
+	if (guest_facts_from_xml(xml, strlen(xml), facts, err) == 0 && !facts->has_metadata_state) {
 		if (a->json)
 			print_json(a, false, facts);
 		else
@@ -136,11 +136,11 @@ static int forget_state(const struct forget_args *a, const struct seoib_config *
 	}
 	if (a->json)
 		print_json(a, true, facts);
-	else if (facts->has_recorded_state)
+	else if (facts->has_metadata_state)
 		printf("'%s': recorded state %s (by %s%s%s) cleared; its next start decides afresh (seoibctl audit shows how)\n",
-		       a->domain, state_to_string(facts->recorded_state),
-		       facts->recorded_host[0] ? facts->recorded_host : "an unknown host",
-		       facts->recorded_decided[0] ? " at " : "", facts->recorded_decided);
+		       a->domain, state_to_string(facts->metadata_state),
+		       facts->metadata_host[0] ? facts->metadata_host : "an unknown host",
+		       facts->metadata_decided[0] ? " at " : "", facts->metadata_decided);
 	else
 		printf("'%s': unreadable seoib metadata cleared (%s); its next start decides afresh\n", a->domain, err);
 	return SEOIB_EXIT_OK;

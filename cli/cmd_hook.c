@@ -101,11 +101,11 @@ static void hook_usage(FILE *out)
 
 static void hook_log(const struct hook_call *call, const struct gate_outcome *out)
 {
-	const char *state = out->state_known ? state_to_string(out->state) : "unknown";
+	const char *state = state_or_unknown_to_string(out->state);
 	const char *name = call->have_facts ? call->facts.name : call->guest;
 	const char *uuid = call->have_facts ? call->facts.uuid : "";
-	int priority = out->verdict == GATE_ALLOW ? LOG_INFO
-		     : gate_verdict_allows(out->verdict) ? LOG_WARNING : LOG_ERR;
+	int priority = out->answer == GATE_ALLOW ? LOG_INFO
+		     : gate_answer_allows(out->answer) ? LOG_WARNING : LOG_ERR;
 	/* The journal gets the same escaping as stderr (seoib/escape.h). */
 	char e_op[64], e_sub[64], e_reason[TEXT_ESCAPE_ROOM(sizeof(out->reason))],
 		e_name[TEXT_ESCAPE_ROOM(sizeof(call->facts.name))],
@@ -115,17 +115,17 @@ static void hook_log(const struct hook_call *call, const struct gate_outcome *ou
 	/* Silently does nothing without a journal socket (containers, CI). */
 	sd_journal_send("MESSAGE=seoib %s %s: %s: %s", text_escape_str(call->operation, e_op, sizeof(e_op)),
 			text_escape_str(call->sub_operation, e_sub, sizeof(e_sub)),
-			gate_verdict_to_string(out->verdict), text_escape_str(out->reason, e_reason, sizeof(e_reason)),
+			gate_answer_to_string(out->answer), text_escape_str(out->reason, e_reason, sizeof(e_reason)),
 			"PRIORITY=%i", priority, "SYSLOG_IDENTIFIER=seoib-hook", "DOMAIN=%s",
 			text_escape_str(name, e_name, sizeof(e_name)), "UUID=%s", uuid, "OPERATION=%s",
 			gate_op_to_string(call->op), "STATE=%s", state, "VERDICT=%s",
-			gate_verdict_to_string(out->verdict), "REMEDIATION=%s",
+			gate_answer_to_string(out->answer), "REMEDIATION=%s",
 			text_escape_str(out->remediation, e_fix, sizeof(e_fix)), "FACTS_SOURCE=%s",
 			text_escape_str(call->have_facts ? guest_facts_source(&call->facts) : "", e_source, sizeof(e_source)),
 			NULL);
 
 	/* stderr is what libvirt puts into the user's error: one line. */
-	switch (out->verdict) {
+	switch (out->answer) {
 	case GATE_ALLOW:
 		break;
 	case GATE_WARN:
@@ -146,7 +146,7 @@ static void hook_log(const struct hook_call *call, const struct gate_outcome *ou
 static int hook_finish(const struct hook_call *call, const struct gate_outcome *out)
 {
 	hook_log(call, out);
-	return gate_verdict_allows(out->verdict) ? SEOIB_EXIT_OK : SEOIB_EXIT_UNSAFE;
+	return gate_answer_allows(out->answer) ? SEOIB_EXIT_OK : SEOIB_EXIT_UNSAFE;
 }
 
 /* prepare, migrate or restore begin: the pending record becomes this
@@ -261,7 +261,7 @@ static int commit(struct hook_call *call, const char *xml, size_t len)
 	else if (have_start)
 		start = pending;
 	if (!gate_commit(&call->facts, have_start ? &start : NULL, now, &running, why)) {
-		if (!judged) /* else the verdict below says why */
+		if (!judged) /* else the answer below says why */
 			fprintf(stderr, "seoib: warning: %s; seoib records nothing as what it runs, and takes its state from its seoib metadata instead\n",
 				why);
 	} else if (domain_record_write(DOMAIN_RECORD_DIR, &running, err) < 0)
@@ -286,7 +286,7 @@ static void view_host(const struct hook_call *call, const struct host_record *ho
 }
 
 /* A domain XML the hook cannot use (gate_oversized_xml(),
- * gate_internal_error()): the verdict, for the operations it may refuse. */
+ * gate_internal_error()): the answer, for the operations it may refuse. */
 static int bad_input(const struct hook_call *call, const struct gate_outcome *out)
 {
 	return gate_op_refuses_bad_input(call->op) ? hook_finish(call, out) : SEOIB_EXIT_OK;
@@ -335,7 +335,7 @@ static void ask_guest_qemu(const char *xml, size_t len, struct guest_facts *fact
 	qemu_guest_facts(xml, len, &opts, facts, answer);
 }
 
-/* Everything from the XML on stdin to the verdict. */
+/* Everything from the XML on stdin to the answer. */
 static int hook_run(struct hook_call *call)
 {
 	_cleanup_free_ struct host_record *host = NULL;

@@ -256,20 +256,20 @@ static int read_targets(const struct policy_args *a, struct policy_run *run)
 
 /* One host: what it runs ("runs respected"), "CANNOT run S: why", or
  * "unknown: why"; the word that matters first, said once. */
-static void print_host_line(const char *label, const struct target_verdict *tv)
+static void print_host_line(const char *label, const struct host_judgement *hj)
 {
 	static const char cannot[] = "cannot ";
 
-	if (!tv->known)
-		printf("%-12s %-24s unknown: %s\n", label, tv->hostname, tv->why);
-	else if (tv->can_run)
-		printf("%-12s %-24s %s\n", label, tv->hostname, tv->why);
-	else if (strncmp(tv->why, cannot, sizeof(cannot) - 1) == 0)
-		printf("%-12s %-24s CANNOT %s\n", label, tv->hostname, tv->why + sizeof(cannot) - 1);
+	if (!hj->known)
+		printf("%-12s %-24s unknown: %s\n", label, hj->hostname, hj->why);
+	else if (hj->can_run)
+		printf("%-12s %-24s %s\n", label, hj->hostname, hj->why);
+	else if (strncmp(hj->why, cannot, sizeof(cannot) - 1) == 0)
+		printf("%-12s %-24s CANNOT %s\n", label, hj->hostname, hj->why + sizeof(cannot) - 1);
 	else
-		printf("%-12s %-24s CANNOT run it: %s\n", label, tv->hostname, tv->why);
-	if (tv->known)
-		printf("%-12s %-24s %-10s %s\n", "", "", proof_to_string(tv->proof), tv->evidence);
+		printf("%-12s %-24s CANNOT run it: %s\n", label, hj->hostname, hj->why);
+	if (hj->known)
+		printf("%-12s %-24s %-10s %s\n", "", "", proof_to_string(hj->proof), hj->evidence);
 }
 
 /* The guest's facts, each unknown one printed as unknown, and the signals
@@ -305,9 +305,9 @@ static void print_guest(const struct guest_facts *g)
 	if (v == VICTIM_YES && (g->secure_boot || g->tpm))
 		printf("VBS signals  %s%s (Windows 11 turns VBS on by default where they exist)\n",
 		       g->secure_boot ? " Secure-Boot" : "", g->tpm ? " TPM" : "");
-	if (g->has_recorded_state)
-		printf("Recorded     %s%s%s\n", state_to_string(g->recorded_state), g->recorded_host[0] ? " by " : "",
-		       g->recorded_host);
+	if (g->has_metadata_state)
+		printf("Recorded     %s%s%s\n", state_to_string(g->metadata_state), g->metadata_host[0] ? " by " : "",
+		       g->metadata_host);
 }
 
 static void print_decision(const struct policy_run *run)

@@ -146,16 +146,16 @@ static void print_record(const struct host_record *rec)
 	       rec->message);
 	if (rec->kvm.api_version != PROBE_NOT_MEASURED)
 		print_kvm(rec);
-	printf("Generation    %s\n", generation_to_string(rec->verdict.generation));
-	printf("Kernel runs   %s\n", states_text(rec->verdict.kernel_states, states, sizeof(states)));
+	printf("Generation    %s\n", generation_to_string(rec->claims.generation));
+	printf("Kernel runs   %s\n", states_text(rec->claims.kernel_states, states, sizeof(states)));
 	print_vmm(&rec->vmm);
 	printf("Guests can be %s\n", states_text(rec->runnable_states, states, sizeof(states)));
 	print_behaviour(&rec->behaviour);
-	if (rec->verdict.unknown_bits)
+	if (rec->claims.unknown_bits)
 		printf("Unknown bits  0x%llx (reported by the kernel, unknown to this seoib)\n",
-		       rec->verdict.unknown_bits);
-	for (int i = 0; i < rec->verdict.n_problems; i++)
-		printf("PROBLEM       %s\n", rec->verdict.problems[i]);
+		       rec->claims.unknown_bits);
+	for (int i = 0; i < rec->claims.n_problems; i++)
+		printf("PROBLEM       %s\n", rec->claims.problems[i]);
 	for (int i = 0; i < rec->behaviour.n_conflicts; i++)
 		printf("CONFLICT      %s\n", conflict_text(rec->behaviour.conflicts[i]));
 	printf("Probed in     %.1f ms\n", rec->probe_duration_ms);

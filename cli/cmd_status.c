@@ -208,7 +208,7 @@ static void print_human(const struct status_report *s)
 		format_utc(rec->probe_time, when, sizeof(when));
 		printf("probed:     %s (%lld s ago)%s\n", when, (long long)s->age_s, s->stale ? ", stale" : "");
 		printf("status:     %s\n", probe_status_to_string(rec->status));
-		printf("kernel:     %s\n", generation_to_string(rec->verdict.generation));
+		printf("kernel:     %s\n", generation_to_string(rec->claims.generation));
 		printf("states:    ");
 		for (int st = 0; st < STATE_COUNT; st++)
 			if (host_can_run_states(rec) & STATE_BIT(st))
@@ -244,7 +244,7 @@ static void print_json(const struct status_report *s)
 		json_add(o, "max_record_age_s", json_object_new_int64(s->max_age_s));
 		json_add(o, "stale", json_object_new_boolean(s->stale));
 		json_add(o, "status", json_object_new_string(probe_status_to_string(s->record->status)));
-		json_add(o, "generation", json_object_new_string(generation_to_string(s->record->verdict.generation)));
+		json_add(o, "generation", json_object_new_string(generation_to_string(s->record->claims.generation)));
 		json_add(o, "runnable_states", states_to_json(host_can_run_states(s->record)));
 		json_add(o, "behaviour", json_object_new_string(proof_to_string(host_behaviour_proof(s->record))));
 		json_add(o, "proof", proofs_to_json(s->record));

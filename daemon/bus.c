@@ -26,7 +26,7 @@ static int property_generation(sd_bus *bus, const char *path, const char *interf
 {
 	struct seoibd *d = userdata;
 
-	return sd_bus_message_append(reply, "s", generation_to_string(d->record_json ? d->record->verdict.generation
+	return sd_bus_message_append(reply, "s", generation_to_string(d->record_json ? d->record->claims.generation
 										     : GEN_UNKNOWN));
 }
 

@@ -103,7 +103,7 @@ static bool persistent_lacks_state(virDomainPtr dom)
 	if (!facts || virDomainIsPersistent(dom) != 1)
 		return false;
 	xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE);
-	return xml && guest_facts_from_xml(xml, strlen(xml), facts, err) == 0 && !facts->has_recorded_state;
+	return xml && guest_facts_from_xml(xml, strlen(xml), facts, err) == 0 && !facts->has_metadata_state;
 }
 
 static void sync_domain(struct libvirt_watch *w, virDomainPtr dom)
@@ -124,11 +124,11 @@ static void sync_domain(struct libvirt_watch *w, virDomainPtr dom)
 	}
 	host = read_host(w, record, &view) ? &view : NULL;
 	if (!running_state(host, facts, &state, hostname, how)) {
-		storm_watch_guest(w->storm, dom, facts, false, state, host);
+		storm_watch_guest(w->storm, dom, facts, STATE_UNKNOWN, host);
 		log_warning("%s; its seoib metadata is left as it is", how);
 		return;
 	}
-	storm_watch_guest(w->storm, dom, facts, true, state, host);
+	storm_watch_guest(w->storm, dom, facts, state, host);
 	targets = guest_metadata_sync_targets(facts, persistent_lacks_state(dom), state);
 	if (!targets)
 		return;

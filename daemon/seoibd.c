@@ -69,7 +69,7 @@ static void format_status(const struct seoibd *d, char *buf, size_t size)
 	if (rec->status != PROBE_OK)
 		snprintf(buf, size, "%s: %s", probe_status_to_string(rec->status), rec->message);
 	else
-		snprintf(buf, size, "kernel %s; states %s; behaviour %s", generation_to_string(rec->verdict.generation),
+		snprintf(buf, size, "kernel %s; states %s; behaviour %s", generation_to_string(rec->claims.generation),
 			 states[0] ? states : "none", behaviour);
 	if (d->last.status != PROBE_RUN_OK)
 		snprintf(buf + strlen(buf), size - strlen(buf), " (kept: last probe %s)",

@@ -126,8 +126,8 @@ static struct watched *add(struct storm_watch *sw, virDomainPtr dom, const char 
 	return g;
 }
 
-void storm_watch_guest(struct storm_watch *sw, virDomainPtr dom, const struct guest_facts *facts, bool state_known,
-		       enum seoib_state state, const struct host_view *host)
+void storm_watch_guest(struct storm_watch *sw, virDomainPtr dom, const struct guest_facts *facts, enum seoib_state state,
+		       const struct host_view *host)
 {
 	char uuid[VIR_UUID_STRING_BUFLEN], why[SEOIB_MESSAGE_MAX];
 	bool exposed;
@@ -136,7 +136,7 @@ void storm_watch_guest(struct storm_watch *sw, virDomainPtr dom, const struct gu
 
 	if (!sw || virDomainGetUUIDString(dom, uuid) < 0)
 		return;
-	exposed = storm_guest_exposed(facts, state_known, state, host_view_record(host), why);
+	exposed = storm_guest_exposed(facts, state, host_view_record(host), why);
 	pthread_mutex_lock(&sw->lock);
 	g = find(sw, uuid);
 	if (!exposed) {

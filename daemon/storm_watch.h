@@ -40,9 +40,10 @@ int storm_watch_bus_start(struct storm_watch *sw);
 void storm_watch_attach(struct storm_watch *sw, virConnectPtr *conn);
 void storm_watch_detach(struct storm_watch *sw);
 void storm_watch_forget_all(struct storm_watch *sw);
-/* A guest started, arrived or resumed: watch it if exposed. host: this
- * host's view (host_view_local()), NULL when no record could be read. */
-void storm_watch_guest(struct storm_watch *sw, virDomainPtr dom, const struct guest_facts *facts, bool state_known,
-		       enum seoib_state state, const struct host_view *host);
+/* A guest started, arrived or resumed: watch it if exposed. state: the
+ * one it runs in, STATE_UNKNOWN when nothing could tell. host: this host's
+ * view (host_view_local()), NULL when no record could be read. */
+void storm_watch_guest(struct storm_watch *sw, virDomainPtr dom, const struct guest_facts *facts, enum seoib_state state,
+		       const struct host_view *host);
 /* A guest stopped, crashed or left: stop watching it. */
 void storm_watch_gone(struct storm_watch *sw, virDomainPtr dom);

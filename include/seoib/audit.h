@@ -3,7 +3,7 @@
  * and why, with the facts, risk and acknowledgement an operator needs.
  * Pure but for gate_state_running()'s read of the hook's per-guest record:
  * the front ends read libvirt, this host's record and seoib.conf, and pass
- * them; the verdict is the start gate's own (gate_start()). */
+ * them; the answer is the start gate's own (gate_start()). */
 #pragma once
 
 #include <json-c/json.h>
@@ -48,8 +48,7 @@ struct audit_guest {
 	struct guest_facts facts;
 	bool have_decision;       /* policy_decide() on this host: risk and the decision document */
 	struct decision decision;
-	bool running_known;       /* active, and the state it runs in is known */
-	enum seoib_state running;
+	enum seoib_state running;  /* the state it runs in; STATE_UNKNOWN when not active or not known */
 	char running_how[SEOIB_MESSAGE_MAX]; /* where that state came from, or why unknown */
 	struct gate_outcome gate; /* the hook at its next start */
 };
@@ -64,18 +63,19 @@ void audit_guest(const struct audit_input *in, const struct host_view *host, con
 		 const struct seoib_config *cfg, const char *domain_record_dir, int64_t now, struct audit_guest *out);
 void audit_guest_free(struct audit_guest *g);
 
-enum audit_verdict {
+enum audit_overall {
 	AUDIT_CLEAR,   /* the hook would let every guest start */
 	AUDIT_REFUSE,  /* it would refuse at least one (refuse or error-deny) */
 	AUDIT_UNKNOWN, /* none refused, at least one not judged (error-allow) */
 };
 
-enum audit_verdict audit_overall(const struct audit_guest *guests, size_t n);
-const char *audit_verdict_to_string(enum audit_verdict v); /* "clear", "refuse", "unknown" */
+enum audit_overall audit_overall(const struct audit_guest *guests, size_t n);
+const char *audit_overall_to_string(enum audit_overall v); /* "clear", "refuse", "unknown" */
 
 /* The seoib.audit/1 document (docs/seoibctl.1, audit): uri (as named),
  * hook_mode and on_error from cfg, the record used (record_path, host or
- * NULL with host_problem), the overall verdict and one object a guest. */
+ * NULL with host_problem), the overall answer (its key "verdict") and one
+ * object a guest. */
 json_object *audit_to_json(const char *uri, const struct seoib_config *cfg, const struct host_record *host,
 			   const char *host_problem, const struct audit_guest *guests, size_t n);
 

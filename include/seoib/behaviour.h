@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "seoib/kvm_probe.h"
-#include "seoib/kvm_verdict.h"
+#include "seoib/kvm_claims.h"
 #include "seoib/messages.h"
 #include "seoib/states.h"
 
@@ -80,8 +80,8 @@ void behaviour_run(const struct behaviour_options *opts, const struct kvm_measur
 		   struct behaviour *b);
 
 /* Pure: fill the derived fields from the cases, and conflicts against the
- * capability verdict v. */
-void behaviour_derive(struct behaviour *b, const struct kvm_verdict *v);
+ * capability probe's claims v. */
+void behaviour_derive(struct behaviour *b, const struct kvm_claims *v);
 
 /* Pure: the proof of state s from the cases alone (stored verdicts are not
  * trusted), with the observation behind it as a sentence in evidence.

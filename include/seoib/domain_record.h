@@ -47,7 +47,7 @@ struct domain_record {
 	char uuid[64];
 	enum seoib_state state; /* or STATE_UNKNOWN */
 	char operation[16]; /* the gate that recorded it: prepare, migrate, restore */
-	char verdict[16];   /* allow, warn, or error-allow (an arrival in an unknown state) */
+	char answer[16];    /* the gate's answer (its key "verdict"): allow, warn, or error-allow (an arrival in an unknown state) */
 	/* A prepare begin let in by an arrival's authorisation: that arrival's
 	 * operation (migrate, restore), which started begin checks against how
 	 * libvirt launched QEMU (gate_launched()); "" for a fresh start. The

@@ -2,7 +2,7 @@
  * migration or restore? Pure functions over guest facts, a policy decision
  * and this host's record, shared by the qemu hook (seoibctl hook) and the
  * migration planner (seoibctl check --dest), so that both give the same
- * verdict for the same guest and host. docs/libvirt.md explains the rules. */
+ * answer for the same guest and host. docs/libvirt.md explains the rules. */
 #pragma once
 
 #include <stdbool.h>
@@ -25,7 +25,7 @@ enum gate_op {
 	GATE_FORGET,  /* stopped end / release end: the guest is gone */
 };
 
-enum gate_verdict {
+enum gate_answer {
 	GATE_ALLOW,       /* safe */
 	GATE_WARN,        /* unsafe, allowed because hook-mode = warn */
 	GATE_REFUSE,      /* unsafe, refused (hook-mode = enforce) */
@@ -38,9 +38,11 @@ enum gate_verdict {
 #define GATE_REASON_MAX (DECISION_REASONS_MAX * SEOIB_MESSAGE_MAX + 512)
 
 struct gate_outcome {
-	enum gate_verdict verdict;
-	bool state_known;
-	enum seoib_state state;             /* the state the guest runs in here */
+	enum gate_answer answer;
+	/* the state the guest runs in here; STATE_UNKNOWN where nothing
+	 * could tell, or the outcome decided no state (an error, a refusal
+	 * before any state was read) */
+	enum seoib_state state;
 	/* prepare begin after an arrival let in by on-error = allow in a state
 	 * nothing could tell: the hook records it as used, state unknown. */
 	bool arrival_unknown;
@@ -58,8 +60,8 @@ struct gate_outcome {
 
 enum gate_op gate_op_from_hook(const char *operation, const char *sub_operation);
 const char *gate_op_to_string(enum gate_op op);
-const char *gate_verdict_to_string(enum gate_verdict v);
-bool gate_verdict_allows(enum gate_verdict v);
+const char *gate_answer_to_string(enum gate_answer v);
+bool gate_answer_allows(enum gate_answer v);
 
 /* Whether `rec` is the hook's record of this guest: its UUID and its name
  * both match (libvirt renames only a guest that does not run, and a
@@ -107,9 +109,9 @@ bool gate_host_can_run(const struct host_view *host, enum seoib_state state,
 #define GATE_ARRIVAL_VALID_S 40
 
 /* What a prepare, migrate or restore begin leaves as the guest's pending
- * record, given its verdict `out` at `now` (seconds since the epoch):
+ * record, given its answer `out` at `now` (seconds since the epoch):
  * true with *rec set (phase DOMAIN_PENDING, this guest's name and UUID,
- * this operation, the state allowed, STATE_COUNT for an arrival in a state
+ * this operation, the state allowed, STATE_UNKNOWN for an arrival in a state
  * nothing could tell); false when the pending record is to be dropped (a
  * refusal, a start allowed with nothing known, any other operation). Every
  * such call replaces or drops it: an arrival's authorisation answers the
@@ -181,7 +183,7 @@ bool gate_launched(const struct guest_facts *facts, const struct host_view *host
  * that state. Otherwise, a fresh start after an arrival libvirt aborted
  * included, policy_decide() for this host (`host` may be NULL: unknown)
  * through gate_prepare(). The hook replaces or drops `last` after every
- * prepare begin, whatever its verdict: an authorisation answers one
+ * prepare begin, whatever its answer: an authorisation answers one
  * prepare only. */
 void gate_start(const struct guest_facts *facts, const struct host_view *host,
 		const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
@@ -197,7 +199,7 @@ void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct ho
 	       const struct domain_record *last, int64_t now, const struct seoib_config *cfg,
 	       struct gate_outcome *out);
 
-/* prepare begin: turn the policy decision for this host into a verdict.
+/* prepare begin: turn the policy decision for this host into an answer.
  * A decision that cannot be made (VERDICT_UNKNOWN) is an internal error.
  * An unsafe decision is refused under hook-mode = enforce unless the guest
  * carries the operator's acknowledgement (facts->acknowledged, from its
@@ -214,7 +216,7 @@ void gate_arrival(enum gate_op op, const struct guest_facts *facts, const struct
 		  const struct domain_record *started, const struct host_view *host,
 		  const struct seoib_config *cfg, struct gate_outcome *out);
 
-/* seoibctl check --dest: the planner's verdict on one running guest. */
+/* seoibctl check --dest: the planner's answer on one running guest. */
 enum gate_check {
 	GATE_CHECK_OK,      /* dest's hook would allow it at migrate begin */
 	GATE_CHECK_REFUSE,  /* dest cannot run the guest's state: refused */
@@ -223,7 +225,7 @@ enum gate_check {
 
 const char *gate_check_to_string(enum gate_check v); /* "ok", "refuse", "unknown" */
 
-/* check --dest: the verdict dest's qemu hook would give at "migrate begin"
+/* check --dest: the answer dest's qemu hook would give at "migrate begin"
  * (gate_arrival()) if it enforced, whatever dest's own hook-mode: the
  * planner reports what enforcement means. A state that cannot be known,
  * or a dest without a record (dest NULL; dest_problem says why, one
@@ -231,8 +233,8 @@ const char *gate_check_to_string(enum gate_check v); /* "ok", "refuse", "unknown
  * is unknown whatever on-error says; on_error only words the reason. A
  * dest whose probe failed (HOST_VIEW_STATUS) cannot run the state:
  * refused. `source` (this host's record, NULL when none) and `started`
- * as for gate_state_in_flight(). out->state_known and out->state are
- * gate_state_in_flight()'s answer, given even when dest is NULL. */
+ * as for gate_state_in_flight(). out->state is gate_state_in_flight()'s
+ * answer (STATE_UNKNOWN where it has none), given even when dest is NULL. */
 enum gate_check gate_migration_check(const struct guest_facts *facts, const struct host_view *source,
 				     const struct domain_record *started, const struct host_view *dest,
 				     const char *dest_problem, enum on_error on_error, struct gate_outcome *out);
@@ -261,7 +263,7 @@ void gate_oversized_xml(const char *guest, const char *why, struct gate_outcome 
  * how old a one, it may trust. */
 void gate_config_error(const char *why, struct gate_outcome *out);
 
-/* The verdict of a hook call its alarm cuts short, as a refusal (true) or
+/* The answer to a hook call its alarm cuts short, as a refusal (true) or
  * not: on-error's for a call that may refuse (`may_refuse`: prepare,
  * migrate or restore begin, gate_op_refuses_bad_input(); started begin
  * once it judges an arrival's launch, gate_launched()), an allowance for

@@ -108,10 +108,10 @@ struct guest_facts {
 	char nested_why[128];     /* which <cpu> setting decided it */
 	bool secure_boot;
 	bool tpm;
-	bool has_recorded_state;  /* seoib metadata element present */
-	enum seoib_state recorded_state;
-	char recorded_host[256];  /* host that recorded it, "" if unknown */
-	char recorded_decided[64]; /* its decided= timestamp, "" if none */
+	bool has_metadata_state;  /* seoib metadata element present */
+	enum seoib_state metadata_state;
+	char metadata_host[256];  /* host that recorded it, "" if unknown */
+	char metadata_decided[64]; /* its decided= timestamp, "" if none */
 	/* The operator's acknowledgement (seoibctl ack, guest_ack_read()). */
 	bool acknowledged;
 	bool ack_invalid;         /* an ack element that acknowledges nothing */

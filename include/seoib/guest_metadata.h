@@ -68,7 +68,7 @@ int guest_metadata_write(struct _virDomain *dom, enum seoib_state state, const c
 
 /* Read the element from a domain XML's /domain/metadata (ctx: an XPath
  * context with SEOIB_METADATA_PREFIX bound to SEOIB_METADATA_URI) into facts:
- * has_recorded_state, recorded_state, recorded_host, recorded_decided; facts
+ * has_metadata_state, metadata_state, metadata_host, metadata_decided; facts
  * must hold the guest's name. No element is not an error (returns 0). A
  * second element, or a state seoib does not know, returns -1 with a sentence
  * in err: guessing could change a running guest's state on migration. */

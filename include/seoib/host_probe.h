@@ -31,6 +31,6 @@ struct host_probe_options {
  * rec->probe_duration_ms is the wall time, in milliseconds. */
 void host_probe(const struct host_probe_options *opts, struct host_record *rec);
 
-/* Pure: derive rec's verdict (kvm_verdict_derive()), behaviour verdicts and
+/* Pure: derive rec's claims (kvm_claims_derive()), behaviour verdicts and
  * runnable_states from its measurements. No errors. */
 void host_record_derive(struct host_record *rec);

@@ -9,7 +9,7 @@
 
 #include "seoib/behaviour.h"
 #include "seoib/host_identity.h"
-#include "seoib/kvm_verdict.h"
+#include "seoib/kvm_claims.h"
 #include "seoib/vmm.h"
 
 #define HOST_RECORD_SCHEMA "seoib.host/1"
@@ -27,7 +27,7 @@ struct host_record {
 	enum probe_status status;
 	char message[SEOIB_MESSAGE_MAX]; /* sentence when status != PROBE_OK */
 	struct kvm_measurements kvm;
-	struct kvm_verdict verdict;
+	struct kvm_claims claims;
 	struct behaviour behaviour;
 	struct vmm_info vmm;
 	/* States a guest can be started in on this host: the kernel's states,

@@ -1,11 +1,11 @@
-/* Bounded lists of sentences: the verdict's problems, the behaviour probe's
+/* Bounded lists of sentences: the claims' problems, the behaviour probe's
  * conflicts, a decision's reasons. Past max the list is silently full: the
  * first entries already say what matters. */
 #pragma once
 
 #include "seoib/sentence.h"
 
-/* The entries a list holds: a verdict's problems, the behaviour probe's conflicts. */
+/* The entries a list holds: the claims' problems, the behaviour probe's conflicts. */
 #define SEOIB_PROBLEMS_MAX 8
 
 /* Appends the sentence fmt formats to list (n entries, *n updated) unless

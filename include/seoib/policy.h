@@ -40,7 +40,7 @@ enum policy_rule policy_rule_at(size_t precedence);
 const char *policy_rule_to_string(enum policy_rule rule);
 
 /* Can one host (this host or a migration target) run the decided state? */
-struct target_verdict {
+struct host_judgement {
 	char hostname[256];
 	bool known;                  /* false: no usable record (missing, status not ok) */
 	bool can_run;                /* meaningful only when known */
@@ -61,7 +61,7 @@ struct decision {
 	enum risk risk;
 	enum verdict verdict;
 	enum policy_rule rule;       /* the rule table row that decided (docs/policy.md) */
-	bool sticky;                 /* state came from the guest's recorded state */
+	bool sticky;                 /* state came from the guest's metadata state */
 	enum seoib_state preferred;  /* seoib's choice (the rule's), before the VMM model */
 	/* The fields are set in this order, each by one step and never after:
 	 * the rule (preferred, sticky, rule; risk, verdict and remediation for
@@ -70,12 +70,12 @@ struct decision {
 	 * (host, host_can_run, targets), the verdict, the remediation. */
 	struct run_state run;        /* this host's VMM model applied (run.known false: not applied) */
 	bool host_can_run;           /* this host can run `state` */
-	struct target_verdict host;  /* this host, as for a target */
+	struct host_judgement host;  /* this host, as for a target */
 	int n_reasons;
 	char reasons[DECISION_REASONS_MAX][SEOIB_MESSAGE_MAX];
 	char remediation[SEOIB_MESSAGE_MAX]; /* "" when nothing to do */
 	size_t n_targets;
-	struct target_verdict *targets; /* owned; free with decision_free() */
+	struct host_judgement *targets; /* owned; free with decision_free() */
 };
 
 /* host is this host's view (host_view_local(); NULL: no record), targets
@@ -102,10 +102,10 @@ bool policy_decide_applied(const struct guest_facts *guest, const struct host_vi
  * would start it in; otherwise the state it gets on `home` (its current
  * host, NULL when unknown) once seoibctl apply wrote any argument
  * (policy_decide_applied()). out->state is that state and out->targets one
- * verdict per host, in order (known, can_run, why as for any target).
+ * judgement per host, in order (known, can_run, why as for any target).
  * out->verdict answers "can it go anywhere": safe when at least one host
  * can run the state, unsafe when every host is known and none can, unknown
- * otherwise (no hosts at all included). out->host is home's verdict.
+ * otherwise (no hosts at all included). out->host is home's judgement.
  * rule, sticky, preferred, run, risk and the reasons are the choice of
  * that state (as policy_decide() on home with no targets makes it);
  * remediation is empty: there is nothing to remedy in where a guest may

@@ -28,10 +28,10 @@
  * respected where this host's record has not verified that state
  * (host NULL: no record). A guest whose irqchip or running state cannot be
  * told is watched too: watching costs little, missing a storm much.
- * state_known false: `state` is ignored. Returns true with the reason in
+ * `state` is STATE_UNKNOWN when it cannot be told. Returns true with the reason in
  * why, or false with why it is not watched. */
-bool storm_guest_exposed(const struct guest_facts *facts, bool state_known, enum seoib_state state,
-			 const struct host_record *host, char why[SEOIB_MESSAGE_MAX]);
+bool storm_guest_exposed(const struct guest_facts *facts, enum seoib_state state, const struct host_record *host,
+			 char why[SEOIB_MESSAGE_MAX]);
 
 /* One watched guest as reported. */
 struct storm_report_guest {

@@ -71,7 +71,7 @@ static int in_kernel_fits(const struct guest_facts *f, char err[SEOIB_MESSAGE_MA
 		sentence_format(err, SEOIB_MESSAGE_MAX,
 				"the <qemu:commandline> of '%s' chooses its irqchip (%s), over any <ioapic>; remove that argument (virsh edit %s) and run apply again",
 				f->name, f->irqchip_why, f->name);
-	else if (f->has_recorded_state && f->recorded_state == STATE_RESPECTED)
+	else if (f->has_metadata_state && f->metadata_state == STATE_RESPECTED)
 		sentence_format(err, SEOIB_MESSAGE_MAX,
 				"'%s' has the recorded state respected, which needs the split irqchip; clear it first (seoibctl forget-state --domain %s) and run apply again",
 				f->name, f->name);

@@ -55,7 +55,7 @@ unsigned guest_metadata_sync_targets(const struct guest_facts *live, bool persis
 {
 	unsigned targets = 0;
 
-	if (!live->has_recorded_state || live->recorded_state != running)
+	if (!live->has_metadata_state || live->metadata_state != running)
 		targets |= GUEST_METADATA_LIVE;
 	if (persistent_lacks_state)
 		targets |= GUEST_METADATA_PERSISTENT;
@@ -84,12 +84,12 @@ int guest_metadata_read(xmlXPathContextPtr ctx, struct guest_facts *facts, char 
 				state, facts->name, facts->name, SEOIB_METADATA_URI);
 		return -1;
 	}
-	facts->has_recorded_state = true;
-	facts->recorded_state = (enum seoib_state)s;
-	guest_xpath_string(ctx, "/domain/metadata/seoib:guest/@host", facts->recorded_host,
-			   sizeof(facts->recorded_host));
-	guest_xpath_string(ctx, "/domain/metadata/seoib:guest/@decided", facts->recorded_decided,
-			   sizeof(facts->recorded_decided));
+	facts->has_metadata_state = true;
+	facts->metadata_state = (enum seoib_state)s;
+	guest_xpath_string(ctx, "/domain/metadata/seoib:guest/@host", facts->metadata_host,
+			   sizeof(facts->metadata_host));
+	guest_xpath_string(ctx, "/domain/metadata/seoib:guest/@decided", facts->metadata_decided,
+			   sizeof(facts->metadata_decided));
 	return 0;
 }
 

@@ -578,8 +578,8 @@ static void case_conflicts(struct behaviour *b, const struct behaviour_case *c)
 			 case_name(c));
 }
 
-/* What the capability verdict claims against what the payload saw. */
-static void claim_conflicts(struct behaviour *b, const struct kvm_verdict *v)
+/* What the capability probe claims against what the payload saw. */
+static void claim_conflicts(struct behaviour *b, const struct kvm_claims *v)
 {
 	const struct behaviour_case *legacy = find_case(b, MODE_LEGACY, true);
 	bool claims_respected = v && (v->kernel_states & STATE_BIT(STATE_RESPECTED));
@@ -760,7 +760,7 @@ static const char *const outcome_table[OUTCOME_COUNT] = {
 DEFINE_STRING_TABLE_LOOKUP(proof, enum proof)
 DEFINE_STRING_TABLE_LOOKUP(outcome, enum behaviour_outcome)
 
-void behaviour_derive(struct behaviour *b, const struct kvm_verdict *v)
+void behaviour_derive(struct behaviour *b, const struct kvm_claims *v)
 {
 	b->n_conflicts = 0;
 	b->respected_verified = derive_respected(b);

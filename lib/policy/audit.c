@@ -49,7 +49,8 @@ static void judge_running(const struct audit_input *in, const struct host_view *
 		sentence_format(out->running_how, sizeof(out->running_how), "cannot read its live XML: %s", err);
 		return;
 	}
-	out->running_known = gate_state_running(dir, &live, host, &out->running, out->running_how);
+	if (!gate_state_running(dir, &live, host, &out->running, out->running_how))
+		out->running = STATE_UNKNOWN;
 }
 
 /* What the hook would answer at the next start, on the definition it runs. */
@@ -67,7 +68,8 @@ static void judge_start(const struct audit_input *in, const struct host_view *ho
 	if (r == GUEST_XML_TOO_COMPLEX) {
 		/* The hook refuses it whatever on-error says (cmd_hook.c). */
 		memset(&out->gate, 0, sizeof(out->gate));
-		out->gate.verdict = GATE_REFUSE;
+		out->gate.answer = GATE_REFUSE;
+		out->gate.state = STATE_UNKNOWN;
 		sentence_format(out->gate.reason, sizeof(out->gate.reason),
 				"the domain XML of '%s' is over seoib's limits: %s", out->name, err);
 		return;
@@ -92,6 +94,7 @@ void audit_guest(const struct audit_input *in, const struct host_view *host, con
 		 const struct seoib_config *cfg, const char *domain_record_dir, int64_t now, struct audit_guest *out)
 {
 	memset(out, 0, sizeof(*out));
+	out->running = STATE_UNKNOWN;
 	snprintf(out->name, sizeof(out->name), "%s", in->name);
 	out->active = in->active;
 	out->persistent = in->persistent;
@@ -108,25 +111,25 @@ void audit_guest_free(struct audit_guest *g)
 	g->have_decision = false;
 }
 
-enum audit_verdict audit_overall(const struct audit_guest *guests, size_t n)
+enum audit_overall audit_overall(const struct audit_guest *guests, size_t n)
 {
 	bool unknown = false;
 
 	for (size_t i = 0; i < n; i++) {
-		if (!gate_verdict_allows(guests[i].gate.verdict))
+		if (!gate_answer_allows(guests[i].gate.answer))
 			return AUDIT_REFUSE;
-		unknown |= guests[i].gate.verdict == GATE_ERROR_ALLOW;
+		unknown |= guests[i].gate.answer == GATE_ERROR_ALLOW;
 	}
 	return unknown ? AUDIT_UNKNOWN : AUDIT_CLEAR;
 }
 
-static const char *const audit_verdict_table[] = {
+static const char *const audit_overall_table[] = {
 	[AUDIT_CLEAR] = "clear",
 	[AUDIT_REFUSE] = "refuse",
 	[AUDIT_UNKNOWN] = "unknown",
 };
 
-DEFINE_STRING_TABLE_LOOKUP_TO_STRING(audit_verdict, enum audit_verdict)
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(audit_overall, enum audit_overall)
 
 static json_object *ack_to_json(const struct guest_facts *f)
 {
@@ -153,12 +156,12 @@ static json_object *guest_to_json(const struct audit_guest *g)
 	json_add(d, "active", json_object_new_boolean(g->active));
 	json_add(d, "persistent", json_object_new_boolean(g->persistent));
 	json_add(d, "autostart", json_object_new_boolean(g->autostart));
-	json_add(d, "running_state", g->running_known ? json_object_new_string(state_to_string(g->running)) : NULL);
+	json_add(d, "running_state", g->running != STATE_UNKNOWN ? json_object_new_string(state_to_string(g->running)) : NULL);
 	json_add(d, "running_how", g->active ? json_object_new_string(g->running_how) : NULL);
-	json_add(d, "start_state", g->gate.state_known ? json_object_new_string(state_to_string(g->gate.state)) : NULL);
+	json_add(d, "start_state", g->gate.state != STATE_UNKNOWN ? json_object_new_string(state_to_string(g->gate.state)) : NULL);
 	json_add(d, "risk", g->have_decision ? json_object_new_string(risk_to_string(g->decision.risk)) : NULL);
-	json_add(hook, "verdict", json_object_new_string(gate_verdict_to_string(g->gate.verdict)));
-	json_add(hook, "allows", json_object_new_boolean(gate_verdict_allows(g->gate.verdict)));
+	json_add(hook, "verdict", json_object_new_string(gate_answer_to_string(g->gate.answer)));
+	json_add(hook, "allows", json_object_new_boolean(gate_answer_allows(g->gate.answer)));
 	json_add(hook, "reason", json_object_new_string(g->gate.reason));
 	json_add(hook, "remediation", g->gate.remediation[0] ? json_object_new_string(g->gate.remediation) : NULL);
 	json_add(d, "hook", hook);
@@ -180,7 +183,7 @@ json_object *audit_to_json(const char *uri, const struct seoib_config *cfg, cons
 	json_add(o, "uri", json_object_new_string(uri));
 	json_add(o, "hook_mode", json_object_new_string(hook_mode_to_string(cfg->hook_mode)));
 	json_add(o, "on_error", json_object_new_string(on_error_to_string(cfg->on_error)));
-	json_add(o, "verdict", json_object_new_string(audit_verdict_to_string(audit_overall(guests, n))));
+	json_add(o, "verdict", json_object_new_string(audit_overall_to_string(audit_overall(guests, n))));
 	json_add(rec, "path", json_object_new_string(cfg->record_path));
 	json_add(rec, "usable", json_object_new_boolean(host != NULL));
 	json_add(rec, "problem", host ? NULL : json_object_new_string(host_problem ? host_problem : ""));
@@ -194,7 +197,7 @@ json_object *audit_to_json(const char *uri, const struct seoib_config *cfg, cons
 
 static bool at_risk(const struct audit_guest *g)
 {
-	return (g->have_decision && g->decision.risk == RISK_HIGH) || !gate_verdict_allows(g->gate.verdict);
+	return (g->have_decision && g->decision.risk == RISK_HIGH) || !gate_answer_allows(g->gate.answer);
 }
 
 char *audit_prometheus_text(const struct audit_guest *guests, size_t n)
@@ -206,8 +209,8 @@ char *audit_prometheus_text(const struct audit_guest *guests, size_t n)
 	if (!f)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		refused += !gate_verdict_allows(guests[i].gate.verdict);
-		unjudged += guests[i].gate.verdict == GATE_ERROR_ALLOW;
+		refused += !gate_answer_allows(guests[i].gate.answer);
+		unjudged += guests[i].gate.answer == GATE_ERROR_ALLOW;
 	}
 	fprintf(f, "# HELP seoib_guests_audited Guests defined or running on this host, as seoibd last audited them.\n"
 		   "# TYPE seoib_guests_audited gauge\nseoib_guests_audited %zu\n", n);
@@ -226,7 +229,7 @@ char *audit_prometheus_text(const struct audit_guest *guests, size_t n)
 		exports_prometheus_label(f, g->name);
 		fputs("\",uuid=\"", f);
 		exports_prometheus_label(f, g->have_facts ? g->facts.uuid : "");
-		fprintf(f, "\",hook=\"%s\",acknowledged=\"%s\"} 1\n", gate_verdict_to_string(g->gate.verdict),
+		fprintf(f, "\",hook=\"%s\",acknowledged=\"%s\"} 1\n", gate_answer_to_string(g->gate.answer),
 			g->have_facts && g->facts.acknowledged ? "true" : "false");
 	}
 	if (fclose(f) != 0) {

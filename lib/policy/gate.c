@@ -39,15 +39,15 @@ static const char *const gate_op_table[] = {
 	[GATE_IGNORE] = "ignore",   [GATE_PREPARE] = "prepare", [GATE_MIGRATE] = "migrate",
 	[GATE_RESTORE] = "restore", [GATE_COMMIT] = "started",  [GATE_FORGET] = "forget",
 };
-static const char *const gate_verdict_table[] = {
+static const char *const gate_answer_table[] = {
 	[GATE_ALLOW] = "allow",		    [GATE_WARN] = "warn",	      [GATE_REFUSE] = "refuse",
 	[GATE_ERROR_ALLOW] = "error-allow", [GATE_ERROR_DENY] = "error-deny",
 };
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(gate_op, enum gate_op)
-DEFINE_STRING_TABLE_LOOKUP_TO_STRING(gate_verdict, enum gate_verdict)
+DEFINE_STRING_TABLE_LOOKUP_TO_STRING(gate_answer, enum gate_answer)
 
-bool gate_verdict_allows(enum gate_verdict v)
+bool gate_answer_allows(enum gate_answer v)
 {
 	return v == GATE_ALLOW || v == GATE_WARN || v == GATE_ERROR_ALLOW;
 }
@@ -67,7 +67,7 @@ bool gate_state_in_flight(const struct guest_facts *facts, const struct host_vie
 	 * of another guest under the same UUID never says what this one runs. */
 	if (started && (started->phase != DOMAIN_RUNNING || !gate_record_is_of(started, facts)))
 		started = NULL;
-	if (started && started->state >= STATE_COUNT) {
+	if (started && started->state == STATE_UNKNOWN) {
 		/* Its state came with it from a source nothing here knows: this
 		 * host's VMM model says nothing about it. */
 		sentence_format(how, SEOIB_MESSAGE_MAX,
@@ -80,8 +80,8 @@ bool gate_state_in_flight(const struct guest_facts *facts, const struct host_vie
 		sentence_format(how, SEOIB_MESSAGE_MAX, "recorded by the hook at %s", started->operation);
 		return true;
 	}
-	if (facts->has_recorded_state && facts->recorded_state < STATE_COUNT) {
-		*state = facts->recorded_state;
+	if (facts->has_metadata_state && facts->metadata_state < STATE_COUNT) {
+		*state = facts->metadata_state;
 		sentence_format(how, SEOIB_MESSAGE_MAX, "seoib metadata");
 		return true;
 	}
@@ -146,12 +146,20 @@ static void join_reasons(const struct decision *d, char *buf, size_t size)
 			*p = ' ';
 }
 
+/* An outcome that says nothing yet: its state is STATE_UNKNOWN until the
+ * path that fills it knows one. */
+static void outcome_clear(struct gate_outcome *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->state = STATE_UNKNOWN;
+}
+
 static void internal_error(const char *what, enum on_error on_error, struct gate_outcome *out)
 {
 	bool deny = on_error == ON_ERROR_DENY;
 
-	memset(out, 0, sizeof(*out));
-	out->verdict = deny ? GATE_ERROR_DENY : GATE_ERROR_ALLOW;
+	outcome_clear(out);
+	out->answer = deny ? GATE_ERROR_DENY : GATE_ERROR_ALLOW;
 	sentence_format(out->reason, sizeof(out->reason), "seoib could not decide: %s; %s (on-error = %s)", what,
 		 deny ? "refusing" : "allowing without a check", on_error_to_string(on_error));
 	sentence_format(out->remediation, sizeof(out->remediation), "%s",
@@ -170,8 +178,8 @@ bool gate_op_refuses_bad_input(enum gate_op op)
 
 void gate_oversized_xml(const char *guest, const char *why, struct gate_outcome *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->verdict = GATE_REFUSE;
+	outcome_clear(out);
+	out->answer = GATE_REFUSE;
 	sentence_format(out->reason, sizeof(out->reason), "the domain XML of '%s' is over seoib's limits: %s", guest,
 			why);
 	sentence_format(out->remediation, sizeof(out->remediation), "%s",
@@ -181,8 +189,8 @@ void gate_oversized_xml(const char *guest, const char *why, struct gate_outcome 
 
 void gate_config_error(const char *why, struct gate_outcome *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->verdict = GATE_ERROR_DENY;
+	outcome_clear(out);
+	out->answer = GATE_ERROR_DENY;
 	sentence_format(out->reason, sizeof(out->reason),
 			"seoib could not read its configuration: %s; refusing whatever on-error says, because seoib cannot tell which host record, or how old a one, it may trust",
 			why);
@@ -209,22 +217,21 @@ void gate_prepare(const struct guest_facts *facts, const struct decision *d,
 			sentence_format(out->remediation, sizeof(out->remediation), "%s", d->remediation);
 		return;
 	}
-	memset(out, 0, sizeof(*out));
-	out->state_known = true;
+	outcome_clear(out);
 	out->state = d->state;
 	if (d->verdict == VERDICT_SAFE && facts->qemu_lapic) {
-		out->verdict = GATE_ALLOW;
+		out->answer = GATE_ALLOW;
 		sentence_format(out->reason, sizeof(out->reason), "'%s' is not exposed: %s", facts->name, facts->lapic_why);
 		return;
 	}
 	if (d->verdict == VERDICT_SAFE) {
-		out->verdict = GATE_ALLOW;
+		out->answer = GATE_ALLOW;
 		sentence_format(out->reason, sizeof(out->reason), "'%s' starts %s (risk %s)", facts->name,
 			 state_to_string(d->state), risk_to_string(d->risk));
 		return;
 	}
 	out->acknowledged = facts->acknowledged;
-	out->verdict = cfg->hook_mode == HOOK_ENFORCE && !facts->acknowledged ? GATE_REFUSE : GATE_WARN;
+	out->answer = cfg->hook_mode == HOOK_ENFORCE && !facts->acknowledged ? GATE_REFUSE : GATE_WARN;
 	sentence_format(out->reason, sizeof(out->reason), "'%s' would start %s with risk %s on this host: %s",
 		 facts->name, state_to_string(d->state), risk_to_string(d->risk),
 		 reasons[0] ? reasons : "the policy engine judged it unsafe");
@@ -249,11 +256,11 @@ static bool same_state_as_arrival(const struct guest_facts *facts, const struct 
 	enum seoib_state state;
 	bool known = gate_state_in_flight(facts, NULL, NULL, &state, how);
 
-	return known ? last->state == state : last->state >= STATE_COUNT;
+	return known ? last->state == state : last->state == STATE_UNKNOWN;
 }
 
 /* The hook's record of an arrival this "prepare begin" follows. Its state
- * may be unknown (STATE_COUNT): an arrival on-error = allow let in. */
+ * may be unknown (STATE_UNKNOWN): an arrival on-error = allow let in. */
 static bool arrival_accepted(const struct guest_facts *facts, const struct domain_record *last, int64_t now)
 {
 	if (!last || last->phase != DOMAIN_PENDING)
@@ -277,11 +284,11 @@ void gate_start(const struct guest_facts *facts, const struct host_view *host,
 {
 	struct decision d;
 
-	if (arrival_accepted(facts, last, now) && last->state >= STATE_COUNT) {
+	if (arrival_accepted(facts, last, now) && last->state == STATE_UNKNOWN) {
 		/* Used once, as a known arrival's record is (the hook rewrites it
 		 * as this prepare's): a later start of this guest is a start again. */
-		memset(out, 0, sizeof(*out));
-		out->verdict = GATE_ERROR_ALLOW;
+		outcome_clear(out);
+		out->answer = GATE_ERROR_ALLOW;
 		out->arrival_unknown = true;
 		out->arrival = gate_op_from_hook(last->operation, "begin");
 		sentence_format(out->reason, sizeof(out->reason),
@@ -290,9 +297,8 @@ void gate_start(const struct guest_facts *facts, const struct host_view *host,
 		return;
 	}
 	if (arrival_accepted(facts, last, now)) {
-		memset(out, 0, sizeof(*out));
-		out->verdict = GATE_ALLOW;
-		out->state_known = true;
+		outcome_clear(out);
+		out->answer = GATE_ALLOW;
 		out->state = last->state;
 		out->arrival = gate_op_from_hook(last->operation, "begin");
 		sentence_format(out->reason, sizeof(out->reason), "'%s' arrives by %s in state %s, accepted at %s begin",
@@ -345,7 +351,7 @@ bool gate_commit(const struct guest_facts *facts, const struct domain_record *pe
 	running->phase = DOMAIN_RUNNING;
 	running->time = now;
 	sentence_format(why, SEOIB_MESSAGE_MAX, "'%s' runs %s, committed at started begin", facts->name,
-			pending->state < STATE_COUNT ? state_to_string(pending->state) : "in a state seoib cannot tell");
+			pending->state != STATE_UNKNOWN ? state_to_string(pending->state) : "in a state seoib cannot tell");
 	return true;
 }
 
@@ -390,10 +396,9 @@ bool gate_launched(const struct guest_facts *facts, const struct host_view *host
 		return false;
 	}
 	if (how == QEMU_LAUNCH_INCOMING) {
-		memset(out, 0, sizeof(*out));
-		out->verdict = GATE_ALLOW;
-		out->state_known = pending->state < STATE_COUNT;
-		out->state = out->state_known ? pending->state : STATE_QUIRKED;
+		outcome_clear(out);
+		out->answer = GATE_ALLOW;
+		out->state = pending->state; /* a state, or STATE_UNKNOWN (domain_record_read()) */
 		sentence_format(out->reason, sizeof(out->reason), "'%s' arrives by %s: %s, so its authorisation stands",
 				facts->name, pending->arrival, launch->why);
 		*start = *pending;
@@ -429,21 +434,21 @@ bool gate_pending(enum gate_op op, const struct guest_facts *facts, const struct
 	bool arrival = op == GATE_MIGRATE || op == GATE_RESTORE;
 
 	memset(rec, 0, sizeof(*rec));
-	if ((op != GATE_PREPARE && !arrival) || !gate_verdict_allows(out->verdict))
+	if ((op != GATE_PREPARE && !arrival) || !gate_answer_allows(out->answer))
 		return false;
 	/* An arrival allowed in an unknown state is remembered as unknown, so
 	 * that its prepare begin does not take it for a fresh start; that
 	 * prepare records it as used. A start allowed with nothing known
 	 * (on-error = allow) records nothing. */
-	if (!out->state_known && !arrival && !out->arrival_unknown)
+	if (out->state == STATE_UNKNOWN && !arrival && !out->arrival_unknown)
 		return false;
 	rec->phase = DOMAIN_PENDING;
-	rec->state = out->state_known ? out->state : STATE_COUNT;
+	rec->state = out->state;
 	rec->time = now;
 	snprintf(rec->name, sizeof(rec->name), "%s", facts->name);
 	snprintf(rec->uuid, sizeof(rec->uuid), "%s", facts->uuid);
 	snprintf(rec->operation, sizeof(rec->operation), "%s", gate_op_to_string(op));
-	snprintf(rec->verdict, sizeof(rec->verdict), "%s", gate_verdict_to_string(out->verdict));
+	snprintf(rec->answer, sizeof(rec->answer), "%s", gate_answer_to_string(out->answer));
 	if (op == GATE_PREPARE && (out->arrival == GATE_MIGRATE || out->arrival == GATE_RESTORE))
 		snprintf(rec->arrival, sizeof(rec->arrival), "%s", gate_op_to_string(out->arrival));
 	return true;
@@ -460,8 +465,8 @@ static void arrive(enum gate_op op, const struct guest_facts *facts, const struc
 	/* A machine type the destination's QEMU lacks: refused early, in a
 	 * sentence, rather than by QEMU at the end of libvirt's preparation. */
 	if (host_can_run_machine(host_view_record(host), facts, why) == HOST_MACHINE_MISSING) {
-		memset(out, 0, sizeof(*out));
-		out->verdict = mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
+		outcome_clear(out);
+		out->answer = mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
 		sentence_format(out->reason, sizeof(out->reason), "'%s' uses machine type %s, and %s", facts->name,
 				facts->machine, why);
 		sentence_format(out->remediation, sizeof(out->remediation),
@@ -472,9 +477,8 @@ static void arrive(enum gate_op op, const struct guest_facts *facts, const struc
 	}
 	if (facts->qemu_lapic) {
 		/* No KVM flag reaches QEMU's own local APIC: nothing to keep. */
-		memset(out, 0, sizeof(*out));
-		out->verdict = GATE_ALLOW;
-		out->state_known = true;
+		outcome_clear(out);
+		out->answer = GATE_ALLOW;
 		out->state = STATE_QUIRKED;
 		sentence_format(out->reason, sizeof(out->reason), "'%s' is not exposed: %s", facts->name, facts->lapic_why);
 		return;
@@ -485,16 +489,15 @@ static void arrive(enum gate_op op, const struct guest_facts *facts, const struc
 			 "let seoibd on the source write the state into the guest's metadata (or run seoibctl apply there), or set on-error in seoib.conf");
 		return;
 	}
-	memset(out, 0, sizeof(*out));
-	out->state_known = true;
+	outcome_clear(out);
 	out->state = state;
 	if (gate_host_can_run(host, out->state, why)) {
-		out->verdict = GATE_ALLOW;
+		out->answer = GATE_ALLOW;
 		sentence_format(out->reason, sizeof(out->reason), "'%s' runs %s (%s) and this host can run it", facts->name,
 			 state_to_string(out->state), how);
 		return;
 	}
-	out->verdict = mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
+	out->answer = mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
 	sentence_format(out->reason, sizeof(out->reason), "'%s' runs %s (%s), which cannot change under a running guest, and %s",
 		 facts->name, state_to_string(out->state), how, why);
 	sentence_format(out->remediation, sizeof(out->remediation),
@@ -534,8 +537,8 @@ void gate_hook(enum gate_op op, const struct guest_facts *facts, const struct ho
 	case GATE_FORGET:
 		break;
 	}
-	memset(out, 0, sizeof(*out));
-	out->verdict = GATE_ALLOW;
+	outcome_clear(out);
+	out->answer = GATE_ALLOW;
 	sentence_format(out->reason, sizeof(out->reason), "%s decides nothing", gate_op_to_string(op));
 }
 
@@ -561,13 +564,12 @@ enum gate_check gate_migration_check(const struct guest_facts *facts, const stru
 	if (dest && (dest->usable || dest->problem == HOST_VIEW_STATUS))
 		arrive(GATE_MIGRATE, facts, source, started, dest, HOOK_ENFORCE, on_error, out);
 	else {
-		memset(out, 0, sizeof(*out));
-		out->verdict = GATE_ERROR_ALLOW;
+		outcome_clear(out);
+		out->answer = GATE_ERROR_ALLOW;
 		sentence_format(out->reason, sizeof(out->reason), "%s", dest ? dest->why : dest_problem);
 	}
-	out->state_known = known;
-	out->state = known ? state : STATE_QUIRKED;
+	out->state = known ? state : STATE_UNKNOWN;
 	/* Under enforce only a refusal is one; the rest could not decide. */
-	return out->verdict == GATE_ALLOW ? GATE_CHECK_OK : out->verdict == GATE_REFUSE ? GATE_CHECK_REFUSE
+	return out->answer == GATE_ALLOW ? GATE_CHECK_OK : out->answer == GATE_REFUSE ? GATE_CHECK_REFUSE
 											 : GATE_CHECK_UNKNOWN;
 }

@@ -159,8 +159,9 @@ static enum risk risk_of(const struct guest_facts *g, enum seoib_state s)
 	return RISK_LOW;
 }
 
-/* The state a split guest would prefer, given its I/O APIC. */
-static enum seoib_state preferred_state(const struct guest_facts *g)
+/* The best state for the guest's hardware, before any host is asked
+ * (rules 6-7): a split guest's, given its I/O APIC; quirked in-kernel. */
+static enum seoib_state best_state(const struct guest_facts *g)
 {
 	if (g->irqchip == IRQCHIP_IN_KERNEL)
 		return STATE_QUIRKED;
@@ -233,17 +234,17 @@ static bool no_x2apic(const struct policy_input *in, struct decision *d)
 {
 	const struct guest_facts *g = in->guest;
 
-	if (g->x2apic != X2APIC_ABSENT || (g->has_recorded_state && g->recorded_state != STATE_QUIRKED))
+	if (g->x2apic != X2APIC_ABSENT || (g->has_metadata_state && g->metadata_state != STATE_QUIRKED))
 		return false;
 	d->preferred = STATE_QUIRKED;
-	d->sticky = g->has_recorded_state;
+	d->sticky = g->has_metadata_state;
 	add_reason(d, "quirked: KVM never offers Directed EOI to a vCPU without x2APIC (kvm_apic_set_version()), on any kernel");
 	return true;
 }
 
 static bool recorded_respected(const struct guest_facts *g)
 {
-	return g->has_recorded_state && g->recorded_state == STATE_RESPECTED;
+	return g->has_metadata_state && g->metadata_state == STATE_RESPECTED;
 }
 
 /* Rules 1-2: a recorded respected state the guest's own configuration can
@@ -294,8 +295,8 @@ static bool facts_unknown_rule(const struct policy_input *in, struct decision *d
 
 	if (!facts_unknown(g))
 		return false;
-	d->preferred = g->has_recorded_state ? g->recorded_state : STATE_QUIRKED;
-	d->sticky = g->has_recorded_state;
+	d->preferred = g->has_metadata_state ? g->metadata_state : STATE_QUIRKED;
+	d->sticky = g->has_metadata_state;
 	d->risk = RISK_UNKNOWN;
 	add_reason(d, "seoib cannot tell whether guest %s is exposed: the %s is unknown", g->name,
 		   g->irqchip_unknown ? "irqchip" : "I/O APIC version");
@@ -326,10 +327,10 @@ static bool in_kernel(const struct policy_input *in, struct decision *d)
 {
 	const struct guest_facts *g = in->guest;
 
-	if (g->irqchip != IRQCHIP_IN_KERNEL || (g->has_recorded_state && g->recorded_state != STATE_QUIRKED))
+	if (g->irqchip != IRQCHIP_IN_KERNEL || (g->has_metadata_state && g->metadata_state != STATE_QUIRKED))
 		return false;
 	d->preferred = STATE_QUIRKED;
-	d->sticky = g->has_recorded_state;
+	d->sticky = g->has_metadata_state;
 	add_reason(d, "quirked: KVM never advertises Directed EOI with the in-kernel irqchip, on any kernel");
 	return true;
 }
@@ -337,11 +338,11 @@ static bool in_kernel(const struct policy_input *in, struct decision *d)
 /* The recorded state, sticky: a guest's state never changes under it. */
 static void keep_recorded(const struct guest_facts *g, struct decision *d)
 {
-	d->preferred = g->recorded_state;
+	d->preferred = g->metadata_state;
 	d->sticky = true;
 	add_reason(d, "recorded state %s (by %s%s%s) is sticky: a guest's Directed EOI state never changes under it",
-		   state_to_string(g->recorded_state), g->recorded_host[0] ? g->recorded_host : "an unknown host",
-		   g->recorded_decided[0] ? " at " : "", g->recorded_decided);
+		   state_to_string(g->metadata_state), g->metadata_host[0] ? g->metadata_host : "an unknown host",
+		   g->metadata_decided[0] ? " at " : "", g->metadata_decided);
 }
 
 /* Rule 4: without this host's record nothing can be chosen; a VMM without
@@ -350,7 +351,7 @@ static bool no_host_record(const struct policy_input *in, struct decision *d)
 {
 	if (usable(in->host))
 		return false;
-	if (in->guest->has_recorded_state)
+	if (in->guest->has_metadata_state)
 		keep_recorded(in->guest, d);
 	else
 		d->preferred = STATE_QUIRKED;
@@ -360,31 +361,31 @@ static bool no_host_record(const struct policy_input *in, struct decision *d)
 /* Rule 5. */
 static bool recorded(const struct policy_input *in, struct decision *d)
 {
-	if (!in->guest->has_recorded_state)
+	if (!in->guest->has_metadata_state)
 		return false;
 	keep_recorded(in->guest, d);
 	return true;
 }
 
-/* Rules 6-7: a fresh choice, the preferred state where every known host
+/* Rules 6-7: a fresh choice, the best state (best_state()) where every known host
  * can run it. */
 static void choose_fresh(const struct policy_input *in, struct decision *d)
 {
-	enum seoib_state preferred = preferred_state(in->guest);
+	enum seoib_state best = best_state(in->guest);
 
-	d->preferred = all_known_run(in, preferred) ? preferred : STATE_QUIRKED;
-	if (d->preferred == preferred)
-		add_reason(d, "%s: this host and every known target can run it", state_to_string(preferred));
+	d->preferred = all_known_run(in, best) ? best : STATE_QUIRKED;
+	if (d->preferred == best)
+		add_reason(d, "%s: this host and every known target can run it", state_to_string(best));
 	else if (in->n_targets == 0)
-		add_reason(d, "quirked: this host cannot run %s", state_to_string(preferred));
+		add_reason(d, "quirked: this host cannot run %s", state_to_string(best));
 	else
 		add_reason(d, "quirked: not every host (this one and %zu target%s) can run %s", in->n_targets,
-			   in->n_targets == 1 ? "" : "s", state_to_string(preferred));
+			   in->n_targets == 1 ? "" : "s", state_to_string(best));
 }
 
 static bool split_eoi(const struct policy_input *in, struct decision *d)
 {
-	if (preferred_state(in->guest) != STATE_RESPECTED)
+	if (best_state(in->guest) != STATE_RESPECTED)
 		return false;
 	choose_fresh(in, d);
 	return true;
@@ -467,45 +468,45 @@ const char *policy_rule_to_string(enum policy_rule rule)
 	return row ? row->name : "invalid";
 }
 
-/* Per host: can it run the decided state; when it can but not the preferred
- * one, say so, since that is what held the guest back. */
+/* Per host: can it run the decided state; when it can but not the best one
+ * (best_state()), say so, since that is what held the guest back. */
 static void judge_host(const struct host_view *v, const char *fallback_name,
 		       const struct guest_facts *g /* NULL: this host */,
-		       enum seoib_state state, enum seoib_state preferred, struct target_verdict *tv)
+		       enum seoib_state state, enum seoib_state best, struct host_judgement *hj)
 {
 	const struct host_record *rec = v ? v->rec : NULL;
 	char why_not[SEOIB_MESSAGE_MAX];
 
-	snprintf(tv->hostname, sizeof(tv->hostname), "%s", rec && rec->host.hostname[0] ? rec->host.hostname : fallback_name);
-	tv->known = usable(v);
-	if (!tv->known) {
-		host_why_cannot(v, state, tv->why, sizeof(tv->why));
+	snprintf(hj->hostname, sizeof(hj->hostname), "%s", rec && rec->host.hostname[0] ? rec->host.hostname : fallback_name);
+	hj->known = usable(v);
+	if (!hj->known) {
+		host_why_cannot(v, state, hj->why, sizeof(hj->why));
 		return;
 	}
 	/* Another host without the guest's machine type runs no state of it.
 	 * This host's own QEMU is asked directly (docs/vmm.md), and refuses
 	 * an unsupported machine type in its own words. */
-	if (g && host_can_run_machine(rec, g, tv->why) == HOST_MACHINE_MISSING)
+	if (g && host_can_run_machine(rec, g, hj->why) == HOST_MACHINE_MISSING)
 		return; /* can_run stays false */
-	tv->proof = host_state_proof(rec, state, tv->evidence);
-	tv->can_run = runs(v, state);
-	if (!tv->can_run) {
-		host_why_cannot(v, state, tv->why, sizeof(tv->why));
+	hj->proof = host_state_proof(rec, state, hj->evidence);
+	hj->can_run = runs(v, state);
+	if (!hj->can_run) {
+		host_why_cannot(v, state, hj->why, sizeof(hj->why));
 		return;
 	}
-	if (state != preferred && !runs(v, preferred)) {
-		host_why_cannot(v, preferred, why_not, sizeof(why_not));
-		sentence_format(tv->why, sizeof(tv->why), "runs %s; %s", state_to_string(state), why_not);
+	if (state != best && !runs(v, best)) {
+		host_why_cannot(v, best, why_not, sizeof(why_not));
+		sentence_format(hj->why, sizeof(hj->why), "runs %s; %s", state_to_string(state), why_not);
 		return;
 	}
-	sentence_format(tv->why, sizeof(tv->why), "runs %s", state_to_string(state));
+	sentence_format(hj->why, sizeof(hj->why), "runs %s", state_to_string(state));
 }
 
 static int judge_hosts(const struct policy_input *in, struct decision *d)
 {
-	enum seoib_state preferred = preferred_state(in->guest);
+	enum seoib_state best = best_state(in->guest);
 
-	judge_host(in->host, "this host", NULL, d->state, preferred, &d->host);
+	judge_host(in->host, "this host", NULL, d->state, best, &d->host);
 	d->host_can_run = d->host.known && d->host.can_run;
 	d->targets = in->n_targets ? calloc(in->n_targets, sizeof(*d->targets)) : NULL;
 	if (in->n_targets && !d->targets)
@@ -515,7 +516,7 @@ static int judge_hosts(const struct policy_input *in, struct decision *d)
 		char fallback[32];
 
 		snprintf(fallback, sizeof(fallback), "target %zu", i + 1);
-		judge_host(&in->targets[i], fallback, in->guest, d->state, preferred, &d->targets[i]);
+		judge_host(&in->targets[i], fallback, in->guest, d->state, best, &d->targets[i]);
 	}
 	return 0;
 }
@@ -532,7 +533,7 @@ static void judge_hosts_alike(const struct policy_input *in, struct decision *d)
 	d->targets = in->n_targets ? calloc(in->n_targets, sizeof(*d->targets)) : NULL;
 	d->n_targets = d->targets ? in->n_targets : 0;
 	for (size_t i = 0; i < d->n_targets; i++) {
-		struct target_verdict *t = &d->targets[i];
+		struct host_judgement *t = &d->targets[i];
 
 		if (view_hostname(&in->targets[i])[0])
 			snprintf(t->hostname, sizeof(t->hostname), "%s", view_hostname(&in->targets[i]));
@@ -563,7 +564,7 @@ static void explain_hosts(struct decision *d)
 	else if (!d->host.known)
 		add_reason(d, "this host %s has no usable record (%s)", d->host.hostname, d->host.why);
 	for (size_t i = 0; i < d->n_targets; i++) {
-		const struct target_verdict *t = &d->targets[i];
+		const struct host_judgement *t = &d->targets[i];
 
 		if (t->known && !t->can_run)
 			add_reason(d, "target %s %s", t->hostname, t->why);
@@ -744,10 +745,10 @@ static void remediate(const struct rule_row *row, const struct policy_input *in,
 	else if (d->risk == RISK_HIGH)
 		remediate_risk(in, d);
 	else if (d->state == STATE_QUIRKED && !d->sticky && d->risk == RISK_LOW) {
-		upgrades_for(in, preferred_state(in->guest), upgrades, sizeof(upgrades));
+		upgrades_for(in, best_state(in->guest), upgrades, sizeof(upgrades));
 		if (upgrades[0])
 			sentence_format(d->remediation, sizeof(d->remediation), "optional, to run %s: %s",
-				 state_to_string(preferred_state(in->guest)), upgrades);
+				 state_to_string(best_state(in->guest)), upgrades);
 	}
 }
 
@@ -927,7 +928,7 @@ void policy_migration_domain(const struct guest_facts *guest, const struct host_
 {
 	/* A recorded state is chosen and judged without home's VMM model
 	 * replacing it. */
-	const struct policy_input in = {guest, guest->has_recorded_state ? NULL : home, hosts, n_hosts};
+	const struct policy_input in = {guest, guest->has_metadata_state ? NULL : home, hosts, n_hosts};
 	/* The state is home's own choice: the hosts judged below do not
 	 * constrain it (they are where it may go, not where it must run). */
 	const struct policy_input choice = {guest, in.host, NULL, 0};
@@ -935,7 +936,7 @@ void policy_migration_domain(const struct guest_facts *guest, const struct host_
 	const struct rule_row *row;
 	bool applied = false;
 
-	if (guest->has_recorded_state || !with)
+	if (guest->has_metadata_state || !with)
 		row = choose_state(&choice, out);
 	else
 		row = choose_applied(&choice, out, with, NULL, &applied);
@@ -967,12 +968,12 @@ static json_object *recorded_to_json(const struct guest_facts *g)
 {
 	json_object *obj;
 
-	if (!g->has_recorded_state)
+	if (!g->has_metadata_state)
 		return NULL;
 	obj = json_object_new_object();
-	add_string(obj, "state", state_to_string(g->recorded_state));
-	add_string(obj, "host", g->recorded_host);
-	add_string(obj, "decided", g->recorded_decided);
+	add_string(obj, "state", state_to_string(g->metadata_state));
+	add_string(obj, "host", g->metadata_host);
+	add_string(obj, "decided", g->metadata_decided);
 	return obj;
 }
 
@@ -1013,15 +1014,15 @@ static json_object *guest_to_json(const struct guest_facts *g)
 	return obj;
 }
 
-static json_object *host_verdict_to_json(const struct target_verdict *tv)
+static json_object *host_judgement_to_json(const struct host_judgement *hj)
 {
 	json_object *obj = json_object_new_object();
 
-	add_string(obj, "hostname", tv->hostname);
-	json_object_object_add(obj, "can_run", tv->known ? json_object_new_boolean(tv->can_run) : NULL);
-	add_string(obj, "why", tv->why);
-	add_string(obj, "proof", tv->known ? proof_to_string(tv->proof) : NULL);
-	add_string(obj, "evidence", tv->known ? tv->evidence : NULL);
+	add_string(obj, "hostname", hj->hostname);
+	json_object_object_add(obj, "can_run", hj->known ? json_object_new_boolean(hj->can_run) : NULL);
+	add_string(obj, "why", hj->why);
+	add_string(obj, "proof", hj->known ? proof_to_string(hj->proof) : NULL);
+	add_string(obj, "evidence", hj->known ? hj->evidence : NULL);
 	return obj;
 }
 
@@ -1063,9 +1064,9 @@ json_object *decision_to_json(const struct guest_facts *guest, const struct deci
 	add_string(obj, "remediation", d->remediation);
 	add_string(obj, "preferred", state_to_string(d->preferred));
 	json_object_object_add(obj, "vmm", run_state_to_json(d));
-	json_object_object_add(obj, "host", host_verdict_to_json(&d->host));
+	json_object_object_add(obj, "host", host_judgement_to_json(&d->host));
 	for (size_t i = 0; i < d->n_targets; i++)
-		json_object_array_add(targets, host_verdict_to_json(&d->targets[i]));
+		json_object_array_add(targets, host_judgement_to_json(&d->targets[i]));
 	json_object_object_add(obj, "targets", targets);
 	return obj;
 }
@@ -1079,7 +1080,7 @@ const char *decision_proof_to_string(const struct decision *d)
 	bool unproven = d->host.known && d->host.proof != PROOF_VERIFIED;
 
 	for (size_t i = 0; i < d->n_targets; i++) {
-		const struct target_verdict *t = &d->targets[i];
+		const struct host_judgement *t = &d->targets[i];
 
 		any_known |= t->known;
 		contradicted |= t->known && t->proof == PROOF_CONTRADICTED;

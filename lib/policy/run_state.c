@@ -97,7 +97,7 @@ static void decide_automatic(const struct guest_facts *g, const struct host_reco
 		sentence_format(out->why, sizeof(out->why),
 			 "QEMU on %s chooses the state itself (VMM model automatic) and sets no flag for an in-kernel irqchip guest: quirked",
 			 host->host.hostname);
-	} else if (!(host->verdict.kernel_states & STATE_BIT(pick))) {
+	} else if (!(host->claims.kernel_states & STATE_BIT(pick))) {
 		out->state = STATE_QUIRKED;
 		sentence_format(out->why, sizeof(out->why),
 			 "QEMU on %s chooses the state itself (VMM model automatic): %s for I/O APIC 0x%x, but kernel %s lacks that flag, so it falls back to quirked",

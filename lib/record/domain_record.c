@@ -78,7 +78,7 @@ int domain_record_write(const char *dir, const struct domain_record *rec, char e
 	json_add(o, "uuid", json_object_new_string(rec->uuid));
 	json_add(o, "state", json_object_new_string(state_or_unknown_to_string(rec->state)));
 	json_add(o, "operation", json_object_new_string(rec->operation));
-	json_add(o, "verdict", json_object_new_string(rec->verdict));
+	json_add(o, "verdict", json_object_new_string(rec->answer));
 	if (rec->arrival[0])
 		json_add(o, "arrival", json_object_new_string(rec->arrival));
 	json_add(o, "time", json_object_new_string(when));
@@ -111,7 +111,7 @@ static int domain_record_from_json(json_object *o, struct domain_record *rec, ch
 	    json_read_string(&r, o, "uuid", rec->uuid, sizeof(rec->uuid)) < 0 ||
 	    json_read_string(&r, o, "state", state, sizeof(state)) < 0 ||
 	    json_read_string(&r, o, "operation", rec->operation, sizeof(rec->operation)) < 0 ||
-	    json_read_string(&r, o, "verdict", rec->verdict, sizeof(rec->verdict)) < 0 ||
+	    json_read_string(&r, o, "verdict", rec->answer, sizeof(rec->answer)) < 0 ||
 	    json_read_optional_string(&r, o, "arrival", rec->arrival, sizeof(rec->arrival)) < 0 ||
 	    json_read_int64(&r, o, "time_unix", &rec->time) < 0)
 		return -1;

@@ -27,7 +27,7 @@ char *exports_nfd_text(const struct host_record *rec)
 		return NULL;
 	/* NFD label values must be short alphanumerics: one fact per label. */
 	fprintf(f, "%sstatus=%s\n", EXPORTS_NFD_NAMESPACE, probe_status_to_string(rec->status));
-	fprintf(f, "%sgeneration=%s\n", EXPORTS_NFD_NAMESPACE, generation_to_string(rec->verdict.generation));
+	fprintf(f, "%sgeneration=%s\n", EXPORTS_NFD_NAMESPACE, generation_to_string(rec->claims.generation));
 	for (int s = 0; s < STATE_COUNT; s++)
 		fprintf(f, "%sstate.%s=%s\n", EXPORTS_NFD_NAMESPACE, state_to_string((enum seoib_state)s),
 			rec->runnable_states & STATE_BIT(s) ? "true" : "false");
@@ -90,7 +90,7 @@ char *exports_prometheus_text(const struct host_record *rec, const struct export
 			 "1 for this host's KVM_CAP_X2APIC_API generation, 0 for the others.");
 	for (int g = 0; g < GEN_COUNT; g++)
 		fprintf(f, "seoib_kernel_generation{generation=\"%s\"} %d\n",
-			generation_to_string((enum kernel_generation)g), rec->verdict.generation == (enum kernel_generation)g);
+			generation_to_string((enum kernel_generation)g), rec->claims.generation == (enum kernel_generation)g);
 	prometheus_behaviour(f, &rec->behaviour);
 	prometheus_gauge(f, "seoib_probe_status", "1 for the status of the published record's probe, 0 for the others.");
 	for (int st = 0; st < PROBE_STATUS_COUNT; st++)

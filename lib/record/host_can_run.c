@@ -24,7 +24,7 @@ static const char *kernel_name(const struct host_record *rec)
  * make sense of (inconsistent measurements are reported, never guessed). */
 static bool kernel_lacks(const struct host_record *rec, enum seoib_state s)
 {
-	return !(rec->verdict.kernel_states & STATE_BIT(s));
+	return !(rec->claims.kernel_states & STATE_BIT(s));
 }
 
 /* Only respected and not-advertised need the VMM to set a flag at power-on. */
@@ -53,7 +53,7 @@ enum proof host_behaviour_proof(const struct host_record *rec)
 
 		if (p == PROOF_CONTRADICTED)
 			return PROOF_CONTRADICTED;
-		if (!(rec->verdict.kernel_states & STATE_BIT(s)))
+		if (!(rec->claims.kernel_states & STATE_BIT(s)))
 			continue;
 		any_claimed = true;
 		all_verified &= p == PROOF_VERIFIED;
@@ -70,7 +70,7 @@ unsigned host_runnable_states(const struct host_record *rec)
 	 * (host_backed_states(): quirked needs a working KVM, the two other
 	 * states a VMM that sets a flag at power-on), less what the host's
 	 * own behaviour contradicts. */
-	states = host_backed_states(rec->status, rec->verdict.generation, rec->verdict.kernel_states,
+	states = host_backed_states(rec->status, rec->claims.generation, rec->claims.kernel_states,
 				    vmm_sets_flags(&rec->vmm));
 	for (int s = 0; s < STATE_COUNT; s++)
 		if (host_state_proof(rec, (enum seoib_state)s, evidence) == PROOF_CONTRADICTED)
@@ -155,7 +155,7 @@ void host_why_cannot(const struct host_view *v, enum seoib_state s, char *buf, s
 	}
 	if (kernel_lacks(rec, s))
 		sentence_format(kernel, sizeof(kernel), "kernel %s is %s", kernel_name(rec),
-			 generation_to_string(rec->verdict.generation));
+			 generation_to_string(rec->claims.generation));
 	if (vmm_lacks(rec, s))
 		sentence_format(vmm, sizeof(vmm), "QEMU %s at %s has no seoib-policy control",
 			 rec->vmm.version[0] ? rec->vmm.version : "(version unknown)",
@@ -168,7 +168,7 @@ void host_why_cannot(const struct host_view *v, enum seoib_state s, char *buf, s
 
 void host_upgrade_for(const struct host_record *rec, enum seoib_state s, char *buf, size_t size)
 {
-	enum kernel_generation g = rec->verdict.generation;
+	enum kernel_generation g = rec->claims.generation;
 	char piece[SEOIB_MESSAGE_MAX] = "", evidence[SEOIB_MESSAGE_MAX];
 
 	buf[0] = '\0';

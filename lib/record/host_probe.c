@@ -11,9 +11,9 @@
 
 void host_record_derive(struct host_record *rec)
 {
-	kvm_verdict_derive(&rec->kvm, &rec->verdict);
+	kvm_claims_derive(&rec->kvm, &rec->claims);
 	if (rec->behaviour.ran)
-		behaviour_derive(&rec->behaviour, &rec->verdict);
+		behaviour_derive(&rec->behaviour, &rec->claims);
 
 	else
 		behaviour_proofs_derive(&rec->behaviour);
@@ -32,7 +32,7 @@ void host_probe(const struct host_probe_options *opts, struct host_record *rec)
 	rec->probe_time = (int64_t)time(NULL);
 
 	rec->status = kvm_probe_run(&opts->kvm, &rec->kvm, rec->message);
-	kvm_verdict_derive(&rec->kvm, &rec->verdict);
+	kvm_claims_derive(&rec->kvm, &rec->claims);
 	if (opts->behaviour && rec->status == PROBE_OK)
 		behaviour_run(&opts->behaviour_opts, &rec->kvm, &rec->behaviour);
 	if (opts->no_vmm)

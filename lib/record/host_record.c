@@ -16,7 +16,7 @@
 #include "seoib/fileio.h"
 #include "seoib/json_util.h"
 #include "seoib/states_json.h"
-#include "seoib/kvm_verdict.h"
+#include "seoib/kvm_claims.h"
 #include "seoib/kvm_x2apic.h"
 #include "seoib/sentence.h"
 #include "seoib/trusted_path.h"
@@ -95,7 +95,7 @@ static json_object *messages_to_json(const char (*msgs)[SEOIB_MESSAGE_MAX], int 
 
 static json_object *verdict_to_json(const struct host_record *rec)
 {
-	const struct kvm_verdict *v = &rec->verdict;
+	const struct kvm_claims *v = &rec->claims;
 	json_object *o = json_object_new_object();
 
 	json_add(o, "generation", json_object_new_string(generation_to_string(v->generation)));
@@ -403,14 +403,14 @@ static int read_verdict(struct json_reader *r, json_object *rec, struct host_rec
 	g = generation_from_string(gen);
 	if (g < 0)
 		return json_reader_fail(r, "generation", "is not a known kernel generation");
-	out->verdict.generation = g;
-	if (json_read_states(r, v, "kernel_states", &out->verdict.kernel_states) < 0 ||
+	out->claims.generation = g;
+	if (json_read_states(r, v, "kernel_states", &out->claims.kernel_states) < 0 ||
 	    json_read_states(r, v, "states", &out->runnable_states) < 0 ||
 	    json_read_int64(r, v, "unknown_bits", &unknown) < 0 ||
-	    json_read_bool(r, v, "split_masking_observed", &out->verdict.split_masking_observed) < 0 ||
-	    read_messages(r, v, "problems", out->verdict.problems, &out->verdict.n_problems) < 0)
+	    json_read_bool(r, v, "split_masking_observed", &out->claims.split_masking_observed) < 0 ||
+	    read_messages(r, v, "problems", out->claims.problems, &out->claims.n_problems) < 0)
 		return -1;
-	out->verdict.unknown_bits = (unsigned long long)unknown;
+	out->claims.unknown_bits = (unsigned long long)unknown;
 	json_reader_pop(r);
 	return 0;
 }
@@ -631,10 +631,10 @@ unsigned host_backed_states(enum probe_status status, enum kernel_generation gen
  * a state nothing on the host backs. */
 static int check_runnable_states(const struct host_record *rec, char err[SEOIB_MESSAGE_MAX])
 {
-	unsigned generation_states = kvm_generation_states(rec->verdict.generation);
-	unsigned extra_kernel = rec->verdict.kernel_states & ~generation_states;
-	unsigned extra = rec->runnable_states & ~host_backed_states(rec->status, rec->verdict.generation,
-								     rec->verdict.kernel_states,
+	unsigned generation_states = kvm_generation_states(rec->claims.generation);
+	unsigned extra_kernel = rec->claims.kernel_states & ~generation_states;
+	unsigned extra = rec->runnable_states & ~host_backed_states(rec->status, rec->claims.generation,
+								     rec->claims.kernel_states,
 								     vmm_sets_flags(&rec->vmm));
 
 	for (int s = 0; s < STATE_COUNT && extra_kernel; s++)
@@ -642,7 +642,7 @@ static int check_runnable_states(const struct host_record *rec, char err[SEOIB_M
 			sentence_format(err, SEOIB_MESSAGE_MAX,
 				 "host record lists %s in verdict.kernel_states, but its generation is %s, whose kernels "
 				 "cannot run it; the record contradicts itself, re-probe the host that wrote it",
-				 state_to_string(s), generation_to_string(rec->verdict.generation));
+				 state_to_string(s), generation_to_string(rec->claims.generation));
 			return -1;
 		}
 	if (!extra)
@@ -653,7 +653,7 @@ static int check_runnable_states(const struct host_record *rec, char err[SEOIB_M
 				 "host record lists %s in verdict.states, but %s; the record contradicts itself, "
 				 "re-probe the host that wrote it",
 				 state_to_string(s),
-				 !(rec->verdict.kernel_states & STATE_BIT(s)) ? "its verdict.kernel_states lack it"
+				 !(rec->claims.kernel_states & STATE_BIT(s)) ? "its verdict.kernel_states lack it"
 				 : rec->status != PROBE_OK ? "its probe did not succeed"
 				 : "its VMM sets no flag (model none, or no QEMU found)");
 			break;

@@ -7,7 +7,7 @@
 #include "seoib/host_summary.h"
 #include "seoib/json_util.h"
 #include "seoib/states_json.h"
-#include "seoib/kvm_verdict.h"
+#include "seoib/kvm_claims.h"
 #include "seoib/sentence.h"
 #include "seoib/vmm.h"
 
@@ -20,7 +20,7 @@ void host_summary_from_record(const struct host_record *rec, struct host_summary
 	snprintf(sum->kernel_release, sizeof(sum->kernel_release), "%s", rec->host.kernel_release);
 	sum->probe_time = rec->probe_time;
 	sum->status = rec->status;
-	sum->generation = rec->verdict.generation;
+	sum->generation = rec->claims.generation;
 	/* The same answer as policy and the hook: a state the host's guests
 	 * contradicted is not counted, whatever the record lists. */
 	sum->states = host_can_run_states(rec);

@@ -2,8 +2,8 @@
 #include "seoib/behaviour.h"
 #include "seoib/storm_report.h"
 
-bool storm_guest_exposed(const struct guest_facts *facts, bool state_known, enum seoib_state state,
-			 const struct host_record *host, char why[SEOIB_MESSAGE_MAX])
+bool storm_guest_exposed(const struct guest_facts *facts, enum seoib_state state, const struct host_record *host,
+			 char why[SEOIB_MESSAGE_MAX])
 {
 	enum proof proof = host ? host->behaviour.proof[STATE_RESPECTED] : PROOF_NOT_RUN;
 
@@ -24,7 +24,7 @@ bool storm_guest_exposed(const struct guest_facts *facts, bool state_known, enum
 				facts->x2apic_why);
 		return false;
 	}
-	if (state_known && state == STATE_NOT_ADVERTISED) {
+	if (state == STATE_NOT_ADVERTISED) {
 		sentence_format(why, SEOIB_MESSAGE_MAX, "it runs not-advertised: Directed EOI is hidden from it");
 		return false;
 	}
@@ -32,7 +32,7 @@ bool storm_guest_exposed(const struct guest_facts *facts, bool state_known, enum
 		sentence_format(why, SEOIB_MESSAGE_MAX, "seoib cannot tell its irqchip (%s)", facts->irqchip_why);
 		return true;
 	}
-	if (!state_known) {
+	if (state == STATE_UNKNOWN) {
 		sentence_format(why, SEOIB_MESSAGE_MAX, "it has a split irqchip and seoib cannot tell the state it runs in");
 		return true;
 	}

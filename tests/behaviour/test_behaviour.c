@@ -59,11 +59,11 @@ static void legacy_kernel(struct behaviour *b)
 	}
 }
 
-static const struct kvm_verdict fixed_claims = {
+static const struct kvm_claims fixed_claims = {
 	.generation = GEN_FIXED,
 	.kernel_states = STATE_ALL,
 };
-static const struct kvm_verdict legacy_claims = {
+static const struct kvm_claims legacy_claims = {
 	.generation = GEN_LEGACY,
 	.kernel_states = STATE_BIT(STATE_QUIRKED),
 };

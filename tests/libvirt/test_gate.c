@@ -43,8 +43,8 @@ static struct guest_facts guest(bool has_state, enum seoib_state state)
 
 	snprintf(g.name, sizeof(g.name), "vm1");
 	snprintf(g.uuid, sizeof(g.uuid), UUID);
-	g.has_recorded_state = has_state;
-	g.recorded_state = state;
+	g.has_metadata_state = has_state;
+	g.metadata_state = state;
 	return g;
 }
 
@@ -57,8 +57,8 @@ static struct host_record fixed_host(bool vmm_control)
 	snprintf(h.host.kernel_release, sizeof(h.host.kernel_release), "7.3.0-1-amd64");
 	snprintf(h.vmm.path, sizeof(h.vmm.path), "/usr/bin/qemu-system-x86_64");
 	snprintf(h.vmm.version, sizeof(h.vmm.version), "7.2.22");
-	h.verdict.generation = GEN_FIXED;
-	h.verdict.kernel_states = STATE_ALL;
+	h.claims.generation = GEN_FIXED;
+	h.claims.kernel_states = STATE_ALL;
 	h.vmm.can_set_state = vmm_control;
 	h.vmm.found = true;
 	h.vmm.model = vmm_control ? VMM_MODEL_AUTOMATIC : VMM_MODEL_NONE;
@@ -72,8 +72,8 @@ static struct host_record legacy_host(void)
 
 	snprintf(h.host.hostname, sizeof(h.host.hostname), "hv-legacy");
 	snprintf(h.host.kernel_release, sizeof(h.host.kernel_release), "6.1.0-40-amd64");
-	h.verdict.generation = GEN_LEGACY;
-	h.verdict.kernel_states = STATE_BIT(STATE_QUIRKED);
+	h.claims.generation = GEN_LEGACY;
+	h.claims.kernel_states = STATE_BIT(STATE_QUIRKED);
 	return h;
 }
 
@@ -85,7 +85,7 @@ static struct domain_record record(enum domain_phase phase, const char *operatio
 	snprintf(r.name, sizeof(r.name), "vm1");
 	snprintf(r.uuid, sizeof(r.uuid), UUID);
 	snprintf(r.operation, sizeof(r.operation), "%s", operation);
-	snprintf(r.verdict, sizeof(r.verdict), "allow");
+	snprintf(r.answer, sizeof(r.answer), "allow");
 	return r;
 }
 
@@ -106,14 +106,14 @@ static void hook_operations(void **state)
 	assert_string_equal(gate_op_to_string(GATE_MIGRATE), "migrate");
 }
 
-static void verdicts(void **state)
+static void answers(void **state)
 {
-	assert_true(gate_verdict_allows(GATE_ALLOW));
-	assert_true(gate_verdict_allows(GATE_WARN));
-	assert_true(gate_verdict_allows(GATE_ERROR_ALLOW));
-	assert_false(gate_verdict_allows(GATE_REFUSE));
-	assert_false(gate_verdict_allows(GATE_ERROR_DENY));
-	assert_string_equal(gate_verdict_to_string(GATE_ERROR_DENY), "error-deny");
+	assert_true(gate_answer_allows(GATE_ALLOW));
+	assert_true(gate_answer_allows(GATE_WARN));
+	assert_true(gate_answer_allows(GATE_ERROR_ALLOW));
+	assert_false(gate_answer_allows(GATE_REFUSE));
+	assert_false(gate_answer_allows(GATE_ERROR_DENY));
+	assert_string_equal(gate_answer_to_string(GATE_ERROR_DENY), "error-deny");
 }
 
 static void state_in_flight(void **state)
@@ -151,7 +151,7 @@ static void state_in_flight(void **state)
 	assert_contains(how, "model none");
 	/* It arrived here in a state nothing could tell (the hook's record
 	 * says unknown): neither this host's VMM model nor a default decides. */
-	started.state = STATE_COUNT;
+	started.state = STATE_UNKNOWN;
 	snprintf(started.operation, sizeof(started.operation), "migrate");
 	assert_false(gate_state_in_flight(&plain, vw(&stock), &started, &s, how));
 	assert_contains(how, "arrived here carrying no seoib metadata");
@@ -202,7 +202,7 @@ static void state_committed_only(void **state)
 static void pending(void **state)
 {
 	struct guest_facts g = guest(true, STATE_QUIRKED);
-	struct gate_outcome out = {.verdict = GATE_ALLOW, .state_known = true, .state = STATE_QUIRKED};
+	struct gate_outcome out = {.answer = GATE_ALLOW, .state = STATE_QUIRKED};
 	struct domain_record rec;
 
 	assert_true(gate_pending(GATE_MIGRATE, &g, &out, 1795424400, &rec));
@@ -215,23 +215,23 @@ static void pending(void **state)
 	assert_true(gate_pending(GATE_PREPARE, &g, &out, 1795424400, &rec));
 	assert_string_equal(rec.operation, "prepare");
 	/* Refused: dropped, arrival or start. */
-	out.verdict = GATE_REFUSE;
+	out.answer = GATE_REFUSE;
 	assert_false(gate_pending(GATE_RESTORE, &g, &out, 1795424400, &rec));
 	assert_false(gate_pending(GATE_PREPARE, &g, &out, 1795424400, &rec));
-	out.verdict = GATE_ERROR_DENY;
+	out.answer = GATE_ERROR_DENY;
 	assert_false(gate_pending(GATE_MIGRATE, &g, &out, 1795424400, &rec));
 	/* Allowed with nothing known: an arrival is remembered as unknown, a
 	 * start not at all, unless it is that arrival's own prepare. */
-	out.verdict = GATE_ERROR_ALLOW;
-	out.state_known = false;
+	out.answer = GATE_ERROR_ALLOW;
+	out.state = STATE_UNKNOWN;
 	assert_true(gate_pending(GATE_RESTORE, &g, &out, 1795424400, &rec));
-	assert_int_equal(rec.state, STATE_COUNT);
+	assert_int_equal(rec.state, STATE_UNKNOWN);
 	assert_false(gate_pending(GATE_PREPARE, &g, &out, 1795424400, &rec));
 	out.arrival_unknown = true;
 	assert_true(gate_pending(GATE_PREPARE, &g, &out, 1795424400, &rec));
-	assert_int_equal(rec.state, STATE_COUNT);
+	assert_int_equal(rec.state, STATE_UNKNOWN);
 	/* Other operations never leave one. */
-	out.verdict = GATE_ALLOW;
+	out.answer = GATE_ALLOW;
 	assert_false(gate_pending(GATE_COMMIT, &g, &out, 1795424400, &rec));
 	assert_false(gate_pending(GATE_FORGET, &g, &out, 1795424400, &rec));
 }
@@ -269,9 +269,9 @@ static void commit(void **state)
 	pending.phase = DOMAIN_RUNNING;
 	assert_false(gate_commit(&g, &pending, t, &running, why));
 	/* An arrival in a state nothing could tell stays unknown. */
-	pending = record(DOMAIN_PENDING, "prepare", STATE_COUNT);
+	pending = record(DOMAIN_PENDING, "prepare", STATE_UNKNOWN);
 	assert_true(gate_commit(&g, &pending, t, &running, why));
-	assert_int_equal(running.state, STATE_COUNT);
+	assert_int_equal(running.state, STATE_UNKNOWN);
 }
 
 static void host_can_run(void **state)
@@ -307,38 +307,38 @@ static void arrival(void **state)
 	struct gate_outcome out;
 
 	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, vw(&fixed), &enforce, &out);
-	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.answer, GATE_ALLOW);
 	assert_int_equal(out.state, STATE_RESPECTED);
 
 	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, vw(&legacy), &enforce, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
-	assert_true(out.state_known);
+	assert_int_equal(out.answer, GATE_REFUSE);
+	assert_int_not_equal(out.state, STATE_UNKNOWN);
 	assert_contains(out.reason, "'vm1' runs respected");
 	assert_contains(out.reason, "hv-legacy cannot run respected: kernel 6.1.0-40-amd64 is legacy");
 	assert_contains(out.remediation, "migrate it to a host");
 
 	gate_arrival(GATE_RESTORE, &respected, NULL, NULL, vw(&legacy), &enforce, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	assert_contains(out.remediation, "restore it");
 
 	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, vw(&legacy), &warn, &out);
-	assert_int_equal(out.verdict, GATE_WARN);
+	assert_int_equal(out.answer, GATE_WARN);
 
 	/* No metadata, source unknown (the hook): on-error decides. */
 	gate_arrival(GATE_MIGRATE, &plain, NULL, NULL, vw(&legacy), &enforce, &out);
-	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
-	assert_false(out.state_known);
+	assert_int_equal(out.answer, GATE_ERROR_ALLOW);
+	assert_int_equal(out.state, STATE_UNKNOWN);
 	assert_contains(out.reason, "no seoib metadata");
 	gate_arrival(GATE_MIGRATE, &plain, NULL, NULL, vw(&legacy), &deny, &out);
-	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	assert_int_equal(out.answer, GATE_ERROR_DENY);
 
 	/* No metadata from an automatic source: it runs respected, which the
 	 * legacy host cannot; from a stock one quirked, which it can. */
 	gate_arrival(GATE_MIGRATE, &plain, vw(&fixed), NULL, vw(&legacy), &enforce, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	assert_int_equal(out.state, STATE_RESPECTED);
 	gate_arrival(GATE_MIGRATE, &plain, vw(&stock), NULL, vw(&legacy), &enforce, &out);
-	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.answer, GATE_ALLOW);
 	assert_int_equal(out.state, STATE_QUIRKED);
 
 	/* QEMU's own local APIC (TCG): no state to keep, even on a host
@@ -351,7 +351,7 @@ static void arrival(void **state)
 	no_kvm.status = PROBE_KVM_UNAVAILABLE;
 	no_kvm.runnable_states = 0;
 	gate_arrival(GATE_MIGRATE, &tcg, NULL, NULL, vw(&no_kvm), &enforce, &out);
-	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.answer, GATE_ALLOW);
 	assert_contains(out.reason, "not exposed");
 }
 
@@ -404,13 +404,13 @@ static void arrival_contradicted(void **state)
 	assert_true(gate_host_can_run(vw(&h), STATE_NOT_ADVERTISED, why));
 
 	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, vw(&h), &enforce, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	assert_contains(out.reason, "contradicts respected");
 	assert_contains(out.remediation, "report kernel 7.3.0-1-amd64 of hv-fixed");
 	assert_contains(out.remediation, "keep guests quirked or on the in-kernel irqchip there");
 
 	gate_arrival(GATE_MIGRATE, &not_adv, NULL, NULL, vw(&h), &enforce, &out);
-	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.answer, GATE_ALLOW);
 
 	/* Not run: the state stays runnable (unverified is not contradicted). */
 	h.behaviour.ran = false;
@@ -437,28 +437,28 @@ static void prepare(void **state)
 	struct gate_outcome out;
 
 	gate_prepare(&g, &safe, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.answer, GATE_ALLOW);
 	assert_int_equal(out.state, STATE_RESPECTED);
 
 	gate_prepare(&g, &unsafe, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	assert_contains(out.reason, "'vm1' would start quirked with risk high");
 	assert_contains(out.reason, "Hyper-V on a split irqchip; this host");
 	assert_null(strchr(out.reason, '\n')); /* one line in libvirt's error */
 	assert_string_equal(out.remediation, "use <ioapic driver='kvm'/>");
 
 	gate_prepare(&g, &unsafe, &warn, &out);
-	assert_int_equal(out.verdict, GATE_WARN);
+	assert_int_equal(out.answer, GATE_WARN);
 
 	gate_prepare(&g, &unknown, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
-	assert_false(out.state_known);
+	assert_int_equal(out.answer, GATE_ERROR_ALLOW);
+	assert_int_equal(out.state, STATE_UNKNOWN);
 	assert_contains(out.reason, "on-error = allow");
 	/* The decision's own remediation (e.g. say which OS the guest runs),
 	 * not the advice for a missing host record. */
 	assert_string_equal(out.remediation, "use <ioapic driver='kvm'/>");
 	gate_prepare(&g, &unknown, &warn, &out);
-	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	assert_int_equal(out.answer, GATE_ERROR_DENY);
 	assert_contains(out.reason, "on-error = deny");
 }
 
@@ -480,7 +480,7 @@ static void prepare_reasons_uncut(void **state)
 		snprintf(unsafe.reasons[i], sizeof(unsafe.reasons[i]),
 			 "reason %d: kernel 6.1.0-40-amd64 is legacy and QEMU 7.2.22 at /usr/bin/%s has no control", i, path);
 	gate_prepare(&g, &unsafe, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	for (int i = 0; i < DECISION_REASONS_MAX; i++)
 		assert_contains(out.reason, unsafe.reasons[i]);
 	assert_null(strstr(out.reason, "…"));
@@ -501,49 +501,49 @@ static void start_after_arrival(void **state)
 	/* At-risk Windows on a legacy host: a fresh start is refused... */
 	g.windows = plain.windows = true;
 	gate_start(&g, vw(&legacy), NULL, t, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	/* ... but the guest that just arrived runs respected already. */
 	gate_start(&g, vw(&legacy), &last, t + GATE_ARRIVAL_VALID_S, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.answer, GATE_ALLOW);
 	assert_int_equal(out.state, STATE_RESPECTED);
 	assert_string_equal(out.reason, "'vm1' arrives by migrate in state respected, accepted at migrate begin");
 	assert_false(out.arrival_unknown);
 	snprintf(last.operation, sizeof(last.operation), "restore");
 	gate_start(&g, vw(&legacy), &last, t, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.answer, GATE_ALLOW);
 	/* Another guest's arrival under this UUID is no arrival of this one. */
 	snprintf(last.name, sizeof(last.name), "vm2");
 	gate_start(&g, vw(&legacy), &last, t, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	snprintf(last.name, sizeof(last.name), "vm1");
 	/* An arrival on-error = allow let in, its state unknown: let in once
 	 * more with a warning, never judged by this host's VMM model; only
 	 * while the XML still says no state. */
-	last.state = STATE_COUNT;
+	last.state = STATE_UNKNOWN;
 	gate_start(&plain, vw(&legacy), &last, t, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
+	assert_int_equal(out.answer, GATE_ERROR_ALLOW);
 	assert_true(out.arrival_unknown);
-	assert_false(out.state_known);
+	assert_int_equal(out.state, STATE_UNKNOWN);
 	assert_contains(out.reason, "in a state seoib cannot tell");
 	gate_start(&g, vw(&legacy), &last, t, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	last.state = STATE_RESPECTED;
 	/* Too old, dated in the future, not pending, or not an arrival:
 	 * decided afresh. */
 	gate_start(&g, vw(&legacy), &last, t + GATE_ARRIVAL_VALID_S + 1, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	gate_start(&g, vw(&legacy), &last, t - 1, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	last.phase = DOMAIN_RUNNING;
 	gate_start(&g, vw(&legacy), &last, t, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	last.phase = DOMAIN_PENDING;
 	snprintf(last.operation, sizeof(last.operation), "prepare");
 	gate_start(&g, vw(&legacy), &last, t, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	/* No record of this host: on-error. */
 	gate_start(&g, NULL, NULL, t, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
+	assert_int_equal(out.answer, GATE_ERROR_ALLOW);
 }
 
 /* Issue 20: on a legacy host (enforce, on-error = deny), a Windows guest's
@@ -562,25 +562,25 @@ static void arrival_never_opens_a_start(void **state)
 
 	fresh.windows = arriving.windows = true;
 	gate_hook(GATE_PREPARE, &fresh, vw(&legacy), NULL, t, &deny, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	gate_hook(GATE_MIGRATE, &arriving, vw(&legacy), NULL, t, &deny, &out);
-	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.answer, GATE_ALLOW);
 	assert_int_equal(out.state, STATE_QUIRKED);
 	for (int64_t later = 0; later <= 300; later += 10) {
 		gate_hook(GATE_PREPARE, &fresh, vw(&legacy), &pending, t + later, &deny, &out);
-		assert_int_equal(out.verdict, GATE_REFUSE);
+		assert_int_equal(out.answer, GATE_REFUSE);
 	}
 	/* A definition that says respected, or another state: refused too. */
-	fresh.has_recorded_state = true;
-	fresh.recorded_state = STATE_RESPECTED;
+	fresh.has_metadata_state = true;
+	fresh.metadata_state = STATE_RESPECTED;
 	gate_hook(GATE_PREPARE, &fresh, vw(&legacy), &pending, t, &deny, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	/* Its own prepare, the XML that arrived, within the step: allowed. */
 	gate_hook(GATE_PREPARE, &arriving, vw(&legacy), &pending, t + 1, &deny, &out);
-	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.answer, GATE_ALLOW);
 	/* ... and not after the step's bound. */
 	gate_hook(GATE_PREPARE, &arriving, vw(&legacy), &pending, t + GATE_ARRIVAL_VALID_S + 1, &deny, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 }
 
 /* An arrival's authorisation taken by a prepare begin, then started begin:
@@ -605,17 +605,17 @@ static void launch_after_arrival(void **state)
 	g.windows = true;
 	/* Its fresh start is refused; the migrate begin is accepted... */
 	gate_hook(GATE_PREPARE, &g, vw(&legacy), NULL, t, &deny, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	assert_int_equal(out.arrival, GATE_IGNORE);
 	assert_true(gate_pending(GATE_PREPARE, &g, &out, t, &pending) == false);
 	gate_hook(GATE_MIGRATE, &g, vw(&legacy), NULL, t, &deny, &out);
-	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.answer, GATE_ALLOW);
 	assert_true(gate_pending(GATE_MIGRATE, &g, &out, t, &migrated));
 	assert_string_equal(migrated.arrival, "");
 	/* ... and the prepare begin that follows, whichever start it is, is let
 	 * in by it, and says so in its pending record. */
 	gate_hook(GATE_PREPARE, &g, vw(&legacy), &migrated, t + 1, &deny, &out);
-	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.answer, GATE_ALLOW);
 	assert_int_equal(out.arrival, GATE_MIGRATE);
 	assert_true(gate_pending(GATE_PREPARE, &g, &out, t + 1, &pending));
 	assert_string_equal(pending.operation, "prepare");
@@ -627,29 +627,29 @@ static void launch_after_arrival(void **state)
 	/* libvirt launched QEMU afresh: judged as the fresh start, refused;
 	 * nothing committed. */
 	assert_false(gate_launched(&g, vw(&legacy), "", &pending, &fresh, t + 2, &deny, &out, &start));
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	assert_contains(out.reason, "'vm1' was let in at prepare begin by the authorisation of a migrate begin, "
 				    "but libvirt started its QEMU afresh (the QEMU of 'vm1', pid 42, has no -incoming");
 	assert_contains(out.reason, "so it is judged as the fresh start it is: 'vm1' would start quirked with risk high");
-	assert_false(gate_verdict_allows(out.verdict));
+	assert_false(gate_answer_allows(out.answer));
 	/* hook-mode = warn: allowed with the warning, committed as the fresh
 	 * start's own record, never as the arrival's. */
 	assert_true(gate_launched(&g, vw(&legacy), "", &pending, &fresh, t + 2, &warn, &out, &start));
-	assert_int_equal(out.verdict, GATE_WARN);
+	assert_int_equal(out.answer, GATE_WARN);
 	assert_string_equal(start.arrival, "");
 	assert_string_equal(start.operation, "prepare");
-	assert_string_equal(start.verdict, "warn");
+	assert_string_equal(start.answer, "warn");
 	assert_true(gate_commit(&g, &start, t + 2, &running, why));
 	assert_string_equal(running.arrival, "");
 	/* No usable host record for the fresh start: on-error. */
 	assert_false(gate_launched(&g, NULL, "no usable host record (it is 7200 s old)", &pending, &fresh, t + 2, &deny,
 				   &out, &start));
-	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	assert_int_equal(out.answer, GATE_ERROR_DENY);
 	assert_contains(out.reason, "no usable host record (it is 7200 s old)");
 
 	/* Launched with -incoming: the arrival's authorisation stands. */
 	assert_true(gate_launched(&g, vw(&legacy), "", &pending, &incoming, t + 2, &deny, &out, &start));
-	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.answer, GATE_ALLOW);
 	assert_contains(out.reason, "'vm1' arrives by migrate: the QEMU of 'vm1', pid 42, was started with -incoming");
 	assert_string_equal(start.arrival, "migrate");
 	assert_int_equal(start.state, STATE_QUIRKED);
@@ -660,30 +660,30 @@ static void launch_after_arrival(void **state)
 	snprintf(g.qemu_args[0], sizeof(g.qemu_args[0]), "-incoming");
 	snprintf(g.qemu_args[1], sizeof(g.qemu_args[1]), "defer");
 	assert_false(gate_launched(&g, vw(&legacy), "", &pending, &incoming, t + 2, &deny, &out, &start));
-	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	assert_int_equal(out.answer, GATE_ERROR_DENY);
 	assert_contains(out.reason, "passes -incoming itself");
 	g.n_qemu_args = 0;
 
 	/* Cannot tell: on-error decides, its own sentence; nothing committed. */
 	assert_false(gate_launched(&g, vw(&legacy), "", &pending, &unknown, t + 2, &deny, &out, &start));
-	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	assert_int_equal(out.answer, GATE_ERROR_DENY);
 	assert_contains(out.reason, "cannot tell whether libvirt started the QEMU of 'vm1' for the migrate that let it in "
 				    "at prepare begin, or afresh: /run/libvirt/qemu/vm1.pid does not hold one process ID");
 	assert_contains(out.remediation, "/run/libvirt/qemu");
 	assert_false(gate_launched(&g, vw(&legacy), "", &pending, &unknown, t + 2, &allow, &out, &start));
-	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
+	assert_int_equal(out.answer, GATE_ERROR_ALLOW);
 
 	/* A restore's, in a state nothing could tell (on-error = allow at
 	 * restore begin): the same. */
-	migrated = record(DOMAIN_PENDING, "restore", STATE_COUNT);
-	g.has_recorded_state = false;
+	migrated = record(DOMAIN_PENDING, "restore", STATE_UNKNOWN);
+	g.has_metadata_state = false;
 	gate_hook(GATE_PREPARE, &g, vw(&legacy), &migrated, migrated.time, &allow, &out);
-	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
+	assert_int_equal(out.answer, GATE_ERROR_ALLOW);
 	assert_int_equal(out.arrival, GATE_RESTORE);
 	assert_true(gate_pending(GATE_PREPARE, &g, &out, migrated.time, &pending));
 	assert_string_equal(pending.arrival, "restore");
 	assert_false(gate_launched(&g, vw(&legacy), "", &pending, &fresh, migrated.time, &deny, &out, &start));
-	assert_false(gate_verdict_allows(out.verdict));
+	assert_false(gate_answer_allows(out.answer));
 	assert_contains(out.reason, "authorisation of a restore begin");
 }
 
@@ -797,7 +797,7 @@ static void launch_read(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
-/* The hook's other verdicts, which cmd_hook.c only prints (issue 22, item 6). */
+/* The hook's other answers, which cmd_hook.c only prints (issue 22, item 6). */
 static void hook_input_verdicts(void **state)
 {
 	struct gate_outcome out;
@@ -811,16 +811,16 @@ static void hook_input_verdicts(void **state)
 	assert_false(gate_op_refuses_bad_input(GATE_IGNORE));
 	/* An oversized XML is refused whatever on-error and hook-mode say. */
 	gate_oversized_xml("vm1", "its <metadata> holds more than 4096 elements", &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	assert_string_equal(out.reason, "the domain XML of 'vm1' is over seoib's limits: its <metadata> holds more than 4096 elements");
 	assert_contains(out.remediation, "remove the oversized content");
 	/* An unreadable configuration refuses whatever on-error says. */
 	gate_config_error("/etc/seoib/seoib.conf line 3: record-path is not absolute", &out);
-	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	assert_int_equal(out.answer, GATE_ERROR_DENY);
 	assert_contains(out.reason, "seoib could not read its configuration: /etc/seoib/seoib.conf line 3");
 	assert_contains(out.reason, "refusing whatever on-error says");
 	assert_string_equal(out.remediation, "correct that line, then check the file with 'seoibctl check-config'");
-	/* The alarm: on-error's verdict, only for a call that may refuse. */
+	/* The alarm: on-error's answer, only for a call that may refuse. */
 	assert_true(gate_timeout_denies(true, ON_ERROR_DENY));
 	assert_false(gate_timeout_denies(true, ON_ERROR_ALLOW));
 	assert_false(gate_timeout_denies(false, ON_ERROR_DENY));
@@ -839,17 +839,17 @@ static void hook_dispatch(void **state)
 
 	plain.windows = quirked.windows = true;
 	gate_hook(GATE_PREPARE, &quirked, vw(&legacy), &last, last.time, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.answer, GATE_ALLOW);
 	assert_contains(out.reason, "arrives by migrate");
 	gate_hook(GATE_PREPARE, &plain, vw(&legacy), NULL, last.time, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	gate_hook(GATE_MIGRATE, &plain, vw(&legacy), &last, last.time, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	assert_int_equal(out.answer, GATE_ERROR_DENY);
 	gate_hook(GATE_RESTORE, &respected, vw(&legacy), &last, last.time, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	assert_contains(out.remediation, "restore it");
 	gate_hook(GATE_FORGET, &plain, vw(&legacy), NULL, last.time, &enforce, &out);
-	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.answer, GATE_ALLOW);
 }
 
 /* check --dest: what enforcement would do, whatever hook-mode says; an
@@ -872,13 +872,13 @@ static void migration_check(void **state)
 	assert_int_equal(out.state, STATE_NOT_ADVERTISED);
 	/* No metadata, no source record: unknown under either on-error. */
 	assert_int_equal(gate_migration_check(&plain, NULL, NULL, vw(&fixed), "", ON_ERROR_DENY, &out), GATE_CHECK_UNKNOWN);
-	assert_false(out.state_known);
+	assert_int_equal(out.state, STATE_UNKNOWN);
 	/* No record of the destination: unknown, with why, and the state. */
 	assert_int_equal(gate_migration_check(&respected, NULL, NULL, NULL, "no record of hv-x: ssh failed", ON_ERROR_ALLOW,
 					      &out),
 			 GATE_CHECK_UNKNOWN);
 	assert_string_equal(out.reason, "no record of hv-x: ssh failed");
-	assert_true(out.state_known);
+	assert_int_not_equal(out.state, STATE_UNKNOWN);
 	assert_int_equal(out.state, STATE_RESPECTED);
 	assert_string_equal(gate_check_to_string(GATE_CHECK_REFUSE), "refuse");
 }
@@ -906,7 +906,7 @@ static void domain_records(void **state)
 	snprintf(rec.name, sizeof(rec.name), "vm1");
 	snprintf(rec.uuid, sizeof(rec.uuid), UUID);
 	snprintf(rec.operation, sizeof(rec.operation), "migrate");
-	snprintf(rec.verdict, sizeof(rec.verdict), "allow");
+	snprintf(rec.answer, sizeof(rec.answer), "allow");
 
 	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), 1);
 	assert_int_equal(domain_record_write(sub, &rec, err), 0);
@@ -919,11 +919,11 @@ static void domain_records(void **state)
 	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), 1);
 	assert_int_equal(domain_record_forget(sub, UUID, err), 0); /* none: not an error */
 
-	/* An arrival in an unknown state: "unknown" in the file, STATE_COUNT back. */
-	rec.state = STATE_COUNT;
+	/* An arrival in an unknown state: "unknown" in the file, STATE_UNKNOWN back. */
+	rec.state = STATE_UNKNOWN;
 	assert_int_equal(domain_record_write(sub, &rec, err), 0);
 	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), 0);
-	assert_int_equal(back.state, STATE_COUNT);
+	assert_int_equal(back.state, STATE_UNKNOWN);
 	assert_int_equal(domain_record_forget(sub, UUID, err), 0);
 	/* A value past STATE_UNKNOWN is no state: refused, never written as "unknown". */
 	rec.state = STATE_UNKNOWN + 1;
@@ -1041,7 +1041,7 @@ static void state_running(void **state)
 	snprintf(rec.name, sizeof(rec.name), "vm1");
 	snprintf(rec.uuid, sizeof(rec.uuid), UUID);
 	snprintf(rec.operation, sizeof(rec.operation), "prepare");
-	snprintf(rec.verdict, sizeof(rec.verdict), "allow");
+	snprintf(rec.answer, sizeof(rec.answer), "allow");
 	assert_int_equal(domain_record_write(sub, &rec, err), 0);
 	assert_true(gate_state_running(sub, &tagged, NULL, &s, how));
 	assert_int_equal(s, STATE_NOT_ADVERTISED);
@@ -1054,7 +1054,7 @@ static void state_running(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(hook_operations), cmocka_unit_test(verdicts), cmocka_unit_test(state_in_flight),
+		cmocka_unit_test(hook_operations), cmocka_unit_test(answers), cmocka_unit_test(state_in_flight),
 		cmocka_unit_test(host_can_run),    cmocka_unit_test(arrival),  cmocka_unit_test(prepare),
 		cmocka_unit_test(arrival_contradicted), cmocka_unit_test(prepare_reasons_uncut),
 		cmocka_unit_test(start_after_arrival), cmocka_unit_test(migration_check),

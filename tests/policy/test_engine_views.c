@@ -38,8 +38,8 @@ static struct host_record *own(int64_t age)
 	h->status = PROBE_OK;
 	h->host = here;
 	h->probe_time = NOW - age;
-	h->verdict.generation = GEN_FIXED;
-	h->verdict.kernel_states = STATE_ALL;
+	h->claims.generation = GEN_FIXED;
+	h->claims.kernel_states = STATE_ALL;
 	h->runnable_states = STATE_ALL;
 	h->vmm.found = true;
 	h->vmm.model = VMM_MODEL_AUTOMATIC;
@@ -109,7 +109,7 @@ static void gate_on_a_stale_own_record(void **state)
 	(void)state;
 	host_view_local(&v, old, HOST_ORIGIN_PUBLISHED, &clock_60, "/run/seoib/host.json");
 	gate_start(g, &v, NULL, NOW, &cfg, &out);
-	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	assert_int_equal(out.answer, GATE_ERROR_DENY);
 	assert_non_null(strstr(out.reason, "is 7200 s old"));
 	assert_false(host_can_run(&v, STATE_QUIRKED, NULL, why));
 	host_why_cannot(&v, STATE_QUIRKED, why, sizeof(why));
@@ -132,8 +132,8 @@ static void check_dest_views(void **state)
 	struct host_view v;
 
 	(void)state;
-	g->has_recorded_state = true;
-	g->recorded_state = STATE_RESPECTED;
+	g->has_metadata_state = true;
+	g->metadata_state = STATE_RESPECTED;
 	snprintf(dest->host.hostname, sizeof(dest->host.hostname), "hv2");
 	snprintf(dest->host.machine_id, sizeof(dest->host.machine_id), "fedcba9876543210fedcba9876543210");
 	host_view_peer(&v, dest, HOST_ORIGIN_FLEET, &clock_60, "of hv2");

@@ -440,7 +440,7 @@ static void windows_and_secure_boot(void **state)
 	assert_string_equal(f.os_id, "http://debian.org/debian/12");
 }
 
-static void recorded_state(void **state)
+static void metadata_state(void **state)
 {
 	static const char xml[] =
 		"<domain><name>r</name><metadata><s:guest xmlns:s='https://seoib.org/xmlns/libvirt/guest/1' "
@@ -451,13 +451,13 @@ static void recorded_state(void **state)
 	char err[SEOIB_MESSAGE_MAX];
 
 	assert_int_equal(guest_facts_from_xml(xml, strlen(xml), &f, err), 0);
-	assert_true(f.has_recorded_state);
-	assert_int_equal(f.recorded_state, STATE_NOT_ADVERTISED);
-	assert_string_equal(f.recorded_host, "h2");
-	assert_string_equal(f.recorded_decided, "2026-11-23T09:40:00Z");
+	assert_true(f.has_metadata_state);
+	assert_int_equal(f.metadata_state, STATE_NOT_ADVERTISED);
+	assert_string_equal(f.metadata_host, "h2");
+	assert_string_equal(f.metadata_decided, "2026-11-23T09:40:00Z");
 	/* Matched by namespace URI, not by prefix. */
 	assert_int_equal(guest_facts_from_xml(other_ns, strlen(other_ns), &f, err), 0);
-	assert_false(f.has_recorded_state);
+	assert_false(f.has_metadata_state);
 	parse_fails("<domain><name>r</name><metadata><seoib:guest xmlns:seoib='https://seoib.org/xmlns/libvirt/guest/1'/>"
 		    "</metadata></domain>",
 		    "unknown recorded state ''");
@@ -513,10 +513,10 @@ static void metadata_round_trip(void **state)
 		 element + strlen(SEOIB_METADATA_ELEMENT) + 1);
 	free(element);
 	f = parse_ok("pc-q35-8.2", "", extra);
-	assert_true(f.has_recorded_state);
-	assert_int_equal(f.recorded_state, STATE_RESPECTED);
-	assert_string_equal(f.recorded_host, "hv1");
-	assert_string_equal(f.recorded_decided, "1970-01-02T00:00:00Z");
+	assert_true(f.has_metadata_state);
+	assert_int_equal(f.metadata_state, STATE_RESPECTED);
+	assert_string_equal(f.metadata_host, "hv1");
+	assert_string_equal(f.metadata_decided, "1970-01-02T00:00:00Z");
 }
 
 /* seoibd's watcher writes the state a guest runs in where it is missing or
@@ -524,12 +524,12 @@ static void metadata_round_trip(void **state)
  * (a different one there is the next start's, written by seoibctl apply). */
 static void metadata_sync_targets(void **state)
 {
-	struct guest_facts live = {.has_recorded_state = true, .recorded_state = STATE_RESPECTED};
+	struct guest_facts live = {.has_metadata_state = true, .metadata_state = STATE_RESPECTED};
 
 	assert_int_equal(guest_metadata_sync_targets(&live, false, STATE_RESPECTED), 0);
 	assert_int_equal(guest_metadata_sync_targets(&live, false, STATE_QUIRKED), GUEST_METADATA_LIVE);
 	assert_int_equal(guest_metadata_sync_targets(&live, true, STATE_RESPECTED), GUEST_METADATA_PERSISTENT);
-	live.has_recorded_state = false;
+	live.has_metadata_state = false;
 	assert_int_equal(guest_metadata_sync_targets(&live, true, STATE_RESPECTED),
 			 GUEST_METADATA_LIVE | GUEST_METADATA_PERSISTENT);
 }
@@ -551,7 +551,7 @@ int main(void)
 		cmocka_unit_test(tcg),
 		cmocka_unit_test(risk_signals),
 		cmocka_unit_test(windows_and_secure_boot),
-		cmocka_unit_test(recorded_state),
+		cmocka_unit_test(metadata_state),
 		cmocka_unit_test(metadata_round_trip),
 		cmocka_unit_test(metadata_sync_targets),
 		cmocka_unit_test(malformed),

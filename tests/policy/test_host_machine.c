@@ -31,8 +31,8 @@ static struct guest_facts guest(const char *machine, const char *emulator)
 	snprintf(g.uuid, sizeof(g.uuid), "6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
 	snprintf(g.machine, sizeof(g.machine), "%s", machine);
 	snprintf(g.emulator, sizeof(g.emulator), "%s", emulator);
-	g.has_recorded_state = true;
-	g.recorded_state = STATE_QUIRKED;
+	g.has_metadata_state = true;
+	g.metadata_state = STATE_QUIRKED;
 	return g;
 }
 
@@ -48,8 +48,8 @@ static struct host_record *host(const char *name, const char *const *types)
 	snprintf(h->vmm.path, sizeof(h->vmm.path), QEMU_PATH);
 	snprintf(h->vmm.version, sizeof(h->vmm.version), "7.2.22");
 	h->vmm.found = true;
-	h->verdict.generation = GEN_LEGACY;
-	h->verdict.kernel_states = STATE_BIT(STATE_QUIRKED);
+	h->claims.generation = GEN_LEGACY;
+	h->claims.kernel_states = STATE_BIT(STATE_QUIRKED);
 	h->runnable_states = STATE_BIT(STATE_QUIRKED);
 	for (; types && *types; types++)
 		snprintf(h->vmm.machine_types[h->vmm.n_machine_types++], VMM_MACHINE_NAME_MAX, "%s", *types);
@@ -95,13 +95,13 @@ static void check_dest_and_hook(void **state)
 	seoib_config_defaults(&cfg);
 	cfg.hook_mode = HOOK_ENFORCE;
 	gate_hook(GATE_MIGRATE, &noble, vw(dest), NULL, 0, &cfg, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	gate_hook(GATE_RESTORE, &noble, vw(dest), NULL, 0, &cfg, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	assert_contains(out.remediation, "restore it to a host");
 	cfg.hook_mode = HOOK_WARN;
 	gate_hook(GATE_MIGRATE, &noble, vw(dest), NULL, 0, &cfg, &out);
-	assert_int_equal(out.verdict, GATE_WARN);
+	assert_int_equal(out.answer, GATE_WARN);
 	free(dest);
 	free(old);
 }

@@ -25,8 +25,8 @@ static struct host_record host_of(const char *name, enum kernel_generation gen, 
 	snprintf(rec.vmm.path, sizeof(rec.vmm.path), "/usr/bin/qemu-system-x86_64");
 	snprintf(rec.vmm.version, sizeof(rec.vmm.version), "7.2.22");
 	rec.status = PROBE_OK;
-	rec.verdict.generation = gen;
-	rec.verdict.kernel_states = gen == GEN_FIXED ? STATE_ALL : STATE_BIT(STATE_QUIRKED);
+	rec.claims.generation = gen;
+	rec.claims.kernel_states = gen == GEN_FIXED ? STATE_ALL : STATE_BIT(STATE_QUIRKED);
 	/* A VMM that can set the state: a machine property, default quirked,
 	 * that the guest's XML sets (guest_runs()) to what seoib chose. */
 	rec.vmm.found = true;
@@ -35,7 +35,7 @@ static struct host_record host_of(const char *name, enum kernel_generation gen, 
 	snprintf(rec.vmm.property.name, sizeof(rec.vmm.property.name), "seoib-policy");
 	snprintf(rec.vmm.property.default_value, sizeof(rec.vmm.property.default_value), "quirked");
 	rec.vmm.property.location = VMM_LOCATION_MACHINE;
-	rec.runnable_states = vmm_control ? rec.verdict.kernel_states : STATE_BIT(STATE_QUIRKED);
+	rec.runnable_states = vmm_control ? rec.claims.kernel_states : STATE_BIT(STATE_QUIRKED);
 	return rec;
 }
 
@@ -202,15 +202,15 @@ static void sticky_state(void **state)
 	struct host_record fixed = host_of("h1", GEN_FIXED, true), legacy = host_of("h3", GEN_LEGACY, false);
 	struct decision d;
 
-	g.has_recorded_state = true;
-	g.recorded_state = STATE_QUIRKED;
+	g.has_metadata_state = true;
+	g.metadata_state = STATE_QUIRKED;
 	decide(&g, &fixed, NULL, 0, &d); /* a fresh choice would be respected */
 	assert_int_equal(d.state, STATE_QUIRKED);
 	assert_true(d.sticky);
 	assert_int_equal(d.verdict, VERDICT_SAFE);
 	decision_free(&d);
 
-	g.recorded_state = STATE_RESPECTED;
+	g.metadata_state = STATE_RESPECTED;
 	decide(&g, &fixed, NULL, 0, &d); /* QEMU would start it quirked: refused */
 	assert_int_equal(d.state, STATE_QUIRKED);
 	assert_int_equal(d.verdict, VERDICT_UNSAFE);
@@ -232,8 +232,8 @@ static void sticky_quirked_at_risk(void **state)
 	struct host_record fixed = host_of("h1", GEN_FIXED, true);
 	struct decision d;
 
-	g.has_recorded_state = true;
-	g.recorded_state = STATE_QUIRKED;
+	g.has_metadata_state = true;
+	g.metadata_state = STATE_QUIRKED;
 	g.split_required = true;
 	decide(&g, &fixed, NULL, 0, &d);
 	assert_int_equal(d.risk, RISK_HIGH);
@@ -248,16 +248,16 @@ static void recorded_conflicts_with_config(void **state)
 	struct host_record fixed = host_of("h1", GEN_FIXED, true);
 	struct decision d;
 
-	g.has_recorded_state = true;
-	g.recorded_state = STATE_RESPECTED;
+	g.has_metadata_state = true;
+	g.metadata_state = STATE_RESPECTED;
 	decide(&g, &fixed, NULL, 0, &d);
 	assert_int_equal(d.rule, RULE_RECORDED_NEEDS_SPLIT);
 	assert_int_equal(d.verdict, VERDICT_UNSAFE);
 	decision_free(&d);
 
 	g = guest_of(IRQCHIP_SPLIT, 0x11, false);
-	g.has_recorded_state = true;
-	g.recorded_state = STATE_RESPECTED;
+	g.has_metadata_state = true;
+	g.metadata_state = STATE_RESPECTED;
 	decide(&g, &fixed, NULL, 0, &d);
 	assert_int_equal(d.rule, RULE_RECORDED_NEEDS_EOI);
 	assert_int_equal(d.verdict, VERDICT_UNSAFE);
@@ -265,8 +265,8 @@ static void recorded_conflicts_with_config(void **state)
 
 	/* Recorded not-advertised on an in-kernel guest is fine (bit 3 works in both). */
 	g = guest_of(IRQCHIP_IN_KERNEL, 0x20, false);
-	g.has_recorded_state = true;
-	g.recorded_state = STATE_NOT_ADVERTISED;
+	g.has_metadata_state = true;
+	g.metadata_state = STATE_NOT_ADVERTISED;
 	guest_runs(&g, STATE_NOT_ADVERTISED);
 	decide(&g, &fixed, NULL, 0, &d);
 	assert_int_equal(d.state, STATE_NOT_ADVERTISED);
@@ -332,8 +332,8 @@ static void qemu_lapic_not_exposed(void **state)
 	struct decision d;
 
 	g.qemu_lapic = true;
-	g.has_recorded_state = true;
-	g.recorded_state = STATE_RESPECTED;
+	g.has_metadata_state = true;
+	g.metadata_state = STATE_RESPECTED;
 	t.status = PROBE_KVM_UNAVAILABLE;
 	decide(&g, NULL, &t, 1, &d);
 	assert_int_equal(d.rule, RULE_NOT_EXPOSED);
@@ -365,8 +365,8 @@ static void unknown_facts(void **state)
 	decision_free(&d);
 	/* The irqchip unknown: not rule 1 even with a recorded respected. */
 	g.irqchip_unknown = true;
-	g.has_recorded_state = true;
-	g.recorded_state = STATE_RESPECTED;
+	g.has_metadata_state = true;
+	g.metadata_state = STATE_RESPECTED;
 	decide(&g, &h, NULL, 0, &d);
 	assert_int_equal(d.rule, RULE_FACTS_UNKNOWN);
 	assert_int_equal(d.state, STATE_RESPECTED);
@@ -482,13 +482,13 @@ static void pinned_domain(const struct guest_facts *guest, const struct host_rec
 	struct guest_facts pinned = *guest;
 	struct decision alone;
 
-	if (guest->has_recorded_state) {
+	if (guest->has_metadata_state) {
 		policy_decide(guest, NULL, vws(hosts, n), n, domain);
 		return;
 	}
 	policy_decide_applied(guest, vw(home), NULL, 0, &alone, NULL);
-	pinned.has_recorded_state = true;
-	pinned.recorded_state = alone.state;
+	pinned.has_metadata_state = true;
+	pinned.metadata_state = alone.state;
 	decision_free(&alone);
 	policy_decide_applied(&pinned, vw(home), vws(hosts, n), n, domain, NULL);
 }
@@ -551,8 +551,8 @@ static void migration_domain(void **state)
 	assert_true(d.targets[1].can_run && d.targets[2].can_run);
 	decision_free(&d);
 	/* A recorded state stays, whatever home's QEMU would start it in. */
-	g.has_recorded_state = true;
-	g.recorded_state = STATE_NOT_ADVERTISED;
+	g.has_metadata_state = true;
+	g.metadata_state = STATE_NOT_ADVERTISED;
 	policy_migration_domain(&g, vw(&hosts[2]), vws(hosts, 4), 4, &d);
 	assert_int_equal(d.state, STATE_NOT_ADVERTISED);
 	assert_true(d.targets[0].can_run);
@@ -574,8 +574,8 @@ static void migration_domain_as_pinned(void **state)
 
 	guests[3].qemu_lapic = true;
 	guests[4].irqchip_unknown = true;
-	guests[5].has_recorded_state = true;
-	guests[5].recorded_state = STATE_RESPECTED;
+	guests[5].has_metadata_state = true;
+	guests[5].metadata_state = STATE_RESPECTED;
 	for (size_t g = 0; g < 6; g++)
 		for (size_t h = 0; h < 4; h++)
 			assert_same_domain(&guests[g], homes[h], hosts, 3);

@@ -20,8 +20,8 @@ static struct host_record host_with(enum vmm_model model, enum vmm_location loc,
 	snprintf(h.host.hostname, sizeof(h.host.hostname), "h1");
 	snprintf(h.host.kernel_release, sizeof(h.host.kernel_release), "6.18.44-amd64");
 	h.status = PROBE_OK;
-	h.verdict.generation = GEN_FIXED;
-	h.verdict.kernel_states = STATE_ALL;
+	h.claims.generation = GEN_FIXED;
+	h.claims.kernel_states = STATE_ALL;
 	h.runnable_states = STATE_ALL;
 	h.vmm.found = true;
 	h.vmm.model = model;
@@ -79,7 +79,7 @@ static void automatic_follows_the_ioapic(void **state)
 	run_state_decide(&g, &h, STATE_NOT_ADVERTISED, &rs);
 	assert_int_equal(rs.state, STATE_NOT_ADVERTISED);
 	assert_false(rs.differs);
-	h.verdict.kernel_states = STATE_BIT(STATE_QUIRKED) | STATE_BIT(STATE_RESPECTED);
+	h.claims.kernel_states = STATE_BIT(STATE_QUIRKED) | STATE_BIT(STATE_RESPECTED);
 	run_state_decide(&g, &h, STATE_NOT_ADVERTISED, &rs);
 	assert_int_equal(rs.state, STATE_QUIRKED);
 	assert_non_null(strstr(rs.why, "falls back to quirked"));

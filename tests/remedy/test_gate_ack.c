@@ -50,14 +50,14 @@ static void test_ack_allows_unsafe_under_enforce(void **state)
 	seoib_config_defaults(&cfg);
 	cfg.hook_mode = HOOK_ENFORCE;
 	gate_prepare(&g, &unsafe, &cfg, &out);
-	assert_int_equal(out.verdict, GATE_WARN);
+	assert_int_equal(out.answer, GATE_WARN);
 	assert_true(out.acknowledged);
 	assert_non_null(strstr(out.reason, "acknowledged by root at 2026-12-07T10:00:00Z: VBS off inside"));
 	assert_non_null(strstr(out.remediation, "ioapic"));
 	/* Under warn the same warning, still marked acknowledged. */
 	cfg.hook_mode = HOOK_WARN;
 	gate_prepare(&g, &unsafe, &cfg, &out);
-	assert_int_equal(out.verdict, GATE_WARN);
+	assert_int_equal(out.answer, GATE_WARN);
 	assert_true(out.acknowledged);
 }
 
@@ -71,10 +71,10 @@ static void test_no_ack_refuses(void **state)
 	seoib_config_defaults(&cfg);
 	cfg.hook_mode = HOOK_ENFORCE;
 	gate_prepare(&plain, &unsafe, &cfg, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	assert_false(out.acknowledged);
 	gate_prepare(&invalid, &unsafe, &cfg, &out);
-	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_int_equal(out.answer, GATE_REFUSE);
 	assert_null(strstr(out.reason, "acknowledged"));
 }
 
@@ -91,9 +91,9 @@ static void test_ack_changes_nothing_else(void **state)
 	cfg.hook_mode = HOOK_ENFORCE;
 	cfg.on_error = ON_ERROR_DENY;
 	gate_prepare(&g, &unknown, &cfg, &out);
-	assert_int_equal(out.verdict, GATE_ERROR_DENY);
+	assert_int_equal(out.answer, GATE_ERROR_DENY);
 	gate_prepare(&g, &safe, &cfg, &out);
-	assert_int_equal(out.verdict, GATE_ALLOW);
+	assert_int_equal(out.answer, GATE_ALLOW);
 	assert_false(out.acknowledged);
 }
 

@@ -21,33 +21,33 @@ static void test_exposure(void **state)
 	assert_non_null(h);
 	memset(&f, 0, sizeof(f));
 	f.irqchip = IRQCHIP_SPLIT;
-	assert_true(storm_guest_exposed(&f, true, STATE_QUIRKED, h, why));
+	assert_true(storm_guest_exposed(&f, STATE_QUIRKED, h, why));
 	assert_non_null(strstr(why, "quirked"));
-	assert_false(storm_guest_exposed(&f, true, STATE_NOT_ADVERTISED, h, why));
+	assert_false(storm_guest_exposed(&f, STATE_NOT_ADVERTISED, h, why));
 	/* Respected: watched until this host verified that state. */
 	h->behaviour.proof[STATE_RESPECTED] = PROOF_UNVERIFIED;
-	assert_true(storm_guest_exposed(&f, true, STATE_RESPECTED, h, why));
+	assert_true(storm_guest_exposed(&f, STATE_RESPECTED, h, why));
 	assert_non_null(strstr(why, "unverified"));
-	assert_true(storm_guest_exposed(&f, true, STATE_RESPECTED, NULL, why));
+	assert_true(storm_guest_exposed(&f, STATE_RESPECTED, NULL, why));
 	h->behaviour.proof[STATE_RESPECTED] = PROOF_VERIFIED;
-	assert_false(storm_guest_exposed(&f, true, STATE_RESPECTED, h, why));
+	assert_false(storm_guest_exposed(&f, STATE_RESPECTED, h, why));
 	/* A state that cannot be told: watched. */
-	assert_true(storm_guest_exposed(&f, false, STATE_RESPECTED, h, why));
+	assert_true(storm_guest_exposed(&f, STATE_UNKNOWN, h, why));
 	/* No x2APIC in the vCPU: never offered Directed EOI, not watched;
 	 * an x2APIC that cannot be told is watched. */
 	f.x2apic = X2APIC_ABSENT;
 	snprintf(f.x2apic_why, sizeof(f.x2apic_why), "<cpu> disables x2apic");
-	assert_false(storm_guest_exposed(&f, true, STATE_QUIRKED, h, why));
+	assert_false(storm_guest_exposed(&f, STATE_QUIRKED, h, why));
 	assert_non_null(strstr(why, "no x2APIC"));
 	f.x2apic = X2APIC_UNKNOWN;
-	assert_true(storm_guest_exposed(&f, true, STATE_QUIRKED, h, why));
+	assert_true(storm_guest_exposed(&f, STATE_QUIRKED, h, why));
 	f.x2apic = X2APIC_PRESENT;
 	f.irqchip = IRQCHIP_IN_KERNEL;
-	assert_false(storm_guest_exposed(&f, true, STATE_QUIRKED, h, why));
+	assert_false(storm_guest_exposed(&f, STATE_QUIRKED, h, why));
 	f.irqchip_unknown = true;
-	assert_true(storm_guest_exposed(&f, true, STATE_QUIRKED, h, why));
+	assert_true(storm_guest_exposed(&f, STATE_QUIRKED, h, why));
 	f.qemu_lapic = true;
-	assert_false(storm_guest_exposed(&f, false, STATE_QUIRKED, h, why));
+	assert_false(storm_guest_exposed(&f, STATE_UNKNOWN, h, why));
 	free(h);
 }
 

@@ -14,7 +14,7 @@
 #include "seoib/gate.h"
 #include "seoib/guest_edit.h"
 #include "seoib/guest_facts.h"
-#include "seoib/kvm_verdict.h"
+#include "seoib/kvm_claims.h"
 #include "seoib/policy.h"
 #include "seoib/states.h"
 #include "seoib/string_table.h"
@@ -102,9 +102,9 @@ static void every_table(void **state)
 	WORDS(guest_x2apic, enum guest_x2apic, X2APIC_UNKNOWN + 1);
 	WORDS(guest_windows, enum guest_windows, WINDOWS_YES + 1);
 	WORDS(guest_victim, enum guest_victim, VICTIM_UNKNOWN + 1);
-	WORDS(audit_verdict, enum audit_verdict, AUDIT_UNKNOWN + 1);
+	WORDS(audit_overall, enum audit_overall, AUDIT_UNKNOWN + 1);
 	WORDS(gate_op, enum gate_op, GATE_FORGET + 1);
-	WORDS(gate_verdict, enum gate_verdict, GATE_ERROR_DENY + 1);
+	WORDS(gate_answer, enum gate_answer, GATE_ERROR_DENY + 1);
 	WORDS(gate_check, enum gate_check, GATE_CHECK_UNKNOWN + 1);
 	WORDS(probe_run_status, enum probe_run_status, PROBE_RUN_COUNT);
 }
@@ -117,7 +117,7 @@ static void published_words(void **state)
 	assert_string_equal(irqchip_to_string(IRQCHIP_IN_KERNEL), "in-kernel");
 	assert_string_equal(probe_status_to_string(PROBE_KVM_UNAVAILABLE), "kvm-unavailable");
 	assert_string_equal(gate_op_to_string(GATE_COMMIT), "started");
-	assert_string_equal(gate_verdict_to_string(GATE_ERROR_ALLOW), "error-allow");
+	assert_string_equal(gate_answer_to_string(GATE_ERROR_ALLOW), "error-allow");
 	assert_string_equal(guest_remedy_to_string(GUEST_REMEDY_IN_KERNEL_IRQCHIP), "in-kernel-irqchip");
 	assert_string_equal(hook_mode_to_string(HOOK_ENFORCE), "enforce");
 	assert_string_equal(on_error_to_string(ON_ERROR_DENY), "deny");

@@ -1,4 +1,4 @@
-/* The capability verdict (issue 2, "The probe", item 5): a pure function of
+/* The capability probe's claims (issue 2, "The probe", item 5): a pure function of
  * the raw measurements. It claims a generation only when every measurement
  * agrees with it; a contradiction is reported as GEN_INCONSISTENT with one
  * sentence per problem, and such a kernel is promised nothing beyond the
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "seoib/kvm_verdict.h"
+#include "seoib/kvm_claims.h"
 #include "seoib/kvm_x2apic.h"
 #include "seoib/messages.h"
 #include "seoib/string_table.h"
@@ -79,7 +79,7 @@ static bool split_masking(const struct kvm_measurements *m)
 /* ---- contradictions any kernel can show -------------------------------- */
 
 /* A VM can only narrow what /dev/kvm reports, never widen it. */
-static void check_vm_within_system(const struct kvm_measurements *m, struct kvm_verdict *v)
+static void check_vm_within_system(const struct kvm_measurements *m, struct kvm_claims *v)
 {
 	const struct {
 		long long cap;
@@ -104,7 +104,7 @@ static void check_vm_within_system(const struct kvm_measurements *m, struct kvm_
 }
 
 /* The kernel must refuse bits 2|3 together, and bit 2 without a split irqchip. */
-static void check_negative_controls(const struct kvm_measurements *m, struct kvm_verdict *v)
+static void check_negative_controls(const struct kvm_measurements *m, struct kvm_claims *v)
 {
 	for (int irqchip = 0; irqchip < IRQCHIP_COUNT; irqchip++)
 		if (accepted(&m->enable[irqchip][MODE_BOTH]))
@@ -115,7 +115,7 @@ static void check_negative_controls(const struct kvm_measurements *m, struct kvm
 }
 
 /* A flag a VM accepts must be one /dev/kvm reports. */
-static void check_accepted_reported(const struct kvm_measurements *m, struct kvm_verdict *v)
+static void check_accepted_reported(const struct kvm_measurements *m, struct kvm_claims *v)
 {
 	unsigned long long system = (unsigned long long)m->x2apic_api_system;
 
@@ -128,7 +128,7 @@ static void check_accepted_reported(const struct kvm_measurements *m, struct kvm
 
 /* An accepted flag must show in the LVR a guest reads: bit 2 advertises
  * Directed EOI (LVR bit 24), bit 3 hides it. */
-static void check_lvr_follows_flag(const struct kvm_measurements *m, struct kvm_verdict *v,
+static void check_lvr_follows_flag(const struct kvm_measurements *m, struct kvm_claims *v,
 				   enum irqchip_mode irqchip, enum x2apic_mode mode)
 {
 	const struct lvr_result *lvr = &m->lvr[irqchip][mode];
@@ -145,7 +145,7 @@ static void check_lvr_follows_flag(const struct kvm_measurements *m, struct kvm_
 			    want_directed_eoi ? "not advertised" : "still advertised");
 }
 
-static void check_common(const struct kvm_measurements *m, struct kvm_verdict *v)
+static void check_common(const struct kvm_measurements *m, struct kvm_claims *v)
 {
 	check_vm_within_system(m, v);
 	check_negative_controls(m, v);
@@ -157,7 +157,7 @@ static void check_common(const struct kvm_measurements *m, struct kvm_verdict *v
 
 /* ---- a kernel that reports the fix (bits 2-3) ---------------------------- */
 
-static void check_fixed_caps(const struct kvm_measurements *m, struct kvm_verdict *v)
+static void check_fixed_caps(const struct kvm_measurements *m, struct kvm_claims *v)
 {
 	unsigned long long system = (unsigned long long)m->x2apic_api_system;
 
@@ -174,7 +174,7 @@ static void check_fixed_caps(const struct kvm_measurements *m, struct kvm_verdic
 			    m->x2apic_api_vm_split, system);
 }
 
-static void check_fixed_enables(const struct kvm_measurements *m, struct kvm_verdict *v)
+static void check_fixed_enables(const struct kvm_measurements *m, struct kvm_claims *v)
 {
 	unsigned long long system = (unsigned long long)m->x2apic_api_system;
 
@@ -193,7 +193,7 @@ static void check_fixed_enables(const struct kvm_measurements *m, struct kvm_ver
 
 /* Quirked guests keep what they always saw: Directed EOI advertised with a
  * split irqchip, not with KVM's own I/O APIC (commit 0bcc3fb95b97). */
-static void check_fixed_legacy_lvr(const struct kvm_measurements *m, struct kvm_verdict *v)
+static void check_fixed_legacy_lvr(const struct kvm_measurements *m, struct kvm_claims *v)
 {
 	const struct lvr_result *split = &m->lvr[IRQCHIP_SPLIT][MODE_LEGACY];
 	const struct lvr_result *in_kernel = &m->lvr[IRQCHIP_IN_KERNEL][MODE_LEGACY];
@@ -214,7 +214,7 @@ static bool fixed_fully_measured(const struct kvm_measurements *m)
 	       lvr_read(&m->lvr[IRQCHIP_SPLIT][MODE_DISABLE]) && lvr_read(&m->lvr[IRQCHIP_IN_KERNEL][MODE_LEGACY]);
 }
 
-/* ---- the verdict ---------------------------------------------------------- */
+/* ---- the claims ----------------------------------------------------------- */
 
 static enum kernel_generation claimed_generation(const struct kvm_measurements *m)
 {
@@ -241,7 +241,7 @@ unsigned kvm_generation_states(enum kernel_generation generation)
 	}
 }
 
-void kvm_verdict_derive(const struct kvm_measurements *m, struct kvm_verdict *v)
+void kvm_claims_derive(const struct kvm_measurements *m, struct kvm_claims *v)
 {
 	enum kernel_generation generation;
 

@@ -1,4 +1,4 @@
-/* kvm_verdict_derive(): every branch, from measurements shaped like the
+/* kvm_claims_derive(): every branch, from measurements shaped like the
  * kernels of docs/background.md section 2 (6.1 legacy, 6.18.17+/7.x fixed, pre-4.8)
  * and like kernels that contradict themselves. */
 #include <errno.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "seoib/kvm_verdict.h"
+#include "seoib/kvm_claims.h"
 #include "seoib/kvm_x2apic.h"
 
 /* An LVR as KVM builds it: version 0x14, max LVT entry 5. */
@@ -81,7 +81,7 @@ static void fixed_kernel(struct kvm_measurements *m)
 	set_lvr(m, IRQCHIP_IN_KERNEL, MODE_DISABLE, LVR_BASE);
 }
 
-static bool any_problem_mentions(const struct kvm_verdict *v, const char *needle)
+static bool any_problem_mentions(const struct kvm_claims *v, const char *needle)
 {
 	for (int i = 0; i < v->n_problems; i++)
 		if (strstr(v->problems[i], needle))
@@ -92,9 +92,9 @@ static bool any_problem_mentions(const struct kvm_verdict *v, const char *needle
 /* An inconsistent kernel: quirked only, and the sentence says why. */
 static void assert_inconsistent(const struct kvm_measurements *m, const char *needle)
 {
-	struct kvm_verdict v;
+	struct kvm_claims v;
 
-	kvm_verdict_derive(m, &v);
+	kvm_claims_derive(m, &v);
 	assert_int_equal(v.generation, GEN_INCONSISTENT);
 	assert_int_equal(v.kernel_states, STATE_BIT(STATE_QUIRKED));
 	assert_true(v.n_problems >= 1);
@@ -107,10 +107,10 @@ static void assert_inconsistent(const struct kvm_measurements *m, const char *ne
 static void test_fixed(void **state)
 {
 	struct kvm_measurements m;
-	struct kvm_verdict v;
+	struct kvm_claims v;
 
 	fixed_kernel(&m);
-	kvm_verdict_derive(&m, &v);
+	kvm_claims_derive(&m, &v);
 	assert_int_equal(v.generation, GEN_FIXED);
 	assert_int_equal(v.kernel_states, STATE_ALL);
 	assert_int_equal(v.n_problems, 0);
@@ -121,12 +121,12 @@ static void test_fixed(void **state)
 static void test_fixed_without_masking(void **state)
 {
 	struct kvm_measurements m;
-	struct kvm_verdict v;
+	struct kvm_claims v;
 
 	/* A VM fd that does not mask bit 2 is a difference, not a contradiction. */
 	fixed_kernel(&m);
 	m.x2apic_api_vm = 0xf;
-	kvm_verdict_derive(&m, &v);
+	kvm_claims_derive(&m, &v);
 	assert_int_equal(v.generation, GEN_FIXED);
 	assert_false(v.split_masking_observed);
 }
@@ -134,10 +134,10 @@ static void test_fixed_without_masking(void **state)
 static void test_legacy(void **state)
 {
 	struct kvm_measurements m;
-	struct kvm_verdict v;
+	struct kvm_claims v;
 
 	legacy_kernel(&m);
-	kvm_verdict_derive(&m, &v);
+	kvm_claims_derive(&m, &v);
 	assert_int_equal(v.generation, GEN_LEGACY);
 	assert_int_equal(v.kernel_states, STATE_BIT(STATE_QUIRKED));
 	assert_int_equal(v.n_problems, 0);
@@ -147,13 +147,13 @@ static void test_legacy(void **state)
 static void test_legacy_partially_measured(void **state)
 {
 	struct kvm_measurements m;
-	struct kvm_verdict v;
+	struct kvm_claims v;
 
 	/* The probe stopped after the system fd: quirked is still safe to claim. */
 	kvm_measurements_init(&m);
 	m.api_version = 12;
 	m.x2apic_api_system = 0x3;
-	kvm_verdict_derive(&m, &v);
+	kvm_claims_derive(&m, &v);
 	assert_int_equal(v.generation, GEN_LEGACY);
 	assert_int_equal(v.kernel_states, STATE_BIT(STATE_QUIRKED));
 }
@@ -161,10 +161,10 @@ static void test_legacy_partially_measured(void **state)
 static void test_none(void **state)
 {
 	struct kvm_measurements m;
-	struct kvm_verdict v;
+	struct kvm_claims v;
 
 	pre48_kernel(&m);
-	kvm_verdict_derive(&m, &v);
+	kvm_claims_derive(&m, &v);
 	assert_int_equal(v.generation, GEN_NONE);
 	assert_int_equal(v.kernel_states, STATE_BIT(STATE_QUIRKED));
 	assert_int_equal(v.n_problems, 0);
@@ -173,10 +173,10 @@ static void test_none(void **state)
 static void test_unavailable(void **state)
 {
 	struct kvm_measurements m;
-	struct kvm_verdict v;
+	struct kvm_claims v;
 
 	kvm_measurements_init(&m);
-	kvm_verdict_derive(&m, &v);
+	kvm_claims_derive(&m, &v);
 	assert_int_equal(v.generation, GEN_UNKNOWN);
 	assert_int_equal(v.kernel_states, 0);
 	assert_int_equal(v.n_problems, 0);
@@ -186,7 +186,7 @@ static void test_unavailable(void **state)
 static void test_fixed_not_fully_measured(void **state)
 {
 	struct kvm_measurements m;
-	struct kvm_verdict v;
+	struct kvm_claims v;
 
 	/* The probe ran out of time before the LVRs: do not claim "fixed". */
 	fixed_kernel(&m);
@@ -194,7 +194,7 @@ static void test_fixed_not_fully_measured(void **state)
 		m.lvr[IRQCHIP_SPLIT][mode].err = PROBE_NOT_MEASURED;
 		m.lvr[IRQCHIP_IN_KERNEL][mode].err = PROBE_NOT_MEASURED;
 	}
-	kvm_verdict_derive(&m, &v);
+	kvm_claims_derive(&m, &v);
 	assert_int_equal(v.generation, GEN_UNKNOWN);
 	assert_int_equal(v.kernel_states, 0);
 	assert_int_equal(v.n_problems, 0);
@@ -205,11 +205,11 @@ static void test_fixed_not_fully_measured(void **state)
 static void test_future_bits_fixed(void **state)
 {
 	struct kvm_measurements m;
-	struct kvm_verdict v;
+	struct kvm_claims v;
 
 	fixed_kernel(&m);
 	set_caps(&m, 0x2f, 0x2b, 0x2f, 0x2b);
-	kvm_verdict_derive(&m, &v);
+	kvm_claims_derive(&m, &v);
 	assert_int_equal(v.generation, GEN_FIXED);
 	assert_int_equal(v.kernel_states, STATE_ALL);
 	assert_int_equal(v.unknown_bits, 0x20);
@@ -219,11 +219,11 @@ static void test_future_bits_fixed(void **state)
 static void test_future_bits_only_on_a_vm(void **state)
 {
 	struct kvm_measurements m;
-	struct kvm_verdict v;
+	struct kvm_claims v;
 
 	legacy_kernel(&m);
 	m.x2apic_api_vm_split = 0x103;
-	kvm_verdict_derive(&m, &v);
+	kvm_claims_derive(&m, &v);
 	assert_int_equal(v.generation, GEN_LEGACY);
 	assert_int_equal(v.unknown_bits, 0x100);
 }
@@ -231,12 +231,12 @@ static void test_future_bits_only_on_a_vm(void **state)
 static void test_future_bits_without_known_ones(void **state)
 {
 	struct kvm_measurements m;
-	struct kvm_verdict v;
+	struct kvm_claims v;
 
 	/* Only an unknown bit: no known API, so "none", but the bit is kept. */
 	pre48_kernel(&m);
 	set_caps(&m, 0x40, 0x40, 0x40, 0x40);
-	kvm_verdict_derive(&m, &v);
+	kvm_claims_derive(&m, &v);
 	assert_int_equal(v.generation, GEN_NONE);
 	assert_int_equal(v.unknown_bits, 0x40);
 }
@@ -404,20 +404,20 @@ static void test_enable_accepted_then_refused(void **state)
 static void test_legacy_in_kernel_lvr_is_not_judged(void **state)
 {
 	struct kvm_measurements m;
-	struct kvm_verdict v;
+	struct kvm_claims v;
 
 	/* Before commit 0bcc3fb95b97 in-kernel guests saw bit 24 too: only a
 	 * kernel claiming the fix is held to the new LVR table. */
 	legacy_kernel(&m);
 	set_lvr(&m, IRQCHIP_IN_KERNEL, MODE_LEGACY, LVR_DEOI);
-	kvm_verdict_derive(&m, &v);
+	kvm_claims_derive(&m, &v);
 	assert_int_equal(v.generation, GEN_LEGACY);
 }
 
 static void test_problems_are_bounded(void **state)
 {
 	struct kvm_measurements m;
-	struct kvm_verdict v;
+	struct kvm_claims v;
 
 	/* A kernel contradicting itself everywhere: the list stops at the cap. */
 	pre48_kernel(&m);
@@ -427,7 +427,7 @@ static void test_problems_are_bounded(void **state)
 			m.enable[irqchip][mode].err = 0;
 			set_lvr(&m, irqchip, mode, mode == MODE_ENABLE ? LVR_BASE : LVR_DEOI);
 		}
-	kvm_verdict_derive(&m, &v);
+	kvm_claims_derive(&m, &v);
 	assert_int_equal(v.generation, GEN_INCONSISTENT);
 	assert_int_equal(v.n_problems, SEOIB_PROBLEMS_MAX);
 	for (int i = 0; i < v.n_problems; i++)

@@ -1,4 +1,4 @@
-/* The verdict on what this kernel offers (lib/kvm/kvm_verdict.c): a pure
+/* The claims on what this kernel offers (lib/kvm/kvm_claims.c): a pure
  * function of the capability probe's raw measurements, and the names of the
  * probe's statuses as records carry them. */
 #pragma once
@@ -9,8 +9,8 @@
 #include "seoib/messages.h"
 #include "seoib/states.h"
 
-/* What the measurements mean, derived by kvm_verdict_derive() alone. */
-struct kvm_verdict {
+/* What the measurements mean, derived by kvm_claims_derive() alone. */
+struct kvm_claims {
 	enum kernel_generation generation;
 	unsigned kernel_states;              /* STATE_BIT()s this kernel can run */
 	unsigned long long unknown_bits;     /* reported bits seoib does not know */
@@ -20,16 +20,16 @@ struct kvm_verdict {
 };
 
 /* Pure: derive generation, states and problems from raw measurements m
- * (kvm_probe_run()) into v. A verdict must be consistent with every
+ * (kvm_probe_run()) into v. The claims must be consistent with every
  * measurement; a contradiction makes the generation GEN_INCONSISTENT with a
  * problem sentence, never a guess. No errors: unmeasured values narrow the
- * verdict. Relies on KVM_CAP_X2APIC_API's bits and the LVR's Directed EOI bit
+ * claims. Relies on KVM_CAP_X2APIC_API's bits and the LVR's Directed EOI bit
  * as arch/x86/kvm/lapic.c sets them (docs/background.md section 2). */
-void kvm_verdict_derive(const struct kvm_measurements *m, struct kvm_verdict *v);
+void kvm_claims_derive(const struct kvm_measurements *m, struct kvm_claims *v);
 
 /* The STATE_BIT()s a kernel of generation g can run: all three for fixed,
  * quirked alone for none, legacy and inconsistent (what every KVM does with
- * no flag set), none for unknown. The verdict's kernel_states are exactly
+ * no flag set), none for unknown. The claims' kernel_states are exactly
  * these; a record or summary claiming more for its generation contradicts
  * itself (host_record.c, host_summary.c). */
 unsigned kvm_generation_states(enum kernel_generation g);
