@@ -721,6 +721,36 @@ static void launch_from_cmdline(void **state)
 	assert_int_equal(f.launch, QEMU_LAUNCH_UNKNOWN);
 }
 
+/* "-incoming" as the value of another option is no -incoming: a fresh
+ * start whose <os><cmdline> is "-incoming" (libvirt passes it to -append
+ * as one argument) or whose snapshot is named so (-loadvm) must not look
+ * like an arrival (issue 20, item 2). QEMU's options without a value keep
+ * the walk in step; an argument where an option must stand (an option
+ * seoib does not know to take none) is unknown, never a guess. */
+static void launch_option_values(void **state)
+{
+	static const char appended[] = "qemu\0-uuid\0" UUID "\0-kernel\0/boot/vmlinuz\0-append\0-incoming\0-S\0";
+	static const char loadvm[] = "qemu\0-loadvm\0-incoming\0-uuid\0" UUID "\0-no-shutdown\0";
+	static const char flags[] = "qemu\0-S\0-no-user-config\0-nodefaults\0-uuid\0" UUID
+				    "\0-no-shutdown\0-incoming\0defer\0";
+	static const char out_of_step[] = "qemu\0-uuid\0" UUID "\0-new-flag\0-incoming\0defer\0";
+	static const char uuid_value[] = "qemu\0-append\0-uuid\0" UUID "\0-incoming\0defer\0";
+	struct qemu_launch_fact f;
+
+	(void)state;
+	qemu_launch_from_cmdline(appended, sizeof(appended) - 1, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_FRESH);
+	qemu_launch_from_cmdline(loadvm, sizeof(loadvm) - 1, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_FRESH);
+	qemu_launch_from_cmdline(flags, sizeof(flags) - 1, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_INCOMING);
+	qemu_launch_from_cmdline(out_of_step, sizeof(out_of_step) - 1, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_UNKNOWN);
+	assert_contains(f.why, "cannot read its options");
+	qemu_launch_from_cmdline(uuid_value, sizeof(uuid_value) - 1, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_UNKNOWN);
+}
+
 static void write_text(const char *dir, const char *name, const char *text)
 {
 	char path[256];
@@ -1064,6 +1094,7 @@ int main(void)
 		cmocka_unit_test(record_phases),   cmocka_unit_test(sweep),
 		cmocka_unit_test(arrival_never_opens_a_start), cmocka_unit_test(pending),
 		cmocka_unit_test(launch_after_arrival), cmocka_unit_test(launch_from_cmdline),
+		cmocka_unit_test(launch_option_values),
 		cmocka_unit_test(launch_read),     cmocka_unit_test(hook_input_verdicts),
 	};
 
