@@ -154,8 +154,9 @@ void qemu_launch_read(const char *state_dir, const char *name, const char *uuid,
 
 	fact->launch = QEMU_LAUNCH_UNKNOWN;
 	/* libvirt refuses a name with '/' (virDomainDefParse); still, never
-	 * let the XML name another file. */
-	if (!name[0] || strchr(name, '/') || name[0] == '.' ||
+	 * let the XML name another file. A leading dot is libvirt's too
+	 * (".vm1.pid"), and NAME.pid is never "." or "..". */
+	if (!name[0] || strchr(name, '/') ||
 	    (size_t)snprintf(file, sizeof(file), "%s.pid", name) >= sizeof(file)) {
 		sentence_format(fact->why, sizeof(fact->why), "the guest name '%s' cannot name libvirt's PID file", name);
 		return;

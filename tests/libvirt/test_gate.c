@@ -805,6 +805,13 @@ static void launch_read(void **state)
 	}
 	assert_int_equal(f.launch, QEMU_LAUNCH_INCOMING);
 	assert_contains(f.why, "the QEMU of 'vm1', pid");
+	/* A name with a leading dot is one libvirt takes (its PID file
+	 * .vm1.pid): read, not refused as no file name. */
+	write_text(dir, ".vm1.pid", pid_text);
+	qemu_launch_read(dir, ".vm1", UUID, &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_INCOMING);
+	snprintf(path, sizeof(path), "%s/.vm1.pid", dir);
+	unlink(path);
 	/* Another guest's PID file naming it: not that guest's QEMU. */
 	write_text(dir, "vm2.pid", pid_text);
 	qemu_launch_read(dir, "vm2", "00000000-4e5f-4a6b-8c7d-9e0f1a2b3c4d", &f);
