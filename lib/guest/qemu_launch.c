@@ -30,7 +30,7 @@ static const char *const no_argument[] = {
 	"no-kvm-pit-reinjection", "enable-nesting", "xen-attach", "xen-domid-restrict",
 	"xen-create", "mem-prealloc", "preconfig", "only-migratable", "enable-fips", "enable-sync-profile",
 	"usb", "semihosting", "old-param", "perfmap", "jitdump", "async-teardown", "audio-help",
-	"kernel-kqemu", "no-kqemu",
+	"kernel-kqemu", "no-kqemu", "enable-kqemu", "localtime", "tdf", "std-vga", "vmwarevga",
 };
 
 static bool takes_argument(const char *name)
