@@ -863,6 +863,39 @@ static void hook_input_verdicts(void **state)
 	assert_false(gate_timeout_denies(false, ON_ERROR_DENY));
 }
 
+/* started begin with a domain XML it cannot use refuses only a start an
+ * arrival's authorisation let in at prepare begin: that one can be judged
+ * neither as the arrival nor as a fresh start. */
+static void commit_bad_input(void **state)
+{
+	struct domain_record pending = {.phase = DOMAIN_PENDING, .state = STATE_QUIRKED, .time = 1000};
+	struct seoib_config allow = config(HOOK_ENFORCE, ON_ERROR_ALLOW);
+	struct gate_outcome out;
+
+	(void)state;
+	snprintf(pending.name, sizeof(pending.name), "vm1");
+	snprintf(pending.uuid, sizeof(pending.uuid), "%s", UUID);
+	snprintf(pending.operation, sizeof(pending.operation), "prepare");
+	gate_oversized_xml("vm1", "it has more than 32768 tags", &out);
+	assert_false(gate_commit_bad_input(NULL, &out));
+	assert_false(gate_commit_bad_input(&pending, &out)); /* a plain start */
+	snprintf(pending.arrival, sizeof(pending.arrival), "migrate");
+	assert_true(gate_commit_bad_input(&pending, &out));
+	assert_int_equal(out.verdict, GATE_REFUSE);
+	assert_contains(out.reason, "over seoib's limits");
+	assert_contains(out.reason, "'vm1' was let in at prepare begin by the authorisation of a migrate begin");
+	/* Unreadable: on-error's verdict stands. */
+	gate_internal_error("cannot read the domain XML of 'vm1'", &allow, &out);
+	assert_true(gate_commit_bad_input(&pending, &out));
+	assert_int_equal(out.verdict, GATE_ERROR_ALLOW);
+	/* Not a prepare begin's, or already running: nothing to refuse. */
+	snprintf(pending.operation, sizeof(pending.operation), "migrate");
+	assert_false(gate_commit_bad_input(&pending, &out));
+	snprintf(pending.operation, sizeof(pending.operation), "prepare");
+	pending.phase = DOMAIN_RUNNING;
+	assert_false(gate_commit_bad_input(&pending, &out));
+}
+
 /* The hook asks one function; a migrate never takes this host's old
  * record of the guest for the state it runs in (the hook cannot know). */
 static void hook_dispatch(void **state)
@@ -1009,6 +1042,13 @@ static void record_phases(void **state)
 	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_PENDING, &back, err), 0);
 	assert_int_equal(back.phase, DOMAIN_PENDING);
 	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), 1);
+	/* By the guest's name, when the XML (its UUID) cannot be read. */
+	struct domain_record found;
+	assert_int_equal(domain_record_find_named(sub, rec.name, DOMAIN_PENDING, &found, err), 0);
+	assert_string_equal(found.uuid, UUID);
+	assert_int_equal(domain_record_find_named(sub, "another", DOMAIN_PENDING, &found, err), 1);
+	assert_int_equal(domain_record_find_named(sub, rec.name, DOMAIN_RUNNING, &found, err), 1);
+	assert_int_equal(domain_record_find_named("/nonexistent/seoib", rec.name, DOMAIN_PENDING, &found, err), 1);
 	/* seoibd's and apply's question: the pending quirked restore is not it. */
 	assert_true(gate_state_running(sub, &tagged, NULL, &s, how));
 	assert_int_equal(s, STATE_RESPECTED);
@@ -1103,6 +1143,7 @@ int main(void)
 		cmocka_unit_test(launch_after_arrival), cmocka_unit_test(launch_from_cmdline),
 		cmocka_unit_test(launch_option_values),
 		cmocka_unit_test(launch_read),     cmocka_unit_test(hook_input_verdicts),
+		cmocka_unit_test(commit_bad_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
