@@ -286,10 +286,24 @@ static void view_host(const struct hook_call *call, const struct host_record *ho
 }
 
 /* A domain XML the hook cannot use (gate_oversized_xml(),
- * gate_internal_error()): the answer, for the operations it may refuse. */
-static int bad_input(const struct hook_call *call, const struct gate_outcome *out)
+ * gate_internal_error()): the answer, for the operations it may refuse,
+ * and for a started begin of a start an arrival's authorisation let in,
+ * found by the guest's name (gate_commit_bad_input()), whose pending
+ * record is then dropped. */
+static int bad_input(const struct hook_call *call, struct gate_outcome *out)
 {
-	return gate_op_refuses_bad_input(call->op) ? hook_finish(call, out) : SEOIB_EXIT_OK;
+	struct domain_record pending;
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (gate_op_refuses_bad_input(call->op))
+		return hook_finish(call, out);
+	if (call->op != GATE_COMMIT ||
+	    domain_record_find_named(DOMAIN_RECORD_DIR, call->guest, DOMAIN_PENDING, &pending, err) != 0 ||
+	    !gate_commit_bad_input(&pending, out))
+		return SEOIB_EXIT_OK;
+	if (domain_record_drop(DOMAIN_RECORD_DIR, pending.uuid, DOMAIN_PENDING, err) < 0)
+		fprintf(stderr, "seoib: warning: %s\n", err);
+	return hook_finish(call, out);
 }
 
 /* This host's record, read, with its view by the one local rule

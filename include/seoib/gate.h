@@ -250,6 +250,19 @@ void gate_internal_error(const char *what, const struct seoib_config *cfg, struc
  * anything. */
 bool gate_op_refuses_bad_input(enum gate_op op);
 
+/* started begin whose domain XML cannot be used (over seoib's bounds or
+ * unreadable; *out already says so: gate_oversized_xml(),
+ * gate_internal_error()). libvirt's live XML there is longer than prepare
+ * begin's, so one within the bounds at prepare begin may not be here.
+ * `pending` is the pending record of the guest's name (the XML's UUID is
+ * not at hand; NULL when none). When it is of a prepare begin an arrival's
+ * authorisation let in (gate_launch_matters() cannot be asked: the start
+ * can be judged neither as that arrival nor as a fresh start), the
+ * verdict stands, out->reason says why it counts here, and this returns
+ * true; otherwise false, and started begin refuses nothing (libvirt kills
+ * a guest whose started hook fails). */
+bool gate_commit_bad_input(const struct domain_record *pending, struct gate_outcome *out);
+
 /* An XML over guest_facts.h's bounds is no domain libvirt wrote (its
  * <metadata> carries foreign XML through unchanged): a hostile input,
  * GATE_REFUSE whatever on-error and hook-mode say, so that a big XML can

@@ -176,6 +176,21 @@ bool gate_op_refuses_bad_input(enum gate_op op)
 	return op == GATE_PREPARE || op == GATE_MIGRATE || op == GATE_RESTORE;
 }
 
+bool gate_commit_bad_input(const struct domain_record *pending, struct gate_outcome *out)
+{
+	char why[SEOIB_MESSAGE_MAX];
+
+	if (!pending || pending->phase != DOMAIN_PENDING || !pending->arrival[0] ||
+	    strcmp(pending->operation, gate_op_to_string(GATE_PREPARE)) != 0)
+		return false;
+	sentence_format(why, sizeof(why),
+			"'%s' was let in at prepare begin by the authorisation of a %s begin, and without its domain XML "
+			"started begin cannot tell whether libvirt started it for that %s or afresh",
+			pending->name, pending->arrival, pending->arrival);
+	sentence_append(out->reason, sizeof(out->reason), "; ", why);
+	return true;
+}
+
 void gate_oversized_xml(const char *guest, const char *why, struct gate_outcome *out)
 {
 	outcome_clear(out);
