@@ -121,9 +121,10 @@ bool gate_pending(enum gate_op op, const struct guest_facts *facts, const struct
 		  struct domain_record *rec);
 
 /* started begin: libvirt has committed the start (the QEMU process exists
- * with that XML; libvirt's qemuProcessFinishStartup() runs this hook after
- * its last step that can fail short of the guest running, restore's image
- * load and an incoming migration's QEMU included). `pending` is the hook's
+ * with that XML). For an incoming migration libvirt runs this hook at the
+ * end of its Prepare phase, before the guest's memory arrives: a migration
+ * that fails after it stops that QEMU, and stopped end / release end drop
+ * what was committed here (docs/libvirt.md). `pending` is the hook's
  * record of the start's prepare begin (NULL when none). It becomes what the
  * guest runs (*running, phase DOMAIN_RUNNING, dated `now`, seconds since the
  * epoch) only when it is pending, of prepare begin, of this very guest
@@ -136,9 +137,10 @@ bool gate_commit(const struct guest_facts *facts, const struct domain_record *pe
 		 struct domain_record *running, char why[SEOIB_MESSAGE_MAX]);
 
 /* started begin: whether `pending` (the hook's record of this start's
- * prepare begin, NULL when none) is one gate_commit() would commit and
- * that prepare begin was let in by an arrival's authorisation (its
- * "arrival"). Only then does the hook ask how libvirt launched the guest's
+ * prepare begin, NULL when none) is one gate_commit() would commit, its
+ * date aside (a clock stepped back must not spare a start its judgement;
+ * `now` is unused), and that prepare begin was let in by an arrival's
+ * authorisation (its "arrival"). Only then does the hook ask how libvirt launched the guest's
  * QEMU (qemu_launch_read()) and judge it with gate_launched(). */
 bool gate_launch_matters(const struct guest_facts *facts, const struct domain_record *pending, int64_t now);
 

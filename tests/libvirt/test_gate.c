@@ -623,6 +623,9 @@ static void launch_after_arrival(void **state)
 	assert_true(gate_launch_matters(&g, &pending, t + 2));
 	assert_false(gate_launch_matters(&g, NULL, t + 2));
 	assert_false(gate_launch_matters(&g, &migrated, t + 2)); /* its prepare never ran */
+	/* The clock stepped back since prepare begin: still judged (its commit
+	 * is refused by gate_commit(), the start must not escape judgement). */
+	assert_true(gate_launch_matters(&g, &pending, t));
 
 	/* libvirt launched QEMU afresh: judged as the fresh start, refused;
 	 * nothing committed. */
