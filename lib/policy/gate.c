@@ -497,9 +497,18 @@ static void arrive(enum gate_op op, const struct guest_facts *facts, const struc
 	out->verdict = mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
 	sentence_format(out->reason, sizeof(out->reason), "'%s' runs %s (%s), which cannot change under a running guest, and %s",
 		 facts->name, state_to_string(out->state), how, why);
-	sentence_format(out->remediation, sizeof(out->remediation),
-		 "%s it to a host whose kernel and QEMU support %s (seoibctl check --dest HOST), or shut it down and start it afresh",
-		 op == GATE_RESTORE ? "restore" : "migrate", state_to_string(out->state));
+	/* A saved guest runs nowhere: its saved state, not a running QEMU, is
+	 * what keeps it from a fresh start. */
+	if (op == GATE_RESTORE)
+		sentence_format(out->remediation, sizeof(out->remediation),
+				"restore it to a host whose kernel and QEMU support %s (seoibctl check --dest HOST), or "
+				"discard its saved state and start it afresh (virsh start --force-boot, for a managed save)",
+				state_to_string(out->state));
+	else
+		sentence_format(out->remediation, sizeof(out->remediation),
+				"migrate it to a host whose kernel and QEMU support %s (seoibctl check --dest HOST), or "
+				"shut it down and start it afresh",
+				state_to_string(out->state));
 	if (host_contradicts(host_view_record(host), out->state, how)) {
 		char report[SEOIB_MESSAGE_MAX];
 

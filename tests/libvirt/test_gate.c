@@ -320,6 +320,12 @@ static void arrival(void **state)
 	gate_arrival(GATE_RESTORE, &respected, NULL, NULL, vw(&legacy), &enforce, &out);
 	assert_int_equal(out.verdict, GATE_REFUSE);
 	assert_contains(out.remediation, "restore it");
+	/* A saved guest runs nowhere: nothing to shut down; its saved state is
+	 * what stands between it and a fresh start. */
+	assert_null(strstr(out.remediation, "shut it down"));
+	assert_contains(out.remediation, "discard its saved state and start it afresh");
+	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, vw(&legacy), &enforce, &out);
+	assert_contains(out.remediation, "shut it down and start it afresh");
 
 	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, vw(&legacy), &warn, &out);
 	assert_int_equal(out.verdict, GATE_WARN);
