@@ -394,10 +394,6 @@ static int configure(struct seoibd *d, const struct options *o)
 
 	if (o->boot_id && boot_id_parse(o->boot_id, d->boot_id) < 0)
 		return -1;
-	/* Every identity this process reads (its record, its watcher's and
-	 * audit's view of it) is of the boot it was told. */
-	if (d->boot_id[0])
-		host_identity_set_boot_id(d->boot_id);
 	if (seoib_config_load(o->config_path, &d->cfg, err) < 0 || fleet_backends_check(&d->cfg, err) < 0) {
 		log_error("%s", err);
 		return -1;

@@ -18,15 +18,6 @@ struct host_identity {
  * worth having without them. */
 void host_identity_read(struct host_identity *id);
 
-/* This process's boot ID, for every later host_identity_read(), instead of
- * /proc/sys/kernel/random/boot_id: seoibd's --boot-id (the unit's %b).
- * In a container (systemd-nspawn) the service's sandbox mounts its own
- * /proc, which shows the host kernel's boot ID, while the container, its
- * libvirt hook and seoibctl see the container's; seoibd must judge its own
- * published record by the boot ID it wrote there. Call once, before any
- * thread reads an identity; NULL or "" reads /proc again. */
-void host_identity_set_boot_id(const char *boot_id);
-
 /* The one rule for "same host", for every reader of a host name: the fleet
  * backends (a record fetched for a name), seoibctl fleet (this host among
  * the records) and check. Do a and b name the same host? As DNS names,

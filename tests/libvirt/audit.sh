@@ -122,24 +122,6 @@ grep -Eq '^seoib_guest_at_risk\{domain="win-old",uuid="'$OLD'",hook="'$hook'",ac
 	lv_fail "no at-risk series for win-old: $(cat "$T/prom/seoib-guests.prom")"
 ! grep -q 'domain="vm-linux"' "$T/prom/seoib-guests.prom" || lv_fail "vm-linux has an at-risk series"
 lv_kill_pidfile "$T/seoibd.pid"
-
-# In a container (systemd-nspawn) seoibd's sandbox mounts a /proc showing
-# the host kernel's boot ID, and the unit passes the container's as
-# --boot-id: seoibd's audit judges its own fresh record by the boot ID it
-# published there, never as one "from another boot". Here seoibd's /proc
-# shows another boot ID, and --boot-id the real one.
-real=$(cat /proc/sys/kernel/random/boot_id)
-echo 0f0f0f0f-1111-4222-8333-444444444444 >"$T/sandbox-boot-id"
-lv_exec "$A" unshare --mount --propagation private bash -c 'mount --bind "$7" /proc/sys/kernel/random/boot_id &&
-	echo $$ >"$1" && DBUS_SYSTEM_BUS_ADDRESS=$2 exec "$3" --config "$4" --cache-dir "$5" --boot-id="$8" 2>"$6"' \
-	seoibd "$T/seoibd.pid" "$BUS" "$SEOIBD" "$T/seoibd.conf" "$T/cache" "$T/seoibd.log" "$T/sandbox-boot-id" "$real" &
-for i in $(seq 1 120); do
-	json=$(daemon_audit || true)
-	[ -n "$json" ] && jq -e '.record.usable' <<<"$json" >/dev/null 2>&1 && break
-	[ "$i" != 120 ] || lv_fail "seoibd with --boot-id and another boot ID in its /proc took its own record for another boot's: $(jq -c .record <<<"$json" 2>/dev/null || echo "$json"); $(cat "$T/seoibd.log")"
-	sleep 0.25
-done
-lv_kill_pidfile "$T/seoibd.pid"
 lv_kill_pidfile "$T/bus.pid"
 
 # ack: written into the persistent metadata; the gate then allows the start.

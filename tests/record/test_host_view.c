@@ -145,34 +145,9 @@ static void own_by_short_name(void **state)
 	assert_false(host_record_is_own(&rec, &here));
 }
 
-/* seoibd's --boot-id: in a container its sandbox's /proc shows another
- * boot ID than the one it publishes; its own record must stay its own
- * boot's for it (its libvirt watcher, its audit), as for the hook. */
-static void boot_id_override(void **state)
-{
-	const char *given = "0f0f0f0f-1111-4222-8333-444444444444";
-	struct host_identity id;
-	struct host_view_clock clock = {&id, NOW, 60};
-	struct host_record rec;
-	struct host_view v;
-
-	(void)state;
-	host_identity_set_boot_id(given);
-	host_identity_read(&id);
-	assert_string_equal(id.boot_id, given);
-	own_record(&rec, 30);
-	rec.host = id;
-	host_view_local(&v, &rec, HOST_ORIGIN_PUBLISHED, &clock, "/run/seoib/host.json");
-	assert_view(&v, true, HOST_VIEW_USABLE, "");
-	host_identity_set_boot_id(NULL);
-	host_identity_read(&id);
-	assert_string_not_equal(id.boot_id, given);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(boot_id_override),
 		cmocka_unit_test(local_rule),
 		cmocka_unit_test(peer_rule),
 		cmocka_unit_test(own_by_short_name),
