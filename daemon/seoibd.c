@@ -406,6 +406,8 @@ static int configure(struct seoibd *d, const struct options *o)
 		log_error("%s", err);
 		return -1;
 	}
+	if (seoib_config_record_goes_stale(&d->cfg, err))
+		log_warning("%s: %s", o->config_path ? o->config_path : SEOIB_CONFIG_PATH, err);
 	d->config_path = o->config_path;
 	d->record_override = o->record_path;
 	if (o->record_path)

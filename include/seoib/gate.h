@@ -232,14 +232,16 @@ const char *gate_check_to_string(enum gate_check v); /* "ok", "refuse", "unknown
  * planner reports what enforcement means. A state that cannot be known,
  * or a dest without a record (dest NULL; dest_problem says why, one
  * sentence) or whose record is no longer current (dest's view says why),
- * is unknown whatever on-error says; on_error only words the reason. A
+ * is unknown, whatever any on-error says: dest's hook follows dest's own.
+ * For an unknown state the reason says why and the remediation what to do
+ * on this host (make its record current, when `source` is not usable). A
  * dest whose probe failed (HOST_VIEW_STATUS) cannot run the state:
  * refused. `source` (this host's record, NULL when none) and `started`
  * as for gate_state_in_flight(). out->state is gate_state_in_flight()'s
  * answer (STATE_UNKNOWN where it has none), given even when dest is NULL. */
 enum gate_check gate_migration_check(const struct guest_facts *facts, const struct host_view *source,
 				     const struct domain_record *started, const struct host_view *dest,
-				     const char *dest_problem, enum on_error on_error, struct gate_outcome *out);
+				     const char *dest_problem, struct gate_outcome *out);
 
 /* No decision possible (no record, malformed XML...): follow on-error. */
 void gate_internal_error(const char *what, const struct seoib_config *cfg, struct gate_outcome *out);

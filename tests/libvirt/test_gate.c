@@ -194,7 +194,7 @@ static void state_committed_only(void **state)
 	struct gate_outcome out;
 
 	rec.phase = DOMAIN_PENDING;
-	assert_int_equal(gate_migration_check(&tagged, NULL, &rec, vw(&legacy), "", ON_ERROR_ALLOW, &out), GATE_CHECK_REFUSE);
+	assert_int_equal(gate_migration_check(&tagged, NULL, &rec, vw(&legacy), "", &out), GATE_CHECK_REFUSE);
 	assert_int_equal(out.state, STATE_RESPECTED);
 }
 
@@ -320,6 +320,12 @@ static void arrival(void **state)
 	gate_arrival(GATE_RESTORE, &respected, NULL, NULL, vw(&legacy), &enforce, &out);
 	assert_int_equal(out.answer, GATE_REFUSE);
 	assert_contains(out.remediation, "restore it");
+	/* A saved guest runs nowhere: nothing to shut down; its saved state is
+	 * what stands between it and a fresh start. */
+	assert_null(strstr(out.remediation, "shut it down"));
+	assert_contains(out.remediation, "discard its saved state and start it afresh");
+	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, vw(&legacy), &enforce, &out);
+	assert_contains(out.remediation, "shut it down and start it afresh");
 
 	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, vw(&legacy), &warn, &out);
 	assert_int_equal(out.answer, GATE_WARN);
@@ -933,21 +939,34 @@ static void migration_check(void **state)
 	struct host_record fixed = fixed_host(true), legacy = legacy_host();
 	struct domain_record started = record(DOMAIN_RUNNING, "prepare", STATE_NOT_ADVERTISED);
 	struct gate_outcome out;
+	struct host_view stale_here = {.rec = &fixed, .own = true, .problem = HOST_VIEW_BOOT,
+				       .why = "the host record /run/seoib/host.json is from another boot of this host"};
 
-	assert_int_equal(gate_migration_check(&respected, NULL, NULL, vw(&fixed), "", ON_ERROR_ALLOW, &out), GATE_CHECK_OK);
-	assert_int_equal(gate_migration_check(&respected, NULL, NULL, vw(&legacy), "", ON_ERROR_ALLOW, &out),
+	assert_int_equal(gate_migration_check(&respected, NULL, NULL, vw(&fixed), "", &out), GATE_CHECK_OK);
+	assert_int_equal(gate_migration_check(&respected, NULL, NULL, vw(&legacy), "", &out),
 			 GATE_CHECK_REFUSE);
 	assert_contains(out.reason, "hv-legacy cannot run respected");
 	assert_contains(out.remediation, "migrate it to a host");
 	/* The hook's record of the start wins over the metadata. */
-	assert_int_equal(gate_migration_check(&respected, NULL, &started, vw(&legacy), "", ON_ERROR_DENY, &out),
+	assert_int_equal(gate_migration_check(&respected, NULL, &started, vw(&legacy), "", &out),
 			 GATE_CHECK_REFUSE);
 	assert_int_equal(out.state, STATE_NOT_ADVERTISED);
-	/* No metadata, no source record: unknown under either on-error. */
-	assert_int_equal(gate_migration_check(&plain, NULL, NULL, vw(&fixed), "", ON_ERROR_DENY, &out), GATE_CHECK_UNKNOWN);
+	/* No metadata, no source record: unknown. */
+	assert_int_equal(gate_migration_check(&plain, NULL, NULL, vw(&fixed), "", &out), GATE_CHECK_UNKNOWN);
 	assert_int_equal(out.state, STATE_UNKNOWN);
+	/* This host's record from another boot: unknown, saying why and what
+	 * to do here, never as if check refused or allowed anything (the
+	 * destination's hook follows its own on-error). */
+	assert_int_equal(gate_migration_check(&plain, &stale_here, NULL, vw(&fixed), "", &out), GATE_CHECK_UNKNOWN);
+	assert_contains(out.reason, "so the state it runs in is unknown");
+	assert_contains(out.reason, "from another boot of this host");
+	assert_null(strstr(out.reason, "on-error"));
+	assert_null(strstr(out.reason, "allowing"));
+	assert_null(strstr(out.reason, "refusing"));
+	assert_contains(out.remediation, "seoibctl status");
+	assert_null(strstr(out.remediation, "on-error"));
 	/* No record of the destination: unknown, with why, and the state. */
-	assert_int_equal(gate_migration_check(&respected, NULL, NULL, NULL, "no record of hv-x: ssh failed", ON_ERROR_ALLOW,
+	assert_int_equal(gate_migration_check(&respected, NULL, NULL, NULL, "no record of hv-x: ssh failed",
 					      &out),
 			 GATE_CHECK_UNKNOWN);
 	assert_string_equal(out.reason, "no record of hv-x: ssh failed");
