@@ -199,7 +199,7 @@ static void check_one(const struct check_run *run, const char *xml, struct check
 	have_started = domain_record_read(DOMAIN_RECORD_DIR, facts->uuid, DOMAIN_RUNNING, &started, err) == 0;
 	res->answer = gate_migration_check(facts, run->have_source ? &run->source_view : NULL,
 					    have_started ? &started : NULL, run->have_record ? &run->dest_view : NULL,
-					    run->record_problem, run->cfg.on_error, &out);
+					    run->record_problem, &out);
 	res->state = out.state != STATE_UNKNOWN ? state_to_string(out.state) : "";
 	if (out.state != STATE_UNKNOWN)
 		res->risk_here = risk_here(run, facts, out.state);

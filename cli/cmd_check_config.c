@@ -112,6 +112,17 @@ int cmd_check_config(int argc, char **argv)
 						"fix their owner and mode\n", path);
 			return SEOIB_EXIT_ERROR;
 		}
+		/* Loads, but would make every guest's start follow on-error
+		 * most of the time: said, without failing the reload. */
+		json_object *warnings = json_object_new_array();
+		char stale[SEOIB_MESSAGE_MAX];
+
+		json_add(out, "warnings", warnings);
+		if (seoib_config_record_goes_stale(cfg, stale)) {
+			json_object_array_add(warnings, json_object_new_string(stale));
+			if (!json)
+				fprintf(stderr, "seoibctl check-config: %s: warning: %s\n", path, stale);
+		}
 		if (json)
 			json_print(out, true);
 		else if (exists)

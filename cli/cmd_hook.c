@@ -112,15 +112,22 @@ static void hook_log(const struct hook_call *call, const struct gate_outcome *ou
 		e_fix[TEXT_ESCAPE_ROOM(sizeof(out->remediation))],
 		e_source[TEXT_ESCAPE_ROOM(GUEST_FACTS_SOURCE_MAX)];
 
+	/* The message alone tells which guest and what to do (journalctl -t
+	 * seoib-hook -p warning, the roll-out's view): an error's reason does
+	 * not name the guest, and no reason says the fix. */
+	bool error = out->answer == GATE_ERROR_ALLOW || out->answer == GATE_ERROR_DENY;
+	bool fix = out->answer != GATE_ALLOW && out->remediation[0];
+
+	text_escape_str(name, e_name, sizeof(e_name));
+	text_escape_str(out->remediation, e_fix, sizeof(e_fix));
 	/* Silently does nothing without a journal socket (containers, CI). */
-	sd_journal_send("MESSAGE=seoib %s %s: %s: %s", text_escape_str(call->operation, e_op, sizeof(e_op)),
+	sd_journal_send("MESSAGE=seoib %s %s: %s: %s%s%s%s%s%s", text_escape_str(call->operation, e_op, sizeof(e_op)),
 			text_escape_str(call->sub_operation, e_sub, sizeof(e_sub)),
-			gate_answer_to_string(out->answer), text_escape_str(out->reason, e_reason, sizeof(e_reason)),
-			"PRIORITY=%i", priority, "SYSLOG_IDENTIFIER=seoib-hook", "DOMAIN=%s",
-			text_escape_str(name, e_name, sizeof(e_name)), "UUID=%s", uuid, "OPERATION=%s",
-			gate_op_to_string(call->op), "STATE=%s", state, "VERDICT=%s",
-			gate_answer_to_string(out->answer), "REMEDIATION=%s",
-			text_escape_str(out->remediation, e_fix, sizeof(e_fix)), "FACTS_SOURCE=%s",
+			gate_answer_to_string(out->answer), error ? "'" : "", error ? e_name : "", error ? "': " : "",
+			text_escape_str(out->reason, e_reason, sizeof(e_reason)), fix ? "; to fix: " : "",
+			fix ? e_fix : "", "PRIORITY=%i", priority, "SYSLOG_IDENTIFIER=seoib-hook", "DOMAIN=%s", e_name,
+			"UUID=%s", uuid, "OPERATION=%s", gate_op_to_string(call->op), "STATE=%s", state, "VERDICT=%s",
+			gate_answer_to_string(out->answer), "REMEDIATION=%s", e_fix, "FACTS_SOURCE=%s",
 			text_escape_str(call->have_facts ? guest_facts_source(&call->facts) : "", e_source, sizeof(e_source)),
 			NULL);
 
@@ -286,10 +293,24 @@ static void view_host(const struct hook_call *call, const struct host_record *ho
 }
 
 /* A domain XML the hook cannot use (gate_oversized_xml(),
- * gate_internal_error()): the answer, for the operations it may refuse. */
-static int bad_input(const struct hook_call *call, const struct gate_outcome *out)
+ * gate_internal_error()): the answer, for the operations it may refuse,
+ * and for a started begin of a start an arrival's authorisation let in,
+ * found by the guest's name (gate_commit_bad_input()), whose pending
+ * record is then dropped. */
+static int bad_input(const struct hook_call *call, struct gate_outcome *out)
 {
-	return gate_op_refuses_bad_input(call->op) ? hook_finish(call, out) : SEOIB_EXIT_OK;
+	struct domain_record pending;
+	char err[SEOIB_MESSAGE_MAX];
+
+	if (gate_op_refuses_bad_input(call->op))
+		return hook_finish(call, out);
+	if (call->op != GATE_COMMIT ||
+	    domain_record_find_named(DOMAIN_RECORD_DIR, call->guest, DOMAIN_PENDING, &pending, err) != 0 ||
+	    !gate_commit_bad_input(&pending, out))
+		return SEOIB_EXIT_OK;
+	if (domain_record_drop(DOMAIN_RECORD_DIR, pending.uuid, DOMAIN_PENDING, err) < 0)
+		fprintf(stderr, "seoib: warning: %s\n", err);
+	return hook_finish(call, out);
 }
 
 /* This host's record, read, with its view by the one local rule

@@ -81,6 +81,8 @@ void daemon_reload(struct seoibd *d)
 		adopt_config(d, next);
 		d->reload_error[0] = '\0';
 		log_info("reloaded the configuration from %s", path);
+		if (seoib_config_record_goes_stale(&d->cfg, err))
+			log_warning("%s: %s", path, err);
 	}
 	sd_notify(false, "READY=1");
 	daemon_request_probe(d, "SIGHUP: configuration reloaded");

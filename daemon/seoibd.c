@@ -16,6 +16,7 @@
 #include "seoib/exports.h"
 #include "seoib/fleet_backend.h"
 #include "seoib/host_can_run.h"
+#include "seoib/host_identity.h"
 #include "seoib/host_probe.h"
 #include "seoib/cleanup.h"
 #include "seoib/domain_record.h"
@@ -398,10 +399,15 @@ static int configure(struct seoibd *d, const struct options *o)
 
 	if (o->boot_id && boot_id_parse(o->boot_id, d->boot_id) < 0)
 		return -1;
+	/* Every view of this host's record in seoibd (watchers, audit) is
+	 * judged against the boot ID it records, not its sandbox's /proc. */
+	host_identity_set_boot_id(d->boot_id);
 	if (seoib_config_load(o->config_path, &d->cfg, err) < 0 || fleet_backends_check(&d->cfg, err) < 0) {
 		log_error("%s", err);
 		return -1;
 	}
+	if (seoib_config_record_goes_stale(&d->cfg, err))
+		log_warning("%s: %s", o->config_path ? o->config_path : SEOIB_CONFIG_PATH, err);
 	d->config_path = o->config_path;
 	d->record_override = o->record_path;
 	if (o->record_path)

@@ -87,6 +87,15 @@ void seoib_config_defaults(struct seoib_config *cfg);
  * is not an error). Returns 0, or -1 with a sentence naming file and line. */
 int seoib_config_load(const char *path, struct seoib_config *cfg, char err[SEOIB_MESSAGE_MAX]);
 
+/* Whether a running seoibd's record would go stale between its probes: a
+ * max-record-age (not 0) that reprobe-interval does not stay below (or
+ * reprobe-interval = 0). seoibd re-probes every reprobe-interval seconds
+ * only; every reader of this host's record (the libvirt hook, status,
+ * check, audit) then takes it as unknown once it is max-record-age old,
+ * and the hook follows on-error for every guest. True with one sentence in
+ * why (what and what to set); false with why "". */
+bool seoib_config_record_goes_stale(const struct seoib_config *cfg, char why[SEOIB_MESSAGE_MAX]);
+
 /* Every key and its value as seoib.conf would spell it, one JSON string
  * a key ({"hook-mode": "warn", ...}); NULL when out of memory. */
 struct json_object *seoib_config_to_json(const struct seoib_config *cfg);

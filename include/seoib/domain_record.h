@@ -82,6 +82,14 @@ int domain_record_from_string(const char *text, size_t len, struct domain_record
 int domain_record_read(const char *dir, const char *uuid, enum domain_phase phase, struct domain_record *rec,
 		       char err[SEOIB_MESSAGE_MAX]);
 
+/* The record of `phase` whose guest is named `name` (the only key a hook
+ * has when the domain XML, and so the UUID, cannot be read): the first
+ * such among at most DOMAIN_RECORD_SWEEP_MAX entries of DIR, each read as
+ * domain_record_read() reads it (an unreadable one is skipped). Returns 0
+ * with *rec set, 1 when there is none, or -1 with a sentence in err. */
+int domain_record_find_named(const char *dir, const char *name, enum domain_phase phase, struct domain_record *rec,
+			     char err[SEOIB_MESSAGE_MAX]);
+
 /* Remove the file of `phase`; none is not an error. Returns 0, or -1 with
  * a sentence. */
 int domain_record_drop(const char *dir, const char *uuid, enum domain_phase phase, char err[SEOIB_MESSAGE_MAX]);

@@ -121,9 +121,10 @@ bool gate_pending(enum gate_op op, const struct guest_facts *facts, const struct
 		  struct domain_record *rec);
 
 /* started begin: libvirt has committed the start (the QEMU process exists
- * with that XML; libvirt's qemuProcessFinishStartup() runs this hook after
- * its last step that can fail short of the guest running, restore's image
- * load and an incoming migration's QEMU included). `pending` is the hook's
+ * with that XML). For an incoming migration libvirt runs this hook at the
+ * end of its Prepare phase, before the guest's memory arrives: a migration
+ * that fails after it stops that QEMU, and stopped end / release end drop
+ * what was committed here (docs/libvirt.md). `pending` is the hook's
  * record of the start's prepare begin (NULL when none). It becomes what the
  * guest runs (*running, phase DOMAIN_RUNNING, dated `now`, seconds since the
  * epoch) only when it is pending, of prepare begin, of this very guest
@@ -136,9 +137,10 @@ bool gate_commit(const struct guest_facts *facts, const struct domain_record *pe
 		 struct domain_record *running, char why[SEOIB_MESSAGE_MAX]);
 
 /* started begin: whether `pending` (the hook's record of this start's
- * prepare begin, NULL when none) is one gate_commit() would commit and
- * that prepare begin was let in by an arrival's authorisation (its
- * "arrival"). Only then does the hook ask how libvirt launched the guest's
+ * prepare begin, NULL when none) is one gate_commit() would commit, its
+ * date aside (a clock stepped back must not spare a start its judgement;
+ * `now` is unused), and that prepare begin was let in by an arrival's
+ * authorisation (its "arrival"). Only then does the hook ask how libvirt launched the guest's
  * QEMU (qemu_launch_read()) and judge it with gate_launched(). */
 bool gate_launch_matters(const struct guest_facts *facts, const struct domain_record *pending, int64_t now);
 
@@ -230,14 +232,16 @@ const char *gate_check_to_string(enum gate_check v); /* "ok", "refuse", "unknown
  * planner reports what enforcement means. A state that cannot be known,
  * or a dest without a record (dest NULL; dest_problem says why, one
  * sentence) or whose record is no longer current (dest's view says why),
- * is unknown whatever on-error says; on_error only words the reason. A
+ * is unknown, whatever any on-error says: dest's hook follows dest's own.
+ * For an unknown state the reason says why and the remediation what to do
+ * on this host (make its record current, when `source` is not usable). A
  * dest whose probe failed (HOST_VIEW_STATUS) cannot run the state:
  * refused. `source` (this host's record, NULL when none) and `started`
  * as for gate_state_in_flight(). out->state is gate_state_in_flight()'s
  * answer (STATE_UNKNOWN where it has none), given even when dest is NULL. */
 enum gate_check gate_migration_check(const struct guest_facts *facts, const struct host_view *source,
 				     const struct domain_record *started, const struct host_view *dest,
-				     const char *dest_problem, enum on_error on_error, struct gate_outcome *out);
+				     const char *dest_problem, struct gate_outcome *out);
 
 /* No decision possible (no record, malformed XML...): follow on-error. */
 void gate_internal_error(const char *what, const struct seoib_config *cfg, struct gate_outcome *out);
@@ -249,6 +253,19 @@ void gate_internal_error(const char *what, const struct seoib_config *cfg, struc
  * fails, and libvirt itself wrote that XML), and an end cannot abort
  * anything. */
 bool gate_op_refuses_bad_input(enum gate_op op);
+
+/* started begin whose domain XML cannot be used (over seoib's bounds or
+ * unreadable; *out already says so: gate_oversized_xml(),
+ * gate_internal_error()). libvirt's live XML there is longer than prepare
+ * begin's, so one within the bounds at prepare begin may not be here.
+ * `pending` is the pending record of the guest's name (the XML's UUID is
+ * not at hand; NULL when none). When it is of a prepare begin an arrival's
+ * authorisation let in (gate_launch_matters() cannot be asked: the start
+ * can be judged neither as that arrival nor as a fresh start), the
+ * verdict stands, out->reason says why it counts here, and this returns
+ * true; otherwise false, and started begin refuses nothing (libvirt kills
+ * a guest whose started hook fails). */
+bool gate_commit_bad_input(const struct domain_record *pending, struct gate_outcome *out);
 
 /* An XML over guest_facts.h's bounds is no domain libvirt wrote (its
  * <metadata> carries foreign XML through unchanged): a hostile input,

@@ -18,6 +18,15 @@ struct host_identity {
  * worth having without them. */
 void host_identity_read(struct host_identity *id);
 
+/* seoibd --boot-id: the boot ID its service manager gave, which every later
+ * host_identity_read() in this process returns instead of /proc's, so that
+ * seoibd judges its own record (its watchers, its audit) against the boot
+ * ID it recorded: in a container the service's sandbox sees the host
+ * kernel's boot ID in /proc, the hook the container's (docs/seoibd.md, "The
+ * boot identity, also in a container"). NULL or "" goes back to /proc's.
+ * Call before any thread reads an identity. */
+void host_identity_set_boot_id(const char *boot_id);
+
 /* The one rule for "same host", for every reader of a host name: the fleet
  * backends (a record fetched for a name), seoibctl fleet (this host among
  * the records) and check. Do a and b name the same host? As DNS names,

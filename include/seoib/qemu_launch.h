@@ -38,10 +38,16 @@ struct qemu_launch_fact {
 };
 
 /* The command line's NUL-separated arguments, argv[0..len) (untrusted: a
- * guest's <qemu:commandline> reaches it): QEMU_LAUNCH_UNKNOWN unless some
- * "-uuid" (or "--uuid") argument is followed by uuid (case-insensitively:
- * the process is that guest's QEMU); then INCOMING when an argument is
- * "-incoming" or "--incoming", else FRESH. `what` names the process in
+ * guest's <qemu:commandline>, <os><cmdline> and other strings of its XML
+ * reach it), read as QEMU reads them (lookup_opt(), system/vl.c): after
+ * argv[0], an option (one dash or two), then its value unless QEMU's
+ * option takes none (qemu-options.hx), so that "-incoming" as the value
+ * of -append or -loadvm is no option. QEMU_LAUNCH_UNKNOWN when an argument
+ * stands where an option must (libvirt never passes QEMU's disk-image
+ * argument: the walk is out of step), or unless the -uuid (or --uuid)
+ * option's value is uuid (case-insensitively: the process is that guest's
+ * QEMU); then INCOMING when -incoming (or --incoming) is an option, else
+ * FRESH. `what` names the process in
  * fact->why ("the QEMU of 'vm1', pid 1234,"). Never fails otherwise. */
 void qemu_launch_from_cmdline(const char *argv, size_t len, const char *uuid, const char *what,
 			      struct qemu_launch_fact *fact);

@@ -464,6 +464,30 @@ static void key_value(const struct seoib_config *cfg, const struct config_key *k
 	}
 }
 
+bool seoib_config_record_goes_stale(const struct seoib_config *cfg, char why[SEOIB_MESSAGE_MAX])
+{
+	why[0] = '\0';
+	/* seoibd's timer is reprobe-interval alone (counted from the end of a
+	 * probe, which itself takes up to probe-timeout-ms): at or past
+	 * max-record-age the record is stale before the next probe. */
+	if (cfg->max_record_age_s == 0 ||
+	    (cfg->reprobe_interval_s > 0 && cfg->reprobe_interval_s < cfg->max_record_age_s))
+		return false;
+	if (cfg->reprobe_interval_s == 0)
+		sentence_format(why, SEOIB_MESSAGE_MAX,
+				"reprobe-interval = 0 turns seoibd's periodic probe off, so this host's record goes stale "
+				"max-record-age = %u s after each probe, and the libvirt hook then follows on-error for every "
+				"guest; set reprobe-interval below max-record-age (at most half of it), or max-record-age = 0",
+				cfg->max_record_age_s);
+	else
+		sentence_format(why, SEOIB_MESSAGE_MAX,
+				"reprobe-interval = %u s is not below max-record-age = %u s, so this host's record goes stale "
+				"between seoibd's probes, and the libvirt hook then follows on-error for every guest; set "
+				"reprobe-interval below max-record-age (at most half of it)",
+				cfg->reprobe_interval_s, cfg->max_record_age_s);
+	return true;
+}
+
 json_object *seoib_config_to_json(const struct seoib_config *cfg)
 {
 	json_object *o = json_object_new_object();

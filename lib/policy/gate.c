@@ -3,6 +3,7 @@
  * front ends read the records and the time, and pass them). */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "seoib/gate.h"
@@ -174,6 +175,21 @@ void gate_internal_error(const char *what, const struct seoib_config *cfg, struc
 bool gate_op_refuses_bad_input(enum gate_op op)
 {
 	return op == GATE_PREPARE || op == GATE_MIGRATE || op == GATE_RESTORE;
+}
+
+bool gate_commit_bad_input(const struct domain_record *pending, struct gate_outcome *out)
+{
+	char why[SEOIB_MESSAGE_MAX];
+
+	if (!pending || pending->phase != DOMAIN_PENDING || !pending->arrival[0] ||
+	    strcmp(pending->operation, gate_op_to_string(GATE_PREPARE)) != 0)
+		return false;
+	sentence_format(why, sizeof(why),
+			"'%s' was let in at prepare begin by the authorisation of a %s begin, and without its domain XML "
+			"started begin cannot tell whether libvirt started it for that %s or afresh",
+			pending->name, pending->arrival, pending->arrival);
+	sentence_append(out->reason, sizeof(out->reason), "; ", why);
+	return true;
 }
 
 void gate_oversized_xml(const char *guest, const char *why, struct gate_outcome *out)
@@ -359,7 +375,10 @@ bool gate_launch_matters(const struct guest_facts *facts, const struct domain_re
 {
 	char why[SEOIB_MESSAGE_MAX];
 
-	return committable(facts, pending, now, why) && pending->arrival[0] != '\0';
+	/* Not dated: a clock stepped back between prepare and started begin
+	 * makes the record uncommittable (gate_commit()), but must not spare
+	 * a fresh start an arrival's authorisation let in from its judgement. */
+	return committable(facts, pending, INT64_MAX, why) && pending->arrival[0] != '\0';
 }
 
 /* The guest's own <qemu:commandline> passes -incoming: its QEMU's
@@ -500,9 +519,18 @@ static void arrive(enum gate_op op, const struct guest_facts *facts, const struc
 	out->answer = mode == HOOK_ENFORCE ? GATE_REFUSE : GATE_WARN;
 	sentence_format(out->reason, sizeof(out->reason), "'%s' runs %s (%s), which cannot change under a running guest, and %s",
 		 facts->name, state_to_string(out->state), how, why);
-	sentence_format(out->remediation, sizeof(out->remediation),
-		 "%s it to a host whose kernel and QEMU support %s (seoibctl check --dest HOST), or shut it down and start it afresh",
-		 op == GATE_RESTORE ? "restore" : "migrate", state_to_string(out->state));
+	/* A saved guest runs nowhere: its saved state, not a running QEMU, is
+	 * what keeps it from a fresh start. */
+	if (op == GATE_RESTORE)
+		sentence_format(out->remediation, sizeof(out->remediation),
+				"restore it to a host whose kernel and QEMU support %s (seoibctl check --dest HOST), or "
+				"discard its saved state and start it afresh (virsh start --force-boot, for a managed save)",
+				state_to_string(out->state));
+	else
+		sentence_format(out->remediation, sizeof(out->remediation),
+				"migrate it to a host whose kernel and QEMU support %s (seoibctl check --dest HOST), or "
+				"shut it down and start it afresh",
+				state_to_string(out->state));
 	if (host_contradicts(host_view_record(host), out->state, how)) {
 		char report[SEOIB_MESSAGE_MAX];
 
@@ -550,9 +578,26 @@ static const char *const gate_check_table[] = {
 
 DEFINE_STRING_TABLE_LOOKUP_TO_STRING(gate_check, enum gate_check)
 
+/* check --dest's words for a guest whose state is unknown: check neither
+ * allows nor refuses (dest's hook follows dest's own on-error), and what to
+ * do is done here, on the source. */
+static void state_unknown(const struct guest_facts *facts, const struct host_view *source, const char *how,
+			  struct gate_outcome *out)
+{
+	sentence_format(out->reason, sizeof(out->reason), "%s", how);
+	if (!source || !source->usable)
+		sentence_format(out->remediation, sizeof(out->remediation),
+				"make this host's record current (seoibctl status says why it cannot be used; start seoibd, "
+				"or run seoibctl reprobe): seoibd then writes the state '%s' runs in into its metadata",
+				facts->name);
+	else
+		sentence_format(out->remediation, sizeof(out->remediation), "%s",
+				"let seoibd on the source write the state into the guest's metadata (or run seoibctl apply there)");
+}
+
 enum gate_check gate_migration_check(const struct guest_facts *facts, const struct host_view *source,
 				     const struct domain_record *started, const struct host_view *dest,
-				     const char *dest_problem, enum on_error on_error, struct gate_outcome *out)
+				     const char *dest_problem, struct gate_outcome *out)
 {
 	char how[SEOIB_MESSAGE_MAX];
 	enum seoib_state state;
@@ -561,9 +606,11 @@ enum gate_check gate_migration_check(const struct guest_facts *facts, const stru
 	/* A dest whose probe failed is a host that cannot run the state (the
 	 * hook there would refuse); one with no record, or one no longer
 	 * current, is a host nothing is known of. */
-	if (dest && (dest->usable || dest->problem == HOST_VIEW_STATUS))
-		arrive(GATE_MIGRATE, facts, source, started, dest, HOOK_ENFORCE, on_error, out);
-	else {
+	if (dest && (dest->usable || dest->problem == HOST_VIEW_STATUS)) {
+		arrive(GATE_MIGRATE, facts, source, started, dest, HOOK_ENFORCE, ON_ERROR_ALLOW, out);
+		if (out->answer == GATE_ERROR_ALLOW)
+			state_unknown(facts, source, how, out);
+	} else {
 		outcome_clear(out);
 		out->answer = GATE_ERROR_ALLOW;
 		sentence_format(out->reason, sizeof(out->reason), "%s", dest ? dest->why : dest_problem);

@@ -192,6 +192,46 @@ int domain_record_forget(const char *dir, const char *uuid, char err[SEOIB_MESSA
 	return domain_record_drop(dir, uuid, DOMAIN_RUNNING, err);
 }
 
+int domain_record_find_named(const char *dir, const char *name, enum domain_phase phase, struct domain_record *rec,
+			     char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_close_ int dfd = trusted_path_open_dir(dir, TRUSTED_NOT_SERVICE, err);
+	const char *suffix = phase == DOMAIN_PENDING ? ".pending.json" : ".json";
+	char uuid[40], inner[SEOIB_MESSAGE_MAX];
+	int seen = 0, found = 1;
+	struct dirent *e;
+	DIR *d;
+
+	if (dfd < 0)
+		return errno == ENOENT ? 1 : -1;
+	/* closedir() closes the descriptor it was given: give it its own. */
+	int own = dup(dfd);
+
+	d = own < 0 ? NULL : fdopendir(own);
+	if (!d) {
+		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot list %s: %s", dir, strerror(errno));
+		if (own >= 0)
+			close(own);
+		return -1;
+	}
+	/* Bounded: a directory filled by someone else cannot hold the hook.
+	 * The file name is UUID + suffix exactly; the read checks the UUID. */
+	while (found == 1 && seen++ < DOMAIN_RECORD_SWEEP_MAX && (e = readdir(d))) {
+		size_t n = strlen(e->d_name), k = strlen(suffix);
+
+		if (n != 36 + k || strcmp(e->d_name + 36, suffix) != 0)
+			continue;
+		memcpy(uuid, e->d_name, 36);
+		uuid[36] = '\0';
+		if (domain_record_read(dir, uuid, phase, rec, inner) == 0 && strcmp(rec->name, name) == 0)
+			found = 0;
+	}
+	closedir(d);
+	if (found)
+		memset(rec, 0, sizeof(*rec));
+	return found;
+}
+
 /* "NAME.tmp.XXXXXXXX": write_file_atomic_at()'s temporary name. */
 static bool is_temporary(const char *name)
 {

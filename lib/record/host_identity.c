@@ -37,6 +37,14 @@ static void read_cpu_vendor(char *dst, size_t size)
 	}
 }
 
+/* host_identity_set_boot_id()'s, "" for /proc's. */
+static char boot_id_given[sizeof(((struct host_identity *)0)->boot_id)];
+
+void host_identity_set_boot_id(const char *boot_id)
+{
+	snprintf(boot_id_given, sizeof(boot_id_given), "%s", boot_id ? boot_id : "");
+}
+
 void host_identity_read(struct host_identity *id)
 {
 	struct utsname u;
@@ -47,7 +55,10 @@ void host_identity_read(struct host_identity *id)
 	if (uname(&u) == 0)
 		snprintf(id->kernel_release, sizeof(id->kernel_release), "%s", u.release);
 	read_first_line("/etc/machine-id", id->machine_id, sizeof(id->machine_id));
-	read_first_line("/proc/sys/kernel/random/boot_id", id->boot_id, sizeof(id->boot_id));
+	if (boot_id_given[0])
+		snprintf(id->boot_id, sizeof(id->boot_id), "%s", boot_id_given);
+	else
+		read_first_line("/proc/sys/kernel/random/boot_id", id->boot_id, sizeof(id->boot_id));
 	read_cpu_vendor(id->cpu_vendor, sizeof(id->cpu_vendor));
 }
 

@@ -50,4 +50,9 @@ check "$work/own-old.json"
 [ "$status" -eq 3 ] || fail "a two-hour-old record of this host was used: exit $status: $(cat "$work/out")"
 jq -e '.domains[0].state == null and (.domains[0].reason | test("own-old.json is 7[0-9]{3} s old"))' "$work/out" \
 	>/dev/null || fail "the reason does not say the record is too old: $(cat "$work/out")"
+# check neither allows nor refuses (the destination's hook follows its own
+# on-error), and what to do is done here: make this host's record current.
+jq -e '(.domains[0].reason | test("on-error|allowing|refusing") | not)
+	and (.domains[0].remediation | test("make this host.s record current .seoibctl status"))' "$work/out" \
+	>/dev/null || fail "the reason or remediation of an unknown state: $(cat "$work/out")"
 echo PASS

@@ -26,6 +26,14 @@ for path in $named; do
 	*) fail "the man pages name $path, which nothing installs" ;;
 	esac
 done
+# The roll-out's audit step asks what the hook answers at the next start:
+# seoibctl audit. policy --domain judges a running guest's live XML, and
+# called a guest safe that the hook then refused at its next start.
+for f in README.md docs/seoib.conf.5; do
+	# grep reads all of sed's output (-q would stop early: SIGPIPE under pipefail).
+	sed 's/\\-/-/g' "$f" | grep 'seoibctl audit --hook-mode enforce' >/dev/null ||
+		fail "$f's roll-out does not audit with seoibctl audit --hook-mode enforce"
+done
 grep -q -- '-X.md' debian/rules || fail "debian/rules lets dh_compress rename NAME.md to NAME.md.gz"
 # README's "Use" is for an installed system: its commands are on PATH, not
 # in a build tree (one sentence says how to run them from one).

@@ -27,6 +27,14 @@ for key in $(sed 's/ = .*//' "$WORK/uncommented.conf"); do
 		fail "seoib.conf(5) does not document $key"
 done
 
+# A file that loads but lets the record go stale between probes: seoibd
+# starts, and says so (seoibctl check-config's warning, tests/cli).
+printf 'max-record-age = 60\n' >"$WORK/stale.conf"
+"$SEOIBD" --check-config --config "$WORK/stale.conf" >/dev/null 2>"$WORK/err" ||
+	fail "seoibd rejects a max-record-age below reprobe-interval: $(cat "$WORK/err")"
+grep -q "$WORK/stale.conf: reprobe-interval = 21600 s is not below max-record-age = 60 s" "$WORK/err" ||
+	fail "seoibd does not warn that its record goes stale between probes: $(cat "$WORK/err")"
+
 printf 'behaviour-probe = yes\nprobe-timeout = 5\n' >"$WORK/bad.conf"
 status=0
 "$SEOIBD" --check-config --config "$WORK/bad.conf" 2>"$WORK/err" || status=$?

@@ -93,7 +93,9 @@ hook "$T/win11-quirked.xml" win11 prepare begin -; expect 1 "a second prepare af
 # file (here a stand-in process with that command line) and /proc.
 mkdir -p /run/libvirt/qemu
 launched() { # ARGS...: a process whose command line carries ARGS, as win11's QEMU
-	sh -c 'sleep 20; :' sh "$@" </dev/null >/dev/null 2>&1 &
+	# $0 is -nodefaults, one of QEMU's options without a value, so that
+	# the command line reads as QEMU's would (lib/guest/qemu_launch.c).
+	sh -c 'sleep 20; :' -nodefaults "$@" </dev/null >/dev/null 2>&1 &
 	LAUNCHED=$!
 	echo "$LAUNCHED" >/run/libvirt/qemu/win11.pid
 }
@@ -109,6 +111,26 @@ hook "$T/win11-quirked.xml" win11 started begin -; expect 1 "started begin of a 
 lv_expect_contains "$err" "seoib: refused: 'win11' was let in at prepare begin by the authorisation of a migrate begin, but libvirt started its QEMU afresh" "a fresh QEMU"
 lv_expect_contains "$err" "would start quirked with risk high" "a fresh QEMU"
 [ ! -e /run/seoib/domains/$UUID.json ] || lv_fail "a refused fresh start was recorded: $(cat /run/seoib/domains/$UUID.json)"
+kill "$LAUNCHED"
+# "-incoming" as the value of -append (a guest's <os><cmdline>) is no
+# -incoming: still a fresh start.
+arrival_prepared "a fresh QEMU whose kernel command line is -incoming"
+launched -uuid $UUID -kernel /boot/vmlinuz -append -incoming
+hook "$T/win11-quirked.xml" win11 started begin -; expect 1 "started begin of a fresh QEMU with -append -incoming"
+lv_expect_contains "$err" "but libvirt started its QEMU afresh" "a fresh QEMU with -append -incoming"
+[ ! -e /run/seoib/domains/$UUID.json ] || lv_fail "a refused fresh start was recorded: $(cat /run/seoib/domains/$UUID.json)"
+# The live XML libvirt passes to started begin is longer than prepare
+# begin's (aliases, addresses, the CPU QEMU gave): one over seoib's bounds
+# there cannot be judged, so a start an arrival let in is refused, as at
+# prepare begin, never let through unjudged. Without such a start, started
+# begin still refuses nothing.
+arrival_prepared "a live XML over seoib's bounds"
+{ printf "<pad xmlns='urn:pad'>"; printf '<a/>%.0s' $(seq 1 33000); printf '</pad>\n'; } >"$T/pad.xml"
+sed "/<metadata>/r $T/pad.xml" "$T/win11-quirked.xml" >"$T/win11-big.xml"
+hook "$T/win11-big.xml" win11 started begin -; expect 1 "started begin of a start an arrival let in, live XML over the bounds"
+lv_expect_contains "$err" "seoib: refused: the domain XML of 'win11' is over seoib's limits" "a live XML over the bounds"
+[ ! -e /run/seoib/domains/$UUID.pending.json ] || lv_fail "started begin left the pending record"
+hook "$T/win11-big.xml" win11 started begin -; expect 0 "started begin of a plain start, live XML over the bounds"
 kill "$LAUNCHED"
 arrival_prepared "an incoming QEMU"
 launched -uuid $UUID -incoming defer

@@ -194,7 +194,7 @@ static void state_committed_only(void **state)
 	struct gate_outcome out;
 
 	rec.phase = DOMAIN_PENDING;
-	assert_int_equal(gate_migration_check(&tagged, NULL, &rec, vw(&legacy), "", ON_ERROR_ALLOW, &out), GATE_CHECK_REFUSE);
+	assert_int_equal(gate_migration_check(&tagged, NULL, &rec, vw(&legacy), "", &out), GATE_CHECK_REFUSE);
 	assert_int_equal(out.state, STATE_RESPECTED);
 }
 
@@ -320,6 +320,12 @@ static void arrival(void **state)
 	gate_arrival(GATE_RESTORE, &respected, NULL, NULL, vw(&legacy), &enforce, &out);
 	assert_int_equal(out.answer, GATE_REFUSE);
 	assert_contains(out.remediation, "restore it");
+	/* A saved guest runs nowhere: nothing to shut down; its saved state is
+	 * what stands between it and a fresh start. */
+	assert_null(strstr(out.remediation, "shut it down"));
+	assert_contains(out.remediation, "discard its saved state and start it afresh");
+	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, vw(&legacy), &enforce, &out);
+	assert_contains(out.remediation, "shut it down and start it afresh");
 
 	gate_arrival(GATE_MIGRATE, &respected, NULL, NULL, vw(&legacy), &warn, &out);
 	assert_int_equal(out.answer, GATE_WARN);
@@ -623,6 +629,9 @@ static void launch_after_arrival(void **state)
 	assert_true(gate_launch_matters(&g, &pending, t + 2));
 	assert_false(gate_launch_matters(&g, NULL, t + 2));
 	assert_false(gate_launch_matters(&g, &migrated, t + 2)); /* its prepare never ran */
+	/* The clock stepped back since prepare begin: still judged (its commit
+	 * is refused by gate_commit(), the start must not escape judgement). */
+	assert_true(gate_launch_matters(&g, &pending, t));
 
 	/* libvirt launched QEMU afresh: judged as the fresh start, refused;
 	 * nothing committed. */
@@ -721,6 +730,36 @@ static void launch_from_cmdline(void **state)
 	assert_int_equal(f.launch, QEMU_LAUNCH_UNKNOWN);
 }
 
+/* "-incoming" as the value of another option is no -incoming: a fresh
+ * start whose <os><cmdline> is "-incoming" (libvirt passes it to -append
+ * as one argument) or whose snapshot is named so (-loadvm) must not look
+ * like an arrival (issue 20, item 2). QEMU's options without a value keep
+ * the walk in step; an argument where an option must stand (an option
+ * seoib does not know to take none) is unknown, never a guess. */
+static void launch_option_values(void **state)
+{
+	static const char appended[] = "qemu\0-uuid\0" UUID "\0-kernel\0/boot/vmlinuz\0-append\0-incoming\0-S\0";
+	static const char loadvm[] = "qemu\0-loadvm\0-incoming\0-uuid\0" UUID "\0-no-shutdown\0";
+	static const char flags[] = "qemu\0-S\0-no-user-config\0-nodefaults\0-uuid\0" UUID
+				    "\0-no-shutdown\0-incoming\0defer\0";
+	static const char out_of_step[] = "qemu\0-uuid\0" UUID "\0-new-flag\0-incoming\0defer\0";
+	static const char uuid_value[] = "qemu\0-append\0-uuid\0" UUID "\0-incoming\0defer\0";
+	struct qemu_launch_fact f;
+
+	(void)state;
+	qemu_launch_from_cmdline(appended, sizeof(appended) - 1, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_FRESH);
+	qemu_launch_from_cmdline(loadvm, sizeof(loadvm) - 1, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_FRESH);
+	qemu_launch_from_cmdline(flags, sizeof(flags) - 1, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_INCOMING);
+	qemu_launch_from_cmdline(out_of_step, sizeof(out_of_step) - 1, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_UNKNOWN);
+	assert_contains(f.why, "cannot read its options");
+	qemu_launch_from_cmdline(uuid_value, sizeof(uuid_value) - 1, UUID, "it", &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_UNKNOWN);
+}
+
 static void write_text(const char *dir, const char *name, const char *text)
 {
 	char path[256];
@@ -775,6 +814,13 @@ static void launch_read(void **state)
 	}
 	assert_int_equal(f.launch, QEMU_LAUNCH_INCOMING);
 	assert_contains(f.why, "the QEMU of 'vm1', pid");
+	/* A name with a leading dot is one libvirt takes (its PID file
+	 * .vm1.pid): read, not refused as no file name. */
+	write_text(dir, ".vm1.pid", pid_text);
+	qemu_launch_read(dir, ".vm1", UUID, &f);
+	assert_int_equal(f.launch, QEMU_LAUNCH_INCOMING);
+	snprintf(path, sizeof(path), "%s/.vm1.pid", dir);
+	unlink(path);
 	/* Another guest's PID file naming it: not that guest's QEMU. */
 	write_text(dir, "vm2.pid", pid_text);
 	qemu_launch_read(dir, "vm2", "00000000-4e5f-4a6b-8c7d-9e0f1a2b3c4d", &f);
@@ -826,6 +872,39 @@ static void hook_input_verdicts(void **state)
 	assert_false(gate_timeout_denies(false, ON_ERROR_DENY));
 }
 
+/* started begin with a domain XML it cannot use refuses only a start an
+ * arrival's authorisation let in at prepare begin: that one can be judged
+ * neither as the arrival nor as a fresh start. */
+static void commit_bad_input(void **state)
+{
+	struct domain_record pending = {.phase = DOMAIN_PENDING, .state = STATE_QUIRKED, .time = 1000};
+	struct seoib_config allow = config(HOOK_ENFORCE, ON_ERROR_ALLOW);
+	struct gate_outcome out;
+
+	(void)state;
+	snprintf(pending.name, sizeof(pending.name), "vm1");
+	snprintf(pending.uuid, sizeof(pending.uuid), "%s", UUID);
+	snprintf(pending.operation, sizeof(pending.operation), "prepare");
+	gate_oversized_xml("vm1", "it has more than 32768 tags", &out);
+	assert_false(gate_commit_bad_input(NULL, &out));
+	assert_false(gate_commit_bad_input(&pending, &out)); /* a plain start */
+	snprintf(pending.arrival, sizeof(pending.arrival), "migrate");
+	assert_true(gate_commit_bad_input(&pending, &out));
+	assert_int_equal(out.answer, GATE_REFUSE);
+	assert_contains(out.reason, "over seoib's limits");
+	assert_contains(out.reason, "'vm1' was let in at prepare begin by the authorisation of a migrate begin");
+	/* Unreadable: on-error's verdict stands. */
+	gate_internal_error("cannot read the domain XML of 'vm1'", &allow, &out);
+	assert_true(gate_commit_bad_input(&pending, &out));
+	assert_int_equal(out.answer, GATE_ERROR_ALLOW);
+	/* Not a prepare begin's, or already running: nothing to refuse. */
+	snprintf(pending.operation, sizeof(pending.operation), "migrate");
+	assert_false(gate_commit_bad_input(&pending, &out));
+	snprintf(pending.operation, sizeof(pending.operation), "prepare");
+	pending.phase = DOMAIN_RUNNING;
+	assert_false(gate_commit_bad_input(&pending, &out));
+}
+
 /* The hook asks one function; a migrate never takes this host's old
  * record of the guest for the state it runs in (the hook cannot know). */
 static void hook_dispatch(void **state)
@@ -860,21 +939,34 @@ static void migration_check(void **state)
 	struct host_record fixed = fixed_host(true), legacy = legacy_host();
 	struct domain_record started = record(DOMAIN_RUNNING, "prepare", STATE_NOT_ADVERTISED);
 	struct gate_outcome out;
+	struct host_view stale_here = {.rec = &fixed, .own = true, .problem = HOST_VIEW_BOOT,
+				       .why = "the host record /run/seoib/host.json is from another boot of this host"};
 
-	assert_int_equal(gate_migration_check(&respected, NULL, NULL, vw(&fixed), "", ON_ERROR_ALLOW, &out), GATE_CHECK_OK);
-	assert_int_equal(gate_migration_check(&respected, NULL, NULL, vw(&legacy), "", ON_ERROR_ALLOW, &out),
+	assert_int_equal(gate_migration_check(&respected, NULL, NULL, vw(&fixed), "", &out), GATE_CHECK_OK);
+	assert_int_equal(gate_migration_check(&respected, NULL, NULL, vw(&legacy), "", &out),
 			 GATE_CHECK_REFUSE);
 	assert_contains(out.reason, "hv-legacy cannot run respected");
 	assert_contains(out.remediation, "migrate it to a host");
 	/* The hook's record of the start wins over the metadata. */
-	assert_int_equal(gate_migration_check(&respected, NULL, &started, vw(&legacy), "", ON_ERROR_DENY, &out),
+	assert_int_equal(gate_migration_check(&respected, NULL, &started, vw(&legacy), "", &out),
 			 GATE_CHECK_REFUSE);
 	assert_int_equal(out.state, STATE_NOT_ADVERTISED);
-	/* No metadata, no source record: unknown under either on-error. */
-	assert_int_equal(gate_migration_check(&plain, NULL, NULL, vw(&fixed), "", ON_ERROR_DENY, &out), GATE_CHECK_UNKNOWN);
+	/* No metadata, no source record: unknown. */
+	assert_int_equal(gate_migration_check(&plain, NULL, NULL, vw(&fixed), "", &out), GATE_CHECK_UNKNOWN);
 	assert_int_equal(out.state, STATE_UNKNOWN);
+	/* This host's record from another boot: unknown, saying why and what
+	 * to do here, never as if check refused or allowed anything (the
+	 * destination's hook follows its own on-error). */
+	assert_int_equal(gate_migration_check(&plain, &stale_here, NULL, vw(&fixed), "", &out), GATE_CHECK_UNKNOWN);
+	assert_contains(out.reason, "so the state it runs in is unknown");
+	assert_contains(out.reason, "from another boot of this host");
+	assert_null(strstr(out.reason, "on-error"));
+	assert_null(strstr(out.reason, "allowing"));
+	assert_null(strstr(out.reason, "refusing"));
+	assert_contains(out.remediation, "seoibctl status");
+	assert_null(strstr(out.remediation, "on-error"));
 	/* No record of the destination: unknown, with why, and the state. */
-	assert_int_equal(gate_migration_check(&respected, NULL, NULL, NULL, "no record of hv-x: ssh failed", ON_ERROR_ALLOW,
+	assert_int_equal(gate_migration_check(&respected, NULL, NULL, NULL, "no record of hv-x: ssh failed",
 					      &out),
 			 GATE_CHECK_UNKNOWN);
 	assert_string_equal(out.reason, "no record of hv-x: ssh failed");
@@ -972,6 +1064,13 @@ static void record_phases(void **state)
 	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_PENDING, &back, err), 0);
 	assert_int_equal(back.phase, DOMAIN_PENDING);
 	assert_int_equal(domain_record_read(sub, UUID, DOMAIN_RUNNING, &back, err), 1);
+	/* By the guest's name, when the XML (its UUID) cannot be read. */
+	struct domain_record found;
+	assert_int_equal(domain_record_find_named(sub, rec.name, DOMAIN_PENDING, &found, err), 0);
+	assert_string_equal(found.uuid, UUID);
+	assert_int_equal(domain_record_find_named(sub, "another", DOMAIN_PENDING, &found, err), 1);
+	assert_int_equal(domain_record_find_named(sub, rec.name, DOMAIN_RUNNING, &found, err), 1);
+	assert_int_equal(domain_record_find_named("/nonexistent/seoib", rec.name, DOMAIN_PENDING, &found, err), 1);
 	/* seoibd's and apply's question: the pending quirked restore is not it. */
 	assert_true(gate_state_running(sub, &tagged, NULL, &s, how));
 	assert_int_equal(s, STATE_RESPECTED);
@@ -1064,7 +1163,9 @@ int main(void)
 		cmocka_unit_test(record_phases),   cmocka_unit_test(sweep),
 		cmocka_unit_test(arrival_never_opens_a_start), cmocka_unit_test(pending),
 		cmocka_unit_test(launch_after_arrival), cmocka_unit_test(launch_from_cmdline),
+		cmocka_unit_test(launch_option_values),
 		cmocka_unit_test(launch_read),     cmocka_unit_test(hook_input_verdicts),
+		cmocka_unit_test(commit_bad_input),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

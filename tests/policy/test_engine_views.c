@@ -137,17 +137,17 @@ static void check_dest_views(void **state)
 	snprintf(dest->host.hostname, sizeof(dest->host.hostname), "hv2");
 	snprintf(dest->host.machine_id, sizeof(dest->host.machine_id), "fedcba9876543210fedcba9876543210");
 	host_view_peer(&v, dest, HOST_ORIGIN_FLEET, &clock_60, "of hv2");
-	assert_int_equal(gate_migration_check(g, NULL, NULL, &v, "", ON_ERROR_ALLOW, &out), GATE_CHECK_UNKNOWN);
+	assert_int_equal(gate_migration_check(g, NULL, NULL, &v, "", &out), GATE_CHECK_UNKNOWN);
 	assert_non_null(strstr(out.reason, "the host record of hv2 is 7200 s old"));
 	dest->probe_time = NOW;
 	dest->status = PROBE_KVM_UNAVAILABLE;
 	snprintf(dest->message, sizeof(dest->message), "cannot open /dev/kvm");
 	host_view_peer(&v, dest, HOST_ORIGIN_FLEET, &clock_60, "of hv2");
-	assert_int_equal(gate_migration_check(g, NULL, NULL, &v, "", ON_ERROR_ALLOW, &out), GATE_CHECK_REFUSE);
+	assert_int_equal(gate_migration_check(g, NULL, NULL, &v, "", &out), GATE_CHECK_REFUSE);
 	assert_non_null(strstr(out.reason, "hv2 has no usable record (record status kvm-unavailable: cannot open /dev/kvm)"));
 	dest->status = PROBE_OK;
 	host_view_peer(&v, dest, HOST_ORIGIN_FLEET, &clock_60, "of hv2");
-	assert_int_equal(gate_migration_check(g, NULL, NULL, &v, "", ON_ERROR_ALLOW, &out), GATE_CHECK_OK);
+	assert_int_equal(gate_migration_check(g, NULL, NULL, &v, "", &out), GATE_CHECK_OK);
 	free(dest);
 	free(g);
 }

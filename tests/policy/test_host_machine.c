@@ -86,11 +86,11 @@ static void check_dest_and_hook(void **state)
 	struct gate_outcome out;
 
 	/* check --dest */
-	assert_int_equal(gate_migration_check(&noble, NULL, NULL, vw(dest), "", ON_ERROR_ALLOW, &out), GATE_CHECK_REFUSE);
+	assert_int_equal(gate_migration_check(&noble, NULL, NULL, vw(dest), "", &out), GATE_CHECK_REFUSE);
 	assert_contains(out.reason, "'vm1' uses machine type pc-q35-noble, and QEMU 7.2.22 at " QEMU_PATH " on hv-debian has no machine type pc-q35-noble");
 	assert_contains(out.remediation, "migrate it to a host whose QEMU has machine type pc-q35-noble");
-	assert_int_equal(gate_migration_check(&q35, NULL, NULL, vw(dest), "", ON_ERROR_ALLOW, &out), GATE_CHECK_OK);
-	assert_int_equal(gate_migration_check(&noble, NULL, NULL, vw(old), "", ON_ERROR_ALLOW, &out), GATE_CHECK_OK);
+	assert_int_equal(gate_migration_check(&q35, NULL, NULL, vw(dest), "", &out), GATE_CHECK_OK);
+	assert_int_equal(gate_migration_check(&noble, NULL, NULL, vw(old), "", &out), GATE_CHECK_OK);
 	/* the destination hook: refused under enforce, warned under warn */
 	seoib_config_defaults(&cfg);
 	cfg.hook_mode = HOOK_ENFORCE;
