@@ -55,16 +55,23 @@ struct fleet_row {
 };
 
 /* A listing keeps one small row a host; a guest's migration domain keeps
- * each host's record (~44 KB) instead, once: the policy engine judges them
- * in place, and --all hands it the same array as its targets. */
+ * each host's answers instead (struct host_answers, a few hundred bytes:
+ * each record is answered for the guest as it is read, then dropped), and
+ * the record of the guest's home, once. --all hands the engine the same
+ * answers as its targets. */
 struct fleet {
 	struct fleet_args args;
 	struct seoib_config cfg;
 	int64_t now;
-	size_t n_rows, capacity;    /* rows, or records with keep_records; allocated */
+	size_t n_rows, capacity;    /* rows, or answers with keep_records; allocated */
 	struct fleet_row *rows;     /* the listing */
-	bool keep_records;          /* domain mode: whole records, no rows */
-	struct host_record *records;
+	bool keep_records;          /* domain mode: records answered, no rows */
+	struct host_answers *answers;
+	const struct guest_facts *guest;  /* what the records are answered for */
+	struct host_view_clock clock;     /* and how they are judged (host_view_peer()) */
+	char home_name[256];        /* the guest's current host */
+	struct host_record *home;   /* its record (the first whose name is home_name's), or NULL */
+	size_t home_index;          /* its answers' index */
 	struct fleet_invalid *invalid;
 	size_t n_invalid;
 	bool oom;
@@ -179,11 +186,11 @@ static bool grow(struct fleet *f)
 	if (f->n_rows < f->capacity)
 		return true;
 	if (f->keep_records) {
-		struct host_record *records = reallocarray(f->records, want, sizeof(*records));
+		struct host_answers *answers = reallocarray(f->answers, want, sizeof(*answers));
 
-		if (!records)
+		if (!answers)
 			return false;
-		f->records = records;
+		f->answers = answers;
 	} else {
 		struct fleet_row *rows = reallocarray(f->rows, want, sizeof(*rows));
 
@@ -195,26 +202,38 @@ static bool grow(struct fleet *f)
 	return true;
 }
 
-/* The host's record as every decision takes it: an old record no longer
- * says what that host runs, so it is unknown, with why. */
-static void keep_record(struct fleet *f, const struct host_record *rec)
+/* The record answered for the guest by the one peer rule (its view,
+ * host_view_peer(): an old record no longer says what that host runs, so
+ * it is unknown, with why); the home's record kept whole, as the guest's
+ * state is chosen on it. */
+static bool keep_record(struct fleet *f, const struct host_record *rec)
 {
-	/* Kept as it came: an old record no longer says what that host runs,
-	 * and its view (host_view_peer(), in run_domain()) says so. */
-	f->records[f->n_rows] = *rec;
+	struct host_view view;
+
+	host_view_peer(&view, rec, HOST_ORIGIN_FLEET, &f->clock, "in the inventory");
+	if (policy_host_answers(&view, f->guest, &f->answers[f->n_rows]) < 0)
+		return false;
+	if (!f->home && host_names_same(rec->host.hostname, f->home_name)) {
+		f->home = malloc(sizeof(*f->home));
+		if (!f->home) {
+			host_answers_free(&f->answers[f->n_rows]);
+			return false;
+		}
+		*f->home = *rec;
+		f->home_index = f->n_rows;
+	}
+	return true;
 }
 
 static int collect_record(const struct host_summary *sum, const struct host_record *rec, void *userdata)
 {
 	struct fleet *f = userdata;
 
-	if (!grow(f) || (f->keep_records && !rec)) {
+	if (!grow(f) || (f->keep_records && (!rec || !keep_record(f, rec)))) {
 		f->oom = true; /* a walk for records always hands one */
 		return 1;
 	}
-	if (f->keep_records)
-		keep_record(f, rec);
-	else
+	if (!f->keep_records)
 		fill_row(f, sum, &f->rows[f->n_rows]);
 	f->n_rows++;
 	return 0;
@@ -406,30 +425,31 @@ static int read_guest(const struct fleet_args *a, struct guest_facts *facts)
 	return r;
 }
 
-static const struct host_record *find_record(const struct fleet *f, const char *hostname)
+static const struct host_answers *find_answers(const struct fleet *f, const char *hostname)
 {
 	for (size_t i = 0; i < f->n_rows; i++)
-		if (host_names_same(f->records[i].host.hostname, hostname))
-			return &f->records[i];
+		if (host_names_same(f->answers[i].hostname ? f->answers[i].hostname : "", hostname))
+			return &f->answers[i];
 	return NULL;
 }
 
 /* The requested targets that have a record; the others are absent (their
  * lease expired, or they never published): unknown, never "can run".
- * --all: every record, in place (*owned NULL). --targets: copies of the
- * records named (*owned, to free), at most one a record held. */
-static int select_targets(const struct fleet *f, const struct host_record **out, struct host_record **owned,
+ * --all: every host's answers, in place (*owned NULL). --targets: shallow
+ * copies of the answers named (*owned, to free; the sentences stay f's),
+ * at most one a record held. */
+static int select_targets(const struct fleet *f, const struct host_answers **out, struct host_answers **owned,
 			  size_t *n, json_object *absent)
 {
 	_cleanup_free_ char *list = strdup(f->args.targets ? f->args.targets : "");
-	_cleanup_free_ struct host_record *picked = NULL;
+	_cleanup_free_ struct host_answers *picked = NULL;
 	size_t names = 1;
 	char *save = NULL;
 
 	*n = 0;
 	*owned = NULL;
 	if (f->args.all) {
-		*out = f->records;
+		*out = f->answers;
 		*n = f->n_rows;
 		return 0;
 	}
@@ -441,14 +461,14 @@ static int select_targets(const struct fleet *f, const struct host_record **out,
 	if (!picked)
 		return -1;
 	for (char *h = strtok_r(list, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
-		const struct host_record *rec = find_record(f, h);
-		if (!rec) {
+		const struct host_answers *a = find_answers(f, h);
+		if (!a) {
 			json_object_array_add(absent, json_object_new_string(h));
 			continue;
 		}
 		if (*n == f->n_rows) /* a name listed twice: one a record held */
 			continue;
-		picked[(*n)++] = *rec;
+		picked[(*n)++] = *a;
 	}
 	*out = *owned = steal_ptr(picked);
 	return 0;
@@ -523,50 +543,23 @@ static int domain_exit(const struct decision *d)
 	     : d->verdict == VERDICT_UNSAFE ? SEOIB_EXIT_UNSAFE : SEOIB_EXIT_UNKNOWN;
 }
 
-/* Each record's view, by the one peer rule (host_view_peer()). */
-static struct host_view *views_of(const struct host_record *records, size_t n, const struct host_view_clock *clock)
+static int run_domain(struct fleet *f, const struct guest_facts *guest)
 {
-	struct host_view *views = calloc(n + 1, sizeof(*views));
-
-	for (size_t i = 0; views && i < n; i++)
-		host_view_peer(&views[i], &records[i], HOST_ORIGIN_FLEET, clock, "in the inventory");
-	return views;
-}
-
-static int run_domain(struct fleet *f)
-{
-	struct guest_facts guest;
 	struct decision domain, mobility = {0};
-	_cleanup_free_ struct host_record *owned_targets = NULL;
-	const struct host_record *targets = NULL;
-	_cleanup_free_ struct host_view *views = NULL, *owned_target_views = NULL;
-	const struct host_view *target_views = NULL;
+	_cleanup_free_ struct host_answers *owned_targets = NULL;
+	const struct host_answers *targets = NULL;
 	_cleanup_json_ json_object *absent = json_object_new_array();
-	char hostname[256] = "";
-	const struct host_record *home;
-	struct host_identity here;
-	struct host_view_clock clock = {&here, f->now, f->cfg.max_record_age_s};
+	struct host_view home;
 	bool want_mobility = f->args.targets || f->args.all;
 	size_t n_targets = 0;
 	int rc = SEOIB_EXIT_OK;
 
-	if (read_guest(&f->args, &guest) < 0)
-		return SEOIB_EXIT_ERROR;
-	if (f->args.home)
-		snprintf(hostname, sizeof(hostname), "%s", f->args.home);
-	else
-		gethostname(hostname, sizeof(hostname) - 1);
-	home = find_record(f, hostname);
-	if (!home)
+	if (!f->home)
 		fprintf(stderr, "seoibctl fleet: no record of the guest's host %s in the inventory; its state is "
-				"judged without it (pass --host NAME)\n", hostname);
-	host_identity_read(&here);
-	views = views_of(f->records, f->n_rows, &clock);
-	if (!views) {
-		fprintf(stderr, "seoibctl fleet: out of memory judging %zu records\n", f->n_rows);
-		return SEOIB_EXIT_ERROR;
-	}
-	policy_migration_domain(&guest, home ? &views[home - f->records] : NULL, views, f->n_rows, &domain);
+				"judged without it (pass --host NAME)\n", f->home_name);
+	else
+		host_view_peer(&home, f->home, HOST_ORIGIN_FLEET, &f->clock, "in the inventory");
+	policy_migration_domain_answers(guest, f->home ? &home : NULL, f->answers, f->n_rows, &domain);
 	rc = domain_exit(&domain);
 	if (want_mobility) {
 		if (select_targets(f, &targets, &owned_targets, &n_targets, absent) < 0) {
@@ -574,34 +567,21 @@ static int run_domain(struct fleet *f)
 			fprintf(stderr, "seoibctl fleet: out of memory selecting the targets\n");
 			return SEOIB_EXIT_ERROR;
 		}
-		/* --all: the targets are the records, judged once above. */
-		if (targets == f->records) {
-			target_views = views;
-		} else {
-			owned_target_views = views_of(targets, n_targets, &clock);
-			target_views = owned_target_views;
-		}
-		if (!target_views) {
-			decision_free(&domain);
-			fprintf(stderr, "seoibctl fleet: out of memory judging the targets\n");
-			return SEOIB_EXIT_ERROR;
-		}
-		policy_decide_applied(&guest, home ? &views[home - f->records] : NULL, target_views, n_targets,
-				      &mobility, NULL);
+		policy_decide_applied_answers(guest, f->home ? &home : NULL, targets, n_targets, &mobility, NULL);
 		rc = mobility_exit(&mobility, absent);
 	}
 	if (f->args.json) {
 		_cleanup_json_ json_object *doc = json_object_new_object();
 		json_add(doc, "schema", json_object_new_string("seoib.fleet-domain/1"));
-		json_add(doc, "guest", json_object_new_string(guest.name));
-		json_add(doc, "home", json_object_new_string(hostname));
+		json_add(doc, "guest", json_object_new_string(guest->name));
+		json_add(doc, "home", json_object_new_string(f->home_name));
 		json_add(doc, "domain", domain_to_json(&domain));
-		json_add(doc, "mobility", want_mobility ? decision_to_json(&guest, &mobility) : NULL);
+		json_add(doc, "mobility", want_mobility ? decision_to_json(guest, &mobility) : NULL);
 		json_add(doc, "absent_targets", json_object_get(absent));
 		json_add(doc, "invalid", invalid_to_json(f));
 		json_print(doc, true);
 	} else {
-		print_domain_text(&guest, &domain);
+		print_domain_text(guest, &domain);
 		if (want_mobility)
 			print_mobility_text(&mobility, absent);
 	}
@@ -609,6 +589,31 @@ static int run_domain(struct fleet *f)
 	if (want_mobility)
 		decision_free(&mobility);
 	return rc;
+}
+
+/* A guest's migration domain: the guest first, so that each record can be
+ * answered for it as it is read. */
+static int fleet_domain(struct fleet *f)
+{
+	_cleanup_free_ struct guest_facts *guest = malloc(sizeof(*guest));
+	struct host_identity here;
+
+	if (!guest) {
+		fprintf(stderr, "seoibctl fleet: out of memory reading the guest\n");
+		return SEOIB_EXIT_ERROR;
+	}
+	if (read_guest(&f->args, guest) < 0)
+		return SEOIB_EXIT_ERROR;
+	if (f->args.home)
+		snprintf(f->home_name, sizeof(f->home_name), "%s", f->args.home);
+	else
+		gethostname(f->home_name, sizeof(f->home_name) - 1);
+	host_identity_read(&here);
+	f->guest = guest;
+	f->clock = (struct host_view_clock){&here, f->now, f->cfg.max_record_age_s};
+	if (read_inventory(f) < 0)
+		return SEOIB_EXIT_ERROR;
+	return run_domain(f, guest);
 }
 
 int cmd_fleet(int argc, char **argv)
@@ -620,10 +625,10 @@ int cmd_fleet(int argc, char **argv)
 		return SEOIB_EXIT_ERROR;
 	f.now = time(NULL);
 	f.keep_records = f.args.domain || f.args.xml_path;
-	if (read_inventory(&f) < 0) {
+	if (f.keep_records) {
+		rc = fleet_domain(&f);
+	} else if (read_inventory(&f) < 0) {
 		rc = SEOIB_EXIT_ERROR;
-	} else if (f.keep_records) {
-		rc = run_domain(&f);
 	} else if (f.args.json) {
 		_cleanup_json_ json_object *doc = fleet_to_json(&f);
 		json_print(doc, false);
@@ -633,7 +638,10 @@ int cmd_fleet(int argc, char **argv)
 		rc = SEOIB_EXIT_OK;
 	}
 	free(f.rows);
-	free(f.records);
+	for (size_t i = 0; f.keep_records && i < f.n_rows; i++)
+		host_answers_free(&f.answers[i]);
+	free(f.answers);
+	free(f.home);
 	free(f.invalid);
 	return rc;
 }

@@ -49,6 +49,32 @@ struct host_judgement {
 	char evidence[SEOIB_MESSAGE_MAX]; /* what its guests showed, one sentence */
 };
 
+/* What the engine asks of one host's view, answered once for every state
+ * (policy_host_answers()), so that a decision over many hosts holds these,
+ * a few hundred bytes each, instead of the records (~44 KB each): seoibctl
+ * fleet answers each record as it reads it. Sentences are owned, NULL for
+ * "". */
+struct host_answers {
+	char *hostname;            /* the record's host name; NULL: none */
+	bool usable;               /* the view's (seoib/host_view.h) */
+	bool machine_missing;      /* host_can_run_machine() said HOST_MACHINE_MISSING for the guest */
+	char *machine_why;         /* its sentence */
+	struct {
+		bool runs;         /* host_can_run() */
+		char *why_cannot;  /* host_why_cannot(), when it cannot or is not usable */
+		enum proof proof;  /* host_state_proof() (usable only) */
+		char *evidence;    /* its sentence (usable only) */
+		char *upgrade;     /* host_upgrade_for() when usable and it cannot */
+	} state[STATE_COUNT];
+};
+
+/* Answers the view v (NULL: no record) for guest g (NULL: this host, whose
+ * own QEMU is asked about the machine type instead). Returns 0, or -1 on an
+ * allocation failure (out zeroed). Free with host_answers_free(). The rules
+ * are host_can_run.h's; this only asks them once. */
+int policy_host_answers(const struct host_view *v, const struct guest_facts *g, struct host_answers *out);
+void host_answers_free(struct host_answers *a);
+
 enum verdict {
 	VERDICT_SAFE,    /* start / migrate: go */
 	VERDICT_UNSAFE,  /* a guest would storm or a state cannot be kept: refuse */
@@ -113,6 +139,14 @@ bool policy_decide_applied(const struct guest_facts *guest, const struct host_vi
  * Free with decision_free(). */
 void policy_migration_domain(const struct guest_facts *guest, const struct host_view *home,
 			     const struct host_view *hosts, size_t n_hosts, struct decision *out);
+/* policy_decide_applied() and policy_migration_domain() over targets
+ * already answered (policy_host_answers(), for the same guest): what the
+ * view-taking ones do after answering each view. */
+bool policy_decide_applied_answers(const struct guest_facts *guest, const struct host_view *host,
+				   const struct host_answers *targets, size_t n_targets, struct decision *d,
+				   struct run_state *argument);
+void policy_migration_domain_answers(const struct guest_facts *guest, const struct host_view *home,
+				     const struct host_answers *hosts, size_t n_hosts, struct decision *out);
 /* The decision as the "seoib.decision/1" JSON document (docs/policy.md). */
 json_object *decision_to_json(const struct guest_facts *guest, const struct decision *d);
 const char *verdict_to_string(enum verdict v);

@@ -19,7 +19,7 @@
 struct policy_input {
 	const struct guest_facts *guest;
 	const struct host_view *host; /* NULL: no record */
-	const struct host_view *targets;
+	const struct host_answers *targets; /* each target's view, answered (policy_host_answers()) */
 	size_t n_targets;
 };
 
@@ -55,38 +55,148 @@ static const char *view_hostname(const struct host_view *v)
 	return v && v->rec ? v->rec->host.hostname : "";
 }
 
-/* Whether targets[i] names a host already said: this host, or an earlier
- * target (seoibctl fleet --all lists this host among the targets). */
-static bool host_said(const struct policy_input *in, size_t i)
+static const char *or_empty(const char *s)
 {
-	const char *name = view_hostname(&in->targets[i]);
+	return s ? s : "";
+}
 
-	if (!name[0])
-		return false;
-	if (strcasecmp(view_hostname(in->host), name) == 0)
-		return true;
-	for (size_t j = 0; j < i; j++)
-		if (strcasecmp(view_hostname(&in->targets[j]), name) == 0)
-			return true;
-	return false;
+/* A copy of a sentence, NULL for "" (most are: a host that runs a state
+ * has no why-not). Returns false on an allocation failure. */
+static bool keep_sentence(char **out, const char *sentence)
+{
+	*out = sentence[0] ? strdup(sentence) : NULL;
+	return !sentence[0] || *out;
+}
+
+void host_answers_free(struct host_answers *a)
+{
+	free(a->hostname);
+	free(a->machine_why);
+	for (size_t s = 0; s < STATE_COUNT; s++) {
+		free(a->state[s].why_cannot);
+		free(a->state[s].evidence);
+		free(a->state[s].upgrade);
+	}
+	memset(a, 0, sizeof(*a));
+}
+
+int policy_host_answers(const struct host_view *v, const struct guest_facts *g, struct host_answers *out)
+{
+	const struct host_record *rec = v ? v->rec : NULL;
+	char buf[SEOIB_MESSAGE_MAX];
+	bool ok;
+
+	memset(out, 0, sizeof(*out));
+	out->usable = usable(v);
+	ok = keep_sentence(&out->hostname, view_hostname(v));
+	if (g && rec) {
+		out->machine_missing = host_can_run_machine(rec, g, buf) == HOST_MACHINE_MISSING;
+		ok = ok && keep_sentence(&out->machine_why, buf);
+	}
+	for (size_t i = 0; i < STATE_COUNT; i++) {
+		enum seoib_state s = (enum seoib_state)i;
+
+		out->state[s].runs = runs(v, s);
+		if (!out->state[s].runs || !out->usable) {
+			host_why_cannot(v, s, buf, sizeof(buf));
+			ok = ok && keep_sentence(&out->state[s].why_cannot, buf);
+		}
+		if (!out->usable)
+			continue;
+		out->state[s].proof = host_state_proof(rec, s, buf);
+		ok = ok && keep_sentence(&out->state[s].evidence, buf);
+		if (!out->state[s].runs) {
+			host_upgrade_for(rec, s, buf, sizeof(buf));
+			ok = ok && keep_sentence(&out->state[s].upgrade, buf);
+		}
+	}
+	if (!ok)
+		host_answers_free(out);
+	return ok ? 0 : -1;
+}
+
+static void host_answers_free_all(struct host_answers *a, size_t n)
+{
+	for (size_t i = 0; a && i < n; i++)
+		host_answers_free(&a[i]);
+	free(a);
+}
+
+/* Each view answered, NULL on an allocation failure (or for none). */
+static struct host_answers *answers_of(const struct host_view *views, size_t n, const struct guest_facts *g)
+{
+	struct host_answers *a = calloc(n + 1, sizeof(*a));
+
+	for (size_t i = 0; a && i < n; i++)
+		if (policy_host_answers(&views[i], g, &a[i]) < 0) {
+			host_answers_free_all(a, i);
+			return NULL;
+		}
+	return a;
+}
+
+/* One target's name, where it stands in the targets. */
+struct named_target {
+	const char *name;
+	size_t i;
+};
+
+/* By name (case-insensitive, as host names compare), then by position. */
+static int named_target_cmp(const void *a, const void *b)
+{
+	const struct named_target *x = a, *y = b;
+	int c = strcasecmp(x->name, y->name);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* said[i]: targets[i] names a host already said, this host or an earlier
+ * target (seoibctl fleet --all lists this host among the targets). Sorted
+ * by name, not each target against every earlier one: 100,000 targets
+ * compared pairwise took minutes. Returns NULL on an allocation failure. */
+static bool *hosts_said(const struct policy_input *in)
+{
+	_cleanup_free_ struct named_target *names = calloc(in->n_targets + 1, sizeof(*names));
+	bool *said = calloc(in->n_targets + 1, sizeof(*said));
+	const char *home = view_hostname(in->host);
+	size_t n = 0;
+
+	if (!names || !said) {
+		free(said);
+		return NULL;
+	}
+	for (size_t i = 0; i < in->n_targets; i++)
+		if (or_empty(in->targets[i].hostname)[0])
+			names[n++] = (struct named_target){in->targets[i].hostname, i};
+	qsort(names, n, sizeof(*names), named_target_cmp);
+	for (size_t k = 0; k < n; k++)
+		said[names[k].i] = (k > 0 && strcasecmp(names[k - 1].name, names[k].name) == 0) ||
+				   strcasecmp(home, names[k].name) == 0;
+	return said;
 }
 
 /* Upgrades on every known host (this one and the targets) that cannot run
  * s, each host once. */
 static void upgrades_for(const struct policy_input *in, enum seoib_state s, char *buf, size_t size)
 {
+	_cleanup_free_ bool *said = hosts_said(in);
 	char piece[SEOIB_MESSAGE_MAX];
 
 	buf[0] = '\0';
+	if (!said) {
+		sentence_format(buf, size, "upgrade the hosts that cannot run %s (out of memory listing the upgrades of %zu hosts)", state_to_string(s), in->n_targets + 1);
+		return;
+	}
 	if (usable(in->host) && !runs(in->host, s)) {
 		host_upgrade_for(in->host->rec, s, piece, sizeof(piece));
 		append(buf, size, piece);
 	}
 	for (size_t i = 0; i < in->n_targets; i++) {
-		if (!usable(&in->targets[i]) || runs(&in->targets[i], s) || host_said(in, i))
+		const struct host_answers *t = &in->targets[i];
+
+		if (!t->usable || t->state[s].runs || said[i])
 			continue;
-		host_upgrade_for(in->targets[i].rec, s, piece, sizeof(piece));
-		append(buf, size, piece);
+		append(buf, size, or_empty(t->state[s].upgrade));
 	}
 }
 
@@ -97,7 +207,7 @@ static bool all_known_run(const struct policy_input *in, enum seoib_state s)
 	if (!runs(in->host, s))
 		return false;
 	for (size_t i = 0; i < in->n_targets; i++)
-		if (usable(&in->targets[i]) && !runs(&in->targets[i], s))
+		if (in->targets[i].usable && !in->targets[i].state[s].runs)
 			return false;
 	return true;
 }
@@ -441,33 +551,33 @@ const char *policy_rule_to_string(enum policy_rule rule)
 
 /* Per host: can it run the decided state; when it can but not the best one
  * (best_state()), say so, since that is what held the guest back. */
-static void judge_host(const struct host_view *v, const char *fallback_name,
-		       const struct guest_facts *g /* NULL: this host */,
+static void judge_host(const struct host_answers *a, const char *fallback_name,
+		       bool check_machine /* false: this host */,
 		       enum seoib_state state, enum seoib_state best, struct host_judgement *hj)
 {
-	const struct host_record *rec = v ? v->rec : NULL;
-	char why_not[SEOIB_MESSAGE_MAX];
-
-	snprintf(hj->hostname, sizeof(hj->hostname), "%s", rec && rec->host.hostname[0] ? rec->host.hostname : fallback_name);
-	hj->known = usable(v);
+	snprintf(hj->hostname, sizeof(hj->hostname), "%s", or_empty(a->hostname)[0] ? a->hostname : fallback_name);
+	hj->known = a->usable;
 	if (!hj->known) {
-		host_why_cannot(v, state, hj->why, sizeof(hj->why));
+		snprintf(hj->why, sizeof(hj->why), "%s", or_empty(a->state[state].why_cannot));
 		return;
 	}
 	/* Another host without the guest's machine type runs no state of it.
 	 * This host's own QEMU is asked directly (docs/vmm.md), and refuses
 	 * an unsupported machine type in its own words. */
-	if (g && host_can_run_machine(rec, g, hj->why) == HOST_MACHINE_MISSING)
+	if (check_machine && a->machine_missing) {
+		snprintf(hj->why, sizeof(hj->why), "%s", or_empty(a->machine_why));
 		return; /* can_run stays false */
-	hj->proof = host_state_proof(rec, state, hj->evidence);
-	hj->can_run = runs(v, state);
+	}
+	hj->proof = a->state[state].proof;
+	snprintf(hj->evidence, sizeof(hj->evidence), "%s", or_empty(a->state[state].evidence));
+	hj->can_run = a->state[state].runs;
 	if (!hj->can_run) {
-		host_why_cannot(v, state, hj->why, sizeof(hj->why));
+		snprintf(hj->why, sizeof(hj->why), "%s", or_empty(a->state[state].why_cannot));
 		return;
 	}
-	if (state != best && !runs(v, best)) {
-		host_why_cannot(v, best, why_not, sizeof(why_not));
-		sentence_format(hj->why, sizeof(hj->why), "runs %s; %s", state_to_string(state), why_not);
+	if (state != best && !a->state[best].runs) {
+		sentence_format(hj->why, sizeof(hj->why), "runs %s; %s", state_to_string(state),
+				or_empty(a->state[best].why_cannot));
 		return;
 	}
 	sentence_format(hj->why, sizeof(hj->why), "runs %s", state_to_string(state));
@@ -476,8 +586,12 @@ static void judge_host(const struct host_view *v, const char *fallback_name,
 static int judge_hosts(const struct policy_input *in, struct decision *d)
 {
 	enum seoib_state best = best_state(in->guest);
+	struct host_answers home;
 
-	judge_host(in->host, "this host", NULL, d->state, best, &d->host);
+	if (policy_host_answers(in->host, NULL, &home) < 0)
+		return -1;
+	judge_host(&home, "this host", false, d->state, best, &d->host);
+	host_answers_free(&home);
 	d->host_can_run = d->host.known && d->host.can_run;
 	d->targets = in->n_targets ? calloc(in->n_targets, sizeof(*d->targets)) : NULL;
 	if (in->n_targets && !d->targets)
@@ -487,7 +601,7 @@ static int judge_hosts(const struct policy_input *in, struct decision *d)
 		char fallback[32];
 
 		snprintf(fallback, sizeof(fallback), "target %zu", i + 1);
-		judge_host(&in->targets[i], fallback, in->guest, d->state, best, &d->targets[i]);
+		judge_host(&in->targets[i], fallback, true, d->state, best, &d->targets[i]);
 	}
 	return 0;
 }
@@ -506,12 +620,13 @@ static void judge_hosts_alike(const struct policy_input *in, struct decision *d)
 	for (size_t i = 0; i < d->n_targets; i++) {
 		struct host_judgement *t = &d->targets[i];
 
-		if (view_hostname(&in->targets[i])[0])
-			snprintf(t->hostname, sizeof(t->hostname), "%s", view_hostname(&in->targets[i]));
+		if (or_empty(in->targets[i].hostname)[0])
+			snprintf(t->hostname, sizeof(t->hostname), "%s", in->targets[i].hostname);
 		else
 			snprintf(t->hostname, sizeof(t->hostname), "target %zu", i + 1);
 		t->known = true;
-		t->can_run = host_can_run_machine(in->targets[i].rec, in->guest, t->why) != HOST_MACHINE_MISSING;
+		t->can_run = !in->targets[i].machine_missing;
+		snprintf(t->why, sizeof(t->why), "%s", or_empty(in->targets[i].machine_why));
 		if (t->can_run)
 			sentence_format(t->why, sizeof(t->why), "%s", why);
 	}
@@ -830,12 +945,27 @@ static void judge_decision(const struct rule_row *row, const struct policy_input
 		remediate(row, in, d);
 }
 
+/* The hosts' answers could not be held: nothing can be judged. */
+static void decide_out_of_memory(struct decision *d, size_t n_targets)
+{
+	memset(d, 0, sizeof(*d));
+	d->verdict = VERDICT_UNKNOWN;
+	d->state = STATE_QUIRKED;
+	add_reason(d, "out of memory while judging %zu targets", n_targets);
+}
+
 void policy_decide(const struct guest_facts *guest, const struct host_view *host,
 		   const struct host_view *targets, size_t n_targets, struct decision *out)
 {
-	const struct policy_input in = {guest, host, targets, n_targets};
+	struct host_answers *answers = answers_of(targets, n_targets, guest);
+	const struct policy_input in = {guest, host, answers, n_targets};
 
+	if (!answers) {
+		decide_out_of_memory(out, n_targets);
+		return;
+	}
 	judge_decision(choose_state(&in, out), &in, out);
+	host_answers_free_all(answers, n_targets);
 }
 
 /* choose_state(), and when the choice needs an argument in the guest's
@@ -857,9 +987,9 @@ static const struct rule_row *choose_applied(const struct policy_input *in, stru
 	return choose_state(&again, d);
 }
 
-bool policy_decide_applied(const struct guest_facts *guest, const struct host_view *host,
-			   const struct host_view *targets, size_t n_targets, struct decision *d,
-			   struct run_state *argument)
+bool policy_decide_applied_answers(const struct guest_facts *guest, const struct host_view *host,
+				   const struct host_answers *targets, size_t n_targets, struct decision *d,
+				   struct run_state *argument)
 {
 	_cleanup_free_ struct guest_facts *with = malloc(sizeof(*with));
 	const struct policy_input in = {guest, host, targets, n_targets};
@@ -867,14 +997,29 @@ bool policy_decide_applied(const struct guest_facts *guest, const struct host_vi
 	const struct rule_row *row;
 	bool applied = false;
 
-	if (!with) {
-		policy_decide(guest, host, targets, n_targets, d);
-		return false; /* no room to try the argument: the plain decision stands */
-	}
-	row = choose_applied(&in, d, with, argument, &applied);
+	if (!with)
+		row = choose_state(&in, d); /* no room to try the argument: the plain decision stands */
+	else
+		row = choose_applied(&in, d, with, argument, &applied);
 	if (applied)
 		judged.guest = with;
 	judge_decision(row, &judged, d);
+	return applied;
+}
+
+bool policy_decide_applied(const struct guest_facts *guest, const struct host_view *host,
+			   const struct host_view *targets, size_t n_targets, struct decision *d,
+			   struct run_state *argument)
+{
+	struct host_answers *answers = answers_of(targets, n_targets, guest);
+	bool applied;
+
+	if (!answers) {
+		decide_out_of_memory(d, n_targets);
+		return false;
+	}
+	applied = policy_decide_applied_answers(guest, host, answers, n_targets, d, argument);
+	host_answers_free_all(answers, n_targets);
 	return applied;
 }
 
@@ -894,8 +1039,8 @@ static enum verdict domain_verdict(const struct decision *d)
 	return unknown || d->n_targets == 0 ? VERDICT_UNKNOWN : VERDICT_UNSAFE;
 }
 
-void policy_migration_domain(const struct guest_facts *guest, const struct host_view *home,
-			     const struct host_view *hosts, size_t n_hosts, struct decision *out)
+void policy_migration_domain_answers(const struct guest_facts *guest, const struct host_view *home,
+				     const struct host_answers *hosts, size_t n_hosts, struct decision *out)
 {
 	/* A recorded state is chosen and judged without home's VMM model
 	 * replacing it. */
@@ -916,6 +1061,19 @@ void policy_migration_domain(const struct guest_facts *guest, const struct host_
 	else if (judge_hosts(&in, out) < 0)
 		add_reason(out, "out of memory while judging %zu hosts", n_hosts);
 	out->verdict = domain_verdict(out);
+}
+
+void policy_migration_domain(const struct guest_facts *guest, const struct host_view *home,
+			     const struct host_view *hosts, size_t n_hosts, struct decision *out)
+{
+	struct host_answers *answers = answers_of(hosts, n_hosts, guest);
+
+	if (!answers) {
+		decide_out_of_memory(out, n_hosts);
+		return;
+	}
+	policy_migration_domain_answers(guest, home, answers, n_hosts, out);
+	host_answers_free_all(answers, n_hosts);
 }
 
 void decision_free(struct decision *d)

@@ -123,6 +123,38 @@ static void split_respected_needs_every_host(void **state)
 	decision_free(&d);
 }
 
+/* Occurrences of needle in haystack. */
+static size_t count_of(const char *haystack, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = strstr(haystack, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* An upgrade is offered once a host: a target named like this host or like
+ * an earlier target (host names compare case-insensitively; seoibctl fleet
+ * --all lists this host among the targets) is already said. */
+static void upgrades_each_host_once(void **state)
+{
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, false);
+	struct host_record h = host_of("h1", GEN_FIXED, true);
+	struct host_record t[] = {
+		host_of("t2", GEN_LEGACY, true), host_of("H1", GEN_LEGACY, true), host_of("t3", GEN_LEGACY, true),
+		host_of("T2", GEN_LEGACY, true), host_of("t2", GEN_LEGACY, true), host_of("t4", GEN_FIXED, true),
+	};
+	struct decision d;
+
+	decide(&g, &h, t, sizeof(t) / sizeof(t[0]), &d);
+	assert_int_equal(d.state, STATE_QUIRKED);
+	assert_int_equal(count_of(d.remediation, "upgrade t2 "), 1);
+	assert_int_equal(count_of(d.remediation, "upgrade t3 "), 1);
+	assert_int_equal(count_of(d.remediation, "upgrade "), 2);
+	assert_true(strstr(d.remediation, "upgrade t2 ") < strstr(d.remediation, "upgrade t3 "));
+	decision_free(&d);
+}
+
 static void at_risk_remediation(void **state)
 {
 	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, true);
@@ -480,6 +512,55 @@ static void assert_same_domain(const struct guest_facts *g, const struct host_re
 	decision_free(&want);
 }
 
+/* seoibctl fleet answers each record as it reads it and drops the record:
+ * the decisions from the answers alone are the view-taking ones', after
+ * the records are gone (overwritten here, so that an answer still reading
+ * its record would show). */
+static void decisions_from_answers(void **state)
+{
+	struct host_record hosts[4] = {host_of("h1", GEN_FIXED, true), host_of("h3", GEN_LEGACY, true),
+				       host_of("h4", GEN_FIXED, false), host_of("H3", GEN_LEGACY, true)};
+	struct host_record home = hosts[0];
+	struct guest_facts g = guest_of(IRQCHIP_SPLIT, 0x20, false);
+	struct host_answers answers[4];
+	struct decision want_domain, want_mobility, got;
+
+	hosts[2].status = PROBE_KVM_UNAVAILABLE;
+	snprintf(hosts[2].message, sizeof(hosts[2].message), "cannot open /dev/kvm");
+	policy_migration_domain(&g, vw(&home), vws(hosts, 4), 4, &want_domain);
+	policy_decide_applied(&g, vw(&home), vws(hosts, 4), 4, &want_mobility, NULL);
+	for (size_t i = 0; i < 4; i++)
+		assert_int_equal(policy_host_answers(&vws(hosts, 4)[i], &g, &answers[i]), 0);
+	memset(hosts, 0xa5, sizeof(hosts));
+
+	policy_migration_domain_answers(&g, vw(&home), answers, 4, &got);
+	assert_int_equal(got.state, want_domain.state);
+	assert_int_equal(got.verdict, want_domain.verdict);
+	assert_int_equal(got.n_targets, 4);
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(got.targets[i].hostname, want_domain.targets[i].hostname);
+		assert_int_equal(got.targets[i].can_run, want_domain.targets[i].can_run);
+		assert_string_equal(got.targets[i].why, want_domain.targets[i].why);
+	}
+	decision_free(&got);
+
+	policy_decide_applied_answers(&g, vw(&home), answers, 4, &got, NULL);
+	assert_int_equal(got.state, want_mobility.state);
+	assert_int_equal(got.verdict, want_mobility.verdict);
+	assert_int_equal(got.n_reasons, want_mobility.n_reasons);
+	for (int i = 0; i < got.n_reasons; i++)
+		assert_string_equal(got.reasons[i], want_mobility.reasons[i]);
+	assert_string_equal(got.remediation, want_mobility.remediation);
+	for (size_t i = 0; i < 4; i++) {
+		assert_string_equal(got.targets[i].why, want_mobility.targets[i].why);
+		assert_string_equal(got.targets[i].evidence, want_mobility.targets[i].evidence);
+		host_answers_free(&answers[i]);
+	}
+	decision_free(&got);
+	decision_free(&want_domain);
+	decision_free(&want_mobility);
+}
+
 /* fleet --domain: the state the guest gets at home (after apply), or its
  * recorded one, judged on every host with the decision's words. */
 static void migration_domain(void **state)
@@ -578,6 +659,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(in_kernel_is_quirked_everywhere),
 		cmocka_unit_test(split_respected_needs_every_host),
+		cmocka_unit_test(upgrades_each_host_once),
 		cmocka_unit_test(at_risk_remediation),
 		cmocka_unit_test(no_x2apic_not_exposed),
 		cmocka_unit_test(unknown_os_risk),
@@ -590,6 +672,7 @@ int main(void)
 		cmocka_unit_test(qemu_lapic_not_exposed),
 		cmocka_unit_test(unknown_facts),
 		cmocka_unit_test(split_required_remediation),
+		cmocka_unit_test(decisions_from_answers),
 		cmocka_unit_test(migration_domain),
 		cmocka_unit_test(migration_domain_as_pinned),
 		cmocka_unit_test(host_why_cannot_words),
