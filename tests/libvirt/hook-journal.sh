@@ -16,9 +16,9 @@ fi
 mount --make-rprivate /
 mount -t tmpfs -o mode=755 tmpfs /run
 mkdir -p /run/seoib /run/systemd/journal
-T=$(mktemp -d /tmp/seoib-hook-journal.XXXXXX)
+make_work_dir hook-journal T
 LISTENER=
-trap '[ -z "$LISTENER" ] || kill "$LISTENER" 2>/dev/null || true; rm -rf "$T"' EXIT
+at_exit '[ -z "$LISTENER" ] || kill "$LISTENER" 2>/dev/null || true'
 UUID=6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d
 
 # The journal's native protocol: one datagram an entry, KEY=VALUE lines
