@@ -474,9 +474,13 @@ static int select_targets(const struct fleet *f, const struct host_answers **out
 	return 0;
 }
 
+/* A host of the domain is one that can run the state, one that cannot, or
+ * one nothing usable is known of (no usable record: too old, another
+ * boot, its probe failed), which is neither (the engine's `known`). */
 static json_object *domain_to_json(const struct decision *d)
 {
-	json_object *o = json_object_new_object(), *can = json_object_new_array(), *cannot = json_object_new_array();
+	json_object *o = json_object_new_object(), *can = json_object_new_array(), *cannot = json_object_new_array(),
+		    *unknown = json_object_new_array();
 
 	for (size_t i = 0; i < d->n_targets; i++) {
 		const struct host_judgement *t = &d->targets[i];
@@ -487,29 +491,46 @@ static json_object *domain_to_json(const struct decision *d)
 		json_object *entry = json_object_new_object();
 		json_add(entry, "hostname", json_object_new_string(t->hostname));
 		json_add(entry, "why", json_object_new_string(t->why));
-		json_object_array_add(cannot, entry);
+		json_object_array_add(t->known ? cannot : unknown, entry);
 	}
 	json_add(o, "state", json_object_new_string(state_to_string(d->state)));
 	json_add(o, "can_run", can);
 	json_add(o, "cannot_run", cannot);
+	json_add(o, "unknown", unknown);
 	return o;
+}
+
+/* The hosts of one kind (can_run when it can, else known when it cannot,
+ * neither when unknown), a line each with why. */
+static void print_domain_hosts(const struct decision *d, const char *title, bool known)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < d->n_targets; i++)
+		n += d->targets[i].known == known && !(known && d->targets[i].can_run);
+	printf("%s (%zu):\n", title, n);
+	for (size_t i = 0; i < d->n_targets; i++)
+		if (d->targets[i].known == known && !(known && d->targets[i].can_run))
+			printf("  %s: %s\n", d->targets[i].hostname, d->targets[i].why);
 }
 
 static void print_domain_text(const struct guest_facts *guest, const struct decision *d)
 {
-	size_t can = 0;
+	size_t can = 0, unknown = 0;
 
 	printf("guest %s: state %s\n", guest->name, state_to_string(d->state));
-	for (size_t i = 0; i < d->n_targets; i++)
+	for (size_t i = 0; i < d->n_targets; i++) {
 		can += d->targets[i].known && d->targets[i].can_run;
+		unknown += !d->targets[i].known;
+	}
 	printf("can run it (%zu):", can);
 	for (size_t i = 0; i < d->n_targets; i++)
 		if (d->targets[i].known && d->targets[i].can_run)
 			printf(" %s", d->targets[i].hostname);
-	printf("\ncannot run it (%zu):\n", d->n_targets - can);
-	for (size_t i = 0; i < d->n_targets; i++)
-		if (!(d->targets[i].known && d->targets[i].can_run))
-			printf("  %s: %s\n", d->targets[i].hostname, d->targets[i].why);
+	printf("\n");
+	print_domain_hosts(d, "cannot run it", true);
+	if (unknown)
+		print_domain_hosts(d, "unknown, no usable record", false);
 }
 
 static void print_mobility_text(const struct decision *m, json_object *absent)

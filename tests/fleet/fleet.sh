@@ -121,6 +121,19 @@ jq -e '.domain.state == "respected" and .domain.can_run == ["hv-fixed-2"]
 	and (.domain.cannot_run | map(.hostname) | sort) == ["hv-fixed-1", "hv-legacy-1"]
 	and .mobility.state == "quirked" and .absent_targets == []' <<<"$json" >/dev/null ||
 	fail "wrong migration domain: $json"
+# A host whose record is too old is unknown, not a host that cannot run it
+# (the engine's known: the hook there may well run the state).
+jq '.host.hostname = "hv-old" | .probe.time_unix = (now - 200000 | floor)' "$RECORDS/fixed-control.json" >"$WORK/old.json"
+ctl put /seoib/v1/hosts/hv-old "$(cat "$WORK/old.json")" >/dev/null
+json=$(fleet --xml "$POLICY_XML" --host hv-fixed-2 --all --json 2>/dev/null) && fail "fleet --xml --all with a stale host exited 0: $json"
+jq -e '(.domain.cannot_run | map(.hostname) | sort) == ["hv-fixed-1", "hv-legacy-1"]
+	and (.domain.unknown | map(.hostname)) == ["hv-old"]
+	and (.domain.unknown[0].why | test("s old"))' <<<"$json" >/dev/null ||
+	fail "a stale host is not listed as unknown: $json"
+text=$(fleet --xml "$POLICY_XML" --host hv-fixed-2 --all 2>/dev/null) || true
+grep -qx 'unknown, no usable record (1):' <<<"$text" || fail "text: no unknown section: $text"
+grep -qx 'cannot run it (2):' <<<"$text" || fail "text: the stale host counted as cannot: $text"
+ctl del /seoib/v1/hosts/hv-old >/dev/null
 # The guest's host found by the one "same host" rule (host_names_same()):
 # a name as gethostname() may give it, in another case, is the same host.
 fleet --xml "$POLICY_XML" --host HV-Fixed-2 --all --json >"$WORK/same.json" 2>"$WORK/same.err" ||
