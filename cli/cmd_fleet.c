@@ -174,7 +174,7 @@ static void fill_row(const struct fleet *f, const struct host_summary *sum, stru
 	row->vmm_control = sum->vmm_control;
 	/* A live lease says the daemon runs; an old probe says it stopped
 	 * probing; a probe dated in the future says its clock cannot be trusted. */
-	row->stale = !host_probe_time_age_check(sum->probe_time, f->now, f->cfg.max_record_age_s, &row->age_s, why);
+	row->stale = !host_view_summary_fresh(sum->probe_time, &f->clock, &row->age_s, why);
 }
 
 /* Room for one more row or record: doubling, as 10,000 rows grown one by
@@ -640,11 +640,16 @@ static int fleet_domain(struct fleet *f)
 int cmd_fleet(int argc, char **argv)
 {
 	struct fleet f = {0};
+	struct host_identity here;
 	int rc;
 
 	if (parse_args(argc, argv, &f.args) < 0 || load_config(&f) < 0)
 		return SEOIB_EXIT_ERROR;
 	f.now = time(NULL);
+	/* The listing's rows are judged by the peer rule's age part
+	 * (host_view_summary_fresh()); a guest's domain sets its own clock. */
+	host_identity_read(&here);
+	f.clock = (struct host_view_clock){&here, f.now, f.cfg.max_record_age_s};
 	f.keep_records = f.args.domain || f.args.xml_path;
 	if (f.keep_records) {
 		rc = fleet_domain(&f);

@@ -69,6 +69,16 @@ void host_view_local(struct host_view *v, const struct host_record *rec, enum ho
 void host_view_peer(struct host_view *v, const struct host_record *rec, enum host_view_origin origin,
 		    const struct host_view_clock *clock, const char *path);
 
+/* The age part of the peer rule for a peer's listing summary (seoibctl
+ * fleet without a guest), which carries a probe time and no record: fresh
+ * when no older than clock->max_age_s and not dated beyond the clock skew
+ * ahead (host_probe_time_age_check(), the same check
+ * host_record_young_enough() makes of a record). Returns true when fresh;
+ * *age_s is its age in seconds (negative when ahead), why one sentence
+ * when it is not. Pure. */
+bool host_view_summary_fresh(int64_t probe_time, const struct host_view_clock *clock, int64_t *age_s,
+			     char why[SEOIB_MESSAGE_MAX]);
+
 /* The clock for now: this host's identity read into *here, time(NULL)
  * and max_age_s. */
 void host_view_clock_now(struct host_view_clock *clock, struct host_identity *here, unsigned max_age_s);

@@ -75,6 +75,12 @@ void host_view_peer(struct host_view *v, const struct host_record *rec, enum hos
 	judge_status(v, rec);
 }
 
+bool host_view_summary_fresh(int64_t probe_time, const struct host_view_clock *clock, int64_t *age_s,
+			     char why[SEOIB_MESSAGE_MAX])
+{
+	return host_probe_time_age_check(probe_time, clock->now, clock->max_age_s, age_s, why);
+}
+
 void host_view_clock_now(struct host_view_clock *clock, struct host_identity *here, unsigned max_age_s)
 {
 	host_identity_read(here);
