@@ -268,7 +268,9 @@ static int commit(struct hook_call *call, const char *xml, size_t len)
 	else if (have_start)
 		start = pending;
 	if (!gate_commit(&call->facts, have_start ? &start : NULL, now, &running, why)) {
-		if (!judged) /* else the answer below says why */
+		/* A judged start refused, or undecided, has its answer say why;
+		 * one allowed must still say why nothing is recorded. */
+		if (!judged || have_start)
 			fprintf(stderr, "seoib: warning: %s; seoib records nothing as what it runs, and takes its state from its seoib metadata instead\n",
 				why);
 	} else if (domain_record_write(DOMAIN_RECORD_DIR, &running, err) < 0)

@@ -174,7 +174,7 @@ static int decide_job(struct seoibd *d, const struct decide_job *job, struct dec
 	struct host_view host;
 
 	host_view_clock_now(&clock, &here, d->cfg.max_record_age_s);
-	host_view_local(&host, d->record_json ? d->record : NULL, HOST_ORIGIN_PROBE, &clock, d->cfg.record_path);
+	host_view_local(&host, d->record_json ? d->record : NULL, HOST_ORIGIN_PUBLISHED, &clock, d->cfg.record_path);
 	if (!targets)
 		return -1;
 	for (size_t i = 0; i < job->n_targets; i++)

@@ -48,8 +48,6 @@ char *guest_metadata_element(enum seoib_state state, const char *hostname, int64
 		{"state", state_to_string(state)}, {"host", hostname}, {"decided", decided}});
 }
 
-/* A state it cannot read is an error, never ignored, because ignoring it
- * could change a running guest's state on migration. */
 unsigned guest_metadata_sync_targets(const struct guest_facts *live, bool persistent_lacks_state,
 				     enum seoib_state running)
 {
@@ -62,6 +60,8 @@ unsigned guest_metadata_sync_targets(const struct guest_facts *live, bool persis
 	return targets;
 }
 
+/* A state it cannot read is an error, never ignored, because ignoring it
+ * could change a running guest's state on migration. */
 int guest_metadata_read(xmlXPathContextPtr ctx, struct guest_facts *facts, char err[SEOIB_MESSAGE_MAX])
 {
 	int n = guest_xpath_count(ctx, "/domain/metadata/seoib:guest");

@@ -139,6 +139,18 @@ jq -e '.arrival == "migrate" and .state == "quirked" and .phase == "running"' /r
 	lv_fail "the arrival was not committed: $(cat /run/seoib/domains/$UUID.json 2>&1)"
 kill "$LAUNCHED"
 hook "$T/win11.xml" win11 release end -; expect 0 "release end"
+# The arrival's authorisation stands, but its pending record is dated ahead
+# of the clock (a clock stepped back since prepare begin): nothing can be
+# committed, and started begin says so rather than stay silent.
+arrival_prepared "an incoming QEMU, the clock stepped back"
+jq -c '.time_unix += 3600' /run/seoib/domains/$UUID.pending.json >"$T/ahead.json"
+cat "$T/ahead.json" >/run/seoib/domains/$UUID.pending.json
+launched -uuid $UUID -incoming defer
+hook "$T/win11-quirked.xml" win11 started begin -; expect 0 "started begin of an incoming QEMU, pending record ahead"
+lv_expect_contains "$err" "dated ahead of the clock; seoib records nothing as what it runs" "pending record ahead"
+[ ! -e /run/seoib/domains/$UUID.json ] || lv_fail "a pending record dated ahead was committed: $(cat /run/seoib/domains/$UUID.json)"
+kill "$LAUNCHED"
+hook "$T/win11.xml" win11 release end -; expect 0 "release end"
 arrival_prepared "no PID file"
 rm -f /run/libvirt/qemu/win11.pid
 hook "$T/win11-quirked.xml" win11 started begin -; expect 1 "started begin without a PID file, on-error = deny"
