@@ -262,7 +262,7 @@ bool gate_op_refuses_bad_input(enum gate_op op);
  * not at hand; NULL when none). When it is of a prepare begin an arrival's
  * authorisation let in (gate_launch_matters() cannot be asked: the start
  * can be judged neither as that arrival nor as a fresh start), the
- * verdict stands, out->reason says why it counts here, and this returns
+ * answer stands, out->reason says why it counts here, and this returns
  * true; otherwise false, and started begin refuses nothing (libvirt kills
  * a guest whose started hook fails). */
 bool gate_commit_bad_input(const struct domain_record *pending, struct gate_outcome *out);
