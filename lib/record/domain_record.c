@@ -192,28 +192,43 @@ int domain_record_forget(const char *dir, const char *uuid, char err[SEOIB_MESSA
 	return domain_record_drop(dir, uuid, DOMAIN_RUNNING, err);
 }
 
-int domain_record_find_named(const char *dir, const char *name, enum domain_phase phase, struct domain_record *rec,
-			     char err[SEOIB_MESSAGE_MAX])
+/* The domain records' directory, trusted, opened for a bounded listing:
+ * its DIR (on a descriptor of its own: closedir() closes the one it is
+ * given), with *dfd open on the directory for *at() calls. NULL when it
+ * cannot be: *dfd is -ENOENT when the directory does not exist (nothing to
+ * list), else -1 with a sentence in err. */
+static DIR *open_listing(const char *dir, int *dfd, char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_close_ int dfd = trusted_path_open_dir(dir, TRUSTED_NOT_SERVICE, err);
-	const char *suffix = phase == DOMAIN_PENDING ? ".pending.json" : ".json";
-	char uuid[40], inner[SEOIB_MESSAGE_MAX];
-	int seen = 0, found = 1;
-	struct dirent *e;
 	DIR *d;
+	int own;
 
-	if (dfd < 0)
-		return errno == ENOENT ? 1 : -1;
-	/* closedir() closes the descriptor it was given: give it its own. */
-	int own = dup(dfd);
-
+	*dfd = trusted_path_open_dir(dir, TRUSTED_NOT_SERVICE, err);
+	if (*dfd < 0) {
+		*dfd = errno == ENOENT ? -ENOENT : -1;
+		return NULL;
+	}
+	own = dup(*dfd);
 	d = own < 0 ? NULL : fdopendir(own);
 	if (!d) {
 		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot list %s: %s", dir, strerror(errno));
 		if (own >= 0)
 			close(own);
-		return -1;
 	}
+	return d;
+}
+
+int domain_record_find_named(const char *dir, const char *name, enum domain_phase phase, struct domain_record *rec,
+			     char err[SEOIB_MESSAGE_MAX])
+{
+	_cleanup_close_ int dfd = -1;
+	const char *suffix = phase == DOMAIN_PENDING ? ".pending.json" : ".json";
+	char uuid[40], inner[SEOIB_MESSAGE_MAX];
+	int seen = 0, found = 1;
+	struct dirent *e;
+	DIR *d = open_listing(dir, &dfd, err);
+
+	if (!d)
+		return dfd == -ENOENT ? 1 : -1;
 	/* Bounded: a directory filled by someone else cannot hold the hook.
 	 * The file name is UUID + suffix exactly; the read checks the UUID. */
 	while (found == 1 && seen++ < DOMAIN_RECORD_SWEEP_MAX && (e = readdir(d))) {
@@ -242,23 +257,13 @@ static bool is_temporary(const char *name)
 
 int domain_record_sweep(const char *dir, int64_t now, char err[SEOIB_MESSAGE_MAX])
 {
-	_cleanup_close_ int dfd = trusted_path_open_dir(dir, TRUSTED_NOT_SERVICE, err);
-	DIR *d;
+	_cleanup_close_ int dfd = -1;
 	struct dirent *e;
 	int removed = 0, seen = 0;
+	DIR *d = open_listing(dir, &dfd, err);
 
-	if (dfd < 0)
-		return errno == ENOENT ? 0 : -1;
-	/* closedir() closes the descriptor it was given: give it its own. */
-	int own = dup(dfd);
-
-	d = own < 0 ? NULL : fdopendir(own);
-	if (!d) {
-		sentence_format(err, SEOIB_MESSAGE_MAX, "cannot list %s: %s", dir, strerror(errno));
-		if (own >= 0)
-			close(own);
-		return -1;
-	}
+	if (!d)
+		return dfd == -ENOENT ? 0 : -1;
 	/* Bounded: a directory filled by someone else cannot hold the hook. */
 	while (seen++ < DOMAIN_RECORD_SWEEP_MAX && (e = readdir(d))) {
 		struct stat st;
