@@ -617,7 +617,6 @@ static int run_domain(struct fleet *f, const struct guest_facts *guest)
 static int fleet_domain(struct fleet *f)
 {
 	_cleanup_free_ struct guest_facts *guest = malloc(sizeof(*guest));
-	struct host_identity here;
 
 	if (!guest) {
 		fprintf(stderr, "seoibctl fleet: out of memory reading the guest\n");
@@ -629,9 +628,7 @@ static int fleet_domain(struct fleet *f)
 		snprintf(f->home_name, sizeof(f->home_name), "%s", f->args.home);
 	else
 		gethostname(f->home_name, sizeof(f->home_name) - 1);
-	host_identity_read(&here);
 	f->guest = guest;
-	f->clock = (struct host_view_clock){&here, f->now, f->cfg.max_record_age_s};
 	if (read_inventory(f) < 0)
 		return SEOIB_EXIT_ERROR;
 	return run_domain(f, guest);
@@ -646,8 +643,8 @@ int cmd_fleet(int argc, char **argv)
 	if (parse_args(argc, argv, &f.args) < 0 || load_config(&f) < 0)
 		return SEOIB_EXIT_ERROR;
 	f.now = time(NULL);
-	/* The listing's rows are judged by the peer rule's age part
-	 * (host_view_summary_fresh()); a guest's domain sets its own clock. */
+	/* How peers' records are judged (host_view_peer()), and the listing's
+	 * rows by the same rule's age part (host_view_summary_fresh()). */
 	host_identity_read(&here);
 	f.clock = (struct host_view_clock){&here, f.now, f.cfg.max_record_age_s};
 	f.keep_records = f.args.domain || f.args.xml_path;
