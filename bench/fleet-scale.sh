@@ -29,8 +29,6 @@ stop_etcd() {
 	rm -rf "$work/data"
 }
 trap 'stop_etcd; rm -rf "$work"' EXIT
-port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
 
 # The guest: the 20 KB Windows 11 domain of the other benches, as a file
 # and as the one domain of a libvirt test-driver node.
@@ -42,21 +40,6 @@ ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
 } >"$work/node.xml"
 guest=$(sed -n 's|.*<name>\(.*\)</name>.*|\1|p' "$work/guest.xml" | head -1)
 
-start_etcd() {
-	local cport pport
-	cport=$(port) pport=$(port)
-	url=http://127.0.0.1:$cport
-	etcd --name bench --data-dir "$work/data" --listen-client-urls "$url" --advertise-client-urls "$url" \
-		--listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
-		--initial-cluster "bench=http://127.0.0.1:$pport" --quota-backend-bytes $((8 << 30)) >"$work/etcd.log" 2>&1 &
-	etcd_pid=$!
-	for _ in $(seq 100); do
-		ETCDCTL_API=3 etcdctl --endpoints "$url" endpoint health >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "etcd did not become healthy in 10 s: $(tail -3 "$work/etcd.log")" >&2
-	exit 1
-}
 
 # check NAME EXPECTED-HOSTS CMD...: the command answers (exit 0, 1 or 3,
 # never 2) and judges every host, so that its time is a whole answer's.
@@ -75,7 +58,7 @@ echo "machine: $(machine), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "etcd: $(etcd --version | head -1); guest $guest ($(wc -c <"$work/guest.xml") bytes of domain XML)"
 printf '| hosts | command | median wall (ms) | etcdctl in turn (ms) | time ratio | median peak RSS (KiB) | etcdctl peak RSS (KiB) | RSS ratio |\n|---|---|---|---|---|---|---|---|\n'
 for hosts in ${HOSTS:-10000 100000}; do
-	start_etcd
+	start_etcd "$work/data" "$work/etcd.log"
 	PROBE_TIME=$(date +%s) python3 "$here/fleet-load.py" "$url" /seoib/v1/ "$hosts" "$build/bench/host-summary" \
 		"$data/legacy.json" "$data/fixed-stock-qemu.json" "$data/fixed-control.json"
 	printf 'etcd-endpoints = %s\netcd-lease-ttl = 60\n' "$url" >"$work/seoib.conf"

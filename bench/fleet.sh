@@ -24,17 +24,8 @@ cleanup() {
 	return 0 # etcd's exit on TERM is not the benchmark's
 }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
-
-cport=$(port) pport=$(port)
-url=http://127.0.0.1:$cport
-etcd --name bench --data-dir "$work/data" --listen-client-urls "$url" --advertise-client-urls "$url" \
-	--listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
-	--initial-cluster "bench=http://127.0.0.1:$pport" --quota-backend-bytes $((8 << 30)) >"$work/etcd.log" 2>&1 &
-etcd_pid=$!
+start_etcd "$work/data" "$work/etcd.log"
 ctl() { ETCDCTL_API=3 etcdctl --endpoints "$url" "$@"; }
-for _ in $(seq 100); do ctl endpoint health >/dev/null 2>&1 && break; sleep 0.1; done
 python3 "$here/fleet-load.py" "$url" /seoib/v1/ "$hosts" "$build/bench/host-summary" \
 	"$data/legacy.json" "$data/fixed-stock-qemu.json" "$data/fixed-control.json"
 printf 'etcd-endpoints = %s\netcd-lease-ttl = 60\n' "$url" >"$work/seoib.conf"

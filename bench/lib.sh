@@ -60,3 +60,29 @@ median_pair_ms() {
 	printf '%s %s\n' "$(printf '%s\n' "${ta[@]}" | sort -n | _median_us)" "$(printf '%s\n' "${tb[@]}" | sort -n | _median_us)"
 }
 _median_us() { awk '{a[NR]=$1} END {m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f\n", m / 1000}'; }
+
+# A free TCP port on 127.0.0.1.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# ratio A B: A / B with two decimals.
+ratio() { echo "$1 / $2" | bc -l | xargs printf '%.2f'; }
+
+# start_etcd DATA-DIR LOG: a one-member etcd on free local ports, its data in
+# DATA-DIR, its output in LOG, waited for (10 s at most, else the script
+# exits naming the log's last lines). Sets url (its client URL) and
+# etcd_pid; the caller stops it.
+start_etcd() {
+	local data_dir=$1 log=$2 cport pport
+	cport=$(free_port) pport=$(free_port)
+	url=http://127.0.0.1:$cport
+	etcd --name bench --data-dir "$data_dir" --listen-client-urls "$url" --advertise-client-urls "$url" \
+		--listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
+		--initial-cluster "bench=http://127.0.0.1:$pport" --quota-backend-bytes $((8 << 30)) >"$log" 2>&1 &
+	etcd_pid=$!
+	for _ in $(seq 100); do
+		ETCDCTL_API=3 etcdctl --endpoints "$url" endpoint health >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "etcd did not become healthy in 10 s: $(tail -3 "$log")" >&2
+	exit 1
+}
