@@ -19,9 +19,11 @@ runs=${RUNS:-11}
 work=$(mktemp -d /tmp/seoib-bench-fleet.XXXXXX)
 etcd_pid=
 cleanup() {
-	[ -n "$etcd_pid" ] && kill "$etcd_pid" 2>/dev/null && wait "$etcd_pid" 2>/dev/null
+	if [ -n "$etcd_pid" ]; then
+		kill "$etcd_pid" 2>/dev/null || true
+		wait "$etcd_pid" 2>/dev/null || true # etcd's exit on TERM is not the benchmark's
+	fi
 	rm -rf "$work"
-	return 0 # etcd's exit on TERM is not the benchmark's
 }
 trap cleanup EXIT
 start_etcd "$work/data" "$work/etcd.log"
