@@ -255,7 +255,7 @@ static int commit(struct hook_call *call, const char *xml, size_t len)
 	char err[SEOIB_MESSAGE_MAX], why[SEOIB_MESSAGE_MAX];
 	int64_t now = (int64_t)time(NULL);
 	int r = domain_record_read(DOMAIN_RECORD_DIR, call->facts.uuid, DOMAIN_PENDING, &pending, err);
-	bool judged = r == 0 && gate_launch_matters(&call->facts, &pending, now);
+	bool judged = r == 0 && gate_launch_matters(&call->facts, &pending);
 	bool have_start = r == 0;
 
 	if (r < 0)

@@ -138,11 +138,11 @@ bool gate_commit(const struct guest_facts *facts, const struct domain_record *pe
 
 /* started begin: whether `pending` (the hook's record of this start's
  * prepare begin, NULL when none) is one gate_commit() would commit, its
- * date aside (a clock stepped back must not spare a start its judgement;
- * `now` is unused), and that prepare begin was let in by an arrival's
+ * date aside (a clock stepped back must not spare a start its judgement),
+ * and that prepare begin was let in by an arrival's
  * authorisation (its "arrival"). Only then does the hook ask how libvirt launched the guest's
  * QEMU (qemu_launch_read()) and judge it with gate_launched(). */
-bool gate_launch_matters(const struct guest_facts *facts, const struct domain_record *pending, int64_t now);
+bool gate_launch_matters(const struct guest_facts *facts, const struct domain_record *pending);
 
 /* started begin after a prepare begin that an arrival's authorisation let
  * in (gate_launch_matters()): an authorisation answers its own operation's

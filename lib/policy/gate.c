@@ -3,7 +3,6 @@
  * front ends read the records and the time, and pass them). */
 #include <ctype.h>
 #include <stdio.h>
-#include <stdint.h>
 #include <string.h>
 
 #include "seoib/gate.h"
@@ -326,10 +325,10 @@ void gate_start(const struct guest_facts *facts, const struct host_view *host,
 	decision_free(&d);
 }
 
-/* gate_commit()'s conditions: false with a sentence when `pending` is not
- * this start's to commit. */
-static bool committable(const struct guest_facts *facts, const struct domain_record *pending, int64_t now,
-			char why[SEOIB_MESSAGE_MAX])
+/* Whether `pending` is the record of this very start's prepare begin:
+ * false with a sentence when not. Its date is gate_commit()'s to judge. */
+static bool of_this_prepare(const struct guest_facts *facts, const struct domain_record *pending,
+			    char why[SEOIB_MESSAGE_MAX])
 {
 	if (!pending || pending->phase != DOMAIN_PENDING) {
 		sentence_format(why, SEOIB_MESSAGE_MAX, "'%s' started with no record of its prepare begin", facts->name);
@@ -350,19 +349,19 @@ static bool committable(const struct guest_facts *facts, const struct domain_rec
 				pending->name, facts->name);
 		return false;
 	}
-	if (now < pending->time) {
-		sentence_format(why, SEOIB_MESSAGE_MAX, "the pending record of '%s' is dated ahead of the clock",
-				facts->name);
-		return false;
-	}
 	return true;
 }
 
 bool gate_commit(const struct guest_facts *facts, const struct domain_record *pending, int64_t now,
 		 struct domain_record *running, char why[SEOIB_MESSAGE_MAX])
 {
-	if (!committable(facts, pending, now, why))
+	if (!of_this_prepare(facts, pending, why))
 		return false;
+	if (now < pending->time) {
+		sentence_format(why, SEOIB_MESSAGE_MAX, "the pending record of '%s' is dated ahead of the clock",
+				facts->name);
+		return false;
+	}
 	*running = *pending;
 	running->phase = DOMAIN_RUNNING;
 	running->time = now;
@@ -371,14 +370,14 @@ bool gate_commit(const struct guest_facts *facts, const struct domain_record *pe
 	return true;
 }
 
-bool gate_launch_matters(const struct guest_facts *facts, const struct domain_record *pending, int64_t now)
+bool gate_launch_matters(const struct guest_facts *facts, const struct domain_record *pending)
 {
 	char why[SEOIB_MESSAGE_MAX];
 
-	/* Not dated: a clock stepped back between prepare and started begin
+	/* Not its date: a clock stepped back between prepare and started begin
 	 * makes the record uncommittable (gate_commit()), but must not spare
 	 * a fresh start an arrival's authorisation let in from its judgement. */
-	return committable(facts, pending, INT64_MAX, why) && pending->arrival[0] != '\0';
+	return of_this_prepare(facts, pending, why) && pending->arrival[0] != '\0';
 }
 
 /* The guest's own <qemu:commandline> passes -incoming: its QEMU's

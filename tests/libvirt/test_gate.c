@@ -626,12 +626,19 @@ static void launch_after_arrival(void **state)
 	assert_true(gate_pending(GATE_PREPARE, &g, &out, t + 1, &pending));
 	assert_string_equal(pending.operation, "prepare");
 	assert_string_equal(pending.arrival, "migrate");
-	assert_true(gate_launch_matters(&g, &pending, t + 2));
-	assert_false(gate_launch_matters(&g, NULL, t + 2));
-	assert_false(gate_launch_matters(&g, &migrated, t + 2)); /* its prepare never ran */
-	/* The clock stepped back since prepare begin: still judged (its commit
-	 * is refused by gate_commit(), the start must not escape judgement). */
-	assert_true(gate_launch_matters(&g, &pending, t));
+	assert_true(gate_launch_matters(&g, &pending));
+	assert_false(gate_launch_matters(&g, NULL));
+	assert_false(gate_launch_matters(&g, &migrated)); /* its prepare never ran */
+	/* The clock stepped back since prepare begin (the record dated ahead of
+	 * it): still judged, though gate_commit() refuses to commit it. */
+	{
+		struct domain_record ahead = pending;
+
+		ahead.time = t + 100;
+		assert_true(gate_launch_matters(&g, &ahead));
+		assert_false(gate_commit(&g, &ahead, t + 2, &running, why));
+		assert_contains(why, "dated ahead of the clock");
+	}
 
 	/* libvirt launched QEMU afresh: judged as the fresh start, refused;
 	 * nothing committed. */
